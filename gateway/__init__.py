@@ -1,0 +1,3 @@
+"""Secure customer messaging gateway."""
+
+__version__ = "0.1.0"
