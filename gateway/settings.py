@@ -1,0 +1,221 @@
+"""One typed settings object, read from GATEWAY_* environment variables and an optional TOML file.
+
+Precedence: environment variable > TOML file named by GATEWAY_CONFIG > default. Every problem is
+reported as a ConfigError whose message is one line naming the setting, never its value (a value may
+be a password).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ConfigError(Exception):
+    """An invalid setting; the message is a single line that names it."""
+
+
+def _parse_str(value: str) -> str:
+    return value
+
+
+def _parse_int(value: str) -> int:
+    return int(value)
+
+
+def _parse_float(value: str) -> float:
+    result = float(value)
+    if result != result or result in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return result
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def _positive(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def check(value: str) -> Any:
+        result = parse(value)
+        if result <= 0:
+            raise ValueError("must be greater than zero")
+        return result
+
+    return check
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("must be a port number 0-65535")
+    return port
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http(s) URL")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query or fragment")
+    return value.rstrip("/")
+
+
+def _database_url(value: str) -> str:
+    if not value.startswith(("sqlite", "postgresql", "postgres")):
+        raise ValueError("must be a sqlite:/// or postgresql:// URL")
+    return value
+
+
+@dataclass(frozen=True)
+class Field:
+    env: str
+    parse: Callable[[str], Any]
+    secret: bool = False
+
+
+# name -> (environment variable, parser). Defaults live on the dataclass below.
+_FIELDS: dict[str, Field] = {
+    "env": Field("GATEWAY_ENV", _choice("development", "production")),
+    "host": Field("GATEWAY_HOST", _parse_str),
+    "port": Field("GATEWAY_PORT", _port),
+    "public_url": Field("GATEWAY_PUBLIC_URL", _http_url),
+    "database_url": Field("GATEWAY_DATABASE_URL", _database_url, secret=True),
+    "keys_dir": Field("GATEWAY_KEYS_DIR", _parse_str),
+    "templates_dir": Field("GATEWAY_TEMPLATES_DIR", _parse_str),
+    "smtp_host": Field("GATEWAY_SMTP_HOST", _parse_str),
+    "smtp_port": Field("GATEWAY_SMTP_PORT", _port),
+    "smtp_username": Field("GATEWAY_SMTP_USERNAME", _parse_str),
+    "smtp_password": Field("GATEWAY_SMTP_PASSWORD", _parse_str, secret=True),
+    "smtp_tls": Field("GATEWAY_SMTP_TLS", _choice("none", "starttls", "tls")),
+    "smtp_connections": Field("GATEWAY_SMTP_CONNECTIONS", _positive(_parse_int)),
+    "smtp_timeout_seconds": Field("GATEWAY_SMTP_TIMEOUT_SECONDS", _positive(_parse_float)),
+    "mail_from": Field("GATEWAY_MAIL_FROM", _parse_str),
+    "company_name": Field("GATEWAY_COMPANY_NAME", _parse_str),
+    "retry_base_seconds": Field("GATEWAY_RETRY_BASE_SECONDS", _positive(_parse_float)),
+    "retry_give_up_seconds": Field("GATEWAY_RETRY_GIVE_UP_SECONDS", _positive(_parse_float)),
+    "send_rate_per_second": Field("GATEWAY_SEND_RATE_PER_SECOND", _positive(_parse_float)),
+    "lease_seconds": Field("GATEWAY_LEASE_SECONDS", _positive(_parse_float)),
+    "worker_batch_size": Field("GATEWAY_WORKER_BATCH_SIZE", _positive(_parse_int)),
+    "max_body_bytes": Field("GATEWAY_MAX_BODY_BYTES", _positive(_parse_int)),
+    "max_attachment_bytes": Field("GATEWAY_MAX_ATTACHMENT_BYTES", _positive(_parse_int)),
+    "oidc_issuer": Field("GATEWAY_OIDC_ISSUER", _parse_str),
+    "oidc_client_id": Field("GATEWAY_OIDC_CLIENT_ID", _parse_str),
+    "oidc_client_secret": Field("GATEWAY_OIDC_CLIENT_SECRET", _parse_str, secret=True),
+    "session_idle_seconds": Field("GATEWAY_SESSION_IDLE_SECONDS", _positive(_parse_int)),
+    "session_absolute_seconds": Field("GATEWAY_SESSION_ABSOLUTE_SECONDS", _positive(_parse_int)),
+    "log_level": Field("GATEWAY_LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR")),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    database_url: str = "sqlite:///data/gateway.db"
+    keys_dir: str = "keys"
+    templates_dir: str = "templates"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str = ""
+    smtp_password: str = dataclasses.field(default="", repr=False)
+    smtp_tls: str = "none"
+    smtp_connections: int = 4
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "Min strømside <no-reply@localhost>"
+    company_name: str = "Eksempel Kraft AS"
+    retry_base_seconds: float = 30.0
+    retry_give_up_seconds: float = 4 * 24 * 3600.0
+    send_rate_per_second: float = 200.0
+    lease_seconds: float = 60.0
+    worker_batch_size: int = 100
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_attachment_bytes: int = 5 * 1024 * 1024
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = dataclasses.field(default="", repr=False)
+    session_idle_seconds: int = 15 * 60
+    session_absolute_seconds: int = 8 * 3600
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings; raise ConfigError (one line, naming the setting) on the first bad one."""
+        environ = os.environ if environ is None else environ
+        raw: dict[str, str] = {}
+        config_path = environ.get("GATEWAY_CONFIG")
+        if config_path:
+            raw.update(_read_toml(Path(config_path)))
+        for name, field in _FIELDS.items():
+            if field.env in environ:
+                raw[name] = environ[field.env]
+        values = {name: _convert(name, value) for name, value in raw.items()}
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Checks that span several settings."""
+        if self.is_production:
+            if not self.oidc_enabled or not self.oidc_client_id or not self.oidc_client_secret:
+                raise ConfigError(
+                    "GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_CLIENT_ID and GATEWAY_OIDC_CLIENT_SECRET "
+                    "are required when GATEWAY_ENV=production"
+                )
+            if not self.public_url.startswith("https://"):
+                raise ConfigError("GATEWAY_PUBLIC_URL must be an https:// URL when GATEWAY_ENV=production")
+        if self.session_idle_seconds > self.session_absolute_seconds:
+            raise ConfigError(
+                "GATEWAY_SESSION_IDLE_SECONDS must not exceed GATEWAY_SESSION_ABSOLUTE_SECONDS"
+            )
+
+    @property
+    def public_origin(self) -> str:
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def _convert(name: str, value: Any) -> Any:
+    field = _FIELDS[name]
+    try:
+        return field.parse(str(value))
+    except (ValueError, TypeError) as exc:
+        # Never echo a secret's value back; other values are safe to name the reason for.
+        reason = "is invalid" if field.secret else f"is invalid: {exc}"
+        raise ConfigError(f"{field.env} {reason}") from None
+
+
+def _read_toml(path: Path) -> dict[str, str]:
+    """TOML keys are the setting names without the prefix, in lower case: port = 8080."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"GATEWAY_CONFIG file {path} cannot be read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"GATEWAY_CONFIG file {path} is not valid TOML: {exc}") from None
+    table = data.get("gateway", data)
+    unknown = sorted(set(table) - set(_FIELDS))
+    if unknown:
+        raise ConfigError(f"GATEWAY_CONFIG file {path} has an unknown setting: {unknown[0]}")
+    return {key: value for key, value in table.items()}
