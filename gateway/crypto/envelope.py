@@ -40,6 +40,7 @@ ENC_INFO = b"gateway/v1/aes-256-gcm-key"
 COMMIT_INFO = b"gateway/v1/key-commitment"
 _SHA256 = hashes.SHA256()
 _U32 = struct.Struct(">I")
+_HAS_EXTRACT = hasattr(HKDF, "extract")  # public since cryptography 47
 
 KeyLookup = Callable[[str], bytes]
 
@@ -70,9 +71,13 @@ def derive(key: bytes, nonce: bytes) -> tuple[bytes, bytes]:
     One HKDF-Extract and two HKDF-Expands: exactly HKDF(key, salt=nonce, info=ENC_INFO)
     and HKDF(key, salt=nonce, info=COMMIT_INFO), without extracting twice.
     """
-    prk = HKDF.extract(_SHA256, nonce, key)
-    enc_key = HKDFExpand(_SHA256, KEY_LENGTH, ENC_INFO).derive(prk)
-    commitment = HKDFExpand(_SHA256, COMMIT_LENGTH, COMMIT_INFO).derive(prk)
+    if _HAS_EXTRACT:
+        prk = HKDF.extract(_SHA256, nonce, key)
+        enc_key = HKDFExpand(_SHA256, KEY_LENGTH, ENC_INFO).derive(prk)
+        commitment = HKDFExpand(_SHA256, COMMIT_LENGTH, COMMIT_INFO).derive(prk)
+    else:  # cryptography < 47 has no public HKDF.extract; same output, one extract more
+        enc_key = HKDF(_SHA256, KEY_LENGTH, nonce, ENC_INFO).derive(key)
+        commitment = HKDF(_SHA256, COMMIT_LENGTH, nonce, COMMIT_INFO).derive(key)
     return enc_key, commitment
 
 

@@ -142,6 +142,7 @@ def retire(keys_dir: Path, key_id: str) -> None:
         raise KeyringError(f"unknown key-encryption key {key_id!r} in {keys_dir}")
     path = keys_dir / (key_id + KEK_SUFFIX)
     # Best effort overwrite; on copy-on-write/SSD storage only unlink is meaningful.
+    os.chmod(path, 0o600)  # a key an operator made read-only (0400) can still be retired
     with open(path, "r+b") as f:
         f.write(bytes(KEY_LENGTH))
         f.flush()

@@ -192,3 +192,14 @@ def test_seal_rejects_bad_inputs() -> None:
         seal(KEY, "nøkkel", b"", ())
     with pytest.raises(ValueError):
         seal(KEY, "k", b"", (), nonce=bytes(8))
+
+
+def test_derive_equals_two_full_hkdf_calls() -> None:
+    from gateway.crypto.envelope import derive
+
+    for _ in range(5):
+        key, nonce = os.urandom(32), os.urandom(12)
+        assert derive(key, nonce) == (
+            HKDF(hashes.SHA256(), 32, nonce, ENC_INFO).derive(key),
+            HKDF(hashes.SHA256(), 32, nonce, COMMIT_INFO).derive(key),
+        )

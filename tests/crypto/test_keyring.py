@@ -221,3 +221,24 @@ def test_many_rotations_give_unique_ids(keys: Path) -> None:
     assert len(set(ids)) == 20
     ring = Keyring.load(keys)
     assert ring.primary_id == ids[-1] and len(ring.kek_ids) == 21
+
+
+def test_loose_primary_marker(keys: Path) -> None:
+    os.chmod(keys / PRIMARY_FILE, 0o666)
+    msg = load_error(keys)
+    assert "primary marker" in msg and "0666" in msg and str(keys / PRIMARY_FILE) in msg
+
+
+def test_retire_a_read_only_key(keys: Path) -> None:
+    first = Keyring.load(keys).primary_id
+    rotate(keys)
+    os.chmod(keys / (first + ".kek"), 0o400)
+    retire(keys, first)
+    assert first not in Keyring.load(keys).kek_ids
+
+
+def test_stale_temp_files_are_ignored(keys: Path) -> None:
+    junk = keys / ".tmp-primary-deadbeef"
+    junk.write_bytes(b"half")
+    os.chmod(junk, 0o600)
+    Keyring.load(keys)
