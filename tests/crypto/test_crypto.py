@@ -134,6 +134,7 @@ def test_unknown_kek_fails_as_decryption_error(tmp_path: Path, crypto: Crypto) -
 
 def test_rotation_rewrap_retire(keys: Path) -> None:
     old = Crypto(Keyring.load(keys))
+    old_id = old.keyring.primary_id
     ck = old.new_customer_key("cust-1")
     dk = old.new_data_key(ck, "msg-1")
     rec = old.seal(dk, "body", b"hello")
@@ -153,7 +154,7 @@ def test_rotation_rewrap_retire(keys: Path) -> None:
     with pytest.raises(DecryptionError):
         new.rewrap("cust-2", ck.wrapped)  # rewrap checks the customer binding too
 
-    retire(keys, Keyring.load(keys).kek_ids[0])
+    retire(keys, old_id)
     after = Crypto(Keyring.load(keys))
     ck3 = after.open_customer_key("cust-1", rewrapped)
     assert after.open(after.open_data_key(ck3, "msg-1", dk.wrapped), "body", rec) == b"hello"
