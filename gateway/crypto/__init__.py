@@ -104,7 +104,11 @@ class Crypto:
         return CustomerKey(customer_id, key_id, key, wrapped)
 
     def rewrap(self, customer_id: str, wrapped: bytes) -> bytes | None:
-        """Re-wrap under the current primary KEK; None if it already is (nothing to write)."""
+        """Re-wrap under the current primary KEK; None if it already is (nothing to write).
+
+        The None path only reads the header, so a resumable `keys rewrap` pass over
+        already-current customers costs almost nothing. Raises DecryptionError otherwise.
+        """
         if key_id_of(wrapped) == self.keyring.primary_id:
             return None
         plaintext = open_record(self._kek, wrapped, (_CK_WRAP, customer_id, ""))
@@ -115,6 +119,7 @@ class Crypto:
 
     @staticmethod
     def kek_id_of(wrapped: bytes) -> str:
+        """The KEK id in a wrapped customer key's header (no key needed); DecryptionError if malformed."""
         return key_id_of(wrapped)
 
     # -- data keys -----------------------------------------------------------------
