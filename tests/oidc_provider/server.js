@@ -374,7 +374,7 @@ provider = new Provider(issuer, {
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   pkce: { required: () => true },
   acrValues: [LOA_SUBSTANTIAL, LOA_HIGH],
-  claims: { openid: ['sub', 'pid'] },
+  claims: { openid: ['sub', 'pid', 'acr', 'auth_time'] }, // ID-porten always sends acr
   conformIdTokenClaims: false, // ID-porten puts pid in the ID token
   features: {
     devInteractions: { enabled: false },
@@ -398,7 +398,7 @@ provider = new Provider(issuer, {
       accountId: ctx.oidc.session.accountId,
     });
     grant.addOIDCScope('openid');
-    grant.addOIDCClaims(['sub', 'pid']);
+    grant.addOIDCClaims(['sub', 'pid', 'acr', 'auth_time']);
     await grant.save();
     return grant;
   },

@@ -1,0 +1,556 @@
+"""OpenID Connect relying party for the customer portal (ID-porten / BankID in production).
+
+Authorization code flow with PKCE (S256), ``state`` and ``nonce``, discovery, and ID-token
+validation with joserfc against the provider's JWKS. The portal calls it like this::
+
+    client = OIDCClient(issuer, client_id, client_secret, f"{public_url}/portal/login/callback", session)
+    await client.discover()                                    # once, at start-up
+    req = client.authorization_request(acr_values="idporten-loa-substantial")
+    pending.add(req)                     # or store req server-side in the pre-login session
+    raise web.HTTPFound(req.url)
+    ...
+    # /portal/login/callback
+    expected = pending.take(request.query.get("state"))       # single use: deleted here
+    identity = await client.complete(query=request.query, expected=expected)
+    # identity.pid -> blind index lookup; identity.acr kept with the session
+
+Every failure raises :class:`OIDCError` whose message is one line and carries no token contents
+and no personal data; ``OIDCError.reason`` is a short machine-readable code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import re
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import aiohttp
+from joserfc import jws, jwt
+from joserfc.errors import (
+    BadSignatureError,
+    ExpiredTokenError,
+    InvalidClaimError,
+    InvalidKeyIdError,
+    JoseError,
+    MissingClaimError,
+)
+from joserfc.jwk import KeySet
+
+__all__ = [
+    "LOA_HIGH",
+    "LOA_SUBSTANTIAL",
+    "AuthRequest",
+    "Identity",
+    "OIDCClient",
+    "OIDCError",
+    "PendingLogins",
+]
+
+#: ID-porten authentication levels (eIDAS "substantial" = MinID/BankID-app, "high" = BankID).
+LOA_SUBSTANTIAL = "idporten-loa-substantial"
+LOA_HIGH = "idporten-loa-high"
+#: Order of the known levels, lowest first (the legacy Level3/Level4 names map to the same ranks).
+_ACR_RANK = {LOA_SUBSTANTIAL: 1, "Level3": 1, LOA_HIGH: 2, "Level4": 2}
+
+#: Signature algorithms the relying party accepts for ID tokens (asymmetric only; never "none",
+#: never HMAC). The provider's id_token_signing_alg_values_supported is intersected with this.
+ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+
+_TIMEOUT = aiohttp.ClientTimeout(total=10)
+_MAX_RESPONSE_BYTES = 1024 * 1024
+_MAX_ID_TOKEN_CHARS = 16 * 1024
+_MAX_ID_TOKEN_AGE = 600  # seconds since iat (plus clock skew) after which an ID token is refused
+_JWKS_REFETCH_INTERVAL = 60.0  # an unknown kid causes at most one JWKS refetch per kid per minute
+_PID = re.compile(r"\d{11}")
+_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
+_ACR_VALUES = re.compile(r"[A-Za-z0-9_.:-]+( [A-Za-z0-9_.:-]+)*")
+
+
+class OIDCError(Exception):
+    """Sign-in refused. ``str(err)`` is one line without token contents or personal data."""
+
+    def __init__(self, message: str, *, reason: str = "oidc_error") -> None:
+        message = " ".join(str(message).split())
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class AuthRequest:
+    """One outstanding authorization request. Keep it server-side; use it once."""
+
+    url: str
+    state: str = field(repr=False)
+    nonce: str = field(repr=False)
+    code_verifier: str = field(repr=False)
+    acr_values: str | None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The signed-in person. ``repr`` masks the national identity number."""
+
+    subject: str
+    pid: str = field(repr=False)
+    acr: str | None
+    auth_time: int | None
+
+    def __repr__(self) -> str:
+        return (
+            f"Identity(subject={self.subject!r}, pid='***********', acr={self.acr!r}, "
+            f"auth_time={self.auth_time!r})"
+        )
+
+    __str__ = __repr__
+
+
+class PendingLogins:
+    """In-memory, single-use, expiring store of outstanding :class:`AuthRequest` objects, by state.
+
+    Suitable for one process. With several workers, store the AuthRequest in the server-side
+    pre-login session instead and delete it when the callback arrives, with the same semantics:
+    ``take`` returns a request at most once, and never after ``ttl`` seconds.
+    """
+
+    def __init__(
+        self, *, ttl: float = 600.0, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl = ttl
+        self._max = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, AuthRequest]] = OrderedDict()
+
+    def __len__(self) -> int:
+        self._purge()
+        return len(self._entries)
+
+    def _purge(self) -> None:
+        now = self._clock()
+        while self._entries:
+            state, (expires, _) = next(iter(self._entries.items()))
+            if expires > now:
+                break
+            del self._entries[state]
+
+    def add(self, request: AuthRequest) -> None:
+        self._purge()
+        while len(self._entries) >= self._max:
+            self._entries.popitem(last=False)  # oldest first
+        self._entries[request.state] = (self._clock() + self._ttl, request)
+
+    def take(self, state: str | None) -> AuthRequest:
+        """Remove and return the request for ``state``; OIDCError if unknown, used or expired."""
+        self._purge()
+        entry = self._entries.pop(state, None) if isinstance(state, str) else None
+        if entry is None:
+            raise OIDCError("unknown, expired or already used sign-in state", reason="state_unknown")
+        return entry[1]
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_endpoint(url: Any, what: str) -> str:
+    """Endpoints must be absolute https URLs (plain http only on loopback, for tests)."""
+    if not isinstance(url, str) or not url:
+        raise OIDCError(f"discovery document lacks {what}", reason="discovery")
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and _is_loopback(parts.hostname):
+        return url
+    raise OIDCError(f"{what} must be an https URL", reason="discovery")
+
+
+def _safe_error_code(value: Any) -> str:
+    return value if isinstance(value, str) and _ERROR_CODE.fullmatch(value) else "unrecognised_error"
+
+
+class OIDCClient:
+    """Relying party for one OpenID provider and one confidential client."""
+
+    def __init__(
+        self,
+        issuer: str,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        session: aiohttp.ClientSession,
+        *,
+        clock_skew: int = 60,
+    ) -> None:
+        if not issuer or not client_id or not client_secret or not redirect_uri:
+            raise OIDCError("issuer, client id, client secret and redirect URI are required", reason="config")
+        _check_endpoint(issuer, "issuer")
+        _check_endpoint(redirect_uri, "redirect URI")
+        if not 0 <= clock_skew <= 300:
+            raise OIDCError("clock_skew must be between 0 and 300 seconds", reason="config")
+        self.issuer = issuer
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.redirect_uri = redirect_uri
+        self._session = session
+        self.clock_skew = clock_skew
+        self._metadata: dict[str, Any] | None = None
+        self._algorithms: tuple[str, ...] = ()
+        self._auth_method = "client_secret_basic"
+        self._jwks: KeySet | None = None
+        self._jwks_refetched: dict[str, float] = {}
+        self._jwks_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"OIDCClient(issuer={self.issuer!r}, client_id={self.client_id!r})"
+
+    # -- discovery and keys ------------------------------------------------------------------
+
+    async def _get_json(self, url: str, what: str) -> Any:
+        try:
+            async with self._session.get(
+                url, timeout=_TIMEOUT, allow_redirects=False, headers={"Accept": "application/json"}
+            ) as resp:
+                if resp.status != 200:
+                    raise OIDCError(f"{what} answered HTTP {resp.status}", reason="discovery")
+                return await _read_json(resp, what)
+        except aiohttp.ClientError as exc:
+            raise OIDCError(f"{what} unreachable ({type(exc).__name__})", reason="unreachable") from None
+        except TimeoutError:
+            raise OIDCError(f"{what} timed out", reason="unreachable") from None
+
+    async def discover(self) -> None:
+        """Fetch the discovery document (issuer must match exactly) and the JWKS."""
+        url = self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+        meta = await self._get_json(url, "discovery document")
+        if not isinstance(meta, dict):
+            raise OIDCError("discovery document is not a JSON object", reason="discovery")
+        if meta.get("issuer") != self.issuer:
+            raise OIDCError("discovery document names a different issuer", reason="discovery")
+        for key, what in (
+            ("authorization_endpoint", "authorization endpoint"),
+            ("token_endpoint", "token endpoint"),
+            ("jwks_uri", "jwks_uri"),
+        ):
+            _check_endpoint(meta.get(key), what)
+        if "code" not in meta.get("response_types_supported", ["code"]):
+            raise OIDCError("provider does not support the authorization code flow", reason="discovery")
+        methods = meta.get("code_challenge_methods_supported")
+        if methods is not None and "S256" not in methods:
+            raise OIDCError("provider does not support PKCE S256", reason="discovery")
+        offered = meta.get("id_token_signing_alg_values_supported") or ["RS256"]
+        algorithms = tuple(alg for alg in offered if alg in ALLOWED_ALGORITHMS)
+        if not algorithms:
+            raise OIDCError("provider offers no acceptable ID token signature algorithm", reason="discovery")
+        auth_methods = meta.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+        if "client_secret_basic" in auth_methods:
+            auth_method = "client_secret_basic"
+        elif "client_secret_post" in auth_methods:
+            auth_method = "client_secret_post"
+        else:
+            raise OIDCError("provider supports neither client_secret_basic nor client_secret_post", reason="discovery")
+        jwks = await self._fetch_jwks(meta["jwks_uri"])
+        self._metadata = meta
+        self._algorithms = algorithms
+        self._auth_method = auth_method
+        self._jwks = jwks
+        self._jwks_refetched.clear()
+
+    @property
+    def discovered(self) -> bool:
+        return self._metadata is not None
+
+    @property
+    def token_endpoint_auth_method(self) -> str:
+        return self._auth_method
+
+    async def _fetch_jwks(self, jwks_uri: str) -> KeySet:
+        data = await self._get_json(jwks_uri, "JWKS")
+        if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+            raise OIDCError("JWKS is not a key set", reason="discovery")
+        keys = [
+            k for k in data["keys"]
+            if isinstance(k, dict) and k.get("use", "sig") == "sig" and k.get("kty") in ("RSA", "EC", "OKP")
+            and "d" not in k  # a published private key is a broken provider; do not use it
+        ]
+        try:
+            return KeySet.import_key_set({"keys": keys})
+        except (JoseError, ValueError, TypeError, KeyError):
+            raise OIDCError("JWKS has no usable signature keys", reason="discovery") from None
+
+    async def _refetch_jwks_for(self, kid: str | None) -> bool:
+        """Refetch the JWKS once for an unknown kid (key rotation); False if done recently."""
+        assert self._metadata is not None
+        marker = kid or ""
+        async with self._jwks_lock:
+            now = time.monotonic()
+            last = self._jwks_refetched.get(marker)
+            if last is not None and now - last < _JWKS_REFETCH_INTERVAL:
+                return False
+            self._jwks_refetched[marker] = now
+            if len(self._jwks_refetched) > 1000:
+                self._jwks_refetched.clear()
+            self._jwks = await self._fetch_jwks(self._metadata["jwks_uri"])
+            return True
+
+    # -- the flow ----------------------------------------------------------------------------
+
+    def authorization_request(
+        self, *, acr_values: str | None = None, prompt: str | None = None, ui_locales: str | None = None
+    ) -> AuthRequest:
+        """A fresh authorization request: code flow, PKCE S256, random state and nonce (256 bits).
+
+        ``acr_values`` (e.g. ``LOA_HIGH``) asks for an authentication level; ``prompt="login"``
+        forces a new login; ``ui_locales`` (e.g. ``"nb"``) picks the provider's language.
+        """
+        if self._metadata is None:
+            raise OIDCError("discover() must run before authorization requests", reason="config")
+        if acr_values is not None:
+            if not _ACR_VALUES.fullmatch(acr_values):
+                raise OIDCError("malformed acr_values", reason="config")
+            supported = self._metadata.get("acr_values_supported")
+            if supported is not None and not set(acr_values.split()) <= set(supported):
+                raise OIDCError("acr_values not supported by the provider", reason="config")
+        state = secrets.token_urlsafe(32)
+        nonce = secrets.token_urlsafe(32)
+        code_verifier = secrets.token_urlsafe(64)  # 86 characters of [A-Za-z0-9_-]
+        challenge = _b64url(hashlib.sha256(code_verifier.encode("ascii")).digest())
+        params = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": "openid",
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        if acr_values is not None:
+            params["acr_values"] = acr_values
+        if prompt is not None:
+            params["prompt"] = prompt
+        if ui_locales is not None:
+            params["ui_locales"] = ui_locales
+        endpoint = self._metadata["authorization_endpoint"]
+        url = endpoint + ("&" if urlsplit(endpoint).query else "?") + urlencode(params, quote_via=quote)
+        return AuthRequest(url=url, state=state, nonce=nonce, code_verifier=code_verifier, acr_values=acr_values)
+
+    async def complete(self, *, query: Mapping[str, str], expected: AuthRequest) -> Identity:
+        """Finish the sign-in from the callback's query parameters; OIDCError when anything is off.
+
+        ``expected`` is the AuthRequest stored for this browser (taken once from the store).
+        """
+        if self._metadata is None:
+            await self.discover()
+        assert self._metadata is not None
+        state = query.get("state")
+        if not isinstance(state, str) or not hmac.compare_digest(
+            state.encode("utf-8", "replace"), expected.state.encode("utf-8")
+        ):
+            raise OIDCError("sign-in state does not match", reason="state_mismatch")
+        iss = query.get("iss")
+        if iss is not None:
+            if iss != self.issuer:
+                raise OIDCError("authorization response from a different issuer", reason="issuer_mismatch")
+        elif self._metadata.get("authorization_response_iss_parameter_supported") is True:
+            raise OIDCError("authorization response lacks the iss parameter", reason="issuer_mismatch")
+        if "error" in query:
+            error = _safe_error_code(query.get("error"))
+            reason = "access_denied" if error == "access_denied" else "provider_error"
+            raise OIDCError(f"identity provider returned error: {error}", reason=reason)
+        code = query.get("code")
+        if not isinstance(code, str) or not code or len(code) > 2048:
+            raise OIDCError("authorization response lacks a code", reason="no_code")
+        id_token = await self._exchange(code, expected)
+        claims = await self._validate_id_token(id_token, expected)
+        auth_time = claims.get("auth_time")
+        return Identity(
+            subject=claims["sub"],
+            pid=claims["pid"],
+            acr=claims.get("acr"),
+            auth_time=auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None,
+        )
+
+    async def _exchange(self, code: str, expected: AuthRequest) -> str:
+        assert self._metadata is not None
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": expected.code_verifier,
+        }
+        headers = {"Accept": "application/json"}
+        if self._auth_method == "client_secret_basic":
+            # RFC 6749 section 2.3.1: id and secret are form-urlencoded before base64
+            userpass = f"{quote(self.client_id, safe='')}:{quote(self._client_secret, safe='')}"
+            headers["Authorization"] = "Basic " + base64.b64encode(userpass.encode("utf-8")).decode("ascii")
+        else:
+            form["client_id"] = self.client_id
+            form["client_secret"] = self._client_secret
+        try:
+            async with self._session.post(
+                self._metadata["token_endpoint"], data=form, headers=headers, timeout=_TIMEOUT,
+                allow_redirects=False,
+            ) as resp:
+                if resp.status != 200:
+                    error = "unrecognised_error"
+                    try:
+                        body = await _read_json(resp, "token endpoint")
+                        if isinstance(body, dict):
+                            error = _safe_error_code(body.get("error"))
+                    except OIDCError:
+                        pass
+                    raise OIDCError(f"token endpoint refused the code: HTTP {resp.status} {error}",
+                                    reason="token_error")
+                body = await _read_json(resp, "token endpoint")
+        except aiohttp.ClientError as exc:
+            raise OIDCError(f"token endpoint unreachable ({type(exc).__name__})", reason="unreachable") from None
+        except TimeoutError:
+            raise OIDCError("token endpoint timed out", reason="unreachable") from None
+        if not isinstance(body, dict):
+            raise OIDCError("token response is not a JSON object", reason="token_error")
+        id_token = body.get("id_token")
+        if not isinstance(id_token, str) or not id_token:
+            raise OIDCError("token response lacks an ID token", reason="token_error")
+        return id_token
+
+    async def _validate_id_token(self, id_token: str, expected: AuthRequest) -> dict[str, Any]:
+        if len(id_token) > _MAX_ID_TOKEN_CHARS or id_token.count(".") != 2:
+            raise OIDCError("ID token is not a compact JWS", reason="invalid_id_token")
+        assert self._jwks is not None
+        try:
+            try:
+                token = jwt.decode(id_token, self._jwks, algorithms=self._algorithms)
+            except InvalidKeyIdError:
+                # Key rotation: refetch the JWKS once, then try again.
+                kid = _unverified_kid(id_token)
+                if not await self._refetch_jwks_for(kid):
+                    raise
+                token = jwt.decode(id_token, self._jwks, algorithms=self._algorithms)
+        except InvalidKeyIdError:
+            raise OIDCError("ID token signed by a key not in the provider's JWKS", reason="invalid_signature") from None
+        except BadSignatureError:
+            raise OIDCError("ID token signature is invalid", reason="invalid_signature") from None
+        except OIDCError:
+            raise
+        except (JoseError, ValueError, TypeError, KeyError):
+            raise OIDCError("ID token could not be verified", reason="invalid_id_token") from None
+        header_alg = token.header.get("alg")
+        if header_alg not in self._algorithms:  # defence in depth; joserfc already enforced it
+            raise OIDCError("ID token algorithm not allowed", reason="invalid_signature")
+        claims = token.claims
+        now = int(time.time())
+        registry = jwt.JWTClaimsRegistry(
+            now=now,
+            leeway=self.clock_skew,
+            iss={"essential": True, "value": self.issuer},
+            sub={"essential": True},
+            aud={"essential": True},
+            exp={"essential": True},
+            iat={"essential": True},
+            nonce={"essential": True},
+            pid={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except ExpiredTokenError:
+            raise OIDCError("ID token has expired", reason="expired") from None
+        except MissingClaimError as exc:
+            raise OIDCError(f"ID token lacks required claims: {exc.claim}", reason="invalid_id_token") from None
+        except InvalidClaimError as exc:
+            name = exc.claim if isinstance(exc.claim, str) and exc.claim.isidentifier() else "?"
+            reason = {"iss": "issuer_mismatch", "aud": "audience_mismatch", "nbf": "not_yet_valid",
+                      "iat": "not_yet_valid"}.get(name, "invalid_id_token")
+            raise OIDCError(f"ID token claim '{name}' is invalid", reason=reason) from None
+        except JoseError:
+            raise OIDCError("ID token claims are invalid", reason="invalid_id_token") from None
+        # issuer (exact, also checked above by the registry)
+        if claims.get("iss") != self.issuer:
+            raise OIDCError("ID token claim 'iss' is invalid", reason="issuer_mismatch")
+        # audience and authorized party
+        aud = claims["aud"]
+        audiences = [aud] if isinstance(aud, str) else aud
+        if not isinstance(audiences, list) or self.client_id not in audiences:
+            raise OIDCError("ID token is not meant for this client", reason="audience_mismatch")
+        azp = claims.get("azp")
+        if len(audiences) > 1 and azp is None:
+            raise OIDCError("ID token has several audiences but no azp", reason="audience_mismatch")
+        if azp is not None and azp != self.client_id:
+            raise OIDCError("ID token claim 'azp' is invalid", reason="audience_mismatch")
+        # times (exp/nbf/iat-in-future are checked by the registry, with skew)
+        if claims["iat"] < now - _MAX_ID_TOKEN_AGE - self.clock_skew:
+            raise OIDCError("ID token was issued too long ago", reason="expired")
+        # nonce
+        nonce = claims["nonce"]
+        if not isinstance(nonce, str) or not hmac.compare_digest(
+            nonce.encode("utf-8", "replace"), expected.nonce.encode("utf-8")
+        ):
+            raise OIDCError("ID token nonce does not match", reason="nonce_mismatch")
+        # subject and national identity number
+        if not isinstance(claims["sub"], str) or not claims["sub"] or len(claims["sub"]) > 255:
+            raise OIDCError("ID token claim 'sub' is invalid", reason="invalid_id_token")
+        pid = claims["pid"]
+        if not isinstance(pid, str) or not _PID.fullmatch(pid):
+            raise OIDCError("ID token claim 'pid' is not an 11-digit national identity number",
+                            reason="invalid_id_token")
+        # authentication level
+        acr = claims.get("acr")
+        if acr is not None and not isinstance(acr, str):
+            raise OIDCError("ID token claim 'acr' is invalid", reason="invalid_id_token")
+        if expected.acr_values:
+            if not _acr_satisfies(acr, expected.acr_values):
+                raise OIDCError("authentication level below the requested level", reason="acr_too_low")
+        return claims
+
+
+def _acr_satisfies(acr: str | None, requested: str) -> bool:
+    """True if ``acr`` meets one of the requested values (a higher known level also does)."""
+    if acr is None:
+        return False
+    wanted = requested.split()
+    if acr in wanted:
+        return True
+    have = _ACR_RANK.get(acr)
+    ranks = [_ACR_RANK[v] for v in wanted if v in _ACR_RANK]
+    return have is not None and bool(ranks) and have >= min(ranks)
+
+
+def _unverified_kid(id_token: str) -> str | None:
+    """The kid from the (not yet verified) protected header, only to decide on a JWKS refetch."""
+    try:
+        kid = jws.extract_compact(id_token.encode("ascii")).headers().get("kid")
+    except (JoseError, ValueError, TypeError, UnicodeError):
+        return None
+    return kid if isinstance(kid, str) and len(kid) <= 256 else None
+
+
+async def _read_json(resp: aiohttp.ClientResponse, what: str) -> Any:
+    if resp.content_length is not None and resp.content_length > _MAX_RESPONSE_BYTES:
+        raise OIDCError(f"{what} response too large", reason="discovery")
+    data = await resp.content.read(_MAX_RESPONSE_BYTES + 1)
+    if len(data) > _MAX_RESPONSE_BYTES:
+        raise OIDCError(f"{what} response too large", reason="discovery")
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise OIDCError(f"{what} did not answer JSON", reason="discovery") from None
