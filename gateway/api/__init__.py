@@ -1,0 +1,1 @@
+"""The HTTP API for machine clients, plus health, readiness and metrics."""

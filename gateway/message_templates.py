@@ -1,0 +1,61 @@
+"""Message-body templates (templates/messages/NAME.LANG.j2) rendered with billing's `data`.
+
+A template defines two blocks, `subject` and `body`. Rendering happens in Jinja's immutable
+sandbox with StrictUndefined, so a missing value is an error instead of an empty hole in a
+customer's letter, and template data can never reach Python internals.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+
+
+class TemplateProblem(Exception):
+    """Rendering failed; the message says why without echoing template data."""
+
+
+class MessageTemplates:
+    def __init__(self, templates_dir: Path) -> None:
+        self.root = templates_dir / "messages"
+        self.env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader(str(self.root)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+        )
+
+    def names(self) -> list[str]:
+        return sorted({p.name.split(".")[0] for p in self.root.glob("*.j2")})
+
+    def render(self, name: str, language: str, data: dict[str, Any]) -> tuple[str, str]:
+        if not NAME_RE.match(name):
+            raise TemplateProblem("unknown template")
+        try:
+            template = self.env.get_template(f"{name}.{language}.j2")
+        except TemplateNotFound:
+            raise TemplateProblem("unknown template (or no version in the customer's language)") from None
+        except TemplateSyntaxError:
+            raise TemplateProblem("the template has a syntax error") from None
+        if "subject" not in template.blocks or "body" not in template.blocks:
+            raise TemplateProblem("the template must define the blocks 'subject' and 'body'")
+        try:
+            context = template.new_context(dict(data))
+            subject = "".join(template.blocks["subject"](context)).strip()
+            body = "".join(template.blocks["body"](context)).strip()
+        except UndefinedError as exc:
+            # Jinja's message names the missing variable, which comes from the template, not data.
+            raise TemplateProblem(f"missing template data: {exc.message}") from None
+        except SecurityError:
+            raise TemplateProblem("the template data tried an unsafe operation") from None
+        except Exception:  # noqa: BLE001 - any other render failure is bad input, not a crash
+            raise TemplateProblem("the template could not be rendered with this data") from None
+        if not subject or not body:
+            raise TemplateProblem("the template rendered an empty subject or body")
+        return subject, body

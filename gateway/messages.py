@@ -1,0 +1,353 @@
+"""Messages from billing: validate, guard, encrypt and store with their outbox row in one transaction.
+
+The idempotency key makes retries safe: the same key with the same request returns the stored id
+(and no second e-mail, because the outbox row is only written with a new message); the same key
+with a different request is a conflict.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway import audit, validate
+from gateway.crypto import Crypto, CustomerKey
+from gateway.db.schema import attachments, customers, messages, notifications
+from gateway.db.types import utcnow
+from gateway.errors import Conflict, GatewayError, GuardRefused, NotFound, ValidationFailed
+from gateway.guard import check_text, is_refused
+from gateway.ids import new_id
+from gateway.message_templates import TemplateProblem
+from gateway.services import Services
+
+CATEGORIES = ("invoice", "reminder", "contract", "support", "general")
+SENSITIVITIES = ("normal", "sensitive")
+AUTH_LEVELS = ("substantial", "high")
+MAX_ATTACHMENTS = 10
+MAX_SUBJECT = 200
+MAX_IDEMPOTENCY_KEY = 255
+_FIELDS = {"customer_id", "category", "subject", "body", "template", "data", "attachments",
+           "sensitivity", "auth_level"}
+# Allowed attachment types, each with the bytes its content must start with (None: UTF-8 text).
+CONTENT_TYPES: dict[str, bytes | None] = {
+    "application/pdf": b"%PDF-",
+    "image/png": b"\x89PNG\r\n\x1a\n",
+    "image/jpeg": b"\xff\xd8\xff",
+    "text/plain": None,
+    "text/csv": None,
+}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class MessageInput:
+    customer_id: str
+    category: str
+    sensitivity: str
+    auth_level: str
+    subject: str | None
+    body: str | None
+    template: str | None
+    data: dict[str, Any] | None
+    attachments: tuple[Attachment, ...]
+    request_hash: str
+
+
+@dataclass
+class Outcome:
+    """One item's result: an id (new or replayed) or a problem."""
+
+    id: str | None = None
+    status: str | None = None
+    replayed: bool = False
+    error: GatewayError | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def request_hash(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_message(payload: Any, max_attachment_bytes: int, prefix: str = "") -> MessageInput:
+    body = validate.require_object(payload, prefix.rstrip(".") or "body")
+    errors = validate.Errors()
+    validate.reject_unknown(body, _FIELDS, errors, prefix)
+    customer_id = validate.identifier(body.get("customer_id"), prefix + "customer_id", errors)
+    category = validate.choice(body, "category", CATEGORIES, errors, prefix=prefix)
+    sensitivity = validate.choice(body, "sensitivity", SENSITIVITIES, errors, default="normal", prefix=prefix)
+    auth_level = validate.choice(body, "auth_level", AUTH_LEVELS, errors, default="substantial", prefix=prefix)
+    subject = body_text = template = None
+    data: dict[str, Any] | None = None
+    if "template" in body:
+        if "subject" in body or "body" in body:
+            errors.add(prefix + "template", "give either subject and body, or template and data, not both")
+        template = validate.string(body, "template", errors, required=True, max_len=64, prefix=prefix)
+        raw_data = body.get("data", {})
+        if not isinstance(raw_data, dict):
+            errors.add(prefix + "data", "must be a JSON object")
+        else:
+            data = raw_data
+    else:
+        if "data" in body:
+            errors.add(prefix + "data", "is only allowed together with template")
+        subject = validate.string(body, "subject", errors, required=True, max_len=MAX_SUBJECT, prefix=prefix)
+        body_text = validate.string(body, "body", errors, required=True, max_len=1_000_000, prefix=prefix)
+    files = _parse_attachments(body.get("attachments"), max_attachment_bytes, errors, prefix)
+    errors.raise_if_any()
+    assert customer_id and category and sensitivity and auth_level
+    return MessageInput(customer_id, category, sensitivity, auth_level, subject, body_text,
+                        template, data, files, request_hash(body))
+
+
+def _parse_attachments(
+    value: Any, max_bytes: int, errors: validate.Errors, prefix: str
+) -> tuple[Attachment, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors.add(prefix + "attachments", "must be a list")
+        return ()
+    if len(value) > MAX_ATTACHMENTS:
+        errors.add(prefix + "attachments", f"at most {MAX_ATTACHMENTS} attachments")
+        return ()
+    result = []
+    for index, item in enumerate(value):
+        where = f"{prefix}attachments[{index}]."
+        if not isinstance(item, dict):
+            errors.add(where.rstrip("."), "must be a JSON object")
+            continue
+        validate.reject_unknown(item, {"filename", "content_type", "content_base64"}, errors, where)
+        name = validate.string(item, "filename", errors, required=True, max_len=255, prefix=where)
+        if name is not None and (any(c in name for c in "/\\") or any(ord(c) < 32 for c in name)):
+            errors.add(where + "filename", "must not contain path separators or control characters")
+            name = None
+        ctype = validate.choice(item, "content_type", tuple(CONTENT_TYPES), errors, prefix=where)
+        content = _decode_content(item.get("content_base64"), where, max_bytes, errors)
+        if name is None or ctype is None or content is None:
+            continue
+        if not _content_matches(ctype, content):
+            errors.add(where + "content_base64", f"content is not {ctype}")
+            continue
+        result.append(Attachment(name, ctype, content))
+    return tuple(result)
+
+
+def _decode_content(value: Any, where: str, max_bytes: int, errors: validate.Errors) -> bytes | None:
+    if not isinstance(value, str):
+        errors.add(where + "content_base64", "is required (base64 text)")
+        return None
+    if len(value) > (max_bytes * 4) // 3 + 4:
+        errors.add(where + "content_base64", f"attachment larger than {max_bytes} bytes")
+        return None
+    try:
+        content = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        errors.add(where + "content_base64", "is not valid base64")
+        return None
+    if not content:
+        errors.add(where + "content_base64", "attachment is empty")
+        return None
+    if len(content) > max_bytes:
+        errors.add(where + "content_base64", f"attachment larger than {max_bytes} bytes")
+        return None
+    return content
+
+
+def _content_matches(content_type: str, content: bytes) -> bool:
+    magic = CONTENT_TYPES[content_type]
+    if magic is not None:
+        return content.startswith(magic)
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated item with its rendered text, ready to encrypt."""
+
+    item: MessageInput
+    idempotency_key: str
+    subject: str
+    body: str
+
+
+def render_and_guard(services: Services, item: MessageInput, language: str) -> tuple[str, str]:
+    if item.template is not None:
+        try:
+            subject, body = services.message_templates.render(item.template, language, item.data or {})
+        except TemplateProblem as exc:
+            raise ValidationFailed([{"field": "template", "detail": str(exc)}]) from None
+    else:
+        assert item.subject is not None and item.body is not None
+        subject, body = item.subject, item.body
+    findings = check_text(f"{subject}\n\n{body}", name=item.template or "<message>")
+    if is_refused(findings):
+        raise GuardRefused([f.to_dict() for f in findings if f.severity == "error"])
+    return subject, body
+
+
+async def create_many(
+    services: Services, client_id: str, items: Sequence[tuple[str, MessageInput]]
+) -> list[Outcome]:
+    """Store each (idempotency key, item); one transaction for all, so a fault stores none."""
+    for attempt in range(3):
+        try:
+            async with services.engine.begin() as conn:
+                return await _create_in(conn, services, client_id, items)
+        except IntegrityError:
+            # A concurrent request with the same idempotency key won the race; on retry it is
+            # found as existing and handled by the normal replay/conflict path.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _create_in(
+    conn: AsyncConnection, services: Services, client_id: str, items: Sequence[tuple[str, MessageInput]]
+) -> list[Outcome]:
+    existing = await _existing(conn, client_id, [key for key, _ in items])
+    customer_rows = await _customers(conn, [item.customer_id for _, item in items])
+    keys: dict[str, CustomerKey] = {}
+    outcomes: list[Outcome] = []
+    rows: dict[str, list[dict[str, Any]]] = {"messages": [], "attachments": [], "notifications": []}
+    entries: list[audit.Entry] = []
+    now = utcnow()
+    for idem_key, item in items:
+        if idem_key in existing:
+            outcomes.append(_replay(existing[idem_key], item))
+            continue
+        customer = customer_rows.get(item.customer_id)
+        if customer is None or customer.key_wrapped is None:
+            outcomes.append(Outcome(error=ValidationFailed(
+                [{"field": "customer_id", "detail": "no such customer (create it first with PUT /api/v1/customers/{id})"}])))
+            continue
+        try:
+            subject, body = render_and_guard(services, item, customer.language)
+        except GatewayError as exc:
+            outcomes.append(Outcome(error=exc))
+            continue
+        if item.customer_id not in keys:
+            keys[item.customer_id] = services.crypto.open_customer_key(item.customer_id, customer.key_wrapped)
+        message_id = new_id()
+        _encrypt_rows(services.crypto, keys[item.customer_id], message_id, client_id, idem_key,
+                      item, subject, body, now, rows)
+        existing[idem_key] = (message_id, item.request_hash, "pending")
+        outcomes.append(Outcome(id=message_id, status="pending"))
+        entries.append(audit.Entry(f"api_key:{client_id}", "message.create", message_id,
+                                   {"customer_id": item.customer_id, "category": item.category}))
+    for table in (messages, attachments, notifications):
+        if rows[table.name]:
+            await conn.execute(table.insert(), rows[table.name])
+    await audit.append_many(conn, entries)
+    return outcomes
+
+
+def _replay(stored: tuple[str, str, str], item: MessageInput) -> Outcome:
+    message_id, stored_hash, status = stored
+    if stored_hash != item.request_hash:
+        return Outcome(error=Conflict(
+            "This Idempotency-Key was already used with a different request"))
+    return Outcome(id=message_id, status=status, replayed=True)
+
+
+def _encrypt_rows(
+    crypto: Crypto, ck: CustomerKey, message_id: str, client_id: str, idem_key: str,
+    item: MessageInput, subject: str, body: str, now: datetime, rows: dict[str, list[dict[str, Any]]],
+) -> None:
+    dk = crypto.new_data_key(ck, message_id)
+    data_enc = None
+    if item.data is not None:
+        data_enc = crypto.seal(dk, "message.data", json.dumps(item.data, ensure_ascii=False).encode())
+    rows["messages"].append({
+        "id": message_id, "customer_id": item.customer_id, "client_id": client_id,
+        "idempotency_key": idem_key, "request_hash": item.request_hash, "category": item.category,
+        "sensitivity": item.sensitivity, "auth_level": item.auth_level, "template": item.template,
+        "key_wrapped": dk.wrapped, "subject_enc": crypto.seal(dk, "message.subject", subject.encode()),
+        "body_enc": crypto.seal(dk, "message.body", body.encode()), "data_enc": data_enc,
+        "created_at": now, "read_at": None,
+    })
+    for position, file in enumerate(item.attachments):
+        attachment_id = new_id()
+        ak = crypto.new_data_key(ck, attachment_id)
+        rows["attachments"].append({
+            "id": attachment_id, "message_id": message_id, "customer_id": item.customer_id,
+            "position": position, "key_wrapped": ak.wrapped, "content_type": file.content_type,
+            "filename_enc": crypto.seal(ak, "attachment.filename", file.filename.encode()),
+            "size": len(file.content), "content_enc": crypto.seal(ak, "attachment.content", file.content),
+            "created_at": now,
+        })
+    rows["notifications"].append({
+        "id": new_id(), "message_id": message_id, "customer_id": item.customer_id, "status": "pending",
+        "attempts": 0, "next_attempt_at": now, "created_at": now,
+    })
+
+
+async def _existing(conn: AsyncConnection, client_id: str, keys: list[str]) -> dict[str, tuple[str, str, str]]:
+    found: dict[str, tuple[str, str, str]] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        rows = await conn.execute(
+            select(messages.c.idempotency_key, messages.c.id, messages.c.request_hash, notifications.c.status)
+            .join(notifications, notifications.c.message_id == messages.c.id)
+            .where(tuple_(messages.c.client_id, messages.c.idempotency_key).in_([(client_id, k) for k in chunk]))
+        )
+        for row in rows:
+            found[row.idempotency_key] = (row.id, row.request_hash, row.status)
+    return found
+
+
+async def _customers(conn: AsyncConnection, ids: list[str]) -> dict[str, Any]:
+    unique = sorted(set(ids))
+    found: dict[str, Any] = {}
+    for start in range(0, len(unique), 500):
+        rows = await conn.execute(
+            select(customers.c.id, customers.c.key_wrapped, customers.c.language)
+            .where(customers.c.id.in_(unique[start:start + 500]))
+        )
+        found.update({row.id: row for row in rows})
+    return found
+
+
+async def status(services: Services, message_id: str) -> dict[str, Any]:
+    """The delivery and read status billing may see: never the content."""
+    async with services.engine.connect() as conn:
+        row = (await conn.execute(
+            select(messages.c.id, messages.c.customer_id, messages.c.category, messages.c.created_at,
+                   messages.c.read_at, notifications.c.status, notifications.c.attempts,
+                   notifications.c.sent_at, notifications.c.last_error)
+            .join(notifications, notifications.c.message_id == messages.c.id)
+            .where(messages.c.id == message_id)
+        )).first()
+    if row is None:
+        raise NotFound("No message with this id")
+    return {
+        "id": row.id, "customer_id": row.customer_id, "category": row.category,
+        "created_at": _iso(row.created_at),
+        "notification": {"status": row.status, "attempts": row.attempts,
+                         "sent_at": _iso(row.sent_at), "last_error": row.last_error},
+        "read_at": _iso(row.read_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")

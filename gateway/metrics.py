@@ -1,0 +1,23 @@
+"""Prometheus metrics. One registry for the process; the queue-depth gauge is read at scrape time."""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+accepted = Counter("gateway_messages_accepted_total", "Messages accepted from clients", ["category"],
+                   registry=REGISTRY)
+rejected = Counter("gateway_messages_rejected_total", "Message requests rejected", ["reason"],
+                   registry=REGISTRY)
+sent = Counter("gateway_notifications_sent_total", "Notification e-mails accepted by the relay",
+               registry=REGISTRY)
+failed = Counter("gateway_notifications_failed_total", "Notifications given up (5xx or too old)",
+                 registry=REGISTRY)
+retried = Counter("gateway_notifications_retried_total", "Temporary send failures scheduled for retry",
+                  registry=REGISTRY)
+held = Counter("gateway_notifications_held_total", "Rendered notifications the guard held back",
+               registry=REGISTRY)
+send_latency = Histogram("gateway_send_latency_seconds", "Time for one SMTP send",
+                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+                         registry=REGISTRY)
+queue_depth = Gauge("gateway_outbox_queue_depth", "Notifications by status", ["status"],
+                    registry=REGISTRY)

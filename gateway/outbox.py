@@ -1,0 +1,166 @@
+"""The outbox table as a job queue: claim with a lease, finish with a result, recover the abandoned.
+
+A claimed job is `sending` with a lease owner and expiry. A worker that dies leaves its lease to
+expire, and the next claim picks the job up again (so a send in flight at the moment of death may be
+repeated; nothing is lost). Workers only finish jobs whose lease they still hold, so two live workers
+never both complete the same job. On PostgreSQL claims use FOR UPDATE SKIP LOCKED so workers do not
+queue behind each other; on SQLite the write lock serialises them.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gateway.db.schema import notifications, rate_limits
+from gateway.db.types import utcnow
+
+STATUSES = ("pending", "sending", "sent", "failed", "held")
+MAX_BACKOFF_SECONDS = 3600.0
+_BUCKET = "smtp"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    message_id: str
+    customer_id: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Result:
+    job: Job
+    status: str  # "sent", "retry", "failed" or "held"
+    error: str | None = None
+
+
+def backoff(attempts: int, base: float) -> float:
+    """Exponential backoff with "equal jitter": half fixed, half random, so retries spread out."""
+    delay = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+async def claim(engine: AsyncEngine, owner: str, limit: int, lease_seconds: float,
+                rate_per_second: float) -> list[Job]:
+    now = utcnow()
+    async with engine.begin() as conn:
+        allowed = min(limit, await _tokens(conn, rate_per_second))
+        if allowed <= 0:
+            return []
+        due = or_(
+            and_(notifications.c.status == "pending", notifications.c.next_attempt_at <= now),
+            and_(notifications.c.status == "sending", notifications.c.lease_expires_at < now),
+        )
+        ids = (
+            select(notifications.c.id).where(due).order_by(notifications.c.next_attempt_at)
+            .limit(allowed).with_for_update(skip_locked=True)
+        )
+        rows = (await conn.execute(
+            update(notifications)
+            .where(notifications.c.id.in_(ids.scalar_subquery()))
+            .values(status="sending", lease_owner=owner, attempts=notifications.c.attempts + 1,
+                    lease_expires_at=now + timedelta(seconds=lease_seconds))
+            .returning(notifications.c.id, notifications.c.message_id, notifications.c.customer_id,
+                       notifications.c.attempts, notifications.c.created_at)
+        )).all()
+        await _spend(conn, len(rows))
+    return [Job(r.id, r.message_id, r.customer_id, r.attempts, r.created_at) for r in rows]
+
+
+async def _tokens(conn: AsyncConnection, rate: float) -> int:
+    """The global send-rate limit: a token bucket row shared by all workers, locked for this claim."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    capacity = max(1.0, rate)
+    await conn.execute(
+        insert(rate_limits).values(name=_BUCKET, tokens=capacity, updated_at=time.time())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    row = (await conn.execute(
+        select(rate_limits).where(rate_limits.c.name == _BUCKET).with_for_update()
+    )).one()
+    now = time.time()
+    tokens = min(capacity, row.tokens + max(0.0, now - row.updated_at) * rate)
+    await conn.execute(
+        update(rate_limits).where(rate_limits.c.name == _BUCKET).values(tokens=tokens, updated_at=now)
+    )
+    return int(tokens)
+
+
+async def _spend(conn: AsyncConnection, count: int) -> None:
+    if count:
+        await conn.execute(
+            update(rate_limits).where(rate_limits.c.name == _BUCKET)
+            .values(tokens=rate_limits.c.tokens - count)
+        )
+
+
+async def finish(conn: AsyncConnection, owner: str, results: Sequence[Result], *,
+                 retry_base: float, give_up_seconds: float) -> list[Result]:
+    """Record results for jobs this owner still leases. Returns what was recorded (retries that
+    ran out of time become failures); a job whose lease was lost is left to its new owner."""
+    now = utcnow()
+    mine = and_(notifications.c.lease_owner == owner, notifications.c.status == "sending")
+    sent = {r.job.id: r for r in results if r.status == "sent"}
+    recorded: list[Result] = []
+    if sent:  # the common case, in one statement
+        rows = await conn.execute(
+            update(notifications).where(notifications.c.id.in_(list(sent)), mine)
+            .values(status="sent", sent_at=now, lease_owner=None, lease_expires_at=None, last_error=None)
+            .returning(notifications.c.id)
+        )
+        recorded.extend(sent[row.id] for row in rows)
+    for result in (r for r in results if r.status != "sent"):
+        final = _final(result, now, give_up_seconds)
+        values: dict[str, object] = {"status": final.status, "lease_owner": None,
+                                     "lease_expires_at": None, "last_error": final.error}
+        if final.status == "retry":
+            values.update(status="pending",
+                          next_attempt_at=now + timedelta(seconds=backoff(result.job.attempts, retry_base)))
+        changed = await conn.execute(
+            update(notifications).where(notifications.c.id == result.job.id, mine).values(**values)
+        )
+        if changed.rowcount == 1:
+            recorded.append(final)
+    return recorded
+
+
+def _final(result: Result, now: datetime, give_up_seconds: float) -> Result:
+    """A temporary failure past the give-up age is a failure."""
+    age = (now - result.job.created_at).total_seconds()
+    if result.status == "retry" and age >= give_up_seconds:
+        error = f"gave up after {result.job.attempts} attempts: {result.error}"[:200]
+        return Result(result.job, "failed", error)
+    return result
+
+
+async def release(engine: AsyncEngine, owner: str) -> int:
+    """Hand this owner's unfinished jobs back at once (graceful shutdown), without waiting for
+    the lease to expire. The attempt is not counted: it never reached the relay."""
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            update(notifications)
+            .where(notifications.c.lease_owner == owner, notifications.c.status == "sending")
+            .values(status="pending", lease_owner=None, lease_expires_at=None,
+                    attempts=notifications.c.attempts - 1, next_attempt_at=utcnow())
+        )
+        return result.rowcount
+
+
+async def depth(engine: AsyncEngine) -> dict[str, int]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(notifications.c.status, func.count()).group_by(notifications.c.status)
+        )
+        counts = dict.fromkeys(STATUSES, 0)
+        counts.update({status: count for status, count in rows})
+        return counts

@@ -1,0 +1,44 @@
+"""Everything a request handler or worker needs, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.crypto import Crypto, Keyring
+from gateway.db import make_engine
+from gateway.message_templates import MessageTemplates
+from gateway.notification import NotificationRenderer
+from gateway.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    crypto: Crypto
+    message_templates: MessageTemplates
+    notifications: NotificationRenderer
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        """Refuses to build (KeyringError, TemplateRefused, ...) rather than run half-configured."""
+        keyring = Keyring.load(Path(settings.keys_dir))
+        templates_dir = Path(settings.templates_dir)
+        from gateway.template_checks import check_templates_dir
+
+        check_templates_dir(templates_dir, settings.public_url)
+        return cls(
+            settings=settings,
+            engine=make_engine(settings.database_url),
+            crypto=Crypto(keyring),
+            message_templates=MessageTemplates(templates_dir),
+            notifications=NotificationRenderer(
+                templates_dir, public_url=settings.public_url, company_name=settings.company_name
+            ),
+        )
+
+    async def close(self) -> None:
+        await self.engine.dispose()

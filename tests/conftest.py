@@ -1,0 +1,135 @@
+"""Shared fixtures: real SQLite files, a real PostgreSQL database, a real aiosmtpd server and a real
+HTTP server on loopback.
+
+PostgreSQL: GATEWAY_TEST_POSTGRES_URL names an admin connection (default: the local server's
+`test` database). Each test session creates its own database there and drops it afterwards.
+Where the server is unreachable the PostgreSQL variants skip, unless GATEWAY_TEST_REQUIRE_POSTGRES=1
+(set by .ci/run), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+from gateway.crypto import init_keys
+from gateway.db import make_engine, upgrade
+from gateway.db.schema import metadata
+from gateway.devmail import MailSink
+from gateway.settings import Settings
+from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway
+
+PG_ADMIN_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("GATEWAY_TEST_REQUIRE_POSTGRES") == "1"
+
+
+# ---------------------------------------------------------------- databases
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once; each test gets a copy (a fresh, real SQLite file)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """A database of this session's own on the PostgreSQL server, migrated to head."""
+    name = f"gateway_test_{os.getpid()}_{secrets.token_hex(3)}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    try:
+        _in_thread(lambda: asyncio.run(admin(f'CREATE DATABASE "{name}"')))
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required but unreachable: {exc}")
+        yield None
+        return
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    _in_thread(lambda: upgrade(url))
+    yield url
+    _in_thread(lambda: asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+
+
+def _in_thread(work: Callable[[], object]) -> None:
+    """Session fixtures may be set up while a test's event loop runs; asyncio.run needs its own thread."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(work).result()
+
+
+async def truncate_postgres(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            tables = ", ".join(t.name for t in metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """Every storage test runs against both backends."""
+    if request.param == "sqlite":
+        path = tmp_path / "gateway.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_database")
+    if url is None:
+        pytest.skip("PostgreSQL unreachable (set GATEWAY_TEST_REQUIRE_POSTGRES=1 to fail instead)")
+    await truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """For tests about behaviour that does not depend on the backend."""
+    path = tmp_path / "gateway.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+# ---------------------------------------------------------------- keys, mail, settings
+
+@pytest.fixture
+def keys_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "keys"
+    init_keys(path)
+    return path
+
+
+@pytest.fixture
+def sink() -> Iterator[MailSink]:
+    mail_sink = MailSink().start()
+    yield mail_sink
+    mail_sink.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, keys_dir: Path, sink: MailSink) -> Settings:
+    return make_settings(database_url, keys_dir, sink)
+
+
+# ---------------------------------------------------------------- running service
+
+@pytest.fixture
+async def gateway(settings: Settings, sink: MailSink) -> AsyncIterator[Gateway]:
+    running = await start_gateway(settings, sink)
+    yield running
+    await stop_gateway(running)
