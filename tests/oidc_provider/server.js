@@ -268,7 +268,8 @@ async function handleInteraction(req, res, url) {
       return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     }
     return send(res, 200, 'text/html; charset=utf-8', loginPage(uid, details), {
-      'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+      // no form-action: Chromium applies it to the redirect back to the relying party as well
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
     });
   }
   if (req.method === 'POST' && isLogin) {

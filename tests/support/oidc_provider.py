@@ -26,10 +26,12 @@ import asyncio
 import collections
 import contextlib
 import fcntl
+import functools
 import os
 import re
 import secrets
 import shutil
+import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -85,6 +87,14 @@ class ProviderHandle:
     client_auth_method: str
     process: asyncio.subprocess.Process = field(repr=False)
     _stderr: collections.deque[str] = field(repr=False, default_factory=lambda: collections.deque(maxlen=200))
+
+    def gateway_env(self) -> dict[str, str]:
+        """The gateway's configuration for this provider (GATEWAY_OIDC_ISSUER, _CLIENT_ID, _CLIENT_SECRET)."""
+        return {
+            "GATEWAY_OIDC_ISSUER": self.issuer,
+            "GATEWAY_OIDC_CLIENT_ID": self.client_id,
+            "GATEWAY_OIDC_CLIENT_SECRET": self.client_secret,
+        }
 
     @property
     def stderr_tail(self) -> str:
@@ -167,6 +177,7 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
+@functools.cache
 def _require_node() -> tuple[str, str]:
     node = shutil.which("node")
     npm = shutil.which("npm")
@@ -175,25 +186,29 @@ def _require_node() -> tuple[str, str]:
             "the test OpenID provider needs Node.js (node and npm on PATH, Node >= 20.19); "
             "install Node and run: npm ci --prefix tests/oidc_provider"
         )
+    out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+.*", out)
+    if not match or (int(match.group(1)), int(match.group(2))) < (20, 19):
+        raise OIDCProviderError(f"the test OpenID provider needs Node.js >= 20.19, found {out or 'unknown'}")
     return node, npm
 
 
 async def _ensure_installed(npm: str) -> None:
-    marker = PROVIDER_DIR / "node_modules" / "oidc-provider" / "package.json"
-    if marker.exists():
+    markers = [PROVIDER_DIR / "node_modules" / name / "package.json" for name in ("oidc-provider", "jose")]
+    if all(m.exists() for m in markers):
         return
     lock_path = Path(tempfile.gettempdir()) / f"gateway-oidc-provider-{os.getuid()}.lock"
     with open(lock_path, "w") as lock:
         await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
         try:
-            if marker.exists():  # installed by a concurrent test process meanwhile
+            if all(m.exists() for m in markers):  # installed by a concurrent test process meanwhile
                 return
             proc = await asyncio.create_subprocess_exec(
                 npm, "ci", "--no-audit", "--no-fund", "--prefix", str(PROVIDER_DIR),
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             )
             out, _ = await proc.communicate()
-            if proc.returncode != 0 or not marker.exists():
+            if proc.returncode != 0 or not all(m.exists() for m in markers):
                 tail = out.decode(errors="replace")[-2000:]
                 raise OIDCProviderError(
                     f"`npm ci --prefix tests/oidc_provider` failed (exit {proc.returncode}):\n{tail}"
