@@ -363,6 +363,9 @@ class OIDCClient:
         if self._metadata is None:
             await self.discover()
         assert self._metadata is not None
+        getall = getattr(query, "getall", None)  # aiohttp's request.query is a MultiDict
+        if getall is not None and any(len(getall(k, ())) > 1 for k in ("state", "code", "iss", "error")):
+            raise OIDCError("authorization response repeats a parameter", reason="state_mismatch")
         state = query.get("state")
         if not isinstance(state, str) or not hmac.compare_digest(
             state.encode("utf-8", "replace"), expected.state.encode("utf-8")

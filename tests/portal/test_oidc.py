@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import pytest
+from multidict import MultiDict
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tests.support` is imported from the repository root
@@ -247,6 +248,11 @@ async def test_state_mismatch_is_refused(provider, client):
     missing = {k: v for k, v in query.items() if k != "state"}
     with pytest.raises(OIDCError) as caught:
         await client.complete(query=missing, expected=req)
+    assert caught.value.reason == "state_mismatch"
+    repeated = MultiDict(query)
+    repeated.add("state", other.state)
+    with pytest.raises(OIDCError) as caught:
+        await client.complete(query=repeated, expected=req)
     assert caught.value.reason == "state_mismatch"
     # the untouched response still works: nothing above consumed the code
     assert (await client.complete(query=query, expected=req)).pid == PID
