@@ -51,6 +51,10 @@ _MESSAGE_REQUEST = {
     "description": "Give either subject and body, or template (templates/messages/NAME.LANG.j2) and data.",
 }
 
+_READINESS = {"type": "object", "properties": {
+    "status": {"enum": ["ready", "not ready"]},
+    "checks": {"type": "object", "additionalProperties": {"enum": ["ok", "unavailable"]}}}}
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -217,7 +221,7 @@ DOCUMENT: dict[str, Any] = {
         },
         "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Alive"}}}},
         "/readyz": {"get": {"summary": "Readiness: database and keys",
-                            "responses": {"200": {"description": "Ready"}, "503": {"description": "Not ready"}}}},
+                            "responses": {"200": _json(_READINESS, "Ready"), "503": _json(_READINESS, "Not ready")}}},
         "/metrics": {"get": {"summary": "Prometheus metrics",
                              "responses": {"200": {"description": "Metrics in text format"}}}},
     },
