@@ -1,0 +1,56 @@
+"""`gateway demo` on embedded defaults: one command, a captured notification, printed URLs."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from tests.support.service import ROOT, wait_for
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_demo_sends_a_sample_notice_through_the_real_pipeline(tmp_path: Path) -> None:
+    port, smtp_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update({"GATEWAY_PORT": str(port), "GATEWAY_SMTP_PORT": str(smtp_port),
+                "GATEWAY_KEYS_DIR": str(tmp_path / "keys"),
+                "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'gateway.db'}",
+                "GATEWAY_TEMPLATES_DIR": str(ROOT / "templates"),
+                "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}"})
+    process = subprocess.Popen([sys.executable, "-m", "gateway", "demo"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as http:
+            async def mail_captured() -> bool:
+                try:
+                    async with http.get(f"{base}/dev/mail") as response:
+                        return "Du har en ny melding" in await response.text()
+                except aiohttp.ClientConnectionError:
+                    return process.poll() is not None  # stop waiting if it died
+            await wait_for(mail_captured, timeout=60, interval=0.3)
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            async with http.get(f"{base}/dev/mail/0") as response:
+                page = await response.text()
+            assert re.search(rf"{re.escape(base)}/portal/messages/[A-Za-z0-9_-]{{22}}", page)
+            assert "Kari" not in page and "1 234,50" not in page  # content stays in the portal
+            async with http.get(f"{base}/readyz") as response:
+                assert response.status == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert f"{base}/dev/mail" in out and "/portal/messages/" in out
+    assert (tmp_path / "keys" / "primary").exists() and (tmp_path / "data" / "gateway.db").exists()
