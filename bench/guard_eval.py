@@ -1,0 +1,106 @@
+"""Evaluate the content guard on the labelled corpus (tests/guard/corpus.jsonl).
+
+Prints precision, recall and false-alarm rate overall, per language and per rule family.
+Usage: python bench/guard_eval.py [--corpus PATH] [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gateway.guard import check_template, check_text, is_refused  # noqa: E402
+
+CORPUS = ROOT / "tests" / "guard" / "corpus.jsonl"
+PORTAL = "https://min.example.no"
+
+
+def load(path: Path = CORPUS) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def verdict(rec: dict) -> tuple[bool, list]:
+    """(refused, findings) for one corpus record."""
+    if rec["kind"] == "text":
+        findings = check_text(rec["source"], name=rec["id"])
+    else:
+        findings = check_template(rec["source"], kind=rec["kind"], name=rec["id"], portal_url=PORTAL)
+    return is_refused(findings), findings
+
+
+class Score:
+    def __init__(self) -> None:
+        self.tp = self.fp = self.tn = self.fn = 0
+
+    def add(self, refuse_expected: bool, refused: bool) -> None:
+        if refuse_expected:
+            if refused:
+                self.tp += 1
+            else:
+                self.fn += 1
+        elif refused:
+            self.fp += 1
+        else:
+            self.tn += 1
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def false_alarm(self) -> float:
+        return self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
+
+    def row(self, name: str) -> str:
+        n = self.tp + self.fp + self.tn + self.fn
+        return (f"{name:<14} n={n:<4} precision={self.precision:6.3f} recall={self.recall:6.3f} "
+                f"false_alarm={self.false_alarm:6.3f}  (tp={self.tp} fn={self.fn} fp={self.fp} tn={self.tn})")
+
+
+def evaluate(records: list[dict]) -> tuple[Score, dict[str, Score], dict[str, Score], list[tuple[dict, list]]]:
+    total, by_lang, by_family = Score(), defaultdict(Score), defaultdict(Score)
+    wrong = []
+    for rec in records:
+        refused, findings = verdict(rec)
+        expected = rec["label"] == "refuse"
+        for s in (total, by_lang[rec["lang"]], by_family[rec["family"]]):
+            s.add(expected, refused)
+        if refused != expected:
+            wrong.append((rec, findings))
+    return total, by_lang, by_family, wrong
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--errors", action="store_true", help="list every misclassified record")
+    args = ap.parse_args(argv)
+    total, by_lang, by_family, wrong = evaluate(load(args.corpus))
+    print(total.row("overall"))
+    print("-- per language")
+    for k in sorted(by_lang):
+        print(by_lang[k].row(k))
+    print("-- per family")
+    for k in sorted(by_family):
+        print(by_family[k].row(k))
+    if args.errors:
+        print("-- misclassified")
+        for rec, findings in wrong:
+            rules = ",".join(sorted({f.rule for f in findings})) or "-"
+            print(f"{rec['id']} [{rec['label']}] {rules}: {rec['source'][:160]!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""Findings: what the guard reports, with messages in English and Norwegian bokmål."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+_OBJ = {
+    "password": ("a password", "et passord"),
+    "pin": ("a PIN", "en PIN-kode"),
+    "bankid": ("BankID or a BankID code", "BankID eller en BankID-kode"),
+    "one_time_code": ("a one-time or verification code", "en engangskode eller bekreftelseskode"),
+    "code_device": ("a code device or its codes", "en kodebrikke eller kodene fra den"),
+    "card_number": ("a payment card number or card details", "et kortnummer eller kortopplysninger"),
+    "card_security_code": ("a card security code (CVC/CVV)", "kortets sikkerhetskode (CVC/CVV)"),
+    "card_expiry": ("a card's expiry date", "kortets utløpsdato"),
+    "national_id": ("a national identity number (fødselsnummer, D-number)",
+                    "et fødselsnummer, D-nummer eller personnummer"),
+    "account_number": ("a bank account number", "et kontonummer"),
+    "id_document": ("a copy of an identity document", "en kopi av et legitimasjonsdokument"),
+    "credentials": ("login credentials", "påloggingsopplysninger"),
+}
+
+# rule id -> (severity, English message, bokmål message)
+RULES: dict[str, tuple[str, str, str]] = {
+    **{
+        f"request.{k}": (ERROR, f"The text asks the reader for {en}; we never ask for that.",
+                         f"Teksten ber mottakeren om {nb}; det spør vi aldri om.")
+        for k, (en, nb) in _OBJ.items()
+    },
+    "request.form_field": (ERROR, "The HTML contains an input field for confidential data.",
+                           "HTML-en har et inndatafelt for fortrolige opplysninger."),
+    "content.national_id": (ERROR, "The e-mail contains a national identity number.",
+                            "E-posten inneholder et fødselsnummer eller D-nummer."),
+    "content.account_number": (ERROR, "The e-mail contains a bank account number.",
+                               "E-posten inneholder et kontonummer."),
+    "content.iban": (ERROR, "The e-mail contains an IBAN.", "E-posten inneholder et IBAN-nummer."),
+    "content.card_number": (ERROR, "The e-mail contains a payment card number.",
+                            "E-posten inneholder et betalingskortnummer."),
+    "content.secret": (ERROR, "The e-mail contains a password, PIN or code value.",
+                       "E-posten inneholder et passord, en PIN eller en kode."),
+    "link.foreign_origin": (ERROR, "A link points outside the portal.",
+                            "En lenke peker utenfor portalen."),
+    "link.shortener": (ERROR, "A link goes through a link shortener or redirect service.",
+                       "En lenke går via en lenkeforkorter eller videresendingstjeneste."),
+    "link.redirect": (ERROR, "A link redirects through the portal to somewhere else.",
+                      "En lenke videresender via portalen til et annet sted."),
+    "link.token": (ERROR, "A link carries a query, fragment or token.",
+                   "En lenke har parametre, fragment eller et token."),
+    "link.scheme": (ERROR, "A link uses a scheme other than the portal's (mailto:, javascript:, ...).",
+                    "En lenke bruker en annen protokoll enn portalen (mailto:, javascript: ...)."),
+    "link.phone": (WARNING, "A tel: link; e-mails should link only to the portal.",
+                   "En tel:-lenke; e-poster skal bare lenke til portalen."),
+    "template.syntax": (ERROR, "The template has a syntax error.", "Malen har en syntaksfeil."),
+    "template.variable": (ERROR, "The template uses a variable that notification e-mails may not use.",
+                          "Malen bruker en variabel som varslings-e-poster ikke får bruke."),
+    "template.attribute": (ERROR, "The template reads an attribute or item of a value.",
+                           "Malen leser et attributt eller element fra en verdi."),
+    "template.method": (ERROR, "The template calls a function or method.",
+                        "Malen kaller en funksjon eller metode."),
+    "template.filter": (ERROR, "The template uses a filter that could reveal data.",
+                        "Malen bruker et filter som kan avsløre data."),
+    "template.include": (ERROR, "The template includes, imports or extends another template.",
+                         "Malen inkluderer, importerer eller utvider en annen mal."),
+    "template.unsafe": (ERROR, "The template reaches for template or Python internals.",
+                        "Malen prøver å nå interne deler av malmotoren eller Python."),
+    "template.complexity": (ERROR, "The template is too complex to check safely (deep loops or recursion).",
+                            "Malen er for kompleks til å kontrolleres trygt (dype løkker eller rekursjon)."),
+    "template.render": (ERROR, "The template cannot be rendered with example values.",
+                        "Malen kan ikke fylles ut med eksempelverdier."),
+    "template.render_warning": (WARNING, "The template could not be rendered with example values; only its literal text was checked.",
+                                "Malen kunne ikke fylles ut med eksempelverdier; bare den faste teksten ble kontrollert."),
+    "guard.internal": (ERROR, "The guard failed on this input; it is held for safety.",
+                       "Kontrollen feilet på dette innholdet; det holdes tilbake av sikkerhetshensyn."),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    message_nb: str
+    template: str
+    line: int
+    column: int
+    excerpt: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Hit:
+    """A rule match inside one checked view, before it is placed in the source."""
+
+    rule: str
+    start: int
+    end: int
+    mask: list[tuple[int, int]] = field(default_factory=list)  # spans to mask in the view
+    key: str = ""  # what makes two hits the same finding across views
+
+
+def make_finding(rule: str, *, template: str, line: int, column: int, excerpt: str,
+                 severity: str | None = None) -> Finding:
+    sev, en, nb = RULES.get(rule, (ERROR, rule, rule))
+    return Finding(rule=rule, severity=severity or sev, message=en, message_nb=nb,
+                   template=template, line=max(1, line), column=max(1, column),
+                   excerpt=excerpt)
+
+
+def is_refused(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == ERROR for f in findings)
+
+
+_LONG_DIGITS = re.compile(r"\d(?:[\d .\-]{4,}\d)")
+_SECRET_AFTER = re.compile(
+    r"(?i)\b(pass(?:ord|word)|pin(?:-?kode)?|kode|code|cvc|cvv|otp|passcode)\s*[:=]\s*\S+")
+
+
+def mask_text(text: str, spans: Iterable[tuple[int, int]] = ()) -> str:
+    """Mask the given spans (keeping the last two digits of numbers) and any long digit run."""
+    chars = list(text)
+    for s, e in spans:
+        s, e = max(0, s), min(len(chars), e)
+        digits = [i for i in range(s, e) if chars[i].isdigit()]
+        keep = set(digits[-2:]) if len(digits) >= 8 else set()
+        for i in range(s, e):
+            if i not in keep and not chars[i].isspace():
+                chars[i] = "•"
+    out = "".join(chars)
+    out = _LONG_DIGITS.sub(lambda m: re.sub(r"\d", "•", m.group(0)[:-2]) + m.group(0)[-2:]
+                           if sum(c.isdigit() for c in m.group(0)) >= 6 else m.group(0), out)
+    return _SECRET_AFTER.sub(lambda m: _mask_secret_value(m.group(0)), out)
+
+
+def _mask_secret_value(s: str) -> str:
+    m = re.search(r"[:=]\s*", s)
+    if not m:
+        return s
+    return s[: m.end()] + "•••"
+
+
+def excerpt_of(text: str, start: int, end: int, mask: Iterable[tuple[int, int]] = (),
+               width: int = 40) -> str:
+    """A one-line excerpt around [start, end) with sensitive parts masked."""
+    s = max(0, start - width)
+    e = min(len(text), end + width)
+    shifted = [(a - s, b - s) for a, b in mask]
+    snippet = mask_text(text[s:e], shifted)
+    snippet = " ".join(snippet.split())
+    if s > 0:
+        snippet = "…" + snippet
+    if e < len(text):
+        snippet = snippet + "…"
+    return snippet

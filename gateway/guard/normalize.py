@@ -1,0 +1,172 @@
+"""Text normalisation that undoes obfuscation before the request rules run.
+
+Every function returns the normalised text and, when ``track`` is true, a list that maps each
+output character to the index of the input character it came from, so a finding can point at
+the right line and column of the original source.  The fast path (``track=False``) uses only
+C-level string operations, which keeps the re-check of a rendered e-mail well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable
+
+Mapping = list[int] | None
+
+# Invisible "format" characters used to split words: zero-width space/joiners, soft hyphen,
+# word joiner, bidi controls, BOM, Mongolian vowel separator, combining grapheme joiner,
+# Hangul fillers and variation selectors.
+_INVISIBLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f"
+)
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+
+# Look-alike letters from other scripts mapped to the Latin letter a reader sees.
+# Norwegian æ ø å stay as they are; Swedish/German ö ä are folded to ø æ.
+_CONFUSABLES = str.maketrans({
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
+    "һ": "h", "ԛ": "q", "ԝ": "w", "ɡ": "g", "ӏ": "l", "ո": "n", "ս": "u", "ҁ": "c", "ғ": "f",
+    "п": "n", "г": "r", "д": "d", "и": "u", "л": "n", "ь": "b", "з": "3",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "ζ": "z", "η": "n", "ι": "i", "κ": "k",
+    "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "s", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+    "μ": "u",
+    # Latin look-alikes and IPA
+    "ı": "i", "ȷ": "j", "ł": "l", "ƚ": "l", "ɩ": "i", "ɪ": "i", "ʀ": "r", "ᴀ": "a", "ʙ": "b",
+    "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ɢ": "g", "ʜ": "h", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m",
+    "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y",
+    "ᴢ": "z", "ß": "ss", "ö": "ø", "ä": "æ", "ő": "ø", "ǿ": "ø", "ɑ": "a", "ɒ": "a", "ɛ": "e",
+    "ɔ": "o", "ʋ": "v", "ƿ": "p", "þ": "p", "ð": "d", "đ": "d", "ħ": "h", "ŧ": "t",
+    # dashes and quotes folded so the tokenizer sees plain ones
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-", "\u2019": "'", "\u2018": "'",
+    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2800": " ",
+})
+
+# Leet digits and symbols, folded only inside tokens that also contain letters, so that a PIN
+# such as "1234" or a date stays a number.
+_LEET = str.maketrans({
+    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
+    "@": "a", "$": "s", "€": "e", "!": "i", "|": "i",
+})
+_LEET_TOKEN_RE = re.compile(r"(?<![\w@$€!|])(?=[\w@$€!|]*[^\W\d_])(?=[\w@$€!|]*[0-9@$€!|])[\w@$€!|]+")
+# Characters a spaced-out word may be split with: "p a s s", "p.a.s.s", "p-a-s-s", "p_a_s_s".
+_SEP = r"(?:[ \t._\-*·•/~\n]|\\){1,3}"
+_SPACED_RE = re.compile(rf"(?<![\w@$])[\w@$€](?:{_SEP}[\w@$€](?![\w@$€])){{2,}}")
+_SEP_RE = re.compile(_SEP)
+# Only letters joined when the run contains at least two of them ("1 2 3 4" stays a number).
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+def strip_invisible(text: str, track: bool = False) -> tuple[str, Mapping]:
+    """Remove zero-width, soft-hyphen and other format characters."""
+    if not _INVISIBLE_RE.search(text):
+        return text, (list(range(len(text))) if track else None)
+    if not track:
+        return _INVISIBLE_RE.sub("", text), None
+    out: list[str] = []
+    idx: list[int] = []
+    for i, ch in enumerate(text):
+        if not _INVISIBLE_RE.match(ch):
+            out.append(ch)
+            idx.append(i)
+    return "".join(out), idx
+
+
+def fold_chars(text: str, track: bool = False) -> tuple[str, Mapping]:
+    """NFKC, case-fold, drop stray combining marks and map look-alike letters to Latin."""
+    if text.isascii():
+        return text.lower(), (list(range(len(text))) if track else None)
+    out: list[str] = []
+    idx: list[int] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        cluster = unicodedata.normalize("NFKC", text[i:j]).casefold()
+        cluster = "".join(c for c in cluster if not unicodedata.combining(c) or c in "\u030a")
+        cluster = unicodedata.normalize("NFC", cluster).translate(_CONFUSABLES)
+        cluster = _INVISIBLE_RE.sub("", cluster)
+        out.append(cluster)
+        if track:
+            idx.extend([i] * len(cluster))
+        i = j
+    return "".join(out), (idx if track else None)
+
+
+def _sub(regex: re.Pattern[str], fn: Callable[[str], str], text: str, track: bool,
+         mapping: Mapping) -> tuple[str, Mapping]:
+    """re.sub that keeps the character map in step with the replacement."""
+    if not track:
+        return regex.sub(lambda m: fn(m.group(0)), text), None
+    assert mapping is not None
+    parts: list[str] = []
+    new_map: list[int] = []
+    last = 0
+    for m in regex.finditer(text):
+        s, e = m.span()
+        parts.append(text[last:s])
+        new_map.extend(mapping[last:s])
+        rep = fn(m.group(0))
+        parts.append(rep)
+        if len(rep) == e - s:
+            new_map.extend(mapping[s:e])
+        else:
+            # Spread the replacement over the source span so positions stay monotonic.
+            span = max(e - s, 1)
+            new_map.extend(mapping[s + min(k * span // max(len(rep), 1), span - 1)] for k in range(len(rep)))
+        last = e
+    parts.append(text[last:])
+    new_map.extend(mapping[last:])
+    return "".join(parts), new_map
+
+
+def _join_spaced(run: str) -> str:
+    letters = _LETTER_RE.findall(run)
+    if len(letters) < 2:
+        return run
+    return _SEP_RE.sub("", run)
+
+
+def _fold_leet(token: str) -> str:
+    # Trailing "!" or "|" is punctuation, not a letter.
+    core = token.rstrip("!|")
+    return core.translate(_LEET) + token[len(core):]
+
+
+def normalize(text: str, track: bool = False) -> tuple[str, Mapping]:
+    """Full normalisation for the request rules (see module doc)."""
+    t, m = strip_invisible(text, track)
+    t, m2 = fold_chars(t, track)
+    if track:
+        assert m is not None and m2 is not None
+        m = [m[k] for k in m2]
+    t, m = _sub(_SPACED_RE, _join_spaced, t, track, m)
+    t, m = _sub(_LEET_TOKEN_RE, _fold_leet, t, track, m)
+    return t, m
+
+
+def normalize_for_numbers(text: str) -> str:
+    """Light normalisation for the number rules: same length as the input, so offsets hold.
+
+    Invisible characters become spaces and full-width or other Unicode digits become ASCII.
+    """
+    t = _INVISIBLE_RE.sub(" ", text)
+    if t.isascii():
+        return t
+    out = []
+    for ch in t:
+        if ch.isdigit() and not ch.isascii():
+            try:
+                out.append(str(unicodedata.digit(ch)))
+                continue
+            except (TypeError, ValueError):
+                pass
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)

@@ -1,0 +1,319 @@
+"""The guard pipeline: template -> static checks -> sandboxed render -> visible text ->
+normalise -> rules, and the public entry points used by the rest of the gateway."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from jinja2.exceptions import SecurityError
+
+from . import html_text, jinja_checks
+from .content import find_content
+from .findings import ERROR, Finding, Hit, excerpt_of, make_finding
+from .links import check_url, find_links_in_text, origin_of
+from .lexicon import noun_category
+from .normalize import normalize
+from .requests import find_requests
+
+TEMPLATE_KINDS = ("email", "message")
+DEFAULT_PORTAL = "https://min.example.no"
+
+
+def placeholders(portal_url: str) -> dict[str, str]:
+    base = portal_url.rstrip("/")
+    return {"message_url": f"{base}/portal/messages/PLACEHOLDERID", "portal_url": base,
+            "category": "invoice", "company_name": "Eksempel Kraft AS", "sent_date": "24.11.2026"}
+
+
+class SourceMap:
+    """Offsets in a source string -> 1-based line and column."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.starts = [0] + [m.end() for m in re.finditer("\n", source)]
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, len(self.source)))
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+    def line_start(self, line: int) -> int:
+        return self.starts[max(0, min(line, len(self.starts)) - 1)]
+
+    def locate(self, snippet: str, near_line: int = 1) -> int | None:
+        """Find the snippet (or its longest word) in the source; used for rendered output."""
+        snippet = snippet.strip()
+        if not snippet:
+            return None
+        low = self.source.lower()
+        start = self.line_start(near_line)
+        for cand in [snippet] + sorted(re.findall(r"\w{3,}", snippet), key=len, reverse=True):
+            k = low.find(cand.lower(), start)
+            if k < 0:
+                k = low.find(cand.lower())
+            if k >= 0:
+                return k
+        return None
+
+
+@dataclass
+class View:
+    """A text to check, with a function mapping its offsets to offsets in the source."""
+
+    text: str
+    to_source: Callable[[int], int | None]
+    exact: bool  # True when to_source is exact (literal text), False for rendered output
+
+
+class _Collector:
+    def __init__(self, name: str, smap: SourceMap):
+        self.name = name
+        self.smap = smap
+        self.findings: list[Finding] = []
+        self.seen: set[tuple[str, str]] = set()
+
+    def add(self, rule: str, key: str, offset: int | None, excerpt: str, severity: str | None = None) -> None:
+        if (rule, key) in self.seen:
+            return
+        self.seen.add((rule, key))
+        line, col = self.smap.line_col(offset) if offset is not None else (1, 1)
+        self.findings.append(make_finding(rule, template=self.name, line=line, column=col,
+                                          excerpt=excerpt, severity=severity))
+
+    def add_hit(self, view: View, hit: Hit, *, view_text_hit: tuple[int, int] | None = None) -> None:
+        s, e = view_text_hit or (hit.start, hit.end)
+        offset = view.to_source(s)
+        if not view.exact or offset is None:
+            offset = self.smap.locate(view.text[s:e]) if offset is None or not view.exact else offset
+        excerpt = excerpt_of(view.text, s, e, hit.mask)
+        key = hit.key or " ".join(view.text[s:e].lower().split())
+        self.add(hit.rule, key, offset, excerpt)
+
+
+# --- views -------------------------------------------------------------------------------------
+def _identity_view(text: str, exact: bool = True) -> View:
+    return View(text, lambda k: k, exact)
+
+
+def _piece_view(piece: html_text.Piece, base: Callable[[int], int | None], exact: bool) -> View:
+    text, offsets = piece.build(track=True)
+    assert offsets is not None
+
+    def to_source(k: int) -> int | None:
+        if not offsets:
+            return None
+        return base(offsets[min(k, len(offsets) - 1)])
+    return View(text, to_source, exact)
+
+
+def _split_html(view: View) -> tuple[list[View], html_text.HtmlText | None]:
+    if not html_text.looks_like_html(view.text):
+        return [view], None
+    h = html_text.extract(view.text)
+    views = [_piece_view(p, view.to_source, view.exact) for p in (h.visible, h.hidden, h.extra)]
+    return [v for v in views if v.text.strip()], h
+
+
+# --- rule runners ------------------------------------------------------------------------------
+def _run_requests(view: View, out: _Collector) -> None:
+    norm, _ = normalize(view.text)
+    hits = find_requests(norm, normalized=True)
+    if not hits:
+        return
+    _, mapping = normalize(view.text, track=True)
+    assert mapping is not None
+    for hit in hits:
+        s = mapping[min(hit.start, len(mapping) - 1)] if mapping else 0
+        e = mapping[min(max(hit.end - 1, 0), len(mapping) - 1)] + 1 if mapping else 0
+        out.add_hit(view, hit, view_text_hit=(s, e))
+
+
+def _run_content(view: View, out: _Collector) -> None:
+    for hit in find_content(view.text):
+        out.add_hit(view, hit)
+
+
+def _run_links(view: View, h: html_text.HtmlText | None, portal: tuple[str, str, int],
+               out: _Collector) -> None:
+    for hit in find_links_in_text(view.text, portal):
+        out.add_hit(view, hit)
+    if h is None:
+        return
+
+
+def _run_html_links(h: html_text.HtmlText, base: View, portal: tuple[str, str, int],
+                    out: _Collector) -> None:
+    for url, off in h.links:
+        rule = check_url(url, portal)
+        if rule:
+            src = base.to_source(off)
+            if not base.exact or src is None:
+                src = out.smap.locate(url) if src is None or not base.exact else src
+            out.add(rule, f"{rule}:{url}", src, excerpt_of(base.text, off, off + len(url) + 10))
+
+
+_FIELD_ATTRS = ("name", "id", "placeholder", "aria-label", "title", "autocomplete", "value", "label")
+
+
+def _run_inputs(h: html_text.HtmlText, base: View, out: _Collector) -> None:
+    for attrs, off in h.inputs:
+        tag = attrs.get("_tag", "")
+        sensitive = attrs.get("type", "").lower() == "password"
+        for a in _FIELD_ATTRS:
+            words = re.split(r"[^\wæøå]+", normalize(attrs.get(a, ""))[0])
+            if any(noun_category(w) for w in words if w) or any(
+                    noun_category(x + y) for x, y in zip(words, words[1:])):
+                sensitive = True
+        if tag == "form" and not sensitive:
+            continue
+        if sensitive:
+            src = base.to_source(off)
+            if not base.exact or src is None:
+                src = out.smap.locate("<" + tag) if src is None or not base.exact else src
+            out.add("request.form_field", f"form:{tag}:{sorted(attrs.items())}", src,
+                    excerpt_of(base.text, off, off + 60))
+
+
+def _check_views(views: Iterable[View], out: _Collector, *, requests: bool, content: bool,
+                 portal: tuple[str, str, int] | None) -> None:
+    for view in views:
+        subviews, h = _split_html(view)
+        for sv in subviews:
+            if requests:
+                _run_requests(sv, out)
+            if content:
+                _run_content(sv, out)
+            if portal is not None:
+                _run_links(sv, h, portal, out)
+        if h is not None:
+            _run_inputs(h, view, out)
+            if portal is not None:
+                _run_html_links(h, view, portal, out)
+
+
+# --- public API --------------------------------------------------------------------------------
+def _internal(name: str, exc: BaseException) -> list[Finding]:
+    return [make_finding("guard.internal", template=name, line=1, column=1,
+                         excerpt=type(exc).__name__)]
+
+
+def _portal(portal_url: str) -> tuple[str, str, int]:
+    return origin_of(portal_url) or ("https", "min.example.no", 443)
+
+
+def check_text(text: str, *, name: str = "<text>") -> list[Finding]:
+    """Billing free text or a staff message: request rules only."""
+    try:
+        out = _Collector(name, SourceMap(text))
+        _check_views([_identity_view(text)], out, requests=True, content=False, portal=None)
+        return out.findings
+    except Exception as exc:  # noqa: BLE001 - fail closed
+        return _internal(name, exc)
+
+
+def check_email(text: str, html: str | None, *, portal_url: str, name: str = "<email>") -> list[Finding]:
+    """A rendered notification e-mail (plain text and HTML): request, content and link rules."""
+    try:
+        portal = _portal(portal_url)
+        findings: list[Finding] = []
+        seen: set[tuple[str, str]] = set()
+        for part in (text or "", html or ""):
+            if not part:
+                continue
+            out = _Collector(name, SourceMap(part))
+            out.seen = seen
+            _check_views([_identity_view(part)], out, requests=True, content=True, portal=portal)
+            findings.extend(out.findings)
+        return findings
+    except Exception as exc:  # noqa: BLE001 - fail closed
+        return _internal(name, exc)
+
+
+def check_template(source: str, *, kind: str, name: str = "<template>",
+                   portal_url: str = DEFAULT_PORTAL) -> list[Finding]:
+    """Check an e-mail or message template before it is saved or used."""
+    try:
+        return _check_template(source, kind, name, portal_url)
+    except Exception as exc:  # noqa: BLE001 - fail closed
+        return _internal(name, exc)
+
+
+def _check_template(source: str, kind: str, name: str, portal_url: str) -> list[Finding]:
+    if kind not in TEMPLATE_KINDS:
+        raise ValueError(f"unknown template kind {kind!r}")
+    smap = SourceMap(source)
+    out = _Collector(name, smap)
+    parsed = jinja_checks.parse(source, name)
+    if parsed.syntax_error:
+        line, msg = parsed.syntax_error
+        line_text = source.splitlines()[line - 1] if 0 < line <= len(source.splitlines()) else ""
+        out.add("template.syntax", f"{line}:{msg}", smap.line_start(line),
+                excerpt_of(line_text, 0, len(line_text)) + f" ({msg})")
+        # Still read the raw text, so a broken template also reports what it asks for.
+        _check_views([_identity_view(source)], out, requests=True, content=kind == "email",
+                     portal=None)
+        return out.findings
+    assert parsed.ast is not None
+    jinja_checks.static_checks(parsed, kind)
+    for issue in parsed.issues:
+        out.add(issue.rule, f"{issue.lineno}:{issue.token}", _token_offset(smap, issue.lineno, issue.token),
+                excerpt_of(source.splitlines()[issue.lineno - 1] if source.splitlines() else "", 0, 0, width=80))
+    is_email = kind == "email"
+    portal = _portal(portal_url) if is_email else None
+    views = [_literal_view(parsed, smap)]
+    if parsed.renderable:
+        views.extend(_rendered_views(parsed, kind, portal_url, name, out))
+    _check_views(views, out, requests=True, content=is_email, portal=portal)
+    return out.findings
+
+
+def _token_offset(smap: SourceMap, lineno: int, token: str) -> int:
+    start = smap.line_start(lineno)
+    end = smap.starts[lineno] if lineno < len(smap.starts) else len(smap.source)
+    line = smap.source[start:end]
+    for m in re.finditer(r"\{\{.*?\}\}|\{%.*?%\}", line, re.S):
+        k = m.group(0).find(token)
+        if k >= 0:
+            return start + m.start() + k
+    k = line.find(token)
+    return start + (k if k >= 0 else 0)
+
+
+def _literal_view(parsed: jinja_checks.Parsed, smap: SourceMap) -> View:
+    assert parsed.ast is not None
+    piece = html_text.Piece()
+    cursor = 0
+    for text, lineno in jinja_checks.literal_pieces(parsed.ast):
+        at = smap.source.find(text, max(cursor, smap.line_start(lineno))) if text else -1
+        if at < 0:
+            at = smap.source.find(text, smap.line_start(lineno)) if text else -1
+        if at < 0:
+            at = smap.line_start(lineno)
+            piece.add(text, at)
+            continue
+        piece.add(text, at)
+        cursor = at + len(text)
+    return _piece_view(piece, lambda k: k, exact=True)
+
+
+def _rendered_views(parsed: jinja_checks.Parsed, kind: str, portal_url: str, name: str,
+                    out: _Collector) -> list[View]:
+    assert parsed.ast is not None
+    context = placeholders(portal_url) if kind == "email" else {}
+    views = []
+    try:
+        code = jinja_checks.compile_template(parsed.ast)
+        for undefined in (jinja_checks.TruthyUndefined, jinja_checks.FalsyUndefined):
+            text = jinja_checks.render(code, context, undefined)
+            views.append(View(text, lambda k: None, exact=False))
+    except SecurityError as exc:
+        out.add("template.unsafe", "render", 0, str(exc)[:80])
+    except RecursionError:
+        out.add("template.complexity", "render", 0, "recursion")
+    except Exception as exc:  # noqa: BLE001 - any render failure is reported, never raised
+        rule = "template.render" if kind == "email" else "template.render_warning"
+        out.add(rule, "render", 0, type(exc).__name__)
+    return views

@@ -1,0 +1,489 @@
+"""Request rules: does a text ask the reader for confidential data?
+
+A small clause grammar over normalised tokens, in three steps:
+
+1. find confidential objects (single tokens, compounds split by spaces, and phrases);
+2. find directives: imperatives and infinitives of "provide" verbs (oppgi, send, bekreft, enter,
+   confirm, reply with ...), request verbs that stay requests with "we" as subject (we need,
+   vi ber om, spør etter), passive demands (må oppgis, is required), questions (hva er PIN-koden
+   din?) and form fields ("Passord: ____");
+3. link each directive to an object in its clause and decide whether it is a request:
+   who is the subject (the reader, us, or a fraudster being warned about), and whether a
+   negation scopes over it ("we never ask for passwords, but confirm your PIN" is refused
+   because "but" closes the scope of "never").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import lexicon as L
+from .findings import Hit
+from .normalize import normalize
+
+_TOKEN_RE = re.compile(
+    r"(?P<w>[^\W_]+(?:['\-][^\W_]+)*)|(?P<p>\n[ \t]*\n|[.!?;]+|\n|,|[–—]|\s-\s|:|\(|\)|\[|\]|\|)"
+)
+_FORM_BLANK = re.compile(r"[ \t]*(?:[_.…]{3,}|\[[ \t]*\]|\([ \t]*\)|<[ \t]*>|\{\{[ \t]*\}\})")
+
+STRONG, WEAK, COLON, WORD = "S", "W", ":", "w"
+_WINDOW = 12
+_CARD_CONTEXT = {"card_number", "card_security_code"}
+_CARD_WORDS = {"card", "cards", "kort", "kortet", "kortets", "korta", "kortnummer", "kortnummeret"}
+_BANKID_VERBS = re.compile(
+    r"confirm|verify|validate|update|renew|reactivate|activate|unlock|send|give|provide|share|"
+    r"enter|submit|oppgi|oppgje|bekreft|bekrefte|stadfest|stadfeste|verifiser|verifisere|"
+    r"oppdater|oppdatere|oppdatera|forny|fornye|fornya|reaktiver|reaktivere|aktiver|aktivere|"
+    r"valider|validere|send|sende|senda|gi|gje|del|dele|dela|tast|taste|registrer|registrere|"
+    r"need|needs|require|want|trenger|treng|krever|ber|be|spør|ønsker|mangler|manglar|"
+    r"tell|fortell|oppgir|sender|bekrefter")
+_INFINITIVES = {
+    "sende", "bekrefte", "skrive", "taste", "fylle", "legge", "laste", "lese", "svare", "dele",
+    "oppdatere", "verifisere", "registrere", "fortelle", "spørre", "fornye", "aktivere",
+    "senda", "stadfeste", "svara", "dela", "skriva", "fylla", "leggja", "lesa", "oppdatera",
+    "registrera", "fortelja", "verifisera", "fornya", "aktivera", "ringe", "ringja", "be",
+    "oppgje", "gje",
+}
+_STATEMENT_AUX = {"will", "shall", "would", "vil", "kommer", "kjem", "going", "is", "are", "was",
+                  "were", "har", "have", "has", "had", "hadde", "am", "ll", "blir", "vert"}
+_SKIP_BACK = L.AUX | L.POLITE | L.NEGATIONS | L.DEMAND_MODALS | {
+    "also", "then", "please", "kindly", "ever", "noen", "gang", "og", "and", "or", "eller",
+    "dermed", "derfor", "therefore", "so", "også", "òg", "nok", "jo", "altså", "snarest",
+    "here", "her", "now", "nå", "no", "today", "umiddelbart", "immediately", "fortsatt",
+    "still", "again", "igjen", "på", "nytt", "først", "first", "quickly", "raskt", "simply",
+}
+
+
+@dataclass
+class Tok:
+    kind: str  # WORD, STRONG, WEAK, COLON
+    key: str
+    start: int
+    end: int
+
+
+@dataclass
+class Obj:
+    cat: str
+    i: int  # first token
+    j: int  # last token (inclusive)
+
+
+def tokenize(text: str) -> list[Tok]:
+    toks: list[Tok] = []
+    for m in _TOKEN_RE.finditer(text):
+        if m.group("w") is not None:
+            toks.append(Tok(WORD, m.group("w").replace("-", "").replace("'", ""), m.start(), m.end()))
+            continue
+        p = m.group("p")
+        if p == ":":
+            toks.append(Tok(COLON, p, m.start(), m.end()))
+        elif p[0] in ".!?;":
+            if p[0] == "." and len(p) == 1 and not _sentence_end(text, m, toks):
+                continue
+            toks.append(Tok(STRONG, p, m.start(), m.end()))
+        elif p.count("\n") >= 2:
+            toks.append(Tok(STRONG, p, m.start(), m.end()))
+        else:
+            toks.append(Tok(WEAK, p, m.start(), m.end()))
+    return toks
+
+
+def _sentence_end(text: str, m: re.Match[str], toks: list[Tok]) -> bool:
+    end = m.end()
+    if end < len(text) and not text[end].isspace():
+        return False  # "min.example.no", "1.5"
+    if toks and toks[-1].kind == WORD and toks[-1].end == m.start() and toks[-1].key in L.ABBREVIATIONS:
+        return False
+    return True
+
+
+class _Analysis:
+    def __init__(self, text: str):
+        self.text = text
+        self.toks = tokenize(text)
+        n = len(self.toks)
+        self.keys = [t.key if t.kind == WORD else "" for t in self.toks]
+        self.objs_at: list[Obj | None] = [None] * n
+        self.objs: list[Obj] = []
+        self._find_objects()
+        self.sentence_id = self._sentences()
+
+    # -- objects --------------------------------------------------------------------------
+    def _find_objects(self) -> None:
+        toks, keys = self.toks, self.keys
+        n = len(toks)
+        i = 0
+        while i < n:
+            if toks[i].kind != WORD:
+                i += 1
+                continue
+            found = None
+            for size in (4, 3, 2):
+                if i + size > n or any(toks[k].kind != WORD for k in range(i, i + size)):
+                    continue
+                words = keys[i:i + size]
+                cat = L.phrase_category(" ".join(words)) or L.noun_category("".join(words))
+                if cat:
+                    found = Obj(cat, i, i + size - 1)
+                    break
+            if not found:
+                cat = L.noun_category(keys[i])
+                if cat:
+                    found = Obj(cat, i, i)
+                elif L.CODE_RX.fullmatch(keys[i]) and self._code_context(i):
+                    found = Obj("one_time_code", i, i)
+            if found:
+                found.cat = _canonical(found.cat)
+                self.objs.append(found)
+                for k in range(found.i, found.j + 1):
+                    self.objs_at[k] = found
+                i = found.j + 1
+            else:
+                i += 1
+
+    def _code_context(self, i: int) -> bool:
+        lo, hi = max(0, i - 4), min(len(self.toks), i + 6)
+        for k in range(lo, hi):
+            if k != i and self.toks[k].kind == WORD and L.CODE_CONTEXT.fullmatch(self.keys[k]):
+                return True
+        return False
+
+    def _sentences(self) -> list[int]:
+        sid, out = 0, []
+        for t in self.toks:
+            out.append(sid)
+            if t.kind == STRONG:
+                sid += 1
+        return out
+
+    # -- helpers --------------------------------------------------------------------------
+    def word(self, k: int) -> str:
+        return self.keys[k] if 0 <= k < len(self.toks) and self.toks[k].kind == WORD else ""
+
+    def next_words(self, i: int, count: int) -> list[str]:
+        out = []
+        k = i + 1
+        while k < len(self.toks) and len(out) < count and self.toks[k].kind in (WORD, COLON):
+            if self.toks[k].kind == WORD:
+                out.append(self.keys[k])
+            k += 1
+        return out
+
+    def directive_kind(self, i: int) -> str | None:
+        """'provide', 'request', 'login' or None for the token at i."""
+        key = self.keys[i]
+        if not key or self.objs_at[i] is not None:
+            return None
+        nxt = self.next_words(i, 2)
+        if key in L.NEEDS_PARTICLE:
+            if not (set(nxt) & L.NEEDS_PARTICLE[key]):
+                return None
+        if key in L.LOGIN_VERBS:
+            return "login"
+        if key in ("be", "bed") and not (set(nxt[:1]) & {"om", "deg", "dere", "dykk", "kunden", "kundene", "alle", "oss"}):
+            return None
+        if key == "ask" or key == "asks" or key == "asking":
+            return "request"
+        if L.is_request(key):
+            return "request"
+        if L.is_present(key):
+            prev = {self.word(i - 1), self.word(i - 2) if self.word(i - 1) in L.NEGATIONS | L.AUX else ""}
+            if prev & L.SECOND_SUBJECT or (nxt and nxt[0] in L.SECOND_SUBJECT):
+                return "provide"
+            return None
+        if L.is_provide(key):
+            return "provide"
+        return None
+
+    def is_clause_start(self, k: int) -> bool:
+        """Does a new clause begin at token k (after a weak boundary or a conjunction)?"""
+        while k < len(self.toks) and self.toks[k].kind == WORD and self.keys[k] in L.CLAUSE_JOIN:
+            k += 1
+        if k >= len(self.toks) or self.toks[k].kind != WORD:
+            return False
+        key = self.keys[k]
+        if key in L.CONDITIONAL or key in L.SECOND_SUBJECT or key in ("we", "vi", "jeg", "eg"):
+            return True
+        if key in L.DEMAND_MODALS:
+            return True
+        kind = self.directive_kind(k)
+        return kind is not None and key not in _INFINITIVES
+
+    def clause_start(self, i: int) -> int:
+        k = i - 1
+        while k >= 0:
+            t = self.toks[k]
+            if t.kind == STRONG:
+                return k + 1
+            if t.kind == WORD and t.key in L.CONTRAST:
+                return k + 1
+            if t.kind == WEAK and self.is_clause_start(k + 1) and not self._list_continues(k + 1):
+                return k + 1
+            k -= 1
+        return 0
+
+    def _list_continues(self, k: int) -> bool:
+        """English verb lists: "never call you, send links, or ask for your PIN"."""
+        j = k
+        while j < len(self.toks) and self.toks[j].kind != STRONG:
+            if self.toks[j].kind == WORD and self.keys[j] in ("or", "nor", "eller", "verken", "korkje"):
+                return True
+            j += 1
+        return False
+
+    def clause_end(self, i: int) -> int:
+        k = i + 1
+        while k < len(self.toks):
+            t = self.toks[k]
+            if t.kind == STRONG or (t.kind == WORD and t.key in L.CONTRAST):
+                return k
+            if t.kind == WEAK and self.is_clause_start(k + 1):
+                return k
+            k += 1
+        return len(self.toks)
+
+    def negated(self, lo: int, hi: int) -> bool:
+        cond = self._conditional(lo)
+        for k in range(lo, hi):
+            if self.toks[k].kind != WORD:
+                continue
+            key = self.keys[k]
+            if key not in L.NEGATIONS:
+                continue
+            if key == "no" and self.word(k + 1) in ("", "matter", "later", "longer"):
+                continue
+            if set(self.next_words(k, 2)) & L.DOUBLE_NEG:
+                continue
+            if cond and key not in ("never", "aldri", "nobody", "noone", "ingen", "none"):
+                continue  # "hvis du ikke bekrefter ..." is a threat, not a reassurance
+            return True
+        return False
+
+    def _conditional(self, lo: int) -> bool:
+        k = lo
+        while k < len(self.toks) and self.toks[k].kind == WORD and self.keys[k] in L.CLAUSE_JOIN:
+            k += 1
+        return self.word(k) in L.CONDITIONAL
+
+    def subject(self, lo: int, i: int) -> str:
+        """'second', 'first', 'warn', 'statement' or 'none' (imperative) for the verb at i."""
+        for k in range(lo, i):
+            if self.toks[k].kind == WORD and self.keys[k] in L.THIRD_WARN and not (
+                    self.keys[k] in ("de", "dei", "they") and k > lo):
+                return "warn"
+        if any(self.toks[k].kind == WORD and self.keys[k] in L.REPORTED for k in range(lo, i)):
+            if any(self.toks[k].kind == WORD and self.keys[k] in L.REPORT_CONTEXT for k in range(lo, i)):
+                return "warn"
+        saw_aux = False
+        k = i - 1
+        while k >= lo:
+            if self.toks[k].kind != WORD:
+                k -= 1
+                continue
+            key = self.keys[k]
+            if key in L.SECOND_PERSON:
+                return "second"
+            if key in ("we", "vi", "jeg", "eg") or (key == "me" and self.word(k + 1) in L.AUX | L.MODALS | {"sender", "treng", "ber", "spør", "aldri", "ikkje"}) \
+                    or (key == "i" and self.word(k + 1) in {"will", "would", "shall", "can", "could", "have", "am", "need", "want", "must", "ll", "just", "also"}):
+                return "first"
+            if key in _STATEMENT_AUX:
+                saw_aux = True
+            elif key not in _SKIP_BACK and self.objs_at[k] is None:
+                if self.directive_kind(k) is not None:
+                    return "none"  # "click here and confirm ..." - chained imperatives
+                return "statement" if saw_aux else "none"
+            k -= 1
+        return "none"
+
+
+def _canonical(cat: str) -> str:
+    return {"bankid_code": "bankid", "security_code": "card_security_code"}.get(cat, cat)
+
+
+def _rule(cat: str) -> str:
+    return f"request.{cat}"
+
+
+def find_requests(text: str, *, normalized: bool = False) -> list[Hit]:
+    """Request hits in ``text`` (offsets refer to the normalised text when normalized=False)."""
+    if not normalized:
+        text = normalize(text)[0]
+    if not L.PREFILTER.search(text):
+        return []
+    a = _Analysis(text)
+    if not a.objs:
+        return []
+    hits: list[Hit] = []
+    seen: set[tuple[str, int]] = set()
+
+    def add(obj: Obj, lo_tok: int, hi_tok: int) -> None:
+        if (obj.cat, obj.i) in seen:
+            return
+        seen.add((obj.cat, obj.i))
+        s = a.toks[min(lo_tok, obj.i)].start
+        e = a.toks[max(hi_tok, obj.j)].end
+        hits.append(Hit(_rule(obj.cat), s, e, key=f"{obj.cat}:{text[a.toks[obj.i].start:a.toks[obj.j].end]}"))
+
+    for i, tok in enumerate(a.toks):
+        if tok.kind != WORD:
+            continue
+        kind = a.directive_kind(i)
+        if kind:
+            _check_directive(a, i, kind, add)
+        elif L.is_passive(tok.key) or (L.is_participle(tok.key) and a.word(i - 1) in L.BE_FORMS):
+            _check_passive(a, i, add)
+        elif tok.key in L.QUESTION_WORDS:
+            _check_question(a, i, add)
+    _check_form_fields(a, add)
+    return hits
+
+
+def _valid_object(a: _Analysis, obj: Obj, verb: str, between: list[str]) -> bool:
+    if obj.cat == "bankid" and a.keys[obj.i].startswith("bankid") and obj.i == obj.j \
+            and a.keys[obj.i] in ("bankid", "bankiden", "bankids", "mobilbankid", "bankidappen", "bankidapp"):
+        if set(between) & L.INSTRUMENT or not _BANKID_VERBS.fullmatch(verb):
+            return False
+    if obj.cat == "card_expiry":
+        sid = a.sentence_id[obj.i]
+        return any(o.cat in _CARD_CONTEXT and a.sentence_id[o.i] == sid for o in a.objs) or any(
+            a.sentence_id[k] == sid and a.keys[k] in _CARD_WORDS for k in range(len(a.toks)))
+    return True
+
+
+def _check_directive(a: _Analysis, i: int, kind: str, add) -> None:
+    verb = a.keys[i]
+    lo = a.clause_start(i)
+    subj = a.subject(lo, i)
+    if subj == "warn":
+        return
+    if kind == "request":
+        if subj == "second":
+            # "you need BankID" is the reader's own need; "ask you for" is still a request.
+            if not (verb in ("ask", "asks", "asking", "ber", "be", "bed", "spør", "request", "requests")):
+                return
+    elif subj in ("first", "statement"):
+        return
+    if a._conditional(lo) and not a.negated(lo, i):
+        if not _threat_condition(a, lo, i):
+            return
+    if kind == "provide" and a.negated(lo, i):
+        return
+    if kind == "request" and a.negated(lo, i):
+        return
+    if kind == "login" and a.negated(lo, i):
+        return
+    found = _objects_after(a, i, kind)
+    for obj, between in found:
+        if not _valid_object(a, obj, verb, between):
+            continue
+        add(obj, i, obj.j)
+    if not found and kind == "provide":
+        _check_anaphora(a, i, lo, add)
+
+
+def _threat_condition(a: _Analysis, lo: int, i: int) -> bool:
+    """'If you do not ..., ' is conditional but still demanding: negation inside a condition."""
+    return any(a.keys[k] in L.NEGATIONS for k in range(lo, i) if a.toks[k].kind == WORD)
+
+
+def _objects_after(a: _Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]]:
+    out: list[tuple[Obj, list[str]]] = []
+    between: list[str] = []
+    verb = a.keys[i]
+    reply = L.is_reply(verb)
+    k = i + 1
+    steps = 0
+    while k < len(a.toks) and steps < _WINDOW:
+        t = a.toks[k]
+        if t.kind == STRONG:
+            break
+        if t.kind == WEAK:
+            if a.is_clause_start(k + 1):
+                break
+            k += 1
+            continue
+        if t.kind == COLON:
+            k += 1
+            continue
+        steps += 1
+        obj = a.objs_at[k]
+        if obj is not None:
+            if a.negated(i + 1, k):
+                break
+            if kind == "login" and not (set(between) & {"with", "med", "using", "via", "by"}):
+                k = obj.j + 1
+                continue
+            out.append((obj, list(between)))
+            k = obj.j + 1
+            continue
+        key = t.key
+        if key in L.CONTRAST:
+            break
+        if key in L.OBJECT_STOP:
+            early = k == i + 1 or all(w in L.SECOND_PERSON | L.FIRST_PERSON | {"me", "meg", "til", "to"} for w in between)
+            particle = key in ("for", "om", "etter", "about", "after", "til", "to")
+            if not ((reply and key in ("to", "til")) or (early and particle)):
+                break
+        if steps > 1 and a.directive_kind(k) is not None and key not in ("in", "inn", "opp", "ut"):
+            break
+        between.append(key)
+        k += 1
+    return out
+
+
+def _check_anaphora(a: _Analysis, i: int, lo: int, add) -> None:
+    nxt = a.next_words(i, 3)
+    if not nxt or not (set(nxt[:3]) & L.ANAPHORA):
+        return
+    hi = a.clause_end(i)
+    if any(a.keys[k] in L.ONLY for k in range(lo, hi) if a.toks[k].kind == WORD):
+        return
+    sid = a.sentence_id[i]
+    for obj in reversed(a.objs):
+        if obj.i < i and sid - a.sentence_id[obj.i] <= 2 and obj.cat != "bankid":
+            add(obj, i, i)
+            return
+
+
+def _check_passive(a: _Analysis, i: int, add) -> None:
+    key = a.keys[i]
+    lo, hi = a.clause_start(i), a.clause_end(i)
+    if key in L.PASSIVE_NEEDS_MODAL or L.is_participle(key):
+        prev = {a.word(i - 1), a.word(i - 2), a.word(i - 3)}
+        if not (prev & L.DEMAND_MODALS):
+            return
+    if a.negated(lo, hi) or a.subject(lo, i) == "warn":
+        return
+    for obj in a.objs:
+        if lo <= obj.i < hi and abs(obj.i - i) <= 8:
+            if obj.cat == "bankid" and obj.i == obj.j:
+                continue
+            if _valid_object(a, obj, key, []):
+                add(obj, i, i)
+
+
+def _check_question(a: _Analysis, i: int, add) -> None:
+    nxt = a.next_words(i, 6)
+    if not nxt or nxt[0] not in ("is", "are", "er", "was", "var", "s") and a.keys[i] != "whats":
+        return
+    lo, hi = a.clause_start(i), a.clause_end(i)
+    if a.negated(lo, hi):
+        return
+    for obj in a.objs:
+        if i < obj.i < min(hi, i + 7):
+            around = {a.word(obj.i - 1), a.word(obj.j + 1), a.word(obj.i - 2)}
+            if around & L.POSSESSIVE:
+                add(obj, i, obj.j)
+
+
+def _check_form_fields(a: _Analysis, add) -> None:
+    for k, t in enumerate(a.toks):
+        if t.kind != COLON or k == 0:
+            continue
+        obj = a.objs_at[k - 1]
+        if obj is None:
+            continue
+        if _FORM_BLANK.match(a.text, t.end):
+            add(obj, obj.i, k)
