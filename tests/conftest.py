@@ -3,8 +3,8 @@ HTTP server on loopback.
 
 PostgreSQL: GATEWAY_TEST_POSTGRES_URL names an admin connection (default: the local server's
 `test` database). Each test session creates its own database there and drops it afterwards.
-Where the server is unreachable the PostgreSQL variants skip, unless GATEWAY_TEST_REQUIRE_POSTGRES=1
-(set by .ci/run), where they fail instead.
+Where the server is unreachable the PostgreSQL variants fail when GATEWAY_TEST_REQUIRE_POSTGRES=1
+(scripts/test, and so CI, sets it by default) and skip otherwise.
 """
 
 from __future__ import annotations
