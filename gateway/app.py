@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy import select
 
 from gateway import audit
 from gateway.api import billing, ops, templates_check
 from gateway.api.appkeys import SERVICES, WORKER, WORKER_STOP, WORKER_TASK
 from gateway.api.openapi import openapi_json
 from gateway.api.problems import problem_middleware
+from gateway.db.schema import audit_log
 from gateway.services import Services
 from gateway.worker import Worker
 
@@ -43,9 +48,27 @@ def add_api_routes(app: web.Application) -> None:
 
 
 async def _record_start(app: web.Application) -> None:
+    """Audit the start, and any change to the templates since the last start (they are files,
+    deployed outside the gateway, so a change shows up here first)."""
+    settings = app[SERVICES].settings
+    digest = templates_digest(Path(settings.templates_dir))
     async with app[SERVICES].engine.begin() as conn:
-        await audit.append(conn, audit.Entry("system", "service.start", None,
-                                             {"env": app[SERVICES].settings.env}))
+        last = (await conn.execute(
+            select(audit_log.c.details).where(audit_log.c.action.in_(("templates.loaded", "templates.changed")))
+            .order_by(audit_log.c.seq.desc()).limit(1))).scalar()
+        entries = [audit.Entry("system", "service.start", None, {"env": settings.env})]
+        if last is None or json.loads(last).get("digest") != digest:
+            action = "templates.loaded" if last is None else "templates.changed"
+            entries.append(audit.Entry("system", action, None, {"digest": digest}))
+        await audit.append_many(conn, entries)
+
+
+def templates_digest(templates_dir: Path) -> str:
+    """One SHA-256 over every template's path and bytes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(templates_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:

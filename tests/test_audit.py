@@ -56,3 +56,26 @@ async def test_rehashing_a_changed_row_still_breaks_the_next_link(database_url: 
     result = await audit.verify(engine)
     assert not result.ok and "row 3" in result.problems[0]
     await engine.dispose()
+
+
+async def test_start_records_templates_and_their_changes(settings, sink, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+    import shutil
+
+    from tests.support.service import ROOT, start_gateway, stop_gateway
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    settings = dataclasses.replace(settings, templates_dir=str(templates))
+
+    async def actions() -> list[str]:
+        gw = await start_gateway(settings, sink, run_worker=False)
+        async with gw.services.engine.connect() as conn:
+            rows = (await conn.execute(select(audit_log.c.action).order_by(audit_log.c.seq))).scalars().all()
+        await stop_gateway(gw)
+        return list(rows)
+
+    assert await actions() == ["service.start", "templates.loaded"]
+    assert (await actions())[-1] == "service.start"  # unchanged templates: nothing new
+    (templates / "email" / "notification.en.subject.j2").write_text("You have a new message\n")
+    assert (await actions())[-2:] == ["service.start", "templates.changed"]
