@@ -550,10 +550,12 @@ def _unverified_kid(id_token: str) -> str | None:
 async def _read_json(resp: aiohttp.ClientResponse, what: str) -> Any:
     if resp.content_length is not None and resp.content_length > _MAX_RESPONSE_BYTES:
         raise OIDCError(f"{what} response too large", reason="discovery")
-    data = await resp.content.read(_MAX_RESPONSE_BYTES + 1)
-    if len(data) > _MAX_RESPONSE_BYTES:
-        raise OIDCError(f"{what} response too large", reason="discovery")
+    data = bytearray()
+    async for chunk in resp.content.iter_chunked(64 * 1024):
+        data += chunk
+        if len(data) > _MAX_RESPONSE_BYTES:
+            raise OIDCError(f"{what} response too large", reason="discovery")
     try:
-        return json.loads(data)
+        return json.loads(bytes(data))
     except (ValueError, UnicodeDecodeError):
         raise OIDCError(f"{what} did not answer JSON", reason="discovery") from None

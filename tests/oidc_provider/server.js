@@ -48,6 +48,7 @@ const MODES = new Set([
   'wrong_azp', // aud = [client, other], azp = other
   'expired', // exp (and iat) an hour in the past
   'not_yet_valid', // iat/nbf an hour in the future
+  'stale', // still unexpired, but issued an hour ago
   'wrong_nonce', // nonce replaced
   'no_nonce', // nonce removed
   'no_pid', // pid removed
@@ -171,6 +172,11 @@ async function misbehave(idToken) {
       claims.iat = now + 3600;
       claims.nbf = now + 3600;
       claims.exp = now + 7200;
+      break;
+    case 'stale':
+      claims.iat = now - 3600;
+      claims.auth_time = now - 3600;
+      claims.exp = now + 300;
       break;
     case 'wrong_nonce':
       claims.nonce = randomBytes(32).toString('base64url');

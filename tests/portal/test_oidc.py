@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import pytest
+import pytest_asyncio
 from multidict import MultiDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,13 +37,18 @@ PID = "01017012345"
 REDIRECT_URI = "http://127.0.0.1:8080/portal/login/callback"
 
 
-@pytest.fixture
+# One provider process for the module (its misbehaviour is always reset by `misbehaving`); the tests
+# share its event loop. Tests that need another provider configuration start their own.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def provider():
     async with start_oidc_provider(redirect_uris=[REDIRECT_URI]) as p:
         yield p
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def http():
     async with aiohttp.ClientSession() as session:
         yield session
@@ -59,7 +65,7 @@ def make_client(p: ProviderHandle, http: aiohttp.ClientSession, **kw) -> OIDCCli
     )
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def client(provider, http):
     c = make_client(provider, http)
     await c.discover()
@@ -179,6 +185,7 @@ async def test_key_rotation_refetches_jwks_once(provider, client):
         ("wrong_azp", "audience_mismatch"),
         ("expired", "expired"),
         ("not_yet_valid", "not_yet_valid"),
+        ("stale", "expired"),
         ("bad_signature", "invalid_signature"),
         ("unknown_kid", "invalid_signature"),
         ("alg_none", "invalid_id_token"),
@@ -203,6 +210,15 @@ async def test_lower_level_than_requested_is_refused(provider, client):
         with pytest.raises(OIDCError) as caught:
             await client.complete(query=query, expected=req)
     assert caught.value.reason == "acr_too_low"
+
+
+@pytest.mark.parametrize("login_name", ["12345", "0101701234X", "010170123456"])
+async def test_login_name_that_is_not_a_national_id_is_refused(provider, client, login_name):
+    req, query = await sign_in(provider, client, pid=login_name)
+    with pytest.raises(OIDCError) as caught:
+        await client.complete(query=query, expected=req)
+    assert caught.value.reason == "invalid_id_token"
+    assert_clean(caught.value, login_name)
 
 
 async def test_nonce_mismatch_is_refused(provider, client):
@@ -328,7 +344,7 @@ async def test_authorization_request_needs_discovery(provider, http):
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def test_pending_logins_are_single_use_and_expire():
+async def test_pending_logins_are_single_use_and_expire():
     now = [1000.0]
     pending = PendingLogins(ttl=60, clock=lambda: now[0])
     a = AuthRequest(url="u", state="sa", nonce="na", code_verifier="va", acr_values=None)

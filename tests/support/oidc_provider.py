@@ -54,6 +54,7 @@ MISBEHAVIOURS = frozenset(
         "wrong_azp",
         "expired",
         "not_yet_valid",
+        "stale",
         "wrong_nonce",
         "no_nonce",
         "no_pid",
