@@ -21,7 +21,7 @@ _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # Digit groups separated by single spaces, dots, dashes or non-breaking spaces.
 _NUMBER_RE = re.compile(r"(?<![\w.,/-])\d(?:[ .\-\u00a0]?\d){7,22}(?![\w/]|[.,-]\d)")
 _ACCOUNT_FMT = re.compile(r"^\d{4}[ .]\d{2}[ .]\d{5}$")
-_IBAN_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30})(?![A-Za-z0-9])")
+_IBAN_RE = re.compile(r"(?<![A-Za-z0-9])((?i:NO)\d{2}(?:[ ]?\d){11}|[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])")
 _ACCOUNT_CTX = re.compile(r"(?i)(konto|account|kontonr|bankkonto|betal|innbetal|overfør|payee|mottaker)")
 _KID_CTX = re.compile(r"(?i)(kid|faktura|invoice|kundenummer|kundenr|customer\s*(?:no|number)|"
                       r"målepunkt|målar|måler|meter|ordre|order|referanse|reference|sak|case|"
@@ -32,7 +32,7 @@ _SECRET_LABEL = (
     r"?[- ]?kode(?:n)?|(?:verification|security|one[- ]time|login|access|sms|activation)?[- ]?code|"
     r"otp|cvc2?|cvv2?)(?:\s+(?:ditt|din|di|your|dykkar|deres|is|er))?"
 )
-_VALUE = r"(?:[\"'«“]\s*)?(?P<v>[^\s\"'»”<]{3,})"
+_VALUE = r"(?:[\"'«“]\s*)?(?P<v>\d{2,4}(?:[ -]\d{2,4})+(?!\d)|[^\s\"'»”<]{3,})"
 # "Passord: Sommer" (explicit label: any value) and "PIN-koden er 4821" (needs a digit or symbol).
 _SECRET_RE = re.compile(_SECRET_LABEL + r"\s*[:=]\s*" + _VALUE)
 _SECRET_IS_RE = re.compile(_SECRET_LABEL + r"\s+(?:er|is|blir|lyder|was|var)\s+" + _VALUE)

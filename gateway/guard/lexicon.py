@@ -21,6 +21,12 @@ def _rx(*patterns: str) -> re.Pattern[str]:
     return re.compile("(?:" + "|".join(_tolerant(p) for p in patterns) + ")")
 
 
+def _verbs(*patterns: str) -> re.Pattern[str]:
+    """Verbs are short, so only long ones get the o-for-ø tolerance (never i-for-l)."""
+    return re.compile("(?:" + "|".join(
+        p.replace("ø", "(?:ø|o)").replace("å", "(?:å|a)") if len(p) >= 6 else p for p in patterns) + ")")
+
+
 # --- Confidential objects -------------------------------------------------------------------
 # Each category maps to a rule id "request.<category>". Single-token keys (full match).
 _NOUNS: dict[str, re.Pattern[str]] = {
@@ -64,8 +70,12 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "national_id": _rx(
         r"fødselsnummer(?:et|a|s)?", r"fødselsnumre(?:ne)?", r"fødselsnr", r"fnr",
         r"personnummer(?:et|a)?", r"personnr", r"dnummer(?:et|a)?", r"dnr", r"hnummer(?:et)?",
+        r"dnumbers?", r"hnumbers?",
         r"personidentifikator", r"ssn", r"idnummer(?:et)?", r"identitetsnummer(?:et)?",
         r"personalnummer", r"personnumber", r"personal(?:id|identity)number",
+        r"national(?:identity|identification|id|insurance)(?:number|nummer|no)?", r"idnumber",
+        r"personalnumber", r"socialsecuritynumber", r"birthnumber", r"identitynumber",
+        r"norwegianidnumber",
     ),
     "account_number": _rx(
         r"(?:bank)?kontonummer(?:et|a)?", r"(?:bank)?kontonumre(?:ne)?", r"(?:bank)?kontonr",
@@ -137,16 +147,21 @@ _PHRASES: dict[str, re.Pattern[str]] = {
 }
 
 # Bare "code"/"kode" is confidential only with a context word nearby (see requests.py).
-CODE_RX = _rx(r"kode(?:n|r|ne|a)?", r"code(?:s)?", r"koder")
+CODE_RX = _rx(r"kode(?:n|r|ne|a)?", r"code(?:s)?", r"koder", r"digits", r"siffer", r"sifrene",
+              r"sifra", r"tala", r"sifre", r"numbers")
+DIGIT_WORDS = {"digits", "siffer", "sifrene", "sifra", "tala", "sifre", "numbers"}
 CODE_CONTEXT = _rx(r"sms(?:en)?", r"text", r"tekstmelding(?:en)?", r"sent", r"sendt(?:e)?", r"fikk",
                    r"fekk", r"received", r"mottok", r"mottatt", r"motteke", r"mobil(?:en)?",
                    r"phone", r"telefon(?:en)?", r"app(?:en)?", r"login", r"pålogging", r"innlogging",
                    r"bankid", r"bank", r"nettbank(?:en)?", r"autentiserings?", r"verification",
-                   r"generated", r"generert", r"your", r"din", r"di", r"dykkar", r"deres", r"brikke(?:n|a)?")
+                   r"generated", r"generert", r"your", r"din", r"di", r"dykkar", r"deres", r"brikke(?:n|a)?",
+                   r"authenticator", r"bankid\w*", r"app\w*", r"kodebrikke\w*", r"token", r"sikkerhets\w*",
+                   r"security", r"card", r"kort(?:et|ets)?", r"betalingskort\w*", r"bankkort\w*")
+CARD_CONTEXT = {"card", "kort", "kortet", "kortets", "betalingskortet", "bankkortet", "kortnummeret"}
 
 # --- Directives ------------------------------------------------------------------------------
 # "Provide" verbs: imperative, infinitive and base forms; -ing forms in English.
-PROVIDE = _rx(
+PROVIDE = _verbs(
     # English
     r"provide", r"providing", r"send", r"sending", r"resend", r"give", r"giving", r"enter", r"entering",
     r"reenter", r"type", r"typing", r"input", r"confirm", r"confirming", r"reconfirm", r"verify",
@@ -159,7 +174,8 @@ PROVIDE = _rx(
     r"scan", r"photograph", r"post", r"spell", r"dictate", r"mention", r"note", r"jot",
     r"paste", r"re-enter", r"reveal", r"state", r"specify", r"quote", r"repeat", r"recite",
     r"authenticate", r"authorise", r"authorize", r"email", r"e-mail", r"text", r"dm", r"message",
-    r"call", r"ring", r"contact", r"login", r"log", r"sign", r"signin", r"say",
+    r"call", r"ring", r"contact", r"login", r"log", r"sign", r"signin", r"say", r"let",
+    r"return", r"returning", r"resend", r"re-send", r"repeat", r"retype", r"share",
     # Bokmål
     r"oppgi", r"oppgir", r"opplys", r"opplyse", r"opplyser", r"send", r"sende", r"sender",
     r"gi", r"gir", r"bekreft", r"bekrefte", r"bekrefter", r"verifiser", r"verifisere",
@@ -172,12 +188,16 @@ PROVIDE = _rx(
     r"fyll", r"før", r"føre", r"skann", r"skanne", r"fotografer", r"ta", r"videresend",
     r"videresende", r"legitimer", r"legitimere", r"identifiser", r"identifisere", r"ring",
     r"sett", r"sette", r"logg", r"logge", r"kopier", r"lim", r"nevn", r"nevne", r"tilsend",
+    r"returner", r"returnere", r"ettersend", r"ettersende", r"gjenta", r"gjentar", r"send inn",
+    r"oppgi", r"innrapporter", r"rapporter", r"meld", r"melde", r"sjekk",
     # Nynorsk
     r"oppgje", r"oppgjev", r"gje", r"gjev", r"stadfest", r"stadfeste", r"stadfestar",
     r"sendar", r"senda", r"svara", r"svarar", r"dela", r"delar", r"skrivar", r"fylla",
     r"fyllar", r"leggja", r"legg", r"leggjer", r"lesa", r"lesar", r"oppdatera", r"oppdaterar",
     r"registrera", r"fortel", r"fortelja", r"sei", r"seie", r"taste", r"tastar", r"verifisera",
-    r"fornya", r"aktivera", r"logga",
+    r"fornya", r"aktivera", r"logga", r"leggje", r"fortelje", r"stadfesta", r"skriva", r"svare",
+    r"sende", r"dele", r"lese", r"oppdatere", r"registrere", r"verifisere", r"fornye", r"returnera",
+    r"ettersenda", r"gjenta", r"gjentek", r"oppgjeve",
 )
 # Verbs whose object normally follows a particle; without it they mean something else
 # ("les mer" = read more, "legg merke til" = notice, "ta kontakt" = get in touch).
@@ -186,16 +206,20 @@ NEEDS_PARTICLE = {
     "read": {"out", "back", "aloud"}, "key": {"in"}, "hand": {"over"}, "fill": {"in", "out"},
     "filling": {"in", "out"}, "legg": {"ved", "inn", "til"}, "legge": {"ved", "inn", "til"},
     "legger": {"ved", "inn", "til"}, "leggja": {"ved", "inn"}, "leggjer": {"ved", "inn"},
+    "leggje": {"ved", "inn"}, "let": {"us", "me", "oss"}, "meld": {"inn", "fra", "frå"},
+    "melde": {"inn", "fra", "frå"}, "sjekk": {"inn"}, "rapporter": {"inn"}, "innrapporter": {"inn"},
     "last": {"opp"}, "laste": {"opp"}, "laster": {"opp"}, "ta": {"bilde", "bilete", "foto", "kopi"},
     "før": {"inn", "opp"}, "føre": {"inn", "opp"}, "sett": {"inn"}, "sette": {"inn"},
     "lim": {"inn"}, "jot": {"down"}, "note": {"down"}, "ring": {"oss", "inn", "us"},
-    "call": {"us", "me"}, "contact": {"us", "me"}, "email": {"us", "me", "back"},
-    "e-mail": {"us", "me"}, "text": {"us", "me", "back"}, "dm": {"us", "me"},
-    "message": {"us", "me"}, "log": {"in", "on"}, "logg": {"inn", "på"}, "logge": {"inn", "på"},
+    "call": {"us", "me"}, "contact": {"us", "me"},
+    "email": {"us", "me", "back", "your", "it", "them", "the", "a"},
+    "e-mail": {"us", "me", "your", "it", "them", "the", "a"},
+    "text": {"us", "me", "back", "your", "it", "them"}, "dm": {"us", "me", "your", "it"},
+    "message": {"us", "me", "your", "it"}, "log": {"in", "on"}, "logg": {"inn", "på"}, "logge": {"inn", "på"},
     "logga": {"inn", "på"}, "sign": {"in", "on"}, "post": {"us", "it"}, "complete": {"the", "this", "form", "skjemaet"},
     "completing": {"the", "this"}, "del": {"med", "din", "ditt", "dine", "di", "koden", "passordet", "oss", "your"},
     "type": {"in", "your", "din", "ditt", "the"},
-    "include": {"your", "the", "din", "ditt"}, "including": {"your"}, "repeat": {"your", "the"},
+    "include": {"your", "the", "din", "ditt"}, "including": {"your"},
     "state": {"your"}, "say": {"your"}, "si": {"fra", "ifra", "oss"}, "post": {"us"},
     "mention": {"your"}, "note": {"down"}, "answer": {"with"}, "spell": {"out"},
 }
@@ -203,18 +227,18 @@ NEEDS_PARTICLE = {
 LOGIN_VERBS = {"login", "log", "sign", "signin", "logg", "logge", "logga"}
 # Verbs that require nothing more: "tell us"/"fortell oss" etc.
 # Verbs whose object may sit behind "to"/"til" ("reply to this e-mail with your PIN").
-REPLY_VERBS = _rx(r"reply", r"replying", r"respond", r"responding", r"answer", r"write", r"send",
+REPLY_VERBS = _verbs(r"reply", r"replying", r"respond", r"responding", r"answer", r"write", r"send",
                   r"sending", r"email", r"e-mail", r"svar", r"svare", r"svara", r"skriv", r"skrive",
                   r"sende", r"senda", r"forward", r"videresend", r"text", r"message", r"return")
 # Present-tense forms count only with a second-person subject ("taster du", "du sender").
-PRESENT = _rx(r"oppgir", r"sender", r"gir", r"bekrefter", r"verifiserer", r"oppdaterer", r"taster",
+PRESENT = _verbs(r"oppgir", r"sender", r"gir", r"bekrefter", r"verifiserer", r"oppdaterer", r"taster",
               r"skriver", r"fyller", r"legger", r"laster", r"leser", r"svarer", r"deler",
               r"registrerer", r"forteller", r"sier", r"fornyer", r"opplyser", r"avgir",
               r"oppgjev", r"gjev", r"stadfestar", r"sendar", r"svarar", r"delar", r"skrivar",
               r"fyllar", r"leggjer", r"lesar", r"oppdaterar", r"tastar")
 
 # Request verbs stay requests even with "we"/"vi" as subject ("we need your PIN").
-REQUEST = _rx(
+REQUEST = _verbs(
     r"need", r"needs", r"require", r"requires", r"request", r"requests", r"requesting", r"want",
     r"wants", r"ask", r"asks", r"asking", r"collect", r"collecting", r"obtain", r"demand",
     r"trenger", r"treng", r"trengs", r"behøver", r"krever", r"krev", r"kreve", r"ber", r"be",
@@ -222,8 +246,14 @@ REQUEST = _rx(
     r"mangler", r"manglar", r"innhenter", r"avkrever", r"beder", r"expect", r"expects",
     r"awaiting", r"await", r"venter",
 )
+# "have/receive" verbs are requests after a modal: "we must have", "vi vil gjerne ha", "ønsker å motta".
+HAVE_VERBS = {"have", "ha", "få", "receive", "motta", "get", "obtain", "see", "se", "sjå", "hente",
+              "collect", "fått", "mottatt", "hear", "høre", "høyre", "know", "vite", "vita"}
+HAVE_TRIGGERS = {"must", "må", "need", "needs", "to", "å", "gjerne", "like", "love", "want",
+                 "have", "got", "ønsker", "ønskjer", "trenger", "treng", "bør", "should", "skal",
+                 "kindly", "please", "vennligst", "venligst"}
 # Passive or adjectival demands: "kortnummer må oppgis", "PIN is required".
-PASSIVE = _rx(
+PASSIVE = _verbs(
     r"oppgis", r"oppgjevast", r"oppgjevst", r"tastes", r"tastast", r"skrives", r"skrivast",
     r"fylles", r"fyllast", r"legges", r"leggjast", r"lastes", r"lastast", r"bekreftes",
     r"stadfestast", r"verifiseres", r"verifiserast", r"oppdateres", r"oppdaterast", r"registreres",
@@ -234,7 +264,7 @@ PASSIVE = _rx(
 # Passive verbs that read as a statement of fact unless a modal comes with them.
 PASSIVE_NEEDS_MODAL = {"sendes", "sendast", "gis", "gjevast", "needed", "requested", "innhentes",
                        "registreres"}
-PARTICIPLES = _rx(r"provided", r"entered", r"confirmed", r"submitted", r"verified", r"updated",
+PARTICIPLES = _verbs(r"provided", r"entered", r"confirmed", r"submitted", r"verified", r"updated",
                   r"sent", r"given", r"supplied", r"filled", r"typed", r"attached", r"uploaded",
                   r"shared", r"disclosed", r"stated", r"included", r"keyed", r"validated",
                   r"registered", r"renewed", r"reentered", r"re-entered")
@@ -268,6 +298,8 @@ DOUBLE_NEG = {"forget", "glem", "gløym", "hesitate", "nøl", "nøle", "vent", "
               "tomorrow", "forgetting", "unless", "med", "delay"}
 CONDITIONAL = {"if", "hvis", "dersom", "viss", "om", "when", "når", "whenever", "unless", "ifall",
                "once", "straks"}
+CONTRAST_CONJ = {"but", "men", "yet", "except", "unntatt", "bortsett", "instead", "istedenfor",
+                 "istaden", "isteden"}
 CONTRAST = {"but", "however", "men", "likevel", "derimot", "though", "although", "yet",
             "instead", "istedenfor", "isteden", "istaden", "i staden", "except", "unntatt",
             "bortsett", "still", "nevertheless", "nonetheless", "otherwise", "ellers", "rather",
@@ -282,7 +314,7 @@ CLAUSE_JOIN = {"and", "og", "so", "så", "then", "deretter", "da", "or", "eller"
                "nå", "no", "just", "bare", "berre", "simply", "enkelt", "straks", "immediately",
                "umiddelbart", "snarest", "today", "idag"}
 POLITE = {"please", "pls", "plz", "kindly", "vennligst", "venligst", "vennlegst", "venlegst",
-          "husk", "remember", "gjerne", "snill", "venleg", "vennlig", "vær", "ver", "be", "vil",
+          "husk", "hugs", "remember", "gjerne", "snill", "venleg", "vennlig", "vær", "ver", "be", "vil",
           "kan", "could", "can", "would"}
 FIRST_PERSON = {"we", "vi", "jeg", "eg", "us", "oss", "our", "vår", "vårt", "våre"}
 SECOND_PERSON = {"you", "du", "deg", "dere", "dykk", "dokker", "dokk", "yourself", "u", "ya",
@@ -301,6 +333,17 @@ THIRD_WARN = {
     "svindelsms", "scam", "scams", "svindelen", "svindel", "fraud", "sites", "nettsider",
     "nettsteder", "websites", "apps", "links", "lenker", "lenkjer",
 }
+MEDIA = {"email", "emails", "mail", "mails", "epost", "eposten", "eposter", "epostar", "message",
+         "messages", "melding", "meldinger", "meldingar", "meldinga", "sms", "smser", "text", "texts",
+         "call", "calls", "samtale", "samtaler", "oppringing", "oppringinger", "site", "sites",
+         "website", "websites", "nettside", "nettsider", "side", "sider", "link", "links", "lenke",
+         "lenker", "lenkjer", "form", "forms", "skjema", "skjemaer", "person", "personer", "folk",
+         "people", "anyone", "noen", "nokon", "caller", "innringer", "avsender", "sender", "app",
+         "apps", "brev", "letter", "letters", "tekstmelding", "tekstmeldinger", "ringer",
+         "ringere", "henvendelse", "henvendelser", "førespurnad", "mail", "eposta", "meldingen"}
+MEDIA_VERBS = {"asking", "requesting", "demanding", "som", "that", "which", "who", "der", "where",
+               "kor", "hvor", "claiming", "telling", "prompting", "urging", "bedt",
+               "ask", "asks", "ber", "spør", "krev", "krever"}
 REPORTED = {"asked", "bedt", "bedne", "beden", "spurt", "spurd", "requested", "avkrevd",
             "oppfordret", "oppmoda", "oppfordra", "told", "instructed", "prompted", "urged"}
 REPORT_CONTEXT = {"if", "hvis", "dersom", "viss", "om", "when", "når", "whenever", "where",

@@ -54,7 +54,7 @@ _LEET = str.maketrans({
 })
 _LEET_TOKEN_RE = re.compile(r"(?<![\w@$€!|])(?=[\w@$€!|]*[^\W\d_])(?=[\w@$€!|]*[0-9@$€!|])[\w@$€!|]+")
 # Characters a spaced-out word may be split with: "p a s s", "p.a.s.s", "p-a-s-s", "p_a_s_s".
-_SEP = r"(?:[ \t._\-*·•/~\n]|\\){1,3}"
+_SEP = r"(?:[ \t._\-*·•/~]|\\)"
 _SPACED_RE = re.compile(rf"(?<![\w@$])[\w@$€](?:{_SEP}[\w@$€](?![\w@$€])){{2,}}")
 _SEP_RE = re.compile(_SEP)
 # Only letters joined when the run contains at least two of them ("1 2 3 4" stays a number).

@@ -133,7 +133,8 @@ class _Analysis:
                 if cat:
                     found = Obj(cat, i, i)
                 elif L.CODE_RX.fullmatch(keys[i]) and self._code_context(i):
-                    found = Obj("one_time_code", i, i)
+                    card = any(keys[k] in L.CARD_CONTEXT for k in range(max(0, i - 4), min(n, i + 6)))
+                    found = Obj("card_number" if card and keys[i] in L.DIGIT_WORDS else "one_time_code", i, i)
             if found:
                 found.cat = _canonical(found.cat)
                 self.objs.append(found)
@@ -177,8 +178,10 @@ class _Analysis:
         if not key or self.objs_at[i] is not None:
             return None
         nxt = self.next_words(i, 2)
+        if key in L.HAVE_VERBS:
+            return "request" if self.word(i - 1) in L.HAVE_TRIGGERS else None
         if key in L.NEEDS_PARTICLE:
-            if not (set(nxt) & L.NEEDS_PARTICLE[key]):
+            if not (set(nxt) & L.NEEDS_PARTICLE[key]) and self.word(i - 1) not in L.POLITE:
                 return None
         if key in L.LOGIN_VERBS:
             return "login"
@@ -245,7 +248,6 @@ class _Analysis:
         return len(self.toks)
 
     def negated(self, lo: int, hi: int) -> bool:
-        cond = self._conditional(lo)
         for k in range(lo, hi):
             if self.toks[k].kind != WORD:
                 continue
@@ -256,6 +258,7 @@ class _Analysis:
                 continue
             if set(self.next_words(k, 2)) & L.DOUBLE_NEG:
                 continue
+            cond = any(self.keys[c] in L.CONDITIONAL for c in range(max(lo, k - 4), k))
             if cond and key not in ("never", "aldri", "nobody", "noone", "ingen", "none"):
                 continue  # "hvis du ikke bekrefter ..." is a threat, not a reassurance
             return True
@@ -274,9 +277,19 @@ class _Analysis:
                     self.keys[k] in ("de", "dei", "they") and k > lo):
                 return "warn"
         if any(self.toks[k].kind == WORD and self.keys[k] in L.REPORTED for k in range(lo, i)):
-            if any(self.toks[k].kind == WORD and self.keys[k] in L.REPORT_CONTEXT for k in range(lo, i)):
+            if any(self.toks[k].kind == WORD and self.keys[k] in L.REPORT_CONTEXT
+                   and (self.keys[k] != "om" or k == lo) for k in range(lo, i)):
                 return "warn"
+        for k in range(lo, i):
+            if self.keys[k] in L.MEDIA and self.word(k + 1) in L.MEDIA_VERBS:
+                return "warn"
+        after = self.word(i + 1)
+        if after in ("du", "dere", "dykk"):
+            return "second"
+        if after in ("vi", "jeg", "eg", "we"):
+            return "first"
         saw_aux = False
+        unknown = 0
         k = i - 1
         while k >= lo:
             if self.toks[k].kind != WORD:
@@ -293,9 +306,11 @@ class _Analysis:
             elif key not in _SKIP_BACK and self.objs_at[k] is None:
                 if self.directive_kind(k) is not None:
                     return "none"  # "click here and confirm ..." - chained imperatives
-                return "statement" if saw_aux else "none"
+                unknown += 1
+                if unknown > 2:
+                    return "statement" if saw_aux else "none"
             k -= 1
-        return "none"
+        return "statement" if saw_aux and unknown else "none"
 
 
 def _canonical(cat: str) -> str:
@@ -341,8 +356,7 @@ def find_requests(text: str, *, normalized: bool = False) -> list[Hit]:
 
 
 def _valid_object(a: _Analysis, obj: Obj, verb: str, between: list[str]) -> bool:
-    if obj.cat == "bankid" and a.keys[obj.i].startswith("bankid") and obj.i == obj.j \
-            and a.keys[obj.i] in ("bankid", "bankiden", "bankids", "mobilbankid", "bankidappen", "bankidapp"):
+    if _bare_bankid(a, obj):
         if set(between) & L.INSTRUMENT or not _BANKID_VERBS.fullmatch(verb):
             return False
     if obj.cat == "card_expiry":
@@ -366,7 +380,7 @@ def _check_directive(a: _Analysis, i: int, kind: str, add) -> None:
     elif subj in ("first", "statement"):
         return
     if a._conditional(lo) and not a.negated(lo, i):
-        if not _threat_condition(a, lo, i):
+        if not _threat_condition(a, lo, i) and not _polite_condition(a, lo, i):
             return
     if kind == "provide" and a.negated(lo, i):
         return
@@ -379,8 +393,15 @@ def _check_directive(a: _Analysis, i: int, kind: str, add) -> None:
         if not _valid_object(a, obj, verb, between):
             continue
         add(obj, i, obj.j)
-    if not found and kind == "provide":
+    if not found and kind in ("provide", "request"):
         _check_anaphora(a, i, lo, add)
+
+
+def _polite_condition(a: _Analysis, lo: int, i: int) -> bool:
+    """'We would appreciate it if you could share ...' is a request dressed as a condition."""
+    words = {a.keys[k] for k in range(lo, i) if a.toks[k].kind == WORD}
+    return bool(words & {"could", "would", "kunne", "kan", "can", "vil", "ville", "might"}) and bool(
+        words & {"you", "du", "dere", "dykk"})
 
 
 def _threat_condition(a: _Analysis, lo: int, i: int) -> bool:
@@ -419,7 +440,7 @@ def _objects_after(a: _Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]
             k = obj.j + 1
             continue
         key = t.key
-        if key in L.CONTRAST:
+        if key in L.CONTRAST_CONJ:
             break
         if key in L.OBJECT_STOP:
             early = k == i + 1 or all(w in L.SECOND_PERSON | L.FIRST_PERSON | {"me", "meg", "til", "to"} for w in between)
@@ -438,13 +459,21 @@ def _check_anaphora(a: _Analysis, i: int, lo: int, add) -> None:
     if not nxt or not (set(nxt[:3]) & L.ANAPHORA):
         return
     hi = a.clause_end(i)
-    if any(a.keys[k] in L.ONLY for k in range(lo, hi) if a.toks[k].kind == WORD):
+    words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
+    if words & L.ONLY and not words & {"us", "oss", "me", "meg", "we", "vi"}:
         return
     sid = a.sentence_id[i]
     for obj in reversed(a.objs):
-        if obj.i < i and sid - a.sentence_id[obj.i] <= 2 and obj.cat != "bankid":
+        if obj.i < i and sid - a.sentence_id[obj.i] <= 2 and not _bare_bankid(a, obj):
             add(obj, i, i)
             return
+
+
+def _bare_bankid(a: _Analysis, obj: Obj) -> bool:
+    return obj.cat == "bankid" and obj.i == obj.j and a.keys[obj.i] in _BARE_BANKID
+
+
+_BARE_BANKID = {"bankid", "bankiden", "bankids", "mobilbankid", "bankidappen", "bankidapp"}
 
 
 def _check_passive(a: _Analysis, i: int, add) -> None:
@@ -464,18 +493,37 @@ def _check_passive(a: _Analysis, i: int, add) -> None:
                 add(obj, i, i)
 
 
+_INDEFINITE = {"a", "an", "en", "et", "ei", "ein", "eit", "any", "noen", "nokon", "slik", "such"}
+
+
 def _check_question(a: _Analysis, i: int, add) -> None:
-    nxt = a.next_words(i, 6)
-    if not nxt or nxt[0] not in ("is", "are", "er", "was", "var", "s") and a.keys[i] != "whats":
-        return
+    """'Hva er PIN-koden din?', 'What is the account holder's ID number?', 'Which account number
+    should we use?' ask for the value; 'Hva er en engangskode?' asks for a definition."""
     lo, hi = a.clause_start(i), a.clause_end(i)
     if a.negated(lo, hi):
         return
+    question = hi < len(a.toks) and a.toks[hi].key.startswith("?")
+    key = a.keys[i]
+    nxt = a.next_words(i, 2)
+    words = [a.keys[k] for k in range(i, hi) if a.toks[k].kind == WORD]
+    second = bool(set(words) & (L.SECOND_PERSON | L.POSSESSIVE))
     for obj in a.objs:
-        if i < obj.i < min(hi, i + 7):
-            around = {a.word(obj.i - 1), a.word(obj.j + 1), a.word(obj.i - 2)}
-            if around & L.POSSESSIVE:
+        if not (i < obj.i < min(hi, i + 8)) or _bare_bankid(a, obj):
+            continue
+        before = a.word(obj.i - 1)
+        if key in ("which", "hvilket", "hvilken", "hvilke", "kva", "kvart", "kven") and obj.i <= i + 2 \
+                and (question or second) and not (nxt and nxt[0] in ("er", "is", "are")):
+            add(obj, i, obj.j)
+        elif (nxt and (nxt[0] in ("is", "are", "er", "was", "var", "s") or key == "whats")):
+            if before in _INDEFINITE:
+                continue
+            between = {a.keys[k] for k in range(i + 1, obj.i) if a.toks[k].kind == WORD}
+            if second or (question and not between & _INDEFINITE):
                 add(obj, i, obj.j)
+
+
+def _definite(key: str) -> bool:
+    return len(key) > 5 and key.endswith(("et", "en", "a", "ene", "ane"))
 
 
 def _check_form_fields(a: _Analysis, add) -> None:
