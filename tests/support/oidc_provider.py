@@ -9,9 +9,9 @@ Usage (pytest-asyncio, ``asyncio_mode=auto``)::
         async with start_oidc_provider(redirect_uris=["http://127.0.0.1:8080/portal/login/callback"]) as p:
             yield p
 
-    callback_url = await idp.login(auth_url, pid="01017012345")          # no browser needed
-    callback_url = await idp.login(auth_url, pid="01017012345", acr="high")
-    callback_url = await idp.login(auth_url, pid="01017012345", cancel=True)  # error=access_denied
+    callback_url = await idp.login(auth_url, pid="01419010029")          # no browser needed
+    callback_url = await idp.login(auth_url, pid="01419010029", acr="high")
+    callback_url = await idp.login(auth_url, pid="01419010029", cancel=True)  # error=access_denied
     async with idp.misbehaving("expired"):                                 # see MISBEHAVIOURS
         ...
 
@@ -43,6 +43,8 @@ import aiohttp
 
 PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oidc_provider"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8080/portal/login/callback"
+#: A synthetic national id (Tenor style: month + 40, valid check digits): never a real person.
+TEST_PID = "01419010029"
 
 #: Modes understood by the provider's test-only admin endpoint (see tests/oidc_provider/server.js).
 MISBEHAVIOURS = frozenset(
@@ -126,7 +128,7 @@ class ProviderHandle:
         self,
         auth_url: str,
         *,
-        pid: str = "01017012345",
+        pid: str = TEST_PID,
         acr: str | None = None,
         cancel: bool = False,
         session: aiohttp.ClientSession | None = None,
