@@ -32,6 +32,11 @@ def setup(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # aiohttp's access log would print full URLs and client addresses; ours logs ids instead.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# Third-party loggers that print SQL parameters, full URLs (portal paths, query strings), client
+# addresses or SMTP envelopes at INFO/DEBUG. They stay at WARNING whatever GATEWAY_LOG_LEVEL says.
+QUIET_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "asyncpg", "aiohttp.access",
+                 "aiohttp.server", "aiosmtplib", "mail.log", "alembic")

@@ -125,3 +125,38 @@ async def test_message_template_renders_with_data(gateway: Gateway) -> None:
                        "invoice_number": "42"}})
     assert status == 201, body
     await wait_for(lambda: len(gateway.sink.mails) == 1)
+
+
+async def test_logs_are_json_with_ids_and_never_content(gateway: Gateway, capsys: object) -> None:
+    import json
+    import logging
+
+    from gateway.logs import setup
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    setup("DEBUG")  # the most talkative level an operator can choose
+    try:
+        token = await gateway.token()
+        await add_customer(gateway, token)
+        gateway.sink.handler.reply = "550 5.1.1 <ragnhild@example.no>: no such user"
+        status, body, _ = await gateway.request("POST", "/api/v1/messages", token=token,
+                                                json=canary_notice(), headers={"Idempotency-Key": "log-1"})
+        assert status == 201
+
+        async def failed() -> bool:
+            _, state, _ = await gateway.request("GET", f"/api/v1/messages/{body['id']}", token=token)
+            return bool(state["notification"]["status"] == "failed")
+
+        await wait_for(failed)
+        _, state, _ = await gateway.request("GET", f"/api/v1/messages/{body['id']}", token=token)
+        assert state["notification"]["last_error"].startswith("550")
+        assert "ragnhild" not in state["notification"]["last_error"]
+    finally:
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+    lines = capsys.readouterr().err.splitlines()  # type: ignore[attr-defined]
+    assert any(body["id"] in line for line in lines)  # ids are logged ...
+    for line in lines:
+        json.loads(line)
+        for canary in (*CANARIES.values(), "ragnhild@example.no"):
+            assert canary not in line  # ... content and addresses never
