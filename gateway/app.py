@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy import select
 
-from gateway import audit
+from gateway import audit, portal
 from gateway.api import billing, ops, templates_check
 from gateway.api.appkeys import SERVICES, WORKER, WORKER_STOP, WORKER_TASK
 from gateway.api.openapi import openapi_json
@@ -29,6 +29,7 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
                           middlewares=[problem_middleware])
     app[SERVICES] = services
     add_api_routes(app)
+    portal.setup(app)
     if run_worker:
         app.cleanup_ctx.append(_worker_ctx)
     app.on_startup.append(_record_start)

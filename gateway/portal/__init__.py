@@ -1,0 +1,94 @@
+"""Min strømside: the customer portal under /portal/ (an aiohttp sub-application).
+
+``setup(app)`` mounts it. Everything here talks to the database through the signed-in customer's
+id only; see :mod:`gateway.portal.store` for the queries and :mod:`gateway.portal.sessions` for
+the server-side sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from gateway.api.appkeys import SERVICES
+from gateway.portal import views
+from gateway.portal.state import STATE, PortalState
+from gateway.portal.webutil import portal_middleware
+
+__all__ = ["setup", "make_portal_app"]
+log = logging.getLogger("gateway.portal")
+
+
+def setup(app: web.Application) -> None:
+    """Mount the portal at /portal/ on the main application."""
+    app.add_subapp("/portal/", make_portal_app(app))
+    app.router.add_get("/portal", _to_portal, allow_head=False)
+    app.cleanup_ctx.append(_portal_ctx)
+
+
+def make_portal_app(parent: web.Application) -> web.Application:
+    services = parent[SERVICES]
+    settings = services.settings
+    portal = web.Application(middlewares=[portal_middleware])
+    state = PortalState.build(services)
+    portal[STATE] = state
+    parent[STATE] = state
+    aiohttp_jinja2.setup(
+        portal,
+        loader=jinja2.FileSystemLoader(str(Path(settings.templates_dir) / "portal")),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    r = portal.router
+    r.add_get("/", views.inbox, allow_head=False)
+    r.add_get("/login", views.login_page, allow_head=False)
+    if not settings.is_production:
+        r.add_post("/login/dev", views.login_dev)  # development sign-in: absent (404) in production
+    r.add_post("/login/oidc", views.login_oidc)
+    r.add_get("/login/callback", views.login_callback, allow_head=False)
+    r.add_post("/logout", views.logout)
+    r.add_post("/language", views.language)
+    r.add_get("/messages/{message_id}", views.message, allow_head=False)
+    r.add_get("/messages/{message_id}/attachments/{attachment_id}", views.attachment, allow_head=False)
+    r.add_post("/messages/{message_id}/replies", views.post_reply)
+    r.add_get("/messages/{message_id}/replies/{reply_id}", views.reply, allow_head=False)
+    r.add_get("/my-data", views.my_data, allow_head=False)
+    r.add_post("/my-data/export", views.export)
+    r.add_get("/static/portal.css", views.stylesheet, allow_head=False)
+    return portal
+
+
+async def _to_portal(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPMovedPermanently("/portal/")
+
+
+async def _portal_ctx(app: web.Application) -> AsyncIterator[None]:
+    state = app[STATE]
+    state.http = aiohttp.ClientSession()
+    sweeper = asyncio.create_task(_sweep(state), name="portal-session-sweeper")
+    yield
+    sweeper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweeper
+    await state.http.close()
+
+
+async def _sweep(state: PortalState) -> None:
+    while True:
+        try:
+            removed = await state.sessions.sweep()
+            if removed:
+                log.info("expired portal sessions removed", extra={"count": removed})
+        except Exception:  # noqa: BLE001 - keep sweeping; the next round tries again
+            log.warning("portal session sweep failed", exc_info=True)
+        await asyncio.sleep(60)

@@ -1,0 +1,235 @@
+"""The portal's reads and writes. Every query is scoped to the signed-in customer's id, so another
+customer's message, attachment or reply is simply not found (404), exactly like a missing one."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway import audit
+from gateway.crypto import Crypto, CustomerKey
+from gateway.db.schema import attachments, customers, messages, replies
+from gateway.db.types import utcnow
+from gateway.ids import new_id
+
+PAGE_SIZE = 20
+MAX_REPLY_CHARS = 10_000
+
+
+@dataclass
+class Customer:
+    id: str
+    key: CustomerKey
+    language: str
+    last_invoice_settled_at: datetime | None
+    relationship_ended_at: datetime | None
+    created_at: datetime
+    row: Any = field(repr=False)
+
+
+@dataclass
+class AttachmentInfo:
+    id: str
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass
+class ReplyInfo:
+    id: str
+    author: str
+    created_at: datetime
+    body: str
+
+
+@dataclass
+class MessageView:
+    id: str
+    category: str
+    auth_level: str
+    created_at: datetime
+    read_at: datetime | None
+    subject: str
+    body: str
+    data: Any
+    attachments: list[AttachmentInfo]
+    replies: list[ReplyInfo]
+
+
+@dataclass
+class InboxItem:
+    id: str
+    category: str
+    auth_level: str
+    created_at: datetime
+    read_at: datetime | None
+    subject: str | None  # None: protected (needs a higher level), not decrypted
+
+
+async def customer(conn: AsyncConnection, crypto: Crypto, customer_id: str) -> Customer | None:
+    row = (await conn.execute(select(customers).where(customers.c.id == customer_id))).first()
+    if row is None or row.key_wrapped is None or row.erased_at is not None:
+        return None
+    return Customer(row.id, crypto.open_customer_key(row.id, row.key_wrapped), row.language,
+                    row.last_invoice_settled_at, row.relationship_ended_at, row.created_at, row)
+
+
+async def customer_language(conn: AsyncConnection, customer_id: str) -> str | None:
+    return (await conn.execute(select(customers.c.language).where(customers.c.id == customer_id))).scalar()
+
+
+async def find_by_national_id_index(conn: AsyncConnection, index: str) -> str | None:
+    """The customer signed in by national id; the most recently updated one if there are several."""
+    return (await conn.execute(
+        select(customers.c.id).where(customers.c.national_id_index == index, customers.c.erased_at.is_(None),
+                                     customers.c.key_wrapped.is_not(None))
+        .order_by(customers.c.updated_at.desc(), customers.c.id).limit(1))).scalar()
+
+
+async def exists(conn: AsyncConnection, customer_id: str) -> bool:
+    return (await conn.execute(
+        select(customers.c.id).where(customers.c.id == customer_id, customers.c.erased_at.is_(None),
+                                     customers.c.key_wrapped.is_not(None)))).first() is not None
+
+
+async def inbox(conn: AsyncConnection, crypto: Crypto, who: Customer, page: int,
+                high: bool) -> tuple[list[InboxItem], int, int]:
+    """One page of the inbox, newest first; (items, total, unread)."""
+    total, unread = (await conn.execute(
+        select(func.count(), func.count().filter(messages.c.read_at.is_(None)))
+        .select_from(messages).where(messages.c.customer_id == who.id))).one()
+    rows = (await conn.execute(
+        select(messages.c.id, messages.c.category, messages.c.auth_level, messages.c.created_at,
+               messages.c.read_at, messages.c.key_wrapped, messages.c.subject_enc)
+        .where(messages.c.customer_id == who.id)
+        .order_by(messages.c.created_at.desc(), messages.c.id)
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))).all()
+    items = []
+    for row in rows:
+        subject = None
+        if row.auth_level != "high" or high:
+            dk = crypto.open_data_key(who.key, row.id, row.key_wrapped)
+            subject = crypto.open(dk, "message.subject", row.subject_enc).decode("utf-8")
+        items.append(InboxItem(row.id, row.category, row.auth_level, row.created_at, row.read_at, subject))
+    return items, total, unread
+
+
+async def message_head(conn: AsyncConnection, customer_id: str, message_id: str) -> Any | None:
+    """The message row if it belongs to this customer, else None (404 either way)."""
+    return (await conn.execute(
+        select(messages).where(messages.c.id == message_id, messages.c.customer_id == customer_id))).first()
+
+
+async def message_view(conn: AsyncConnection, crypto: Crypto, who: Customer, row: Any) -> MessageView:
+    dk = crypto.open_data_key(who.key, row.id, row.key_wrapped)
+    subject = crypto.open(dk, "message.subject", row.subject_enc).decode("utf-8")
+    body = crypto.open(dk, "message.body", row.body_enc).decode("utf-8")
+    data = json.loads(crypto.open(dk, "message.data", row.data_enc)) if row.data_enc is not None else None
+    files = (await conn.execute(
+        select(attachments.c.id, attachments.c.key_wrapped, attachments.c.filename_enc,
+               attachments.c.content_type, attachments.c.size)
+        .where(attachments.c.message_id == row.id, attachments.c.customer_id == who.id)
+        .order_by(attachments.c.position))).all()
+    infos = []
+    for f in files:
+        ak = crypto.open_data_key(who.key, f.id, f.key_wrapped)
+        infos.append(AttachmentInfo(f.id, crypto.open(ak, "attachment.filename", f.filename_enc).decode("utf-8"),
+                                    f.content_type, f.size))
+    return MessageView(row.id, row.category, row.auth_level, row.created_at, row.read_at, subject, body, data,
+                       infos, await thread(conn, crypto, who, row.id))
+
+
+async def thread(conn: AsyncConnection, crypto: Crypto, who: Customer, message_id: str) -> list[ReplyInfo]:
+    rows = (await conn.execute(
+        select(replies).where(replies.c.message_id == message_id, replies.c.customer_id == who.id)
+        .order_by(replies.c.created_at, replies.c.id))).all()
+    return [_reply(crypto, who, r) for r in rows]
+
+
+def _reply(crypto: Crypto, who: Customer, row: Any) -> ReplyInfo:
+    rk = crypto.open_data_key(who.key, row.id, row.key_wrapped)
+    return ReplyInfo(row.id, row.author, row.created_at, crypto.open(rk, "reply.body", row.body_enc).decode("utf-8"))
+
+
+async def reply(conn: AsyncConnection, crypto: Crypto, who: Customer, message_id: str,
+                reply_id: str) -> ReplyInfo | None:
+    row = (await conn.execute(
+        select(replies).where(replies.c.id == reply_id, replies.c.message_id == message_id,
+                              replies.c.customer_id == who.id))).first()
+    return None if row is None else _reply(crypto, who, row)
+
+
+async def mark_read(conn: AsyncConnection, customer_id: str, message_id: str, actor: str) -> bool:
+    """Set read_at once (billing sees it); audit the first read. True if this call marked it."""
+    result = await conn.execute(
+        update(messages).where(messages.c.id == message_id, messages.c.customer_id == customer_id,
+                               messages.c.read_at.is_(None)).values(read_at=utcnow()))
+    if result.rowcount == 1:
+        await audit.append(conn, audit.Entry(actor, "portal.message.read", message_id,
+                                             {"customer_id": customer_id}))
+        return True
+    return False
+
+
+async def attachment(conn: AsyncConnection, crypto: Crypto, who: Customer, message_id: str,
+                     attachment_id: str) -> tuple[AttachmentInfo, bytes] | None:
+    row = (await conn.execute(
+        select(attachments).where(attachments.c.id == attachment_id, attachments.c.message_id == message_id,
+                                  attachments.c.customer_id == who.id))).first()
+    if row is None:
+        return None
+    ak = crypto.open_data_key(who.key, row.id, row.key_wrapped)
+    info = AttachmentInfo(row.id, crypto.open(ak, "attachment.filename", row.filename_enc).decode("utf-8"),
+                          row.content_type, row.size)
+    return info, crypto.open(ak, "attachment.content", row.content_enc)
+
+
+async def add_reply(conn: AsyncConnection, crypto: Crypto, who: Customer, message_id: str, text: str) -> str:
+    reply_id = new_id()
+    rk = crypto.new_data_key(who.key, reply_id)
+    await conn.execute(replies.insert().values(
+        id=reply_id, message_id=message_id, customer_id=who.id, author="customer", key_wrapped=rk.wrapped,
+        body_enc=crypto.seal(rk, "reply.body", text.encode("utf-8")), created_at=utcnow()))
+    return reply_id
+
+
+async def counts(conn: AsyncConnection, customer_id: str) -> dict[str, int]:
+    n_messages = (await conn.execute(select(func.count()).select_from(messages)
+                                     .where(messages.c.customer_id == customer_id))).scalar_one()
+    n_attachments = (await conn.execute(select(func.count()).select_from(attachments)
+                                        .where(attachments.c.customer_id == customer_id))).scalar_one()
+    n_replies = (await conn.execute(select(func.count()).select_from(replies)
+                                    .where(replies.c.customer_id == customer_id))).scalar_one()
+    n_high = (await conn.execute(select(func.count()).select_from(messages)
+                                 .where(messages.c.customer_id == customer_id,
+                                        messages.c.auth_level == "high"))).scalar_one()
+    return {"messages": n_messages, "attachments": n_attachments, "replies": n_replies, "high": n_high}
+
+
+def contact(crypto: Crypto, who: Customer) -> dict[str, str | None]:
+    def opened(field_name: str, value: bytes | None) -> str | None:
+        return None if value is None else crypto.open(who.key, field_name, value).decode("utf-8")
+
+    return {
+        "email": opened("customer.email", who.row.email_enc),
+        "name": opened("customer.name", who.row.name_enc),
+        "national_id": opened("customer.national_id", who.row.national_id_enc),
+    }
+
+
+async def everything(conn: AsyncConnection, crypto: Crypto, who: Customer) -> tuple[list[MessageView], dict[str, bytes]]:
+    """Every message with its attachments' contents (by attachment id) and replies: the export."""
+    rows = (await conn.execute(select(messages).where(messages.c.customer_id == who.id)
+                               .order_by(messages.c.created_at, messages.c.id))).all()
+    views = [await message_view(conn, crypto, who, row) for row in rows]
+    contents: dict[str, bytes] = {}
+    for row in (await conn.execute(select(attachments).where(attachments.c.customer_id == who.id))).all():
+        ak = crypto.open_data_key(who.key, row.id, row.key_wrapped)
+        contents[row.id] = crypto.open(ak, "attachment.content", row.content_enc)
+    return views, contents
