@@ -10,6 +10,7 @@ import base64
 import dataclasses
 import hashlib
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -100,6 +101,7 @@ async def test_full_flow_returns_pid_and_substantial_acr(provider, client):
     assert identity.pid == PID
     assert identity.acr == LOA_SUBSTANTIAL
     assert identity.subject and identity.subject != PID
+    assert isinstance(identity.auth_time, int) and abs(identity.auth_time - time.time()) < 120
     assert PID not in repr(identity) and PID not in str(identity)
     assert PID[:6] not in repr(identity)
 
