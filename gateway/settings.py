@@ -98,6 +98,7 @@ _FIELDS: dict[str, Field] = {
     "smtp_username": Field("GATEWAY_SMTP_USERNAME", _parse_str),
     "smtp_password": Field("GATEWAY_SMTP_PASSWORD", _parse_str, secret=True),
     "smtp_tls": Field("GATEWAY_SMTP_TLS", _choice("none", "starttls", "tls")),
+    "smtp_ca_file": Field("GATEWAY_SMTP_CA_FILE", _parse_str),
     "smtp_connections": Field("GATEWAY_SMTP_CONNECTIONS", _positive(_parse_int)),
     "smtp_timeout_seconds": Field("GATEWAY_SMTP_TIMEOUT_SECONDS", _positive(_parse_float)),
     "mail_from": Field("GATEWAY_MAIL_FROM", _parse_str),
@@ -132,6 +133,7 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = dataclasses.field(default="", repr=False)
     smtp_tls: str = "none"
+    smtp_ca_file: str = ""  # CA bundle to trust instead of the system CAs (a relay with a private CA)
     smtp_connections: int = 4
     smtp_timeout_seconds: float = 30.0
     mail_from: str = "Min strømside <no-reply@localhost>"

@@ -46,7 +46,7 @@ class SmtpPool:
             username=s.smtp_username or None,
             password=s.smtp_password or None,
             timeout=s.smtp_timeout_seconds,
-            tls_context=ssl.create_default_context() if s.smtp_tls != "none" else None,
+            tls_context=ssl.create_default_context(cafile=s.smtp_ca_file or None) if s.smtp_tls != "none" else None,
         )
 
     async def send(self, message: EmailMessage) -> None:
@@ -62,6 +62,10 @@ class SmtpPool:
             if not client.is_connected:
                 await client.connect()
             await client.send_message(message)
+        except aiosmtplib.SMTPAuthenticationError:
+            # Wrong relay credentials are the operator's to fix; the notices must wait, not fail.
+            client.close()
+            raise SendFailure("relay authentication failed", permanent=False) from None
         except aiosmtplib.SMTPRecipientsRefused as exc:
             first = exc.recipients[0]
             await self._reset(client)
