@@ -55,7 +55,8 @@ _LEET = str.maketrans({
 _LEET_TOKEN_RE = re.compile(r"(?<![\w@$€!|])(?=[\w@$€!|]*[^\W\d_])(?=[\w@$€!|]*[0-9@$€!|])[\w@$€!|]+")
 # Characters a spaced-out word may be split with: "p a s s", "p.a.s.s", "p-a-s-s", "p_a_s_s".
 _SEP = r"(?:[ \t._\-*·•/~]|\\)"
-_SPACED_RE = re.compile(rf"(?<![\w@$])[\w@$€](?:{_SEP}[\w@$€](?![\w@$€])){{2,}}")
+_CH = r"(?:[^\W_]|[@$€])"
+_SPACED_RE = re.compile(rf"(?<![^\W_])(?<![@$€]){_CH}(?:{_SEP}{_CH}(?!{_CH})){{1,}}")
 _SEP_RE = re.compile(_SEP)
 # Only letters joined when the run contains at least two of them ("1 2 3 4" stays a number).
 _LETTER_RE = re.compile(r"[^\W\d_]")
@@ -128,8 +129,8 @@ def _sub(regex: re.Pattern[str], fn: Callable[[str], str], text: str, track: boo
 
 def _join_spaced(run: str) -> str:
     letters = _LETTER_RE.findall(run)
-    if len(letters) < 2:
-        return run
+    if len(letters) < 2 or (len(run) == 3 and run[1].isspace()):
+        return run  # "1 2 3" stays a number; "i a" stays two words
     return _SEP_RE.sub("", run)
 
 
