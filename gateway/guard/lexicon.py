@@ -9,6 +9,7 @@ ASCII-only text is common in phishing.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 
 def _tolerant(pattern: str) -> str:
@@ -363,6 +364,7 @@ ABBREVIATIONS = {"nr", "kontonr", "fnr", "tlf", "f", "eks", "bl", "a", "dvs", "c
                  "avd", "tel", "ph", "d", "h", "jr", "sr", "co", "ltd", "nb", "ps", "obs"}
 
 
+@lru_cache(maxsize=65536)
 def noun_category(key: str) -> str | None:
     """The confidential category a single token names, if any."""
     for cat, rx in _NOUNS.items():
@@ -371,6 +373,7 @@ def noun_category(key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def phrase_category(phrase: str) -> str | None:
     for cat, rx in _PHRASES.items():
         if rx.fullmatch(phrase):
@@ -378,26 +381,32 @@ def phrase_category(phrase: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def is_provide(key: str) -> bool:
     return PROVIDE.fullmatch(key) is not None
 
 
+@lru_cache(maxsize=65536)
 def is_request(key: str) -> bool:
     return REQUEST.fullmatch(key) is not None
 
 
+@lru_cache(maxsize=65536)
 def is_present(key: str) -> bool:
     return PRESENT.fullmatch(key) is not None
 
 
+@lru_cache(maxsize=65536)
 def is_passive(key: str) -> bool:
     return PASSIVE.fullmatch(key) is not None
 
 
+@lru_cache(maxsize=65536)
 def is_participle(key: str) -> bool:
     return PARTICIPLES.fullmatch(key) is not None
 
 
+@lru_cache(maxsize=65536)
 def is_reply(key: str) -> bool:
     return REPLY_VERBS.fullmatch(key) is not None
 

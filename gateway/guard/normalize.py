@@ -77,10 +77,19 @@ def strip_invisible(text: str, track: bool = False) -> tuple[str, Mapping]:
     return "".join(out), idx
 
 
+_COMBINING_RE = re.compile(r"[\u0300-\u0309\u030b-\u036f\u0483-\u0489\u0591-\u05bd\u1ab0-\u1aff"
+                           r"\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold_chars(text: str, track: bool = False) -> tuple[str, Mapping]:
     """NFKC, case-fold, drop stray combining marks and map look-alike letters to Latin."""
     if text.isascii():
         return text.lower(), (list(range(len(text))) if track else None)
+    if not track:
+        # Whole-string fast path (C speed); the tracked path below gives the same letters.
+        t = unicodedata.normalize("NFKC", text).casefold().translate(_CONFUSABLES)
+        t = unicodedata.normalize("NFC", _COMBINING_RE.sub("", unicodedata.normalize("NFD", t)))
+        return _INVISIBLE_RE.sub("", t.translate(_CONFUSABLES)), None
     out: list[str] = []
     idx: list[int] = []
     i = 0
@@ -152,6 +161,20 @@ def normalize(text: str, track: bool = False) -> tuple[str, Mapping]:
     return t, m
 
 
+_NON_LATIN_RE = re.compile(r"[^\x00-\u024f]")
+
+
+def _ascii_digit(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    if ch.isdigit():
+        try:
+            return str(unicodedata.digit(ch))
+        except (TypeError, ValueError):
+            return ch
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 else ch
+
+
 def normalize_for_numbers(text: str) -> str:
     """Light normalisation for the number rules: same length as the input, so offsets hold.
 
@@ -160,14 +183,4 @@ def normalize_for_numbers(text: str) -> str:
     t = _INVISIBLE_RE.sub(" ", text)
     if t.isascii():
         return t
-    out = []
-    for ch in t:
-        if ch.isdigit() and not ch.isascii():
-            try:
-                out.append(str(unicodedata.digit(ch)))
-                continue
-            except (TypeError, ValueError):
-                pass
-        folded = unicodedata.normalize("NFKC", ch)
-        out.append(folded if len(folded) == 1 else ch)
-    return "".join(out)
+    return _NON_LATIN_RE.sub(_ascii_digit, t)

@@ -113,7 +113,9 @@ def _split_html(view: View) -> tuple[list[View], html_text.HtmlText | None]:
     if not html_text.looks_like_html(view.text):
         return [view], None
     h = html_text.extract(view.text)
-    views = [_piece_view(p, view.to_source, view.exact) for p in (h.visible, h.hidden, h.extra)]
+    hidden = html_text.Piece(h.hidden.parts + ["\n"] + h.extra.parts,
+                             h.hidden.offsets + [0] + h.extra.offsets)
+    views = [_piece_view(p, view.to_source, view.exact) for p in (h.visible, hidden)]
     return [v for v in views if v.text.strip()], h
 
 
@@ -123,8 +125,11 @@ def _run_requests(view: View, out: _Collector) -> None:
     hits = find_requests(norm, normalized=True)
     if not hits:
         return
-    _, mapping = normalize(view.text, track=True)
+    # Findings are rare: only then pay for the character map, and take the hits from the
+    # tracked text so offsets and map agree exactly.
+    norm, mapping = normalize(view.text, track=True)
     assert mapping is not None
+    hits = find_requests(norm, normalized=True)
     for hit in hits:
         s = mapping[min(hit.start, len(mapping) - 1)] if mapping else 0
         e = mapping[min(max(hit.end - 1, 0), len(mapping) - 1)] + 1 if mapping else 0
@@ -306,7 +311,11 @@ def _rendered_views(parsed: jinja_checks.Parsed, kind: str, portal_url: str, nam
     views = []
     try:
         code = jinja_checks.compile_template(parsed.ast)
-        for undefined in (jinja_checks.TruthyUndefined, jinja_checks.FalsyUndefined):
+        # E-mail templates get every allowed variable, so one render shows all; message data is
+        # unknown, so render once with every branch taken and once with none.
+        kinds = ((jinja_checks.FalsyUndefined,) if kind == "email"
+                 else (jinja_checks.TruthyUndefined, jinja_checks.FalsyUndefined))
+        for undefined in kinds:
             text = jinja_checks.render(code, context, undefined)
             views.append(View(text, lambda k: None, exact=False))
     except SecurityError as exc:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import lexicon as L
 from .findings import Hit
@@ -106,6 +107,7 @@ class _Analysis:
         n = len(self.toks)
         self.keys = [t.key if t.kind == WORD else "" for t in self.toks]
         self.objs_at: list[Obj | None] = [None] * n
+        self._kinds: dict[int, str | None] = {}
         self.objs: list[Obj] = []
         self._find_objects()
         self.sentence_id = self._sentences()
@@ -114,6 +116,9 @@ class _Analysis:
     def _find_objects(self) -> None:
         toks, keys = self.toks, self.keys
         n = len(toks)
+        run_end = [0] * (n + 1)  # index just past the run of words starting at i
+        for k in range(n - 1, -1, -1):
+            run_end[k] = run_end[k + 1] if toks[k].kind == WORD and k + 1 < n and toks[k + 1].kind == WORD else (k + 1)
         i = 0
         while i < n:
             if toks[i].kind != WORD:
@@ -121,10 +126,9 @@ class _Analysis:
                 continue
             found = None
             for size in (4, 3, 2):
-                if i + size > n or any(toks[k].kind != WORD for k in range(i, i + size)):
+                if i + size > run_end[i]:
                     continue
-                words = keys[i:i + size]
-                cat = L.phrase_category(" ".join(words)) or L.noun_category("".join(words))
+                cat = _multi_category(tuple(keys[i:i + size]))
                 if cat:
                     found = Obj(cat, i, i + size - 1)
                     break
@@ -174,6 +178,11 @@ class _Analysis:
 
     def directive_kind(self, i: int) -> str | None:
         """'provide', 'request', 'login' or None for the token at i."""
+        if i not in self._kinds:
+            self._kinds[i] = self._directive_kind(i)
+        return self._kinds[i]
+
+    def _directive_kind(self, i: int) -> str | None:
         key = self.keys[i]
         if not key or self.objs_at[i] is not None:
             return None
@@ -311,6 +320,11 @@ class _Analysis:
                     return "statement" if saw_aux else "none"
             k -= 1
         return "statement" if saw_aux and unknown else "none"
+
+
+@lru_cache(maxsize=65536)
+def _multi_category(words: tuple[str, ...]) -> str | None:
+    return L.phrase_category(" ".join(words)) or L.noun_category("".join(words))
 
 
 def _canonical(cat: str) -> str:
