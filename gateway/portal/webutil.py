@@ -142,9 +142,17 @@ def _security_headers(state: PortalState, response: web.StreamResponse) -> None:
 
 
 def _origin_ok(request: web.Request, state: PortalState) -> bool:
-    """A browser's Origin, when sent, must be this site (a second line of defence after the token)."""
+    """A second line of defence after the token: a cross-site form post is refused outright.
+
+    Sec-Fetch-Site, when the browser sends it, must say same-origin (or none: typed by the user).
+    Origin, when sent, must be this site; "null" is what browsers send under Referrer-Policy:
+    no-referrer, so it proves nothing either way and is left to the token.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
     origin = request.headers.get("Origin")
-    if origin is None:
+    if origin is None or origin == "null":
         return True
     return origin in (state.settings.public_origin, f"{request.scheme}://{request.host}")
 

@@ -194,6 +194,9 @@ async def test_csrf_every_post_needs_the_sessions_token(gateway: Gateway, two: d
     page = await a.post("/portal/language", {"lang": "en", "next": "/portal/"}, csrf=good,
                         headers={"Origin": "https://evil.example"})
     assert page.status == 403
+    page = await a.post("/portal/language", {"lang": "en", "next": "/portal/"}, csrf=good,
+                        headers={"Sec-Fetch-Site": "cross-site"})
+    assert page.status == 403
     # Nothing changed: still signed in as A, no reply stored, language unchanged.
     page = await a.get("/portal/")
     assert page.status == 200 and 'lang="nb"' in page.text
