@@ -52,6 +52,11 @@ _IIN = (
 )
 
 
+# Cheap pre-checks: no digit (of any script) and no label means nothing to find.
+_QUICK = re.compile(r"\d|(?i:pass|pin|kode|code|otp|cvc|cvv)")
+_LABEL_QUICK = re.compile(r"(?i)pass|pin|kode|code|otp|cvc|cvv")
+
+
 def _weighted(digits: str, weights: tuple[int, ...]) -> int:
     return sum(int(d) * w for d, w in zip(digits, weights))
 
@@ -122,8 +127,10 @@ def valid_iban(iban: str) -> bool:
 
 def find_content(text: str) -> list[Hit]:
     """Identity numbers, account numbers, IBANs, card numbers and secret values in ``text``."""
-    t = normalize_for_numbers(text)
     hits: list[Hit] = []
+    if not _QUICK.search(text):
+        return hits
+    t = normalize_for_numbers(text)
     taken: list[tuple[int, int]] = []
     for m in _IBAN_RE.finditer(t):
         if valid_iban(m.group(1)):
@@ -143,7 +150,7 @@ def find_content(text: str) -> list[Hit]:
             hits.append(Hit("content.account_number", m.start(), m.end(), span, key="acct" + digits[-2:]))
         elif valid_card(digits) and not _KID_CTX.search(before[-25:]):
             hits.append(Hit("content.card_number", m.start(), m.end(), span, key="card" + digits[-2:]))
-    for rx in (_SECRET_RE, _SECRET_IS_RE):
+    for rx in ((_SECRET_RE, _SECRET_IS_RE) if _LABEL_QUICK.search(t) else ()):
         for m in rx.finditer(t):
             v = m.group("v").rstrip(".,;:!?)")
             if len(v) < 3 or _PLACEHOLDER.match(v) or v.lower().strip(".,") in _NOT_SECRETS:

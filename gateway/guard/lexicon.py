@@ -14,8 +14,8 @@ from functools import lru_cache
 
 def _tolerant(pattern: str) -> str:
     """Let a pattern written with Norwegian letters also match ASCII and leet spellings."""
-    return (pattern.replace("ø", "(?:ø|o|oe)").replace("å", "(?:å|a|aa)")
-            .replace("æ", "(?:æ|ae|e)").replace("l", "[li]"))
+    return (pattern.replace("o", "[oø]").replace("ø", "(?:ø|o|oe)").replace("å", "(?:å|a|aa)")
+            .replace("æ", "(?:æ|ae|e)").replace("l", "[li]").replace("(?:ø|[oø]|[oø]e)", "(?:ø|o|oe)"))
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:

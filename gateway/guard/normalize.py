@@ -46,6 +46,8 @@ _CONFUSABLES = str.maketrans({
     "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2800": " ",
 })
 
+_CONFUSABLE_RE = re.compile("[" + re.escape("".join(chr(c) for c in _CONFUSABLES)) + "]")
+
 # Leet digits and symbols, folded only inside tokens that also contain letters, so that a PIN
 # such as "1234" or a date stays a number.
 _LEET = str.maketrans({
@@ -58,6 +60,8 @@ _SEP = r"(?:[ \t._\-*·•/~]|\\)"
 _CH = r"(?:[^\W_]|[@$€])"
 _SPACED_RE = re.compile(rf"(?<![^\W_])(?<![@$€]){_CH}(?:{_SEP}{_CH}(?!{_CH})){{1,}}")
 _SEP_RE = re.compile(_SEP)
+_SPACED_QUICK = re.compile(r"(?<![^\W_])[^\W_@$€][ \t._\-*·•/~\\][^\W_@$€](?![^\W_])")
+_LEET_QUICK = re.compile(r"[^\W\d_][0-9@$€!|]|[0-9@$€!|][^\W\d_]")
 # Only letters joined when the run contains at least two of them ("1 2 3 4" stays a number).
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
@@ -81,15 +85,31 @@ _COMBINING_RE = re.compile(r"[\u0300-\u0309\u030b-\u036f\u0483-\u0489\u0591-\u05
                            r"\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
+_ACCENT_RE = re.compile(r"(?<!a)\u030a|[\u0300-\u0309\u030b-\u036f\u0483-\u0489\u0591-\u05bd"
+                        r"\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _fold_str(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s).casefold()
+    if _CONFUSABLE_RE.search(s):
+        s = s.translate(_CONFUSABLES)  # ö -> ø before accents are stripped
+    if s.isascii():
+        return s
+    d = unicodedata.normalize("NFD", s)
+    if _ACCENT_RE.search(d):  # accents and stray marks go; the ring of å stays
+        s = unicodedata.normalize("NFC", _ACCENT_RE.sub("", d))
+        if _CONFUSABLE_RE.search(s):
+            s = s.translate(_CONFUSABLES)
+    return _INVISIBLE_RE.sub("", s)
+
+
 def fold_chars(text: str, track: bool = False) -> tuple[str, Mapping]:
-    """NFKC, case-fold, drop stray combining marks and map look-alike letters to Latin."""
+    """NFKC, case-fold, drop accents and stray combining marks (keeping å, æ, ø) and map
+    look-alike letters to Latin."""
     if text.isascii():
         return text.lower(), (list(range(len(text))) if track else None)
     if not track:
-        # Whole-string fast path (C speed); the tracked path below gives the same letters.
-        t = unicodedata.normalize("NFKC", text).casefold().translate(_CONFUSABLES)
-        t = unicodedata.normalize("NFC", _COMBINING_RE.sub("", unicodedata.normalize("NFD", t)))
-        return _INVISIBLE_RE.sub("", t.translate(_CONFUSABLES)), None
+        return _fold_str(text), None
     out: list[str] = []
     idx: list[int] = []
     i = 0
@@ -98,15 +118,11 @@ def fold_chars(text: str, track: bool = False) -> tuple[str, Mapping]:
         j = i + 1
         while j < n and unicodedata.combining(text[j]):
             j += 1
-        cluster = unicodedata.normalize("NFKC", text[i:j]).casefold()
-        cluster = "".join(c for c in cluster if not unicodedata.combining(c) or c in "\u030a")
-        cluster = unicodedata.normalize("NFC", cluster).translate(_CONFUSABLES)
-        cluster = _INVISIBLE_RE.sub("", cluster)
+        cluster = _fold_str(text[i:j])
         out.append(cluster)
-        if track:
-            idx.extend([i] * len(cluster))
+        idx.extend([i] * len(cluster))
         i = j
-    return "".join(out), (idx if track else None)
+    return "".join(out), idx
 
 
 def _sub(regex: re.Pattern[str], fn: Callable[[str], str], text: str, track: bool,
@@ -156,8 +172,10 @@ def normalize(text: str, track: bool = False) -> tuple[str, Mapping]:
     if track:
         assert m is not None and m2 is not None
         m = [m[k] for k in m2]
-    t, m = _sub(_SPACED_RE, _join_spaced, t, track, m)
-    t, m = _sub(_LEET_TOKEN_RE, _fold_leet, t, track, m)
+    if _SPACED_QUICK.search(t):
+        t, m = _sub(_SPACED_RE, _join_spaced, t, track, m)
+    if _LEET_QUICK.search(t):
+        t, m = _sub(_LEET_TOKEN_RE, _fold_leet, t, track, m)
     return t, m
 
 

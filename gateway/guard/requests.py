@@ -56,7 +56,7 @@ _SKIP_BACK = L.AUX | L.POLITE | L.NEGATIONS | L.DEMAND_MODALS | {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Tok:
     kind: str  # WORD, STRONG, WEAK, COLON
     key: str
@@ -64,7 +64,7 @@ class Tok:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Obj:
     cat: str
     i: int  # first token
@@ -73,11 +73,14 @@ class Obj:
 
 def tokenize(text: str) -> list[Tok]:
     toks: list[Tok] = []
+    append = toks.append
     for m in _TOKEN_RE.finditer(text):
-        if m.group("w") is not None:
-            toks.append(Tok(WORD, m.group("w").replace("-", "").replace("'", ""), m.start(), m.end()))
+        p = m.group()
+        if m.lastgroup == "w":
+            if "-" in p or "'" in p:
+                p = p.replace("-", "").replace("'", "")
+            append(Tok(WORD, p, m.start(), m.end()))
             continue
-        p = m.group("p")
         if p == ":":
             toks.append(Tok(COLON, p, m.start(), m.end()))
         elif p[0] in ".!?;":
@@ -184,7 +187,7 @@ class _Analysis:
 
     def _directive_kind(self, i: int) -> str | None:
         key = self.keys[i]
-        if not key or self.objs_at[i] is not None:
+        if not key or self.objs_at[i] is not None or not _maybe_directive(key):
             return None
         nxt = self.next_words(i, 2)
         if key in L.HAVE_VERBS:
@@ -323,6 +326,13 @@ class _Analysis:
 
 
 @lru_cache(maxsize=65536)
+def _maybe_directive(key: str) -> bool:
+    return (key in L.HAVE_VERBS or key in L.NEEDS_PARTICLE or key in L.LOGIN_VERBS
+            or key in ("be", "bed", "ask", "asks", "asking") or L.is_request(key)
+            or L.is_present(key) or L.is_provide(key))
+
+
+@lru_cache(maxsize=65536)
 def _multi_category(words: tuple[str, ...]) -> str | None:
     return L.phrase_category(" ".join(words)) or L.noun_category("".join(words))
 
@@ -358,7 +368,7 @@ def find_requests(text: str, *, normalized: bool = False) -> list[Hit]:
     for i, tok in enumerate(a.toks):
         if tok.kind != WORD:
             continue
-        kind = a.directive_kind(i)
+        kind = a.directive_kind(i) if _maybe_directive(tok.key) else None
         if kind:
             _check_directive(a, i, kind, add)
         elif L.is_passive(tok.key) or (L.is_participle(tok.key) and a.word(i - 1) in L.BE_FORMS):
