@@ -57,6 +57,12 @@ _QUICK = re.compile(r"\d|(?i:pass|pin|kode|code|otp|cvc|cvv)")
 _LABEL_QUICK = re.compile(r"(?i)pass|pin|kode|code|otp|cvc|cvv")
 
 
+def _word_start(t: str, k: int) -> int:
+    while k > 0 and (t[k - 1].isalnum() or t[k - 1] in "-_"):
+        k -= 1
+    return k
+
+
 def _weighted(digits: str, weights: tuple[int, ...]) -> int:
     return sum(int(d) * w for d, w in zip(digits, weights))
 
@@ -150,8 +156,9 @@ def find_content(text: str) -> list[Hit]:
             hits.append(Hit("content.account_number", m.start(), m.end(), span, key="acct" + digits[-2:]))
         elif valid_card(digits) and not _KID_CTX.search(before[-25:]):
             hits.append(Hit("content.card_number", m.start(), m.end(), span, key="card" + digits[-2:]))
-    for rx in ((_SECRET_RE, _SECRET_IS_RE) if _LABEL_QUICK.search(t) else ()):
-        for m in rx.finditer(t):
+    starts = sorted({_word_start(t, q.start()) for q in _LABEL_QUICK.finditer(t)})
+    for rx in (_SECRET_RE, _SECRET_IS_RE):
+        for m in filter(None, (rx.match(t, k) for k in starts)):
             v = m.group("v").rstrip(".,;:!?)")
             if len(v) < 3 or _PLACEHOLDER.match(v) or v.lower().strip(".,") in _NOT_SECRETS:
                 continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+import html
 
 _INLINE = {
     "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font",
@@ -73,23 +73,49 @@ class HtmlText:
     inputs: list[tuple[dict[str, str], int]]  # form fields, for request.form_field
 
 
-class _Extractor(HTMLParser):
-    def __init__(self, source: str):
-        super().__init__(convert_charrefs=True)
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+_TAG_RE = re.compile(
+    r"<!--(?P<comment>.*?)(?:-->|$)|<!\[CDATA\[(?P<cdata>.*?)(?:\]\]>|$)"
+    r"|<(?P<end>/?)(?P<tag>[a-zA-Z][\w:.-]*)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    r"|<[!?][^>]*>", re.S)
+_ATTR_RE = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
+
+
+class _Extractor:
+    """A small, fast, forgiving HTML reader (regex tokens, no tree), enough for e-mail HTML."""
+
+    def __init__(self) -> None:
         self.out = HtmlText(Piece(), Piece(), Piece(), [], [])
         self.stack: list[tuple[str, bool]] = []  # (tag, hidden)
-
-    def _offset(self) -> int:
-        line, col = self.getpos()
-        return self.line_starts[min(line, len(self.line_starts)) - 1] + col
 
     def _hidden(self) -> bool:
         return bool(self.stack) and self.stack[-1][1]
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        off = self._offset()
-        amap = {k.lower(): (v or "") for k, v in attrs}
+    def feed(self, source: str) -> None:
+        pos = 0
+        for m in _TAG_RE.finditer(source):
+            if m.start() > pos:
+                self.data(source[pos:m.start()], pos)
+            pos = m.end()
+            if m.group("comment") is not None:
+                self.out.extra.add(m.group("comment") + "\n", m.start() + 4)
+            elif m.group("cdata") is not None:
+                self.out.hidden.add(m.group("cdata") + "\n", m.start() + 9)
+            elif m.group("tag"):
+                tag = m.group("tag").lower()
+                if m.group("end"):
+                    self.end(tag, m.start())
+                else:
+                    raw = m.group("attrs")
+                    attrs = [(k.lower(), html.unescape(v.strip("\"'")) if v else "")
+                             for k, v in _ATTR_RE.findall(raw)]
+                    self.start(tag, attrs, m.start())
+                    if raw.rstrip().endswith("/") and tag not in _VOID and self.stack and self.stack[-1][0] == tag:
+                        self.stack.pop()
+        if pos < len(source):
+            self.data(source[pos:], pos)
+
+    def start(self, tag: str, attrs: list[tuple[str, str]], off: int) -> None:
+        amap = dict(attrs)
         for k, v in amap.items():
             if k in _LINK_ATTRS:
                 for url in (v.split(",") if k == "srcset" else [v]):
@@ -112,42 +138,31 @@ class _Extractor(HTMLParser):
                   or bool(_HIDDEN_STYLE.search(amap.get("style", ""))))
         self.stack.append((tag, hidden))
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID and self.stack and self.stack[-1][0] == tag:
-            self.stack.pop()
-
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str, off: int) -> None:
         for k in range(len(self.stack) - 1, -1, -1):
             if self.stack[k][0] == tag:
                 del self.stack[k:]
                 break
         if tag not in _INLINE:
-            self._break(self._offset())
+            self._break(off)
 
     def _break(self, off: int) -> None:
         self.out.visible.add("\n", off)
         self.out.hidden.add("\n", off)
 
-    def handle_data(self, data: str) -> None:
-        off = self._offset()
+    def data(self, data: str, off: int) -> None:
+        if "&" in data:
+            data = html.unescape(data)
         target = self.out.hidden if self._hidden() else self.out.visible
         if self.stack and self.stack[-1][0] == "style":
             self.out.links.extend((u, off) for u in _CSS_URL.findall(data))
         target.add(data, off)
 
-    def handle_comment(self, data: str) -> None:
-        self.out.extra.add(data + "\n", self._offset() + 4)
-
-    def unknown_decl(self, data: str) -> None:  # CDATA and friends
-        self.out.hidden.add(data + "\n", self._offset())
-
 
 def extract(source: str) -> HtmlText:
-    parser = _Extractor(source)
+    parser = _Extractor()
     try:
         parser.feed(source)
-        parser.close()
     except Exception:  # noqa: BLE001 - malformed HTML must not stop the guard
         parser.out.hidden.add(re.sub(r"<[^>]*>", " ", source), 0)
     return parser.out

@@ -38,6 +38,9 @@ _SAFE_ID = re.compile(r"(?i)^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
                       r"[0-9a-hjkmnp-tv-z]{26}|[A-Za-z0-9_-]{1,39})$")
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def origin_of(url: str) -> tuple[str, str, int] | None:
     try:
         p = urlsplit(url.strip())
@@ -73,7 +76,7 @@ def check_url(url: str, portal: tuple[str, str, int]) -> str | None:
     raw = url.strip()
     if not raw:
         return None
-    if any(c in raw for c in "\\\t\r\n") or any(ord(c) < 32 for c in raw):
+    if _CONTROL_RE.search(raw):
         return "link.foreign_origin"
     low = raw.lower()
     if low.startswith("tel:"):
@@ -97,7 +100,8 @@ def check_url(url: str, portal: tuple[str, str, int]) -> str | None:
     if origin is None:
         return "link.foreign_origin"
     host = origin[1]
-    if host in SHORTENERS or any(host.endswith("." + s) for s in SHORTENERS):
+    labels = host.split(".")
+    if any(".".join(labels[k:]) in SHORTENERS for k in range(len(labels) - 1)):
         return "link.shortener"
     if p.username is not None or p.password is not None or origin != portal:
         return "link.foreign_origin"
