@@ -59,10 +59,10 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "code_device": _rx(r"kodebrikke(?:n|a|r|ne)?", r"kodekort(?:et)?", r"kodebrikkekode(?:n)?",
                        r"kodegenerator(?:en)?", r"tokengenerator"),
     "card_number": _rx(
-        r"kort(?:nummer(?:et)?|numre(?:ne)?|nr|opplysninger(?:ne)?|opplysningar(?:ne)?|"
-        r"informasjon(?:en)?|info|detaljer(?:ne)?|data|numer)",
+        r"kort(?:nummer(?:et)?|numre(?:ne)?|nr|opplysning(?:er|ene|ar|ane)?|opplysningar(?:ne)?|"
+        r"informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data|numer)",
         r"(?:kreditt|betalings|bank|visa|debet|master|debit|credit)kort(?:et|a|nummer(?:et)?|nr|"
-        r"opplysninger(?:ne)?|opplysningar|informasjon(?:en)?|info|detaljer(?:ne)?|data)?",
+        r"opplysning(?:er|ene|ar|ane)?|opplysningar|informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data)?",
         r"betalingskortinformasjon(?:en)?", r"kortets",
         r"creditcard(?:s)?", r"cardnumber(?:s)?", r"carddetails", r"pan",
     ),
@@ -81,8 +81,9 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "account_number": _rx(
         r"(?:bank)?kontonummer(?:et|a)?", r"(?:bank)?kontonumre(?:ne)?", r"(?:bank)?kontonr",
         r"bankkonto(?:en|a)?", r"iban(?:nummer)?", r"bank(?:opplysninger|opplysningar|detaljer|"
-        r"informasjon|info)(?:ne|a|en)?", r"kontoopplysninger(?:ne)?", r"kontoopplysningar",
-        r"kontoinformasjon(?:en)?", r"kontodetaljer(?:ne)?", r"accountnumber(?:s)?",
+        r"informasjon|info)(?:ne|a|en)?", r"bankopplysning(?:er|ene|ar|ane)?", r"bankdetalj(?:er|ene)?",
+        r"kontoopplysning(?:er|ene|ar|ane)?", r"kontoopplysningar",
+        r"kontoinformasjon(?:en)?", r"kontodetalj(?:er|ene|ar|ane|ne)?", r"accountnumber(?:s)?",
     ),
     "id_document": _rx(
         r"passport(?:s)?", r"førerkort(?:et)?", r"førarkort(?:et)?",
@@ -92,7 +93,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "credentials": _rx(
         r"brukernavn(?:et)?", r"brukarnamn(?:et)?", r"brukerid(?:en)?", r"username(?:s)?",
         r"userid", r"credentials", r"(?:pålogging|påloggings|innlogging|innloggings)"
-        r"(?:informasjon(?:en)?|info|detaljer(?:ne)?|opplysninger(?:ne)?|opplysningar|data)",
+        r"(?:informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|opplysning(?:er|ene|ar|ane)?|opplysningar|data)",
         r"logindetails", r"logininfo",
     ),
 }
@@ -323,6 +324,8 @@ SECOND_PERSON = {"you", "du", "deg", "dere", "dykk", "dokker", "dokk", "yourself
 SECOND_SUBJECT = {"you", "du", "dere", "dykk", "u", "ya", "dokker", "de"}
 POSSESSIVE = {"your", "din", "ditt", "dine", "di", "dykkar", "deres", "yours", "dokkers", "sin",
               "sitt", "sine"}
+THIRD_WARN_RX = re.compile(r"svindl|svindel|phish|fraud|scam|hacker|kriminel|bedrag|nettfisk|"
+                           r"lureri|falsk|fake|impost|crook|thie|tyv")
 THIRD_WARN = {
     "someone", "somebody", "anyone", "anybody", "noen", "nokon", "nokre", "fraudsters",
     "fraudster", "scammers", "scammer", "criminals", "svindlere", "svindler", "svindlarar",

@@ -46,6 +46,11 @@ _INFINITIVES = {
     "registrera", "fortelja", "verifisera", "fornya", "aktivera", "ringe", "ringja", "be",
     "oppgje", "gje",
 }
+_NEG_SCOPE_END = {"until", "unless", "before", "før", "inntil", "fordi", "because", "otherwise",
+                  "ellers", "elles", "dersom", "hvis", "viss", "if"}
+_BANKID_RENEW = {"renew", "reactivate", "update", "verify", "confirm", "unlock", "validate",
+                 "forny", "fornye", "fornya", "oppdater", "oppdatere", "reaktiver", "verifiser",
+                 "bekreft", "bekrefte", "stadfest", "aktiver", "activate"}
 _STATEMENT_AUX = {"will", "shall", "would", "vil", "kommer", "kjem", "going", "is", "are", "was",
                   "were", "har", "have", "has", "had", "hadde", "am", "ll", "blir", "vert"}
 _SKIP_BACK = L.AUX | L.POLITE | L.NEGATIONS | L.DEMAND_MODALS | {
@@ -191,7 +196,11 @@ class _Analysis:
             return None
         nxt = self.next_words(i, 2)
         if key in L.HAVE_VERBS:
-            return "request" if self.word(i - 1) in L.HAVE_TRIGGERS else None
+            prev = self.word(i - 1)
+            if prev in L.HAVE_TRIGGERS or (prev in ("vi", "jeg", "eg", "me", "we", "i")
+                                           and self.word(i - 2) in L.DEMAND_MODALS | {"vil", "will", "would"}):
+                return "request"
+            return None
         if key in L.NEEDS_PARTICLE:
             if not (set(nxt) & L.NEEDS_PARTICLE[key]) and self.word(i - 1) not in L.POLITE:
                 return None
@@ -260,7 +269,14 @@ class _Analysis:
         return len(self.toks)
 
     def negated(self, lo: int, hi: int) -> bool:
-        for k in range(lo, hi):
+        # A negation in a main clause does not reach into a following "until/unless/before"
+        # clause: "we can't refund you until you send your account number" still asks.
+        start = lo
+        for k in range(hi - 1, lo - 1, -1):
+            if self.toks[k].kind == WORD and self.keys[k] in _NEG_SCOPE_END:
+                start = k  # the condition word itself still marks a threat ("hvis du ikke ...")
+                break
+        for k in range(start, hi):
             if self.toks[k].kind != WORD:
                 continue
             key = self.keys[k]
@@ -285,7 +301,7 @@ class _Analysis:
     def subject(self, lo: int, i: int) -> str:
         """'second', 'first', 'warn', 'statement' or 'none' (imperative) for the verb at i."""
         for k in range(lo, i):
-            if self.toks[k].kind == WORD and self.keys[k] in L.THIRD_WARN and not (
+            if self.toks[k].kind == WORD and (self.keys[k] in L.THIRD_WARN or L.THIRD_WARN_RX.search(self.keys[k])) and not (
                     self.keys[k] in ("de", "dei", "they") and k > lo):
                 return "warn"
         if any(self.toks[k].kind == WORD and self.keys[k] in L.REPORTED for k in range(lo, i)):
@@ -488,7 +504,8 @@ def _check_anaphora(a: _Analysis, i: int, lo: int, add) -> None:
         return
     sid = a.sentence_id[i]
     for obj in reversed(a.objs):
-        if obj.i < i and sid - a.sentence_id[obj.i] <= 2 and not _bare_bankid(a, obj):
+        if obj.i < i and sid - a.sentence_id[obj.i] <= 2 and (
+                not _bare_bankid(a, obj) or a.keys[i] in _BANKID_RENEW):
             add(obj, i, i)
             return
 
