@@ -117,22 +117,50 @@ def _make_env() -> GuardSandbox:
 ENV = _make_env()
 
 
-class FalsyUndefined(ChainableUndefined):
+def _same(self, *args: Any, **kwargs: Any) -> Any:
+    return self
+
+
+class _ProbeUndefined(ChainableUndefined):
+    """Unknown message data that behaves like an empty value in arithmetic and formatting,
+    so templates such as {{ "%.2f"|format(amount) }} render without their real data."""
+
+    __slots__ = ()
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _same
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _same
+    __pow__ = __rpow__ = __neg__ = __pos__ = __call__ = _same
+
+    def __str__(self) -> str:
+        return ""
+
+    def __int__(self) -> int:
+        return 0
+
+    def __float__(self) -> float:
+        return 0.0
+
+    def __index__(self) -> int:
+        return 0
+
+    def __format__(self, spec: str) -> str:
+        return ""
+
+    def __lt__(self, other: Any) -> bool:
+        return False
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+
+class FalsyUndefined(_ProbeUndefined):
     """Unknown message data: renders empty, is false, iterates as empty."""
 
     __slots__ = ()
 
-    def __str__(self) -> str:
-        return ""
 
-
-class TruthyUndefined(ChainableUndefined):
+class TruthyUndefined(_ProbeUndefined):
     """Unknown message data that takes every {% if %} branch and loops once."""
 
     __slots__ = ()
-
-    def __str__(self) -> str:
-        return ""
 
     def __bool__(self) -> bool:
         return True
