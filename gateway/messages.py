@@ -7,10 +7,13 @@ with a different request is a conflict.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import json
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -200,20 +203,52 @@ def render_and_guard(services: Services, item: MessageInput, language: str) -> t
     else:
         assert item.subject is not None and item.body is not None
         subject, body = item.subject, item.body
-    findings = check_text(f"{subject}\n\n{body}", name=item.template or "<message>")
+    findings = _check_text(f"{subject}\n\n{body}", item.template or "<message>")
     if is_refused(findings):
         raise GuardRefused([f.to_dict() for f in findings if f.severity == "error"])
     return subject, body
 
 
+# Texts the guard passed with no finding at all, by SHA-256 of (name, text): a notice sent with the
+# same text again (one text to many customers, a retried request) is not analysed twice. Only the
+# digest is kept, never the text, and only for texts with no findings.
+_PASSED_MAX = 4096
+_passed: OrderedDict[bytes, None] = OrderedDict()
+
+
+def _check_text(text: str, name: str) -> list[Any]:
+    """check_text(text, name=name), which is a pure function of the two."""
+    digest = hashlib.sha256(f"{len(name)}:{name}:{text}".encode("utf-8", "surrogatepass")).digest()
+    if digest in _passed:
+        _passed.move_to_end(digest)
+        return []
+    findings = check_text(text, name=name)
+    if not findings:
+        _passed[digest] = None
+        if len(_passed) > _PASSED_MAX:
+            _passed.popitem(last=False)
+    return findings
+
+
 async def create_many(
     services: Services, client_id: str, items: Sequence[tuple[str, MessageInput]]
 ) -> list[Outcome]:
-    """Store each (idempotency key, item); one transaction for all, so a fault stores none."""
+    """Store each (idempotency key, item); one transaction for all, so a fault stores none.
+
+    Concurrent calls are committed together (see _GroupCommit): the result, and what is stored,
+    is the same as if the calls had run one after the other in the order they arrived."""
+    return await _group_commit(services.engine).submit(services, client_id, items)
+
+
+async def _create_alone(
+    services: Services, client_id: str, items: Sequence[tuple[str, MessageInput]]
+) -> list[Outcome]:
+    """One call in its own transaction."""
     for attempt in range(3):
         try:
             async with services.engine.begin() as conn:
-                return await _create_in(conn, services, client_id, items)
+                [outcomes] = await _create_in(conn, [(services, client_id, items)])
+                return outcomes
         except IntegrityError:
             # A concurrent request with the same idempotency key won the race; on retry it is
             # found as existing and handled by the normal replay/conflict path.
@@ -222,15 +257,119 @@ async def create_many(
     raise AssertionError("unreachable")
 
 
+# The most items one group transaction takes; a batch of 1,000 is committed on its own.
+MAX_GROUP_ITEMS = 1000
+_Call = tuple[Services, str, Sequence[tuple[str, MessageInput]], "asyncio.Future[list[Outcome]]"]
+
+
+class _GroupCommit:
+    """Group commit: calls that arrive while a transaction is being written wait, and are then
+    written together in one transaction with one commit (one fsync on SQLite, where writers are
+    serialised anyway, instead of one each plus contention for the write lock).
+
+    The group is processed in arrival order in a single pass, each call seeing the rows of those
+    before it, so outcomes are exactly those of running the calls one by one. The response is sent
+    only after the commit, as before. If the group transaction fails for any reason, nothing of it
+    is stored and every call is retried in a transaction of its own (the pre-grouping path), so
+    one call's fault never stores or fails another's."""
+
+    def __init__(self) -> None:
+        self.pending: list[_Call] = []
+        self.task: asyncio.Task[None] | None = None
+
+    def submit(self, services: Services, client_id: str,
+               items: Sequence[tuple[str, MessageInput]]) -> asyncio.Future[list[Outcome]]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Outcome]] = loop.create_future()
+        self.pending.append((services, client_id, items, future))
+        if self.task is None or self.task.done():
+            # A task of its own, so a cancelled request cannot strand the others of its group.
+            self.task = loop.create_task(self._drain())
+        return future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                group, size = [], 0
+                while self.pending and (not group or size + len(self.pending[0][2]) <= MAX_GROUP_ITEMS):
+                    call = self.pending.pop(0)
+                    group.append(call)
+                    size += len(call[2])
+                await self._write(group)
+        except BaseException as exc:  # cancelled at loop shutdown: fail the waiting calls
+            for *_, future in self.pending:
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, Exception) else asyncio.CancelledError())
+            self.pending.clear()
+            raise
+
+    @staticmethod
+    async def _write(group: list[_Call]) -> None:
+        live = [call for call in group if not call[3].done()]
+        if not live:
+            return
+        if len(live) > 1:
+            try:
+                async with live[0][0].engine.begin() as conn:
+                    results = await _create_in(conn, [(s, client_id, items) for s, client_id, items, _ in live])
+            except Exception:  # noqa: BLE001 - rolled back; each call is retried alone below
+                pass
+            else:
+                for (*_, future), outcomes in zip(live, results):
+                    if not future.done():
+                        future.set_result(outcomes)
+                return
+        for services, client_id, items, future in live:
+            try:
+                outcomes = await _create_alone(services, client_id, items)
+            except Exception as exc:  # noqa: BLE001 - handed to the caller, as before grouping
+                if not future.done():
+                    future.set_exception(exc)
+            else:
+                if not future.done():
+                    future.set_result(outcomes)
+
+
+_GROUPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, _GroupCommit]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _group_commit(engine: Any) -> _GroupCommit:
+    per_loop = _GROUPS.setdefault(asyncio.get_running_loop(), {})
+    if engine not in per_loop:
+        per_loop[engine] = _GroupCommit()
+    return per_loop[engine]
+
+
 async def _create_in(
-    conn: AsyncConnection, services: Services, client_id: str, items: Sequence[tuple[str, MessageInput]]
-) -> list[Outcome]:
-    existing = await _existing(conn, client_id, [key for key, _ in items])
-    customer_rows = await _customers(conn, [item.customer_id for _, item in items])
-    keys: dict[str, CustomerKey] = {}
-    outcomes: list[Outcome] = []
+    conn: AsyncConnection, calls: Sequence[tuple[Services, str, Sequence[tuple[str, MessageInput]]]]
+) -> list[list[Outcome]]:
+    """Process calls in order in one transaction; rows are inserted once for all of them."""
+    wanted: dict[str, list[str]] = {}
+    for _, client_id, items in calls:
+        wanted.setdefault(client_id, []).extend(key for key, _ in items)
+    existing = {client_id: await _existing(conn, client_id, keys) for client_id, keys in wanted.items()}
+    customer_rows = await _customers(conn, [item.customer_id for _, _, items in calls for _, item in items])
     rows: dict[str, list[dict[str, Any]]] = {"messages": [], "attachments": [], "notifications": []}
     entries: list[audit.Entry] = []
+    results: list[list[Outcome]] = []
+    for services, client_id, items in calls:
+        results.append(_create_outcomes(services, client_id, items, existing[client_id], customer_rows,
+                                        rows, entries))
+    for table in (messages, attachments, notifications):
+        if rows[table.name]:
+            await conn.execute(table.insert(), rows[table.name])
+    await audit.append_many(conn, entries)
+    return results
+
+
+def _create_outcomes(
+    services: Services, client_id: str, items: Sequence[tuple[str, MessageInput]],
+    existing: dict[str, tuple[str, str, str]], customer_rows: dict[str, Any],
+    rows: dict[str, list[dict[str, Any]]], entries: list[audit.Entry],
+) -> list[Outcome]:
+    keys: dict[str, CustomerKey] = {}
+    outcomes: list[Outcome] = []
     now = utcnow()
     for idem_key, item in items:
         if idem_key in existing:
@@ -255,10 +394,6 @@ async def _create_in(
         outcomes.append(Outcome(id=message_id, status="pending"))
         entries.append(audit.Entry(f"api_key:{client_id}", "message.create", message_id,
                                    {"customer_id": item.customer_id, "category": item.category}))
-    for table in (messages, attachments, notifications):
-        if rows[table.name]:
-            await conn.execute(table.insert(), rows[table.name])
-    await audit.append_many(conn, entries)
     return outcomes
 
 
