@@ -269,8 +269,11 @@ PASSIVE_NEEDS_MODAL = {"sendes", "sendast", "gis", "gjevast", "needed", "request
 PARTICIPLES = _verbs(r"provided", r"entered", r"confirmed", r"submitted", r"verified", r"updated",
                   r"sent", r"given", r"supplied", r"filled", r"typed", r"attached", r"uploaded",
                   r"shared", r"disclosed", r"stated", r"included", r"keyed", r"validated",
-                  r"registered", r"renewed", r"reentered", r"re-entered")
-BE_FORMS = {"be", "is", "are", "been", "being"}
+                  r"registered", r"renewed", r"reentered", r"re-entered",
+                  r"bekreftet", r"oppgitt", r"sendt", r"verifisert", r"oppdatert", r"registrert",
+                  r"utfylt", r"fylt", r"lagt", r"lastet", r"skrevet", r"tastet", r"innsendt",
+                  r"stadfesta", r"oppgjeven", r"oppgjeve", r"sendt", r"innsend", r"utfylte")
+BE_FORMS = {"be", "is", "are", "been", "being", "bli", "blitt", "verte", "vorte", "være", "vere"}
 MODALS = {"must", "should", "shall", "need", "needs", "have", "has", "will", "ought", "må",
           "bør", "skal", "burde", "vil", "trenger", "treng", "kan", "can", "could", "would",
           "may", "might", "mustn't", "got"}
@@ -298,7 +301,7 @@ DOUBLE_NEG = {"forget", "glem", "gløym", "hesitate", "nøl", "nøle", "vent", "
               "fail", "unnlat", "unnlate", "late", "miss", "ignore", "overse", "only", "bare",
               "berre", "kun", "just", "før", "before", "until", "later", "seinare", "senere",
               "tomorrow", "forgetting", "unless", "med", "delay"}
-CONDITIONAL = {"if", "hvis", "dersom", "viss", "om", "when", "når", "whenever", "unless", "ifall",
+CONDITIONAL = {"mindre", "if", "hvis", "dersom", "viss", "om", "when", "når", "whenever", "unless", "ifall",
                "once", "straks"}
 CONTRAST_CONJ = {"but", "men", "yet", "except", "unntatt", "bortsett", "instead", "istedenfor",
                  "istaden", "isteden"}

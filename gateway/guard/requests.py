@@ -422,11 +422,7 @@ def _check_directive(a: _Analysis, i: int, kind: str, add) -> None:
     if a._conditional(lo) and not a.negated(lo, i):
         if not _threat_condition(a, lo, i) and not _polite_condition(a, lo, i):
             return
-    if kind == "provide" and a.negated(lo, i):
-        return
-    if kind == "request" and a.negated(lo, i):
-        return
-    if kind == "login" and a.negated(lo, i):
+    if a.negated(lo, i) and not _except_us(a, lo, _sentence_end_tok(a, i)):
         return
     found = _objects_after(a, i, kind)
     for obj, between in found:
@@ -437,6 +433,13 @@ def _check_directive(a: _Analysis, i: int, kind: str, add) -> None:
         _check_anaphora(a, i, lo, add)
 
 
+def _sentence_end_tok(a: _Analysis, i: int) -> int:
+    k = i
+    while k < len(a.toks) and a.toks[k].kind != STRONG:
+        k += 1
+    return k
+
+
 def _polite_condition(a: _Analysis, lo: int, i: int) -> bool:
     """'We would appreciate it if you could share ...' is a request dressed as a condition."""
     words = {a.keys[k] for k in range(lo, i) if a.toks[k].kind == WORD}
@@ -445,8 +448,22 @@ def _polite_condition(a: _Analysis, lo: int, i: int) -> bool:
 
 
 def _threat_condition(a: _Analysis, lo: int, i: int) -> bool:
-    """'If you do not ..., ' is conditional but still demanding: negation inside a condition."""
-    return any(a.keys[k] in L.NEGATIONS for k in range(lo, i) if a.toks[k].kind == WORD)
+    """'If you do not ...' and 'unless you ...' are conditions that still demand."""
+    return any(a.keys[k] in L.NEGATIONS or a.keys[k] in ("unless", "mindre")
+               for k in range(lo, i) if a.toks[k].kind == WORD)
+
+
+_EXCEPT = {"but", "except", "unntatt", "bortsett", "enn", "than", "untatt", "utanom", "utenom"}
+_US = {"us", "oss", "me", "meg", "kundeservice", "kundesenteret", "company", "selskapet"}
+
+
+def _except_us(a: _Analysis, lo: int, hi: int) -> bool:
+    """'Never share your code with anyone but us' still asks for the code."""
+    for k in range(lo, hi):
+        if a.toks[k].kind == WORD and a.keys[k] in _EXCEPT:
+            if {a.word(k + 1), a.word(k + 2), a.word(k + 3)} & _US:
+                return True
+    return False
 
 
 def _objects_after(a: _Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]]:
@@ -471,7 +488,7 @@ def _objects_after(a: _Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]
         steps += 1
         obj = a.objs_at[k]
         if obj is not None:
-            if a.negated(i + 1, k):
+            if a.negated(i + 1, k) and not _except_us(a, i, _sentence_end_tok(a, i)):
                 break
             if kind == "login" and not (set(between) & {"with", "med", "using", "via", "by"}):
                 k = obj.j + 1

@@ -147,3 +147,25 @@ def test_phishing_style_requests_are_refused(text):
 @pytest.mark.parametrize("text", PASS)
 def test_service_text_and_warnings_pass(text):
     assert check_text(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Never share your code with anyone but us.",
+    "Del aldri engangskoden med andre enn oss.",
+    "Unless you confirm your PIN, your account will be closed.",
+    "Med mindre du bekrefter kortnummeret, stenges avtalen.",
+    "Passordet ditt må bli bekreftet i dag.",
+    "We never ask for your PIN, but we do need your card number.",
+    "We can't process your refund until you send us your account number.",
+])
+def test_exceptions_and_conditions_that_still_demand(text):
+    assert is_refused(check_text(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Passordet ditt er oppdatert.",
+    "Never share your password with anyone.",
+    "If you change your password, you will be signed out of the app.",
+])
+def test_statements_about_confidential_things_pass(text):
+    assert check_text(text) == []
