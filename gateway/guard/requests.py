@@ -202,7 +202,9 @@ class _Analysis:
                 return "request"
             return None
         if key in L.NEEDS_PARTICLE:
-            if not (set(nxt) & L.NEEDS_PARTICLE[key]) and self.word(i - 1) not in L.POLITE:
+            if not (set(nxt) & L.NEEDS_PARTICLE[key]) and self.word(i - 1) not in L.POLITE \
+                    and not (nxt and nxt[0] in L.NEGATIONS) \
+                    and not (key in ("del", "dele", "dela") and self._object_within(i, 3)):
                 return None
         if key in L.LOGIN_VERBS:
             return "login"
@@ -220,6 +222,9 @@ class _Analysis:
         if L.is_provide(key):
             return "provide"
         return None
+
+    def _object_within(self, i: int, n: int) -> bool:
+        return any(self.objs_at[k] is not None for k in range(i + 1, min(len(self.toks), i + 1 + n)))
 
     def is_clause_start(self, k: int) -> bool:
         """Does a new clause begin at token k (after a weak boundary or a conjunction)?"""
