@@ -1,10 +1,16 @@
 """The outbox table as a job queue: claim with a lease, finish with a result, recover the abandoned.
 
-A claimed job is `sending` with a lease owner and expiry. A worker that dies leaves its lease to
-expire, and the next claim picks the job up again (so a send in flight at the moment of death may be
-repeated; nothing is lost). Workers only finish jobs whose lease they still hold, so two live workers
-never both complete the same job. On PostgreSQL claims use FOR UPDATE SKIP LOCKED so workers do not
-queue behind each other; on SQLite the write lock serialises them.
+A claimed job is `sending` with a lease owner and expiry. A live worker renews the leases of the
+jobs it still holds while it works on them (`renew`), so a batch that takes longer than one lease
+is not taken over half-way. A worker that dies stops renewing and leaves its leases to expire, and
+the next claim picks the jobs up again (so a send in flight at the moment of death may be repeated;
+nothing is lost). Workers only renew and finish jobs whose lease they still hold, so two live
+workers never both complete the same job. On PostgreSQL claims use FOR UPDATE SKIP LOCKED so
+workers do not queue behind each other; on SQLite the write lock serialises them.
+
+Results: "sent", "retry" (pending again after backoff, or "failed" once past the give-up age),
+"failed", "held", and "released" (never attempted, e.g. on shutdown: handed back at once with the
+attempt not counted).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ class Job:
 @dataclass(frozen=True)
 class Result:
     job: Job
-    status: str  # "sent", "retry", "failed" or "held"
+    status: str  # "sent", "retry", "failed", "held" or "released"
     error: str | None = None
 
 
@@ -104,12 +110,38 @@ async def _spend(conn: AsyncConnection, count: int) -> None:
         )
 
 
+async def renew(engine: AsyncEngine, owner: str, ids: Sequence[str], lease_seconds: float) -> set[str]:
+    """Extend this owner's leases on `ids`; returns the ids it still holds (a job whose lease was
+    taken over, or that is no longer `sending`, is not renewed and not returned)."""
+    if not ids:
+        return set()
+    async with engine.begin() as conn:
+        rows = await conn.execute(
+            update(notifications)
+            .where(notifications.c.id.in_(list(ids)), notifications.c.lease_owner == owner,
+                   notifications.c.status == "sending")
+            .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+            .returning(notifications.c.id)
+        )
+        return {row.id for row in rows}
+
+
 async def finish(conn: AsyncConnection, owner: str, results: Sequence[Result], *,
                  retry_base: float, give_up_seconds: float) -> list[Result]:
     """Record results for jobs this owner still leases. Returns what was recorded (retries that
-    ran out of time become failures); a job whose lease was lost is left to its new owner."""
+    ran out of time become failures); a job whose lease was lost is left to its new owner.
+    "released" results hand the job back (pending, due now, attempt not counted) and are not
+    part of the returned list: nothing was sent or tried."""
     now = utcnow()
     mine = and_(notifications.c.lease_owner == owner, notifications.c.status == "sending")
+    released = [r.job.id for r in results if r.status == "released"]
+    if released:
+        await conn.execute(
+            update(notifications).where(notifications.c.id.in_(released), mine)
+            .values(status="pending", lease_owner=None, lease_expires_at=None, next_attempt_at=now,
+                    attempts=notifications.c.attempts - 1)
+        )
+    results = [r for r in results if r.status != "released"]
     sent = {r.job.id: r for r in results if r.status == "sent"}
     recorded: list[Result] = []
     if sent:  # the common case, in one statement

@@ -1,0 +1,365 @@
+"""The outbox and the in-process worker under SMTP faults, guard refusals and lost leases.
+
+Real parts only: the service on loopback with its worker, the test's SQLite file or PostgreSQL
+database, aiosmtpd on loopback (stopped to close the port, or told to answer 4xx/5xx). Every test
+runs on both backends. Waits poll; nothing asserts on how long something took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from gateway import outbox
+from gateway.db.schema import notifications
+from gateway.db.types import utcnow
+from gateway.devmail import MailSink
+from gateway.outbox import Result
+from gateway.services import Services
+from gateway.worker import Worker
+from tests.support.processes import (
+    add_customer as store_customer,
+)
+from tests.support.processes import (
+    counting_sink,
+    create_notices,
+    message_id_of,
+    outbox_rows,
+)
+from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway, wait_for
+
+EMAIL = "ragnhild.canary@example.no"
+
+
+@asynccontextmanager
+async def running(database_url: str, keys_dir: Path, sink: MailSink, **overrides: Any) -> AsyncIterator[Gateway]:
+    gw = await start_gateway(make_settings(database_url, keys_dir, sink, **overrides), sink)
+    try:
+        yield gw
+    finally:
+        await stop_gateway(gw)
+
+
+async def post_notice(gw: Gateway, key: str = "k-1") -> tuple[str, str]:
+    """A customer and one notice over HTTP; returns (token, message id)."""
+    token = await gw.token()
+    status, body, _ = await gw.request("PUT", "/api/v1/customers/c-1", token=token,
+                                       json={"email": EMAIL, "language": "nb"})
+    assert status in (200, 201), body
+    status, body, _ = await gw.request(
+        "POST", "/api/v1/messages", token=token, headers={"Idempotency-Key": key},
+        json={"customer_id": "c-1", "category": "invoice", "subject": "Faktura", "body": "Fakturaen er klar."})
+    assert status == 201, body
+    return token, body["id"]
+
+
+async def notification(gw: Gateway, token: str, message_id: str) -> dict[str, Any]:
+    status, body, _ = await gw.request("GET", f"/api/v1/messages/{message_id}", token=token)
+    assert status == 200, body
+    return dict(body["notification"])
+
+
+async def metric(gw: Gateway, name: str) -> float:
+    status, body, response = await gw.request("GET", "/metrics")
+    assert status == 200
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    match = re.search(rf"^{re.escape(name)}(?:\{{[^}}]*\}})? ([0-9.e+-]+)$", text, re.MULTILINE)
+    assert match, f"{name} not in /metrics"
+    return float(match.group(1))
+
+
+def address_free(error: str | None) -> bool:
+    return error is not None and "@" not in error and EMAIL not in error and "ragnhild" not in error
+
+
+# ---------------------------------------------------------------- SMTP down, 4xx, 5xx
+
+
+async def test_smtp_down_accepts_then_delivers_once_when_it_returns(
+        database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    sink.stop()  # the port is closed: connection refused
+    async with running(database_url, keys_dir, sink, retry_base_seconds=0.05) as gw:
+        token, message_id = await post_notice(gw)
+
+        async def retried() -> bool:
+            state = await notification(gw, token, message_id)
+            return state["status"] == "pending" and state["attempts"] >= 2 and state["last_error"] is not None
+
+        await wait_for(retried)
+        state = await notification(gw, token, message_id)
+        assert address_free(state["last_error"]), state
+        assert "connection" in state["last_error"]
+        assert state["sent_at"] is None
+        assert sink.mails == []
+
+        sink.start()  # same port as before
+        await wait_for(lambda: len(sink.mails) >= 1, timeout=30)
+
+        async def sent() -> bool:
+            return (await notification(gw, token, message_id))["status"] == "sent"
+
+        await wait_for(sent)
+        state = await notification(gw, token, message_id)
+        assert state["last_error"] is None and state["sent_at"] is not None
+        # Sent is final: the row is no longer claimable, so the count below cannot grow.
+        rows = await outbox_rows(gw.services)
+        assert [(r["status"], r["lease_owner"]) for r in rows] == [("sent", None)]
+        assert len(sink.mails) == 1
+        assert sink.mails[0].rcpt_tos == (EMAIL,)
+
+
+async def test_smtp_4xx_retries_with_growing_backoff_then_delivers(
+        database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    base = 0.2
+    sink.handler.reply = f"451 4.3.0 mailbox of <{EMAIL}> busy, try later"
+    async with running(database_url, keys_dir, sink, retry_base_seconds=base) as gw:
+        token, message_id = await post_notice(gw)
+        seen: dict[int, tuple[datetime, str | None]] = {}  # attempts -> (next_attempt_at, last_error)
+
+        async def observe() -> bool:
+            async with gw.services.engine.connect() as conn:
+                row = (await conn.execute(select(notifications))).one()
+            if row.status == "pending" and row.attempts >= 1:
+                seen.setdefault(row.attempts, (row.next_attempt_at, row.last_error))
+            return len(seen) >= 4
+
+        await wait_for(observe, timeout=30, interval=0.01)
+        attempts = sorted(seen)
+        assert attempts[:4] == [1, 2, 3, 4], attempts  # one attempt at a time, each recorded
+        for n in attempts[1:4]:
+            # Attempt n started no earlier than the previous due time and then waited at least
+            # the lower half of its backoff (base * 2**(n-1), "equal jitter").
+            gap = (seen[n][0] - seen[n - 1][0]).total_seconds()
+            assert gap >= base * 2 ** (n - 1) / 2, (n, gap)
+        for _, error in seen.values():
+            assert address_free(error) and error.startswith("451"), error
+        assert sink.mails == []
+
+        sink.handler.reply = None
+
+        async def sent() -> bool:
+            return (await notification(gw, token, message_id))["status"] == "sent"
+
+        await wait_for(sent, timeout=30)
+        assert len(sink.mails) == 1
+        assert (await notification(gw, token, message_id))["attempts"] >= 5
+
+
+async def test_smtp_4xx_gives_up_after_retry_give_up_seconds(
+        database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    sink.handler.reply = "451 4.3.0 try later"
+    async with running(database_url, keys_dir, sink, retry_base_seconds=0.05, retry_give_up_seconds=1.0) as gw:
+        failed_before = await metric(gw, "gateway_notifications_failed_total")
+        token, message_id = await post_notice(gw)
+
+        async def failed() -> bool:
+            return (await notification(gw, token, message_id))["status"] == "failed"
+
+        await wait_for(failed, timeout=30)
+        state = await notification(gw, token, message_id)
+        assert state["attempts"] >= 2
+        assert state["last_error"].startswith("gave up after") and "451" in state["last_error"]
+        assert await metric(gw, "gateway_notifications_failed_total") == failed_before + 1
+        sink.handler.reply = None
+        await asyncio.sleep(0.3)  # a (wrong) further attempt would now be accepted
+        assert sink.mails == []
+
+
+async def test_smtp_5xx_fails_visible_in_status_and_metrics(
+        database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    sink.handler.reply = f"550 5.1.1 <{EMAIL}>: no such user here"
+    async with running(database_url, keys_dir, sink) as gw:
+        failed_before = await metric(gw, "gateway_notifications_failed_total")
+        token, message_id = await post_notice(gw)
+
+        async def failed() -> bool:
+            return (await notification(gw, token, message_id))["status"] == "failed"
+
+        await wait_for(failed)
+        state = await notification(gw, token, message_id)
+        assert state["attempts"] == 1  # permanent: never retried
+        assert state["last_error"].startswith("550"), state
+        assert address_free(state["last_error"]), state
+        assert await metric(gw, "gateway_notifications_failed_total") == failed_before + 1
+        assert await metric(gw, "gateway_outbox_queue_depth") >= 0
+        _, body, _ = await gw.request("GET", "/metrics")
+        assert 'gateway_outbox_queue_depth{status="failed"} 1.0' in body.decode()
+        assert sink.mails == []
+
+
+# ---------------------------------------------------------------- the guard at send time
+
+
+async def test_notification_refused_by_guard_is_held(database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    """The templates on disk pass the start-up check, so the service is built normally and then
+    its parsed nb text template is swapped for one that asks for a password and carries a card
+    number: what a template edited behind the check, or a bug in rendering, would produce."""
+    async with running(database_url, keys_dir, sink) as gw:
+        renderer = gw.services.notifications
+        renderer.templates[("nb", "txt")] = renderer.text_env.from_string(
+            "Hei! Bekreft kortet 4111 1111 1111 1111 ved å svare med passordet ditt.\n{{ message_url }}")
+        held_before = await metric(gw, "gateway_notifications_held_total")
+        token, message_id = await post_notice(gw)
+
+        async def held() -> bool:
+            return (await notification(gw, token, message_id))["status"] == "held"
+
+        await wait_for(held)
+        state = await notification(gw, token, message_id)
+        assert state["last_error"].startswith("held by content guard"), state
+        assert "4111" not in state["last_error"]
+        assert state["sent_at"] is None
+        assert await metric(gw, "gateway_notifications_held_total") == held_before + 1
+        _, body, _ = await gw.request("GET", "/metrics")
+        assert 'gateway_outbox_queue_depth{status="held"} 1.0' in body.decode()
+        await asyncio.sleep(0.3)  # held is final: no later attempt may send it
+        assert sink.mails == []
+
+
+# ---------------------------------------------------------------- leases
+
+
+async def services_for(database_url: str, keys_dir: Path, sink: MailSink, **overrides: Any) -> Services:
+    return Services.build(make_settings(database_url, keys_dir, sink, **overrides))
+
+
+async def test_job_whose_lease_was_taken_over_is_not_recorded_by_old_owner(
+        database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    services = await services_for(database_url, keys_dir, sink)
+    try:
+        await store_customer(services)
+        await create_notices(services, 1)
+        [old] = await outbox.claim(services.engine, "old", 10, 0.2, 1000)
+        assert old.attempts == 1
+
+        async def expired() -> bool:
+            [row] = await outbox_rows(services)
+            return row["lease_expires_at"] < utcnow()  # type: ignore[operator]
+
+        await wait_for(expired)
+        [new] = await outbox.claim(services.engine, "new", 10, 30, 1000)
+        assert (new.id, new.attempts) == (old.id, 2)
+
+        # The old owner comes back: renewing and recording are both refused.
+        assert await outbox.renew(services.engine, "old", [old.id], 30) == set()
+        async with services.engine.begin() as conn:
+            assert await outbox.finish(conn, "old", [Result(old, "sent")], retry_base=1,
+                                       give_up_seconds=3600) == []
+            assert await outbox.finish(conn, "old", [Result(old, "retry", "451")], retry_base=1,
+                                       give_up_seconds=3600) == []
+        [row] = await outbox_rows(services)
+        assert (row["status"], row["lease_owner"], row["attempts"]) == ("sending", "new", 2)
+
+        async with services.engine.begin() as conn:
+            recorded = await outbox.finish(conn, "new", [Result(new, "sent")], retry_base=1,
+                                           give_up_seconds=3600)
+        assert [r.status for r in recorded] == ["sent"]
+        [row] = await outbox_rows(services)
+        assert (row["status"], row["lease_owner"]) == ("sent", None)
+    finally:
+        await services.close()
+
+
+async def test_worker_keeps_its_leases_while_a_slow_batch_runs(
+        database_url: str, keys_dir: Path) -> None:
+    """Two live workers with leases far shorter than one batch takes to send: each renews its
+    leases while it works, so neither ever takes over a job the other is still sending, and no
+    e-mail goes out twice."""
+    sink, handler = counting_sink(delay=0.1)
+    try:
+        # The first worker takes 30 jobs a batch over 2 connections at 100 ms each: 1.5 s a
+        # batch, longer than the 1 s lease. The second takes 4 at a time, so it comes back to
+        # claim while the first is half-way through a batch. (The lease stays well above the
+        # worst SQLite commit seen under this load, ~0.25 s: renewals are database writes.)
+        settings = dict(lease_seconds=1.0, smtp_connections=2)
+        first = await services_for(database_url, keys_dir, sink, worker_batch_size=30, **settings)
+        second = await services_for(database_url, keys_dir, sink, worker_batch_size=4, **settings)
+        try:
+            await store_customer(first)
+            await create_notices(first, 40)
+            stop = asyncio.Event()
+            tasks = [asyncio.create_task(Worker(s).run(stop)) for s in (first, second)]
+            try:
+                await wait_for(lambda: len(handler.deliveries) >= 40, timeout=60)
+
+                async def all_sent() -> bool:
+                    return {r["status"] for r in await outbox_rows(first)} == {"sent"}
+
+                await wait_for(all_sent, timeout=30)
+            finally:
+                stop.set()
+                await asyncio.gather(*tasks)
+            duplicates = {k: n for k, n in handler.per_id().items() if n > 1}
+            assert duplicates == {}, f"{len(duplicates)} notifications sent more than once"
+            assert len(handler.per_id()) == 40
+            rows = await outbox_rows(first)
+            assert all(r["attempts"] == 1 for r in rows), sorted({r["attempts"] for r in rows})
+        finally:
+            await first.close()
+            await second.close()
+    finally:
+        sink.stop()
+
+
+async def test_one_worker_never_sends_a_job_twice(database_url: str, keys_dir: Path) -> None:
+    sink, handler = counting_sink()
+    try:
+        services = await services_for(database_url, keys_dir, sink, worker_batch_size=25, lease_seconds=5)
+        try:
+            await store_customer(services)
+            ids = await create_notices(services, 200)
+            stop = asyncio.Event()
+            task = asyncio.create_task(Worker(services).run(stop))
+            try:
+                async def all_sent() -> bool:
+                    return {r["status"] for r in await outbox_rows(services)} == {"sent"}
+
+                await wait_for(all_sent, timeout=60)
+            finally:
+                stop.set()
+                await task
+            counts = handler.per_id()
+            assert len(counts) == len(ids) == 200
+            assert set(counts.values()) == {1}
+            assert {message_id_of(m) for m in sink.mails} == set(counts)
+        finally:
+            await services.close()
+    finally:
+        sink.stop()
+
+
+# ---------------------------------------------------------------- graceful stop of `gateway serve`
+
+
+async def test_service_shutdown_records_in_flight_and_hands_back_the_rest(
+        database_url: str, keys_dir: Path) -> None:
+    """The in-process worker of `gateway serve` stops with the app (aiohttp's cleanup): sends in
+    flight finish and are recorded, claimed jobs not yet started go back to `pending`."""
+    sink, handler = counting_sink(delay=0.2)
+    try:
+        gw = await start_gateway(make_settings(database_url, keys_dir, sink, lease_seconds=120,
+                                               worker_batch_size=30, smtp_connections=2), sink)
+        services = Services.build(gw.services.settings)
+        try:
+            await store_customer(gw.services)
+            await create_notices(gw.services, 30)
+            await wait_for(lambda: len(handler.deliveries) >= 2, timeout=30)
+        finally:
+            await stop_gateway(gw)
+        try:
+            rows = await outbox_rows(services)
+        finally:
+            await services.close()
+        assert {str(r["status"]) for r in rows} <= {"sent", "pending"}
+        assert {r["id"] for r in rows if r["status"] == "sent"} == set(handler.per_id())
+        pending = [r for r in rows if r["status"] == "pending"]
+        assert pending and all(r["lease_owner"] is None and r["attempts"] == 0 for r in pending)
+    finally:
+        sink.stop()

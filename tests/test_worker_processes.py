@@ -1,0 +1,224 @@
+"""`gateway worker` processes under real signals: SIGKILL mid-batch, SIGTERM mid-run, two workers
+on one queue, and the global send-rate limit across processes.
+
+Each worker is `python -m gateway worker` in its own process, configured only through GATEWAY_*
+variables, sending to an aiosmtpd sink in the test process that notes every accepted mail's
+Message-ID (stable per notification, so a repeated send is visible as a repeat). The notices are
+stored the way the batch API stores them (messages.create_many), in the test's SQLite file or
+PostgreSQL database. Waits poll with generous timeouts; nothing asserts on durations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.devmail import MailSink
+from gateway.services import Services
+from gateway.settings import Settings
+from tests.support.processes import (
+    CountingHandler,
+    Workers,
+    add_customer,
+    counting_sink,
+    create_notices,
+    outbox_rows,
+    status_counts,
+)
+from tests.conftest import truncate_postgres
+from tests.support.service import make_settings, wait_for
+
+
+@pytest.fixture
+def counting() -> Iterator[tuple[MailSink, CountingHandler]]:
+    sink, handler = counting_sink()
+    yield sink, handler
+    sink.stop()
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Workers]:
+    started = Workers(tmp_path)
+    yield started
+    started.stop_all()
+
+
+@pytest.fixture
+async def services_factory() -> AsyncIterator[list[Services]]:
+    built: list[Services] = []
+    yield built
+    for services in built:
+        await services.close()
+
+
+def build(built: list[Services], settings: Settings) -> Services:
+    services = Services.build(settings)
+    built.append(services)
+    return services
+
+
+async def all_sent(services: Services, total: int) -> bool:
+    counts = await status_counts(services)
+    return counts.get("sent", 0) == total
+
+
+async def started(workers: Workers, *names: str) -> bool:
+    """True once each named worker has logged that its loop runs (so it is polling the queue)."""
+    return all('"worker started"' in w.output() for w in workers if w.log.stem in names)
+
+
+# ---------------------------------------------------------------- SIGKILL
+
+
+async def test_sigkill_mid_batch_loses_nothing_and_repeats_only_in_flight(
+        database_url: str, keys_dir: Path, counting: tuple[MailSink, CountingHandler],
+        workers: Workers, services_factory: list[Services]) -> None:
+    sink, handler = counting
+    batch = 50
+    settings = make_settings(database_url, keys_dir, sink, lease_seconds=2, retry_base_seconds=0.1,
+                             worker_batch_size=batch, smtp_connections=4)
+    services = build(services_factory, settings)
+    await add_customer(services)
+    ids = await create_notices(services, 1000)
+
+    first = workers.start(settings, "first")
+    await wait_for(lambda: len(handler.deliveries) >= 300, timeout=60)
+    first.kill()
+    assert first.process.returncode == -9
+    # What the dead worker held: claimed, maybe sent, never recorded.
+    in_flight = {r["id"] for r in await outbox_rows(services) if r["status"] == "sending"}
+    assert len(in_flight) <= batch
+    delivered_before = len(handler.deliveries)
+    assert delivered_before < 1000, "the worker finished before it could be killed"
+
+    second = workers.start(settings, "second")
+    try:
+        await wait_for(lambda: all_sent(services, 1000), timeout=90, interval=0.2)
+    except AssertionError:
+        raise AssertionError(f"not all sent: {await status_counts(services)}\n{workers.logs()}") from None
+
+    counts = handler.per_id()
+    rows = await outbox_rows(services)
+    assert len(rows) == len(ids) == 1000
+    assert set(counts) == {r["id"] for r in rows}, "a notice was never delivered"
+    repeated = {nid for nid, n in counts.items() if n > 1}
+    assert all(counts[nid] == 2 for nid in repeated)
+    assert repeated <= in_flight, "a notice that was not in flight at the kill was sent twice"
+    assert second.process.poll() is None  # still serving after the recovery
+
+
+# ---------------------------------------------------------------- two workers on PostgreSQL
+
+
+@pytest.fixture
+async def postgres_url(postgres_database: str | None) -> str:
+    """PostgreSQL only: two processes competing for rows is what FOR UPDATE SKIP LOCKED is for
+    (on SQLite the write lock serialises claims, which the other tests cover)."""
+    if postgres_database is None:
+        pytest.skip("PostgreSQL unreachable (set GATEWAY_TEST_REQUIRE_POSTGRES=1 to fail instead)")
+    await truncate_postgres(postgres_database)
+    return postgres_database
+
+
+@pytest.mark.postgres
+async def test_two_workers_on_postgres_never_send_a_job_twice(
+        postgres_url: str, keys_dir: Path, counting: tuple[MailSink, CountingHandler],
+        workers: Workers, services_factory: list[Services]) -> None:
+    database_url = postgres_url
+    sink, handler = counting
+    settings = make_settings(database_url, keys_dir, sink, lease_seconds=3, retry_base_seconds=0.1,
+                             worker_batch_size=50, smtp_connections=4)
+    services = build(services_factory, settings)
+    await add_customer(services)
+    # Both running and polling before there is work, so both compete for every batch.
+    workers.start(settings, "a", mail_from="Kraft <a@kraft.example.no>")
+    workers.start(settings, "b", mail_from="Kraft <b@kraft.example.no>")
+    await wait_for(lambda: started(workers, "a", "b"), timeout=60)
+    await create_notices(services, 1000)
+
+    try:
+        await wait_for(lambda: all_sent(services, 1000), timeout=90, interval=0.2)
+    except AssertionError:
+        raise AssertionError(f"not all sent: {await status_counts(services)}\n{workers.logs()}") from None
+    counts = handler.per_id()
+    assert len(counts) == 1000
+    assert {nid: n for nid, n in counts.items() if n > 1} == {}
+    by_worker = {d.mail_from for d in handler.deliveries}
+    assert by_worker == {"a@kraft.example.no", "b@kraft.example.no"}, "both workers must have sent"
+    assert {r["attempts"] for r in await outbox_rows(services)} == {1}  # no job was ever taken over
+
+
+# ---------------------------------------------------------------- SIGTERM
+
+
+async def test_sigterm_finishes_in_flight_and_hands_back_the_rest(
+        database_url: str, keys_dir: Path, workers: Workers, services_factory: list[Services]) -> None:
+    sink, handler = counting_sink(delay=0.2)  # sends stay in flight long enough to signal mid-run
+    try:
+        # One batch holds every job, and the lease is longer than any wait below: a job can only
+        # come back to `pending` by being handed back, never by its lease running out.
+        settings = make_settings(database_url, keys_dir, sink, lease_seconds=120, worker_batch_size=60,
+                                 smtp_connections=4)
+        services = build(services_factory, settings)
+        await add_customer(services)
+        await create_notices(services, 60)
+
+        first = workers.start(settings, "first")
+        await wait_for(lambda: len(handler.deliveries) >= 4, timeout=60)
+        first.terminate()
+        assert await first.wait(timeout=60) == 0, first.output()
+
+        rows = await outbox_rows(services)
+        statuses = {str(r["status"]) for r in rows}
+        assert statuses <= {"sent", "pending"}, statuses  # nothing left leased to the dead owner
+        sent = {r["id"] for r in rows if r["status"] == "sent"}
+        pending = [r for r in rows if r["status"] == "pending"]
+        # Every send that was in flight at SIGTERM finished and was recorded, and only those.
+        assert sent == set(handler.per_id()), "a delivered e-mail is not recorded as sent"
+        assert pending, "the claimed but unstarted jobs were sent instead of handed back"
+        assert all(r["lease_owner"] is None and r["lease_expires_at"] is None for r in pending)
+        assert all(r["attempts"] == 0 for r in pending)  # never tried, so not counted
+
+        handler.delay = 0.0
+        workers.start(settings, "second")
+        # Far less than the 120 s lease: only a hand-back makes these available this soon.
+        await wait_for(lambda: all_sent(services, 60), timeout=45, interval=0.2)
+        counts = handler.per_id()
+        assert len(counts) == 60 and set(counts.values()) == {1}
+    finally:
+        sink.stop()
+
+
+# ---------------------------------------------------------------- the global rate limit
+
+
+async def test_send_rate_limit_holds_across_two_workers(
+        database_url: str, keys_dir: Path, counting: tuple[MailSink, CountingHandler],
+        workers: Workers, services_factory: list[Services]) -> None:
+    sink, handler = counting
+    rate = 50.0
+    settings = make_settings(database_url, keys_dir, sink, send_rate_per_second=rate, lease_seconds=10,
+                             worker_batch_size=100)
+    services = build(services_factory, settings)
+    await add_customer(services)
+    workers.start(settings, "a", mail_from="Kraft <a@kraft.example.no>")
+    workers.start(settings, "b", mail_from="Kraft <b@kraft.example.no>")
+    await wait_for(lambda: started(workers, "a", "b"), timeout=60)
+    # The bucket is now at most full (one bucket = `rate` tokens), and stays so while idle.
+    t0 = time.monotonic()
+    await create_notices(services, 400)
+    await wait_for(lambda: len(handler.deliveries) >= 200, timeout=60)
+
+    deliveries = sorted(handler.deliveries, key=lambda d: d.at)
+    # Tokens are taken when jobs are claimed, which is before they are delivered: by any delivery
+    # time t at most one bucket plus rate * (t - t0) can have gone out, whichever worker sent them.
+    worst = max(n + 1 - (rate + rate * (d.at - t0)) for n, d in enumerate(deliveries))
+    assert worst <= 2, f"{worst:.1f} e-mails over the global limit"
+    elapsed = deliveries[-1].at - t0
+    assert len(deliveries) <= rate + rate * elapsed + 2
+    assert {d.mail_from for d in deliveries} == {"a@kraft.example.no", "b@kraft.example.no"}
+    assert set(handler.per_id().values()) == {1}
