@@ -300,7 +300,7 @@ NEGATIONS = {
 DOUBLE_NEG = {"forget", "glem", "gløym", "hesitate", "nøl", "nøle", "vent", "wait", "delay",
               "fail", "unnlat", "unnlate", "late", "miss", "ignore", "overse", "only", "bare",
               "berre", "kun", "just", "før", "before", "until", "later", "seinare", "senere",
-              "tomorrow", "forgetting", "unless", "med", "delay"}
+              "tomorrow", "forgetting", "unless", "delay"}
 CONDITIONAL = {"mindre", "if", "hvis", "dersom", "viss", "om", "when", "når", "whenever", "unless", "ifall",
                "once", "straks"}
 CONTRAST_CONJ = {"but", "men", "yet", "except", "unntatt", "bortsett", "instead", "istedenfor",

@@ -154,7 +154,7 @@ def _sub(regex: re.Pattern[str], fn: Callable[[str], str], text: str, track: boo
 
 def _join_spaced(run: str) -> str:
     letters = _LETTER_RE.findall(run)
-    if len(letters) < 2 or (len(run) == 3 and run[1].isspace()):
+    if not letters or (len(run) == 3 and run[1].isspace()) or (len(letters) < 2 and len(run) < 5):
         return run  # "1 2 3" stays a number; "i a" stays two words
     return _SEP_RE.sub("", run)
 
