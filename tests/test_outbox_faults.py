@@ -363,3 +363,68 @@ async def test_service_shutdown_records_in_flight_and_hands_back_the_rest(
         assert pending and all(r["lease_owner"] is None and r["attempts"] == 0 for r in pending)
     finally:
         sink.stop()
+
+
+async def test_relay_restart_with_pooled_connections_still_delivers_once(
+        database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    """The pool's connections die with the relay; the next sends reconnect instead of failing
+    for good, and nothing is delivered twice. One connection, so the second send must use the
+    one the first send left behind."""
+    async with running(database_url, keys_dir, sink, retry_base_seconds=0.05, smtp_connections=1) as gw:
+        token, first = await post_notice(gw, "k-1")
+        await wait_for(lambda: len(sink.mails) == 1)
+        sink.stop()
+        sink.start()  # same port, new server: every pooled connection is now dead
+        status, body, _ = await gw.request(
+            "POST", "/api/v1/messages", token=token, headers={"Idempotency-Key": "k-2"},
+            json={"customer_id": "c-1", "category": "invoice", "subject": "Faktura", "body": "Ny faktura."})
+        assert status == 201, body
+
+        async def sent() -> bool:
+            return (await notification(gw, token, body["id"]))["status"] == "sent"
+
+        await wait_for(sent, timeout=30)
+        # The dead connection was noticed (the relay closed it) and replaced before the send,
+        # so the notice did not wait a retry's backoff.
+        assert (await notification(gw, token, body["id"]))["attempts"] == 1
+        assert sorted(message_id_of(m) for m in sink.mails) == sorted(
+            str(r["id"]) for r in await outbox_rows(gw.services))
+
+
+async def test_job_that_cannot_be_processed_does_not_take_its_batch_with_it(
+        database_url: str, keys_dir: Path) -> None:
+    """One job whose rendering raises (here: an en template that uses a variable the sandbox
+    does not have) is retried on its own; the other jobs of the same batch are recorded as sent
+    and are not sent again when their leases run out."""
+    sink, handler = counting_sink()
+    try:
+        settings = make_settings(database_url, keys_dir, sink, lease_seconds=1, worker_batch_size=20,
+                                 retry_base_seconds=0.05)
+        gw = await start_gateway(settings, sink, run_worker=False)
+        try:
+            renderer = gw.services.notifications
+            renderer.templates[("en", "txt")] = renderer.text_env.from_string("{{ customer_name }}")
+            await store_customer(gw.services, "c-nb", language="nb")
+            await store_customer(gw.services, "c-en", email="en@example.no", language="en")
+            good = await create_notices(gw.services, 10, customer_id="c-nb", prefix="nb")
+            [bad] = await create_notices(gw.services, 1, customer_id="c-en", prefix="en")
+            worker = Worker(gw.services)
+            assert await worker.run_once() == 11
+
+            rows = {r["message_id"]: r for r in await outbox_rows(gw.services)}
+            assert all(rows[m]["status"] == "sent" for m in good), [rows[m]["status"] for m in good]
+            assert rows[bad]["status"] == "pending"
+            assert rows[bad]["last_error"] == "internal error: UndefinedError"
+
+            async def bad_retried() -> bool:
+                await worker.run_once()
+                [row] = [r for r in await outbox_rows(gw.services) if r["message_id"] == bad]
+                return row["attempts"] >= 3
+
+            await wait_for(bad_retried, timeout=30)
+            assert len(handler.deliveries) == 10 and set(handler.per_id().values()) == {1}
+            await worker.pool.close()
+        finally:
+            await stop_gateway(gw)
+    finally:
+        sink.stop()
