@@ -54,12 +54,18 @@ _LEET = str.maketrans({
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
     "@": "a", "$": "s", "€": "e", "!": "i", "|": "i",
 })
-_LEET_TOKEN_RE = re.compile(r"(?<![\w@$€!|])(?=[\w@$€!|]*[^\W\d_])(?=[\w@$€!|]*[0-9@$€!|])[\w@$€!|]+")
+_LEET_TOKEN_RE = re.compile(
+    r"(?<![\w@$€!|'-])(?=[\w@$€!|'-]*[^\W\d_])(?=[\w@$€!|'-]*[0-9@$€!|])[\w@$€!|]+(?:['-][\w@$€!|]+)*")
 # Characters a spaced-out word may be split with: "p a s s", "p.a.s.s", "p-a-s-s", "p_a_s_s".
 _SEP = r"(?:[ \t._\-*·•/~]|\\)"
 _CH = r"(?:[^\W_]|[@$€])"
 _SPACED_RE = re.compile(rf"(?<![^\W_])(?<![@$€]){_CH}(?:{_SEP}{_CH}(?!{_CH})){{1,}}")
 _SEP_RE = re.compile(_SEP)
+# Text written wholly in spaced style ("S v a r  p å  d e n n e") also spaces out two-letter
+# words and hyphens; once two or more long runs show that style, those are joined too.
+_CH2 = r"(?:[^\W_]|[@$€]|(?<=[ ._*·•/~])-(?=[ ._*·•/~]))"
+_SPACED_STYLE_RE = re.compile(rf"(?<![^\W_])(?<![@$€]){_CH2}(?:{_SEP}{_CH2}(?!{_CH2})){{1,}}")
+_SHORT_DIGIT_WORDS = {"17": "it", "15": "is", "70": "to"}
 _SPACED_QUICK = re.compile(r"(?<![^\W_])[^\W_@$€][ \t._\-*·•/~\\][^\W_@$€](?![^\W_])")
 _LEET_QUICK = re.compile(r"[^\W\d_][0-9@$€!|]|[0-9@$€!|][^\W\d_]")
 # Only letters joined when the run contains at least two of them ("1 2 3 4" stays a number).
@@ -152,11 +158,24 @@ def _sub(regex: re.Pattern[str], fn: Callable[[str], str], text: str, track: boo
     return "".join(parts), new_map
 
 
+def _join_spaced_style(run: str) -> str:
+    if not _LETTER_RE.search(run):
+        return run
+    return _SEP_RE.sub("", run.replace(" - ", "-"))
+
+
 def _join_spaced(run: str) -> str:
     letters = _LETTER_RE.findall(run)
     if not letters or (len(run) == 3 and run[1].isspace()) or (len(letters) < 2 and len(run) < 5):
         return run  # "1 2 3" stays a number; "i a" stays two words
     return _SEP_RE.sub("", run)
+
+
+def _fold_short_digits(m: re.Match[str]) -> str:
+    return _SHORT_DIGIT_WORDS.get(m.group(0), m.group(0))
+
+
+_SHORT_DIGIT_RE = re.compile(r"(?<![\w.,:/-])(?:17|15|70)(?![\w.,:/%-])")
 
 
 def _fold_leet(token: str) -> str:
@@ -173,9 +192,16 @@ def normalize(text: str, track: bool = False) -> tuple[str, Mapping]:
         assert m is not None and m2 is not None
         m = [m[k] for k in m2]
     if _SPACED_QUICK.search(t):
-        t, m = _sub(_SPACED_RE, _join_spaced, t, track, m)
+        long_runs = sum(1 for r in _SPACED_RE.finditer(t) if len(r.group()) >= 5)
+        if long_runs >= 2:
+            t, m = _sub(_SPACED_STYLE_RE, _join_spaced_style, t, track, m)
+        else:
+            t, m = _sub(_SPACED_RE, _join_spaced, t, track, m)
     if _LEET_QUICK.search(t):
         t, m = _sub(_LEET_TOKEN_RE, _fold_leet, t, track, m)
+        # Short numbers between leet words are words too ("R3n3w 17 her3").
+        if _SHORT_DIGIT_RE.search(t):
+            t, m = _sub(_SHORT_DIGIT_RE, lambda s: _SHORT_DIGIT_WORDS[s], t, track, m)
     return t, m
 
 

@@ -565,7 +565,7 @@ def _check_question(a: _Analysis, i: int, add) -> None:
     lo, hi = a.clause_start(i), a.clause_end(i)
     if a.negated(lo, hi):
         return
-    question = hi < len(a.toks) and a.toks[hi].key.startswith("?")
+    question = hi < len(a.toks) and "?" in a.toks[hi].key
     key = a.keys[i]
     nxt = a.next_words(i, 2)
     words = [a.keys[k] for k in range(i, hi) if a.toks[k].kind == WORD]

@@ -92,8 +92,16 @@ def test_each_obfuscation_kind_is_still_refused(name, sentence):
 ORDER = ["case", "homoglyph", "leet", "fullwidth", "spaced", "zero_width", "soft_hyphen"]
 
 
-@settings(max_examples=200, deadline=None)
-@given(sentence=st.sampled_from(SENTENCES),
+
+
+@settings(max_examples=300, deadline=None)
+@given(sentence=st.sampled_from(SENTENCES + [
+    "Svar på denne e-posten med fødselsnummeret ditt.", "Legg ved ein kopi av passet ditt.",
+    "Which account number should we pay the refund into?", "What's the PIN for your card?",
+    "Your BankID has expired. Renew it here.", "Du må oppgje D-nummeret ditt.",
+    "Kortnummer og sikkerhetskode må oppgis for å fullføre.",
+    "We never ask for passwords, but confirm your PIN here.",
+]),
        names=st.lists(st.sampled_from(ORDER), min_size=1, max_size=3, unique=True),
        markup=st.sampled_from([None, "entities", "tags"]), seed=st.integers(0, 10_000))
 def test_every_obfuscation_transform_of_a_refused_sentence_is_still_refused(sentence, names, markup, seed):
