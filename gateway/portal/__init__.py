@@ -48,6 +48,7 @@ def make_portal_app(parent: web.Application) -> web.Application:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates are read once; no stat() per page
     )
     r = portal.router
     r.add_get("/", views.inbox, allow_head=False)
@@ -81,6 +82,7 @@ async def _portal_ctx(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await sweeper
     await state.http.close()
+    await state.reads.dispose()
 
 
 async def _sweep(state: PortalState) -> None:

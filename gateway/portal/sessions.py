@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.db.schema import web_sessions
@@ -31,6 +31,9 @@ PENDING = "portal_pending"  # not "pending": the staff console has its own pre-s
 #: without Secure, so a development portal on plain http uses this fallback name instead.
 COOKIE_SECURE = "__Host-session"
 COOKIE_DEV_HTTP = "portal_session"
+
+
+_LOAD = select(web_sessions).where(web_sessions.c.id_hash == bindparam("id_hash"))
 
 
 def hash_id(session_id: str) -> str:
@@ -72,8 +75,9 @@ class CookiePolicy:
 
 
 class SessionStore:
-    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
+    def __init__(self, engine: AsyncEngine, settings: Settings, reads: Any = None) -> None:
         self.engine = engine
+        self.reads = reads or engine  # anything with an async connect() for read-only statements
         self.idle = timedelta(seconds=settings.session_idle_seconds)
         self.absolute = timedelta(seconds=settings.session_absolute_seconds)
         # last_seen_at is written at most this often; a shorter effective idle time, never longer.
@@ -87,9 +91,8 @@ class SessionStore:
         if not session_id or len(session_id) > 128:
             return None
         id_hash = hash_id(session_id)
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(select(web_sessions).where(web_sessions.c.id_hash == id_hash))).first()
-            await conn.rollback()
+        async with self.reads.connect() as conn:
+            row = (await conn.execute(_LOAD, {"id_hash": id_hash})).first()
         if row is None or row.kind not in (CUSTOMER, PENDING):
             return None
         session = Session(row.id_hash, row.kind, row.subject_id, row.acr, row.csrf_token,

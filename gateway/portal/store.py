@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit
@@ -126,16 +126,41 @@ async def message_head(conn: AsyncConnection, customer_id: str, message_id: str)
         select(messages).where(messages.c.id == message_id, messages.c.customer_id == customer_id))).first()
 
 
+# The statements of the hot path (opening a message), built once: bound values only change.
+_OWNED_MESSAGE = (
+    select(messages, customers.c.key_wrapped.label("customer_key_wrapped"), customers.c.language.label("lang"),
+           customers.c.last_invoice_settled_at, customers.c.relationship_ended_at,
+           customers.c.created_at.label("customer_created_at"))
+    .join(customers, customers.c.id == messages.c.customer_id)
+    .where(messages.c.id == bindparam("message_id"), messages.c.customer_id == bindparam("customer_id"),
+           customers.c.erased_at.is_(None), customers.c.key_wrapped.is_not(None)))
+_ATTACHMENTS = (
+    select(attachments.c.id, attachments.c.key_wrapped, attachments.c.filename_enc,
+           attachments.c.content_type, attachments.c.size)
+    .where(attachments.c.message_id == bindparam("message_id"), attachments.c.customer_id == bindparam("customer_id"))
+    .order_by(attachments.c.position))
+_THREAD = (
+    select(replies).where(replies.c.message_id == bindparam("message_id"), replies.c.customer_id == bindparam("customer_id"))
+    .order_by(replies.c.created_at, replies.c.id))
+
+
+async def owned_message(conn: AsyncConnection, crypto: Crypto, customer_id: str,
+                        message_id: str) -> tuple[Customer, Any] | None:
+    """The message and its owner's key in one statement, if the message is this customer's."""
+    row = (await conn.execute(_OWNED_MESSAGE, {"message_id": message_id, "customer_id": customer_id})).first()
+    if row is None:
+        return None
+    who = Customer(customer_id, crypto.open_customer_key(customer_id, row.customer_key_wrapped), row.lang,
+                   row.last_invoice_settled_at, row.relationship_ended_at, row.customer_created_at, None)
+    return who, row
+
+
 async def message_view(conn: AsyncConnection, crypto: Crypto, who: Customer, row: Any) -> MessageView:
     dk = crypto.open_data_key(who.key, row.id, row.key_wrapped)
     subject = crypto.open(dk, "message.subject", row.subject_enc).decode("utf-8")
     body = crypto.open(dk, "message.body", row.body_enc).decode("utf-8")
     data = json.loads(crypto.open(dk, "message.data", row.data_enc)) if row.data_enc is not None else None
-    files = (await conn.execute(
-        select(attachments.c.id, attachments.c.key_wrapped, attachments.c.filename_enc,
-               attachments.c.content_type, attachments.c.size)
-        .where(attachments.c.message_id == row.id, attachments.c.customer_id == who.id)
-        .order_by(attachments.c.position))).all()
+    files = (await conn.execute(_ATTACHMENTS, {"message_id": row.id, "customer_id": who.id})).all()
     infos = []
     for f in files:
         ak = crypto.open_data_key(who.key, f.id, f.key_wrapped)
@@ -146,9 +171,7 @@ async def message_view(conn: AsyncConnection, crypto: Crypto, who: Customer, row
 
 
 async def thread(conn: AsyncConnection, crypto: Crypto, who: Customer, message_id: str) -> list[ReplyInfo]:
-    rows = (await conn.execute(
-        select(replies).where(replies.c.message_id == message_id, replies.c.customer_id == who.id)
-        .order_by(replies.c.created_at, replies.c.id))).all()
+    rows = (await conn.execute(_THREAD, {"message_id": message_id, "customer_id": who.id})).all()
     return [_reply(crypto, who, r) for r in rows]
 
 

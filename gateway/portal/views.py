@@ -164,7 +164,7 @@ async def login_dev(request: web.Request) -> web.StreamResponse:
     acr = LOA_HIGH if form.get("level") == "high" else LOA_SUBSTANTIAL
     valid = bool(_ID.fullmatch(customer_id))
     if valid:
-        async with state.services.engine.connect() as conn:
+        async with state.reads.connect() as conn:
             valid = await store.exists(conn, customer_id)
     if not valid:
         await _audit_failure(request, "development", "unknown_customer")
@@ -224,7 +224,7 @@ async def login_callback(request: web.Request) -> web.StreamResponse:
         await _audit_failure(request, "oidc", exc.reason)
         key = "sign_in_cancelled" if exc.reason == "access_denied" else "sign_in_failed"
         return _login_error(request, key)
-    async with state.services.engine.connect() as conn:
+    async with state.reads.connect() as conn:
         customer_id = await store.find_by_national_id_index(conn, state.services.crypto.blind_index(identity.pid))
     if customer_id is None:
         await _audit_failure(request, "oidc", "no_customer")
@@ -269,7 +269,7 @@ async def inbox(request: web.Request) -> web.StreamResponse:
     except ValueError:
         page = 1
     page = max(1, min(page, 100_000))
-    async with state.services.engine.connect() as conn:
+    async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
         items, total, unread = await store.inbox(conn, state.services.crypto, who, page, _is_high(session))
     pages = max(1, math.ceil(total / store.PAGE_SIZE))
@@ -284,11 +284,11 @@ async def message(request: web.Request) -> web.StreamResponse:
     message_id = _id(request, "message_id")
     state = state_of(request)
     crypto = state.services.crypto
-    async with state.services.engine.connect() as conn:
-        who = await _customer(conn, request, session)
-        row = await store.message_head(conn, who.id, message_id)
-        if row is None:
+    async with state.reads.connect() as conn:
+        found = await store.owned_message(conn, crypto, str(session.subject_id), message_id)
+        if found is None:
             raise NotFound()
+        who, row = found
         if row.auth_level == "high" and not _is_high(session):
             return _step_up(request, "step_up_text")
         view = await store.message_view(conn, crypto, who, row)
@@ -304,11 +304,11 @@ async def attachment(request: web.Request) -> web.StreamResponse:
     session = _require_customer(request)
     message_id, attachment_id = _id(request, "message_id"), _id(request, "attachment_id")
     state = state_of(request)
-    async with state.services.engine.connect() as conn:
-        who = await _customer(conn, request, session)
-        row = await store.message_head(conn, who.id, message_id)
-        if row is None:
+    async with state.reads.connect() as conn:
+        owned = await store.owned_message(conn, state.services.crypto, str(session.subject_id), message_id)
+        if owned is None:
             raise NotFound()
+        who, row = owned
         if row.auth_level == "high" and not _is_high(session):
             return _step_up(request, "step_up_text")
         found = await store.attachment(conn, state.services.crypto, who, message_id, attachment_id)
@@ -361,11 +361,11 @@ async def reply(request: web.Request) -> web.StreamResponse:
     session = _require_customer(request)
     message_id, reply_id = _id(request, "message_id"), _id(request, "reply_id")
     state = state_of(request)
-    async with state.services.engine.connect() as conn:
-        who = await _customer(conn, request, session)
-        row = await store.message_head(conn, who.id, message_id)
-        if row is None:
+    async with state.reads.connect() as conn:
+        owned = await store.owned_message(conn, state.services.crypto, str(session.subject_id), message_id)
+        if owned is None:
             raise NotFound()
+        who, row = owned
         if row.auth_level == "high" and not _is_high(session):
             return _step_up(request, "step_up_text")
         found = await store.reply(conn, state.services.crypto, who, message_id, reply_id)
@@ -388,7 +388,7 @@ def _kept_until(who: store.Customer) -> datetime | None:
 async def my_data(request: web.Request) -> web.StreamResponse:
     session = _require_customer(request)
     state = state_of(request)
-    async with state.services.engine.connect() as conn:
+    async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
         n = await store.counts(conn, who.id)
     contact = store.contact(state.services.crypto, who)
@@ -405,7 +405,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     session = _require_customer(request)
     state = state_of(request)
     crypto = state.services.crypto
-    async with state.services.engine.connect() as conn:
+    async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
         n = await store.counts(conn, who.id)
         if n["high"] and not _is_high(session):

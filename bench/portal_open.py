@@ -1,0 +1,204 @@
+"""Benchmark: opening a message in Min strømside at 32 concurrent signed-in customers.
+
+Each request is the whole thing a customer's browser causes: session check (server-side row),
+authorisation (the message must be the customer's own), decryption (customer key, data key,
+subject, body, attachment names) and rendering the page. The gateway runs as an operator runs it
+(`gateway db upgrade`, `gateway keys init`, `gateway api-keys create`, `gateway serve`) in its own
+process; the load comes from this process over loopback with keep-alive connections. For
+comparison, a bare aiohttp handler (one small HTML answer, no middleware) is measured the same way
+in the same run.
+
+    .venv/bin/python bench/portal_open.py [--seconds 10] [--concurrency 32] [--database-url URL]
+
+Targets (issue 4): p99 <= 25 ms, and >= 30 % of the bare handler's request rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+PDF = b"%PDF-1.4\n" + b"x" * 2000 + b"\n%%EOF\n"
+BARE = """
+import sys
+from aiohttp import web
+BODY = "<!doctype html><html lang=en><title>bare</title><p>" + "x" * 2000 + "</p></html>"
+async def handler(request):
+    return web.Response(text=BODY, content_type="text/html")
+app = web.Application()
+app.router.add_get("/bare", handler)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gateway_cli(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([PY, "-m", "gateway", *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    if result.returncode != 0:
+        raise SystemExit(f"gateway {' '.join(args)} failed: {result.stderr[-2000:]}")
+    return result.stdout
+
+
+async def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(300):
+            if proc.poll() is not None:
+                raise SystemExit(f"server exited with {proc.returncode}")
+            try:
+                async with http.get(url) as resp:
+                    if resp.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit(f"server at {url} not ready")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+async def load(url_for: list[tuple[str, str]], seconds: float, concurrency: int,
+               cookie_name: str) -> tuple[list[float], float]:
+    """Closed loop: `concurrency` clients, each opening its own page again as soon as it arrives."""
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
+        async def client(i: int, until: float, record: bool) -> None:
+            url, cookie = url_for[i % len(url_for)]
+            headers = {"Cookie": f"{cookie_name}={cookie}"} if cookie else {}
+            while time.perf_counter() < until:
+                started = time.perf_counter()
+                async with http.get(url, headers=headers, allow_redirects=False) as resp:
+                    await resp.read()
+                    if resp.status != 200:
+                        raise SystemExit(f"unexpected HTTP {resp.status} from {url}")
+                if record:
+                    latencies.append(time.perf_counter() - started)
+
+        warm = time.perf_counter() + min(2.0, seconds / 3)
+        await asyncio.gather(*(client(i, warm, False) for i in range(concurrency)))
+        began = time.perf_counter()
+        until = began + seconds
+        await asyncio.gather(*(client(i, until, True) for i in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return latencies, len(latencies) / elapsed
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def setup_portal(base: str, token: str, n: int) -> tuple[list[tuple[str, str]], str]:
+    """n customers, each with a message (and an attachment), signed in with the development form."""
+    pairs: list[tuple[str, str]] = []
+    cookie_name = "portal_session"
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+        auth = {"Authorization": f"Bearer {token}"}
+        for i in range(n):
+            cid = f"bench-{i:03d}"
+            async with http.put(f"{base}/api/v1/customers/{cid}", headers=auth, json={
+                    "email": f"{cid}@example.no", "name": f"Kunde {i}", "language": "nb"}) as resp:
+                assert resp.status in (200, 201), await resp.text()
+            async with http.post(f"{base}/api/v1/messages", headers={**auth, "Idempotency-Key": f"k-{i}"}, json={
+                    "customer_id": cid, "category": "invoice", "subject": f"Faktura for oktober ({i})",
+                    "body": "Beløpet er 1 234,50 kr og trekkes 20. november.\n" * 20,
+                    "attachments": [{"filename": "faktura.pdf", "content_type": "application/pdf",
+                                     "content_base64": base64.b64encode(PDF).decode()}]}) as resp:
+                assert resp.status == 201, await resp.text()
+                message_id = (await resp.json())["id"]
+            async with http.get(f"{base}/portal/login") as resp:
+                page = await resp.text()
+                cookie = resp.cookies[cookie_name].value
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            async with http.post(f"{base}/portal/login/dev", data={"csrf_token": csrf, "customer_id": cid},
+                                 headers={"Cookie": f"{cookie_name}={cookie}"}, allow_redirects=False) as resp:
+                assert resp.status == 303, resp.status
+                cookie = resp.cookies[cookie_name].value
+            pairs.append((f"{base}/portal/messages/{message_id}", cookie))
+    return pairs, cookie_name
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "GATEWAY_ENV": "development", "GATEWAY_PORT": str(port), "GATEWAY_HOST": "127.0.0.1",
+               "GATEWAY_PUBLIC_URL": base, "GATEWAY_DATABASE_URL": args.database_url or f"sqlite:///{tmp}/gw.db",
+               "GATEWAY_KEYS_DIR": f"{tmp}/keys", "GATEWAY_TEMPLATES_DIR": str(ROOT / "templates"),
+               "GATEWAY_SMTP_PORT": str(free_port()), "GATEWAY_LOG_LEVEL": "WARNING",
+               "GATEWAY_RETRY_BASE_SECONDS": "3600"}
+        gateway_cli(env, "db", "upgrade")
+        gateway_cli(env, "keys", "init")
+        token = gateway_cli(env, "api-keys", "create", "--name", "bench", "--scopes",
+                            "customers:write,messages:write,messages:read").strip().splitlines()[-1]
+        profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
+        server = subprocess.Popen([PY, *profile, "-m", "gateway", "serve"], env=env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            await wait_ready(f"{base}/healthz", server)
+            pairs, cookie_name = await setup_portal(base, token, args.concurrency)
+            portal_lat, portal_rate = await load(pairs, args.seconds, args.concurrency, cookie_name)
+        finally:
+            stop(server)
+
+        bare_port = free_port()
+        bare = subprocess.Popen([PY, "-c", BARE, str(bare_port)], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            await wait_ready(f"http://127.0.0.1:{bare_port}/bare", bare)
+            bare_lat, bare_rate = await load([(f"http://127.0.0.1:{bare_port}/bare", "")], args.seconds,
+                                             args.concurrency, "")
+        finally:
+            stop(bare)
+
+    backend = "PostgreSQL" if args.database_url and "postgres" in args.database_url else "SQLite"
+    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {backend}, "
+          f"{args.concurrency} concurrent clients, {args.seconds:g} s per measurement")
+    print(f"portal open:  {len(portal_lat):7d} requests  {portal_rate:8.0f} req/s  "
+          f"p50 {pct(portal_lat, 0.50):6.2f} ms  p99 {pct(portal_lat, 0.99):6.2f} ms  "
+          f"mean {statistics.fmean(portal_lat) * 1000:6.2f} ms")
+    print(f"bare aiohttp: {len(bare_lat):7d} requests  {bare_rate:8.0f} req/s  "
+          f"p50 {pct(bare_lat, 0.50):6.2f} ms  p99 {pct(bare_lat, 0.99):6.2f} ms")
+    ratio = portal_rate / bare_rate
+    p99 = pct(portal_lat, 0.99)
+    print(f"ratio portal/bare: {ratio:.1%}  (target >= 30 %: {'met' if ratio >= 0.30 else 'NOT met'}); "
+          f"p99 {p99:.2f} ms (target <= 25 ms: {'met' if p99 <= 25 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
