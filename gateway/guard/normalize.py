@@ -63,11 +63,11 @@ _SPACED_RE = re.compile(rf"(?<![^\W_])(?<![@$€]){_CH}(?:{_SEP}{_CH}(?!{_CH})){
 _SEP_RE = re.compile(_SEP)
 # Text written wholly in spaced style ("S v a r  p å  d e n n e") also spaces out two-letter
 # words and hyphens; once two or more long runs show that style, those are joined too.
-_CH2 = r"(?:[^\W_]|[@$€]|(?<=[ ._*·•/~])-(?=[ ._*·•/~]))"
+_CH2 = r"(?:[^\W_]|[@$€]|(?<=[ ._*·•/~-])['-](?=[ ._*·•/~-]))"
 _SPACED_STYLE_RE = re.compile(rf"(?<![^\W_])(?<![@$€]){_CH2}(?:{_SEP}{_CH2}(?!{_CH2})){{1,}}")
 _SHORT_DIGIT_WORDS = {"17": "it", "15": "is", "70": "to"}
 _SPACED_QUICK = re.compile(r"(?<![^\W_])[^\W_@$€][ \t._\-*·•/~\\][^\W_@$€](?![^\W_])")
-_LEET_QUICK = re.compile(r"[^\W\d_][0-9@$€!|]|[0-9@$€!|][^\W\d_]")
+_LEET_QUICK = re.compile(r"[^\W\d_]['-]?[0-9@$€!|]|[0-9@$€!|]['-]?[^\W\d_]")
 # Only letters joined when the run contains at least two of them ("1 2 3 4" stays a number).
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
@@ -159,8 +159,6 @@ def _sub(regex: re.Pattern[str], fn: Callable[[str], str], text: str, track: boo
 
 
 def _join_spaced_style(run: str) -> str:
-    if not _LETTER_RE.search(run):
-        return run
     return _SEP_RE.sub("", run.replace(" - ", "-"))
 
 
