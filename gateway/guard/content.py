@@ -36,6 +36,8 @@ _VALUE = r"(?:[\"'«“]\s*)?(?P<v>\d{2,4}(?:[ -]\d{2,4})+(?!\d)|[^\s\"'»”<]{
 # "Passord: Sommer" (explicit label: any value) and "PIN-koden er 4821" (needs a digit or symbol).
 _SECRET_RE = re.compile(_SECRET_LABEL + r"\s*[:=]\s*" + _VALUE)
 _SECRET_IS_RE = re.compile(_SECRET_LABEL + r"\s+(?:er|is|blir|lyder|was|var)\s+" + _VALUE)
+# "PIN 4821", "engangskode 902 117": a code label followed directly by a number.
+_SECRET_NUM_RE = re.compile(_SECRET_LABEL + r"\s+(?P<v>\d{4,8}|\d{3}[ -]\d{3})(?![\d,.]\d)")
 _HAS_DIGIT_OR_SYMBOL = re.compile(r"[\d!#$%&*+=?@^~]")
 _PLACEHOLDER = re.compile(r"(?i)^(?:x+|\*+|•+|_+|\.+|-+|n/?a|\d{1,3}|\[.*\]|\{.*\}|<.*>|"
                           r"\(.*\)|placeholder|redacted|skjult|hidden)$")
@@ -157,11 +159,13 @@ def find_content(text: str) -> list[Hit]:
         elif valid_card(digits) and not _KID_CTX.search(before[-25:]):
             hits.append(Hit("content.card_number", m.start(), m.end(), span, key="card" + digits[-2:]))
     starts = sorted({_word_start(t, q.start()) for q in _LABEL_QUICK.finditer(t)})
-    for rx in (_SECRET_RE, _SECRET_IS_RE):
+    for rx in (_SECRET_RE, _SECRET_IS_RE, _SECRET_NUM_RE):
         for m in filter(None, (rx.match(t, k) for k in starts)):
             v = m.group("v").rstrip(".,;:!?)")
             if len(v) < 3 or _PLACEHOLDER.match(v) or v.lower().strip(".,") in _NOT_SECRETS:
                 continue
+            if rx is _SECRET_NUM_RE and re.fullmatch(r"(?:19|20)\d\d", v):
+                continue  # a year, not a code
             if rx is _SECRET_IS_RE and not _HAS_DIGIT_OR_SYMBOL.search(v):
                 continue
             if rx is _SECRET_RE and not _HAS_DIGIT_OR_SYMBOL.search(v) and _WORDY.match(v) and len(v) < 6:

@@ -338,6 +338,7 @@ THIRD_WARN = {
     "falske", "fake", "fraudulent", "svindelforsøk", "svindelmeldinger", "svindelmeldingar",
     "svindelmails", "svindeleposter", "they", "de", "dei", "nettfiske", "nettfiskarar",
     "svindelsms", "scam", "scams", "svindelen", "svindel", "fraud", "sites", "nettsider",
+    "bank", "banken", "banks", "bankene", "bankar", "police", "politiet", "politi",
     "nettsteder", "websites", "apps", "links", "lenker", "lenkjer",
 }
 MEDIA = {"email", "emails", "mail", "mails", "epost", "eposten", "eposter", "epostar", "message",

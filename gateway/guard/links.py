@@ -79,6 +79,8 @@ def check_url(url: str, portal: tuple[str, str, int]) -> str | None:
     if _CONTROL_RE.search(raw):
         return "link.foreign_origin"
     low = raw.lower()
+    if low.startswith("cid:") or raw == "#":
+        return None  # inline images of the e-mail itself; an empty in-page anchor
     if low.startswith("tel:"):
         return "link.phone"
     if re.match(r"(?i)^(?:mailto|javascript|data|vbscript|file|ftp|sms|blob|about|hxxps?):", raw):

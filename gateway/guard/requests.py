@@ -306,7 +306,8 @@ class _Analysis:
     def subject(self, lo: int, i: int) -> str:
         """'second', 'first', 'warn', 'statement' or 'none' (imperative) for the verb at i."""
         for k in range(lo, i):
-            if self.toks[k].kind == WORD and (self.keys[k] in L.THIRD_WARN or L.THIRD_WARN_RX.search(self.keys[k])) and not (
+            if self.toks[k].kind == WORD and self.objs_at[k] is None and (
+                    self.keys[k] in L.THIRD_WARN or L.THIRD_WARN_RX.search(self.keys[k])) and not (
                     self.keys[k] in ("de", "dei", "they") and k > lo):
                 return "warn"
         if any(self.toks[k].kind == WORD and self.keys[k] in L.REPORTED for k in range(lo, i)):
@@ -428,6 +429,7 @@ def _check_directive(a: _Analysis, i: int, kind: str, add) -> None:
         if not _threat_condition(a, lo, i) and not _polite_condition(a, lo, i):
             return
     if a.negated(lo, i) and not _except_us(a, lo, _sentence_end_tok(a, i)):
+        _check_only_instead(a, i, add)
         return
     found = _objects_after(a, i, kind)
     for obj, between in found:
@@ -436,6 +438,26 @@ def _check_directive(a: _Analysis, i: int, kind: str, add) -> None:
         add(obj, i, obj.j)
     if not found and kind in ("provide", "request"):
         _check_anaphora(a, i, lo, add)
+    if not found and a.negated(i + 1, a.clause_end(i)):
+        _check_only_instead(a, i, add)
+
+
+_ONLY_INSTEAD = {"only", "just", "bare", "berre", "kun", "but", "men", "instead", "heller",
+                 "isteden", "istedenfor", "istaden", "rather", "except", "unntatt"}
+
+
+def _check_only_instead(a: _Analysis, i: int, add) -> None:
+    """'We never ask for your password, only your PIN' still asks for the PIN."""
+    end = _sentence_end_tok(a, i)
+    for k in range(i + 1, end):
+        if a.toks[k].kind == WORD and a.keys[k] in _ONLY_INSTEAD:
+            for j in range(k + 1, min(end, k + 5)):
+                obj = a.objs_at[j]
+                if obj is not None and not _bare_bankid(a, obj):
+                    if not a.negated(k + 1, j) and not any(
+                            a.directive_kind(x) for x in range(k + 1, j)):
+                        add(obj, k, obj.j)
+                    return
 
 
 def _sentence_end_tok(a: _Analysis, i: int) -> int:

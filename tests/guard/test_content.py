@@ -91,3 +91,10 @@ def test_excerpt_never_shows_the_full_number_or_secret():
 
 def test_dates_phone_numbers_and_amounts_pass():
     assert find_content("Forfall 24.11.2026, beløp 1 234,50 kr, ring 22 33 44 55, org.nr 923 609 016.") == []
+
+
+def test_code_labels_followed_by_a_number():
+    assert [h.rule for h in find_content("Engangskode 902 117")] == ["content.secret"]
+    assert [h.rule for h in find_content("PIN 4821")] == ["content.secret"]
+    assert find_content("Kode 2026 gjelder fra januar") == []  # a year
+    assert find_content("PIN-koden har 4 siffer") == []

@@ -52,3 +52,7 @@ def test_email_template_link_with_query_is_refused():
     assert "link.token" in {f.rule for f in findings}
     ok = '<a href="{{ message_url }}">Les meldingen</a> eller gå til {{ portal_url }}'
     assert check_template(ok, kind="email", portal_url=PORTAL) == []
+
+
+def test_inline_images_and_empty_anchor_pass():
+    assert check_email("", '<img src="cid:logo"><a href="#">Til toppen</a>', portal_url=PORTAL) == []

@@ -169,3 +169,16 @@ def test_exceptions_and_conditions_that_still_demand(text):
 ])
 def test_statements_about_confidential_things_pass(text):
     assert check_text(text) == []
+
+
+@pytest.mark.parametrize("text,refused", [
+    ("We never ask for your password, only your PIN.", True),
+    ("Vi spør ikke om passordet ditt, bare kortnummeret.", True),
+    ("Me spør ikkje etter passord, berre kontonummeret ditt.", True),
+    ("Vi ber aldri om passord, bare om målerstand.", False),
+    ("Never share your PIN, only your customer number.", False),
+    ("We never ask for your password, but your bank might ask for your PIN.", False),
+    ("Banken din vil aldri be om PIN-koden.", False),
+])
+def test_not_this_but_that(text, refused):
+    assert is_refused(check_text(text)) is refused
