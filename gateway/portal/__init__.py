@@ -29,8 +29,8 @@ log = logging.getLogger("gateway.portal")
 
 def setup(app: web.Application) -> None:
     """Mount the portal at /portal/ on the main application."""
+    app.router.add_get("/portal", _to_portal, allow_head=False)  # before the sub-app, which would 404 it
     app.add_subapp("/portal/", make_portal_app(app))
-    app.router.add_get("/portal", _to_portal, allow_head=False)
     app.cleanup_ctx.append(_portal_ctx)
 
 

@@ -105,7 +105,10 @@ class Reads:
         if not driver_url.startswith("sqlite"):
             self._async = engine.execution_options(isolation_level="AUTOCOMMIT")
             return
-        path = driver_url.split(":///", 1)[1]
+        path = driver_url.split(":///", 1)[1] if ":///" in driver_url else ""
+        if not path or path.startswith(":memory:"):
+            self._async = engine  # a private in-memory database: only the gateway's own engine sees it
+            return
         self._sync = create_engine(f"sqlite:///{path}", poolclass=QueuePool, pool_size=4, max_overflow=4,
                                    connect_args={"check_same_thread": False})
 

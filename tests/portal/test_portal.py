@@ -245,6 +245,12 @@ async def test_security_headers_on_every_page(gateway: Gateway, two: dict[str, s
         assert "Strict-Transport-Security" not in page.headers  # development
         assert "<script" not in page.text and "style=" not in page.text
     assert anonymous[1].status == 404 and "text/html" in anonymous[1].headers["Content-Type"]
+    bare = await client.get("/portal")
+    assert bare.status == 301 and bare.location == "/portal/"
+    css = await client.get("/portal/static/portal.css")
+    assert css.status == 200 and css.headers["Content-Type"].startswith("text/css")
+    assert css.headers["X-Content-Type-Options"] == "nosniff"
+    assert (await client.get("/portal/static/portal.css", headers={"If-None-Match": css.headers["ETag"]})).status == 304
     await client.close()
 
 
