@@ -371,8 +371,28 @@ def find_requests(text: str, *, normalized: bool = False) -> list[Hit]:
     """Request hits in ``text`` (offsets refer to the normalised text when normalized=False)."""
     if not normalized:
         text = normalize(text)[0]
-    if not L.PREFILTER.search(text):
+    first = L.PREFILTER.search(text)
+    if not first:
         return []
+    # Only the sentences from a little before the first possible object matter (anaphora
+    # looks back two sentences), so long harmless openings are not analysed at all.
+    base = _start_before(text, first.start(), sentences=3)
+    hits = _find_requests(text[base:])
+    for h in hits:
+        h.start += base
+        h.end += base
+    return hits
+
+
+_BOUNDARY_RE = re.compile(r"[.!?;]\s|\n\s*\n")
+
+
+def _start_before(text: str, pos: int, sentences: int) -> int:
+    starts = [m.end() for m in _BOUNDARY_RE.finditer(text, 0, pos)]
+    return starts[-sentences] if len(starts) >= sentences else 0
+
+
+def _find_requests(text: str) -> list[Hit]:
     a = _Analysis(text)
     if not a.objs:
         return []
