@@ -289,8 +289,8 @@ class _Analysis:
                 continue
             if key == "no" and self.word(k + 1) in ("", "matter", "later", "longer"):
                 continue
-            if set(self.next_words(k, 2)) & L.DOUBLE_NEG:
-                continue
+            if set(self.next_words(k, 2)) & L.DOUBLE_NEG or self.word(k - 1) in L.DOUBLE_NEG:
+                continue  # "don't forget to send", "glem ikke å sende"
             cond = any(self.keys[c] in L.CONDITIONAL for c in range(max(lo, k - 4), k))
             if cond and key not in ("never", "aldri", "nobody", "noone", "ingen", "none"):
                 continue  # "hvis du ikke bekrefter ..." is a threat, not a reassurance

@@ -182,3 +182,51 @@ def test_statements_about_confidential_things_pass(text):
 ])
 def test_not_this_but_that(text, refused):
     assert is_refused(check_text(text)) is refused
+
+
+NYNORSK_REFUSE = [
+    'Me ynskjer at du sender oss fødselsnummeret ditt.',
+    'Gløym ikkje å sende oss kontonummeret ditt.',
+    'Ver venleg og fyll ut skjemaet med personnummer og kontonummer.',
+    'Bed om at du stadfestar brukarnamnet og passordet ditt.',
+    'Last opp eit bilete av førarkortet ditt her.',
+    'Les opp koden frå kodebrikka di.',
+    'Me bed deg om å oppgje kortnummeret og tryggleikskoden.',
+    'Du må gje oss passordet ditt for at vi skal kunne hjelpe deg.',
+    'Kan du sende meg eingongskoden du fekk på SMS?',
+    'Skriv inn BankID-passordet ditt i feltet under.',
+    'Dersom du ikkje stadfestar kontonummeret innan fredag, vert avtalen avslutta.',
+    'For å få refusjon må me ha kontonummeret ditt.',
+    'Tast inn PIN-koden din for å stadfeste betalinga.',
+    'Send inn ein kopi av passet ditt saman med søknaden.',
+    'Vi treng fødselsnummeret til alle som bur i husstanden.',
+    'Glem ikke å sende oss kontonummeret ditt.',
+]
+
+NYNORSK_PASS = [
+    'Me vil aldri be deg om å oppgje passord eller PIN-kode.',
+    'Del aldri eingongskoden din med nokon.',
+    'Om nokon ber deg om BankID-passordet, er det svindel.',
+    'Me spør ikkje etter kortnummeret ditt på e-post.',
+    'Du treng ikkje sende oss kopi av førarkortet.',
+    'Logg inn med BankID for å lese meldinga di.',
+    'Send oss målarstanden innan fredag.',
+    'Oppgje den nye adressa di og flyttedatoen.',
+    'Fakturaen er tilgjengeleg på Min strømside.',
+    'Kontakt oss om du har spørsmål om fakturaen din.',
+    'Ingen frå oss vil nokon gong spørje etter passordet ditt.',
+    'Ikkje oppgje kortnummer på nettsider du ikkje stolar på.',
+    'Svar på denne meldinga om du vil endre avtalen.',
+    'PIN-koden til ladeboksen står på klistremerket.',
+    'Me har registrert kontonummeret ditt for utbetaling.',
+]
+
+
+@pytest.mark.parametrize("text", NYNORSK_REFUSE)
+def test_nynorsk_requests_are_refused(text):
+    assert is_refused(check_text(text))
+
+
+@pytest.mark.parametrize("text", NYNORSK_PASS)
+def test_nynorsk_service_text_passes(text):
+    assert check_text(text) == []
