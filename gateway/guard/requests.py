@@ -195,6 +195,8 @@ class _Analysis:
         if not key or self.objs_at[i] is not None or not _maybe_directive(key):
             return None
         nxt = self.next_words(i, 2)
+        if key in ("have", "ha", "hold", "keep") and self._ready_follows(i):
+            return "provide"  # "have your PIN ready when we call" prepares to hand it over
         if key in L.HAVE_VERBS:
             prev = self.word(i - 1)
             if prev in L.HAVE_TRIGGERS or (prev in ("vi", "jeg", "eg", "me", "we", "i")
@@ -222,6 +224,15 @@ class _Analysis:
         if L.is_provide(key):
             return "provide"
         return None
+
+    _READY = {"ready", "handy", "klar", "klart", "klare", "tilgjengelig", "tilgjengeleg",
+              "available", "hånden", "handa", "hand", "nearby", "framme", "fremme"}
+
+    def _ready_follows(self, i: int) -> bool:
+        prev = self.word(i - 1)
+        if prev and prev not in L.POLITE and prev not in L.CLAUSE_JOIN and self.toks[i - 1].kind == WORD:
+            return False  # only the imperative: "ha kontonummeret klart", not "du trenger ikke ha"
+        return bool(set(self.next_words(i, 6)) & self._READY) and self._object_within(i, 5)
 
     def _object_within(self, i: int, n: int) -> bool:
         return any(self.objs_at[k] is not None for k in range(i + 1, min(len(self.toks), i + 1 + n)))

@@ -230,3 +230,16 @@ def test_nynorsk_requests_are_refused(text):
 @pytest.mark.parametrize("text", NYNORSK_PASS)
 def test_nynorsk_service_text_passes(text):
     assert check_text(text) == []
+
+
+@pytest.mark.parametrize("text,refused", [
+    ("Have your account number ready when you call us.", True),
+    ("Ha BankID-koden klar når vi ringer.", True),
+    ("Please have your card number handy.", True),
+    ("Ha målernummeret klart når du ringer.", False),
+    ("Du trenger ikke ha noe klart.", False),
+    ("We have your account number on file.", False),
+    ("Ha BankID klar når du skal signere avtalen.", False),
+])
+def test_have_it_ready(text, refused):
+    assert is_refused(check_text(text)) is refused
