@@ -35,6 +35,12 @@ async def test_same_key_same_request_gives_same_id_and_one_email(gateway: Gatewa
     first = await gateway.request("POST", "/api/v1/messages", token=token, json=notice(),
                                   headers={"Idempotency-Key": "k-1"})
     await wait_for(lambda: len(gateway.sink.mails) == 1)
+
+    async def recorded_sent() -> bool:
+        _, state, _ = await gateway.request("GET", f"/api/v1/messages/{first[1]['id']}", token=token)
+        return bool(state["notification"]["status"] == "sent")
+
+    await wait_for(recorded_sent)  # the relay has it before the worker records it
     again = await gateway.request("POST", "/api/v1/messages", token=token, json=notice(),
                                   headers={"Idempotency-Key": "k-1"})
     assert first[0] == again[0] == 201
