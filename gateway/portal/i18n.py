@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 
 LANGUAGES = ("nb", "nn", "en")
 DEFAULT = "nb"
@@ -171,6 +172,14 @@ class Translator:
 
 
 _TRANSLATORS = {lang: Translator(lang) for lang in LANGUAGES}
+# The same texts as attributes ({{ tr.inbox }}): templates use these for fixed keys, which renders
+# about twice as fast as calling t('inbox') through Jinja's call machinery.
+_NAMESPACES = {lang: SimpleNamespace(**{key: texts[_INDEX[lang]] for key, texts in _T.items()})
+               for lang in LANGUAGES}
+
+
+def texts(lang: str) -> SimpleNamespace:
+    return _NAMESPACES.get(lang, _NAMESPACES[DEFAULT])
 
 
 def from_accept_language(header: str | None) -> str:

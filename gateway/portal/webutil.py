@@ -93,6 +93,7 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
     lang = lang or language_of(request)
     ctx: dict[str, Any] = {
         "t": i18n.translator(lang),
+        "tr": i18n.texts(lang),
         "lang": lang,
         "languages": i18n.LANGUAGE_NAMES,
         "signed_in": session is not None and session.is_customer,
