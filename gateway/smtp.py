@@ -1,5 +1,10 @@
 """A small pool of long-lived SMTP connections (aiosmtplib), with failures sorted into
-temporary (retry later) and permanent (give up) the way RFC 5321 reply codes intend."""
+temporary (retry later) and permanent (give up) the way RFC 5321 reply codes intend.
+
+Only a reply to the message's own transaction (MAIL, RCPT, DATA) can fail a notice for good. A
+refusal while connecting (greeting, EHLO/HELO, STARTTLS, AUTH), whatever its code, is about the
+relay and this client, not the notice: it is temporary, so a relay that turns the gateway away
+for a while does not mark every queued notice failed."""
 
 from __future__ import annotations
 
@@ -58,9 +63,9 @@ class SmtpPool:
             self._idle.put_nowait(client)
 
     async def _send_on(self, client: aiosmtplib.SMTP, message: EmailMessage) -> None:
+        if not client.is_connected:
+            await self._connect(client)
         try:
-            if not client.is_connected:
-                await client.connect()
             await client.send_message(message)
         except aiosmtplib.SMTPAuthenticationError:
             # Wrong relay credentials are the operator's to fix; the notices must wait, not fail.
@@ -73,6 +78,28 @@ class SmtpPool:
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset(client)
             raise SendFailure(_summary(exc.code, exc.message), permanent=exc.code >= 500) from None
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            client.close()
+            raise SendFailure(_summary(None, f"connection failure: {type(exc).__name__}"),
+                              permanent=False) from None
+
+    @staticmethod
+    async def _connect(client: aiosmtplib.SMTP) -> None:
+        """Connect (greeting, EHLO, STARTTLS, AUTH); every failure here is temporary."""
+        try:
+            await client.connect()
+            if client.is_ehlo_or_helo_needed:  # without STARTTLS or AUTH, connect() leaves it
+                try:
+                    await client.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await client.helo()
+        except aiosmtplib.SMTPAuthenticationError:
+            # Wrong relay credentials are the operator's to fix; the notices must wait, not fail.
+            client.close()
+            raise SendFailure("relay authentication failed", permanent=False) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            client.close()
+            raise SendFailure(_summary(exc.code, exc.message), permanent=False) from None
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
             client.close()
             raise SendFailure(_summary(None, f"connection failure: {type(exc).__name__}"),

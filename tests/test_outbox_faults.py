@@ -20,7 +20,7 @@ from sqlalchemy import select
 from gateway import outbox
 from gateway.db.schema import notifications
 from gateway.db.types import utcnow
-from gateway.devmail import MailSink
+from gateway.devmail import MailSink, SinkHandler
 from gateway.outbox import Result
 from gateway.services import Services
 from gateway.worker import Worker
@@ -428,3 +428,57 @@ async def test_job_that_cannot_be_processed_does_not_take_its_batch_with_it(
             await stop_gateway(gw)
     finally:
         sink.stop()
+
+
+class RefusingHandler(SinkHandler):
+    """A relay that, while `refuse` is set, answers EHLO and HELO with 554: it will not serve
+    this client at all (an allow-list being changed, a relay in maintenance)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refuse = True
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        if self.refuse:
+            return ["554 5.7.1 <relay@example.no> not serving this client now"]
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:
+        if self.refuse:
+            return "554 5.7.1 not serving this client now"
+        session.host_name = hostname
+        return f"250 {server.hostname}"
+
+
+async def test_relay_refusing_the_connection_is_temporary_not_a_failed_notice(
+        database_url: str, keys_dir: Path) -> None:
+    """A 5xx before any message is sent (greeting, EHLO/HELO, STARTTLS) is about the relay and
+    this client, not about the notice: queued notices must not all be marked failed for it.
+    They are retried, and delivered once the relay serves the client again."""
+    relay = MailSink()
+    handler = RefusingHandler()
+    relay.handler = handler
+    relay.start()
+    try:
+        async with running(database_url, keys_dir, relay, retry_base_seconds=0.05) as gw:
+            token, message_id = await post_notice(gw)
+
+            async def retried() -> bool:
+                state = await notification(gw, token, message_id)
+                assert state["status"] != "failed", state
+                return state["attempts"] >= 2 and (state["last_error"] or "").startswith("554")
+
+            await wait_for(retried, timeout=30)
+            assert address_free((await notification(gw, token, message_id))["last_error"])
+            assert handler.mails == []
+            handler.refuse = False
+
+            async def sent() -> bool:
+                return (await notification(gw, token, message_id))["status"] == "sent"
+
+            await wait_for(sent, timeout=30)
+            assert len(handler.mails) == 1
+    finally:
+        relay.stop()
