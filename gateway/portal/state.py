@@ -23,7 +23,6 @@ from gateway.portal.sessions import CookiePolicy, SessionStore
 from gateway.services import Services
 from gateway.settings import Settings
 
-STATIC_DIR = Path(__file__).parent / "static"
 
 
 def _origin(url: str) -> str:
@@ -55,7 +54,8 @@ class PortalState:
     @classmethod
     def build(cls, services: Services) -> PortalState:
         settings = services.settings
-        css = (STATIC_DIR / "portal.css").read_bytes()
+        # Shipped with the templates (GATEWAY_TEMPLATES_DIR), not inside the Python package.
+        css = (Path(settings.templates_dir) / "portal" / "portal.css").read_bytes()
         issuer_origin = _origin(settings.oidc_issuer) if settings.oidc_enabled else ""
         reads = Reads(services.engine, settings.database_url)
         return cls(
