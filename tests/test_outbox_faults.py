@@ -128,16 +128,18 @@ async def test_smtp_4xx_retries_with_growing_backoff_then_delivers(
                 row = (await conn.execute(select(notifications))).one()
             if row.status == "pending" and row.attempts >= 1:
                 seen.setdefault(row.attempts, (row.next_attempt_at, row.last_error))
-            return len(seen) >= 4
+            return len(seen) >= 4 or (len(seen) >= 3 and max(seen) >= 5)  # a missed poll is fine
 
         await wait_for(observe, timeout=30, interval=0.01)
         attempts = sorted(seen)
-        assert attempts[:4] == [1, 2, 3, 4], attempts  # one attempt at a time, each recorded
-        for n in attempts[1:4]:
-            # Attempt n started no earlier than the previous due time and then waited at least
-            # the lower half of its backoff (base * 2**(n-1), "equal jitter").
-            gap = (seen[n][0] - seen[n - 1][0]).total_seconds()
-            assert gap >= base * 2 ** (n - 1) / 2, (n, gap)
+        assert attempts[0] >= 1 and len(attempts) >= 3
+        for a, b in zip(attempts, attempts[1:]):
+            # Attempt k starts no earlier than the due time left by attempt k-1 and then waits at
+            # least the lower half of its own backoff (base * 2**(k-1), "equal jitter"), so the
+            # due times of two observed attempts a < b lie at least the sum of those apart.
+            gap = (seen[b][0] - seen[a][0]).total_seconds()
+            least = sum(base * 2 ** (k - 1) / 2 for k in range(a + 1, b + 1))
+            assert gap >= least, (a, b, gap, least)
         for _, error in seen.values():
             assert address_free(error) and error.startswith("451"), error
         assert sink.mails == []
@@ -272,13 +274,13 @@ async def test_worker_keeps_its_leases_while_a_slow_batch_runs(
     """Two live workers with leases far shorter than one batch takes to send: each renews its
     leases while it works, so neither ever takes over a job the other is still sending, and no
     e-mail goes out twice."""
-    sink, handler = counting_sink(delay=0.1)
+    sink, handler = counting_sink(delay=0.2)
     try:
-        # The first worker takes 30 jobs a batch over 2 connections at 100 ms each: 1.5 s a
-        # batch, longer than the 1 s lease. The second takes 4 at a time, so it comes back to
+        # The first worker takes 30 jobs a batch over 2 connections at 200 ms each: 3 s a
+        # batch, longer than the 2 s lease. The second takes 4 at a time, so it comes back to
         # claim while the first is half-way through a batch. (The lease stays well above the
         # worst SQLite commit seen under this load, ~0.25 s: renewals are database writes.)
-        settings = dict(lease_seconds=1.0, smtp_connections=2)
+        settings = dict(lease_seconds=2.0, smtp_connections=2)
         first = await services_for(database_url, keys_dir, sink, worker_batch_size=30, **settings)
         second = await services_for(database_url, keys_dir, sink, worker_batch_size=4, **settings)
         try:
