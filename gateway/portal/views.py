@@ -122,10 +122,10 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _login_error(request: web.Request, error_key: str, status: int = 400) -> web.Response:
+def _login_error(request: web.Request, error_key: str, status: int = 400, next_path: str = "/portal/") -> web.Response:
     state = state_of(request)
     response = render(request, "login.html", {
-        "next": "/portal/", "want_high": False, "oidc": state.settings.oidc_enabled,
+        "next": safe_next(next_path), "want_high": False, "oidc": state.settings.oidc_enabled,
         "dev": not state.settings.is_production, "notice_key": None, "error_key": error_key,
     }, status=status)
     response.headers["Content-Security-Policy"] = state.csp_login
@@ -168,7 +168,7 @@ async def login_dev(request: web.Request) -> web.StreamResponse:
             valid = await store.exists(conn, customer_id)
     if not valid:
         await _audit_failure(request, "development", "unknown_customer")
-        return _login_error(request, "unknown_customer")
+        return _login_error(request, "unknown_customer", next_path=str(form.get("next", "")))
     return await _sign_in(request, session_of(request), customer_id, acr, "development",
                           safe_next(form.get("next")))
 
