@@ -196,6 +196,19 @@ async def login_oidc(request: web.Request) -> web.StreamResponse:
     return redirect(auth.url)
 
 
+async def _failed_callback(request: web.Request, reason: str, error_key: str = "sign_in_failed",
+                           status: int = 400) -> web.Response:
+    """Audit the refusal and show the sign-in page again, under a fresh pre-sign-in session."""
+    state = state_of(request)
+    async with state.services.engine.begin() as conn:
+        await audit.append(conn, audit.Entry("anonymous", "portal.signin.failed", None,
+                                             {"method": "oidc", "reason": reason}))
+        session_id, session = await state.sessions.create(conn, kind=PENDING, data={"lang": language_of(request)})
+    request[SESSION] = session
+    set_session_cookie(request, session_id)
+    return _login_error(request, error_key, status=status)
+
+
 async def login_callback(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     if not state.settings.oidc_enabled:
@@ -203,32 +216,26 @@ async def login_callback(request: web.Request) -> web.StreamResponse:
     session = session_of(request)
     pending = session.data.get("oidc") if session is not None else None
     if session is None or not isinstance(pending, dict):
-        await _audit_failure(request, "oidc", "state_unknown")
-        return _login_error(request, "sign_in_failed")
+        return await _failed_callback(request, "state_unknown")
     # Single use: the session that started the flow is deleted here, whatever happens next.
     async with state.services.engine.begin() as conn:
-        if not await state.sessions.delete(conn, session):
-            won = False
-        else:
-            won = True
+        won = await state.sessions.delete(conn, session)
+    request[SESSION] = None
     clear_session_cookie(request)
     if not won or utcnow().timestamp() - float(pending.get("at", 0)) > 600:
-        await _audit_failure(request, "oidc", "state_unknown")
-        return _login_error(request, "sign_in_failed")
+        return await _failed_callback(request, "state_unknown")
     expected = AuthRequest(url="", state=pending["state"], nonce=pending["nonce"],
                            code_verifier=pending["verifier"], acr_values=pending.get("acr_values"))
     try:
         client = await state.oidc()
         identity = await client.complete(query=request.query, expected=expected)
     except OIDCError as exc:
-        await _audit_failure(request, "oidc", exc.reason)
         key = "sign_in_cancelled" if exc.reason == "access_denied" else "sign_in_failed"
-        return _login_error(request, key)
+        return await _failed_callback(request, exc.reason, key)
     async with state.reads.connect() as conn:
         customer_id = await store.find_by_national_id_index(conn, state.services.crypto.blind_index(identity.pid))
     if customer_id is None:
-        await _audit_failure(request, "oidc", "no_customer")
-        return _login_error(request, "no_customer", status=403)
+        return await _failed_callback(request, "no_customer", "no_customer", status=403)
     return await _sign_in(request, None, customer_id, identity.acr or LOA_SUBSTANTIAL, "oidc",
                           safe_next(pending.get("next")))
 
