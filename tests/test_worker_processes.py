@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway import audit
 from gateway.devmail import MailSink
 from gateway.services import Services
 from gateway.settings import Settings
@@ -109,6 +110,8 @@ async def test_sigkill_mid_batch_loses_nothing_and_repeats_only_in_flight(
     assert all(counts[nid] == 2 for nid in repeated)
     assert repeated <= in_flight, "a notice that was not in flight at the kill was sent twice"
     assert second.process.poll() is None  # still serving after the recovery
+    # The kill may have cut a transaction short; the audit chain must not show it.
+    assert (await audit.verify(services.engine)).ok
 
 
 # ---------------------------------------------------------------- two workers on PostgreSQL
@@ -150,6 +153,7 @@ async def test_two_workers_on_postgres_never_send_a_job_twice(
     by_worker = {d.mail_from for d in handler.deliveries}
     assert by_worker == {"a@kraft.example.no", "b@kraft.example.no"}, "both workers must have sent"
     assert {r["attempts"] for r in await outbox_rows(services)} == {1}  # no job was ever taken over
+    assert (await audit.verify(services.engine)).ok  # two processes appending, one linear chain
 
 
 # ---------------------------------------------------------------- SIGTERM
