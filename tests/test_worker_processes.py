@@ -159,8 +159,11 @@ async def test_two_workers_on_postgres_never_send_a_job_twice(
 # ---------------------------------------------------------------- SIGTERM
 
 
+@pytest.mark.parametrize("command", ["worker", "serve"])
 async def test_sigterm_finishes_in_flight_and_hands_back_the_rest(
-        database_url: str, keys_dir: Path, workers: Workers, services_factory: list[Services]) -> None:
+        command: str, database_url: str, keys_dir: Path, workers: Workers,
+        services_factory: list[Services]) -> None:
+    """`gateway worker` and `gateway serve` (whose worker stops with the app) alike."""
     sink, handler = counting_sink(delay=0.2)  # sends stay in flight long enough to signal mid-run
     try:
         # One batch holds every job, and the lease is longer than any wait below: a job can only
@@ -171,7 +174,7 @@ async def test_sigterm_finishes_in_flight_and_hands_back_the_rest(
         await add_customer(services)
         await create_notices(services, 60)
 
-        first = workers.start(settings, "first")
+        first = workers.start(settings, "first", command)
         await wait_for(lambda: len(handler.deliveries) >= 4, timeout=60)
         first.terminate()
         assert await first.wait(timeout=60) == 0, first.output()

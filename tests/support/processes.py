@@ -153,12 +153,16 @@ class WorkerProcess:
             handle.close()  # type: ignore[attr-defined]
 
 
-def start_worker(settings: Settings, log_dir: Path, name: str = "worker", **overrides: object) -> WorkerProcess:
-    """`python -m gateway worker` with settings (plus GATEWAY_* overrides, e.g. mail_from=...)."""
+def start_worker(settings: Settings, log_dir: Path, name: str = "worker", command: str = "worker",
+                 **overrides: object) -> WorkerProcess:
+    """`python -m gateway worker` (or `serve`, which runs the worker in-process) with settings,
+    plus GATEWAY_* overrides, e.g. mail_from=..."""
     log = log_dir / f"{name}.log"
     handle = log.open("ab")
+    if command == "serve" and "port" not in overrides:
+        overrides["port"] = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "worker"], cwd=ROOT, env=worker_env(settings, **overrides),
+        [sys.executable, "-m", "gateway", command], cwd=ROOT, env=worker_env(settings, **overrides),
         stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
     )
     return WorkerProcess(process, log, handle)
@@ -171,8 +175,9 @@ class Workers:
     log_dir: Path
     started: list[WorkerProcess] = field(default_factory=list)
 
-    def start(self, settings: Settings, name: str = "worker", **overrides: object) -> WorkerProcess:
-        worker = start_worker(settings, self.log_dir, name, **overrides)
+    def start(self, settings: Settings, name: str = "worker", command: str = "worker",
+              **overrides: object) -> WorkerProcess:
+        worker = start_worker(settings, self.log_dir, name, command, **overrides)
         self.started.append(worker)
         return worker
 
@@ -185,6 +190,14 @@ class Workers:
     def stop_all(self) -> None:
         for worker in self.started:
             worker.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 # ---------------------------------------------------------------- the outbox
