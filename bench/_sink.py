@@ -1,0 +1,67 @@
+"""The SMTP sink for bench/sending.py: a real aiosmtpd server in its own process.
+
+    python bench/_sink.py PORT STATS_FILE
+
+Accepts every mail (250) and keeps only a count and the monotonic times of the first and last mail
+accepted (CLOCK_MONOTONIC is system-wide on Linux, so the bench process can compare). A mail to
+stats@bench.invalid is not counted: it writes {"count", "first", "last", "bytes"} to STATS_FILE and
+starts a new count. STATS_FILE is written once with count 0 when the server is listening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+CONTROL = "stats@bench.invalid"
+
+
+class Counter:
+    def __init__(self, stats_file: str) -> None:
+        self.stats_file = stats_file
+        self.reset()
+
+    def reset(self) -> None:
+        self.count, self.bytes, self.first, self.last = 0, 0, 0.0, 0.0
+
+    def write(self) -> None:
+        tmp = self.stats_file + ".tmp"
+        with open(tmp, "w") as out:
+            json.dump({"count": self.count, "first": self.first, "last": self.last, "bytes": self.bytes}, out)
+        os.replace(tmp, self.stats_file)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if CONTROL in envelope.rcpt_tos:
+            self.write()
+            self.reset()
+            return "250 2.0.0 stats written"
+        now = time.monotonic()
+        if not self.count:
+            self.first = now
+        self.count += 1
+        self.last = now
+        self.bytes += len(envelope.original_content or b"")
+        return "250 2.0.0 OK"
+
+
+async def main() -> None:
+    port, stats_file = int(sys.argv[1]), sys.argv[2]
+    counter = Counter(stats_file)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(counter, hostname="sink.bench.invalid"), "127.0.0.1", port)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    counter.write()
+    await stop.wait()
+    server.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,142 @@
+"""Benchmark 2: a 100,000-message billing run through POST /api/v1/messages/batch.
+
+100 batches of 1,000 (template `invoice_ready` with per-customer data), --concurrency requests in
+flight, against the real app in its own process (bench/_serve.py: `gateway serve` without the in-process
+worker, so only ingest is measured), SQLite WAL with synchronous=FULL (the default). Every message is
+durably stored with its outbox row and audit row when its batch's 200 comes back.
+
+Customers (one invoice each, as in a real monthly run) are set up beforehand, not timed, with the
+gateway's own encryption code straight into the database (bench/_common.py: bulk_customers).
+
+Figures: wall time from the first batch sent to the last answer (target <= 20 s), the server's peak RSS
+from /proc/<pid>/status VmHWM (target <= 400 MB), and a baseline measured in the same run: raw sqlite3
+inserting the same number of rows of the same size (messages, notifications, audit_log, each with the
+mean row size measured in the gateway's database) in 100 transactions with the same PRAGMAs.
+
+    .venv/bin/python bench/billing_run.py [--messages 100000] [--batch 1000] [--concurrency 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import GatewayEnv, bulk_customers, gateway_server, invoice_item, machine, vm_hwm_mb
+
+TARGET_SECONDS = 20.0
+TARGET_RSS_MB = 400.0
+TABLES = ("messages", "notifications", "audit_log")
+
+
+async def run_batches(genv: GatewayEnv, customers: list[str], messages: int, batch: int,
+                      concurrency: int) -> tuple[float, int, int]:
+    bodies = [json.dumps({"messages": [invoice_item(customers[n % len(customers)], n, "bill")
+                                       for n in range(start, min(start + batch, messages))]})
+              for start in range(0, messages, batch)]
+    queue = iter(bodies)
+    accepted = failed = 0
+    headers = {**genv.headers, "Content-Type": "application/json"}
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        async def client() -> None:
+            nonlocal accepted, failed
+            for body in queue:
+                async with session.post(genv.url + "/api/v1/messages/batch", data=body,
+                                        headers=headers) as response:
+                    if response.status != 200:
+                        raise RuntimeError(f"batch answered {response.status}: {(await response.text())[:500]}")
+                    results = (await response.json())["results"]
+                accepted += sum(1 for r in results if "id" in r)
+                failed += sum(1 for r in results if "error" in r)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        return time.perf_counter() - started, accepted, failed
+
+
+def mean_row_sizes(genv: GatewayEnv) -> dict[str, int]:
+    """Mean stored bytes per row of each table (sum of the lengths of all its columns)."""
+    conn = sqlite3.connect(genv.db_path)
+    try:
+        sizes = {}
+        for table in TABLES:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            expr = " + ".join(f"coalesce(length({c}), 0)" for c in columns)
+            sizes[table] = int(conn.execute(f"SELECT avg({expr}) FROM {table}").fetchone()[0] or 0)
+        return sizes
+    finally:
+        conn.close()
+
+
+def raw_sqlite(path: Path, messages: int, batch: int, sizes: dict[str, int]) -> float:
+    """Baseline: the same rows (count and mean size) with plain sqlite3, WAL + synchronous=FULL,
+    one transaction per batch, a text primary key on each table like the gateway's."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    for table in TABLES:
+        conn.execute(f"CREATE TABLE {table} (id TEXT PRIMARY KEY, payload BLOB NOT NULL)")
+    started = time.perf_counter()
+    for start in range(0, messages, batch):
+        count = min(batch, messages - start)
+        conn.execute("BEGIN IMMEDIATE")
+        for table in TABLES:
+            payload_size = max(0, sizes[table] - 22)
+            conn.executemany(f"INSERT INTO {table} VALUES (?, ?)",
+                             ((os.urandom(11).hex()[:22], os.urandom(payload_size)) for _ in range(count)))
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--customers", type=int, default=0, help="default: one per message")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+
+    genv = GatewayEnv().setup()
+    started = time.perf_counter()
+    customers = bulk_customers(genv, args.customers or args.messages)
+    print(f"set-up: {len(customers)} customers in {time.perf_counter() - started:.1f} s (not timed)")
+    with gateway_server(genv) as server:
+        print(f"server started, peak RSS so far {vm_hwm_mb(server.pid):.0f} MB")
+        elapsed, accepted, failed = await run_batches(genv, customers, args.messages, args.batch, args.concurrency)
+        peak_mb = vm_hwm_mb(server.pid)
+    stored = genv.sqlite("SELECT count(*) FROM messages WHERE idempotency_key LIKE 'bill-%'")[0][0]
+    outbox = genv.sqlite("SELECT count(*) FROM notifications")[0][0]
+    sizes = mean_row_sizes(genv)
+    raw = raw_sqlite(genv.dir / "raw.db", args.messages, args.batch, sizes)
+
+    rate = accepted / elapsed
+    print(f"gateway batch ingest: {accepted} accepted, {failed} refused, {stored} stored, {outbox} outbox rows "
+          f"in {elapsed:.2f} s = {rate:.0f} msg/s ({args.messages // args.batch} x {args.batch}, "
+          f"{args.concurrency} concurrent)")
+    print(f"server peak RSS (VmHWM): {peak_mb:.0f} MB")
+    print(f"raw sqlite3 baseline, same rows (mean bytes/row {sizes}): {raw:.2f} s = {args.messages / raw:.0f} msg/s")
+    print(f"ratio raw/gateway time: gateway takes {elapsed / raw:.1f}x the raw insert time "
+          f"(gateway throughput = {raw / elapsed:.1%} of raw)")
+    full = args.messages == 100_000
+    ok_time = elapsed <= TARGET_SECONDS and accepted == args.messages == stored and full
+    ok_rss = peak_mb <= TARGET_RSS_MB and full
+    scope = "" if full else " (targets apply to 100,000 messages only)"
+    print(f"time {elapsed:.1f} s (target <= {TARGET_SECONDS:.0f} s) {'PASS' if ok_time else 'MISS'}; "
+          f"peak RSS {peak_mb:.0f} MB (target <= {TARGET_RSS_MB:.0f} MB) {'PASS' if ok_rss else 'MISS'}{scope}")
+    return 0 if ok_time and ok_rss else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
