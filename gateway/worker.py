@@ -8,6 +8,8 @@ While a batch is being worked on, the worker renews the leases of its jobs every
 GATEWAY_LEASE_SECONDS, and starts a send only while at least half a lease is left on the last
 renewal: a worker whose renewals stall (database unreachable, event loop blocked) stops sending
 before another worker may take its jobs over. A job found taken over is not sent and not recorded.
+Renewals are database writes: GATEWAY_LEASE_SECONDS must stay well above the database's worst
+commit time, or a live worker's sent-but-unrecorded jobs can be taken over and sent again.
 Sends run on at most GATEWAY_SMTP_CONNECTIONS connections at a time. A job whose processing
 raises an unexpected error is retried with backoff like a temporary SMTP failure; the rest of
 its batch is recorded normally.
