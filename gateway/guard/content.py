@@ -60,7 +60,8 @@ _LABEL_QUICK = re.compile(r"(?i)pass|pin|kode|code|otp|cvc|cvv")
 
 
 def _word_start(t: str, k: int) -> int:
-    while k > 0 and (t[k - 1].isalnum() or t[k - 1] in "-_"):
+    floor = max(0, k - 24)  # labels are short; a giant "word" must not make this quadratic
+    while k > floor and (t[k - 1].isalnum() or t[k - 1] in "-_"):
         k -= 1
     return k
 

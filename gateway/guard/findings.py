@@ -74,6 +74,8 @@ RULES: dict[str, tuple[str, str, str]] = {
                         "Malen kan ikke fylles ut med eksempelverdier."),
     "template.render_warning": (WARNING, "The template could not be rendered with example values; only its literal text was checked.",
                                 "Malen kunne ikke fylles ut med eksempelverdier; bare den faste teksten ble kontrollert."),
+    "guard.too_large": (ERROR, "The text is too large to check; it is held for safety.",
+                        "Teksten er for stor til å kontrolleres; den holdes tilbake av sikkerhetshensyn."),
     "guard.internal": (ERROR, "The guard failed on this input; it is held for safety.",
                        "Kontrollen feilet på dette innholdet; det holdes tilbake av sikkerhetshensyn."),
 }

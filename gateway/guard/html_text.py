@@ -35,7 +35,7 @@ _SKIP_ATTRS = {"class", "id", "style", "width", "height", "border", "cellpadding
                "hidden", "aria-hidden", "tabindex", "media", "scope", "frame", "rules", "nowrap"}
 _CSS_URL = re.compile(r"(?i)url\(\s*['\"]?([^'\")\s]+)")
 _REFRESH_URL = re.compile(r"(?i)url\s*=\s*['\"]?([^'\"\s;]+)")
-_LOOKS_HTML = re.compile(r"<\s*[a-zA-Z!/?][^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+_LOOKS_HTML = re.compile(r"<\s*[a-zA-Z!/?][^<>]{0,4000}>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
 
 
 def looks_like_html(text: str) -> bool:
@@ -75,7 +75,7 @@ class HtmlText:
 
 _TAG_RE = re.compile(
     r"<!--(?P<comment>.*?)(?:-->|$)|<!\[CDATA\[(?P<cdata>.*?)(?:\]\]>|$)"
-    r"|<(?P<end>/?)(?P<tag>[a-zA-Z][\w:.-]*)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    r"|<(?P<end>/?)(?P<tag>[a-zA-Z][\w:.-]*)(?P<attrs>(?:[^<>\"']|\"[^\"]{0,4000}\"|'[^']{0,4000}')*)>"
     r"|<[!?][^>]*>", re.S)
 _ATTR_RE = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 

@@ -57,7 +57,8 @@ def origin_of(url: str) -> tuple[str, str, int] | None:
     return p.scheme.lower(), host, port
 
 
-_CHUNK_RE = re.compile(r"\S*[.:/]\S*")
+_CHUNK_RE = re.compile(r"\S+")
+_URLISH = re.compile(r"[.:/]")
 
 
 def urls_in_text(text: str) -> list[tuple[int, int, str]]:
@@ -65,6 +66,8 @@ def urls_in_text(text: str) -> list[tuple[int, int, str]]:
     # those alone keeps the check of a rendered e-mail fast.
     out = []
     for chunk in _CHUNK_RE.finditer(text):
+        if not _URLISH.search(chunk.group(0)):
+            continue
         base = chunk.start()
         for m in _URL_RE.finditer(chunk.group(0)):
             out.append((base + m.start(), base + m.end(), m.group(0).rstrip(".,;:!?)]}'\"")))

@@ -19,6 +19,8 @@ from .normalize import normalize
 from .requests import find_requests
 
 TEMPLATE_KINDS = ("email", "message")
+# Checking is linear but not free; nothing legitimate is this large, so refuse rather than stall.
+MAX_CHARS = 1_000_000
 DEFAULT_PORTAL = "https://min.example.no"
 
 
@@ -205,6 +207,12 @@ def _internal(name: str, exc: BaseException) -> list[Finding]:
                          excerpt=type(exc).__name__)]
 
 
+def _too_large(name: str, *parts: str | None) -> list[Finding] | None:
+    if sum(len(p or "") for p in parts) > MAX_CHARS:
+        return [make_finding("guard.too_large", template=name, line=1, column=1, excerpt="")]
+    return None
+
+
 def _portal(portal_url: str) -> tuple[str, str, int]:
     return origin_of(portal_url) or ("https", "min.example.no", 443)
 
@@ -212,6 +220,8 @@ def _portal(portal_url: str) -> tuple[str, str, int]:
 def check_text(text: str, *, name: str = "<text>") -> list[Finding]:
     """Billing free text or a staff message: request rules only."""
     try:
+        if (big := _too_large(name, text)) is not None:
+            return big
         out = _Collector(name, SourceMap(text))
         _check_views([_identity_view(text)], out, requests=True, content=False, portal=None)
         return out.findings
@@ -222,6 +232,8 @@ def check_text(text: str, *, name: str = "<text>") -> list[Finding]:
 def check_email(text: str, html: str | None, *, portal_url: str, name: str = "<email>") -> list[Finding]:
     """A rendered notification e-mail (plain text and HTML): request, content and link rules."""
     try:
+        if (big := _too_large(name, text, html)) is not None:
+            return big
         portal = _portal(portal_url)
         findings: list[Finding] = []
         seen: set[tuple[str, str]] = set()
@@ -241,6 +253,8 @@ def check_template(source: str, *, kind: str, name: str = "<template>",
                    portal_url: str = DEFAULT_PORTAL) -> list[Finding]:
     """Check an e-mail or message template before it is saved or used."""
     try:
+        if (big := _too_large(name, source)) is not None:
+            return big
         return _check_template(source, kind, name, portal_url)
     except Exception as exc:  # noqa: BLE001 - fail closed
         return _internal(name, exc)

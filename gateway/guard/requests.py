@@ -46,6 +46,7 @@ _INFINITIVES = {
     "registrera", "fortelja", "verifisera", "fornya", "aktivera", "ringe", "ringja", "be",
     "oppgje", "gje",
 }
+_MAX_CLAUSE = 50
 _NEG_SCOPE_END = {"until", "unless", "before", "før", "inntil", "fordi", "because", "otherwise",
                   "ellers", "elles", "dersom", "hvis", "viss", "if"}
 _BANKID_RENEW = {"renew", "reactivate", "update", "verify", "confirm", "unlock", "validate",
@@ -116,6 +117,7 @@ class _Analysis:
         self.keys = [t.key if t.kind == WORD else "" for t in self.toks]
         self.objs_at: list[Obj | None] = [None] * n
         self._kinds: dict[int, str | None] = {}
+        self._card_sids: set[int] | None = None
         self.objs: list[Obj] = []
         self._find_objects()
         self.sentence_id = self._sentences()
@@ -155,6 +157,13 @@ class _Analysis:
                 i = found.j + 1
             else:
                 i += 1
+
+    def card_sentences(self) -> set[int]:
+        if self._card_sids is None:
+            sids = {self.sentence_id[o.i] for o in self.objs if o.cat in _CARD_CONTEXT}
+            sids |= {self.sentence_id[k] for k, key in enumerate(self.keys) if key in _CARD_WORDS}
+            self._card_sids = sids
+        return self._card_sids
 
     def _code_context(self, i: int) -> bool:
         lo, hi = max(0, i - 4), min(len(self.toks), i + 6)
@@ -253,7 +262,8 @@ class _Analysis:
 
     def clause_start(self, i: int) -> int:
         k = i - 1
-        while k >= 0:
+        floor = max(0, i - _MAX_CLAUSE)  # long unpunctuated text must not make this quadratic
+        while k >= floor:
             t = self.toks[k]
             if t.kind == STRONG:
                 return k + 1
@@ -262,12 +272,12 @@ class _Analysis:
             if t.kind == WEAK and self.is_clause_start(k + 1) and not self._list_continues(k + 1):
                 return k + 1
             k -= 1
-        return 0
+        return floor
 
     def _list_continues(self, k: int) -> bool:
         """English verb lists: "never call you, send links, or ask for your PIN"."""
         j = k
-        while j < len(self.toks) and self.toks[j].kind != STRONG:
+        while j < min(len(self.toks), k + _MAX_CLAUSE) and self.toks[j].kind != STRONG:
             if self.toks[j].kind == WORD and self.keys[j] in ("or", "nor", "eller", "verken", "korkje"):
                 return True
             j += 1
@@ -275,14 +285,14 @@ class _Analysis:
 
     def clause_end(self, i: int) -> int:
         k = i + 1
-        while k < len(self.toks):
+        while k < min(len(self.toks), i + _MAX_CLAUSE):
             t = self.toks[k]
             if t.kind == STRONG or (t.kind == WORD and t.key in L.CONTRAST):
                 return k
             if t.kind == WEAK and self.is_clause_start(k + 1):
                 return k
             k += 1
-        return len(self.toks)
+        return k
 
     def negated(self, lo: int, hi: int) -> bool:
         # A negation in a main clause does not reach into a following "until/unless/before"
@@ -437,9 +447,7 @@ def _valid_object(a: _Analysis, obj: Obj, verb: str, between: list[str]) -> bool
         if set(between) & L.INSTRUMENT or not _BANKID_VERBS.fullmatch(verb):
             return False
     if obj.cat == "card_expiry":
-        sid = a.sentence_id[obj.i]
-        return any(o.cat in _CARD_CONTEXT and a.sentence_id[o.i] == sid for o in a.objs) or any(
-            a.sentence_id[k] == sid and a.keys[k] in _CARD_WORDS for k in range(len(a.toks)))
+        return a.sentence_id[obj.i] in a.card_sentences()
     return True
 
 
@@ -493,7 +501,7 @@ def _check_only_instead(a: _Analysis, i: int, add) -> None:
 
 def _sentence_end_tok(a: _Analysis, i: int) -> int:
     k = i
-    while k < len(a.toks) and a.toks[k].kind != STRONG:
+    while k < min(len(a.toks), i + _MAX_CLAUSE) and a.toks[k].kind != STRONG:
         k += 1
     return k
 
@@ -578,11 +586,24 @@ def _check_anaphora(a: _Analysis, i: int, lo: int, add) -> None:
     if words & L.ONLY and not words & {"us", "oss", "me", "meg", "we", "vi"}:
         return
     sid = a.sentence_id[i]
-    for obj in reversed(a.objs):
-        if obj.i < i and sid - a.sentence_id[obj.i] <= 2 and (
-                not _bare_bankid(a, obj) or a.keys[i] in _BANKID_RENEW):
+    for k in range(i - 1, max(-1, i - 3 * _MAX_CLAUSE), -1):
+        obj = a.objs_at[k]
+        if obj is None:
+            continue
+        if sid - a.sentence_id[obj.i] > 2:
+            return
+        if not _bare_bankid(a, obj) or a.keys[i] in _BANKID_RENEW:
             add(obj, i, i)
             return
+
+
+def _objects_between(a: _Analysis, lo: int, hi: int) -> list[Obj]:
+    out: list[Obj] = []
+    for k in range(max(0, lo), min(hi, len(a.toks))):
+        obj = a.objs_at[k]
+        if obj is not None and obj.i == k:
+            out.append(obj)
+    return out
 
 
 def _bare_bankid(a: _Analysis, obj: Obj) -> bool:
@@ -601,12 +622,11 @@ def _check_passive(a: _Analysis, i: int, add) -> None:
             return
     if a.negated(lo, hi) or a.subject(lo, i) == "warn":
         return
-    for obj in a.objs:
-        if lo <= obj.i < hi and abs(obj.i - i) <= 8:
-            if obj.cat == "bankid" and obj.i == obj.j:
-                continue
-            if _valid_object(a, obj, key, []):
-                add(obj, i, i)
+    for obj in _objects_between(a, max(lo, i - 8), min(hi, i + 9)):
+        if obj.cat == "bankid" and obj.i == obj.j:
+            continue
+        if _valid_object(a, obj, key, []):
+            add(obj, i, i)
 
 
 _INDEFINITE = {"a", "an", "en", "et", "ei", "ein", "eit", "any", "noen", "nokon", "slik", "such"}
@@ -623,8 +643,8 @@ def _check_question(a: _Analysis, i: int, add) -> None:
     nxt = a.next_words(i, 2)
     words = [a.keys[k] for k in range(i, hi) if a.toks[k].kind == WORD]
     second = bool(set(words) & (L.SECOND_PERSON | L.POSSESSIVE))
-    for obj in a.objs:
-        if not (i < obj.i < min(hi, i + 8)) or _bare_bankid(a, obj):
+    for obj in _objects_between(a, i + 1, min(hi, i + 8)):
+        if _bare_bankid(a, obj):
             continue
         before = a.word(obj.i - 1)
         if key in ("which", "hvilket", "hvilken", "hvilke", "kva", "kvart", "kven") and obj.i <= i + 2 \

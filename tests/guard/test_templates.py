@@ -137,3 +137,17 @@ def test_never_raises_on_arbitrary_template_text(parts, kind):
     findings = check_template("".join(parts), kind=kind)
     assert isinstance(findings, list)
     assert all(f.rule != "guard.internal" for f in findings)
+
+
+def test_oversized_input_is_held_not_checked_forever():
+    from gateway.guard import check_email, check_text
+    big = "Hei. " * 250_001
+    for findings in (check_text(big), check_email(big, None, portal_url="https://min.example.no"),
+                     check_template(big, kind="message")):
+        assert [f.rule for f in findings] == ["guard.too_large"] and is_refused(findings)
+
+
+@pytest.mark.parametrize("src", ["<a " * 3000, '<a title="' * 3000, "<!--" * 3000, "&#" * 3000,
+                                 "{{" * 3000, "{%" * 3000, "pass" * 5000])
+def test_pathological_markup_is_handled(src):
+    assert isinstance(check_template(src, kind="email"), list)
