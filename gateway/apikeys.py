@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway import audit
 from gateway.db.schema import api_keys
 from gateway.db.types import utcnow
+from gateway.db import reading
 
 SCOPES = ("customers:write", "messages:write", "messages:read", "templates:write")
 _KEY_RE = re.compile(r"^gw_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$")
@@ -87,7 +88,7 @@ def _row_to_key(row: object) -> ApiKey:
 
 
 async def list_keys(engine: AsyncEngine) -> list[ApiKey]:
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         rows = await conn.execute(select(api_keys).order_by(api_keys.c.created_at))
         return [_row_to_key(row) for row in rows]
 
@@ -109,7 +110,7 @@ async def authenticate(engine: AsyncEngine, token: str) -> ApiKey | None:
     if not match:
         return None
     key_id, secret = match.groups()
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
     if row is None or row.revoked_at is not None:
         return None

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.db.schema import audit_log
 from gateway.db.types import utcnow
+from gateway.db import reading
 
 GENESIS = "0" * 64
 # Any fixed number: every appender on PostgreSQL takes this transaction-scoped lock so the chain
@@ -94,7 +95,7 @@ async def verify(engine: AsyncEngine) -> VerifyResult:
     problems: list[str] = []
     prev = GENESIS
     count = 0
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         result = await conn.stream(select(audit_log).order_by(audit_log.c.seq))
         async for row in result:
             count += 1

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway import audit
 from gateway.crypto import Crypto, Keyring, retire
 from gateway.db.schema import customers
+from gateway.db import reading
 
 REWRAP_BATCH = 500
 
@@ -21,7 +22,7 @@ class KeyOpError(Exception):
 
 async def status(engine: AsyncEngine, keyring: Keyring) -> dict[str, int]:
     """Customers protected by each KEK (every known KEK listed, also those protecting none)."""
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         rows = await conn.execute(
             select(customers.c.kek_id, func.count()).where(customers.c.key_wrapped.is_not(None))
             .group_by(customers.c.kek_id)

@@ -32,6 +32,7 @@ from gateway.guard import check_text, is_refused
 from gateway.ids import new_id
 from gateway.message_templates import TemplateProblem
 from gateway.services import Services
+from gateway.db import reading
 
 CATEGORIES = ("invoice", "reminder", "contract", "support", "general")
 SENSITIVITIES = ("normal", "sensitive")
@@ -465,7 +466,7 @@ async def _customers(conn: AsyncConnection, ids: list[str]) -> dict[str, Any]:
 
 async def status(services: Services, message_id: str) -> dict[str, Any]:
     """The delivery and read status billing may see: never the content."""
-    async with services.engine.connect() as conn:
+    async with reading(services.engine) as conn:
         row = (await conn.execute(
             select(messages.c.id, messages.c.customer_id, messages.c.category, messages.c.created_at,
                    messages.c.read_at, notifications.c.status, notifications.c.attempts,

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from gateway import metrics, outbox
 from gateway.api.appkeys import SERVICES
 from gateway.crypto import Keyring, KeyringError
+from gateway.db import reading
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -24,7 +25,7 @@ async def readyz(request: web.Request) -> web.Response:
     checks: dict[str, str] = {}
     try:
         async with asyncio.timeout(2):
-            async with services.engine.connect() as conn:
+            async with reading(services.engine) as conn:
                 await conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception:  # noqa: BLE001 - any failure means not ready; the reason goes to the log

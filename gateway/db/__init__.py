@@ -1,6 +1,6 @@
 """Storage: SQLAlchemy Core tables, the async engine, and Alembic migrations."""
 
-from gateway.db.engine import make_engine, sqlalchemy_url
+from gateway.db.engine import make_engine, reading, sqlalchemy_url
 from gateway.db.migrate import upgrade
 
-__all__ = ["make_engine", "sqlalchemy_url", "upgrade"]
+__all__ = ["make_engine", "reading", "sqlalchemy_url", "upgrade"]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+READ_ONLY = "gateway_read_only"
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -28,6 +32,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         path = driver_url.split(":///", 1)[1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Enough pooled connections for a busy event loop: opening one costs a thread and PRAGMAs.
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
         engine = create_async_engine(driver_url, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -52,6 +59,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn: Any) -> None:
-        # Take the write lock up front: two processes that both read-then-write
-        # would otherwise deadlock on lock upgrade instead of waiting their turn.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            # A reader in WAL mode needs no lock: it sees the last commit and blocks nobody.
+            conn.exec_driver_sql("BEGIN")
+        else:
+            # Take the write lock up front: two processes that both read-then-write
+            # would otherwise deadlock on lock upgrade instead of waiting their turn.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only. On SQLite its transaction neither takes nor waits for the
+    write lock; on PostgreSQL it is an ordinary connection. Writing through it is a mistake
+    that SQLite reports as "database is locked" under load, so use engine.begin() for writes."""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READ_ONLY: True})
+        yield conn
