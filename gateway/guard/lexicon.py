@@ -64,6 +64,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"(?:kreditt|betalings|bank|visa|debet|master|debit|credit)kort(?:et|a|nummer(?:et)?|nr|"
         r"opplysning(?:er|ene|ar|ane)?|opplysningar|informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data)?",
         r"betalingskortinformasjon(?:en)?", r"kortets",
+        r"betalings(?:informasjon(?:en)?|info|opplysning(?:er|ene|ar|ane)?|detalj(?:er|ene)?|data)",
         r"creditcard(?:s)?", r"cardnumber(?:s)?", r"carddetails", r"pan",
     ),
     "card_expiry": _rx(r"utløpsdato(?:en|a)?", r"utløpsdata", r"gyldighetsdato(?:en)?",
@@ -118,6 +119,8 @@ _PHRASES: dict[str, re.Pattern[str]] = {
                        r"security token", r"hardware token"),
     "card_number": _rx(r"(?:card|kort) (?:number|numbers|nummer(?:et)?|details|information|info|data)",
                        r"(?:credit|debit|bank|payment|visa|master) card(?:s)?",
+                       r"payment (?:information|details|info|data|card details)",
+                       r"billing (?:information|details|info)",
                        r"long number on (?:the|your) card", r"16 digit(?:s)?",
                        r"(?:credit|debit|bank|payment|visa|master) card (?:number|details|information)"),
     "card_expiry": _rx(r"(?:expiry|expiration|exp|end|valid) (?:date|dato|thru|through|until)",
@@ -425,5 +428,5 @@ PREFILTER = re.compile(_tolerant(
     r"brukernavn|brukarnamn|user|credential|pålogging|innlogging|login|log in|otp|siffer|digit|"
     r"sifre|sifra|tala|identi|brikke|token|frase|phrase|number|nr\b|idkort|id\b|id-|"
     r"detail|detalj|opplysning|informasjon|info|pan\b|ssn|security|sikkerhet|tryggleik|"
-    r"authenticator|2fa|mfa|passcode|exp\b|bruker|brukar|idpapir"
+    r"authenticator|2fa|mfa|passcode|exp\b|bruker|brukar|idpapir|payment|betaling|billing"
 ))

@@ -607,10 +607,11 @@ def _objects_between(a: _Analysis, lo: int, hi: int) -> list[Obj]:
 
 
 def _bare_bankid(a: _Analysis, obj: Obj) -> bool:
-    return obj.cat == "bankid" and obj.i == obj.j and a.keys[obj.i] in _BARE_BANKID
+    return obj.cat == "bankid" and "".join(a.keys[obj.i:obj.j + 1]) in _BARE_BANKID
 
 
-_BARE_BANKID = {"bankid", "bankiden", "bankids", "mobilbankid", "bankidappen", "bankidapp"}
+_BARE_BANKID = {"bankid", "bankiden", "bankids", "mobilbankid", "bankidappen", "bankidapp",
+                "bankidpåmobil", "bankidpamobil", "bankidappa"}
 
 
 def _check_passive(a: _Analysis, i: int, add) -> None:

@@ -243,3 +243,50 @@ def test_nynorsk_service_text_passes(text):
 ])
 def test_have_it_ready(text, refused):
     assert is_refused(check_text(text)) is refused
+
+
+PHISHING_EN = [
+    'Action required: verify your payment information to keep your service active.',
+    'To avoid interruption of your electricity supply, please submit your card details within 48 hours.',
+    'Respond to this email with your full name, address and social security number.',
+    'Our system requires you to re-enter your password.',
+    'Click the button below and log in using your online banking credentials.',
+    'Send a selfie holding your passport.',
+    'We were unable to charge your card. Reply with a new card number and the 3-digit code on the back.',
+    'Please forward the SMS code you just received to this address.',
+    'Help us verify your identity: what is your date of birth and personal identity number?',
+    'The refund can only be issued once you provide your IBAN.',
+    'Before we can move your contract, we need a scanned copy of your driving licence.',
+    'Just reply with the PIN you use for your bank card.',
+    'Tell us the last four digits of your card number.',
+    'Enter your BankID one-time code to approve the refund.',
+    'You are required to confirm your BankID password.',
+]
+
+LOOKALIKE_BENIGN_EN = [
+    'Action required: read your new message in Min strømside.',
+    'To avoid interruption, pay your invoice by the due date.',
+    'Respond to this message in the portal if anything is unclear.',
+    'Our system will never ask you to re-enter your password.',
+    'Click the button below and sign in with BankID.',
+    'Send us a photo of the meter display.',
+    'We were unable to charge your card. Please pay the invoice in the portal instead.',
+    'You will receive an SMS code when you sign in; enter it only in the BankID app.',
+    'Help us improve: what do you think of our service?',
+    'The refund will be paid to your registered account within five days.',
+    'Before we can move your contract, we need your new address and moving date.',
+    'Just reply with the date that suits you.',
+    'Tell us which day suits you for the meter replacement.',
+    'Approve the sign-in in your BankID app.',
+    'You are required to read the updated terms.',
+]
+
+
+@pytest.mark.parametrize("text", PHISHING_EN)
+def test_english_phishing_phrasings_are_refused(text):
+    assert is_refused(check_text(text))
+
+
+@pytest.mark.parametrize("text", LOOKALIKE_BENIGN_EN)
+def test_english_lookalike_service_text_passes(text):
+    assert check_text(text) == []
