@@ -1,0 +1,361 @@
+"""Clause analysis for the request rules: tokens, confidential objects, directives, subjects,
+clause boundaries and negation scope.
+
+Everything here answers questions about one normalised text; ``requests.py`` combines the
+answers into findings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import lexicon as L
+_TOKEN_RE = re.compile(
+    r"(?P<w>[^\W_]+(?:['\-][^\W_]+)*)|(?P<p>\n[ \t]*\n|[.!?;]+|\n|,|[–—]|\s-\s|:|\(|\)|\[|\]|\|)"
+)
+
+STRONG, WEAK, COLON, WORD = "S", "W", ":", "w"
+_CARD_CONTEXT = {"card_number", "card_security_code"}
+_CARD_WORDS = {"card", "cards", "kort", "kortet", "kortets", "korta", "kortnummer", "kortnummeret"}
+_INFINITIVES = {
+    "sende", "bekrefte", "skrive", "taste", "fylle", "legge", "laste", "lese", "svare", "dele",
+    "oppdatere", "verifisere", "registrere", "fortelle", "spørre", "fornye", "aktivere",
+    "senda", "stadfeste", "svara", "dela", "skriva", "fylla", "leggja", "lesa", "oppdatera",
+    "registrera", "fortelja", "verifisera", "fornya", "aktivera", "ringe", "ringja", "be",
+    "oppgje", "gje",
+}
+MAX_CLAUSE = 50
+_NEG_SCOPE_END = {"until", "unless", "before", "før", "inntil", "fordi", "because", "otherwise",
+                  "ellers", "elles", "dersom", "hvis", "viss", "if"}
+_STATEMENT_AUX = {"will", "shall", "would", "vil", "kommer", "kjem", "going", "is", "are", "was",
+                  "were", "har", "have", "has", "had", "hadde", "am", "ll", "blir", "vert"}
+_SKIP_BACK = L.AUX | L.POLITE | L.NEGATIONS | L.DEMAND_MODALS | {
+    "also", "then", "please", "kindly", "ever", "noen", "gang", "og", "and", "or", "eller",
+    "dermed", "derfor", "therefore", "so", "også", "òg", "nok", "jo", "altså", "snarest",
+    "here", "her", "now", "nå", "no", "today", "umiddelbart", "immediately", "fortsatt",
+    "still", "again", "igjen", "på", "nytt", "først", "first", "quickly", "raskt", "simply",
+}
+
+
+@dataclass(slots=True)
+class Tok:
+    kind: str  # WORD, STRONG, WEAK, COLON
+    key: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Obj:
+    cat: str
+    i: int  # first token
+    j: int  # last token (inclusive)
+
+
+def tokenize(text: str) -> list[Tok]:
+    toks: list[Tok] = []
+    append = toks.append
+    for m in _TOKEN_RE.finditer(text):
+        p = m.group()
+        if m.lastgroup == "w":
+            if "-" in p or "'" in p:
+                p = p.replace("-", "").replace("'", "")
+            append(Tok(WORD, p, m.start(), m.end()))
+            continue
+        if p == ":":
+            toks.append(Tok(COLON, p, m.start(), m.end()))
+        elif p[0] in ".!?;":
+            if p[0] == "." and len(p) == 1 and not _sentence_end(text, m, toks):
+                continue
+            toks.append(Tok(STRONG, p, m.start(), m.end()))
+        elif p.count("\n") >= 2:
+            toks.append(Tok(STRONG, p, m.start(), m.end()))
+        else:
+            toks.append(Tok(WEAK, p, m.start(), m.end()))
+    return toks
+
+
+def _sentence_end(text: str, m: re.Match[str], toks: list[Tok]) -> bool:
+    end = m.end()
+    if end < len(text) and not text[end].isspace():
+        return False  # "min.example.no", "1.5"
+    if toks and toks[-1].kind == WORD and toks[-1].end == m.start() and toks[-1].key in L.ABBREVIATIONS:
+        return False
+    return True
+
+
+class Analysis:
+    def __init__(self, text: str):
+        self.text = text
+        self.toks = tokenize(text)
+        n = len(self.toks)
+        self.keys = [t.key if t.kind == WORD else "" for t in self.toks]
+        self.objs_at: list[Obj | None] = [None] * n
+        self._kinds: dict[int, str | None] = {}
+        self._card_sids: set[int] | None = None
+        self.objs: list[Obj] = []
+        self._find_objects()
+        self.sentence_id = self._sentences()
+
+    # -- objects --------------------------------------------------------------------------
+    def _find_objects(self) -> None:
+        toks, keys = self.toks, self.keys
+        n = len(toks)
+        run_end = [0] * (n + 1)  # index just past the run of words starting at i
+        for k in range(n - 1, -1, -1):
+            run_end[k] = run_end[k + 1] if toks[k].kind == WORD and k + 1 < n and toks[k + 1].kind == WORD else (k + 1)
+        i = 0
+        while i < n:
+            if toks[i].kind != WORD:
+                i += 1
+                continue
+            found = None
+            for size in (4, 3, 2):
+                if i + size > run_end[i]:
+                    continue
+                cat = _multi_category(tuple(keys[i:i + size]))
+                if cat:
+                    found = Obj(cat, i, i + size - 1)
+                    break
+            if not found:
+                cat = L.noun_category(keys[i])
+                if cat:
+                    found = Obj(cat, i, i)
+                elif L.CODE_RX.fullmatch(keys[i]) and self._code_context(i):
+                    card = any(keys[k] in L.CARD_CONTEXT for k in range(max(0, i - 4), min(n, i + 6)))
+                    found = Obj("card_number" if card and keys[i] in L.DIGIT_WORDS else "one_time_code", i, i)
+            if found:
+                found.cat = canonical(found.cat)
+                self.objs.append(found)
+                for k in range(found.i, found.j + 1):
+                    self.objs_at[k] = found
+                i = found.j + 1
+            else:
+                i += 1
+
+    def card_sentences(self) -> set[int]:
+        if self._card_sids is None:
+            sids = {self.sentence_id[o.i] for o in self.objs if o.cat in _CARD_CONTEXT}
+            sids |= {self.sentence_id[k] for k, key in enumerate(self.keys) if key in _CARD_WORDS}
+            self._card_sids = sids
+        return self._card_sids
+
+    def _code_context(self, i: int) -> bool:
+        lo, hi = max(0, i - 4), min(len(self.toks), i + 6)
+        for k in range(lo, hi):
+            if k != i and self.toks[k].kind == WORD and L.CODE_CONTEXT.fullmatch(self.keys[k]):
+                return True
+        return False
+
+    def _sentences(self) -> list[int]:
+        sid, out = 0, []
+        for t in self.toks:
+            out.append(sid)
+            if t.kind == STRONG:
+                sid += 1
+        return out
+
+    # -- helpers --------------------------------------------------------------------------
+    def word(self, k: int) -> str:
+        return self.keys[k] if 0 <= k < len(self.toks) and self.toks[k].kind == WORD else ""
+
+    def next_words(self, i: int, count: int) -> list[str]:
+        out = []
+        k = i + 1
+        while k < len(self.toks) and len(out) < count and self.toks[k].kind in (WORD, COLON):
+            if self.toks[k].kind == WORD:
+                out.append(self.keys[k])
+            k += 1
+        return out
+
+    def directive_kind(self, i: int) -> str | None:
+        """'provide', 'request', 'login' or None for the token at i."""
+        if i not in self._kinds:
+            self._kinds[i] = self._directive_kind(i)
+        return self._kinds[i]
+
+    def _directive_kind(self, i: int) -> str | None:
+        key = self.keys[i]
+        if not key or self.objs_at[i] is not None or not maybe_directive(key):
+            return None
+        nxt = self.next_words(i, 2)
+        if key in ("have", "ha", "hold", "keep") and self._ready_follows(i):
+            return "provide"  # "have your PIN ready when we call" prepares to hand it over
+        if key in L.HAVE_VERBS:
+            prev = self.word(i - 1)
+            if prev in L.HAVE_TRIGGERS or (prev in ("vi", "jeg", "eg", "me", "we", "i")
+                                           and self.word(i - 2) in L.DEMAND_MODALS | {"vil", "will", "would"}):
+                return "request"
+            return None
+        if key in L.NEEDS_PARTICLE:
+            if not (set(nxt) & L.NEEDS_PARTICLE[key]) and self.word(i - 1) not in L.POLITE \
+                    and not (nxt and nxt[0] in L.NEGATIONS) \
+                    and not (key in ("del", "dele", "dela") and self._object_within(i, 3)):
+                return None
+        if key in L.LOGIN_VERBS:
+            return "login"
+        if key in ("be", "bed") and not (set(nxt[:1]) & {"om", "deg", "dere", "dykk", "kunden", "kundene", "alle", "oss"}):
+            return None
+        if key == "ask" or key == "asks" or key == "asking":
+            return "request"
+        if L.is_request(key):
+            return "request"
+        if L.is_present(key):
+            prev = {self.word(i - 1), self.word(i - 2) if self.word(i - 1) in L.NEGATIONS | L.AUX else ""}
+            if prev & L.SECOND_SUBJECT or (nxt and nxt[0] in L.SECOND_SUBJECT):
+                return "provide"
+            return None
+        if L.is_provide(key):
+            return "provide"
+        return None
+
+    _READY = {"ready", "handy", "klar", "klart", "klare", "tilgjengelig", "tilgjengeleg",
+              "available", "hånden", "handa", "hand", "nearby", "framme", "fremme"}
+
+    def _ready_follows(self, i: int) -> bool:
+        prev = self.word(i - 1)
+        if prev and prev not in L.POLITE and prev not in L.CLAUSE_JOIN and self.toks[i - 1].kind == WORD:
+            return False  # only the imperative: "ha kontonummeret klart", not "du trenger ikke ha"
+        return bool(set(self.next_words(i, 6)) & self._READY) and self._object_within(i, 5)
+
+    def _object_within(self, i: int, n: int) -> bool:
+        return any(self.objs_at[k] is not None for k in range(i + 1, min(len(self.toks), i + 1 + n)))
+
+    def is_clause_start(self, k: int) -> bool:
+        """Does a new clause begin at token k (after a weak boundary or a conjunction)?"""
+        while k < len(self.toks) and self.toks[k].kind == WORD and self.keys[k] in L.CLAUSE_JOIN:
+            k += 1
+        if k >= len(self.toks) or self.toks[k].kind != WORD:
+            return False
+        key = self.keys[k]
+        if key in L.CONDITIONAL or key in L.SECOND_SUBJECT or key in ("we", "vi", "jeg", "eg"):
+            return True
+        if key in L.DEMAND_MODALS:
+            return True
+        kind = self.directive_kind(k)
+        return kind is not None and key not in _INFINITIVES
+
+    def clause_start(self, i: int) -> int:
+        k = i - 1
+        floor = max(0, i - MAX_CLAUSE)  # long unpunctuated text must not make this quadratic
+        while k >= floor:
+            t = self.toks[k]
+            if t.kind == STRONG:
+                return k + 1
+            if t.kind == WORD and t.key in L.CONTRAST:
+                return k + 1
+            if t.kind == WEAK and self.is_clause_start(k + 1) and not self._list_continues(k + 1):
+                return k + 1
+            k -= 1
+        return floor
+
+    def _list_continues(self, k: int) -> bool:
+        """English verb lists: "never call you, send links, or ask for your PIN"."""
+        j = k
+        while j < min(len(self.toks), k + MAX_CLAUSE) and self.toks[j].kind != STRONG:
+            if self.toks[j].kind == WORD and self.keys[j] in ("or", "nor", "eller", "verken", "korkje"):
+                return True
+            j += 1
+        return False
+
+    def clause_end(self, i: int) -> int:
+        k = i + 1
+        while k < min(len(self.toks), i + MAX_CLAUSE):
+            t = self.toks[k]
+            if t.kind == STRONG or (t.kind == WORD and t.key in L.CONTRAST):
+                return k
+            if t.kind == WEAK and self.is_clause_start(k + 1):
+                return k
+            k += 1
+        return k
+
+    def negated(self, lo: int, hi: int) -> bool:
+        # A negation in a main clause does not reach into a following "until/unless/before"
+        # clause: "we can't refund you until you send your account number" still asks.
+        start = lo
+        for k in range(hi - 1, lo - 1, -1):
+            if self.toks[k].kind == WORD and self.keys[k] in _NEG_SCOPE_END:
+                start = k  # the condition word itself still marks a threat ("hvis du ikke ...")
+                break
+        for k in range(start, hi):
+            if self.toks[k].kind != WORD:
+                continue
+            key = self.keys[k]
+            if key not in L.NEGATIONS:
+                continue
+            if key == "no" and self.word(k + 1) in ("", "matter", "later", "longer"):
+                continue
+            if set(self.next_words(k, 2)) & L.DOUBLE_NEG or self.word(k - 1) in L.DOUBLE_NEG:
+                continue  # "don't forget to send", "glem ikke å sende"
+            cond = any(self.keys[c] in L.CONDITIONAL for c in range(max(lo, k - 4), k))
+            if cond and key not in ("never", "aldri", "nobody", "noone", "ingen", "none"):
+                continue  # "hvis du ikke bekrefter ..." is a threat, not a reassurance
+            return True
+        return False
+
+    def conditional(self, lo: int) -> bool:
+        k = lo
+        while k < len(self.toks) and self.toks[k].kind == WORD and self.keys[k] in L.CLAUSE_JOIN:
+            k += 1
+        return self.word(k) in L.CONDITIONAL
+
+    def subject(self, lo: int, i: int) -> str:
+        """'second', 'first', 'warn', 'statement' or 'none' (imperative) for the verb at i."""
+        for k in range(lo, i):
+            if self.toks[k].kind == WORD and self.objs_at[k] is None and (
+                    self.keys[k] in L.THIRD_WARN or L.THIRD_WARN_RX.search(self.keys[k])) and not (
+                    self.keys[k] in ("de", "dei", "they") and k > lo):
+                return "warn"
+        if any(self.toks[k].kind == WORD and self.keys[k] in L.REPORTED for k in range(lo, i)):
+            if any(self.toks[k].kind == WORD and self.keys[k] in L.REPORT_CONTEXT
+                   and (self.keys[k] != "om" or k == lo) for k in range(lo, i)):
+                return "warn"
+        for k in range(lo, i):
+            if self.keys[k] in L.MEDIA and self.word(k + 1) in L.MEDIA_VERBS:
+                return "warn"
+        after = self.word(i + 1)
+        if after in ("du", "dere", "dykk"):
+            return "second"
+        if after in ("vi", "jeg", "eg", "we"):
+            return "first"
+        saw_aux = False
+        unknown = 0
+        k = i - 1
+        while k >= lo:
+            if self.toks[k].kind != WORD:
+                k -= 1
+                continue
+            key = self.keys[k]
+            if key in L.SECOND_PERSON:
+                return "second"
+            if key in ("we", "vi", "jeg", "eg") or (key == "me" and self.word(k + 1) in L.AUX | L.MODALS | {"sender", "treng", "ber", "spør", "aldri", "ikkje"}) \
+                    or (key == "i" and self.word(k + 1) in {"will", "would", "shall", "can", "could", "have", "am", "need", "want", "must", "ll", "just", "also"}):
+                return "first"
+            if key in _STATEMENT_AUX:
+                saw_aux = True
+            elif key not in _SKIP_BACK and self.objs_at[k] is None:
+                if self.directive_kind(k) is not None:
+                    return "none"  # "click here and confirm ..." - chained imperatives
+                unknown += 1
+                if unknown > 2:
+                    return "statement" if saw_aux else "none"
+            k -= 1
+        return "statement" if saw_aux and unknown else "none"
+
+
+@lru_cache(maxsize=65536)
+def maybe_directive(key: str) -> bool:
+    return (key in L.HAVE_VERBS or key in L.NEEDS_PARTICLE or key in L.LOGIN_VERBS
+            or key in ("be", "bed", "ask", "asks", "asking") or L.is_request(key)
+            or L.is_present(key) or L.is_provide(key))
+
+
+@lru_cache(maxsize=65536)
+def _multi_category(words: tuple[str, ...]) -> str | None:
+    return L.phrase_category(" ".join(words)) or L.noun_category("".join(words))
+
+
+def canonical(cat: str) -> str:
+    return {"bankid_code": "bankid", "security_code": "card_security_code"}.get(cat, cat)
