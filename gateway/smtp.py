@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from email.message import EmailMessage
+from email.message import Message
 
 import aiosmtplib
 
@@ -54,7 +54,7 @@ class SmtpPool:
             tls_context=ssl.create_default_context(cafile=s.smtp_ca_file or None) if s.smtp_tls != "none" else None,
         )
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         """Send on an idle connection; raise SendFailure. Waits while all connections are busy."""
         client = await self._idle.get()
         try:
@@ -62,7 +62,7 @@ class SmtpPool:
         finally:
             self._idle.put_nowait(client)
 
-    async def _send_on(self, client: aiosmtplib.SMTP, message: EmailMessage) -> None:
+    async def _send_on(self, client: aiosmtplib.SMTP, message: Message) -> None:
         if not client.is_connected:
             await self._connect(client)
         try:
