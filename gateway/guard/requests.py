@@ -93,6 +93,7 @@ def _find_requests(text: str) -> list[Hit]:
         elif tok.key in L.QUESTION_WORDS:
             _check_question(a, i, add)
     _check_form_fields(a, add)
+    _check_suffices(a, add)
     return hits
 
 
@@ -326,3 +327,21 @@ def _check_form_fields(a: Analysis, add) -> None:
             continue
         if _FORM_BLANK.match(a.text, t.end):
             add(obj, obj.i, k)
+
+
+_SUFFICES = {("will", "do"), ("will", "suffice"), ("is", "enough"), ("is", "sufficient"),
+             ("suffices",), ("holder",), ("er", "nok"), ("er", "tilstrekkelig"),
+             ("er", "tilstrekkeleg"), ("rekk",), ("duger",), ("would", "do")}
+
+
+def _check_suffices(a: Analysis, add) -> None:
+    """'Your national ID number will do' / 'fødselsnummeret ditt holder' offers the value as
+    what we want."""
+    for obj in a.objs:
+        after = [a.word(obj.j + k) for k in (1, 2, 3)]
+        if after[0] in L.POSSESSIVE:
+            after = after[1:]
+        if (after[0],) in _SUFFICES or tuple(after[:2]) in _SUFFICES:
+            lo, hi = a.clause_start(obj.i), a.clause_end(obj.i)
+            if not a.negated(lo, hi) and not _bare_bankid(a, obj):
+                add(obj, obj.i, obj.j + 2)

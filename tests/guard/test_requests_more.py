@@ -290,3 +290,8 @@ def test_english_phishing_phrasings_are_refused(text):
 @pytest.mark.parametrize("text", LOOKALIKE_BENIGN_EN)
 def test_english_lookalike_service_text_passes(text):
     assert check_text(text) == []
+
+
+def test_offering_the_value_as_enough_is_a_request():
+    assert is_refused(check_text("You don't have to send a copy of your passport; your national ID number will do."))
+    assert check_text("BankID is enough to sign in.") == []
