@@ -151,3 +151,13 @@ def test_oversized_input_is_held_not_checked_forever():
                                  "{{" * 3000, "{%" * 3000, "pass" * 5000])
 def test_pathological_markup_is_handled(src):
     assert isinstance(check_template(src, kind="email"), list)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400), st.one_of(st.none(), st.text(max_size=400)))
+def test_text_and_email_checks_never_raise(text, html):
+    from gateway.guard import check_email, check_text
+    for findings in (check_text(text), check_email(text, html, portal_url="https://min.example.no")):
+        assert isinstance(findings, list)
+        assert all(f.rule != "guard.internal" for f in findings)
+        assert all(f.line >= 1 and f.column >= 1 for f in findings)
