@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import playwright.async_api as playwright_api  # a missing Playwright fails the tests, never skips them
 import pytest
 import pytest_asyncio
 
@@ -18,8 +19,6 @@ from gateway.devmail import MailSink
 from tests.portal.portal_helpers import PDF, add_customer, free_port, send, start_on_port
 from tests.support.oidc_provider import ProviderHandle, start_oidc_provider
 from tests.support.service import Gateway, make_settings, stop_gateway, wait_for
-
-playwright_api = pytest.importorskip("playwright.async_api")
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
