@@ -86,28 +86,35 @@ class SessionStore:
     def expired(self, session: Session, now: datetime) -> bool:
         return now - session.last_seen_at >= self.idle or now - session.created_at >= self.absolute
 
-    async def load(self, session_id: str | None) -> Session | None:
-        """The live session for this cookie value; None (and the row deleted) when expired."""
+    async def load(self, session_id: str | None) -> tuple[Session | None, bool]:
+        """(the live session for this cookie value, whether the cookie should be cleared).
+
+        An unknown or expired id gives (None, True), and an expired row is deleted. A row of another
+        kind (a staff session, should the console ever share the cookie name) gives (None, False):
+        it is not the portal's to use, nor to end.
+        """
         if not session_id or len(session_id) > 128:
-            return None
+            return None, bool(session_id)
         id_hash = hash_id(session_id)
         async with self.reads.connect() as conn:
             row = (await conn.execute(_LOAD, {"id_hash": id_hash})).first()
-        if row is None or row.kind not in (CUSTOMER, PENDING):
-            return None
+        if row is None:
+            return None, True
+        if row.kind not in (CUSTOMER, PENDING):
+            return None, False
         session = Session(row.id_hash, row.kind, row.subject_id, row.acr, row.csrf_token,
                           json.loads(row.data or "{}"), row.created_at, row.last_seen_at)
         now = utcnow()
         if self.expired(session, now):
             async with self.engine.begin() as conn:
                 await conn.execute(delete(web_sessions).where(web_sessions.c.id_hash == id_hash))
-            return None
+            return None, True
         if now - session.last_seen_at >= self.touch_every:
             async with self.engine.begin() as conn:
                 await conn.execute(update(web_sessions).where(web_sessions.c.id_hash == id_hash)
                                    .values(last_seen_at=now))
             session.last_seen_at = now
-        return session
+        return session, False
 
     async def create(self, conn: AsyncConnection, *, kind: str, subject_id: str | None = None,
                      acr: str | None = None, data: dict[str, Any] | None = None) -> tuple[str, Session]:

@@ -162,7 +162,7 @@ def _origin_ok(request: web.Request, state: PortalState) -> bool:
 async def portal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = state_of(request)
     cookie_value = request.cookies.get(state.cookie.name)
-    session = await state.sessions.load(cookie_value) if cookie_value else None
+    session, stale = await state.sessions.load(cookie_value) if cookie_value else (None, False)
     request[SESSION] = session
     try:
         if request.method == "POST":
@@ -187,7 +187,7 @@ async def portal_middleware(request: web.Request, handler: Handler) -> web.Strea
     new_cookie = request.get(NEW_COOKIE)
     if new_cookie:
         response.set_cookie(state.cookie.name, str(new_cookie), **state.cookie.attributes())
-    elif new_cookie == "" or (cookie_value and session is None):
+    elif new_cookie == "" or stale:
         response.del_cookie(state.cookie.name, path="/", secure=state.cookie.secure, httponly=True,
                             samesite="Lax")
     return response

@@ -511,3 +511,25 @@ async def test_sessions_sweep_removes_expired_rows(database_url: str, keys_dir, 
         await client.close()
     finally:
         await stop_gateway(gw)
+
+
+async def test_a_staff_session_is_neither_used_nor_ended_by_the_portal(gateway: Gateway) -> None:
+    from gateway.db.types import utcnow
+    token = await gateway.token()
+    await add_customer(gateway, token, "staff-target")
+    staff_id = "s" * 43
+    now = utcnow()
+    async with gateway.services.engine.begin() as conn:
+        await conn.execute(web_sessions.insert().values(
+            id_hash=hash_id(staff_id), kind="staff", subject_id="staff-target", acr="idporten-loa-high",
+            csrf_token="c" * 43, data="{}", created_at=now, last_seen_at=now))
+    client = PortalClient(gateway)
+    page = await client.get("/portal/", cookie=staff_id)
+    assert page.status == 302 and page.location.startswith("/portal/login")
+    assert "Set-Cookie" not in page.headers
+    page = await client.post("/portal/logout", {}, csrf="c" * 43, cookie=staff_id)
+    assert page.status == 403
+    async with gateway.services.engine.connect() as conn:
+        assert (await conn.execute(select(web_sessions).where(
+            web_sessions.c.id_hash == hash_id(staff_id)))).one().kind == "staff"
+    await client.close()
