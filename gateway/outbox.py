@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.db import reading
 from gateway.db.schema import notifications, rate_limits
 from gateway.db.types import utcnow
 
@@ -189,7 +190,7 @@ async def release(engine: AsyncEngine, owner: str) -> int:
 
 
 async def depth(engine: AsyncEngine) -> dict[str, int]:
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         rows = await conn.execute(
             select(notifications.c.status, func.count()).group_by(notifications.c.status)
         )

@@ -31,9 +31,11 @@ from sqlalchemy import select
 
 from gateway import audit, metrics, outbox
 from gateway.crypto import CustomerKey, DecryptionError
+from gateway.db import reading
 from gateway.db.schema import customers, messages
-from gateway.guard import check_email, is_refused
+from gateway.guard import is_refused
 from gateway.notification import build_email
+from gateway.notification_check import NotificationChecker
 from gateway.outbox import Job, Result
 from gateway.services import Services
 from gateway.smtp import SendFailure, SmtpPool
@@ -68,6 +70,7 @@ class Worker:
         self.services = services
         self.settings = services.settings
         self.pool = pool or SmtpPool(services.settings)
+        self.checker = NotificationChecker(services.notifications, services.settings.public_url)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.wakeup = asyncio.Event()
         self._stop = asyncio.Event()  # replaced by run()'s stop event
@@ -156,7 +159,7 @@ class Worker:
     async def _envelopes(self, jobs: list[Job]) -> dict[str, Envelope | str]:
         """Decrypt each job's address; a job that cannot be addressed maps to a reason."""
         by_message = {job.message_id: job for job in jobs}
-        async with self.services.engine.connect() as conn:
+        async with reading(self.services.engine) as conn:
             rows = (await conn.execute(
                 select(messages.c.id, messages.c.category, messages.c.sensitivity, messages.c.created_at,
                        customers.c.id.label("customer_id"), customers.c.key_wrapped,
@@ -196,12 +199,9 @@ class Worker:
     async def _process(self, job: Job, envelope: Envelope | str | None, lease: _Leases) -> Result:
         if not isinstance(envelope, Envelope):
             return Result(job, "failed", envelope or "message not found")
-        renderer = self.services.notifications
-        rendered = renderer.render(language=envelope.language, message_id=job.message_id,
-                                   category=envelope.category, sensitive=envelope.sensitive,
-                                   sent_at=envelope.created_at.astimezone(OSLO))
-        findings = check_email(f"{rendered.subject}\n{rendered.text}", rendered.html,
-                               portal_url=self.settings.public_url, name=f"notification.{envelope.language}")
+        rendered, findings = self.checker.render_and_check(
+            language=envelope.language, message_id=job.message_id, category=envelope.category,
+            sensitive=envelope.sensitive, sent_at=envelope.created_at.astimezone(OSLO))
         if is_refused(findings):
             rules = sorted({f.rule for f in findings if f.severity == "error"})
             log.error("notification held by the content guard",
