@@ -289,6 +289,7 @@ class _GroupCommit:
         return future
 
     async def _drain(self) -> None:
+        group: list[_Call] = []
         try:
             while self.pending:
                 group, size = [], 0
@@ -297,10 +298,14 @@ class _GroupCommit:
                     group.append(call)
                     size += len(call[2])
                 await self._write(group)
-        except BaseException as exc:  # cancelled at loop shutdown: fail the waiting calls
-            for *_, future in self.pending:
+                group = []
+        except BaseException as exc:  # cancelled (loop shutdown): no call may be left waiting
+            for *_, future in group + self.pending:
                 if not future.done():
-                    future.set_exception(exc if isinstance(exc, Exception) else asyncio.CancelledError())
+                    if isinstance(exc, Exception):
+                        future.set_exception(exc)
+                    else:
+                        future.cancel()
             self.pending.clear()
             raise
 
