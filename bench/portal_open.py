@@ -179,6 +179,8 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the server to CPU 0 and the load generator to CPU 1 (fewer scheduler effects)")
     parser.add_argument("--rate", type=float, default=0.0,
                         help="also measure latency at this fixed total request rate (open loop), e.g. 400")
     args = parser.parse_args()
@@ -198,6 +200,9 @@ async def main() -> None:
         profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
         server = subprocess.Popen([PY, *profile, "-m", "gateway", "serve"], env=env, cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if args.pin:
+            os.sched_setaffinity(server.pid, {0})
+            os.sched_setaffinity(0, {1})
         try:
             await wait_ready(f"{base}/healthz", server)
             pairs, cookie_name = await setup_portal(base, token, args.concurrency)
@@ -209,6 +214,8 @@ async def main() -> None:
         bare_port = free_port()
         bare = subprocess.Popen([PY, "-c", BARE, str(bare_port)], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if args.pin:
+            os.sched_setaffinity(bare.pid, {0})
         try:
             await wait_ready(f"http://127.0.0.1:{bare_port}/bare", bare)
             bare_lat, bare_rate = await load([(f"http://127.0.0.1:{bare_port}/bare", "")], args.seconds,
@@ -218,7 +225,8 @@ async def main() -> None:
 
     backend = "PostgreSQL" if args.database_url and "postgres" in args.database_url else "SQLite"
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {backend}, "
-          f"{args.concurrency} concurrent clients, {args.seconds:g} s per measurement")
+          f"{args.concurrency} concurrent clients, {args.seconds:g} s per measurement"
+          + (", server on CPU 0 and load generator on CPU 1" if args.pin else ""))
     print(f"portal open:  {len(portal_lat):7d} requests  {portal_rate:8.0f} req/s  "
           f"p50 {pct(portal_lat, 0.50):6.2f} ms  p99 {pct(portal_lat, 0.99):6.2f} ms  "
           f"mean {statistics.fmean(portal_lat) * 1000:6.2f} ms")
