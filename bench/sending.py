@@ -80,7 +80,7 @@ async def raw_send(port: int, emails: list, connections: int) -> float:  # type:
 
     async def run(client: aiosmtplib.SMTP) -> None:
         for message in queue:
-            await client.send_message(message)
+            await client.sendmail(message.sender, [message.recipient], message.data)
 
     await asyncio.gather(*(run(client) for client in clients))
     elapsed = time.perf_counter() - started

@@ -8,22 +8,16 @@ e-mail to the receiving side.
 
 from __future__ import annotations
 
+import quopri
 from dataclasses import dataclass
 from datetime import datetime
-from email import charset
 from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-_UTF8_QP = charset.Charset("utf-8")
-_UTF8_QP.header_encoding = charset.QP
-_UTF8_QP.body_encoding = charset.QP
 
 ALLOWED_VARIABLES = ("message_url", "portal_url", "category", "company_name", "sent_date")
 LANGUAGES = ("nb", "nn", "en")
@@ -91,27 +85,62 @@ class NotificationRenderer:
         return RenderedEmail(" ".join(subject.split()), text.strip() + "\n", html)
 
 
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """A notification ready for SMTP: envelope addresses and the message bytes (CRLF lines)."""
+
+    sender: str
+    recipient: str
+    data: bytes
+
+
 def build_email(rendered: RenderedEmail, *, to: str, mail_from: str, notification_id: str,
-                language: str, date: datetime) -> Message:
-    """A multipart/alternative e-mail, quoted-printable UTF-8, no attachment.
+                language: str, date: datetime) -> OutgoingEmail:
+    """multipart/alternative (text, HTML), quoted-printable UTF-8, no attachment.
 
-    Built with the compat32 MIME classes rather than EmailMessage: the same structure and headers
-    for a third of the CPU, which matters at the rate a worker sends."""
-    message = MIMEMultipart("alternative")
+    The structure never varies, so its bytes are assembled here with the standard library's
+    encoders (RFC 2047 headers, quoted-printable bodies) instead of flattening an email.message
+    object, which costs more CPU than the rest of a send together. The boundary cannot occur in a
+    quoted-printable body, which encodes every "=" as "=3D"."""
+    sender = parseaddr(mail_from)[1]
+    boundary = f"=_{notification_id}"
+    headers = (
+        ("From", _from_header(mail_from)),
+        ("To", to),
+        ("Subject", _encoded_header(rendered.subject)),
+        ("Date", format_datetime(date)),
+        ("Message-ID", f"<{notification_id}@{_domain(sender)}>"),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Auto-Response-Suppress", "All"),
+        ("Content-Language", language),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+    )
+    lines = [f"{name}: {value}" for name, value in headers]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+    parts = b"".join(_part(boundary, subtype, body) for subtype, body in (("plain", rendered.text),
+                                                                          ("html", rendered.html)))
+    return OutgoingEmail(sender, to, head + parts + f"--{boundary}--\r\n".encode("ascii"))
+
+
+def _part(boundary: str, subtype: str, body: str) -> bytes:
+    head = (f"--{boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+    encoded = quopri.encodestring(body.encode("utf-8")).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    # The CRLF before the next boundary belongs to the boundary (RFC 2046), not to the body.
+    return head.encode("ascii") + encoded + b"\r\n"
+
+
+@lru_cache(maxsize=64)
+def _encoded_header(text: str) -> str:
+    return Header(text, "utf-8").encode(linesep="\r\n")
+
+
+@lru_cache(maxsize=8)
+def _from_header(mail_from: str) -> str:
     name, address = parseaddr(mail_from)
-    message["From"] = formataddr((name, address), charset="utf-8")
-    message["To"] = to
-    message["Subject"] = Header(rendered.subject, "utf-8")
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = f"<{notification_id}@{_domain(mail_from)}>"
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "All"
-    message["Content-Language"] = language
-    message.attach(MIMEText(rendered.text, "plain", _UTF8_QP))
-    message.attach(MIMEText(rendered.html, "html", _UTF8_QP))
-    return message
+    return formataddr((name, address), charset="utf-8")
 
 
-def _domain(mail_from: str) -> str:
-    address = parseaddr(mail_from)[1]
+def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from email.message import Message
 
 import aiosmtplib
 
+from gateway.notification import OutgoingEmail
 from gateway.settings import Settings
 
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
@@ -54,7 +54,7 @@ class SmtpPool:
             tls_context=ssl.create_default_context(cafile=s.smtp_ca_file or None) if s.smtp_tls != "none" else None,
         )
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: OutgoingEmail) -> None:
         """Send on an idle connection; raise SendFailure. Waits while all connections are busy."""
         client = await self._idle.get()
         try:
@@ -62,11 +62,11 @@ class SmtpPool:
         finally:
             self._idle.put_nowait(client)
 
-    async def _send_on(self, client: aiosmtplib.SMTP, message: Message) -> None:
+    async def _send_on(self, client: aiosmtplib.SMTP, message: OutgoingEmail) -> None:
         if not client.is_connected:
             await self._connect(client)
         try:
-            await client.send_message(message)
+            await client.sendmail(message.sender, [message.recipient], message.data)
         except aiosmtplib.SMTPAuthenticationError:
             # Wrong relay credentials are the operator's to fix; the notices must wait, not fail.
             client.close()

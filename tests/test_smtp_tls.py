@@ -7,7 +7,6 @@ import datetime
 import ipaddress
 import ssl
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from gateway.devmail import SinkHandler, _free_port
+from gateway.notification import OutgoingEmail, RenderedEmail, build_email
 from gateway.settings import Settings
 from gateway.smtp import SendFailure, SmtpPool
 from tests.support.service import start_gateway, stop_gateway, wait_for
@@ -80,11 +80,10 @@ def pool_settings(mode: str, relay: Relay, certificate: tuple[Path, Path], **cha
     return dataclasses.replace(base, **changes)
 
 
-def email() -> EmailMessage:
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = "a@kraft.example.no", "b@example.no", "Hei"
-    message.set_content("Hei")
-    return message
+def email() -> OutgoingEmail:
+    return build_email(RenderedEmail("Hei", "Hei\n", "<p>Hei</p>"), to="b@example.no",
+                       mail_from="Kraft <a@kraft.example.no>", notification_id="n-1", language="nb",
+                       date=datetime.datetime.now(datetime.UTC))
 
 
 async def test_tls_with_credentials_delivers(relay: tuple[str, Relay], certificate: tuple[Path, Path]) -> None:
