@@ -122,7 +122,7 @@ async def main() -> int:
         await ingest(genv, customers, args.messages)
     print(f"set-up: {args.messages} notifications queued through the API (not timed)")
     emails = sample_emails(genv, args.messages)
-    size = sum(len(bytes(m)) for m in emails[:50]) / 50
+    size = sum(len(m.data) for m in emails[:50]) / 50
 
     stats_file = genv.dir / "sink-stats.json"
     with process([PY, str(BENCH / "_sink.py"), str(sink_port), str(stats_file)], ready_file=stats_file):
