@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -103,6 +105,15 @@ async def revoke(engine: AsyncEngine, key_id: str) -> None:
         if result.rowcount != 1:
             raise ApiKeyError(f"no active API key with id {key_id}")
         await audit.append(conn, audit.Entry("operator", "api_key.revoke", key_id))
+    _verified.get(engine, {}).pop(key_id, None)
+
+
+# How long a key's stored row may be reused before it is read again. A revocation made by another
+# process (`gateway api-keys revoke`) is therefore honoured everywhere within this time; one made in
+# this process at once. Only the stored hash and the key's metadata are kept, never a secret.
+REVALIDATE_SECONDS = 1.0
+_verified: weakref.WeakKeyDictionary[AsyncEngine, dict[str, tuple[float, str, ApiKey | None]]] = \
+    weakref.WeakKeyDictionary()
 
 
 async def authenticate(engine: AsyncEngine, token: str) -> ApiKey | None:
@@ -110,10 +121,15 @@ async def authenticate(engine: AsyncEngine, token: str) -> ApiKey | None:
     if not match:
         return None
     key_id, secret = match.groups()
-    async with reading(engine) as conn:
-        row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
-    if row is None or row.revoked_at is not None:
+    cache = _verified.setdefault(engine, {})
+    cached = cache.get(key_id)
+    if cached is None or time.monotonic() - cached[0] > REVALIDATE_SECONDS:
+        async with reading(engine) as conn:
+            row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
+        active = row is not None and row.revoked_at is None
+        cached = (time.monotonic(), row.secret_hash if active else "", _row_to_key(row) if active else None)
+        cache[key_id] = cached
+    _, secret_hash, key = cached
+    if key is None or not hmac.compare_digest(secret_hash, _hash(secret)):
         return None
-    if not hmac.compare_digest(row.secret_hash, _hash(secret)):
-        return None
-    return _row_to_key(row)
+    return key

@@ -226,3 +226,18 @@ async def test_body_over_the_limit_is_413(gateway: Gateway) -> None:
     assert status == 413
     assert response.content_type == "application/problem+json"
     assert await stored_counts(gateway) == (0, 0, 0)
+
+
+async def test_revocation_by_another_process_is_honoured_within_a_second(gateway: Gateway) -> None:
+    from sqlalchemy import update
+
+    from gateway.apikeys import REVALIDATE_SECONDS
+    from gateway.db.schema import api_keys
+    from gateway.db.types import utcnow
+
+    token = await gateway.token("messages:read")
+    assert (await gateway.request("GET", "/api/v1/messages/x", token=token))[0] == 404
+    async with gateway.services.engine.begin() as conn:  # as `gateway api-keys revoke` would, elsewhere
+        await conn.execute(update(api_keys).values(revoked_at=utcnow()))
+    await asyncio.sleep(REVALIDATE_SECONDS + 0.1)
+    assert (await gateway.request("GET", "/api/v1/messages/x", token=token))[0] == 401
