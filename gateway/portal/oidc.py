@@ -521,12 +521,12 @@ class OIDCClient:
         if acr is not None and not isinstance(acr, str):
             raise OIDCError("ID token claim 'acr' is invalid", reason="invalid_id_token")
         if expected.acr_values:
-            if not _acr_satisfies(acr, expected.acr_values):
+            if not acr_satisfies(acr, expected.acr_values):
                 raise OIDCError("authentication level below the requested level", reason="acr_too_low")
         return claims
 
 
-def _acr_satisfies(acr: str | None, requested: str) -> bool:
+def acr_satisfies(acr: str | None, requested: str) -> bool:
     """True if ``acr`` meets one of the requested values (a higher known level also does)."""
     if acr is None:
         return False

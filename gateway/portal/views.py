@@ -20,7 +20,7 @@ from aiohttp import web
 from gateway import audit
 from gateway.db.types import utcnow
 from gateway.portal import i18n, store
-from gateway.portal.oidc import LOA_HIGH, LOA_SUBSTANTIAL, OIDCError, _acr_satisfies
+from gateway.portal.oidc import LOA_HIGH, LOA_SUBSTANTIAL, OIDCError, acr_satisfies
 from gateway.portal.oidc import AuthRequest
 from gateway.portal.sessions import CUSTOMER, PENDING, Session
 from gateway.portal.webutil import (
@@ -47,7 +47,7 @@ RETENTION_YEARS = 5
 # ------------------------------------------------------------------------------- helpers
 
 def _is_high(session: Session) -> bool:
-    return _acr_satisfies(session.acr, LOA_HIGH)
+    return acr_satisfies(session.acr, LOA_HIGH)
 
 
 def _id(request: web.Request, name: str) -> str:
