@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -260,6 +260,8 @@ async def _create_alone(
 
 # The most items one group transaction takes; a batch of 1,000 is committed on its own.
 MAX_GROUP_ITEMS = 1000
+# Event-loop turns the group committer waits before it writes (each costs microseconds).
+GATHER_YIELDS = 3
 _Call = tuple[Services, str, Sequence[tuple[str, MessageInput]], "asyncio.Future[list[Outcome]]"]
 
 
@@ -291,6 +293,10 @@ class _GroupCommit:
     async def _drain(self) -> None:
         group: list[_Call] = []
         try:
+            # Let the requests already runnable on the loop reach submit() first: a group's cost is
+            # mostly per transaction, so fuller groups mean less CPU per message under load.
+            for _ in range(GATHER_YIELDS):
+                await asyncio.sleep(0)
             while self.pending:
                 group, size = [], 0
                 while self.pending and (not group or size + len(self.pending[0][2]) <= MAX_GROUP_ITEMS):
@@ -450,7 +456,7 @@ async def _existing(conn: AsyncConnection, client_id: str, keys: list[str]) -> d
         rows = await conn.execute(
             select(messages.c.idempotency_key, messages.c.id, messages.c.request_hash, notifications.c.status)
             .join(notifications, notifications.c.message_id == messages.c.id)
-            .where(tuple_(messages.c.client_id, messages.c.idempotency_key).in_([(client_id, k) for k in chunk]))
+            .where(messages.c.client_id == client_id, messages.c.idempotency_key.in_(chunk))
         )
         for row in rows:
             found[row.idempotency_key] = (row.id, row.request_hash, row.status)
