@@ -102,7 +102,7 @@ def build_email(rendered: RenderedEmail, *, to: str, mail_from: str, notificatio
     encoders (RFC 2047 headers, quoted-printable bodies) instead of flattening an email.message
     object, which costs more CPU than the rest of a send together. The boundary cannot occur in a
     quoted-printable body, which encodes every "=" as "=3D"."""
-    sender = parseaddr(mail_from)[1]
+    sender = _address(mail_from)
     boundary = f"=_{notification_id}"
     headers = (
         ("From", _from_header(mail_from)),
@@ -134,6 +134,11 @@ def _part(boundary: str, subtype: str, body: str) -> bytes:
 @lru_cache(maxsize=64)
 def _encoded_header(text: str) -> str:
     return Header(text, "utf-8").encode(linesep="\r\n")
+
+
+@lru_cache(maxsize=8)
+def _address(mail_from: str) -> str:
+    return parseaddr(mail_from)[1]
 
 
 @lru_cache(maxsize=8)

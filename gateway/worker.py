@@ -43,6 +43,8 @@ from gateway.smtp import SendFailure, SmtpPool
 log = logging.getLogger("gateway.worker")
 OSLO = ZoneInfo("Europe/Oslo")
 IDLE_POLL_SECONDS = 0.5
+# Batches a worker has in hand at once: one sending while another is recorded and the next claimed.
+BATCHES_IN_FLIGHT = 2
 
 
 @dataclass
@@ -80,22 +82,28 @@ class Worker:
         log.info("worker started", extra={"owner": self.owner})
         self._stop = stop
         try:
-            while not stop.is_set():
-                # Cleared before the claim, so a wake-up that arrives while a batch is being
-                # claimed or sent is not lost by the idle wait that may follow.
-                self.wakeup.clear()
-                try:
-                    claimed = await self.run_once()
-                except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
-                    log.exception("worker batch failed; retrying")
-                    claimed = 0
-                    await asyncio.sleep(1)
-                if claimed == 0:
-                    await self._idle(stop)
+            await asyncio.gather(*(self._lane(stop) for _ in range(BATCHES_IN_FLIGHT)))
         finally:
             released = await outbox.release(self.services.engine, self.owner)
             await self.pool.close()
             log.info("worker stopped", extra={"owner": self.owner, "released": released})
+
+    async def _lane(self, stop: asyncio.Event) -> None:
+        """One claim-send-record loop. Several run at once so the SMTP connections keep sending
+        while a finished batch is recorded and the next one claimed; they share the connection
+        slots, and the database hands each claim different jobs."""
+        while not stop.is_set():
+            # Cleared before the claim, so a wake-up that arrives while a batch is being
+            # claimed or sent is not lost by the idle wait that may follow.
+            self.wakeup.clear()
+            try:
+                claimed = await self.run_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+                log.exception("worker batch failed; retrying")
+                claimed = 0
+                await asyncio.sleep(1)
+            if claimed == 0:
+                await self._idle(stop)
 
     async def _idle(self, stop: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wakeup.wait())]
