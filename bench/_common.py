@@ -7,8 +7,10 @@ Not a test module: imported by the bench scripts only.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
@@ -77,6 +79,8 @@ class GatewayEnv:
 
     def __init__(self, smtp_port: int = 9, **extra: str) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+        if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 keeps the database and keys to inspect
+            atexit.register(shutil.rmtree, self.dir, True)
         self.db_path = self.dir / "gateway.db"
         self.port = free_port()
         self.env = dict(os.environ)
