@@ -155,7 +155,7 @@ _PHRASES: dict[str, re.Pattern[str]] = {
 CODE_RX = _rx(r"kode(?:n|r|ne|a)?", r"code(?:s)?", r"koder", r"digits", r"siffer", r"sifrene",
               r"sifra", r"tala", r"sifre", r"numbers")
 DIGIT_WORDS = {"digits", "siffer", "sifrene", "sifra", "tala", "sifre", "numbers"}
-CODE_CONTEXT = _rx(r"sms(?:en)?", r"text", r"tekstmelding(?:en)?", r"sent", r"sendt(?:e)?", r"fikk",
+CODE_CONTEXT = _rx(r"sms(?:en)?", r"text(?:ed|s|ing)?", r"tekstmelding(?:en)?", r"sent", r"sendt(?:e)?", r"fikk",
                    r"fekk", r"received", r"mottok", r"mottatt", r"motteke", r"mobil(?:en)?",
                    r"phone", r"telefon(?:en)?", r"app(?:en)?", r"login", r"pålogging", r"innlogging",
                    r"bankid", r"bank", r"nettbank(?:en)?", r"autentiserings?", r"verification",

@@ -295,3 +295,11 @@ def test_english_lookalike_service_text_passes(text):
 def test_offering_the_value_as_enough_is_a_request():
     assert is_refused(check_text("You don't have to send a copy of your passport; your national ID number will do."))
     assert check_text("BankID is enough to sign in.") == []
+
+
+def test_a_code_we_texted_is_a_one_time_code() -> None:
+    # Found in a held-out spot check: "texted" was not taken as the context that makes "code" an OTP.
+    from gateway.guard import check_text, is_refused
+
+    assert is_refused(check_text("Reply to this message with the six-digit code we just texted you."))
+    assert not is_refused(check_text("We texted you a code. Never share it with anyone."))
