@@ -36,6 +36,16 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
     return app
 
 
+def make_ops_app(services: Services) -> web.Application:
+    """Health, readiness and metrics alone: what a standalone `gateway worker` serves."""
+    app = web.Application(middlewares=[problem_middleware])
+    app[SERVICES] = services
+    app.router.add_get("/healthz", ops.healthz, allow_head=False)
+    app.router.add_get("/readyz", ops.readyz, allow_head=False)
+    app.router.add_get("/metrics", ops.metrics_endpoint, allow_head=False)
+    return app
+
+
 def add_api_routes(app: web.Application) -> None:
     app.router.add_put("/api/v1/customers/{customer_id}", billing.put_customer)
     app.router.add_post("/api/v1/messages", billing.post_message)

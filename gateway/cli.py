@@ -125,13 +125,29 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        ops = await _start_ops_server(services) if settings.worker_metrics_port else None
         try:
             await Worker(services).run(stop)
         finally:
+            if ops is not None:
+                await ops.cleanup()
             await services.close()
 
     asyncio.run(run())
     return 0
+
+
+async def _start_ops_server(services: Any) -> Any:
+    """/healthz, /readyz and /metrics of a standalone worker, so its counters can be scraped."""
+    from aiohttp import web
+
+    from gateway.app import make_ops_app
+
+    runner = web.AppRunner(make_ops_app(services), access_log=None)
+    await runner.setup()
+    s = services.settings
+    await web.TCPSite(runner, s.host, s.worker_metrics_port).start()
+    return runner
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:

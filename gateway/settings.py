@@ -107,6 +107,7 @@ _FIELDS: dict[str, Field] = {
     "retry_give_up_seconds": Field("GATEWAY_RETRY_GIVE_UP_SECONDS", _positive(_parse_float)),
     "send_rate_per_second": Field("GATEWAY_SEND_RATE_PER_SECOND", _positive(_parse_float)),
     "lease_seconds": Field("GATEWAY_LEASE_SECONDS", _positive(_parse_float)),
+    "worker_metrics_port": Field("GATEWAY_WORKER_METRICS_PORT", _port),
     "worker_batch_size": Field("GATEWAY_WORKER_BATCH_SIZE", _positive(_parse_int)),
     "max_body_bytes": Field("GATEWAY_MAX_BODY_BYTES", _positive(_parse_int)),
     "max_attachment_bytes": Field("GATEWAY_MAX_ATTACHMENT_BYTES", _positive(_parse_int)),
@@ -143,6 +144,7 @@ class Settings:
     send_rate_per_second: float = 200.0
     lease_seconds: float = 60.0
     worker_batch_size: int = 100
+    worker_metrics_port: int = 0  # `gateway worker` serves /healthz, /readyz, /metrics here; 0: off
     max_body_bytes: int = 10 * 1024 * 1024
     max_attachment_bytes: int = 5 * 1024 * 1024
     oidc_issuer: str = ""

@@ -230,3 +230,36 @@ async def test_send_rate_limit_holds_across_two_workers(
     assert len(deliveries) <= rate + rate * elapsed + 2
     assert {d.mail_from for d in deliveries} == {"a@kraft.example.no", "b@kraft.example.no"}
     assert set(handler.per_id().values()) == {1}
+
+
+# ---------------------------------------------------------------- a standalone worker's metrics
+
+
+async def test_standalone_worker_serves_its_own_health_and_metrics(
+        sqlite_url: str, keys_dir: Path, counting: tuple[MailSink, CountingHandler],
+        workers: Workers, services_factory: list[Services]) -> None:
+    import aiohttp
+
+    from tests.support.processes import free_port
+
+    sink, handler = counting
+    settings = make_settings(sqlite_url, keys_dir, sink)
+    services = build(services_factory, settings)
+    await add_customer(services)
+    await create_notices(services, 3)
+    port = free_port()
+    workers.start(settings, "metrics", worker_metrics_port=port)
+    await wait_for(lambda: len(handler.deliveries) == 3, timeout=30)
+    async with aiohttp.ClientSession() as http:
+        async def counted() -> bool:
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                    return "gateway_notifications_sent_total 3.0" in await response.text()
+            except aiohttp.ClientConnectionError:
+                return False
+
+        await wait_for(counted, timeout=30)
+        async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+            assert response.status == 200
+        async with http.get(f"http://127.0.0.1:{port}/api/v1/openapi.json") as response:
+            assert response.status == 404  # only the operations endpoints, never the API
