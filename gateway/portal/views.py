@@ -286,17 +286,27 @@ async def inbox(request: web.Request) -> web.StreamResponse:
                                           "page": page, "pages": pages})
 
 
+async def _owned(conn: Any, state: Any, session: Any, message_id: str) -> tuple[store.Customer, Any]:
+    """The signed-in customer's message; another customer's answers 404 exactly like a missing one."""
+    owned = await store.owned_message(conn, state.services.crypto, str(session.subject_id), message_id)
+    if owned is None:
+        raise NotFound()
+    return owned
+
+
+def _needs_step_up(row: Any, session: Any) -> bool:
+    """A message sent with auth_level "high" opens only for a session signed in at that level."""
+    return bool(row.auth_level == "high" and not _is_high(session))
+
+
 async def message(request: web.Request) -> web.StreamResponse:
     session = _require_customer(request)
     message_id = _id(request, "message_id")
     state = state_of(request)
     crypto = state.services.crypto
     async with state.reads.connect() as conn:
-        found = await store.owned_message(conn, crypto, str(session.subject_id), message_id)
-        if found is None:
-            raise NotFound()
-        who, row = found
-        if row.auth_level == "high" and not _is_high(session):
+        who, row = await _owned(conn, state, session, message_id)
+        if _needs_step_up(row, session):
             return _step_up(request, "step_up_text")
         view = await store.message_view(conn, crypto, who, row)
     if row.read_at is None:
@@ -312,11 +322,8 @@ async def attachment(request: web.Request) -> web.StreamResponse:
     message_id, attachment_id = _id(request, "message_id"), _id(request, "attachment_id")
     state = state_of(request)
     async with state.reads.connect() as conn:
-        owned = await store.owned_message(conn, state.services.crypto, str(session.subject_id), message_id)
-        if owned is None:
-            raise NotFound()
-        who, row = owned
-        if row.auth_level == "high" and not _is_high(session):
+        who, row = await _owned(conn, state, session, message_id)
+        if _needs_step_up(row, session):
             return _step_up(request, "step_up_text")
         found = await store.attachment(conn, state.services.crypto, who, message_id, attachment_id)
     if found is None:
@@ -345,7 +352,7 @@ async def post_reply(request: web.Request) -> web.StreamResponse:
         row = await store.message_head(conn, who.id, message_id)
         if row is None:
             raise NotFound()
-        if row.auth_level == "high" and not _is_high(session):
+        if _needs_step_up(row, session):
             return _step_up(request, "step_up_text")
         error = None
         if not text:
@@ -369,11 +376,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
     message_id, reply_id = _id(request, "message_id"), _id(request, "reply_id")
     state = state_of(request)
     async with state.reads.connect() as conn:
-        owned = await store.owned_message(conn, state.services.crypto, str(session.subject_id), message_id)
-        if owned is None:
-            raise NotFound()
-        who, row = owned
-        if row.auth_level == "high" and not _is_high(session):
+        who, row = await _owned(conn, state, session, message_id)
+        if _needs_step_up(row, session):
             return _step_up(request, "step_up_text")
         found = await store.reply(conn, state.services.crypto, who, message_id, reply_id)
     if found is None:
