@@ -91,25 +91,9 @@ def _with_engine(settings: Settings, body: Callable[[Any], Awaitable[int | None]
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from aiohttp import web
+    from gateway.serve import serve
 
-    from gateway.app import make_app
-    from gateway.services import Services
-
-    logs.setup(settings.log_level)
-    services = Services.build(settings)
-    asyncio.run(_check_schema(settings))
-    web.run_app(make_app(services), host=settings.host, port=settings.port, print=None,
-                access_log=None, shutdown_timeout=30)
-    return 0
-
-
-async def _check_schema(settings: Settings) -> None:
-    engine = make_engine(settings.database_url)
-    try:
-        await require_current(engine)
-    finally:
-        await engine.dispose()
+    return serve(settings)
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:

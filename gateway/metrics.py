@@ -1,6 +1,14 @@
-"""Prometheus metrics. One registry for the process; the queue-depth gauge is read at scrape time."""
+"""Prometheus metrics. One registry for the process; the queue-depth gauge is read at scrape time.
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+Under `gateway serve` with several processes (gateway/serve.py) prometheus_client runs in its
+multiprocess mode: every process writes its values to files in PROMETHEUS_MULTIPROC_DIR and a
+scrape, answered by any of them, sums the counters of all.
+"""
+
+import os
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -19,5 +27,15 @@ held = Counter("gateway_notifications_held_total", "Rendered notifications the g
 send_latency = Histogram("gateway_send_latency_seconds", "Time for one SMTP send",
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
                          registry=REGISTRY)
+# Set from the database just before each scrape; "mostrecent": the scraping process's reading wins.
 queue_depth = Gauge("gateway_outbox_queue_depth", "Notifications by status", ["status"],
-                    registry=REGISTRY)
+                    registry=REGISTRY, multiprocess_mode="mostrecent")
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text a scrape gets, and its content type."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -89,6 +89,7 @@ _FIELDS: dict[str, Field] = {
     "env": Field("GATEWAY_ENV", _choice("development", "production")),
     "host": Field("GATEWAY_HOST", _parse_str),
     "port": Field("GATEWAY_PORT", _port),
+    "serve_processes": Field("GATEWAY_SERVE_PROCESSES", _positive(_parse_int)),
     "public_url": Field("GATEWAY_PUBLIC_URL", _http_url),
     "database_url": Field("GATEWAY_DATABASE_URL", _database_url, secret=True),
     "keys_dir": Field("GATEWAY_KEYS_DIR", _parse_str),
@@ -125,6 +126,7 @@ class Settings:
     env: str = "development"
     host: str = "127.0.0.1"
     port: int = 8080
+    serve_processes: int = 1  # `gateway serve` processes sharing the port (one CPU core each)
     public_url: str = "http://127.0.0.1:8080"
     database_url: str = "sqlite:///data/gateway.db"
     keys_dir: str = "keys"

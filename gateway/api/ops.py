@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from gateway import metrics, outbox
@@ -43,5 +42,5 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics_endpoint(request: web.Request) -> web.Response:
     for status, count in (await outbox.depth(request.app[SERVICES].engine)).items():
         metrics.queue_depth.labels(status).set(count)
-    return web.Response(body=generate_latest(metrics.REGISTRY),
-                        headers={"Content-Type": CONTENT_TYPE_LATEST})
+    body, content_type = metrics.exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
