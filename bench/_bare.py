@@ -1,12 +1,17 @@
-"""The baseline for bench/ingest_http.py: a bare aiohttp JSON handler in its own process.
+"""The baseline for bench/ingest_http.py: a bare aiohttp JSON handler in its own process(es).
 
 POST /api/v1/messages parses the JSON body and answers 201 {"id", "status"}; nothing else.
+`_bare.py PORT [PROCESSES]`: with PROCESSES > 1, that many forked copies accept on one socket,
+the same way `gateway serve` runs with GATEWAY_SERVE_PROCESSES, so both sides get the same cores.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import signal
+import socket
 import sys
 
 from aiohttp import web
@@ -23,11 +28,32 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def main() -> None:
+def run(sock: socket.socket) -> None:
     app = web.Application()
     app.router.add_post("/api/v1/messages", post_message)
     app.router.add_get("/healthz", healthz)
-    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+    web.run_app(app, sock=sock, print=None, access_log=None)
+
+
+def main() -> None:
+    port, processes = int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(1024)
+    if processes == 1:
+        run(sock)
+        return
+    children = []
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            run(sock)
+            os._exit(0)
+        children.append(pid)
+    signal.signal(signal.SIGTERM, lambda *_: [os.kill(c, signal.SIGTERM) for c in children])
+    for child in children:
+        os.waitpid(child, 0)
 
 
 if __name__ == "__main__":

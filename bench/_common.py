@@ -53,18 +53,34 @@ def machine() -> str:
             f"load average {os.getloadavg()[0]:.2f} (other processes compete for the same cores)")
 
 
+def tree(pid: int) -> list[int]:
+    """A process and all its descendants (a `gateway serve` supervisor and its copies)."""
+    found = [pid]
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        found.extend(tree(int(child)))
+    return found
+
+
 def vm_hwm_mb(pid: int) -> float:
-    """Peak resident set size of a process (VmHWM), in MB."""
+    """Peak resident set size (VmHWM) of a process and its descendants, summed, in MB: with several
+    serve processes, an upper bound of the service's peak (their peaks need not coincide)."""
+    return sum(_vm_hwm_kb(p) for p in tree(pid)) / 1024
+
+
+def _vm_hwm_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+            return int(line.split()[1])
     raise RuntimeError("no VmHWM")
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process (its threads included) has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time a process and its descendants (threads included) have used so far."""
+    total = 0
+    for p in tree(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def invoice_item(customer_id: str, n: int, key_prefix: str = "inv") -> dict[str, Any]:
@@ -77,7 +93,7 @@ def invoice_item(customer_id: str, n: int, key_prefix: str = "inv") -> dict[str,
 class GatewayEnv:
     """A temporary directory with a migrated SQLite database, keys and an API key."""
 
-    def __init__(self, smtp_port: int = 9, **extra: str) -> None:
+    def __init__(self, smtp_port: int = 9, processes: int = 1, **extra: str) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
         if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 keeps the database and keys to inspect
             atexit.register(shutil.rmtree, self.dir, True)
@@ -95,6 +111,7 @@ class GatewayEnv:
             "GATEWAY_SMTP_PORT": str(smtp_port),
             "GATEWAY_MAIL_FROM": "Eksempel Kraft <no-reply@kraft.example.no>",
             "GATEWAY_LOG_LEVEL": "WARNING",
+            "GATEWAY_SERVE_PROCESSES": str(processes),
             "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
         })
         self.env.update(extra)

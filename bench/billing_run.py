@@ -105,10 +105,13 @@ async def main() -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--customers", type=int, default=0, help="default: one per message")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="GATEWAY_SERVE_PROCESSES; default: one per core")
     args = parser.parse_args()
     print(f"machine: {machine()}")
 
-    genv = GatewayEnv().setup()
+    genv = GatewayEnv(processes=args.processes).setup()
+    print(f"server processes: {args.processes}")
     started = time.perf_counter()
     customers = bulk_customers(genv, args.customers or args.messages)
     print(f"set-up: {len(customers)} customers in {time.perf_counter() - started:.1f} s (not timed)")

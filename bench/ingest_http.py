@@ -1,6 +1,7 @@
 """Benchmark 1: single-message ingest over HTTP at 32 concurrent clients vs a bare aiohttp JSON handler.
 
-Both servers run in their own process on loopback; the load comes from the same aiohttp client code in
+Both servers run in their own process(es) on loopback (--processes, the same number for both; default
+one per core, as docs/operations.md recommends for GATEWAY_SERVE_PROCESSES); the load comes from the same aiohttp client code in
 this process, in the same run. The gateway is the real app (bench/_serve.py: `gateway serve` with the
 in-process outbox worker disabled, so sending does not compete with ingest), SQLite in WAL mode with
 synchronous=FULL (the default), a fresh database in a temporary directory.
@@ -8,7 +9,7 @@ synchronous=FULL (the default), a fresh database in a temporary directory.
 Each request: POST /api/v1/messages, a unique Idempotency-Key, template `invoice_ready` with data
 (unique invoice number), customers spread over --customers. Target: gateway rate >= 20 % of bare rate.
 
-    .venv/bin/python bench/ingest_http.py [--seconds 10] [--clients 32]
+    .venv/bin/python bench/ingest_http.py [--seconds 10] [--clients 32] [--processes N]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import sys
 import time
 
@@ -86,11 +88,15 @@ async def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="server processes, the same for the bare handler and the gateway "
+                             "(GATEWAY_SERVE_PROCESSES); default: one per core")
     args = parser.parse_args()
     print(f"machine: {machine()}")
 
     bare_port = free_port()
-    with process([PY, str(BENCH / "_bare.py"), str(bare_port)],
+    print(f"server processes: {args.processes} (bare and gateway alike)")
+    with process([PY, str(BENCH / "_bare.py"), str(bare_port), str(args.processes)],
                  ready_url=f"http://127.0.0.1:{bare_port}/healthz") as bare_server:
         bare = await load(f"http://127.0.0.1:{bare_port}/api/v1/messages", {}, ["c"], args.clients,
                           args.seconds, args.warmup, "bare", bare_server.pid)
@@ -98,7 +104,7 @@ async def main() -> int:
           f"p99 {bare['p99_ms']:.1f} ms  errors {bare['errors']}  server CPU {bare['server_cpu']:.0%} "
           f"({bare['cpu_ms_per_request']:.2f} ms/request)")
 
-    genv = GatewayEnv().setup()
+    genv = GatewayEnv(processes=args.processes).setup()
     with gateway_server(genv) as server:
         async with aiohttp.ClientSession() as session:
             customers = await add_customers(session, genv, args.customers)
