@@ -246,13 +246,14 @@ async def _create_alone(
 ) -> list[Outcome]:
     """One call in its own transaction."""
     for attempt in range(3):
+        [ready] = await _prepare(services, [(client_id, items)])
         try:
             async with services.engine.begin() as conn:
-                [outcomes] = await _create_in(conn, [(services, client_id, items)])
+                [outcomes] = await _commit_prepared(conn, [(client_id, ready)])
                 return outcomes
         except IntegrityError:
-            # A concurrent request with the same idempotency key won the race; on retry it is
-            # found as existing and handled by the normal replay/conflict path.
+            # A concurrent request with the same idempotency key won the race (or the customer
+            # was removed meanwhile); on retry it is found and handled by the normal paths.
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
@@ -322,8 +323,11 @@ class _GroupCommit:
             return
         if len(live) > 1:
             try:
-                async with live[0][0].engine.begin() as conn:
-                    results = await _create_in(conn, [(s, client_id, items) for s, client_id, items, _ in live])
+                services = live[0][0]
+                calls = [(client_id, items) for _, client_id, items, _ in live]
+                prepared = list(zip([c for c, _ in calls], await _prepare(services, calls)))
+                async with services.engine.begin() as conn:
+                    results = await _commit_prepared(conn, prepared)
             except Exception:  # noqa: BLE001 - rolled back; each call is retried alone below
                 pass
             else:
@@ -353,21 +357,68 @@ def _group_commit(engine: Any) -> _GroupCommit:
     return per_loop[engine]
 
 
-async def _create_in(
-    conn: AsyncConnection, calls: Sequence[tuple[Services, str, Sequence[tuple[str, MessageInput]]]]
+@dataclass
+class _Ready:
+    """One item made ready outside the write transaction: either its encrypted rows or the
+    error it gets unless its idempotency key turns out to be a replay."""
+
+    idem_key: str
+    item: MessageInput
+    message_id: str = ""
+    rows: dict[str, list[dict[str, Any]]] | None = None
+    error: GatewayError | None = None
+
+
+_UNKNOWN_CUSTOMER = [{"field": "customer_id",
+                      "detail": "no such customer (create it first with PUT /api/v1/customers/{id})"}]
+
+
+async def _prepare(
+    services: Services, calls: Sequence[tuple[str, Sequence[tuple[str, MessageInput]]]]
+) -> list[list[_Ready]]:
+    """Render, guard and encrypt every item before the write transaction begins, so the database's
+    write lock (SQLite has one for the whole file) is held only for the inserts and the commit,
+    never for this CPU work: other processes and the next group can write meanwhile."""
+    async with reading(services.engine) as conn:
+        customer_rows = await _customers(conn, [item.customer_id for _, items in calls for _, item in items])
+    now = utcnow()
+    keys: dict[str, CustomerKey] = {}
+    return [[_ready(services, client_id, idem_key, item, customer_rows, keys, now) for idem_key, item in items]
+            for client_id, items in calls]
+
+
+def _ready(services: Services, client_id: str, idem_key: str, item: MessageInput,
+           customer_rows: dict[str, Any], keys: dict[str, CustomerKey], now: datetime) -> _Ready:
+    customer = customer_rows.get(item.customer_id)
+    if customer is None or customer.key_wrapped is None:
+        return _Ready(idem_key, item, error=ValidationFailed(_UNKNOWN_CUSTOMER))
+    try:
+        subject, body = render_and_guard(services, item, customer.language)
+    except GatewayError as exc:
+        return _Ready(idem_key, item, error=exc)
+    if item.customer_id not in keys:
+        keys[item.customer_id] = services.crypto.open_customer_key(item.customer_id, customer.key_wrapped)
+    message_id = new_id()
+    rows = _encrypt_rows(services.crypto, keys[item.customer_id], message_id, client_id, idem_key,
+                         item, subject, body, now)
+    return _Ready(idem_key, item, message_id=message_id, rows=rows)
+
+
+async def _commit_prepared(
+    conn: AsyncConnection, calls: Sequence[tuple[str, list[_Ready]]]
 ) -> list[list[Outcome]]:
-    """Process calls in order in one transaction; rows are inserted once for all of them."""
+    """Inside the write transaction: decide each item in arrival order against the idempotency
+    keys stored so far (those of earlier items included) and insert the rows of the new ones.
+    A customer removed since _prepare read it fails the foreign key, so the caller retries."""
     wanted: dict[str, list[str]] = {}
-    for _, client_id, items in calls:
-        wanted.setdefault(client_id, []).extend(key for key, _ in items)
+    for client_id, ready in calls:
+        wanted.setdefault(client_id, []).extend(r.idem_key for r in ready)
     existing = {client_id: await _existing(conn, client_id, keys) for client_id, keys in wanted.items()}
-    customer_rows = await _customers(conn, [item.customer_id for _, _, items in calls for _, item in items])
     rows: dict[str, list[dict[str, Any]]] = {"messages": [], "attachments": [], "notifications": []}
     entries: list[audit.Entry] = []
     results: list[list[Outcome]] = []
-    for services, client_id, items in calls:
-        results.append(_create_outcomes(services, client_id, items, existing[client_id], customer_rows,
-                                        rows, entries))
+    for client_id, ready in calls:
+        results.append([_decide(client_id, r, existing[client_id], rows, entries) for r in ready])
     for table in (messages, attachments, notifications):
         if rows[table.name]:
             await conn.execute(table.insert(), rows[table.name])
@@ -375,38 +426,18 @@ async def _create_in(
     return results
 
 
-def _create_outcomes(
-    services: Services, client_id: str, items: Sequence[tuple[str, MessageInput]],
-    existing: dict[str, tuple[str, str, str]], customer_rows: dict[str, Any],
-    rows: dict[str, list[dict[str, Any]]], entries: list[audit.Entry],
-) -> list[Outcome]:
-    keys: dict[str, CustomerKey] = {}
-    outcomes: list[Outcome] = []
-    now = utcnow()
-    for idem_key, item in items:
-        if idem_key in existing:
-            outcomes.append(_replay(existing[idem_key], item))
-            continue
-        customer = customer_rows.get(item.customer_id)
-        if customer is None or customer.key_wrapped is None:
-            outcomes.append(Outcome(error=ValidationFailed(
-                [{"field": "customer_id", "detail": "no such customer (create it first with PUT /api/v1/customers/{id})"}])))
-            continue
-        try:
-            subject, body = render_and_guard(services, item, customer.language)
-        except GatewayError as exc:
-            outcomes.append(Outcome(error=exc))
-            continue
-        if item.customer_id not in keys:
-            keys[item.customer_id] = services.crypto.open_customer_key(item.customer_id, customer.key_wrapped)
-        message_id = new_id()
-        _encrypt_rows(services.crypto, keys[item.customer_id], message_id, client_id, idem_key,
-                      item, subject, body, now, rows)
-        existing[idem_key] = (message_id, item.request_hash, "pending")
-        outcomes.append(Outcome(id=message_id, status="pending"))
-        entries.append(audit.Entry(f"api_key:{client_id}", "message.create", message_id,
-                                   {"customer_id": item.customer_id, "category": item.category}))
-    return outcomes
+def _decide(client_id: str, ready: _Ready, existing: dict[str, tuple[str, str, str]],
+            rows: dict[str, list[dict[str, Any]]], entries: list[audit.Entry]) -> Outcome:
+    if ready.idem_key in existing:
+        return _replay(existing[ready.idem_key], ready.item)
+    if ready.rows is None:
+        return Outcome(error=ready.error)
+    for table, new in ready.rows.items():
+        rows[table].extend(new)
+    existing[ready.idem_key] = (ready.message_id, ready.item.request_hash, "pending")
+    entries.append(audit.Entry(f"api_key:{client_id}", "message.create", ready.message_id,
+                               {"customer_id": ready.item.customer_id, "category": ready.item.category}))
+    return Outcome(id=ready.message_id, status="pending")
 
 
 def _replay(stored: tuple[str, str, str], item: MessageInput) -> Outcome:
@@ -419,8 +450,10 @@ def _replay(stored: tuple[str, str, str], item: MessageInput) -> Outcome:
 
 def _encrypt_rows(
     crypto: Crypto, ck: CustomerKey, message_id: str, client_id: str, idem_key: str,
-    item: MessageInput, subject: str, body: str, now: datetime, rows: dict[str, list[dict[str, Any]]],
-) -> None:
+    item: MessageInput, subject: str, body: str, now: datetime,
+) -> dict[str, list[dict[str, Any]]]:
+    """The message's rows (message, attachments, outbox job), content sealed."""
+    rows: dict[str, list[dict[str, Any]]] = {"messages": [], "attachments": [], "notifications": []}
     dk = crypto.new_data_key(ck, message_id)
     data_enc = None
     if item.data is not None:
@@ -447,6 +480,7 @@ def _encrypt_rows(
         "id": new_id(), "message_id": message_id, "customer_id": item.customer_id, "status": "pending",
         "attempts": 0, "next_attempt_at": now, "created_at": now,
     })
+    return rows
 
 
 async def _existing(conn: AsyncConnection, client_id: str, keys: list[str]) -> dict[str, tuple[str, str, str]]:
