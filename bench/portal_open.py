@@ -53,6 +53,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def gateway_cli(env: dict[str, str], *args: str) -> str:
     result = subprocess.run([PY, "-m", "gateway", *args], env=env, cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
@@ -86,8 +92,12 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 async def load(url_for: list[tuple[str, str]], seconds: float, concurrency: int,
-               cookie_name: str) -> tuple[list[float], float]:
-    """Closed loop: `concurrency` clients, each opening its own page again as soon as it arrives."""
+               cookie_name: str, server_pid: int) -> tuple[list[float], float, float]:
+    """Closed loop: `concurrency` clients, each opening its own page again as soon as it arrives.
+
+    Returns (latencies, requests per second, server CPU seconds per request). The CPU figure is
+    the server process's own user + system time over the measured window: unlike the rate, it
+    hardly depends on what else the shared machine is doing."""
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     latencies: list[float] = []
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
@@ -105,11 +115,13 @@ async def load(url_for: list[tuple[str, str]], seconds: float, concurrency: int,
 
         warm = time.perf_counter() + min(2.0, seconds / 3)
         await asyncio.gather(*(client(i, warm, False) for i in range(concurrency)))
+        cpu_before = cpu_seconds(server_pid)
         began = time.perf_counter()
         until = began + seconds
         await asyncio.gather(*(client(i, until, True) for i in range(concurrency)))
         elapsed = time.perf_counter() - began
-    return latencies, len(latencies) / elapsed
+        cpu = cpu_seconds(server_pid) - cpu_before
+    return latencies, len(latencies) / elapsed, cpu / max(1, len(latencies))
 
 
 async def paced(url_for: list[tuple[str, str]], seconds: float, rate: float, cookie_name: str) -> list[float]:
@@ -206,7 +218,8 @@ async def main() -> None:
         try:
             await wait_ready(f"{base}/healthz", server)
             pairs, cookie_name = await setup_portal(base, token, args.concurrency)
-            portal_lat, portal_rate = await load(pairs, args.seconds, args.concurrency, cookie_name)
+            portal_lat, portal_rate, portal_cpu = await load(pairs, args.seconds, args.concurrency, cookie_name,
+                                                             server.pid)
             paced_lat = await paced(pairs, args.seconds, args.rate, cookie_name) if args.rate else []
         finally:
             stop(server)
@@ -218,8 +231,8 @@ async def main() -> None:
             os.sched_setaffinity(bare.pid, {0})
         try:
             await wait_ready(f"http://127.0.0.1:{bare_port}/bare", bare)
-            bare_lat, bare_rate = await load([(f"http://127.0.0.1:{bare_port}/bare", "")], args.seconds,
-                                             args.concurrency, "")
+            bare_lat, bare_rate, bare_cpu = await load([(f"http://127.0.0.1:{bare_port}/bare", "")],
+                                                       args.seconds, args.concurrency, "", bare.pid)
         finally:
             stop(bare)
 
@@ -229,9 +242,10 @@ async def main() -> None:
           + (", server on CPU 0 and load generator on CPU 1" if args.pin else ""))
     print(f"portal open:  {len(portal_lat):7d} requests  {portal_rate:8.0f} req/s  "
           f"p50 {pct(portal_lat, 0.50):6.2f} ms  p99 {pct(portal_lat, 0.99):6.2f} ms  "
-          f"mean {statistics.fmean(portal_lat) * 1000:6.2f} ms")
+          f"mean {statistics.fmean(portal_lat) * 1000:6.2f} ms  server CPU {portal_cpu * 1e6:5.0f} µs/request")
     print(f"bare aiohttp: {len(bare_lat):7d} requests  {bare_rate:8.0f} req/s  "
-          f"p50 {pct(bare_lat, 0.50):6.2f} ms  p99 {pct(bare_lat, 0.99):6.2f} ms")
+          f"p50 {pct(bare_lat, 0.50):6.2f} ms  p99 {pct(bare_lat, 0.99):6.2f} ms  "
+          f"server CPU {bare_cpu * 1e6:5.0f} µs/request")
     if paced_lat:
         print(f"portal open at a steady {args.rate:g} req/s (open loop, {args.concurrency} customers): "
               f"p50 {pct(paced_lat, 0.50):6.2f} ms  p99 {pct(paced_lat, 0.99):6.2f} ms")

@@ -19,7 +19,7 @@ import jinja2
 from aiohttp import web
 
 from gateway.api.appkeys import SERVICES
-from gateway.portal import views
+from gateway.portal import sessions, store, views
 from gateway.portal.state import STATE, PortalState
 from gateway.portal.webutil import portal_middleware
 
@@ -38,7 +38,7 @@ def make_portal_app(parent: web.Application) -> web.Application:
     services = parent[SERVICES]
     settings = services.settings
     portal = web.Application(middlewares=[portal_middleware])
-    state = PortalState.build(services)
+    state = PortalState.build(services, hot=sessions.HOT_STATEMENTS + store.HOT_STATEMENTS)
     portal[STATE] = state
     parent[STATE] = state
     aiohttp_jinja2.setup(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator
+import sqlite3
+from collections import namedtuple
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Select, create_engine, event
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
@@ -52,12 +55,13 @@ class PortalState:
     _oidc_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
-    def build(cls, services: Services) -> PortalState:
+    def build(cls, services: Services, hot: Sequence[Select[Any]] = ()) -> PortalState:
+        """`hot`: the constant statements of the most frequent page views (see Reads)."""
         settings = services.settings
         # Shipped with the templates (GATEWAY_TEMPLATES_DIR), not inside the Python package.
         css = (Path(settings.templates_dir) / "portal" / "portal.css").read_bytes()
         issuer_origin = _origin(settings.oidc_issuer) if settings.oidc_enabled else ""
-        reads = Reads(services.engine, settings.database_url)
+        reads = Reads(services.engine, settings.database_url, hot)
         return cls(
             reads=reads,
             services=services,
@@ -92,16 +96,26 @@ class Reads:
 
     SQLite: the gateway's async engine takes the write lock at every BEGIN (BEGIN IMMEDIATE) and
     hops to a driver thread for every cursor call, which serialises page views and, with the GIL,
-    makes each hop slow under load. Reads therefore use a small pool of plain sqlite3 connections,
-    opened query-only (they can never write) in WAL mode, called directly on the event loop: a
-    read of a local file by primary key takes microseconds, and in WAL mode readers never wait
-    for writers. Results have the same API as the async engine's buffered results.
+    makes each hop slow under load. Reads therefore use plain sqlite3 connections, opened
+    query-only (they can never write) in WAL mode, called directly on the event loop: a read of a
+    local file by primary key takes microseconds, and in WAL mode readers never wait for writers.
+    Results have the same API as the async engine's buffered results.
+
+    The `hot` statements (session check, opening a message) skip SQLAlchemy's execution machinery
+    on SQLite, which cost about 40 µs per statement, several times the query itself: each is
+    compiled once to its SQL text, run on one dedicated connection and its rows converted by the
+    columns' own result processors (so values are exactly what SQLAlchemy would return). That one
+    connection is safe to share: a hot statement is executed and fully fetched without yielding to
+    the event loop, and every statement runs in autocommit (no transaction stays open).
     """
 
-    def __init__(self, engine: AsyncEngine, url: str) -> None:
+    def __init__(self, engine: AsyncEngine, url: str, hot: Sequence[Select[Any]] = ()) -> None:
         driver_url = sqlalchemy_url(url)
         self._async: AsyncEngine | None = None
         self._sync: Engine | None = None
+        self._raw: sqlite3.Connection | None = None
+        self._plans: dict[int, _Plan] = {}
+        self._hot = list(hot)  # keeps the statements (and so their ids) alive
         if not driver_url.startswith("sqlite"):
             self._async = engine.execution_options(isolation_level="AUTOCOMMIT")
             return
@@ -114,11 +128,11 @@ class Reads:
 
         @event.listens_for(self._sync, "connect")
         def on_connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None  # autocommit: no BEGIN, no lock
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=200")
-            cursor.execute("PRAGMA query_only=ON")
-            cursor.close()
+            _query_only(dbapi_connection)
+
+        self._path = path
+        dialect = sqlite_dialect.dialect()
+        self._plans = {id(statement): _Plan.of(statement, dialect) for statement in self._hot}
 
     @contextlib.asynccontextmanager
     async def connect(self) -> AsyncIterator[Any]:
@@ -126,23 +140,112 @@ class Reads:
             async with self._async.connect() as conn:
                 yield conn
             return
-        assert self._sync is not None
-        with self._sync.connect() as sync_conn:
-            yield _SyncReads(sync_conn)
+        reads = _SyncReads(self)
+        try:
+            yield reads
+        finally:
+            reads.close()
+
+    def raw(self) -> sqlite3.Connection:
+        if self._raw is None:
+            self._raw = _query_only(sqlite3.connect(self._path, isolation_level=None, check_same_thread=False))
+        return self._raw
 
     async def dispose(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
         if self._sync is not None:
             self._sync.dispose()
 
 
-class _SyncReads:
-    """The part of AsyncConnection the portal's read queries use, over a sync connection."""
+def _query_only(dbapi_connection: Any) -> Any:
+    dbapi_connection.isolation_level = None  # autocommit: no BEGIN, no lock
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=200")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+    return dbapi_connection
 
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+
+@dataclass(frozen=True)
+class _Plan:
+    """A constant SELECT compiled once for SQLite: SQL text, parameter order, row conversion."""
+
+    sql: str
+    params: tuple[str, ...]
+    row: Callable[[Iterable[Any]], Any]
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+    @classmethod
+    def of(cls, statement: Select[Any], dialect: Any) -> _Plan:
+        compiled = statement.compile(dialect=dialect)
+        for bind in compiled.binds.values():
+            if bind.type._cached_bind_processor(dialect) is not None:
+                raise ValueError(f"hot statement parameter {bind.key!r} needs conversion")
+        columns = list(statement.selected_columns.items())
+        processors = tuple((i, proc) for i, (_name, column) in enumerate(columns)
+                           if (proc := column.type._cached_result_processor(dialect, None)) is not None)
+        row = namedtuple("Row", [name for name, _column in columns])
+        return cls(compiled.string, tuple(compiled.positiontup or ()), row._make, processors)
+
+    def run(self, conn: sqlite3.Connection, parameters: Mapping[str, Any]) -> _Rows:
+        rows = conn.execute(self.sql, [parameters[name] for name in self.params]).fetchall()
+        if self.processors:
+            converted = []
+            for raw in rows:
+                values = list(raw)
+                for i, proc in self.processors:
+                    values[i] = proc(values[i])
+                converted.append(values)
+            rows = converted
+        return _Rows([self.row(values) for values in rows])
+
+
+class _Rows:
+    """The part of a buffered SQLAlchemy result the portal uses."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def first(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+    def one(self) -> Any:
+        if len(self._rows) != 1:
+            raise LookupError(f"expected one row, got {len(self._rows)}")
+        return self._rows[0]
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+
+class _SyncReads:
+    """The part of AsyncConnection the portal's read queries use, on SQLite. A pooled SQLAlchemy
+    connection is checked out only for a statement that is not one of the hot ones."""
+
+    def __init__(self, reads: Reads) -> None:
+        self._reads = reads
+        self._conn: Connection | None = None
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        plan = self._reads._plans.get(id(statement))
+        if plan is not None:
+            return plan.run(self._reads.raw(), parameters or {})
+        if self._conn is None:
+            assert self._reads._sync is not None
+            self._conn = self._reads._sync.connect()
         return self._conn.execute(statement, parameters)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 STATE = web.AppKey("portal_state", PortalState)

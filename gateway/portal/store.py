@@ -142,6 +142,8 @@ _ATTACHMENTS = (
 _THREAD = (
     select(replies).where(replies.c.message_id == bindparam("message_id"), replies.c.customer_id == bindparam("customer_id"))
     .order_by(replies.c.created_at, replies.c.id))
+#: Run without SQLAlchemy's execution layer on SQLite (see state.Reads).
+HOT_STATEMENTS = (_OWNED_MESSAGE, _ATTACHMENTS, _THREAD)
 
 
 async def owned_message(conn: AsyncConnection, crypto: Crypto, customer_id: str,

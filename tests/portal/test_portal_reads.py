@@ -1,0 +1,88 @@
+"""The portal's read path on SQLite: the hot statements, run on a plain sqlite3 connection, give
+exactly the rows SQLAlchemy gives, always see the latest committed data, and can never write."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import insert
+
+from gateway.db import make_engine
+from gateway.db.schema import attachments, customers, messages, replies, web_sessions
+from gateway.portal import sessions, store
+from gateway.portal.state import Reads
+
+T0 = datetime(2026, 11, 24, 21, 30, 5, 123456, tzinfo=UTC)
+HOT = sessions.HOT_STATEMENTS + store.HOT_STATEMENTS
+PARAMS = {"id_hash": "h" * 64, "message_id": "m1", "customer_id": "c1"}
+
+
+async def _fill(engine: Any) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(customers).values(
+            id="c1", key_wrapped=b"\x01wrapped", language="nn", created_at=T0, updated_at=T0,
+            last_invoice_settled_at=None, relationship_ended_at=T0 + timedelta(days=3)))
+        await conn.execute(insert(messages).values(
+            id="m1", customer_id="c1", client_id="k", category="invoice", sensitivity="normal",
+            auth_level="high", key_wrapped=b"dk", subject_enc=b"s\x00", body_enc=b"b", data_enc=None,
+            created_at=T0, read_at=None))
+        for position, aid in enumerate(("a2", "a1")):
+            await conn.execute(insert(attachments).values(
+                id=aid, message_id="m1", customer_id="c1", position=position, key_wrapped=b"ak",
+                filename_enc=b"f", content_type="application/pdf", size=2000 + position, content_enc=b"x",
+                created_at=T0))
+        await conn.execute(insert(replies).values(
+            id="r1", message_id="m1", customer_id="c1", author="customer", key_wrapped=b"rk", body_enc=b"r",
+            created_at=T0 + timedelta(minutes=1)))
+        await conn.execute(insert(web_sessions).values(
+            id_hash="h" * 64, kind="customer", subject_id="c1", acr=None, csrf_token="t", data='{"lang":"nn"}',
+            created_at=T0, last_seen_at=T0 + timedelta(seconds=7)))
+
+
+async def test_hot_statements_give_the_rows_sqlalchemy_gives(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    reads = Reads(engine, sqlite_url, HOT)
+    try:
+        await _fill(engine)
+        for statement in HOT:
+            async with engine.connect() as conn:
+                expected = [tuple(row) for row in (await conn.execute(statement, PARAMS)).all()]
+                expected_keys = list((await conn.execute(statement, PARAMS)).keys())
+            async with reads.connect() as conn:
+                rows = (await conn.execute(statement, PARAMS)).all()
+            assert expected, statement
+            assert [tuple(row) for row in rows] == expected
+            assert list(rows[0]._fields) == expected_keys
+        async with reads.connect() as conn:
+            row = (await conn.execute(store.HOT_STATEMENTS[0], PARAMS)).first()
+        assert row.created_at == T0 and row.created_at.tzinfo is not None  # aware UTC, as everywhere else
+        assert row.read_at is None and row.lang == "nn" and row.customer_key_wrapped == b"\x01wrapped"
+        assert row.relationship_ended_at == T0 + timedelta(days=3) and row.last_invoice_settled_at is None
+    finally:
+        await reads.dispose()
+        await engine.dispose()
+
+
+async def test_hot_reads_see_what_was_just_committed_and_cannot_write(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    reads = Reads(engine, sqlite_url, HOT)
+    try:
+        await _fill(engine)
+        thread = store.HOT_STATEMENTS[2]
+        async with reads.connect() as conn:
+            assert len((await conn.execute(thread, PARAMS)).all()) == 1
+        async with engine.begin() as conn:  # a reply posted after the connection was first used
+            await conn.execute(insert(replies).values(
+                id="r2", message_id="m1", customer_id="c1", author="staff", key_wrapped=b"rk", body_enc=b"r",
+                created_at=T0 + timedelta(minutes=2)))
+        async with reads.connect() as conn:
+            assert [r.id for r in (await conn.execute(thread, PARAMS)).all()] == ["r1", "r2"]
+            assert (await conn.execute(sessions.HOT_STATEMENTS[0], {"id_hash": "other"})).first() is None
+        with pytest.raises(sqlite3.OperationalError):
+            reads.raw().execute("DELETE FROM web_sessions")
+    finally:
+        await reads.dispose()
+        await engine.dispose()
