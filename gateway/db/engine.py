@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.util import await_only
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 READ_ONLY = "gateway_read_only"
+BUSY_TIMEOUT_MS = 30_000  # any other wait for a lock (rare in WAL mode): SQLite's own handler
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -54,7 +60,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # FULL: a committed notice survives power loss, not only a crashed process.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -65,7 +71,34 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         else:
             # Take the write lock up front: two processes that both read-then-write
             # would otherwise deadlock on lock upgrade instead of waiting their turn.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(conn)
+
+
+# Waiting for SQLite's write lock held by another process. SQLite's own busy handler sleeps in
+# growing steps of up to 100 ms inside the driver's thread; with several `gateway serve` processes
+# that left a writer (and every request of its group) asleep long after the lock was free. Instead
+# the attempt does not wait, and the retry sleeps on the event loop in short, jittered steps.
+LOCK_WAIT_SECONDS = 30.0
+_FIRST_RETRY, _MAX_RETRY = 0.0002, 0.002
+
+
+def _begin_immediate(conn: Any) -> None:
+    """BEGIN IMMEDIATE, retried until LOCK_WAIT_SECONDS while another connection writes. Runs in
+    SQLAlchemy's greenlet (the "begin" event of an async connection), so it may await."""
+    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        deadline, delay = time.monotonic() + LOCK_WAIT_SECONDS, _FIRST_RETRY
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                    raise
+            await_only(asyncio.sleep(delay * (0.5 + random.random())))
+            delay = min(delay * 2, _MAX_RETRY)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 @asynccontextmanager
