@@ -41,7 +41,7 @@ def make_portal_app(parent: web.Application) -> web.Application:
     state = PortalState.build(services, hot=sessions.HOT_STATEMENTS + store.HOT_STATEMENTS)
     portal[STATE] = state
     parent[STATE] = state
-    aiohttp_jinja2.setup(
+    state.jinja = aiohttp_jinja2.setup(
         portal,
         loader=jinja2.FileSystemLoader(str(Path(settings.templates_dir) / "portal")),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),

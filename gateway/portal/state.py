@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import jinja2
 from aiohttp import web
 from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.dialects import sqlite as sqlite_dialect
@@ -51,6 +52,7 @@ class PortalState:
     csp_login: str  # the sign-in page's form posts on to the identity provider
     reads: Reads  # for the many read-only requests; writes use services.engine
     http: aiohttp.ClientSession | None = None
+    jinja: jinja2.Environment | None = None  # set by make_portal_app (aiohttp_jinja2.setup)
     _oidc: OIDCClient | None = field(default=None, repr=False)
     _oidc_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -73,6 +75,11 @@ class PortalState:
             csp=csp(),
             csp_login=csp(issuer_origin),
         )
+
+    def templates(self, name: str) -> jinja2.Template:
+        """A page template; loaded once (auto_reload is off), then a dictionary look-up."""
+        assert self.jinja is not None
+        return self.jinja.get_template(name)
 
     async def oidc(self) -> OIDCClient:
         """The relying party, discovered on first use (and again after a failed discovery)."""

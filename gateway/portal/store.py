@@ -157,11 +157,16 @@ async def owned_message(conn: AsyncConnection, crypto: Crypto, customer_id: str,
     return who, row
 
 
-async def message_view(conn: AsyncConnection, crypto: Crypto, who: Customer, row: Any) -> MessageView:
+async def message_view(conn: AsyncConnection, crypto: Crypto, who: Customer, row: Any, *,
+                       with_data: bool = False) -> MessageView:
+    """The message as the customer reads it. The template data (`with_data`) is only opened for the
+    export: the page shows the body, which already says everything the data held."""
     dk = crypto.open_data_key(who.key, row.id, row.key_wrapped)
     subject = crypto.open(dk, "message.subject", row.subject_enc).decode("utf-8")
     body = crypto.open(dk, "message.body", row.body_enc).decode("utf-8")
-    data = json.loads(crypto.open(dk, "message.data", row.data_enc)) if row.data_enc is not None else None
+    data = None
+    if with_data and row.data_enc is not None:
+        data = json.loads(crypto.open(dk, "message.data", row.data_enc))
     files = (await conn.execute(_ATTACHMENTS, {"message_id": row.id, "customer_id": who.id})).all()
     infos = []
     for f in files:
@@ -252,7 +257,7 @@ async def everything(conn: AsyncConnection, crypto: Crypto, who: Customer) -> tu
     """Every message with its attachments' contents (by attachment id) and replies: the export."""
     rows = (await conn.execute(select(messages).where(messages.c.customer_id == who.id)
                                .order_by(messages.c.created_at, messages.c.id))).all()
-    views = [await message_view(conn, crypto, who, row) for row in rows]
+    views = [await message_view(conn, crypto, who, row, with_data=True) for row in rows]
     contents: dict[str, bytes] = {}
     for row in (await conn.execute(select(attachments).where(attachments.c.customer_id == who.id))).all():
         ak = crypto.open_data_key(who.key, row.id, row.key_wrapped)

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from gateway.portal import i18n
@@ -21,6 +20,7 @@ from gateway.portal.state import STATE, PortalState
 log = logging.getLogger("gateway.portal")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SESSION = web.RequestKey("portal_session", object)
+_STATE = web.RequestKey("portal_state", PortalState)
 NEW_COOKIE = web.RequestKey("portal_new_cookie", object)
 OSLO = ZoneInfo("Europe/Oslo")
 # A `next` target: a portal path of plain segments (ids are URL-safe base64); nothing else.
@@ -42,7 +42,9 @@ class NotFound(PortalError):
 
 
 def state_of(request: web.Request) -> PortalState:
-    return request.config_dict[STATE]
+    # The middleware puts it on the request: request.config_dict builds a new chain on every call.
+    state = request.get(_STATE)
+    return state if state is not None else request.config_dict[STATE]
 
 
 def session_of(request: web.Request) -> Session | None:
@@ -90,6 +92,7 @@ def iso(value: datetime | None) -> str:
 def render(request: web.Request, template: str, context: dict[str, Any] | None = None, *,
            status: int = 200, lang: str | None = None) -> web.Response:
     session = session_of(request)
+    state = state_of(request)
     lang = lang or language_of(request)
     ctx: dict[str, Any] = {
         "t": i18n.translator(lang),
@@ -99,14 +102,16 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
         "signed_in": session is not None and session.is_customer,
         "csrf": session.csrf_token if session is not None else "",
         "here": safe_next(request.path),
-        "company": state_of(request).settings.company_name,
+        "company": state.settings.company_name,
         "fmt_date": fmt_date,
         "iso": iso,
     }
     ctx.update(context or {})
-    response = aiohttp_jinja2.render_template(template, request, ctx, status=status)
-    response.headers["Content-Language"] = lang
-    return response
+    # The environment aiohttp_jinja2.setup made, used directly: render_template would look it up
+    # through request.config_dict and the context processors (the portal has none) on every page.
+    html = state.templates(template).render(ctx)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
+                        headers={"Content-Language": lang})
 
 
 def error_page(request: web.Request, status: int) -> web.Response:
@@ -160,7 +165,8 @@ def _origin_ok(request: web.Request, state: PortalState) -> bool:
 
 @web.middleware
 async def portal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    state = state_of(request)
+    state = request.config_dict[STATE]
+    request[_STATE] = state
     cookie_value = request.cookies.get(state.cookie.name)
     session, stale = await state.sessions.load(cookie_value) if cookie_value else (None, False)
     request[SESSION] = session
