@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, literal_column, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit
@@ -134,16 +134,19 @@ _OWNED_MESSAGE = (
     .join(customers, customers.c.id == messages.c.customer_id)
     .where(messages.c.id == bindparam("message_id"), messages.c.customer_id == bindparam("customer_id"),
            customers.c.erased_at.is_(None), customers.c.key_wrapped.is_not(None)))
-_ATTACHMENTS = (
-    select(attachments.c.id, attachments.c.key_wrapped, attachments.c.filename_enc,
-           attachments.c.content_type, attachments.c.size)
-    .where(attachments.c.message_id == bindparam("message_id"), attachments.c.customer_id == bindparam("customer_id"))
-    .order_by(attachments.c.position))
-_THREAD = (
-    select(replies).where(replies.c.message_id == bindparam("message_id"), replies.c.customer_id == bindparam("customer_id"))
-    .order_by(replies.c.created_at, replies.c.id))
+# Attachments (by position) and the thread (oldest first) in one statement: one round trip less.
+_FILES = (
+    select(literal_column("'a'").label("kind"), attachments.c.id, attachments.c.key_wrapped,
+           attachments.c.filename_enc.label("enc"), attachments.c.content_type.label("text"), attachments.c.size,
+           attachments.c.position.label("pos"), attachments.c.created_at)
+    .where(attachments.c.message_id == bindparam("message_id"), attachments.c.customer_id == bindparam("customer_id")))
+_REPLIES = (
+    select(literal_column("'r'"), replies.c.id, replies.c.key_wrapped, replies.c.body_enc, replies.c.author, null(),
+           null(), replies.c.created_at)
+    .where(replies.c.message_id == bindparam("message_id"), replies.c.customer_id == bindparam("customer_id")))
+_FILES_AND_THREAD = union_all(_FILES, _REPLIES).order_by("kind", "pos", "created_at", "id")
 #: Run without SQLAlchemy's execution layer on SQLite (see state.Reads).
-HOT_STATEMENTS = (_OWNED_MESSAGE, _ATTACHMENTS, _THREAD)
+HOT_STATEMENTS = (_OWNED_MESSAGE, _FILES_AND_THREAD)
 
 
 async def owned_message(conn: AsyncConnection, crypto: Crypto, customer_id: str,
@@ -167,19 +170,18 @@ async def message_view(conn: AsyncConnection, crypto: Crypto, who: Customer, row
     data = None
     if with_data and row.data_enc is not None:
         data = json.loads(crypto.open(dk, "message.data", row.data_enc))
-    files = (await conn.execute(_ATTACHMENTS, {"message_id": row.id, "customer_id": who.id})).all()
-    infos = []
-    for f in files:
+    infos: list[AttachmentInfo] = []
+    thread: list[ReplyInfo] = []
+    for f in (await conn.execute(_FILES_AND_THREAD, {"message_id": row.id, "customer_id": who.id})).all():
+        if f.kind == "r":
+            rk = crypto.open_data_key(who.key, f.id, f.key_wrapped)
+            thread.append(ReplyInfo(f.id, f.text, f.created_at, crypto.open(rk, "reply.body", f.enc).decode("utf-8")))
+            continue
         ak = crypto.open_data_key(who.key, f.id, f.key_wrapped)
-        infos.append(AttachmentInfo(f.id, crypto.open(ak, "attachment.filename", f.filename_enc).decode("utf-8"),
-                                    f.content_type, f.size))
+        infos.append(AttachmentInfo(f.id, crypto.open(ak, "attachment.filename", f.enc).decode("utf-8"),
+                                    f.text, f.size))
     return MessageView(row.id, row.category, row.auth_level, row.created_at, row.read_at, subject, body, data,
-                       infos, await thread(conn, crypto, who, row.id))
-
-
-async def thread(conn: AsyncConnection, crypto: Crypto, who: Customer, message_id: str) -> list[ReplyInfo]:
-    rows = (await conn.execute(_THREAD, {"message_id": message_id, "customer_id": who.id})).all()
-    return [_reply(crypto, who, r) for r in rows]
+                       infos, thread)
 
 
 def _reply(crypto: Crypto, who: Customer, row: Any) -> ReplyInfo:

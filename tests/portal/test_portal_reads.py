@@ -71,15 +71,15 @@ async def test_hot_reads_see_what_was_just_committed_and_cannot_write(sqlite_url
     reads = Reads(engine, sqlite_url, HOT)
     try:
         await _fill(engine)
-        thread = store.HOT_STATEMENTS[2]
+        thread = store.HOT_STATEMENTS[1]  # attachments and replies
         async with reads.connect() as conn:
-            assert len((await conn.execute(thread, PARAMS)).all()) == 1
+            assert [r.id for r in (await conn.execute(thread, PARAMS)).all()] == ["a2", "a1", "r1"]
         async with engine.begin() as conn:  # a reply posted after the connection was first used
             await conn.execute(insert(replies).values(
                 id="r2", message_id="m1", customer_id="c1", author="staff", key_wrapped=b"rk", body_enc=b"r",
                 created_at=T0 + timedelta(minutes=2)))
         async with reads.connect() as conn:
-            assert [r.id for r in (await conn.execute(thread, PARAMS)).all()] == ["r1", "r2"]
+            assert [r.id for r in (await conn.execute(thread, PARAMS)).all()] == ["a2", "a1", "r1", "r2"]
             assert (await conn.execute(sessions.HOT_STATEMENTS[0], {"id_hash": "other"})).first() is None
         with pytest.raises(sqlite3.OperationalError):
             reads.raw().execute("DELETE FROM web_sessions")
