@@ -88,6 +88,7 @@ async def _portal_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _sweep(state: PortalState) -> None:
     while True:
         try:
+            state.keys.purge()  # customer keys nobody used for a minute leave memory
             removed = await state.sessions.sweep()
             if removed:
                 log.info("expired portal sessions removed", extra={"count": removed})

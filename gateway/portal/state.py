@@ -21,6 +21,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
+from gateway.crypto.cache import CustomerKeyCache
 from gateway.db import sqlalchemy_url
 from gateway.portal.oidc import OIDCClient
 from gateway.portal.sessions import CookiePolicy, SessionStore
@@ -51,6 +52,7 @@ class PortalState:
     csp: str
     csp_login: str  # the sign-in page's form posts on to the identity provider
     reads: Reads  # for the many read-only requests; writes use services.engine
+    keys: CustomerKeyCache  # unwrapped customer keys, for a minute (docs/encryption.md)
     http: aiohttp.ClientSession | None = None
     jinja: jinja2.Environment | None = None  # set by make_portal_app (aiohttp_jinja2.setup)
     _oidc: OIDCClient | None = field(default=None, repr=False)
@@ -66,6 +68,7 @@ class PortalState:
         reads = Reads(services.engine, settings.database_url, hot)
         return cls(
             reads=reads,
+            keys=CustomerKeyCache(services.crypto),
             services=services,
             settings=settings,
             sessions=SessionStore(services.engine, settings, reads),

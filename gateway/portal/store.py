@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit
 from gateway.crypto import Crypto, CustomerKey
+from gateway.crypto.cache import CustomerKeyCache
 from gateway.db.schema import attachments, customers, messages, replies
 from gateway.db.types import utcnow
 from gateway.ids import new_id
@@ -72,10 +73,11 @@ class InboxItem:
     subject: str | None  # None: protected (needs a higher level), not decrypted
 
 
-async def customer(conn: AsyncConnection, crypto: Crypto, customer_id: str) -> Customer | None:
+async def customer(conn: AsyncConnection, crypto: Crypto | CustomerKeyCache, customer_id: str) -> Customer | None:
+    """The customer with their key; `crypto` may be the portal's key cache (same method)."""
     row = (await conn.execute(select(customers).where(customers.c.id == customer_id))).first()
     if row is None or row.key_wrapped is None or row.erased_at is not None:
-        return None
+        return None  # erased: the key cache is never asked for this customer again
     return Customer(row.id, crypto.open_customer_key(row.id, row.key_wrapped), row.language,
                     row.last_invoice_settled_at, row.relationship_ended_at, row.created_at, row)
 
@@ -149,9 +151,10 @@ _FILES_AND_THREAD = union_all(_FILES, _REPLIES).order_by("kind", "pos", "created
 HOT_STATEMENTS = (_OWNED_MESSAGE, _FILES_AND_THREAD)
 
 
-async def owned_message(conn: AsyncConnection, crypto: Crypto, customer_id: str,
+async def owned_message(conn: AsyncConnection, crypto: Crypto | CustomerKeyCache, customer_id: str,
                         message_id: str) -> tuple[Customer, Any] | None:
-    """The message and its owner's key in one statement, if the message is this customer's."""
+    """The message and its owner's key in one statement, if the message is this customer's (and
+    the customer is not erased). `crypto` may be the portal's key cache (same method)."""
     row = (await conn.execute(_OWNED_MESSAGE, {"message_id": message_id, "customer_id": customer_id})).first()
     if row is None:
         return None

@@ -65,7 +65,7 @@ def _require_customer(request: web.Request) -> Session:
 
 
 async def _customer(conn: Any, request: web.Request, session: Session) -> store.Customer:
-    who = await store.customer(conn, state_of(request).services.crypto, str(session.subject_id))
+    who = await store.customer(conn, state_of(request).keys, str(session.subject_id))
     if who is None:  # erased or removed while signed in: the session is worthless
         raise web.HTTPFound(login_url(request.path))
     return who
@@ -288,7 +288,7 @@ async def inbox(request: web.Request) -> web.StreamResponse:
 
 async def _owned(conn: Any, state: Any, session: Any, message_id: str) -> tuple[store.Customer, Any]:
     """The signed-in customer's message; another customer's answers 404 exactly like a missing one."""
-    owned = await store.owned_message(conn, state.services.crypto, str(session.subject_id), message_id)
+    owned = await store.owned_message(conn, state.keys, str(session.subject_id), message_id)
     if owned is None:
         raise NotFound()
     return owned

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from gateway import audit
 from gateway.db.schema import audit_log, replies, web_sessions
 from gateway.portal.sessions import hash_id
-from tests.portal.portal_helpers import PDF, PortalClient, add_customer, send
+from tests.portal.portal_helpers import PDF, PortalClient, _state_key, add_customer, send
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway, wait_for
 
 SECRET_SUBJECT = "Canary subject Zebulon"
@@ -532,4 +532,28 @@ async def test_a_staff_session_is_neither_used_nor_ended_by_the_portal(gateway: 
     async with gateway.services.engine.connect() as conn:
         assert (await conn.execute(select(web_sessions).where(
             web_sessions.c.id_hash == hash_id(staff_id)))).one().kind == "staff"
+    await client.close()
+
+
+async def test_an_erased_customer_loses_access_at_once_though_their_key_was_just_used(gateway: Gateway) -> None:
+    """The portal keeps unwrapped customer keys for a minute; erasure (crypto-shredding: the wrapped
+    key is removed) must still end access on the very next request."""
+    from sqlalchemy import update
+
+    from gateway.db.schema import customers
+    from gateway.db.types import utcnow
+    token = await gateway.token()
+    await add_customer(gateway, token, "erase-me")
+    msg = await send(gateway, token, "erase-me", "e1", subject=SECRET_SUBJECT)
+    client = PortalClient(gateway)
+    await client.sign_in("erase-me")
+    assert SECRET_SUBJECT in (await client.get(f"/portal/messages/{msg}")).text
+    assert "erase-me" in gateway.server.app[_state_key()].keys
+    async with gateway.services.engine.begin() as conn:
+        await conn.execute(update(customers).where(customers.c.id == "erase-me").values(
+            key_wrapped=None, email_enc=None, name_enc=None, erased_at=utcnow()))
+    page = await client.get(f"/portal/messages/{msg}")
+    assert page.status == 404 and SECRET_SUBJECT not in page.text
+    assert (await client.get("/portal/")).status == 302
+    assert (await client.get(f"/portal/messages/{msg}/attachments/x")).status == 404
     await client.close()

@@ -1,0 +1,98 @@
+"""The customer-key cache: it answers only for the exact wrapped key it opened, never authenticates
+less than Crypto does, follows rotation and erasure, and keeps keys in memory for a bounded time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.crypto import Crypto, DecryptionError, Keyring, init_keys, rotate
+from gateway.crypto.cache import CustomerKeyCache
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Path:
+    d = tmp_path / "keys"
+    init_keys(d)
+    return d
+
+
+@pytest.fixture
+def crypto(keys: Path) -> Crypto:
+    return Crypto(Keyring.load(keys))
+
+
+def test_a_cached_key_opens_the_customers_data(crypto: Crypto) -> None:
+    ck = crypto.new_customer_key("c1")
+    record = crypto.seal(ck, "customer.email", b"ola@example.no")
+    cache = CustomerKeyCache(crypto)
+    first = cache.open_customer_key("c1", ck.wrapped)
+    again = cache.open_customer_key("c1", ck.wrapped)
+    assert again is first and "c1" in cache
+    assert crypto.open(again, "customer.email", record) == b"ola@example.no"
+
+
+def test_the_cache_never_accepts_what_crypto_would_refuse(crypto: Crypto) -> None:
+    a, b = crypto.new_customer_key("a"), crypto.new_customer_key("b")
+    cache = CustomerKeyCache(crypto)
+    cache.open_customer_key("a", a.wrapped)
+    with pytest.raises(DecryptionError):
+        cache.open_customer_key("a", b.wrapped)  # another customer's wrapped key under a's id
+    tampered = a.wrapped[:-1] + bytes([a.wrapped[-1] ^ 1])
+    with pytest.raises(DecryptionError):
+        cache.open_customer_key("a", tampered)
+    with pytest.raises(DecryptionError):
+        cache.open_customer_key("b", a.wrapped)
+    assert "a" not in cache  # a refused look-up also drops what was cached for that id
+
+
+def test_rotation_and_rewrap_are_followed_and_the_old_kek_can_go(keys: Path, crypto: Crypto) -> None:
+    ck = crypto.new_customer_key("c1")
+    record = crypto.seal(ck, "customer.name", b"Kari")
+    cache = CustomerKeyCache(crypto)
+    cache.open_customer_key("c1", ck.wrapped)
+    rotate(keys)
+    rotated = Crypto(Keyring.load(keys))
+    rewrapped = rotated.rewrap("c1", ck.wrapped)
+    assert rewrapped is not None and rewrapped != ck.wrapped
+    cache = CustomerKeyCache(rotated)
+    cache.open_customer_key("c1", ck.wrapped)
+    fresh = cache.open_customer_key("c1", rewrapped)  # the stored wrapped key changed: opened again
+    assert fresh.wrapped == rewrapped and rotated.open(fresh, "customer.name", record) == b"Kari"
+
+
+def test_erasure_forget_and_expiry_remove_the_key_from_memory(crypto: Crypto) -> None:
+    clock = Clock()
+    cache = CustomerKeyCache(crypto, ttl_seconds=60, clock=clock)
+    one, two = crypto.new_customer_key("one"), crypto.new_customer_key("two")
+    first = cache.open_customer_key("one", one.wrapped)
+    cache.open_customer_key("two", two.wrapped)
+    cache.forget("two")  # erased by this process
+    assert "two" not in cache and len(cache) == 1
+    clock.now += 59
+    assert cache.open_customer_key("one", one.wrapped) is first
+    clock.now += 1
+    assert cache.open_customer_key("one", one.wrapped) is not first  # expired: unwrapped again
+    clock.now += 61
+    assert cache.purge() == 1 and len(cache) == 0  # idle keys do not stay past the TTL
+
+
+def test_the_number_of_keys_held_is_bounded(crypto: Crypto) -> None:
+    cache = CustomerKeyCache(crypto, max_entries=3)
+    wrapped = {cid: crypto.new_customer_key(cid).wrapped for cid in ("a", "b", "c", "d")}
+    for cid in ("a", "b", "c"):
+        cache.open_customer_key(cid, wrapped[cid])
+    cache.open_customer_key("a", wrapped["a"])  # a is now the most recently used
+    cache.open_customer_key("d", wrapped["d"])
+    assert len(cache) == 3 and "b" not in cache and all(cid in cache for cid in ("a", "c", "d"))
+    with pytest.raises(ValueError):
+        CustomerKeyCache(crypto, ttl_seconds=0)
