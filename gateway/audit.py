@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.db.schema import audit_log
@@ -43,10 +43,10 @@ def _digest(prev_hash: str, at: datetime, entry: Entry, details_json: str) -> st
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-async def _head(conn: AsyncConnection) -> str:
+def _head(conn: Connection) -> str:
     if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-    row = await conn.execute(select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1))
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+    row = conn.execute(select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1))
     return row.scalar() or GENESIS
 
 
@@ -57,9 +57,16 @@ async def append(conn: AsyncConnection, *entries: Entry) -> None:
 
 async def append_many(conn: AsyncConnection, entries: Iterable[Entry]) -> None:
     entries = list(entries)
+    if entries:
+        await conn.run_sync(append_many_sync, entries)
+
+
+def append_many_sync(conn: Connection, entries: Iterable[Entry]) -> None:
+    """append_many for a synchronous connection (gateway/db/writer.py runs whole transactions so)."""
+    entries = list(entries)
     if not entries:
         return
-    prev = await _head(conn)
+    prev = _head(conn)
     at = utcnow()
     rows = []
     for entry in entries:
@@ -77,7 +84,7 @@ async def append_many(conn: AsyncConnection, entries: Iterable[Entry]) -> None:
             }
         )
         prev = digest
-    await conn.execute(audit_log.insert(), rows)
+    conn.execute(audit_log.insert(), rows)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,6 +33,7 @@ from gateway.ids import new_id
 from gateway.message_templates import TemplateProblem
 from gateway.services import Services
 from gateway.db import reading
+from gateway.db.writer import writer_for
 
 CATEGORIES = ("invoice", "reminder", "contract", "support", "general")
 SENSITIVITIES = ("normal", "sensitive")
@@ -248,9 +249,8 @@ async def _create_alone(
     for attempt in range(3):
         [ready] = await _prepare(services, [(client_id, items)])
         try:
-            async with services.engine.begin() as conn:
-                [outcomes] = await _commit_prepared(conn, [(client_id, ready)])
-                return outcomes
+            [outcomes] = await writer_for(services.engine).run(_commit_prepared, [(client_id, ready)])
+            return outcomes
         except IntegrityError:
             # A concurrent request with the same idempotency key won the race (or the customer
             # was removed meanwhile); on retry it is found and handled by the normal paths.
@@ -326,8 +326,7 @@ class _GroupCommit:
                 services = live[0][0]
                 calls = [(client_id, items) for _, client_id, items, _ in live]
                 prepared = list(zip([c for c, _ in calls], await _prepare(services, calls)))
-                async with services.engine.begin() as conn:
-                    results = await _commit_prepared(conn, prepared)
+                results = await writer_for(services.engine).run(_commit_prepared, prepared)
             except Exception:  # noqa: BLE001 - rolled back; each call is retried alone below
                 pass
             else:
@@ -404,16 +403,14 @@ def _ready(services: Services, client_id: str, idem_key: str, item: MessageInput
     return _Ready(idem_key, item, message_id=message_id, rows=rows)
 
 
-async def _commit_prepared(
-    conn: AsyncConnection, calls: Sequence[tuple[str, list[_Ready]]]
-) -> list[list[Outcome]]:
-    """Inside the write transaction: decide each item in arrival order against the idempotency
+def _commit_prepared(conn: Connection, calls: Sequence[tuple[str, list[_Ready]]]) -> list[list[Outcome]]:
+    """The write transaction (run whole by gateway/db/writer.py): decide each item in arrival order against the idempotency
     keys stored so far (those of earlier items included) and insert the rows of the new ones.
     A customer removed since _prepare read it fails the foreign key, so the caller retries."""
     wanted: dict[str, list[str]] = {}
     for client_id, ready in calls:
         wanted.setdefault(client_id, []).extend(r.idem_key for r in ready)
-    existing = {client_id: await _existing(conn, client_id, keys) for client_id, keys in wanted.items()}
+    existing = {client_id: _existing(conn, client_id, keys) for client_id, keys in wanted.items()}
     rows: dict[str, list[dict[str, Any]]] = {"messages": [], "attachments": [], "notifications": []}
     entries: list[audit.Entry] = []
     results: list[list[Outcome]] = []
@@ -421,8 +418,8 @@ async def _commit_prepared(
         results.append([_decide(client_id, r, existing[client_id], rows, entries) for r in ready])
     for table in (messages, attachments, notifications):
         if rows[table.name]:
-            await conn.execute(table.insert(), rows[table.name])
-    await audit.append_many(conn, entries)
+            conn.execute(table.insert(), rows[table.name])
+    audit.append_many_sync(conn, entries)
     return results
 
 
@@ -483,11 +480,11 @@ def _encrypt_rows(
     return rows
 
 
-async def _existing(conn: AsyncConnection, client_id: str, keys: list[str]) -> dict[str, tuple[str, str, str]]:
+def _existing(conn: Connection, client_id: str, keys: list[str]) -> dict[str, tuple[str, str, str]]:
     found: dict[str, tuple[str, str, str]] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
-        rows = await conn.execute(
+        rows = conn.execute(
             select(messages.c.idempotency_key, messages.c.id, messages.c.request_hash, notifications.c.status)
             .join(notifications, notifications.c.message_id == messages.c.id)
             .where(messages.c.client_id == client_id, messages.c.idempotency_key.in_(chunk))

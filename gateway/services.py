@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.crypto import Crypto, Keyring
 from gateway.db import make_engine
+from gateway.db.writer import close_writer
 from gateway.message_templates import MessageTemplates
 from gateway.notification import NotificationRenderer
 from gateway.settings import Settings
@@ -41,4 +42,5 @@ class Services:
         )
 
     async def close(self) -> None:
+        close_writer(self.engine)
         await self.engine.dispose()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.util import await_only
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -42,7 +42,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 20)
         engine = create_async_engine(driver_url, **kwargs)
-        _configure_sqlite(engine)
+        configure_sqlite(engine.sync_engine, wait=_wait_on_loop)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
@@ -50,8 +50,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(driver_url, **kwargs)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def configure_sqlite(engine: Engine, wait: Callable[[float], None] = time.sleep) -> None:
+    """PRAGMAs and transaction begin for every connection of a SQLite engine. `wait` is how a
+    writer waits for the write lock between attempts: the event loop for the async engine, a plain
+    sleep for a synchronous engine in its own thread (gateway/db/writer.py)."""
+
+    @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see on_begin).
         dbapi_connection.isolation_level = None
@@ -63,7 +67,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
         if conn.get_execution_options().get(READ_ONLY):
             # A reader in WAL mode needs no lock: it sees the last commit and blocks nobody.
@@ -71,7 +75,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         else:
             # Take the write lock up front: two processes that both read-then-write
             # would otherwise deadlock on lock upgrade instead of waiting their turn.
-            _begin_immediate(conn)
+            _begin_immediate(conn, wait)
 
 
 # Waiting for SQLite's write lock held by another process. SQLite's own busy handler sleeps in
@@ -82,9 +86,13 @@ LOCK_WAIT_SECONDS = 30.0
 _FIRST_RETRY, _MAX_RETRY = 0.0002, 0.002
 
 
-def _begin_immediate(conn: Any) -> None:
-    """BEGIN IMMEDIATE, retried until LOCK_WAIT_SECONDS while another connection writes. Runs in
-    SQLAlchemy's greenlet (the "begin" event of an async connection), so it may await."""
+def _wait_on_loop(seconds: float) -> None:
+    # The "begin" event of an async connection runs in SQLAlchemy's greenlet, so it may await.
+    await_only(asyncio.sleep(seconds))
+
+
+def _begin_immediate(conn: Any, wait: Callable[[float], None]) -> None:
+    """BEGIN IMMEDIATE, retried until LOCK_WAIT_SECONDS while another connection writes."""
     conn.exec_driver_sql("PRAGMA busy_timeout=0")
     try:
         deadline, delay = time.monotonic() + LOCK_WAIT_SECONDS, _FIRST_RETRY
@@ -95,7 +103,7 @@ def _begin_immediate(conn: Any) -> None:
             except OperationalError as exc:
                 if "locked" not in str(exc.orig) or time.monotonic() > deadline:
                     raise
-            await_only(asyncio.sleep(delay * (0.5 + random.random())))
+            wait(delay * (0.5 + random.random()))
             delay = min(delay * 2, _MAX_RETRY)
     finally:
         conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
