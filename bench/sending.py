@@ -34,8 +34,8 @@ import aiohttp
 import aiosmtplib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (BENCH, PY, GatewayEnv, bulk_customers, free_port, gateway_server, invoice_item, machine,
-                     process)
+from _common import (BENCH, PY, GatewayEnv, bulk_customers, cpu_seconds, free_port, gateway_server, invoice_item,
+                     machine, process)
 
 TARGET = 0.70
 OSLO = ZoneInfo("Europe/Oslo")
@@ -101,6 +101,10 @@ async def sink_stats(port: int, stats_file: Path) -> dict[str, float]:
     return json.loads(stats_file.read_text())
 
 
+def per_mail(cpu: float, stats: dict[str, float]) -> str:
+    return f"{cpu / stats['count'] * 1e6:.0f} µs" if stats["count"] else "-"
+
+
 def rate(stats: dict[str, float]) -> float:
     span = stats["last"] - stats["first"]
     return (stats["count"] - 1) / span if span > 0 and stats["count"] > 1 else 0.0
@@ -125,18 +129,23 @@ async def main() -> int:
     size = sum(len(m.data) for m in emails[:50]) / 50
 
     stats_file = genv.dir / "sink-stats.json"
-    with process([PY, str(BENCH / "_sink.py"), str(sink_port), str(stats_file)], ready_file=stats_file):
+    with process([PY, str(BENCH / "_sink.py"), str(sink_port), str(stats_file)], ready_file=stats_file) as sink:
+        sink_cpu, own_cpu = cpu_seconds(sink.pid), time.process_time()
         raw_elapsed = await raw_send(sink_port, emails, args.connections)
+        raw_cpu = time.process_time() - own_cpu
         raw = await sink_stats(sink_port, stats_file)
+        raw_sink_cpu = cpu_seconds(sink.pid) - sink_cpu
         print(f"raw aiosmtplib, {args.connections} reused connections: {raw['count']} mails "
-              f"(~{size / 1024:.1f} KiB each) in {raw_elapsed:.2f} s; sink rate {rate(raw):.0f} mails/s")
+              f"(~{size / 1024:.1f} KiB each) in {raw_elapsed:.2f} s; sink rate {rate(raw):.0f} mails/s; "
+              f"CPU per mail: sender {per_mail(raw_cpu, raw)}, sink {per_mail(raw_sink_cpu, raw)}")
 
         started = time.perf_counter()
         sent = 0
         profile = os.environ.get("BENCH_PROFILE_WORKER")
         command = [PY, str(BENCH / "_profile.py"), profile, "-m", "gateway", "worker"] if profile else \
             [PY, "-m", "gateway", "worker"]
-        with process(command, env=genv.env, cwd=genv.dir):
+        sink_cpu = cpu_seconds(sink.pid)
+        with process(command, env=genv.env, cwd=genv.dir) as proc:
             deadline = started + args.timeout
             while time.perf_counter() < deadline:
                 sent = genv.sqlite("SELECT count(*) FROM notifications WHERE status = 'sent'")[0][0]
@@ -144,11 +153,14 @@ async def main() -> int:
                     break
                 await asyncio.sleep(0.1)
             wall = time.perf_counter() - started
+            worker_cpu = cpu_seconds(proc.pid)  # start-up (imports, key loading) included
         worker = await sink_stats(sink_port, stats_file)
+        worker_sink_cpu = cpu_seconds(sink.pid) - sink_cpu
     statuses = dict(genv.sqlite("SELECT status, count(*) FROM notifications GROUP BY status"))
     print(f"gateway worker (`gateway worker` process, SmtpPool of {args.connections}): {worker['count']} mails; "
           f"sink rate {rate(worker):.0f} mails/s; {wall:.2f} s from process start to all recorded sent; "
-          f"outbox {statuses}")
+          f"CPU per mail: worker {per_mail(worker_cpu, worker)} (with start-up), "
+          f"sink {per_mail(worker_sink_cpu, worker)}; outbox {statuses}")
     ratio = rate(worker) / rate(raw) if rate(raw) else 0.0
     complete = sent >= args.messages and worker["count"] == args.messages
     verdict = "PASS" if ratio >= TARGET and complete else "MISS"

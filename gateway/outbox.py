@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -57,19 +57,28 @@ def backoff(attempts: int, base: float) -> float:
     return delay / 2 + random.uniform(0, delay / 2)
 
 
+@dataclass(frozen=True)
+class Claim:
+    jobs: list[Job]
+    short_of_tokens: bool  # the global send-rate limit allowed fewer jobs than asked for
+
+
 async def claim(engine: AsyncEngine, owner: str, limit: int, lease_seconds: float,
                 rate_per_second: float) -> list[Job]:
+    return (await claim_batch(engine, owner, limit, lease_seconds, rate_per_second)).jobs
+
+
+async def claim_batch(engine: AsyncEngine, owner: str, limit: int, lease_seconds: float,
+                      rate_per_second: float) -> Claim:
+    """Lease up to `limit` due jobs (and as many send-rate tokens) to `owner`."""
     now = utcnow()
     async with engine.begin() as conn:
-        allowed = min(limit, await _tokens(conn, rate_per_second))
+        tokens = await _tokens(conn, rate_per_second)
+        allowed = min(limit, tokens)
         if allowed <= 0:
-            return []
-        due = or_(
-            and_(notifications.c.status == "pending", notifications.c.next_attempt_at <= now),
-            and_(notifications.c.status == "sending", notifications.c.lease_expires_at < now),
-        )
+            return Claim([], short_of_tokens=True)
         ids = (
-            select(notifications.c.id).where(due).order_by(notifications.c.next_attempt_at)
+            select(notifications.c.id).where(_due(now)).order_by(notifications.c.next_attempt_at)
             .limit(allowed).with_for_update(skip_locked=True)
         )
         rows = (await conn.execute(
@@ -81,7 +90,24 @@ async def claim(engine: AsyncEngine, owner: str, limit: int, lease_seconds: floa
                        notifications.c.attempts, notifications.c.created_at)
         )).all()
         await _spend(conn, len(rows))
-    return [Job(r.id, r.message_id, r.customer_id, r.attempts, r.created_at) for r in rows]
+    jobs = [Job(r.id, r.message_id, r.customer_id, r.attempts, r.created_at) for r in rows]
+    return Claim(jobs, short_of_tokens=tokens < limit and len(jobs) == allowed)
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Claimable: pending and due, or sending under a lease that has run out."""
+    return or_(
+        and_(notifications.c.status == "pending", notifications.c.next_attempt_at <= now),
+        and_(notifications.c.status == "sending", notifications.c.lease_expires_at < now),
+    )
+
+
+async def any_due(engine: AsyncEngine) -> bool:
+    """Whether a claim now would find a job: a read, so an idle worker polling with it neither
+    takes the write lock nor touches the rate-limit row."""
+    async with reading(engine) as conn:
+        row = (await conn.execute(select(notifications.c.id).where(_due(utcnow())).limit(1))).first()
+    return row is not None
 
 
 async def _tokens(conn: AsyncConnection, rate: float) -> int:
