@@ -293,20 +293,28 @@ class _GroupCommit:
 
     async def _drain(self) -> None:
         group: list[_Call] = []
+        writing: asyncio.Task[None] | None = None
         try:
             # Let the requests already runnable on the loop reach submit() first: a group's cost is
             # mostly per transaction, so fuller groups mean less CPU per message under load.
             for _ in range(GATHER_YIELDS):
                 await asyncio.sleep(0)
-            while self.pending:
-                group, size = [], 0
-                while self.pending and (not group or size + len(self.pending[0][2]) <= MAX_GROUP_ITEMS):
-                    call = self.pending.pop(0)
-                    group.append(call)
-                    size += len(call[2])
-                await self._write(group)
+            # A pipeline of two: the next group is rendered, guarded and encrypted while the one
+            # before it is being written. Transactions still run one at a time, in arrival order.
+            while self.pending or (writing is not None and not writing.done()):
+                if not self.pending:
+                    assert writing is not None
+                    await writing
+                    continue
+                group = self._take()
+                prepared = await _prepare_group(group)
+                if writing is not None:
+                    await writing
+                writing = asyncio.get_running_loop().create_task(_write_group(group, prepared))
                 group = []
         except BaseException as exc:  # cancelled (loop shutdown): no call may be left waiting
+            if writing is not None:
+                writing.cancel()
             for *_, future in group + self.pending:
                 if not future.done():
                     if isinstance(exc, Exception):
@@ -316,33 +324,46 @@ class _GroupCommit:
             self.pending.clear()
             raise
 
-    @staticmethod
-    async def _write(group: list[_Call]) -> None:
-        live = [call for call in group if not call[3].done()]
-        if not live:
-            return
-        if len(live) > 1:
-            try:
-                services = live[0][0]
-                calls = [(client_id, items) for _, client_id, items, _ in live]
-                prepared = list(zip([c for c, _ in calls], await _prepare(services, calls)))
-                results = await writer_for(services.engine).run(_commit_prepared, prepared)
-            except Exception:  # noqa: BLE001 - rolled back; each call is retried alone below
-                pass
-            else:
-                for (*_, future), outcomes in zip(live, results):
-                    if not future.done():
-                        future.set_result(outcomes)
-                return
-        for services, client_id, items, future in live:
-            try:
-                outcomes = await _create_alone(services, client_id, items)
-            except Exception as exc:  # noqa: BLE001 - handed to the caller, as before grouping
-                if not future.done():
-                    future.set_exception(exc)
-            else:
+    def _take(self) -> list[_Call]:
+        group, size = [], 0
+        while self.pending and (not group or size + len(self.pending[0][2]) <= MAX_GROUP_ITEMS):
+            call = self.pending.pop(0)
+            group.append(call)
+            size += len(call[2])
+        return group
+
+
+async def _prepare_group(group: list[_Call]) -> _Prepared | None:
+    """_prepare for a whole group; None if that failed (each call is then tried alone)."""
+    try:
+        calls = [(client_id, items) for _, client_id, items, _ in group]
+        return list(zip([c for c, _ in calls], await _prepare(group[0][0], calls)))
+    except Exception:  # noqa: BLE001 - the alone path reports the error to its own caller
+        return None
+
+
+async def _write_group(group: list[_Call], prepared: _Prepared | None) -> None:
+    if prepared is not None:
+        try:
+            results = await writer_for(group[0][0].engine).run(_commit_prepared, prepared)
+        except Exception:  # noqa: BLE001 - rolled back; each call is retried alone below
+            pass
+        else:
+            for (*_, future), outcomes in zip(group, results):
                 if not future.done():
                     future.set_result(outcomes)
+            return
+    for services, client_id, items, future in group:
+        if future.done():
+            continue
+        try:
+            outcomes = await _create_alone(services, client_id, items)
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, as before grouping
+            if not future.done():
+                future.set_exception(exc)
+        else:
+            if not future.done():
+                future.set_result(outcomes)
 
 
 _GROUPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, _GroupCommit]] = \
@@ -368,6 +389,7 @@ class _Ready:
     error: GatewayError | None = None
 
 
+_Prepared = list[tuple[str, list[_Ready]]]  # (client id, its items made ready) per call
 _UNKNOWN_CUSTOMER = [{"field": "customer_id",
                       "detail": "no such customer (create it first with PUT /api/v1/customers/{id})"}]
 
