@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 from gateway.crypto.cache import CustomerKeyCache
-from gateway.db import sqlalchemy_url
+from gateway.db import make_engine, sqlalchemy_url
 from gateway.portal.oidc import OIDCClient
 from gateway.portal.sessions import CookiePolicy, SessionStore
 from gateway.services import Services
@@ -126,8 +126,13 @@ class Reads:
         self._raw: sqlite3.Connection | None = None
         self._plans: dict[int, _Plan] = {}
         self._hot = list(hot)  # keeps the statements (and so their ids) alive
+        self._own_async = False
         if not driver_url.startswith("sqlite"):
-            self._async = engine.execution_options(isolation_level="AUTOCOMMIT")
+            # A small pool of its own whose connections are always in autocommit: the shared pool's
+            # connections return to transactional mode at every check-in, so each check-out's
+            # pre-ping ran as BEGIN, ping, ROLLBACK (three round trips) before the statement.
+            self._async = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8)
+            self._own_async = True
             return
         path = driver_url.split(":///", 1)[1] if ":///" in driver_url else ""
         if not path or path.startswith(":memory:"):
@@ -162,6 +167,8 @@ class Reads:
         return self._raw
 
     async def dispose(self) -> None:
+        if self._own_async and self._async is not None:
+            await self._async.dispose()
         if self._raw is not None:
             self._raw.close()
             self._raw = None
