@@ -26,6 +26,8 @@ from gateway.db import make_engine, upgrade
 from gateway.db.schema import metadata
 from gateway.devmail import MailSink
 from gateway.settings import Settings
+from tests.support.processes import CountingHandler
+from tests.support.processes import counting_sink as make_counting_sink
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway
 
 PG_ADMIN_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -119,6 +121,14 @@ def sink() -> Iterator[MailSink]:
     mail_sink = MailSink().start()
     yield mail_sink
     mail_sink.stop()
+
+
+@pytest.fixture
+def counting() -> Iterator[tuple[MailSink, CountingHandler]]:
+    """A sink that also notes each mail's Message-ID, sender and arrival (tests/support/processes)."""
+    counting_sink, handler = make_counting_sink()
+    yield counting_sink, handler
+    counting_sink.stop()
 
 
 @pytest.fixture

@@ -20,17 +20,10 @@ from gateway import apikeys
 from gateway.devmail import MailSink
 from gateway.services import Services
 from gateway.settings import Settings
-from tests.support.processes import CountingHandler, WorkerProcess, Workers, add_customer, counting_sink
+from tests.support.processes import CountingHandler, WorkerProcess, Workers, add_customer
 from tests.support.service import make_settings, wait_for
 
 NOTICES = 24
-
-
-@pytest.fixture
-def counting() -> Iterator[tuple[MailSink, CountingHandler]]:
-    sink, handler = counting_sink()
-    yield sink, handler
-    sink.stop()
 
 
 @pytest.fixture
