@@ -18,7 +18,8 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 from gateway.crypto.cache import CustomerKeyCache
@@ -131,7 +132,10 @@ class Reads:
             # A small pool of its own whose connections are always in autocommit: the shared pool's
             # connections return to transactional mode at every check-in, so each check-out's
             # pre-ping ran as BEGIN, ping, ROLLBACK (three round trips) before the statement.
-            self._async = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8)
+            # No pre-ping at all: a connection the server dropped is noticed by the statement
+            # itself, which is then run once more on a new connection (_RetriedReads).
+            self._async = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8,
+                                      pool_pre_ping=False)
             self._own_async = True
             return
         path = driver_url.split(":///", 1)[1] if ":///" in driver_url else ""
@@ -153,7 +157,7 @@ class Reads:
     async def connect(self) -> AsyncIterator[Any]:
         if self._async is not None:
             async with self._async.connect() as conn:
-                yield conn
+                yield _RetriedReads(conn) if self._own_async else conn
             return
         reads = _SyncReads(self)
         try:
@@ -240,6 +244,25 @@ class _Rows:
 
     def scalar(self) -> Any:
         return self._rows[0][0] if self._rows else None
+
+
+class _RetriedReads:
+    """A read connection of the PostgreSQL read pool (autocommit, no pre-ping). A statement that
+    finds the connection dropped (server restart, idle timeout) runs once more: SQLAlchemy has then
+    invalidated that connection and every older one in the pool, and reconnects on the next use.
+    Safe because these are single read-only statements outside any transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        try:
+            return await self._conn.execute(statement, parameters)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        await self._conn.rollback()  # clears the invalidated state; the next use reconnects
+        return await self._conn.execute(statement, parameters)
 
 
 class _SyncReads:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from gateway.db import make_engine
 from gateway.db.schema import attachments, customers, messages, replies, web_sessions
@@ -83,6 +83,31 @@ async def test_hot_reads_see_what_was_just_committed_and_cannot_write(sqlite_url
             assert (await conn.execute(sessions.HOT_STATEMENTS[0], {"id_hash": "other"})).first() is None
         with pytest.raises(sqlite3.OperationalError):
             reads.raw().execute("DELETE FROM web_sessions")
+    finally:
+        await reads.dispose()
+        await engine.dispose()
+
+
+async def test_a_dropped_database_connection_costs_no_page_view(database_url: str) -> None:
+    """PostgreSQL page reads skip the pool's pre-ping; a connection the server dropped (a restart)
+    is noticed by the statement and the read simply runs again on a new connection."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("the SQLite read path has no server connection to lose")
+    engine = make_engine(database_url)
+    reads = Reads(engine, database_url, HOT)
+    load = sessions.HOT_STATEMENTS[0]
+    try:
+        await _fill(engine)
+        async with reads.connect() as conn:
+            assert (await conn.execute(load, PARAMS)).first().subject_id == "c1"
+        async with engine.connect() as admin:
+            killed = (await admin.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"))).scalar()
+        assert killed >= 1
+        for _ in range(3):
+            async with reads.connect() as conn:
+                assert (await conn.execute(load, PARAMS)).first().subject_id == "c1"
     finally:
         await reads.dispose()
         await engine.dispose()
