@@ -19,15 +19,17 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.db import reading
 from gateway.db.schema import notifications, rate_limits
+from gateway.db.writer import writer_for
 from gateway.db.types import utcnow
 
 STATUSES = ("pending", "sending", "sent", "failed", "held")
@@ -71,35 +73,53 @@ async def claim(engine: AsyncEngine, owner: str, limit: int, lease_seconds: floa
 async def claim_batch(engine: AsyncEngine, owner: str, limit: int, lease_seconds: float,
                       rate_per_second: float) -> Claim:
     """Lease up to `limit` due jobs (and as many send-rate tokens) to `owner`."""
+    return await writer_for(engine).run(claim_sync, owner, limit, lease_seconds, rate_per_second)
+
+
+def claim_sync(conn: Connection, owner: str, limit: int, lease_seconds: float, rate_per_second: float) -> Claim:
+    """claim_batch's transaction, whole (gateway/db/writer.py runs it in one go)."""
     now = utcnow()
-    async with engine.begin() as conn:
-        tokens = await _tokens(conn, rate_per_second)
-        allowed = min(limit, tokens)
-        if allowed <= 0:
-            return Claim([], short_of_tokens=True)
-        ids = (
-            select(notifications.c.id).where(_due(now)).order_by(notifications.c.next_attempt_at)
-            .limit(allowed).with_for_update(skip_locked=True)
-        )
-        rows = (await conn.execute(
-            update(notifications)
-            .where(notifications.c.id.in_(ids.scalar_subquery()))
-            .values(status="sending", lease_owner=owner, attempts=notifications.c.attempts + 1,
-                    lease_expires_at=now + timedelta(seconds=lease_seconds))
-            .returning(notifications.c.id, notifications.c.message_id, notifications.c.customer_id,
-                       notifications.c.attempts, notifications.c.created_at)
-        )).all()
-        await _spend(conn, len(rows))
+    tokens, at = _tokens(conn, rate_per_second)
+    allowed = min(limit, int(tokens))
+    if allowed <= 0:
+        return Claim([], short_of_tokens=True)
+    # Jobs of a worker that died first (their lease ran out), then pending jobs in due order. Two
+    # statements, because each is a short walk of the (status, next_attempt_at) index, where one
+    # with both conditions ORed makes SQLite collect and sort every due row, on each claim.
+    rows = _lease(conn, owner, _expired(now), notifications.c.lease_expires_at, allowed, now, lease_seconds)
+    if len(rows) < allowed:
+        rows += _lease(conn, owner, _pending(now), notifications.c.next_attempt_at, allowed - len(rows), now,
+                       lease_seconds)
+    _spend(conn, tokens, at, len(rows))
     jobs = [Job(r.id, r.message_id, r.customer_id, r.attempts, r.created_at) for r in rows]
     return Claim(jobs, short_of_tokens=tokens < limit and len(jobs) == allowed)
 
 
+def _lease(conn: Connection, owner: str, due: ColumnElement[bool], order: ColumnElement[Any], limit: int,
+           now: datetime, lease_seconds: float) -> list[Row[Any]]:
+    ids = select(notifications.c.id).where(due).order_by(order).limit(limit).with_for_update(skip_locked=True)
+    return list(conn.execute(
+        update(notifications)
+        .where(notifications.c.id.in_(ids.scalar_subquery()))
+        .values(status="sending", lease_owner=owner, attempts=notifications.c.attempts + 1,
+                lease_expires_at=now + timedelta(seconds=lease_seconds))
+        .returning(notifications.c.id, notifications.c.message_id, notifications.c.customer_id,
+                   notifications.c.attempts, notifications.c.created_at)
+    ).all())
+
+
+def _pending(now: datetime) -> ColumnElement[bool]:
+    return and_(notifications.c.status == "pending", notifications.c.next_attempt_at <= now)
+
+
+def _expired(now: datetime) -> ColumnElement[bool]:
+    """Sending under a lease that has run out: its worker died or stalled."""
+    return and_(notifications.c.status == "sending", notifications.c.lease_expires_at < now)
+
+
 def _due(now: datetime) -> ColumnElement[bool]:
     """Claimable: pending and due, or sending under a lease that has run out."""
-    return or_(
-        and_(notifications.c.status == "pending", notifications.c.next_attempt_at <= now),
-        and_(notifications.c.status == "sending", notifications.c.lease_expires_at < now),
-    )
+    return or_(_pending(now), _expired(now))
 
 
 async def any_due(engine: AsyncEngine) -> bool:
@@ -110,31 +130,27 @@ async def any_due(engine: AsyncEngine) -> bool:
     return row is not None
 
 
-async def _tokens(conn: AsyncConnection, rate: float) -> int:
-    """The global send-rate limit: a token bucket row shared by all workers, locked for this claim."""
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+def _tokens(conn: Connection, rate: float) -> tuple[float, float]:
+    """The global send-rate limit: a token bucket row shared by all workers, locked for this
+    claim. Returns the tokens available now (refilled since the last spend) and now."""
+    bucket = select(rate_limits).where(rate_limits.c.name == _BUCKET).with_for_update()
     capacity = max(1.0, rate)
-    await conn.execute(
-        insert(rate_limits).values(name=_BUCKET, tokens=capacity, updated_at=time.time())
-        .on_conflict_do_nothing(index_elements=["name"])
-    )
-    row = (await conn.execute(
-        select(rate_limits).where(rate_limits.c.name == _BUCKET).with_for_update()
-    )).one()
+    row = conn.execute(bucket).first()
+    if row is None:
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(insert(rate_limits).values(name=_BUCKET, tokens=capacity, updated_at=time.time())
+                     .on_conflict_do_nothing(index_elements=["name"]))
+        row = conn.execute(bucket).one()
     now = time.time()
-    tokens = min(capacity, row.tokens + max(0.0, now - row.updated_at) * rate)
-    await conn.execute(
-        update(rate_limits).where(rate_limits.c.name == _BUCKET).values(tokens=tokens, updated_at=now)
-    )
-    return int(tokens)
+    return min(capacity, row.tokens + max(0.0, now - row.updated_at) * rate), now
 
 
-async def _spend(conn: AsyncConnection, count: int) -> None:
+def _spend(conn: Connection, tokens: float, now: float, count: int) -> None:
+    """Store the bucket as it is after this claim. Nothing to store when nothing was spent: the
+    refill is a function of the stored tokens and time, so it is the same computed later."""
     if count:
-        await conn.execute(
-            update(rate_limits).where(rate_limits.c.name == _BUCKET)
-            .values(tokens=rate_limits.c.tokens - count)
-        )
+        conn.execute(update(rate_limits).where(rate_limits.c.name == _BUCKET)
+                     .values(tokens=tokens - count, updated_at=now))
 
 
 async def renew(engine: AsyncEngine, owner: str, ids: Sequence[str], lease_seconds: float) -> set[str]:
@@ -142,19 +158,29 @@ async def renew(engine: AsyncEngine, owner: str, ids: Sequence[str], lease_secon
     taken over, or that is no longer `sending`, is not renewed and not returned)."""
     if not ids:
         return set()
-    async with engine.begin() as conn:
-        rows = await conn.execute(
-            update(notifications)
-            .where(notifications.c.id.in_(list(ids)), notifications.c.lease_owner == owner,
-                   notifications.c.status == "sending")
-            .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
-            .returning(notifications.c.id)
-        )
-        return {row.id for row in rows}
+    return await writer_for(engine).run(_renew_sync, owner, list(ids), lease_seconds)
+
+
+def _renew_sync(conn: Connection, owner: str, ids: list[str], lease_seconds: float) -> set[str]:
+    rows = conn.execute(
+        update(notifications)
+        .where(notifications.c.id.in_(ids), notifications.c.lease_owner == owner,
+               notifications.c.status == "sending")
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+        .returning(notifications.c.id)
+    )
+    return {row.id for row in rows}
 
 
 async def finish(conn: AsyncConnection, owner: str, results: Sequence[Result], *,
                  retry_base: float, give_up_seconds: float) -> list[Result]:
+    """finish_sync on an async connection."""
+    return await conn.run_sync(lambda sync: finish_sync(sync, owner, results, retry_base=retry_base,
+                                                        give_up_seconds=give_up_seconds))
+
+
+def finish_sync(conn: Connection, owner: str, results: Sequence[Result], *,
+                retry_base: float, give_up_seconds: float) -> list[Result]:
     """Record results for jobs this owner still leases. Returns what was recorded (retries that
     ran out of time become failures); a job whose lease was lost is left to its new owner.
     "released" results hand the job back (pending, due now, attempt not counted) and are not
@@ -163,7 +189,7 @@ async def finish(conn: AsyncConnection, owner: str, results: Sequence[Result], *
     mine = and_(notifications.c.lease_owner == owner, notifications.c.status == "sending")
     released = [r.job.id for r in results if r.status == "released"]
     if released:
-        await conn.execute(
+        conn.execute(
             update(notifications).where(notifications.c.id.in_(released), mine)
             .values(status="pending", lease_owner=None, lease_expires_at=None, next_attempt_at=now,
                     attempts=notifications.c.attempts - 1)
@@ -172,7 +198,7 @@ async def finish(conn: AsyncConnection, owner: str, results: Sequence[Result], *
     sent = {r.job.id: r for r in results if r.status == "sent"}
     recorded: list[Result] = []
     if sent:  # the common case, in one statement
-        rows = await conn.execute(
+        rows = conn.execute(
             update(notifications).where(notifications.c.id.in_(list(sent)), mine)
             .values(status="sent", sent_at=now, lease_owner=None, lease_expires_at=None, last_error=None)
             .returning(notifications.c.id)
@@ -185,7 +211,7 @@ async def finish(conn: AsyncConnection, owner: str, results: Sequence[Result], *
         if final.status == "retry":
             values.update(status="pending",
                           next_attempt_at=now + timedelta(seconds=backoff(result.job.attempts, retry_base)))
-        changed = await conn.execute(
+        changed = conn.execute(
             update(notifications).where(notifications.c.id == result.job.id, mine).values(**values)
         )
         if changed.rowcount == 1:

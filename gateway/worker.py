@@ -50,12 +50,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from gateway import audit, metrics, outbox
 from gateway.crypto import CustomerKey, DecryptionError
 from gateway.db import reading
 from gateway.db.schema import customers, messages
+from gateway.db.writer import writer_for
 from gateway.guard import is_refused
 from gateway.notification import OutgoingEmail, build_email
 from gateway.notification_check import NotificationChecker
@@ -402,10 +403,9 @@ class Worker:
         while True:
             attempt += 1
             try:
-                async with self._writes, self.services.engine.begin() as conn:
-                    recorded = await outbox.finish(conn, self.owner, group, retry_base=s.retry_base_seconds,
-                                                   give_up_seconds=s.retry_give_up_seconds)
-                    await audit.append_many(conn, [_audit_entry(r) for r in recorded])
+                async with self._writes:
+                    recorded = await writer_for(self.services.engine).run(
+                        _record_sync, self.owner, group, s.retry_base_seconds, s.retry_give_up_seconds)
                 break
             except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
                 log.exception("recording results failed; retrying")
@@ -449,6 +449,14 @@ class Worker:
             lost = self._leases.renewed(asked, still, started)
             if lost:
                 log.warning("lease taken over; those jobs will not be sent here", extra={"jobs": lost})
+
+
+def _record_sync(conn: Connection, owner: str, group: list[Result], retry_base: float,
+                 give_up_seconds: float) -> list[Result]:
+    """One group's results and their audit entries, in one transaction."""
+    recorded = outbox.finish_sync(conn, owner, group, retry_base=retry_base, give_up_seconds=give_up_seconds)
+    audit.append_many_sync(conn, [_audit_entry(r) for r in recorded])
+    return recorded
 
 
 def _audit_entry(result: Result) -> audit.Entry:
