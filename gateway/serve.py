@@ -128,25 +128,29 @@ def _wait(children: list[BaseProcess]) -> int:
 
     def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
-        stopping = True
-        _signal_all(children, signal.SIGTERM)
+        if not stopping:  # once: a second SIGTERM would cut a copy's graceful shutdown short
+            stopping = True
+            _signal_all(children, signal.SIGTERM)
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stop)
-    wait([c.sentinel for c in children])  # returns when the first copy exits
-    failed = not stopping
-    if failed:
-        dead = next(c for c in children if c.exitcode is not None)
-        log.error("serve process died; stopping the others", extra={"pid": dead.pid, "exit_code": dead.exitcode})
-        _signal_all(children, signal.SIGTERM)
-    for child in children:
-        child.join(SHUTDOWN_TIMEOUT + 10)
-    for child in children:
-        if child.exitcode is None:
-            child.kill()
-            child.join()
-    failed = failed or any(c.exitcode != 0 for c in children)
-    return 1 if failed else 0
+    try:
+        ready = wait([c.sentinel for c in children])  # returns when the first copy exits
+        failed = not stopping
+        if failed:
+            dead = next(c for c in children if c.sentinel in ready)
+            dead.join()  # its pipe may close a moment before it can be reaped
+            log.error("serve process died; stopping the others", extra={"pid": dead.pid, "exit_code": dead.exitcode})
+    finally:
+        if not stopping:  # whatever happened here, no copy is left running
+            _signal_all(children, signal.SIGTERM)
+        for child in children:
+            child.join(SHUTDOWN_TIMEOUT + 10)
+        for child in children:
+            if child.exitcode is None:
+                child.kill()
+                child.join()
+    return 1 if failed or any(c.exitcode != 0 for c in children) else 0
 
 
 def _signal_all(children: list[BaseProcess], sig: int) -> None:
