@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -28,6 +29,7 @@ from tests.support.processes import (
     add_customer as store_customer,
 )
 from tests.support.processes import (
+    CountingHandler,
     counting_sink,
     create_notices,
     message_id_of,
@@ -484,3 +486,104 @@ async def test_relay_refusing_the_connection_is_temporary_not_a_failed_notice(
             assert len(handler.mails) == 1
     finally:
         relay.stop()
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+class HoldingHandler(CountingHandler):
+    """Holds the answer to DATA for one recipient until `release` is set: a relay that is slow
+    to accept one particular mail."""
+
+    def __init__(self, recipient: str) -> None:
+        super().__init__()
+        self.recipient = recipient
+        self.release = threading.Event()
+        self.holding = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.recipient in envelope.rcpt_tos:
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_slow_send_holds_back_only_its_own_connection(database_url: str, keys_dir: Path) -> None:
+    """While the relay sits on one mail, the worker's other connection keeps sending the rest,
+    batch after batch; the slow mail is delivered and recorded once when the relay answers."""
+    relay = MailSink()
+    handler = HoldingHandler("slow@example.no")
+    relay.handler = handler
+    relay.start()
+    try:
+        services = await services_for(database_url, keys_dir, relay, smtp_connections=2, worker_batch_size=5,
+                                      smtp_timeout_seconds=120, lease_seconds=30)
+        try:
+            await store_customer(services, "c-slow", email="slow@example.no")
+            await store_customer(services, "c-1")
+            [slow] = await create_notices(services, 1, customer_id="c-slow", prefix="slow")
+            await create_notices(services, 30, customer_id="c-1")
+            stop = asyncio.Event()
+            task = asyncio.create_task(Worker(services).run(stop))
+            try:
+                await wait_for(handler.holding.is_set, timeout=30)
+                # Six batches' worth go out on the other connection while the first is held.
+                await wait_for(lambda: len(handler.deliveries) == 30, timeout=60)
+                rows = {r["message_id"]: r for r in await outbox_rows(services)}
+                assert rows[slow]["status"] == "sending"
+                handler.release.set()
+
+                async def all_sent() -> bool:
+                    return {r["status"] for r in await outbox_rows(services)} == {"sent"}
+
+                await wait_for(all_sent, timeout=30)
+            finally:
+                handler.release.set()
+                stop.set()
+                await task
+            assert len(handler.per_id()) == 31 and set(handler.per_id().values()) == {1}
+        finally:
+            await services.close()
+    finally:
+        relay.stop()
+
+
+async def test_idle_worker_polls_with_reads_and_still_finds_new_work(
+        database_url: str, keys_dir: Path, monkeypatch: Any) -> None:
+    """With nothing to send, the worker does not keep claiming (a claim is a write transaction
+    that locks the shared rate-limit row): it looks for due work with a read, and claims once
+    the read finds some, even without a wake-up from the API."""
+    claims, polls = [], []
+    real_claim, real_any_due = outbox.claim_batch, outbox.any_due
+
+    async def counted_claim(*args: Any, **kwargs: Any) -> outbox.Claim:
+        claims.append(1)
+        return await real_claim(*args, **kwargs)
+
+    async def counted_any_due(*args: Any, **kwargs: Any) -> bool:
+        polls.append(1)
+        return await real_any_due(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "claim_batch", counted_claim)
+    monkeypatch.setattr(outbox, "any_due", counted_any_due)
+    sink, handler = counting_sink()
+    try:
+        services = await services_for(database_url, keys_dir, sink)
+        try:
+            await store_customer(services)
+            stop = asyncio.Event()
+            task = asyncio.create_task(Worker(services).run(stop))
+            try:
+                await wait_for(lambda: len(polls) >= 3, timeout=30)
+                assert len(claims) == 1  # the first look, at start
+                await create_notices(services, 3)  # stored behind the worker's back: no wake-up
+                await wait_for(lambda: len(handler.deliveries) == 3, timeout=30)
+                assert len(claims) >= 2
+            finally:
+                stop.set()
+                await task
+        finally:
+            await services.close()
+    finally:
+        sink.stop()
