@@ -6,7 +6,11 @@ is not taken over half-way. A worker that dies stops renewing and leaves its lea
 the next claim picks the jobs up again (so a send in flight at the moment of death may be repeated;
 nothing is lost). Workers only renew and finish jobs whose lease they still hold, so two live
 workers never both complete the same job. On PostgreSQL claims use FOR UPDATE SKIP LOCKED so
-workers do not queue behind each other; on SQLite the write lock serialises them.
+workers do not queue behind each other; on SQLite the write lock serialises them. A claim takes
+jobs whose lease ran out first, then pending jobs in due order. Claims, renewals and results are
+written as whole transactions through gateway/db/writer.py (`*_sync` functions; on SQLite one
+thread runs each transaction start to end, holding the write lock only for the database work).
+The global send-rate limit is a token bucket row: a claim takes as many tokens as jobs.
 
 Results: "sent", "retry" (pending again after backoff, or "failed" once past the give-up age),
 "failed", "held", and "released" (never attempted, e.g. on shutdown: handed back at once with the
