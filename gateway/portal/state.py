@@ -100,6 +100,9 @@ class PortalState:
         return self._oidc
 
 
+READ_POOL_SIZE = 10  # PostgreSQL connections for page views, per process
+
+
 class Reads:
     """Read-only statements for page views, without a transaction round trip.
 
@@ -134,7 +137,10 @@ class Reads:
             # pre-ping ran as BEGIN, ping, ROLLBACK (three round trips) before the statement.
             # No pre-ping at all: a connection the server dropped is noticed by the statement
             # itself, which is then run once more on a new connection (_RetriedReads).
-            self._async = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8,
+            # A fixed size without overflow: at more concurrent page views than connections a read
+            # waits a moment for one (each is held for a statement or two), where overflow
+            # connections were opened and closed again all the time, and opening one costs far more.
+            self._async = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=READ_POOL_SIZE, max_overflow=0,
                                       pool_pre_ping=False)
             self._own_async = True
             return
