@@ -106,7 +106,8 @@ READ_POOL_SIZE = 10  # PostgreSQL connections for page views, per process
 class Reads:
     """Read-only statements for page views, without a transaction round trip.
 
-    PostgreSQL: the shared async pool in autocommit mode (no BEGIN/ROLLBACK per request).
+    PostgreSQL: a small pool of the portal's own, always in autocommit (no BEGIN/ROLLBACK per
+    request), without pre-ping (see __init__ and _RetriedReads).
 
     SQLite: the gateway's async engine takes the write lock at every BEGIN (BEGIN IMMEDIATE) and
     hops to a driver thread for every cursor call, which serialises page views and, with the GIL,
