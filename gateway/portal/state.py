@@ -144,6 +144,7 @@ class Reads:
             self._async = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=READ_POOL_SIZE, max_overflow=0,
                                       pool_pre_ping=False)
             self._own_async = True
+            self._plans = {id(statement): _Plan.of(statement, self._async.dialect) for statement in self._hot}
             return
         path = driver_url.split(":///", 1)[1] if ":///" in driver_url else ""
         if not path or path.startswith(":memory:"):
@@ -164,7 +165,7 @@ class Reads:
     async def connect(self) -> AsyncIterator[Any]:
         if self._async is not None:
             async with self._async.connect() as conn:
-                yield _RetriedReads(conn) if self._own_async else conn
+                yield _RetriedReads(conn, self._plans) if self._own_async else conn
             return
         reads = _SyncReads(self)
         try:
@@ -217,8 +218,14 @@ class _Plan:
         row = namedtuple("Row", [name for name, _column in columns])
         return cls(compiled.string, tuple(compiled.positiontup or ()), row._make, processors)
 
+    def args(self, parameters: Mapping[str, Any]) -> list[Any]:
+        return [parameters[name] for name in self.params]
+
     def run(self, conn: sqlite3.Connection, parameters: Mapping[str, Any]) -> _Rows:
-        rows = conn.execute(self.sql, [parameters[name] for name in self.params]).fetchall()
+        return self.rows(conn.execute(self.sql, self.args(parameters)).fetchall())
+
+    def rows(self, rows: Sequence[Any]) -> _Rows:
+        """Driver rows (tuples, asyncpg records) as SQLAlchemy would return them."""
         if self.processors:
             converted = []
             for raw in rows:
@@ -257,12 +264,26 @@ class _RetriedReads:
     """A read connection of the PostgreSQL read pool (autocommit, no pre-ping). A statement that
     finds the connection dropped (server restart, idle timeout) runs once more: SQLAlchemy has then
     invalidated that connection and every older one in the pool, and reconnects on the next use.
-    Safe because these are single read-only statements outside any transaction."""
+    Safe because these are single read-only statements outside any transaction.
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    The hot statements go straight to the asyncpg connection (its own prepared-statement cache),
+    skipping SQLAlchemy's asyncio layer, as on SQLite. Should that fail for any reason, the
+    connection is invalidated and the statement runs through SQLAlchemy, which then reports a
+    real error as it always would."""
+
+    def __init__(self, conn: AsyncConnection, plans: Mapping[int, _Plan] | None = None) -> None:
         self._conn = conn
+        self._plans = plans or {}
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        plan = self._plans.get(id(statement))
+        if plan is not None:
+            try:
+                raw = (await self._conn.get_raw_connection()).driver_connection
+                return plan.rows(await raw.fetch(plan.sql, *plan.args(parameters or {})))
+            except Exception:  # noqa: BLE001 - see the class comment; SQLAlchemy answers instead
+                await self._conn.invalidate()
+                await self._conn.rollback()
         try:
             return await self._conn.execute(statement, parameters)
         except DBAPIError as exc:

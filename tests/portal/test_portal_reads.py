@@ -42,9 +42,10 @@ async def _fill(engine: Any) -> None:
             created_at=T0, last_seen_at=T0 + timedelta(seconds=7)))
 
 
-async def test_hot_statements_give_the_rows_sqlalchemy_gives(sqlite_url: str) -> None:
-    engine = make_engine(sqlite_url)
-    reads = Reads(engine, sqlite_url, HOT)
+async def test_hot_statements_give_the_rows_sqlalchemy_gives(database_url: str) -> None:
+    """Both backends run the hot statements past SQLAlchemy (plain sqlite3, or asyncpg directly)."""
+    engine = make_engine(database_url)
+    reads = Reads(engine, database_url, HOT)
     try:
         await _fill(engine)
         for statement in HOT:
@@ -99,7 +100,10 @@ async def test_a_dropped_database_connection_costs_no_page_view(database_url: st
     try:
         await _fill(engine)
         async with reads.connect() as conn:
+            backend = text("SELECT pg_backend_pid()")
+            before = (await conn.execute(backend)).scalar()
             assert (await conn.execute(load, PARAMS)).first().subject_id == "c1"
+            assert (await conn.execute(backend)).scalar() == before  # the direct path did not fall back
         async with engine.connect() as admin:
             killed = (await admin.execute(text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
