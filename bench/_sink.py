@@ -3,9 +3,10 @@
     python bench/_sink.py PORT STATS_FILE
 
 Accepts every mail (250) and keeps only a count and the monotonic times of the first and last mail
-accepted (CLOCK_MONOTONIC is system-wide on Linux, so the bench process can compare). A mail to
-stats@bench.invalid is not counted: it writes {"count", "first", "last", "bytes"} to STATS_FILE and
-starts a new count. STATS_FILE is written once with count 0 when the server is listening.
+accepted (CLOCK_MONOTONIC is system-wide on Linux, so the bench process can compare), and how many
+arrived in each second after the first (to tell a steady rate from stalls). A mail to
+stats@bench.invalid is not counted: it writes {"count", "first", "last", "bytes", "per_second"} to
+STATS_FILE and starts a new count. STATS_FILE is written once with count 0 when the server is listening.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ class Counter:
 
     def reset(self) -> None:
         self.count, self.bytes, self.first, self.last = 0, 0, 0.0, 0.0
+        self.per_second: list[int] = []  # mails accepted in each second after the first mail
 
     def write(self) -> None:
         tmp = self.stats_file + ".tmp"
         with open(tmp, "w") as out:
-            json.dump({"count": self.count, "first": self.first, "last": self.last, "bytes": self.bytes}, out)
+            json.dump({"count": self.count, "first": self.first, "last": self.last, "bytes": self.bytes,
+                       "per_second": self.per_second}, out)
         os.replace(tmp, self.stats_file)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
@@ -46,6 +49,10 @@ class Counter:
             self.first = now
         self.count += 1
         self.last = now
+        second = int(now - self.first)
+        while len(self.per_second) <= second:
+            self.per_second.append(0)
+        self.per_second[second] += 1
         self.bytes += len(envelope.original_content or b"")
         return "250 2.0.0 OK"
 

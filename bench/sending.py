@@ -28,6 +28,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -89,7 +90,7 @@ async def raw_send(port: int, emails: list, connections: int) -> float:  # type:
     return elapsed
 
 
-async def sink_stats(port: int, stats_file: Path) -> dict[str, float]:
+async def sink_stats(port: int, stats_file: Path) -> dict[str, Any]:
     """Ask the sink for its count and first/last times (and start a new count)."""
     before = stats_file.stat().st_mtime_ns
     async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30) as client:
@@ -99,6 +100,12 @@ async def sink_stats(port: int, stats_file: Path) -> dict[str, float]:
             break
         await asyncio.sleep(0.02)
     return json.loads(stats_file.read_text())
+
+
+def seconds(stats: dict[str, Any]) -> str:
+    """Mails per whole second of the run (the last, partial second left out): steady or stalling."""
+    whole = stats["per_second"][:-1]
+    return f"per second min {min(whole)}, median {sorted(whole)[len(whole) // 2]}, max {max(whole)}" if whole else ""
 
 
 def per_mail(cpu: float, stats: dict[str, float]) -> str:
@@ -137,7 +144,7 @@ async def main() -> int:
         raw_sink_cpu = cpu_seconds(sink.pid) - sink_cpu
         print(f"raw aiosmtplib, {args.connections} reused connections: {raw['count']} mails "
               f"(~{size / 1024:.1f} KiB each) in {raw_elapsed:.2f} s; sink rate {rate(raw):.0f} mails/s; "
-              f"CPU per mail: sender {per_mail(raw_cpu, raw)}, sink {per_mail(raw_sink_cpu, raw)}")
+              f"{seconds(raw)}; CPU per mail: sender {per_mail(raw_cpu, raw)}, sink {per_mail(raw_sink_cpu, raw)}")
 
         started = time.perf_counter()
         sent = 0
@@ -158,7 +165,8 @@ async def main() -> int:
         worker_sink_cpu = cpu_seconds(sink.pid) - sink_cpu
     statuses = dict(genv.sqlite("SELECT status, count(*) FROM notifications GROUP BY status"))
     print(f"gateway worker (`gateway worker` process, SmtpPool of {args.connections}): {worker['count']} mails; "
-          f"sink rate {rate(worker):.0f} mails/s; {wall:.2f} s from process start to all recorded sent; "
+          f"sink rate {rate(worker):.0f} mails/s ({seconds(worker)}); {wall:.2f} s from process start to all "
+          f"recorded sent; "
           f"CPU per mail: worker {per_mail(worker_cpu, worker)} (with start-up), "
           f"sink {per_mail(worker_sink_cpu, worker)}; outbox {statuses}")
     ratio = rate(worker) / rate(raw) if rate(raw) else 0.0
