@@ -1,6 +1,7 @@
 """The baseline for bench/ingest_http.py: a bare aiohttp JSON handler in its own process(es).
 
 POST /api/v1/messages parses the JSON body and answers 201 {"id", "status"}; nothing else.
+GET /bare answers a small HTML page: the baseline for bench/portal_open.py.
 `_bare.py PORT [PROCESSES]`: with PROCESSES > 1, that many forked copies accept on one socket,
 the same way `gateway serve` runs with GATEWAY_SERVE_PROCESSES, so both sides get the same cores.
 """
@@ -24,6 +25,13 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response({"id": secrets.token_urlsafe(16), "status": "pending"}, status=201)
 
 
+PAGE = "<!doctype html><html lang=en><title>bare</title><p>" + "x" * 2000 + "</p></html>"
+
+
+async def page(request: web.Request) -> web.Response:
+    return web.Response(text=PAGE, content_type="text/html")
+
+
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -32,6 +40,7 @@ def run(sock: socket.socket) -> None:
     app = web.Application()
     app.router.add_post("/api/v1/messages", post_message)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/bare", page)
     web.run_app(app, sock=sock, print=None, access_log=None)
 
 

@@ -32,31 +32,16 @@ from pathlib import Path
 
 import aiohttp
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import cpu_seconds  # noqa: E402 - a process and its descendants (several serve processes)
+
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 PDF = b"%PDF-1.4\n" + b"x" * 2000 + b"\n%%EOF\n"
-BARE = """
-import sys
-from aiohttp import web
-BODY = "<!doctype html><html lang=en><title>bare</title><p>" + "x" * 2000 + "</p></html>"
-async def handler(request):
-    return web.Response(text=BODY, content_type="text/html")
-app = web.Application()
-app.router.add_get("/bare", handler)
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
-"""
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def gateway_cli(env: dict[str, str], *args: str) -> str:
@@ -191,11 +176,16 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="server processes, the same for the bare handler and the gateway "
+                             "(GATEWAY_SERVE_PROCESSES); default: one per core")
     parser.add_argument("--pin", action="store_true",
-                        help="pin the server to CPU 0 and the load generator to CPU 1 (fewer scheduler effects)")
+                        help="with --processes 1: pin the server to CPU 0 and the load generator to CPU 1")
     parser.add_argument("--rate", type=float, default=0.0,
                         help="also measure latency at this fixed total request rate (open loop), e.g. 400")
     args = parser.parse_args()
+    if args.pin and args.processes != 1:
+        parser.error("--pin needs --processes 1")
 
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         port = free_port()
@@ -204,7 +194,7 @@ async def main() -> None:
                "GATEWAY_PUBLIC_URL": base, "GATEWAY_DATABASE_URL": args.database_url or f"sqlite:///{tmp}/gw.db",
                "GATEWAY_KEYS_DIR": f"{tmp}/keys", "GATEWAY_TEMPLATES_DIR": str(ROOT / "templates"),
                "GATEWAY_SMTP_PORT": str(free_port()), "GATEWAY_LOG_LEVEL": "WARNING",
-               "GATEWAY_RETRY_BASE_SECONDS": "3600"}
+               "GATEWAY_RETRY_BASE_SECONDS": "3600", "GATEWAY_SERVE_PROCESSES": str(args.processes)}
         gateway_cli(env, "db", "upgrade")
         gateway_cli(env, "keys", "init")
         token = gateway_cli(env, "api-keys", "create", "--name", "bench", "--scopes",
@@ -225,7 +215,7 @@ async def main() -> None:
             stop(server)
 
         bare_port = free_port()
-        bare = subprocess.Popen([PY, "-c", BARE, str(bare_port)], cwd=ROOT,
+        bare = subprocess.Popen([PY, str(ROOT / "bench" / "_bare.py"), str(bare_port), str(args.processes)], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if args.pin:
             os.sched_setaffinity(bare.pid, {0})
@@ -238,7 +228,8 @@ async def main() -> None:
 
     backend = "PostgreSQL" if args.database_url and "postgres" in args.database_url else "SQLite"
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {backend}, "
-          f"{args.concurrency} concurrent clients, {args.seconds:g} s per measurement"
+          f"{args.concurrency} concurrent clients, {args.seconds:g} s per measurement, "
+          f"{args.processes} server process(es) for both"
           + (", server on CPU 0 and load generator on CPU 1" if args.pin else ""))
     print(f"portal open:  {len(portal_lat):7d} requests  {portal_rate:8.0f} req/s  "
           f"p50 {pct(portal_lat, 0.50):6.2f} ms  p99 {pct(portal_lat, 0.99):6.2f} ms  "
