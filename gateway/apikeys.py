@@ -7,6 +7,7 @@ request must check it without costing milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
@@ -112,8 +113,8 @@ async def revoke(engine: AsyncEngine, key_id: str) -> None:
 # process (`gateway api-keys revoke`) is therefore honoured everywhere within this time; one made in
 # this process at once. Only the stored hash and the key's metadata are kept, never a secret.
 REVALIDATE_SECONDS = 1.0
-_verified: weakref.WeakKeyDictionary[AsyncEngine, dict[str, tuple[float, str, ApiKey | None]]] = \
-    weakref.WeakKeyDictionary()
+_Verified = tuple[float, str, ApiKey | None]  # (read at, stored hash, the key if active)
+_verified: weakref.WeakKeyDictionary[AsyncEngine, dict[str, _Verified]] = weakref.WeakKeyDictionary()
 
 
 async def authenticate(engine: AsyncEngine, token: str) -> ApiKey | None:
@@ -121,15 +122,35 @@ async def authenticate(engine: AsyncEngine, token: str) -> ApiKey | None:
     if not match:
         return None
     key_id, secret = match.groups()
-    cache = _verified.setdefault(engine, {})
-    cached = cache.get(key_id)
+    cached = _verified.setdefault(engine, {}).get(key_id)
     if cached is None or time.monotonic() - cached[0] > REVALIDATE_SECONDS:
-        async with reading(engine) as conn:
-            row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
-        active = row is not None and row.revoked_at is None
-        cached = (time.monotonic(), row.secret_hash if active else "", _row_to_key(row) if active else None)
-        cache[key_id] = cached
+        cached = await _revalidate(engine, key_id)
     _, secret_hash, key = cached
     if key is None or not hmac.compare_digest(secret_hash, _hash(secret)):
         return None
     return key
+
+
+_reading: weakref.WeakKeyDictionary[AsyncEngine, dict[str, asyncio.Task[_Verified]]] = \
+    weakref.WeakKeyDictionary()
+
+
+async def _revalidate(engine: AsyncEngine, key_id: str) -> _Verified:
+    """Read the key's row again. Requests that find the entry stale while that read is under way
+    wait for it instead of each reading the same row (dozens at once under load). The read is a
+    task of its own, so a request that goes away does not cancel it for the others."""
+    in_flight = _reading.setdefault(engine, {})
+    task = in_flight.get(key_id)
+    if task is None:
+        task = in_flight[key_id] = asyncio.get_running_loop().create_task(_read(engine, key_id))
+        task.add_done_callback(lambda _: in_flight.pop(key_id, None))
+    return await asyncio.shield(task)
+
+
+async def _read(engine: AsyncEngine, key_id: str) -> _Verified:
+    async with reading(engine) as conn:
+        row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
+    active = row is not None and row.revoked_at is None
+    verified = (time.monotonic(), row.secret_hash if active else "", _row_to_key(row) if active else None)
+    _verified.setdefault(engine, {})[key_id] = verified
+    return verified
