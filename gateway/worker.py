@@ -208,7 +208,8 @@ class Worker:
 
     # ------------------------------------------------------------ claiming
 
-    async def _claim_loop(self, queue: asyncio.Queue[_Claimed | None], results: asyncio.Queue[Result | None]) -> None:
+    async def _claim_loop(self, queue: asyncio.Queue[_Claimed | None],
+                          results: asyncio.Queue[Result | None]) -> None:
         """Keep about a batch queued ahead of the senders until stopped."""
         batch = self.settings.worker_batch_size
         while not self._stop.is_set():
@@ -311,7 +312,8 @@ class Worker:
 
     # ------------------------------------------------------------ sending
 
-    async def _send_loop(self, queue: asyncio.Queue[_Claimed | None], results: asyncio.Queue[Result | None]) -> None:
+    async def _send_loop(self, queue: asyncio.Queue[_Claimed | None],
+                         results: asyncio.Queue[Result | None]) -> None:
         """One connection's worth of sending: the next queued job as soon as the last is done."""
         low_water = self.settings.worker_batch_size
         while (item := await queue.get()) is not None:
