@@ -19,8 +19,9 @@ and the next claim:
 - the lease keeper renews, every third of GATEWAY_LEASE_SECONDS, the lease of every job claimed
   and not yet recorded.
 
-The worker's database writes (claim, renew, record) take turns within the process: on SQLite
-they would otherwise wait for each other's write lock in SQLite's sleeping busy handler.
+The worker's database writes (claim, renew, record) take turns within the process, so they never
+wait for each other's lock, and each runs as one whole transaction (gateway/db/writer.py: on
+SQLite in one thread, holding the write lock only for the database work).
 
 Leases: a send starts only while at least half a lease is left on the job's last claim or
 renewal, so a worker whose renewals stall (database unreachable, event loop blocked) stops
