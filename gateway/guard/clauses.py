@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import lexicon as L
+from .gate import may_start_object
+
 _TOKEN_RE = re.compile(
     r"(?P<w>[^\W_]+(?:['\-][^\W_]+)*)|(?P<p>\n[ \t]*\n|[.!?;]+|\n|,|[–—]|\s-\s|:|\(|\)|\[|\]|\|)"
 )
@@ -107,9 +109,10 @@ class Analysis:
         for k in range(n - 1, -1, -1):
             run_end[k] = run_end[k + 1] if toks[k].kind == WORD and k + 1 < n and toks[k + 1].kind == WORD else (k + 1)
         i = 0
+        may_start = may_start_object
         while i < n:
-            if toks[i].kind != WORD:
-                i += 1
+            if toks[i].kind != WORD or not may_start(keys[i]):
+                i += 1  # no object can start here (gate.may_start_object)
                 continue
             found = None
             for size in (4, 3, 2):

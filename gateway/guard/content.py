@@ -19,7 +19,9 @@ _ACCOUNT_W = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 # Digit groups separated by single spaces, dots, dashes or non-breaking spaces.
-_NUMBER_RE = re.compile(r"(?<![\w.,/-])\d(?:[ .\-\u00a0]?\d){7,22}(?![\w/]|[.,-]\d)")
+# (The first digit comes before the look-behind that checks what precedes it, so re can skip
+# ahead to digits; the matches are those of (?<![\w.,/-])\d(?:[ .\-\u00a0]?\d){7,22}... )
+_NUMBER_RE = re.compile(r"\d(?<![\w.,/-]\d)(?:[ .\-\u00a0]?\d){7,22}(?![\w/]|[.,-]\d)")
 _ACCOUNT_FMT = re.compile(r"^\d{4}[ .]\d{2}[ .]\d{5}$")
 _IBAN_RE = re.compile(r"(?<![A-Za-z0-9])((?i:NO)\d{2}(?:[ ]?\d){11}|[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])")
 _ACCOUNT_CTX = re.compile(r"(?i)(konto|account|kontonr|bankkonto|betal|innbetal|overfør|payee|mottaker)")
@@ -55,8 +57,24 @@ _IIN = (
 
 
 # Cheap pre-checks: no digit (of any script) and no label means nothing to find.
-_QUICK = re.compile(r"\d|(?i:pass|pin|kode|code|otp|cvc|cvv)")
-_LABEL_QUICK = re.compile(r"(?i)pass|pin|kode|code|otp|cvc|cvv")
+_DIGIT = re.compile(r"\d")
+_LABELS = ("pass", "pin", "kode", "code", "otp", "cvc", "cvv")
+
+
+def _ignorecase_class(ch: str) -> str:
+    """What (?i)ch matches, as a class: the letter in both cases and, from the few characters
+    with an odd case mapping, those re treats as the same letter (K: the Kelvin sign; s: ſ;
+    i: İ and ı). tests/guard/test_fast_path.py checks it against every code point."""
+    odd = ("\u0130", "\u0131", "\u017f", "\u212a")
+    chars = sorted({ch.lower(), ch.upper()} | {c for c in odd if re.fullmatch(f"(?i){ch}", c)})
+    return "[" + "".join(chars) + "]"
+
+
+# The labels (?i)pass|pin|kode|code|otp|cvc|cvv, matching exactly where those match, but begun
+# with a class of first letters so that re can skip ahead to one.
+_FIRST_LETTERS = "".join(sorted({c for w in _LABELS for c in _ignorecase_class(w[0])[1:-1]}))
+_LABEL_QUICK = re.compile(f"[{_FIRST_LETTERS}](?:" + "|".join(
+    f"(?<={_ignorecase_class(w[0])})" + "".join(_ignorecase_class(c) for c in w[1:]) for w in _LABELS) + ")")
 
 
 def _word_start(t: str, k: int) -> int:
@@ -137,7 +155,7 @@ def valid_iban(iban: str) -> bool:
 def find_content(text: str) -> list[Hit]:
     """Identity numbers, account numbers, IBANs, card numbers and secret values in ``text``."""
     hits: list[Hit] = []
-    if not _QUICK.search(text):
+    if not (_DIGIT.search(text) or _LABEL_QUICK.search(text)):
         return hits
     t = normalize_for_numbers(text)
     taken: list[tuple[int, int]] = []

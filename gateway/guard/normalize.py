@@ -4,6 +4,12 @@ Every function returns the normalised text and, when ``track`` is true, a list t
 output character to the index of the input character it came from, so a finding can point at
 the right line and column of the original source.  The fast path (``track=False``) uses only
 C-level string operations, which keeps the re-check of a rendered e-mail well under a millisecond.
+
+Ordinary text is common and must be cheap (every billing message is checked), so three shortcuts
+give exactly the result of the full steps, each checked in tests/guard/test_fast_path.py:
+"plain" text (ASCII and everyday Latin characters, see _SIMPLE) folds to ``text.lower()``; the
+quick checks that decide whether a step runs at all start from the rare character they look for;
+and the leet substitution is skipped where it provably changes nothing (_LEET_CHANGES).
 """
 
 from __future__ import annotations
@@ -66,8 +72,46 @@ _SEP_RE = re.compile(_SEP)
 _CH2 = r"(?:[^\W_]|[@$€]|(?<=[ ._*·•/~-])['-](?=[ ._*·•/~-]))"
 _SPACED_STYLE_RE = re.compile(rf"(?<![^\W_])(?<![@$€]){_CH2}(?:{_SEP}{_CH2}(?!{_CH2})){{1,}}")
 _SHORT_DIGIT_WORDS = {"17": "it", "15": "is", "70": "to"}
-_SPACED_QUICK = re.compile(r"(?<![^\W_])[^\W_@$€][ \t._\-*·•/~\\][^\W_@$€](?![^\W_])")
-_LEET_QUICK = re.compile(r"[^\W\d_]['-]?[0-9@$€!|]|[0-9@$€!|]['-]?[^\W\d_]")
+# Quick checks before the substitutions below. Each asks the same question as the plainer
+# pattern in its comment (tests/guard/test_fast_path.py checks that they agree), but starts from
+# the rarer character (the separator, the digit or symbol), so re can skip ahead to it instead of
+# trying every position: on ordinary text that is most of the cost of normalising.
+# A single letter, a separator, a single letter:
+#   (?<![^\W_])[^\W_@$€][ \t._\-*·•/~\\][^\W_@$€](?![^\W_])
+_SPACED_QUICK = re.compile(
+    r"[ \t._\-*·•/~\\][^\W_](?![^\W_])(?<=[^\W_][ \t._\-*·•/~\\][^\W_])"
+    r"(?<![^\W_]{2}[ \t._\-*·•/~\\][^\W_])")
+# A letter next to a digit or leet symbol, perhaps across an apostrophe or hyphen:
+#   [^\W\d_]['-]?[0-9@$€!|]|[0-9@$€!|]['-]?[^\W\d_]
+_LEET_QUICK = re.compile(
+    r"[0-9@$€!|](?:(?<=[^\W\d_][0-9@$€!|])|(?<=[^\W\d_]['-][0-9@$€!|])|['-]?[^\W\d_])")
+# When the leet substitution can change something. It rewrites only tokens inside a run of
+# [\w@$€!|'-] characters that holds a letter, and in a token only the characters it folds
+# (0 1 3 4 5 7 8 9 @ $ €, and "!" or "|" unless trailing). A change therefore needs:
+#   (a) a "!" or "|" followed by a run character; or
+#   (b) a folded digit or @ $ € in a run with a letter. Then the stretch of digits and @ $ €
+#       around it is not the whole run (the letter is not in it), so a run character that is
+#       not a digit or @ $ € (a letter, _ ! | ' -) touches the stretch on the left or the right.
+# _LEET_CHANGES looks for (a), or for a stretch of ASCII digits and @ $ € holding a folded one
+# and touched so; it is checked from the stretch's first character only. Digits of other
+# scripts (all from U+0660 on) are rare: where there is one, the substitution simply runs.
+# Where nothing is found the substitution is known to change nothing and is skipped
+# (tests/guard/test_fast_path.py checks this against the substitution itself).
+_LEET_CHANGES = re.compile(
+    r"[0-9@$€!|](?<![0-9@$€][0-9@$€])(?:"       # not inside a stretch (true for ! and |)
+    r"(?<=[!|])(?=[\w@$€!|'\-])"                                            # (a)
+    r"|(?<=[0-9@$€])"                                                       # (b): a stretch,
+    r"(?:(?<=[013-57-9@$€])|(?=[26]*+[013-57-9@$€]))"                         # a folded one in it,
+    r"(?:(?<=(?:[^\W\d]|[!|'\-])[0-9@$€])|(?=[0-9@$€]*+(?:[^\W\d]|[!|'\-]))))")  # touched
+_NON_ASCII_DIGIT = re.compile(r"[^\x00-\u065f](?<=\d)")
+
+
+def _leet_may_change(text: str, ascii_digits: bool = False) -> bool:
+    """False only when _LEET_TOKEN_RE.sub(_fold_leet) would leave ``text`` unchanged
+    (``ascii_digits``: the caller knows ``text`` has no digits of other scripts)."""
+    return bool(_LEET_CHANGES.search(text) or (not ascii_digits and _NON_ASCII_DIGIT.search(text)))
+
+
 # Only letters joined when the run contains at least two of them ("1 2 3 4" stays a number).
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
@@ -109,12 +153,74 @@ def _fold_str(s: str) -> str:
     return _INVISIBLE_RE.sub("", s)
 
 
+# The fast path of _fold_str for everyday Latin text. For these characters _fold_str works one
+# character at a time: none is a combining mark, none folds to something that starts with one,
+# and none combines with a neighbour (tests/guard/test_fast_path.py checks every pair). So a text
+# made only of them folds to the concatenation of its folded characters: str.lower() (which for
+# each of them agrees with _fold_str up to the table below), then the few that fold further
+# (é -> e, ö -> ø, ß -> ss, no-break space -> space, ’ -> ', … -> ...). The table is computed from
+# _fold_str itself, so the two cannot drift apart.
+_SIMPLE_CANDIDATES = (
+    [chr(c) for c in range(0x80)] + [chr(c) for c in range(0xA0, 0x180)]
+    + list("\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"
+           "‐‑‒–—―‘’‚‛“”„‟†‡•‣․‥…‰′″‹›€™"))
+
+
+def _simple_chars() -> tuple[frozenset[str], dict[str, str]]:
+    simple: set[str] = set()
+    fix: dict[str, str] = {}
+    for ch in _SIMPLE_CANDIDATES:
+        nfkc = unicodedata.normalize("NFKC", ch)
+        low = ch.lower()
+        if (unicodedata.combining(ch) or not nfkc or unicodedata.combining(nfkc[0])
+                or _INVISIBLE_RE.match(ch) or len(low) != 1):
+            continue
+        folded = _fold_str(ch)
+        if _fold_str(low) != folded or fix.get(low, folded) != folded:
+            continue
+        simple.add(ch)
+        if folded != low:
+            fix[low] = folded
+    return frozenset(simple), fix
+
+
+def _char_class(chars: frozenset[str]) -> str:
+    """A regex class body for the given characters, as ranges."""
+    codes = sorted(map(ord, chars))
+    parts, start = [], None
+    for k, c in enumerate(codes):
+        if start is None:
+            start = c
+        if k + 1 == len(codes) or codes[k + 1] != c + 1:
+            parts.append(f"\\u{start:04x}" + (f"-\\u{c:04x}" if c > start else ""))
+            start = None
+    return "".join(parts)
+
+
+_SIMPLE, _SIMPLE_FIX = _simple_chars()
+_NOT_SIMPLE_RE = re.compile(f"[^{_char_class(_SIMPLE)}]")
+_SIMPLE_FIX_RE = re.compile(f"[{_char_class(frozenset(_SIMPLE_FIX))}]")
+# Text without any of these folds to text.lower(): simple characters that fold no further.
+_NOT_PLAIN_RE = re.compile(
+    f"[^{_char_class(frozenset(c for c in _SIMPLE if c.lower() not in _SIMPLE_FIX))}]")
+
+
+def _fold_simple(text: str) -> str:
+    """_fold_str(text) for a text made only of _SIMPLE characters."""
+    low = text.lower()
+    if _SIMPLE_FIX_RE.search(low):
+        return _SIMPLE_FIX_RE.sub(lambda m: _SIMPLE_FIX[m.group()], low)
+    return low
+
+
 def fold_chars(text: str, track: bool = False) -> tuple[str, Mapping]:
     """NFKC, case-fold, drop accents and stray combining marks (keeping å, æ, ø) and map
     look-alike letters to Latin."""
     if text.isascii():
         return text.lower(), (list(range(len(text))) if track else None)
     if not track:
+        if not _NOT_SIMPLE_RE.search(text):
+            return _fold_simple(text), None
         return _fold_str(text), None
     out: list[str] = []
     idx: list[int] = []
@@ -162,7 +268,7 @@ def _join_spaced_style(run: str) -> str:
     return _SEP_RE.sub("", run.replace(" - ", "-"))
 
 
-def _join_spaced(run: str) -> str:
+def _join_spaced_run(run: str) -> str:
     letters = _LETTER_RE.findall(run)
     if not letters or (len(run) == 3 and run[1].isspace()) or (len(letters) < 2 and len(run) < 5):
         return run  # "1 2 3" stays a number; "i a" stays two words
@@ -176,29 +282,60 @@ def _fold_short_digits(m: re.Match[str]) -> str:
 _SHORT_DIGIT_RE = re.compile(r"(?<![\w.,:/-])(?:17|15|70)(?![\w.,:/%-])")
 
 
+# Whether _SHORT_DIGIT_RE matches anywhere, asked from the digits (see the quick checks above):
+#   (?<![\w.,:/-])(?:17|15|70)(?![\w.,:/%-])
+_SHORT_DIGIT_QUICK = re.compile(r"(?:17|15|70)(?<![\w.,:/-]\d\d)(?![\w.,:/%-])")
+
+
+def _has_short_digits(text: str) -> bool:
+    return ("17" in text or "15" in text or "70" in text) and _SHORT_DIGIT_QUICK.search(text) is not None
+
+
 def _fold_leet(token: str) -> str:
     # Trailing "!" or "|" is punctuation, not a letter.
     core = token.rstrip("!|")
     return core.translate(_LEET) + token[len(core):]
 
 
+def _is_plain(text: str) -> bool:
+    """Everyday text: no invisible characters (none of them is simple), nothing to fold beyond
+    lower case (see _SIMPLE), and no digits but 0-9."""
+    return text.isascii() or not _NOT_PLAIN_RE.search(text)
+
+
 def normalize(text: str, track: bool = False) -> tuple[str, Mapping]:
     """Full normalisation for the request rules (see module doc)."""
+    if not track:
+        plain = _is_plain(text)
+        t = text.lower() if plain else fold_chars(strip_invisible(text)[0])[0]
+        t = _join_spaced(t, None)[0]
+        return _fold_leet_step(t, None, ascii_digits=plain)[0], None
     t, m = strip_invisible(text, track)
     t, m2 = fold_chars(t, track)
-    if track:
-        assert m is not None and m2 is not None
-        m = [m[k] for k in m2]
+    assert m is not None and m2 is not None
+    m = [m[k] for k in m2]
+    t, m = _join_spaced(t, m)
+    return _fold_leet_step(t, m)
+
+
+def _join_spaced(t: str, m: Mapping) -> tuple[str, Mapping]:
+    track = m is not None
     if _SPACED_QUICK.search(t):
         long_runs = sum(1 for r in _SPACED_RE.finditer(t) if len(r.group()) >= 5)
         if long_runs >= 2:
             t, m = _sub(_SPACED_STYLE_RE, _join_spaced_style, t, track, m)
         else:
-            t, m = _sub(_SPACED_RE, _join_spaced, t, track, m)
+            t, m = _sub(_SPACED_RE, _join_spaced_run, t, track, m)
+    return t, m
+
+
+def _fold_leet_step(t: str, m: Mapping, ascii_digits: bool = False) -> tuple[str, Mapping]:
+    track = m is not None
     if _LEET_QUICK.search(t):
-        t, m = _sub(_LEET_TOKEN_RE, _fold_leet, t, track, m)
+        if _leet_may_change(t, ascii_digits):
+            t, m = _sub(_LEET_TOKEN_RE, _fold_leet, t, track, m)
         # Short numbers between leet words are words too ("R3n3w 17 her3").
-        if _SHORT_DIGIT_RE.search(t):
+        if _has_short_digits(t):
             t, m = _sub(_SHORT_DIGIT_RE, lambda s: _SHORT_DIGIT_WORDS[s], t, track, m)
     return t, m
 

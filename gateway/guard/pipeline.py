@@ -16,7 +16,7 @@ from .findings import ERROR, Finding, Hit, excerpt_of, make_finding
 from .links import check_url, find_links_in_text, origin_of
 from .lexicon import noun_category
 from .normalize import normalize
-from .requests import find_requests
+from .requests import analyse, find_requests, prepared
 
 TEMPLATE_KINDS = ("email", "message")
 # Checking is linear but not free; nothing legitimate is this large, so refuse rather than stall.
@@ -35,7 +35,14 @@ class SourceMap:
 
     def __init__(self, source: str):
         self.source = source
-        self.starts = [0] + [m.end() for m in re.finditer("\n", source)]
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        # Computed on first use: most texts have no finding and never need a position.
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
+        return self._starts
 
     def line_col(self, offset: int) -> tuple[int, int]:
         offset = max(0, min(offset, len(self.source)))
@@ -101,10 +108,14 @@ def _identity_view(text: str, exact: bool = True) -> View:
 
 
 def _piece_view(piece: html_text.Piece, base: Callable[[int], int | None], exact: bool) -> View:
-    text, offsets = piece.build(track=True)
-    assert offsets is not None
+    text, _ = piece.build(track=False)
+    offsets: list[int] | None = None
 
     def to_source(k: int) -> int | None:
+        nonlocal offsets
+        if offsets is None:  # built on first use: only findings need positions
+            offsets = piece.build(track=True)[1]
+            assert offsets is not None
         if not offsets:
             return None
         return base(offsets[min(k, len(offsets) - 1)])
@@ -123,8 +134,10 @@ def _split_html(view: View) -> tuple[list[View], html_text.HtmlText | None]:
 
 # --- rule runners ------------------------------------------------------------------------------
 def _run_requests(view: View, out: _Collector) -> None:
-    norm, _ = normalize(view.text)
-    hits = find_requests(norm, normalized=True)
+    norm = prepared(view.text)  # normalize(view.text)[0], or None when nothing can be asked
+    if norm is None:
+        return  # the fast path: the text names no confidential object (see gate.py)
+    hits = analyse(norm)
     if not hits:
         return
     # Findings are rare: only then pay for the character map, and take the hits from the

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from . import gate
 from . import lexicon as L
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Obj, maybe_directive
 from .clauses import Analysis
@@ -42,10 +43,30 @@ def _rule(cat: str) -> str:
     return f"request.{cat}"
 
 
+def might_ask(text: str) -> bool:
+    """False only when find_requests(text) is certainly empty: the normalised text names no
+    confidential object (gate.py). The fast path for ordinary text."""
+    return prepared(text) is not None
+
+
+def prepared(text: str) -> str | None:
+    """normalize(text)[0], or None when it names no confidential object (see might_ask)."""
+    norm = normalize(text)[0]
+    return norm if gate.may_name_object(norm) else None
+
+
 def find_requests(text: str, *, normalized: bool = False) -> list[Hit]:
     """Request hits in ``text`` (offsets refer to the normalised text when normalized=False)."""
     if not normalized:
         text = normalize(text)[0]
+    # Most ordinary text (invoices, reminders) names no confidential object: then nothing to do.
+    if not gate.may_name_object(text):
+        return []
+    return analyse(text)
+
+
+def analyse(text: str) -> list[Hit]:
+    """find_requests on a normalised text, without the gate."""
     first = L.PREFILTER.search(text)
     if not first:
         return []
