@@ -419,14 +419,3 @@ def is_participle(key: str) -> bool:
 @lru_cache(maxsize=65536)
 def is_reply(key: str) -> bool:
     return REPLY_VERBS.fullmatch(key) is not None
-
-
-# A cheap pre-filter: text without any of these stems holds no confidential object.
-PREFILTER = re.compile(_tolerant(
-    r"pass|pin|bank|kode|code|koda|cvc|cvv|cvn|csc|kort|card|utløp|expir|gyldighet|valid|"
-    r"fødsel|fnr|person|nummer|numre|dnr|ssn|konto|account|iban|legitim|licen|"
-    r"brukernavn|brukarnamn|user|credential|pålogging|innlogging|login|log in|otp|siffer|digit|"
-    r"sifre|sifra|tala|identi|brikke|token|frase|phrase|number|nr\b|idkort|id\b|id-|"
-    r"detail|detalj|opplysning|informasjon|info|pan\b|ssn|security|sikkerhet|tryggleik|"
-    r"authenticator|2fa|mfa|passcode|exp\b|bruker|brukar|idpapir|payment|betaling|billing"
-))

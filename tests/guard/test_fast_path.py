@@ -392,7 +392,7 @@ def test_email_checks_agree_with_the_full_analysis():
         assert fast == full, rec["id"]
 
 
-# --- a gap the old prefilter leaves open ----------------------------------------------------
+# --- a gap the old stem prefilter left open (it no longer stands in front of the analysis) -----
 SPLIT_STEMS = ["Oppgi p-assordet ditt.", "Oppgi pa ssordet ditt.", "Tast inn engangsk_oden."]
 
 
@@ -404,8 +404,6 @@ def test_the_gate_sees_a_stem_split_inside_a_word(text):
         assert R._find_requests(norm)  # the analysis itself refuses it
 
 
-@pytest.mark.xfail(strict=True, reason="lexicon.PREFILTER, kept in front of the analysis so that no "
-                   "verdict changes, misses a stem split inside a word (docs/guard.md, Speed)")
 @pytest.mark.parametrize("text", SPLIT_STEMS)
 def test_a_stem_split_inside_a_word_is_refused(text):
     assert is_refused(check_text(text))
