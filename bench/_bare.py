@@ -8,6 +8,7 @@ the same way `gateway serve` runs with GATEWAY_SERVE_PROCESSES, so both sides ge
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -36,8 +37,21 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def run(sock: socket.socket) -> None:
+async def _stop_when_orphaned(app: web.Application) -> None:
+    parent = os.getppid()
+
+    async def watch() -> None:
+        while os.getppid() == parent:
+            await asyncio.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    app["orphan_watch"] = asyncio.get_running_loop().create_task(watch())
+
+
+def run(sock: socket.socket, forked: bool = False) -> None:
     app = web.Application()
+    if forked:  # a copy whose parent is gone (killed by the bench) must not keep the port
+        app.on_startup.append(_stop_when_orphaned)
     app.router.add_post("/api/v1/messages", post_message)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/bare", page)
@@ -57,7 +71,7 @@ def main() -> None:
     for _ in range(processes):
         pid = os.fork()
         if pid == 0:
-            run(sock)
+            run(sock, forked=True)
             os._exit(0)
         children.append(pid)
     signal.signal(signal.SIGTERM, lambda *_: [os.kill(c, signal.SIGTERM) for c in children])

@@ -50,10 +50,13 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(driver_url, **kwargs)
 
 
-def configure_sqlite(engine: Engine, wait: Callable[[float], None] = time.sleep) -> None:
+def configure_sqlite(engine: Engine, wait: Callable[[float], None] = time.sleep, *,
+                     writes_only: bool = False) -> None:
     """PRAGMAs and transaction begin for every connection of a SQLite engine. `wait` is how a
     writer waits for the write lock between attempts: the event loop for the async engine, a plain
-    sleep for a synchronous engine in its own thread (gateway/db/writer.py)."""
+    sleep for a synchronous engine in its own thread (gateway/db/writer.py). An engine whose
+    connections only ever run write transactions (`writes_only`) never uses SQLite's busy handler:
+    its one wait, for the write lock, is the polled BEGIN IMMEDIATE, so no PRAGMA per transaction."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -64,7 +67,7 @@ def configure_sqlite(engine: Engine, wait: Callable[[float], None] = time.sleep)
         # FULL: a committed notice survives power loss, not only a crashed process.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={0 if writes_only else BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -75,7 +78,7 @@ def configure_sqlite(engine: Engine, wait: Callable[[float], None] = time.sleep)
         else:
             # Take the write lock up front: two processes that both read-then-write
             # would otherwise deadlock on lock upgrade instead of waiting their turn.
-            _begin_immediate(conn, wait)
+            _begin_immediate(conn, wait, handler_on=not writes_only)
 
 
 # Waiting for SQLite's write lock held by another process. SQLite's own busy handler sleeps in
@@ -91,9 +94,11 @@ def _wait_on_loop(seconds: float) -> None:
     await_only(asyncio.sleep(seconds))
 
 
-def _begin_immediate(conn: Any, wait: Callable[[float], None]) -> None:
-    """BEGIN IMMEDIATE, retried until LOCK_WAIT_SECONDS while another connection writes."""
-    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+def _begin_immediate(conn: Any, wait: Callable[[float], None], handler_on: bool) -> None:
+    """BEGIN IMMEDIATE, retried until LOCK_WAIT_SECONDS while another connection writes. On a
+    connection that otherwise relies on SQLite's busy handler, the handler is off for the attempt."""
+    if handler_on:
+        conn.exec_driver_sql("PRAGMA busy_timeout=0")
     try:
         deadline, delay = time.monotonic() + LOCK_WAIT_SECONDS, _FIRST_RETRY
         while True:
@@ -106,7 +111,8 @@ def _begin_immediate(conn: Any, wait: Callable[[float], None]) -> None:
             wait(delay * (0.5 + random.random()))
             delay = min(delay * 2, _MAX_RETRY)
     finally:
-        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if handler_on:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 @asynccontextmanager

@@ -38,7 +38,7 @@ class Writer:
             self._sync = create_engine(engine.url.set(drivername="sqlite+pysqlite"), poolclass=StaticPool,
                                        connect_args={"check_same_thread": False})
             self._sync.dialect.use_insertmanyvalues_wo_returning = True  # one statement per insert
-            configure_sqlite(self._sync)
+            configure_sqlite(self._sync, writes_only=True)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
