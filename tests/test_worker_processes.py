@@ -36,13 +36,6 @@ from tests.support.service import make_settings, wait_for
 
 
 @pytest.fixture
-def counting() -> Iterator[tuple[MailSink, CountingHandler]]:
-    sink, handler = counting_sink()
-    yield sink, handler
-    sink.stop()
-
-
-@pytest.fixture
 def workers(tmp_path: Path) -> Iterator[Workers]:
     started = Workers(tmp_path)
     yield started
