@@ -100,6 +100,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_te
 
 
 @pytest.fixture
+async def postgres_url(postgres_database: str | None) -> str:
+    """PostgreSQL only, for behaviour SQLite does not have (SKIP LOCKED between processes, a server
+    connection that can drop): an emptied database of this session."""
+    if postgres_database is None:
+        pytest.skip("PostgreSQL unreachable (set GATEWAY_TEST_REQUIRE_POSTGRES=1 to fail instead)")
+    await truncate_postgres(postgres_database)
+    return postgres_database
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     """For tests about behaviour that does not depend on the backend."""
     path = tmp_path / "gateway.db"

@@ -31,7 +31,6 @@ from tests.support.processes import (
     outbox_rows,
     status_counts,
 )
-from tests.conftest import truncate_postgres
 from tests.support.service import make_settings, wait_for
 
 
@@ -109,16 +108,6 @@ async def test_sigkill_mid_batch_loses_nothing_and_repeats_only_in_flight(
 
 
 # ---------------------------------------------------------------- two workers on PostgreSQL
-
-
-@pytest.fixture
-async def postgres_url(postgres_database: str | None) -> str:
-    """PostgreSQL only: two processes competing for rows is what FOR UPDATE SKIP LOCKED is for
-    (on SQLite the write lock serialises claims, which the other tests cover)."""
-    if postgres_database is None:
-        pytest.skip("PostgreSQL unreachable (set GATEWAY_TEST_REQUIRE_POSTGRES=1 to fail instead)")
-    await truncate_postgres(postgres_database)
-    return postgres_database
 
 
 @pytest.mark.postgres
