@@ -379,11 +379,12 @@ def _group_commit(engine: Any) -> _GroupCommit:
 
 @dataclass
 class _Ready:
-    """One item made ready outside the write transaction: either its encrypted rows or the
-    error it gets unless its idempotency key turns out to be a replay."""
+    """One item made ready outside the write transaction: the message already stored under its
+    idempotency key, or its encrypted rows, or the error it gets."""
 
     idem_key: str
     item: MessageInput
+    stored: tuple[str, str, str] | None = None  # (id, request hash, status) found by _prepare
     message_id: str = ""
     rows: dict[str, list[dict[str, Any]]] | None = None
     error: GatewayError | None = None
@@ -397,19 +398,28 @@ _UNKNOWN_CUSTOMER = [{"field": "customer_id",
 async def _prepare(
     services: Services, calls: Sequence[tuple[str, Sequence[tuple[str, MessageInput]]]]
 ) -> list[list[_Ready]]:
-    """Render, guard and encrypt every item before the write transaction begins, so the database's
-    write lock (SQLite has one for the whole file) is held only for the inserts and the commit,
-    never for this CPU work: other processes and the next group can write meanwhile."""
+    """Look up idempotency keys and customers, then render, guard and encrypt every new item before
+    the write transaction begins, so the database's write lock (SQLite has one for the whole file)
+    is held only for the inserts and the commit: other processes and the next group can write
+    meanwhile. A key stored after this read is caught by the unique index in the transaction."""
+    wanted: dict[str, list[str]] = {}
+    for client_id, items in calls:
+        wanted.setdefault(client_id, []).extend(key for key, _ in items)
     async with reading(services.engine) as conn:
+        stored = {client_id: await conn.run_sync(_existing, client_id, keys) for client_id, keys in wanted.items()}
         customer_rows = await _customers(conn, [item.customer_id for _, items in calls for _, item in items])
     now = utcnow()
     keys: dict[str, CustomerKey] = {}
-    return [[_ready(services, client_id, idem_key, item, customer_rows, keys, now) for idem_key, item in items]
+    return [[_ready(services, client_id, idem_key, item, stored[client_id].get(idem_key), customer_rows, keys, now)
+             for idem_key, item in items]
             for client_id, items in calls]
 
 
 def _ready(services: Services, client_id: str, idem_key: str, item: MessageInput,
-           customer_rows: dict[str, Any], keys: dict[str, CustomerKey], now: datetime) -> _Ready:
+           stored: tuple[str, str, str] | None, customer_rows: dict[str, Any],
+           keys: dict[str, CustomerKey], now: datetime) -> _Ready:
+    if stored is not None:
+        return _Ready(idem_key, item, stored=stored)
     customer = customer_rows.get(item.customer_id)
     if customer is None or customer.key_wrapped is None:
         return _Ready(idem_key, item, error=ValidationFailed(_UNKNOWN_CUSTOMER))
@@ -426,13 +436,12 @@ def _ready(services: Services, client_id: str, idem_key: str, item: MessageInput
 
 
 def _commit_prepared(conn: Connection, calls: Sequence[tuple[str, list[_Ready]]]) -> list[list[Outcome]]:
-    """The write transaction (run whole by gateway/db/writer.py): decide each item in arrival order against the idempotency
-    keys stored so far (those of earlier items included) and insert the rows of the new ones.
-    A customer removed since _prepare read it fails the foreign key, so the caller retries."""
-    wanted: dict[str, list[str]] = {}
-    for client_id, ready in calls:
-        wanted.setdefault(client_id, []).extend(r.idem_key for r in ready)
-    existing = {client_id: _existing(conn, client_id, keys) for client_id, keys in wanted.items()}
+    """The write transaction (run whole by gateway/db/writer.py): decide each item in arrival order,
+    as a replay of what _prepare found stored or of an earlier item of this group, or new, and insert
+    the rows of the new ones. A key stored by someone else since _prepare read, or a customer removed
+    since, fails the unique index or the foreign key: the transaction rolls back and each call is
+    tried again alone, which then finds them."""
+    existing: dict[str, dict[str, tuple[str, str, str]]] = {client_id: {} for client_id, _ in calls}
     rows: dict[str, list[dict[str, Any]]] = {"messages": [], "attachments": [], "notifications": []}
     entries: list[audit.Entry] = []
     results: list[list[Outcome]] = []
@@ -447,6 +456,8 @@ def _commit_prepared(conn: Connection, calls: Sequence[tuple[str, list[_Ready]]]
 
 def _decide(client_id: str, ready: _Ready, existing: dict[str, tuple[str, str, str]],
             rows: dict[str, list[dict[str, Any]]], entries: list[audit.Entry]) -> Outcome:
+    if ready.stored is not None:
+        return _replay(ready.stored, ready.item)
     if ready.idem_key in existing:
         return _replay(existing[ready.idem_key], ready.item)
     if ready.rows is None:

@@ -88,3 +88,14 @@ async def test_the_same_key_in_two_concurrent_batches_stores_one_message(service
                                          messages.create_many(services, "billing", two))
     assert first[0].id == second[0].id and second[0].replayed
     assert await count(services, messages_table) == 3
+
+
+async def test_a_key_committed_by_the_group_before_is_a_replay_in_the_next(services: Services) -> None:
+    # A batch of 1,000 fills a group; the single call goes into the next group, which is prepared
+    # while the batch is still being written, so it cannot see the batch's keys before its own
+    # transaction: the unique index must turn it into a replay, not a second message.
+    batch = [(f"b-{i}", item(f"Faktura {i}")) for i in range(1000)]
+    outcomes, again = await asyncio.gather(messages.create_many(services, "billing", batch),
+                                           create(services, "b-500", "Faktura 500"))
+    assert again.replayed and again.id == outcomes[500].id
+    assert await count(services, messages_table) == 1000
