@@ -2,9 +2,13 @@
 
 One Python process uses one CPU core. With GATEWAY_SERVE_PROCESSES=N > 1 this process becomes a
 small supervisor: it checks the configuration and the schema once (so a mistake is still one line
-and exit 1), binds the listening socket, and forks N copies of the service that all accept on it.
+and exit 1), checks that the port can be bound, and forks N copies of the service, each listening
+on the port with SO_REUSEPORT: the kernel spreads new connections evenly over them. (One shared
+listening socket does not: an event loop accepts every connection waiting at once, so a burst of
+connections, say a proxy's or a client's keep-alive pool, went mostly to one copy, which then did
+most of the work while the other idled.)
 Each copy has its own event loop, database pool, caches and worker; nothing is shared but the
-database, the socket and the metrics files:
+database, the port and the metrics files:
 
 - Prometheus counters are kept in prometheus_client's multiprocess mode (files in
   PROMETHEUS_MULTIPROC_DIR or a private temporary folder, summed at scrape time), so /metrics
@@ -36,7 +40,7 @@ from types import FrameType
 from gateway import logs
 from gateway.db import make_engine
 from gateway.db.migrate import require_current
-from gateway.settings import Settings
+from gateway.settings import ConfigError, Settings
 
 log = logging.getLogger("gateway.serve")
 SHUTDOWN_TIMEOUT = 30.0
@@ -51,6 +55,7 @@ def serve(settings: Settings, *, run_worker: bool = True) -> int:
 
     app = _build_app(settings, run_worker)
     asyncio.run(check_schema(settings))
+    check_port(settings.host, settings.port)
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None,
                 shutdown_timeout=SHUTDOWN_TIMEOUT)
     return 0
@@ -80,14 +85,13 @@ def _supervise(settings: Settings, run_worker: bool) -> int:
     try:
         _build_app(settings, run_worker)  # refuse bad keys or templates before forking anything
         asyncio.run(check_schema(settings))
-        sock = _listen(settings.host, settings.port)
+        check_port(settings.host, settings.port)
         context = multiprocessing.get_context("fork")
-        children = [context.Process(target=_child, args=(settings, sock, run_worker, os.getpid()),
+        children = [context.Process(target=_child, args=(settings, run_worker, os.getpid()),
                                     name=f"gateway-serve-{i + 1}", daemon=False)
                     for i in range(settings.serve_processes)]
         for child in children:
             child.start()
-        sock.close()  # the children hold it now
         log.info("serving", extra={"processes": len(children), "pids": [c.pid for c in children]})
         return _wait(children)
     finally:
@@ -113,14 +117,17 @@ def _use_multiprocess_metrics() -> tuple[str, bool]:
     return path, True
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def check_port(host: str, port: int) -> None:
+    """Fail with one line if nothing could listen on the port (in use, no such address). Bound
+    without SO_REUSEPORT, so a port another `gateway serve` already shares is refused too."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.set_inheritable(True)
-    return sock
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            sock.listen(1)
+    except OSError as exc:
+        raise ConfigError(f"GATEWAY_HOST/GATEWAY_PORT: cannot listen on {host}:{port} ({exc.strerror})") from None
 
 
 def _wait(children: list[BaseProcess]) -> int:
@@ -165,7 +172,7 @@ def _signal_all(children: list[BaseProcess], sig: int) -> None:
 # ---------------------------------------------------------------- one copy
 
 
-def _child(settings: Settings, sock: socket.socket, run_worker: bool, parent: int) -> None:
+def _child(settings: Settings, run_worker: bool, parent: int) -> None:
     from aiohttp import web
 
     os.setpgrp()  # Ctrl-C reaches the supervisor only; it stops the copies with SIGTERM
@@ -177,7 +184,8 @@ def _child(settings: Settings, sock: socket.socket, run_worker: bool, parent: in
         task.cancel()
 
     app.cleanup_ctx.append(orphan_guard)  # type: ignore[attr-defined]
-    web.run_app(app, sock=sock, print=None, access_log=None,  # type: ignore[arg-type]
+    web.run_app(app, host=settings.host, port=settings.port, reuse_port=True,  # type: ignore[arg-type]
+                print=None, access_log=None,
                 shutdown_timeout=SHUTDOWN_TIMEOUT)
 
 

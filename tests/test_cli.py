@@ -72,6 +72,19 @@ def test_serve_refuses_invalid_settings_and_unmigrated_database(env: dict[str, s
     assert run(fresh, "db", "upgrade").returncode == 0  # idempotent
 
 
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_serve_refuses_a_port_in_use_with_one_line(env: dict[str, str], processes: str) -> None:
+    import socket
+
+    assert run(env, "keys", "init").returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        result = run({**env, "GATEWAY_PORT": port, "GATEWAY_SERVE_PROCESSES": processes}, "serve")
+    one_line_error(result, "GATEWAY_PORT", port)
+
+
 def test_serve_refuses_a_template_the_guard_rejects(env: dict[str, str], tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
