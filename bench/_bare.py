@@ -2,8 +2,9 @@
 
 POST /api/v1/messages parses the JSON body and answers 201 {"id", "status"}; nothing else.
 GET /bare answers a small HTML page: the baseline for bench/portal_open.py.
-`_bare.py PORT [PROCESSES]`: with PROCESSES > 1, that many forked copies accept on one socket,
-the same way `gateway serve` runs with GATEWAY_SERVE_PROCESSES, so both sides get the same cores.
+`_bare.py PORT [PROCESSES]`: with PROCESSES > 1, that many forked copies each listen on the port with
+SO_REUSEPORT, the way `gateway serve` runs with GATEWAY_SERVE_PROCESSES, so both sides get the same
+cores and the same spread of connections.
 """
 
 from __future__ import annotations
@@ -58,20 +59,26 @@ def run(sock: socket.socket, forked: bool = False) -> None:
     web.run_app(app, sock=sock, print=None, access_log=None)
 
 
-def main() -> None:
-    port, processes = int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1
+def listen(port: int, reuse_port: bool) -> socket.socket:
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(("127.0.0.1", port))
     sock.listen(1024)
+    return sock
+
+
+def main() -> None:
+    port, processes = int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1
     if processes == 1:
-        run(sock)
+        run(listen(port, reuse_port=False))
         return
     children = []
     for _ in range(processes):
         pid = os.fork()
         if pid == 0:
-            run(sock, forked=True)
+            run(listen(port, reuse_port=True), forked=True)
             os._exit(0)
         children.append(pid)
     signal.signal(signal.SIGTERM, lambda *_: [os.kill(c, signal.SIGTERM) for c in children])
