@@ -405,14 +405,21 @@ async def _prepare(
     wanted: dict[str, list[str]] = {}
     for client_id, items in calls:
         wanted.setdefault(client_id, []).extend(key for key, _ in items)
-    async with reading(services.engine) as conn:
-        stored = {client_id: await conn.run_sync(_existing, client_id, keys) for client_id, keys in wanted.items()}
-        customer_rows = await _customers(conn, [item.customer_id for _, items in calls for _, item in items])
+    stored, customer_rows = await writer_for(services.engine).read(_lookups, wanted, calls)
     now = utcnow()
     keys: dict[str, CustomerKey] = {}
     return [[_ready(services, client_id, idem_key, item, stored[client_id].get(idem_key), customer_rows, keys, now)
              for idem_key, item in items]
             for client_id, items in calls]
+
+
+def _lookups(conn: Connection, wanted: dict[str, list[str]],
+             calls: Sequence[tuple[str, Sequence[tuple[str, MessageInput]]]],
+             ) -> tuple[dict[str, dict[str, tuple[str, str, str]]], dict[str, Any]]:
+    """What _prepare reads: the messages already stored under the keys, per client, and the
+    customers named."""
+    stored = {client_id: _existing(conn, client_id, keys) for client_id, keys in wanted.items()}
+    return stored, _customers(conn, [item.customer_id for _, items in calls for _, item in items])
 
 
 def _ready(services: Services, client_id: str, idem_key: str, item: MessageInput,
@@ -527,11 +534,11 @@ def _existing(conn: Connection, client_id: str, keys: list[str]) -> dict[str, tu
     return found
 
 
-async def _customers(conn: AsyncConnection, ids: list[str]) -> dict[str, Any]:
+def _customers(conn: Connection, ids: list[str]) -> dict[str, Any]:
     unique = sorted(set(ids))
     found: dict[str, Any] = {}
     for start in range(0, len(unique), 500):
-        rows = await conn.execute(
+        rows = conn.execute(
             select(customers.c.id, customers.c.key_wrapped, customers.c.language)
             .where(customers.c.id.in_(unique[start:start + 500]))
         )

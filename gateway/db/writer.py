@@ -1,4 +1,5 @@
-"""Run a whole write transaction as one synchronous function: `await writer_for(engine).run(fn, ...)`.
+"""Run a whole write transaction as one synchronous function: `await writer_for(engine).run(fn, ...)`,
+and a short read the same way: `await writer_for(engine).read(fn, ...)`.
 
 fn(conn, *args) gets a synchronous SQLAlchemy Connection inside a transaction that commits when fn
 returns and rolls back if it raises.
@@ -9,6 +10,11 @@ guarded, encrypted) stretched a ten-statement transaction, and the time the lock
 of milliseconds, during which every other process's writer waited. On SQLite the function therefore
 runs whole in one dedicated thread on a synchronous engine, holding the lock only for the database
 work. On PostgreSQL (row locks, no file lock) it runs through the async engine's run_sync.
+
+read(fn, ...) on SQLite runs fn at once on the event loop, on a plain query-only connection: in WAL
+mode a reader never waits for a writer, and a look-up by key in a local file takes microseconds,
+where the async driver costs a thread hop per cursor call (the portal's page reads do the same,
+gateway/portal/state.py). On PostgreSQL it runs through run_sync on a read connection.
 """
 
 from __future__ import annotations
@@ -19,11 +25,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
 
-from gateway.db.engine import configure_sqlite, is_sqlite
+from gateway.db.engine import configure_sqlite, is_sqlite, reading
 
 T = TypeVar("T")
 
@@ -32,6 +38,7 @@ class Writer:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sync = None
+        self._reads: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
         if is_sqlite(str(engine.url)) and engine.url.database not in (None, "", ":memory:"):
             # One connection used by one thread: the write lock is taken one transaction at a time.
@@ -40,12 +47,21 @@ class Writer:
             self._sync.dialect.use_insertmanyvalues_wo_returning = True  # one statement per insert
             configure_sqlite(self._sync, writes_only=True)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+            self._reads = create_engine(engine.url.set(drivername="sqlite+pysqlite"), pool_size=2, max_overflow=2)
+            event.listen(self._reads, "connect", _query_only)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._sync is None:
             async with self.engine.begin() as conn:
                 return await conn.run_sync(fn, *args)
         return await asyncio.get_running_loop().run_in_executor(self._thread, self._transaction, fn, args)
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._reads is None:
+            async with reading(self.engine) as conn:
+                return await conn.run_sync(fn, *args)
+        with self._reads.connect() as conn:  # autocommit (see _query_only): no transaction to end
+            return fn(conn, *args)
 
     def _transaction(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         assert self._sync is not None
@@ -57,6 +73,14 @@ class Writer:
             self._thread.shutdown(wait=True)
         if self._sync is not None:
             self._sync.dispose()
+        if self._reads is not None:
+            self._reads.dispose()
+
+
+def _query_only(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # autocommit: each read is its own snapshot, no BEGIN
+    dbapi_connection.execute("PRAGMA query_only=ON")
+    dbapi_connection.execute("PRAGMA busy_timeout=200")
 
 
 _WRITERS: weakref.WeakKeyDictionary[Any, Writer] = weakref.WeakKeyDictionary()
