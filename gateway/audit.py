@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.db.inserts import insert_rows
 from gateway.db.schema import audit_log
 from gateway.db.types import utcnow
 from gateway.db import reading
@@ -84,7 +85,7 @@ def append_many_sync(conn: Connection, entries: Iterable[Entry]) -> None:
             }
         )
         prev = digest
-    conn.execute(audit_log.insert(), rows)
+    insert_rows(conn, audit_log, rows)
 
 
 @dataclass(frozen=True)

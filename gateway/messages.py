@@ -33,6 +33,7 @@ from gateway.ids import new_id
 from gateway.message_templates import TemplateProblem
 from gateway.services import Services
 from gateway.db import reading
+from gateway.db.inserts import insert_rows
 from gateway.db.writer import writer_for
 
 CATEGORIES = ("invoice", "reminder", "contract", "support", "general")
@@ -455,8 +456,7 @@ def _commit_prepared(conn: Connection, calls: Sequence[tuple[str, list[_Ready]]]
     for client_id, ready in calls:
         results.append([_decide(client_id, r, existing[client_id], rows, entries) for r in ready])
     for table in (messages, attachments, notifications):
-        if rows[table.name]:
-            conn.execute(table.insert(), rows[table.name])
+        insert_rows(conn, table, rows[table.name])
     audit.append_many_sync(conn, entries)
     return results
 
