@@ -18,18 +18,6 @@ from gateway.crypto import (
 from gateway.crypto.envelope import key_id_of
 
 
-@pytest.fixture
-def keys(tmp_path: Path) -> Path:
-    d = tmp_path / "keys"
-    init_keys(d)
-    return d
-
-
-@pytest.fixture
-def crypto(keys: Path) -> Crypto:
-    return Crypto(Keyring.load(keys))
-
-
 def test_full_hierarchy_round_trip(crypto: Crypto) -> None:
     ck = crypto.new_customer_key("cust-1")
     assert ck.customer_id == "cust-1" and len(ck.key) == 32 and ck.key_id.startswith("ck-")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.crypto import Crypto, DecryptionError, Keyring, init_keys, rotate
+from gateway.crypto import Crypto, DecryptionError, Keyring, rotate
 from gateway.crypto.cache import CustomerKeyCache
 
 
@@ -17,18 +17,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> Path:
-    d = tmp_path / "keys"
-    init_keys(d)
-    return d
-
-
-@pytest.fixture
-def crypto(keys: Path) -> Crypto:
-    return Crypto(Keyring.load(keys))
 
 
 def test_a_cached_key_opens_the_customers_data(crypto: Crypto) -> None:
