@@ -21,8 +21,6 @@ import base64
 import os
 import platform
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,15 +31,11 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import cpu_seconds  # noqa: E402 - a process and its descendants (several serve processes)
+from _common import cpu_seconds, free_port, process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 PDF = b"%PDF-1.4\n" + b"x" * 2000 + b"\n%%EOF\n"
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def gateway_cli(env: dict[str, str], *args: str) -> str:
@@ -52,37 +46,13 @@ def gateway_cli(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-async def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise SystemExit(f"server exited with {proc.returncode}")
-            try:
-                async with http.get(url) as resp:
-                    if resp.status < 500:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit(f"server at {url} not ready")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 async def load(url_for: list[tuple[str, str]], seconds: float, concurrency: int,
                cookie_name: str, server_pid: int) -> tuple[list[float], float, float]:
     """Closed loop: `concurrency` clients, each opening its own page again as soon as it arrives.
 
     Returns (latencies, requests per second, server CPU seconds per request). The CPU figure is
-    the server process's own user + system time over the measured window: unlike the rate, it
-    hardly depends on what else the shared machine is doing."""
+    the user + system time of the server's processes over the measured window: unlike the rate,
+    it hardly depends on what else the shared machine is doing."""
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     latencies: list[float] = []
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
@@ -200,31 +170,24 @@ async def main() -> None:
         token = gateway_cli(env, "api-keys", "create", "--name", "bench", "--scopes",
                             "customers:write,messages:write,messages:read").strip().splitlines()[-1]
         profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
-        server = subprocess.Popen([PY, *profile, "-m", "gateway", "serve"], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if args.pin:
-            os.sched_setaffinity(server.pid, {0})
-            os.sched_setaffinity(0, {1})
-        try:
-            await wait_ready(f"{base}/healthz", server)
+        with process([PY, *profile, "-m", "gateway", "serve"], env=env, cwd=ROOT,
+                     ready_url=f"{base}/healthz") as server:
+            if args.pin:
+                os.sched_setaffinity(server.pid, {0})
+                os.sched_setaffinity(0, {1})
             pairs, cookie_name = await setup_portal(base, token, args.concurrency)
             portal_lat, portal_rate, portal_cpu = await load(pairs, args.seconds, args.concurrency, cookie_name,
                                                              server.pid)
             paced_lat = await paced(pairs, args.seconds, args.rate, cookie_name) if args.rate else []
-        finally:
-            stop(server)
 
         bare_port = free_port()
-        bare = subprocess.Popen([PY, str(ROOT / "bench" / "_bare.py"), str(bare_port), str(args.processes)], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if args.pin:
-            os.sched_setaffinity(bare.pid, {0})
-        try:
-            await wait_ready(f"http://127.0.0.1:{bare_port}/bare", bare)
-            bare_lat, bare_rate, bare_cpu = await load([(f"http://127.0.0.1:{bare_port}/bare", "")],
+        bare_url = f"http://127.0.0.1:{bare_port}"
+        with process([PY, str(ROOT / "bench" / "_bare.py"), str(bare_port), str(args.processes)],
+                     cwd=ROOT, ready_url=f"{bare_url}/healthz") as bare:
+            if args.pin:
+                os.sched_setaffinity(bare.pid, {0})
+            bare_lat, bare_rate, bare_cpu = await load([(f"{bare_url}/bare", "")],
                                                        args.seconds, args.concurrency, "", bare.pid)
-        finally:
-            stop(bare)
 
     backend = "PostgreSQL" if args.database_url and "postgres" in args.database_url else "SQLite"
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {backend}, "
