@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit, validate
 from gateway.crypto import Crypto, CustomerKey

@@ -10,7 +10,6 @@ PostgreSQL database. Waits poll with generous timeouts; nothing asserts on durat
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path

@@ -115,6 +115,17 @@ def _begin_immediate(conn: Any, wait: Callable[[float], None], handler_on: bool)
             conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
+def query_only(dbapi_connection: Any) -> Any:
+    """A plain sqlite3 connection for reads on the event loop: autocommit (each statement its own
+    snapshot, no BEGIN, no lock held), unable to write, and never waiting long for a lock."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=200")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+    return dbapi_connection
+
+
 @asynccontextmanager
 async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for reads only. On SQLite its transaction neither takes nor waits for the

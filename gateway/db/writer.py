@@ -25,11 +25,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
 
-from gateway.db.engine import configure_sqlite, is_sqlite, reading
+from gateway.db.engine import configure_sqlite, is_sqlite, query_only, reading
 
 T = TypeVar("T")
 
@@ -48,7 +48,7 @@ class Writer:
             configure_sqlite(self._sync, writes_only=True)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
             self._reads = create_engine(engine.url.set(drivername="sqlite+pysqlite"), pool_size=2, max_overflow=2)
-            event.listen(self._reads, "connect", _query_only)
+            event.listen(self._reads, "connect", lambda dbapi_connection, _record: query_only(dbapi_connection))
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._sync is None:
@@ -60,7 +60,7 @@ class Writer:
         if self._reads is None:
             async with reading(self.engine) as conn:
                 return await conn.run_sync(fn, *args)
-        with self._reads.connect() as conn:  # autocommit (see _query_only): no transaction to end
+        with self._reads.connect() as conn:  # autocommit (see query_only): no transaction to end
             return fn(conn, *args)
 
     def _transaction(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
@@ -75,12 +75,6 @@ class Writer:
             self._sync.dispose()
         if self._reads is not None:
             self._reads.dispose()
-
-
-def _query_only(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # autocommit: each read is its own snapshot, no BEGIN
-    dbapi_connection.execute("PRAGMA query_only=ON")
-    dbapi_connection.execute("PRAGMA busy_timeout=200")
 
 
 _WRITERS: weakref.WeakKeyDictionary[Any, Writer] = weakref.WeakKeyDictionary()
@@ -100,4 +94,4 @@ def close_writer(engine: AsyncEngine) -> None:
         writer.close()
 
 
-__all__ = ["Connection", "Writer", "close_writer", "writer_for"]
+__all__ = ["Writer", "close_writer", "writer_for"]

@@ -12,7 +12,7 @@ from jinja2.exceptions import SecurityError
 
 from . import html_text, jinja_checks
 from .content import find_content
-from .findings import ERROR, Finding, Hit, excerpt_of, make_finding
+from .findings import Finding, Hit, excerpt_of, make_finding
 from .links import check_url, find_links_in_text, origin_of
 from .lexicon import noun_category
 from .normalize import normalize

@@ -24,6 +24,7 @@ from sqlalchemy.pool import QueuePool
 
 from gateway.crypto.cache import CustomerKeyCache
 from gateway.db import make_engine, sqlalchemy_url
+from gateway.db.engine import query_only
 from gateway.portal.oidc import OIDCClient
 from gateway.portal.sessions import CookiePolicy, SessionStore
 from gateway.services import Services
@@ -155,7 +156,7 @@ class Reads:
 
         @event.listens_for(self._sync, "connect")
         def on_connect(dbapi_connection: Any, _record: Any) -> None:
-            _query_only(dbapi_connection)
+            query_only(dbapi_connection)
 
         self._path = path
         dialect = sqlite_dialect.dialect()
@@ -175,7 +176,7 @@ class Reads:
 
     def raw(self) -> sqlite3.Connection:
         if self._raw is None:
-            self._raw = _query_only(sqlite3.connect(self._path, isolation_level=None, check_same_thread=False))
+            self._raw = query_only(sqlite3.connect(self._path, isolation_level=None, check_same_thread=False))
         return self._raw
 
     async def dispose(self) -> None:
@@ -186,15 +187,6 @@ class Reads:
             self._raw = None
         if self._sync is not None:
             self._sync.dispose()
-
-
-def _query_only(dbapi_connection: Any) -> Any:
-    dbapi_connection.isolation_level = None  # autocommit: no BEGIN, no lock
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=200")
-    cursor.execute("PRAGMA query_only=ON")
-    cursor.close()
-    return dbapi_connection
 
 
 @dataclass(frozen=True)
