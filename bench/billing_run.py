@@ -47,9 +47,9 @@ async def run_batches(genv: GatewayEnv, customers: list[str], messages: int, bat
     headers = {**genv.headers, "Content-Type": "application/json"}
     timeout = aiohttp.ClientTimeout(total=300)
     # A new connection per batch (half a megabyte each, so the handshake is noise): with several
-    # serve processes the kernel hands each one to a process that is waiting to accept, i.e. an
-    # idle one. Four kept-alive connections would be split between two processes by chance, often
-    # 3:1 or 4:0, and the run would measure that luck instead of the service.
+    # serve processes the kernel places each one anew. Four kept-alive connections would be split
+    # between two processes once for the whole run, often 3:1 or 4:0, and the run would measure
+    # that luck instead of the service.
     connector = aiohttp.TCPConnector(force_close=True)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         async def client() -> None:
