@@ -36,11 +36,15 @@ from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from gateway import logs
 from gateway.db import make_engine
 from gateway.db.migrate import require_current
 from gateway.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger("gateway.serve")
 SHUTDOWN_TIMEOUT = 30.0
@@ -69,12 +73,19 @@ async def check_schema(settings: Settings) -> None:
         await engine.dispose()
 
 
-def _build_app(settings: Settings, run_worker: bool) -> object:
+def _build_app(settings: Settings, run_worker: bool) -> web.Application:
     """Services (keys, templates, guard) are checked here: a refusal raises before anything runs."""
     from gateway.app import make_app
     from gateway.services import Services
 
     return make_app(Services.build(settings), run_worker=run_worker)
+
+
+def _check_services(settings: Settings) -> None:
+    """What _build_app checks, without keeping anything: the supervisor serves nothing itself."""
+    from gateway.services import Services
+
+    asyncio.run(Services.build(settings).close())
 
 
 # ---------------------------------------------------------------- supervisor
@@ -83,7 +94,7 @@ def _build_app(settings: Settings, run_worker: bool) -> object:
 def _supervise(settings: Settings, run_worker: bool) -> int:
     metrics_dir, ours = _use_multiprocess_metrics()
     try:
-        _build_app(settings, run_worker)  # refuse bad keys or templates before forking anything
+        _check_services(settings)  # refuse bad keys or templates before forking anything
         asyncio.run(check_schema(settings))
         check_port(settings.host, settings.port)
         context = multiprocessing.get_context("fork")
@@ -183,8 +194,8 @@ def _child(settings: Settings, run_worker: bool, parent: int) -> None:
         yield
         task.cancel()
 
-    app.cleanup_ctx.append(orphan_guard)  # type: ignore[attr-defined]
-    web.run_app(app, host=settings.host, port=settings.port, reuse_port=True,  # type: ignore[arg-type]
+    app.cleanup_ctx.append(orphan_guard)
+    web.run_app(app, host=settings.host, port=settings.port, reuse_port=True,
                 print=None, access_log=None,
                 shutdown_timeout=SHUTDOWN_TIMEOUT)
 
