@@ -1,13 +1,18 @@
-"""A short-lived, bounded cache of unwrapped customer keys for read-heavy callers (the portal).
+"""A short-lived, bounded cache of unwrapped keys for read-heavy callers (the portal).
 
 The same idea as the AWS Encryption SDK's caching cryptographic materials manager: a key that
 was just unwrapped is kept for a little while instead of being unwrapped again on the next
-request. See "Customer-key cache" in docs/encryption.md for the trade-off.
+request. A customer's path through the portal opens the same keys several times within a minute:
+the inbox unwraps each listed message's data key to show its subject, the message page unwraps it
+again with its attachments' keys, the download and the page after a reply once more. See "Key
+cache" in docs/encryption.md for the trade-off.
 
-An entry is used only for the very wrapped bytes it was opened from, so whatever changes the
-stored wrapped key (re-wrap under a new KEK, a new key) is a miss, never a stale answer; an erased
-customer's row no longer exists (or has no wrapped key), so the portal never asks for it again and
-the entry simply expires. Not thread-safe: use it from one event loop.
+An entry is used only for the very wrapped bytes it was opened from, so whatever changes a stored
+wrapped key (re-wrap under a new KEK, a new key) is a miss, never a stale answer. Data keys are
+held under their customer's entry: they go when it expires, is evicted or is forgotten, and are
+used only with the very customer key object that entry holds. An erased customer's row no longer
+exists (or has no wrapped key), so the portal never asks for it again and the entry simply expires.
+Not thread-safe: use it from one event loop.
 """
 
 from __future__ import annotations
@@ -15,40 +20,53 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from gateway.crypto import Crypto, CustomerKey
+from gateway.crypto import Crypto, CustomerKey, DataKey
 
 DEFAULT_TTL_SECONDS = 60.0
 DEFAULT_MAX_ENTRIES = 1024
+#: Data keys kept per customer: an inbox page (20 messages) and a few messages with attachments.
+DEFAULT_MAX_DATA_KEYS = 64
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Entry:
     key: CustomerKey
     expires_at: float
+    data_keys: OrderedDict[str, DataKey] = field(default_factory=OrderedDict)
 
 
-class CustomerKeyCache:
+class KeyCache:
+    """Crypto's unwrap methods, answered from memory when the same wrapped bytes were opened less
+    than `ttl` seconds ago; `open` (fields) is passed straight through, so the portal's store can
+    take either this or a Crypto."""
+
     def __init__(self, crypto: Crypto, *, ttl_seconds: float = DEFAULT_TTL_SECONDS,
-                 max_entries: int = DEFAULT_MAX_ENTRIES, clock: Callable[[], float] = time.monotonic) -> None:
-        if ttl_seconds <= 0 or max_entries <= 0:
-            raise ValueError("ttl_seconds and max_entries must be positive")
+                 max_entries: int = DEFAULT_MAX_ENTRIES, max_data_keys: int = DEFAULT_MAX_DATA_KEYS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if ttl_seconds <= 0 or max_entries <= 0 or max_data_keys <= 0:
+            raise ValueError("ttl_seconds, max_entries and max_data_keys must be positive")
         self.crypto = crypto
         self.ttl = ttl_seconds
         self.max_entries = max_entries
+        self.max_data_keys = max_data_keys
         self._clock = clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
     def __len__(self) -> int:
+        """How many customers' keys are held."""
         return len(self._entries)
 
     def __contains__(self, customer_id: object) -> bool:
         return customer_id in self._entries
 
+    def data_keys_held(self, customer_id: str) -> int:
+        entry = self._entries.get(customer_id)
+        return 0 if entry is None else len(entry.data_keys)
+
     def open_customer_key(self, customer_id: str, wrapped: bytes) -> CustomerKey:
-        """Crypto.open_customer_key, answered from the cache when these exact bytes were opened
-        less than `ttl` seconds ago. Raises DecryptionError exactly as Crypto does."""
+        """Crypto.open_customer_key; raises DecryptionError exactly as Crypto does."""
         now = self._clock()
         entry = self._entries.get(customer_id)
         if entry is not None and entry.expires_at > now and entry.key.wrapped == wrapped:
@@ -62,8 +80,25 @@ class CustomerKeyCache:
             self._entries.popitem(last=False)  # the least recently used
         return key
 
+    def open_data_key(self, ck: CustomerKey, object_id: str, wrapped: bytes) -> DataKey:
+        """Crypto.open_data_key; raises DecryptionError exactly as Crypto does. Cached only under a
+        live entry holding this very customer key (one this cache opened)."""
+        entry = self._entries.get(ck.customer_id)
+        if entry is None or entry.key is not ck or entry.expires_at <= self._clock():
+            return self.crypto.open_data_key(ck, object_id, wrapped)
+        held = entry.data_keys.pop(object_id, None)  # a refusal below leaves nothing behind
+        if held is None or held.wrapped != wrapped:
+            held = self.crypto.open_data_key(ck, object_id, wrapped)
+        entry.data_keys[object_id] = held
+        while len(entry.data_keys) > self.max_data_keys:
+            entry.data_keys.popitem(last=False)
+        return held
+
+    def open(self, key: CustomerKey | DataKey, field_name: str, record: bytes) -> bytes:
+        return self.crypto.open(key, field_name, record)
+
     def forget(self, customer_id: str) -> None:
-        """Drop one customer's key now (erasure in this process)."""
+        """Drop one customer's keys now (erasure in this process)."""
         self._entries.pop(customer_id, None)
 
     def purge(self) -> int:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-from gateway.crypto.cache import CustomerKeyCache
+from gateway.crypto.cache import KeyCache
 from gateway.db import make_engine, sqlalchemy_url
 from gateway.db.engine import query_only
 from gateway.portal.oidc import OIDCClient
@@ -54,7 +54,7 @@ class PortalState:
     csp: str
     csp_login: str  # the sign-in page's form posts on to the identity provider
     reads: Reads  # for the many read-only requests; writes use services.engine
-    keys: CustomerKeyCache  # unwrapped customer keys, for a minute (docs/encryption.md)
+    keys: KeyCache  # unwrapped customer and data keys, for a minute (docs/encryption.md)
     http: aiohttp.ClientSession | None = None
     jinja: jinja2.Environment | None = None  # set by make_portal_app (aiohttp_jinja2.setup)
     _oidc: OIDCClient | None = field(default=None, repr=False)
@@ -70,7 +70,7 @@ class PortalState:
         reads = Reads(services.engine, settings.database_url, hot)
         return cls(
             reads=reads,
-            keys=CustomerKeyCache(services.crypto),
+            keys=KeyCache(services.crypto),
             services=services,
             settings=settings,
             sessions=SessionStore(services.engine, settings, reads),

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit
 from gateway.crypto import Crypto, CustomerKey
-from gateway.crypto.cache import CustomerKeyCache
+from gateway.crypto.cache import KeyCache
 from gateway.db.schema import attachments, customers, messages, replies
 from gateway.db.types import utcnow
 from gateway.ids import new_id
@@ -23,9 +23,15 @@ MAX_REPLY_CHARS = 10_000
 
 
 @dataclass
-class Customer:
+class Owner:
+    """Whose message it is, as the message pages need them: the id and the opened key."""
+
     id: str
     key: CustomerKey
+
+
+@dataclass
+class Customer(Owner):
     language: str
     last_invoice_settled_at: datetime | None
     relationship_ended_at: datetime | None
@@ -73,7 +79,7 @@ class InboxItem:
     subject: str | None  # None: protected (needs a higher level), not decrypted
 
 
-async def customer(conn: AsyncConnection, crypto: Crypto | CustomerKeyCache, customer_id: str) -> Customer | None:
+async def customer(conn: AsyncConnection, crypto: Crypto | KeyCache, customer_id: str) -> Customer | None:
     """The customer with their key; `crypto` may be the portal's key cache (same method)."""
     row = (await conn.execute(select(customers).where(customers.c.id == customer_id))).first()
     if row is None or row.key_wrapped is None or row.erased_at is not None:
@@ -100,7 +106,7 @@ async def exists(conn: AsyncConnection, customer_id: str) -> bool:
                                      customers.c.key_wrapped.is_not(None)))).first() is not None
 
 
-async def inbox(conn: AsyncConnection, crypto: Crypto, who: Customer, page: int,
+async def inbox(conn: AsyncConnection, crypto: Crypto | KeyCache, who: Customer, page: int,
                 high: bool) -> tuple[list[InboxItem], int, int]:
     """One page of the inbox, newest first; (items, total, unread)."""
     total, unread = (await conn.execute(
@@ -130,9 +136,9 @@ async def message_head(conn: AsyncConnection, customer_id: str, message_id: str)
 
 # The statements of the hot path (opening a message), built once: bound values only change.
 _OWNED_MESSAGE = (
-    select(messages, customers.c.key_wrapped.label("customer_key_wrapped"), customers.c.language.label("lang"),
-           customers.c.last_invoice_settled_at, customers.c.relationship_ended_at,
-           customers.c.created_at.label("customer_created_at"))
+    select(messages.c.id, messages.c.category, messages.c.auth_level, messages.c.key_wrapped,
+           messages.c.subject_enc, messages.c.body_enc, messages.c.created_at, messages.c.read_at,
+           customers.c.key_wrapped.label("customer_key_wrapped"))
     .join(customers, customers.c.id == messages.c.customer_id)
     .where(messages.c.id == bindparam("message_id"), messages.c.customer_id == bindparam("customer_id"),
            customers.c.erased_at.is_(None), customers.c.key_wrapped.is_not(None)))
@@ -151,19 +157,18 @@ _FILES_AND_THREAD = union_all(_FILES, _REPLIES).order_by("kind", "pos", "created
 HOT_STATEMENTS = (_OWNED_MESSAGE, _FILES_AND_THREAD)
 
 
-async def owned_message(conn: AsyncConnection, crypto: Crypto | CustomerKeyCache, customer_id: str,
-                        message_id: str) -> tuple[Customer, Any] | None:
+async def owned_message(conn: AsyncConnection, crypto: Crypto | KeyCache, customer_id: str,
+                        message_id: str) -> tuple[Owner, Any] | None:
     """The message and its owner's key in one statement, if the message is this customer's (and
-    the customer is not erased). `crypto` may be the portal's key cache (same method)."""
+    the customer is not erased). Only the columns the message pages use: each one selected is
+    converted on every page view. `crypto` may be the portal's key cache (same method)."""
     row = (await conn.execute(_OWNED_MESSAGE, {"message_id": message_id, "customer_id": customer_id})).first()
     if row is None:
         return None
-    who = Customer(customer_id, crypto.open_customer_key(customer_id, row.customer_key_wrapped), row.lang,
-                   row.last_invoice_settled_at, row.relationship_ended_at, row.customer_created_at, None)
-    return who, row
+    return Owner(customer_id, crypto.open_customer_key(customer_id, row.customer_key_wrapped)), row
 
 
-async def message_view(conn: AsyncConnection, crypto: Crypto, who: Customer, row: Any, *,
+async def message_view(conn: AsyncConnection, crypto: Crypto | KeyCache, who: Owner, row: Any, *,
                        with_data: bool = False) -> MessageView:
     """The message as the customer reads it. The template data (`with_data`) is only opened for the
     export: the page shows the body, which already says everything the data held."""
@@ -187,12 +192,12 @@ async def message_view(conn: AsyncConnection, crypto: Crypto, who: Customer, row
                        infos, thread)
 
 
-def _reply(crypto: Crypto, who: Customer, row: Any) -> ReplyInfo:
+def _reply(crypto: Crypto | KeyCache, who: Owner, row: Any) -> ReplyInfo:
     rk = crypto.open_data_key(who.key, row.id, row.key_wrapped)
     return ReplyInfo(row.id, row.author, row.created_at, crypto.open(rk, "reply.body", row.body_enc).decode("utf-8"))
 
 
-async def reply(conn: AsyncConnection, crypto: Crypto, who: Customer, message_id: str,
+async def reply(conn: AsyncConnection, crypto: Crypto | KeyCache, who: Owner, message_id: str,
                 reply_id: str) -> ReplyInfo | None:
     row = (await conn.execute(
         select(replies).where(replies.c.id == reply_id, replies.c.message_id == message_id,
@@ -212,7 +217,7 @@ async def mark_read(conn: AsyncConnection, customer_id: str, message_id: str, ac
     return False
 
 
-async def attachment(conn: AsyncConnection, crypto: Crypto, who: Customer, message_id: str,
+async def attachment(conn: AsyncConnection, crypto: Crypto | KeyCache, who: Owner, message_id: str,
                      attachment_id: str) -> tuple[AttachmentInfo, bytes] | None:
     row = (await conn.execute(
         select(attachments).where(attachments.c.id == attachment_id, attachments.c.message_id == message_id,
@@ -225,7 +230,7 @@ async def attachment(conn: AsyncConnection, crypto: Crypto, who: Customer, messa
     return info, crypto.open(ak, "attachment.content", row.content_enc)
 
 
-async def add_reply(conn: AsyncConnection, crypto: Crypto, who: Customer, message_id: str, text: str) -> str:
+async def add_reply(conn: AsyncConnection, crypto: Crypto, who: Owner, message_id: str, text: str) -> str:
     reply_id = new_id()
     rk = crypto.new_data_key(who.key, reply_id)
     await conn.execute(replies.insert().values(

@@ -278,7 +278,7 @@ async def inbox(request: web.Request) -> web.StreamResponse:
     page = max(1, min(page, 100_000))
     async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
-        items, total, unread = await store.inbox(conn, state.services.crypto, who, page, _is_high(session))
+        items, total, unread = await store.inbox(conn, state.keys, who, page, _is_high(session))
     pages = max(1, math.ceil(total / store.PAGE_SIZE))
     if page > pages:
         return redirect(f"/portal/?page={pages}", 302)
@@ -286,7 +286,7 @@ async def inbox(request: web.Request) -> web.StreamResponse:
                                           "page": page, "pages": pages})
 
 
-async def _owned(conn: Any, state: Any, session: Any, message_id: str) -> tuple[store.Customer, Any]:
+async def _owned(conn: Any, state: Any, session: Any, message_id: str) -> tuple[store.Owner, Any]:
     """The signed-in customer's message; another customer's answers 404 exactly like a missing one."""
     owned = await store.owned_message(conn, state.keys, str(session.subject_id), message_id)
     if owned is None:
@@ -303,12 +303,11 @@ async def message(request: web.Request) -> web.StreamResponse:
     session = _require_customer(request)
     message_id = _id(request, "message_id")
     state = state_of(request)
-    crypto = state.services.crypto
     async with state.reads.connect() as conn:
         who, row = await _owned(conn, state, session, message_id)
         if _needs_step_up(row, session):
             return _step_up(request, "step_up_text")
-        view = await store.message_view(conn, crypto, who, row)
+        view = await store.message_view(conn, state.keys, who, row)
     if row.read_at is None:
         async with state.services.engine.begin() as conn:
             await store.mark_read(conn, who.id, message_id, _actor(session))
@@ -325,7 +324,7 @@ async def attachment(request: web.Request) -> web.StreamResponse:
         who, row = await _owned(conn, state, session, message_id)
         if _needs_step_up(row, session):
             return _step_up(request, "step_up_text")
-        found = await store.attachment(conn, state.services.crypto, who, message_id, attachment_id)
+        found = await store.attachment(conn, state.keys, who, message_id, attachment_id)
     if found is None:
         raise NotFound()
     info, content = found
@@ -364,7 +363,7 @@ async def post_reply(request: web.Request) -> web.StreamResponse:
             await audit.append(conn, audit.Entry(_actor(session), "portal.reply.create", reply_id,
                                                  {"message_id": message_id, "customer_id": who.id}))
         else:
-            view = await store.message_view(conn, crypto, who, row)
+            view = await store.message_view(conn, state.keys, who, row)
     if error is not None:
         return render(request, "message.html", {"m": view, "reply_error": error, "reply_text": text[:20_000],
                                                 "max_reply": store.MAX_REPLY_CHARS, "sent": False}, status=400)
@@ -379,7 +378,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
         who, row = await _owned(conn, state, session, message_id)
         if _needs_step_up(row, session):
             return _step_up(request, "step_up_text")
-        found = await store.reply(conn, state.services.crypto, who, message_id, reply_id)
+        found = await store.reply(conn, state.keys, who, message_id, reply_id)
     if found is None:
         raise NotFound()
     return render(request, "reply.html", {"r": found, "message_id": message_id})
