@@ -14,12 +14,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from gateway.api.appkeys import SERVICES
-from gateway.portal import sessions, store, views
+from gateway.portal import pages, sessions, store, views
 from gateway.portal.state import STATE, PortalState
 from gateway.portal.webutil import portal_middleware
 
@@ -41,15 +39,7 @@ def make_portal_app(parent: web.Application) -> web.Application:
     state = PortalState.build(services, hot=sessions.HOT_STATEMENTS + store.HOT_STATEMENTS)
     portal[STATE] = state
     parent[STATE] = state
-    state.jinja = aiohttp_jinja2.setup(
-        portal,
-        loader=jinja2.FileSystemLoader(str(Path(settings.templates_dir) / "portal")),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,  # templates are read once; no stat() per page
-    )
+    state.jinja = pages.setup(portal, Path(settings.templates_dir) / "portal")
     r = portal.router
     r.add_get("/", views.inbox, allow_head=False)
     r.add_get("/login", views.login_page, allow_head=False)

@@ -56,7 +56,7 @@ class PortalState:
     reads: Reads  # for the many read-only requests; writes use services.engine
     keys: KeyCache  # unwrapped customer and data keys, for a minute (docs/encryption.md)
     http: aiohttp.ClientSession | None = None
-    jinja: jinja2.Environment | None = None  # set by make_portal_app (aiohttp_jinja2.setup)
+    jinja: dict[str, jinja2.Environment] = field(default_factory=dict)  # by language (pages.setup)
     _oidc: OIDCClient | None = field(default=None, repr=False)
     _oidc_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -81,10 +81,9 @@ class PortalState:
             csp_login=csp(issuer_origin),
         )
 
-    def templates(self, name: str) -> jinja2.Template:
-        """A page template; loaded once (auto_reload is off), then a dictionary look-up."""
-        assert self.jinja is not None
-        return self.jinja.get_template(name)
+    def templates(self, name: str, lang: str) -> jinja2.Template:
+        """A page template in one language; loaded once (auto_reload is off), then a dictionary look-up."""
+        return self.jinja[lang].get_template(name)
 
     async def oidc(self) -> OIDCClient:
         """The relying party, discovered on first use (and again after a failed discovery)."""

@@ -22,13 +22,13 @@ from gateway.db.types import utcnow
 from gateway.portal import i18n, store
 from gateway.portal.oidc import LOA_HIGH, LOA_SUBSTANTIAL, OIDCError, acr_satisfies
 from gateway.portal.oidc import AuthRequest
+from gateway.portal.pages import iso
 from gateway.portal.sessions import CUSTOMER, PENDING, Session
 from gateway.portal.webutil import (
     SESSION,
     NotFound,
     PortalError,
     clear_session_cookie,
-    iso,
     language_of,
     login_url,
     redirect,

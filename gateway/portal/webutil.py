@@ -6,10 +6,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -22,7 +20,6 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SESSION = web.RequestKey("portal_session", object)
 _STATE = web.RequestKey("portal_state", PortalState)
 NEW_COOKIE = web.RequestKey("portal_new_cookie", object)
-OSLO = ZoneInfo("Europe/Oslo")
 # A `next` target: a portal path of plain segments (ids are URL-safe base64); nothing else.
 _NEXT = re.compile(r"/portal/(?:[A-Za-z0-9_-]{1,64}(?:/[A-Za-z0-9_-]{1,64}){0,4})?")
 _NO_NEXT = ("/portal/login", "/portal/logout", "/portal/language", "/portal/static")
@@ -78,17 +75,6 @@ def language_of(request: web.Request) -> str:
     return i18n.from_accept_language(request.headers.get("Accept-Language"))
 
 
-def fmt_date(value: datetime | None, with_time: bool = True) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(OSLO)
-    return local.strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
-
-
-def iso(value: datetime | None) -> str:
-    return "" if value is None else value.isoformat().replace("+00:00", "Z")
-
-
 def render(request: web.Request, template: str, context: dict[str, Any] | None = None, *,
            status: int = 200, lang: str | None = None) -> web.Response:
     session = session_of(request)
@@ -103,13 +89,11 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
         "csrf": session.csrf_token if session is not None else "",
         "here": safe_next(request.path),
         "company": state.settings.company_name,
-        "fmt_date": fmt_date,
-        "iso": iso,
     }
     ctx.update(context or {})
     # The environment aiohttp_jinja2.setup made, used directly: render_template would look it up
     # through request.config_dict and the context processors (the portal has none) on every page.
-    html = state.templates(template).render(ctx)
+    html = state.templates(template, lang).render(ctx)
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
                         headers={"Content-Language": lang})
 
