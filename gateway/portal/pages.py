@@ -77,8 +77,23 @@ def environment_options() -> dict[str, object]:
 FILTERS = {"iso": iso, "local_time": local_time, "local_date": local_date}
 
 
+#: Fragments that depend on the language alone: rendered once per language when the environment is
+#: made, and then a global of it (`{{ language_buttons }}`), already escaped.
+FRAGMENTS = {"language_buttons": "_language_buttons.html"}
+
+
 def setup(app: web.Application, templates_dir: Path) -> dict[str, jinja2.Environment]:
     """One aiohttp_jinja2 environment per language on `app`, keyed by language code."""
-    return {lang: aiohttp_jinja2.setup(app, app_key=key, loader=TranslatedLoader(templates_dir, i18n.texts(lang)),
-                                       filters=FILTERS, **environment_options())  # type: ignore[arg-type]
-            for lang, key in _APP_KEYS.items()}
+    envs = {}
+    for lang, key in _APP_KEYS.items():
+        env = aiohttp_jinja2.setup(app, app_key=key, loader=TranslatedLoader(templates_dir, i18n.texts(lang)),
+                                   filters=FILTERS, default_helpers=False, **environment_options())  # type: ignore[arg-type]
+        add_fragments(env, lang)
+        envs[lang] = env
+    return envs
+
+
+def add_fragments(env: jinja2.Environment, lang: str) -> None:
+    for name, template in FRAGMENTS.items():
+        html = env.get_template(template).render(lang=lang, languages=i18n.LANGUAGE_NAMES, tr=i18n.texts(lang))
+        env.globals[name] = markupsafe.Markup(html.strip())

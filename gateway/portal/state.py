@@ -57,6 +57,7 @@ class PortalState:
     keys: KeyCache  # unwrapped customer and data keys, for a minute (docs/encryption.md)
     http: aiohttp.ClientSession | None = None
     jinja: dict[str, jinja2.Environment] = field(default_factory=dict)  # by language (pages.setup)
+    _templates: dict[tuple[str, str], jinja2.Template] = field(default_factory=dict, repr=False)
     _oidc: OIDCClient | None = field(default=None, repr=False)
     _oidc_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -82,8 +83,12 @@ class PortalState:
         )
 
     def templates(self, name: str, lang: str) -> jinja2.Template:
-        """A page template in one language; loaded once (auto_reload is off), then a dictionary look-up."""
-        return self.jinja[lang].get_template(name)
+        """A page template in one language: loaded once, then kept here (Jinja's own cache takes a
+        lock on every look-up)."""
+        template = self._templates.get((name, lang))
+        if template is None:
+            template = self._templates[(name, lang)] = self.jinja[lang].get_template(name)
+        return template
 
     async def oidc(self) -> OIDCClient:
         """The relying party, discovered on first use (and again after a failed discovery)."""

@@ -84,7 +84,6 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
         "t": i18n.translator(lang),
         "tr": i18n.texts(lang),
         "lang": lang,
-        "languages": i18n.LANGUAGE_NAMES,
         "signed_in": session is not None and session.is_customer,
         "csrf": session.csrf_token if session is not None else "",
         "here": safe_next(request.path),

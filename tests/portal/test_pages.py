@@ -3,6 +3,7 @@ environment renders from the same context, in every language, and stay escaped."
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,9 +19,10 @@ PORTAL = Path(__file__).resolve().parents[2] / "templates" / "portal"
 WHEN = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)  # 00:30 on the 25th in Oslo
 
 
-def plain() -> jinja2.Environment:
+def plain(lang: str) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(PORTAL)), **pages.environment_options())
     env.filters.update(pages.FILTERS)
+    pages.add_fragments(env, lang)
     return env
 
 
@@ -28,6 +30,7 @@ def translated(lang: str, texts: object | None = None) -> jinja2.Environment:
     env = jinja2.Environment(loader=pages.TranslatedLoader(PORTAL, texts or i18n.texts(lang)),
                              **pages.environment_options())
     env.filters.update(pages.FILTERS)
+    pages.add_fragments(env, lang)
     return env
 
 
@@ -55,7 +58,7 @@ PAGES = {
 def test_compiled_texts_render_the_same_page(lang: str, name: str) -> None:
     ctx = context(lang, **PAGES[name])
     page = translated(lang).get_template(name).render(ctx)
-    assert page == plain().get_template(name).render(ctx)
+    assert page == plain(lang).get_template(name).render(ctx)
     assert i18n.texts(lang).site in page and "{% raw %}" not in page
 
 
@@ -88,3 +91,12 @@ def test_dates_are_shown_in_oslo_time() -> None:
     assert pages.local_date(WHEN) == "25.11.2026"
     assert pages.iso(WHEN) == "2026-11-24T23:30:00Z"
     assert pages.local_time(None) == pages.iso(None) == ""
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_the_language_buttons_rendered_at_start_up_mark_the_page_language(lang: str) -> None:
+    page = translated(lang).get_template("error.html").render(
+        context(lang, title_key="not_found_title", text_key="not_found_text"))
+    pressed = re.findall(r'<button type="submit" name="lang" value="(\w+)" lang="\w+" aria-pressed="true">', page)
+    assert pressed == [lang] and page.count('name="lang"') == len(i18n.LANGUAGES)
+    assert all(f">{name}</button>" in page for name in i18n.LANGUAGE_NAMES.values())
