@@ -86,14 +86,18 @@ def setup(app: web.Application, templates_dir: Path) -> dict[str, jinja2.Environ
     """One aiohttp_jinja2 environment per language on `app`, keyed by language code."""
     envs = {}
     for lang, key in _APP_KEYS.items():
-        env = aiohttp_jinja2.setup(app, app_key=key, loader=TranslatedLoader(templates_dir, i18n.texts(lang)),
-                                   filters=FILTERS, default_helpers=False, **environment_options())  # type: ignore[arg-type]
-        add_fragments(env, lang)
-        envs[lang] = env
+        envs[lang] = aiohttp_jinja2.setup(app, app_key=key, loader=TranslatedLoader(templates_dir, i18n.texts(lang)),
+                                          default_helpers=False, **environment_options())  # type: ignore[arg-type]
+        configure(envs[lang], lang)
     return envs
 
 
-def add_fragments(env: jinja2.Environment, lang: str) -> None:
+def configure(env: jinja2.Environment, lang: str) -> None:
+    """The filters, no default globals, and the language's fragments."""
+    env.filters.update(FILTERS)
+    # Jinja copies every global (range, dict, lipsum, ...) into each page's context, through a
+    # ChainMap, on every render; the portal's templates use none of them.
+    env.globals.clear()
     for name, template in FRAGMENTS.items():
         html = env.get_template(template).render(lang=lang, languages=i18n.LANGUAGE_NAMES, tr=i18n.texts(lang))
         env.globals[name] = markupsafe.Markup(html.strip())

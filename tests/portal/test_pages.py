@@ -21,16 +21,14 @@ WHEN = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)  # 00:30 on the 25th in Oslo
 
 def plain(lang: str) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(PORTAL)), **pages.environment_options())
-    env.filters.update(pages.FILTERS)
-    pages.add_fragments(env, lang)
+    pages.configure(env, lang)
     return env
 
 
 def translated(lang: str, texts: object | None = None) -> jinja2.Environment:
     env = jinja2.Environment(loader=pages.TranslatedLoader(PORTAL, texts or i18n.texts(lang)),
                              **pages.environment_options())
-    env.filters.update(pages.FILTERS)
-    pages.add_fragments(env, lang)
+    pages.configure(env, lang)
     return env
 
 
