@@ -71,6 +71,7 @@ def environment_options() -> dict[str, object]:
         "trim_blocks": True,
         "lstrip_blocks": True,
         "auto_reload": False,  # templates are read once; no stat() per page
+        "cache_size": -1,  # a plain dict: the few templates stay, and a look-up (every `extends`) takes no lock
     }
 
 

@@ -41,6 +41,10 @@ def hash_id(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
+def _data(stored: str | None) -> dict[str, Any]:
+    return json.loads(stored) if stored and stored != "{}" else {}  # most sessions carry nothing
+
+
 @dataclass
 class Session:
     id_hash: str
@@ -104,7 +108,7 @@ class SessionStore:
         if row.kind not in (CUSTOMER, PENDING):
             return None, False
         session = Session(row.id_hash, row.kind, row.subject_id, row.acr, row.csrf_token,
-                          json.loads(row.data or "{}"), row.created_at, row.last_seen_at)
+                          _data(row.data), row.created_at, row.last_seen_at)
         now = utcnow()
         if self.expired(session, now):
             async with self.engine.begin() as conn:

@@ -166,17 +166,17 @@ class Reads:
         dialect = sqlite_dialect.dialect()
         self._plans = {id(statement): _Plan.of(statement, dialect) for statement in self._hot}
 
-    @contextlib.asynccontextmanager
-    async def connect(self) -> AsyncIterator[Any]:
+    def connect(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """`async with reads.connect() as conn:` a connection for read-only statements."""
         if self._async is not None:
-            async with self._async.connect() as conn:
-                yield _RetriedReads(conn, self._plans) if self._own_async else conn
-            return
-        reads = _SyncReads(self)
-        try:
-            yield reads
-        finally:
-            reads.close()
+            return self._connect_async()
+        return _SyncReads(self)  # its own context manager: no generator on every page view
+
+    @contextlib.asynccontextmanager
+    async def _connect_async(self) -> AsyncIterator[Any]:
+        assert self._async is not None
+        async with self._async.connect() as conn:
+            yield _RetriedReads(conn, self._plans) if self._own_async else conn
 
     def raw(self) -> sqlite3.Connection:
         if self._raw is None:
@@ -296,6 +296,12 @@ class _SyncReads:
     def __init__(self, reads: Reads) -> None:
         self._reads = reads
         self._conn: Connection | None = None
+
+    async def __aenter__(self) -> _SyncReads:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self.close()
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         plan = self._reads._plans.get(id(statement))
