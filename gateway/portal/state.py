@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import asyncpg
 import jinja2
 from aiohttp import web
 from sqlalchemy import Connection, Engine, Select, create_engine, event
@@ -105,14 +106,18 @@ class PortalState:
         return self._oidc
 
 
-READ_POOL_SIZE = 10  # PostgreSQL connections for page views, per process
+READ_POOL_SIZE = 10  # PostgreSQL connections for page views, per process (and as many for the hot statements)
+# What a statement on a connection the server has dropped raises (asyncpg's pool then replaces it).
+_DROPPED = (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError, asyncpg.InterfaceError,
+            asyncpg.exceptions.InternalClientError, ConnectionError)
 
 
 class Reads:
     """Read-only statements for page views, without a transaction round trip.
 
-    PostgreSQL: a small pool of the portal's own, always in autocommit (no BEGIN/ROLLBACK per
-    request), without pre-ping (see __init__ and _RetriedReads).
+    PostgreSQL: the hot statements (below) on an asyncpg pool of the portal's own, each taking a
+    connection for itself (Reads.fetch); any other read on a small SQLAlchemy pool, always in
+    autocommit (no BEGIN/ROLLBACK per request), without pre-ping (see __init__ and _RetriedReads).
 
     SQLite: the gateway's async engine takes the write lock at every BEGIN (BEGIN IMMEDIATE) and
     hops to a driver thread for every cursor call, which serialises page views and, with the GIL,
@@ -121,8 +126,8 @@ class Reads:
     local file by primary key takes microseconds, and in WAL mode readers never wait for writers.
     Results have the same API as the async engine's buffered results.
 
-    The `hot` statements (session check, opening a message) skip SQLAlchemy's execution machinery
-    on SQLite, which cost about 40 µs per statement, several times the query itself: each is
+    The `hot` statements (session check, opening a message) skip SQLAlchemy's execution machinery,
+    which cost about 40 µs per statement on SQLite, several times the query itself: each is
     compiled once to its SQL text, run on one dedicated connection and its rows converted by the
     columns' own result processors (so values are exactly what SQLAlchemy would return). That one
     connection is safe to share: a hot statement is executed and fully fetched without yielding to
@@ -150,6 +155,13 @@ class Reads:
                                       pool_pre_ping=False)
             self._own_async = True
             self._plans = {id(statement): _Plan.of(statement, self._async.dialect) for statement in self._hot}
+            # The hot statements run on an asyncpg pool of their own (opened on first use, in the
+            # process that serves): taking one of its connections for a statement costs a few µs,
+            # where a check-out and return through SQLAlchemy's asyncio pool cost about 50 µs, twice
+            # per page view (session check, page).
+            self._dsn = "postgresql://" + driver_url.split("://", 1)[1]
+            self._pg: asyncpg.Pool | None = None
+            self._pg_lock = asyncio.Lock()
             return
         path = driver_url.split(":///", 1)[1] if ":///" in driver_url else ""
         if not path or path.startswith(":memory:"):
@@ -168,15 +180,38 @@ class Reads:
 
     def connect(self) -> contextlib.AbstractAsyncContextManager[Any]:
         """`async with reads.connect() as conn:` a connection for read-only statements."""
+        if self._own_async:
+            return _PgReads(self)
         if self._async is not None:
             return self._connect_async()
         return _SyncReads(self)  # its own context manager: no generator on every page view
+
+    async def fetch(self, plan: _Plan, parameters: Mapping[str, Any]) -> _Rows:
+        """A hot statement on PostgreSQL, on a connection of the asyncpg pool. A connection the
+        server dropped (a restart) fails the statement, and asyncpg's pool replaces it; the read
+        then runs once more. Safe: a single read-only statement, outside any transaction."""
+        pool = self._pg or await self._pg_pool()
+        args = plan.args(parameters)
+        try:
+            async with pool.acquire() as conn:
+                return plan.rows(await conn.fetch(plan.sql, *args))
+        except _DROPPED:
+            pass
+        async with pool.acquire() as conn:
+            return plan.rows(await conn.fetch(plan.sql, *args))
+
+    async def _pg_pool(self) -> asyncpg.Pool:
+        async with self._pg_lock:
+            if self._pg is None:
+                self._pg = await asyncpg.create_pool(self._dsn, min_size=0, max_size=READ_POOL_SIZE,
+                                                     max_inactive_connection_lifetime=300, reset=_keep)
+            return self._pg
 
     @contextlib.asynccontextmanager
     async def _connect_async(self) -> AsyncIterator[Any]:
         assert self._async is not None
         async with self._async.connect() as conn:
-            yield _RetriedReads(conn, self._plans) if self._own_async else conn
+            yield conn
 
     def raw(self) -> sqlite3.Connection:
         if self._raw is None:
@@ -186,6 +221,9 @@ class Reads:
     async def dispose(self) -> None:
         if self._own_async and self._async is not None:
             await self._async.dispose()
+            if self._pg is not None:
+                await self._pg.close()
+                self._pg = None
         if self._raw is not None:
             self._raw.close()
             self._raw = None
@@ -257,35 +295,59 @@ class _Rows:
 
 
 class _RetriedReads:
-    """A read connection of the PostgreSQL read pool (autocommit, no pre-ping). A statement that
-    finds the connection dropped (server restart, idle timeout) runs once more: SQLAlchemy has then
-    invalidated that connection and every older one in the pool, and reconnects on the next use.
-    Safe because these are single read-only statements outside any transaction.
+    """A read connection of the PostgreSQL read pool (autocommit, no pre-ping), for the statements
+    that are not hot. A statement that finds the connection dropped (server restart, idle timeout)
+    runs once more: SQLAlchemy has then invalidated that connection and every older one in the
+    pool, and reconnects on the next use. Safe because these are single read-only statements
+    outside any transaction."""
 
-    The hot statements go straight to the asyncpg connection (its own prepared-statement cache),
-    skipping SQLAlchemy's asyncio layer, as on SQLite. Should that fail for any reason, the
-    connection is invalidated and the statement runs through SQLAlchemy, which then reports a
-    real error as it always would."""
-
-    def __init__(self, conn: AsyncConnection, plans: Mapping[int, _Plan] | None = None) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._plans = plans or {}
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
-        plan = self._plans.get(id(statement))
-        if plan is not None:
-            try:
-                raw = (await self._conn.get_raw_connection()).driver_connection
-                return plan.rows(await raw.fetch(plan.sql, *plan.args(parameters or {})))
-            except Exception:  # noqa: BLE001 - see the class comment; SQLAlchemy answers instead
-                await self._conn.invalidate()
-                await self._conn.rollback()
         try:
             return await self._conn.execute(statement, parameters)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
         await self._conn.rollback()  # clears the invalidated state; the next use reconnects
+        return await self._conn.execute(statement, parameters)
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+
+async def _keep(_conn: asyncpg.Connection) -> None:
+    """The hot statements' pool hands connections back as they are: each ran one read-only
+    statement in autocommit, which leaves nothing to undo. asyncpg's default reset (UNLISTEN,
+    RESET ALL, ...) would be one more round trip per statement."""
+
+
+class _PgReads:
+    """The part of AsyncConnection the portal's read queries use, on PostgreSQL: a hot statement
+    takes a connection of the asyncpg pool for itself (Reads.fetch); a connection of the
+    SQLAlchemy read pool is checked out only for a statement that is not one of the hot ones, and
+    kept to the end of the block."""
+
+    def __init__(self, reads: Reads) -> None:
+        self._reads = reads
+        self._conn: _RetriedReads | None = None
+
+    async def __aenter__(self) -> _PgReads:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        plan = self._reads._plans.get(id(statement))
+        if plan is not None:
+            return await self._reads.fetch(plan, parameters or {})
+        if self._conn is None:
+            assert self._reads._async is not None
+            self._conn = _RetriedReads(await self._reads._async.connect())
         return await self._conn.execute(statement, parameters)
 
 
