@@ -84,8 +84,8 @@ class PortalState:
         )
 
     def templates(self, name: str, lang: str) -> jinja2.Template:
-        """A page template in one language: loaded once, then kept here (Jinja's own cache takes a
-        lock on every look-up)."""
+        """A page template in one language: loaded once, then a look-up here (Jinja's get_template
+        builds a cache key and merges globals on every call)."""
         template = self._templates.get((name, lang))
         if template is None:
             template = self._templates[(name, lang)] = self.jinja[lang].get_template(name)
