@@ -12,7 +12,7 @@ not fall on one side only.
 
     .venv/bin/python bench/portal_open.py [--seconds 10] [--rounds 3] [--concurrency 32] [--database-url URL]
 
-Targets (issue 4): p99 <= 25 ms, and >= 30 % of the bare handler's request rate.
+Targets (issue 4): p99 <= 25 ms, and >= 30 % of the bare handler's request rate; exits 1 on a miss.
 """
 
 from __future__ import annotations
@@ -34,11 +34,13 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import cpu_seconds, free_port, process  # noqa: E402
+from _common import cpu_seconds, free_port, machine, process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 PDF = b"%PDF-1.4\n" + b"x" * 2000 + b"\n%%EOF\n"
+RATIO_TARGET = 0.30  # of the bare handler's request rate (issue 4)
+P99_TARGET_MS = 25.0
 
 
 def gateway_cli(env: dict[str, str], *args: str) -> str:
@@ -109,6 +111,10 @@ async def paced(url_for: list[tuple[str, str]], seconds: float, rate: float, coo
     return latencies
 
 
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -168,7 +174,7 @@ class Side:
         return self.cpu_seconds / len(self.latencies)
 
 
-async def main() -> None:
+async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per server, over all rounds")
     parser.add_argument("--rounds", type=int, default=3,
@@ -191,6 +197,7 @@ async def main() -> None:
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
     window = args.seconds / args.rounds
+    print(machine(), flush=True)
 
     portal, bare = Side(), Side()
     paced_lat: list[float] = []
@@ -229,7 +236,7 @@ async def main() -> None:
                 paced_lat = await paced(pairs, args.seconds, args.rate, cookie_name)
 
     backend = "PostgreSQL" if args.database_url and "postgres" in args.database_url else "SQLite"
-    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {backend}, "
+    print(f"setup: {os.cpu_count()} cores, Python {platform.python_version()}, {backend}, "
           f"{args.concurrency} concurrent clients, {args.seconds:g} s per server in {args.rounds} round(s), "
           f"{args.processes} server process(es) for both"
           + (", servers on CPU 0 and load generator on CPU 1" if args.pin else ""))
@@ -247,9 +254,11 @@ async def main() -> None:
               f"p50 {pct(paced_lat, 0.50):6.2f} ms  p99 {pct(paced_lat, 0.99):6.2f} ms")
     ratio = portal.rate / bare.rate
     p99 = pct(portal.latencies, 0.99)
-    print(f"ratio portal/bare: {ratio:.1%}  (target >= 30 %: {'met' if ratio >= 0.30 else 'NOT met'}); "
-          f"p99 {p99:.2f} ms (target <= 25 ms: {'met' if p99 <= 25 else 'NOT met'})")
+    verdict = "PASS" if ratio >= RATIO_TARGET and p99 <= P99_TARGET_MS else "MISS"
+    print(f"ratio portal/bare: {ratio:.1%}  (target >= {RATIO_TARGET:.0%}: {_met(ratio >= RATIO_TARGET)}); "
+          f"p99 {p99:.2f} ms (target <= {P99_TARGET_MS:g} ms: {_met(p99 <= P99_TARGET_MS)}) {verdict}")
+    return 0 if verdict == "PASS" else 1
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(asyncio.run(main()))
