@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal_column, null, select, union_all, update
+from sqlalchemy import Select, bindparam, func, literal_column, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit
@@ -142,19 +142,72 @@ _OWNED_MESSAGE = (
     .join(customers, customers.c.id == messages.c.customer_id)
     .where(messages.c.id == bindparam("message_id"), messages.c.customer_id == bindparam("customer_id"),
            customers.c.erased_at.is_(None), customers.c.key_wrapped.is_not(None)))
-# Attachments (by position) and the thread (oldest first) in one statement: one round trip less.
-_FILES = (
-    select(literal_column("'a'").label("kind"), attachments.c.id, attachments.c.key_wrapped,
-           attachments.c.filename_enc.label("enc"), attachments.c.content_type.label("text"), attachments.c.size,
-           attachments.c.position.label("pos"), attachments.c.created_at)
-    .where(attachments.c.message_id == bindparam("message_id"), attachments.c.customer_id == bindparam("customer_id")))
-_REPLIES = (
-    select(literal_column("'r'"), replies.c.id, replies.c.key_wrapped, replies.c.body_enc, replies.c.author, null(),
-           null(), replies.c.created_at)
-    .where(replies.c.message_id == bindparam("message_id"), replies.c.customer_id == bindparam("customer_id")))
-_FILES_AND_THREAD = union_all(_FILES, _REPLIES).order_by("kind", "pos", "created_at", "id")
-#: Run without SQLAlchemy's execution layer on SQLite (see state.Reads).
-HOT_STATEMENTS = (_OWNED_MESSAGE, _FILES_AND_THREAD)
+
+
+def _files_and_thread(padding: int) -> tuple[Select[Any], Select[Any]]:
+    """Attachments and replies as rows of one shape (kind, id, key_wrapped, enc, text, size, pos,
+    created_at), then `padding` NULL columns (where _MESSAGE_PAGE's message row has its own)."""
+    pad = [null() for _ in range(padding)]
+    files = (
+        select(literal_column("'a'").label("kind"), attachments.c.id, attachments.c.key_wrapped,
+               attachments.c.filename_enc.label("enc"), attachments.c.content_type.label("text"),
+               attachments.c.size, attachments.c.position.label("pos"), attachments.c.created_at, *pad)
+        .where(attachments.c.message_id == bindparam("message_id"),
+               attachments.c.customer_id == bindparam("customer_id")))
+    thread = (
+        select(literal_column("'r'"), replies.c.id, replies.c.key_wrapped, replies.c.body_enc, replies.c.author,
+               null(), null(), replies.c.created_at, *pad)
+        .where(replies.c.message_id == bindparam("message_id"), replies.c.customer_id == bindparam("customer_id")))
+    return files, thread
+
+
+_ORDER = ("kind", "pos", "created_at", "id")  # attachments by position, then the thread oldest first
+# Attachments and the thread in one statement: one round trip less.
+_FILES_AND_THREAD = union_all(*_files_and_thread(0)).order_by(*_ORDER)
+# Opening a message in one statement (one round trip, where PostgreSQL is a server away): the
+# message with its owner's wrapped key (kind 'm'; only if it is this customer's and the customer is
+# not erased), then its attachments and thread. Those carry the customer's id too, so nothing of
+# anyone else's comes back; without the 'm' row the page is 404 whatever else came.
+_MESSAGE_PAGE = union_all(
+    select(literal_column("'m'").label("kind"), messages.c.id, messages.c.key_wrapped,
+           messages.c.subject_enc.label("enc"), messages.c.category.label("text"), null().label("size"),
+           null().label("pos"), messages.c.created_at, messages.c.body_enc, messages.c.auth_level,
+           messages.c.read_at, customers.c.key_wrapped.label("owner_key"))
+    .join(customers, customers.c.id == messages.c.customer_id)
+    .where(messages.c.id == bindparam("message_id"), messages.c.customer_id == bindparam("customer_id"),
+           customers.c.erased_at.is_(None), customers.c.key_wrapped.is_not(None)),
+    *_files_and_thread(4),
+).order_by(*_ORDER)
+#: Run without SQLAlchemy's execution layer (see state.Reads).
+HOT_STATEMENTS = (_OWNED_MESSAGE, _FILES_AND_THREAD, _MESSAGE_PAGE)
+
+
+@dataclass(frozen=True)
+class MessageHead:
+    """The columns of a message that its page shows, named as in the messages table."""
+
+    id: str
+    category: str
+    auth_level: str
+    key_wrapped: bytes
+    subject_enc: bytes
+    body_enc: bytes
+    created_at: datetime
+    read_at: datetime | None
+
+
+async def message_page(conn: AsyncConnection, crypto: Crypto | KeyCache, customer_id: str,
+                       message_id: str) -> tuple[Owner, MessageHead, list[Any]] | None:
+    """What opening a message needs, in one statement: its owner with the key, the message, and
+    its attachments and replies (for message_view's `parts`); None if it is not this customer's."""
+    rows = (await conn.execute(_MESSAGE_PAGE, {"message_id": message_id, "customer_id": customer_id})).all()
+    head = next((row for row in rows if row.kind == "m"), None)
+    if head is None:
+        return None
+    message = MessageHead(head.id, head.text, head.auth_level, head.key_wrapped, head.enc, head.body_enc,
+                          head.created_at, head.read_at)
+    owner = Owner(customer_id, crypto.open_customer_key(customer_id, head.owner_key))
+    return owner, message, [row for row in rows if row.kind != "m"]
 
 
 async def owned_message(conn: AsyncConnection, crypto: Crypto | KeyCache, customer_id: str,
@@ -169,9 +222,10 @@ async def owned_message(conn: AsyncConnection, crypto: Crypto | KeyCache, custom
 
 
 async def message_view(conn: AsyncConnection, crypto: Crypto | KeyCache, who: Owner, row: Any, *,
-                       with_data: bool = False) -> MessageView:
-    """The message as the customer reads it. The template data (`with_data`) is only opened for the
-    export: the page shows the body, which already says everything the data held."""
+                       with_data: bool = False, parts: list[Any] | None = None) -> MessageView:
+    """The message as the customer reads it; `parts`, its attachments and replies if already read
+    (message_page). The template data (`with_data`) is only opened for the export: the page shows
+    the body, which already says everything the data held."""
     dk = crypto.open_data_key(who.key, row.id, row.key_wrapped)
     subject = crypto.open(dk, "message.subject", row.subject_enc).decode("utf-8")
     body = crypto.open(dk, "message.body", row.body_enc).decode("utf-8")
@@ -180,7 +234,9 @@ async def message_view(conn: AsyncConnection, crypto: Crypto | KeyCache, who: Ow
         data = json.loads(crypto.open(dk, "message.data", row.data_enc))
     infos: list[AttachmentInfo] = []
     thread: list[ReplyInfo] = []
-    for f in (await conn.execute(_FILES_AND_THREAD, {"message_id": row.id, "customer_id": who.id})).all():
+    if parts is None:
+        parts = (await conn.execute(_FILES_AND_THREAD, {"message_id": row.id, "customer_id": who.id})).all()
+    for f in parts:
         if f.kind == "r":
             rk = crypto.open_data_key(who.key, f.id, f.key_wrapped)
             thread.append(ReplyInfo(f.id, f.text, f.created_at, crypto.open(rk, "reply.body", f.enc).decode("utf-8")))

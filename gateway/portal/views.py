@@ -304,10 +304,13 @@ async def message(request: web.Request) -> web.StreamResponse:
     message_id = _id(request, "message_id")
     state = state_of(request)
     async with state.reads.connect() as conn:
-        who, row = await _owned(conn, state, session, message_id)
+        page = await store.message_page(conn, state.keys, str(session.subject_id), message_id)
+        if page is None:
+            raise NotFound()  # another customer's message answers exactly like a missing one
+        who, row, parts = page
         if _needs_step_up(row, session):
             return _step_up(request, "step_up_text")
-        view = await store.message_view(conn, state.keys, who, row)
+        view = await store.message_view(conn, state.keys, who, row, parts=parts)
     if row.read_at is None:
         async with state.services.engine.begin() as conn:
             await store.mark_read(conn, who.id, message_id, _actor(session))

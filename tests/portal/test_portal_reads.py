@@ -7,12 +7,14 @@ import asyncio
 import concurrent.futures
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import insert, text, update
 
+from gateway.crypto import Crypto, Keyring
 from gateway.db import make_engine
 from gateway.db.schema import attachments, customers, messages, replies, web_sessions
 from gateway.portal import sessions, store
@@ -127,6 +129,46 @@ async def test_a_dropped_database_connection_costs_no_page_view(postgres_url: st
             async with reads.connect() as conn:
                 assert (await conn.execute(load, PARAMS)).first().subject_id == "c1"
                 assert (await conn.execute(other)).scalar() == "nn"
+    finally:
+        await reads.dispose()
+        await engine.dispose()
+
+
+async def test_opening_a_message_reads_only_the_owners_message_attachments_and_thread(
+        database_url: str, keys_dir: Path) -> None:
+    """store.message_page: one statement for the owner's key, the message, its attachments (by
+    position) and its thread, on both backends; nothing for anyone else or for an erased customer."""
+    crypto = Crypto(Keyring.load(keys_dir))
+    engine = make_engine(database_url)
+    reads = Reads(engine, database_url, HOT)
+    try:
+        await _fill(engine)
+        ck = crypto.new_customer_key("c1")
+        async with engine.begin() as conn:
+            await conn.execute(update(customers).where(customers.c.id == "c1").values(key_wrapped=ck.wrapped))
+            await conn.execute(insert(customers).values(
+                id="c2", key_wrapped=crypto.new_customer_key("c2").wrapped, language="nb", created_at=T0,
+                updated_at=T0))
+            # A row of c2's naming c1's message (it cannot happen through the API): never part of it.
+            await conn.execute(insert(attachments).values(
+                id="x9", message_id="m1", customer_id="c2", position=0, key_wrapped=b"ak", filename_enc=b"f",
+                content_type="text/plain", size=1, content_enc=b"x", created_at=T0))
+        async with reads.connect() as conn:
+            page = await store.message_page(conn, crypto, "c1", "m1")
+            assert page is not None
+            who, head, parts = page
+            assert who.id == "c1" and who.key.key == ck.key
+            assert (head.id, head.category, head.auth_level, head.subject_enc, head.body_enc) == (
+                "m1", "invoice", "high", b"s\x00", b"b")
+            assert head.created_at == T0 and head.read_at is None
+            assert [(part.kind, part.id) for part in parts] == [("a", "a2"), ("a", "a1"), ("r", "r1")]
+            assert [part.size for part in parts[:2]] == [2000, 2001] and parts[2].text == "customer"
+            assert await store.message_page(conn, crypto, "c2", "m1") is None
+            assert await store.message_page(conn, crypto, "c1", "no-such-message") is None
+        async with engine.begin() as conn:
+            await conn.execute(update(customers).where(customers.c.id == "c1").values(erased_at=T0))
+        async with reads.connect() as conn:
+            assert await store.message_page(conn, crypto, "c1", "m1") is None
     finally:
         await reads.dispose()
         await engine.dispose()
