@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import sqlite3
 from collections import namedtuple
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,7 @@ class Reads:
         if self._own_async:
             return _PgReads(self)
         if self._async is not None:
-            return self._connect_async()
+            return self._async.connect()  # a private in-memory database: the gateway's own engine
         return _SyncReads(self)  # its own context manager: no generator on every page view
 
     async def fetch(self, plan: _Plan, parameters: Mapping[str, Any]) -> _Rows:
@@ -206,12 +206,6 @@ class Reads:
                 self._pg = await asyncpg.create_pool(self._dsn, min_size=0, max_size=READ_POOL_SIZE,
                                                      max_inactive_connection_lifetime=300, reset=_keep)
             return self._pg
-
-    @contextlib.asynccontextmanager
-    async def _connect_async(self) -> AsyncIterator[Any]:
-        assert self._async is not None
-        async with self._async.connect() as conn:
-            yield conn
 
     def raw(self) -> sqlite3.Connection:
         if self._raw is None:

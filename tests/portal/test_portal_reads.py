@@ -1,5 +1,7 @@
-"""The portal's read path on SQLite: the hot statements, run on a plain sqlite3 connection, give
-exactly the rows SQLAlchemy gives, always see the latest committed data, and can never write."""
+"""The portal's read path: the hot statements, run past SQLAlchemy (a plain sqlite3 connection, or
+asyncpg's own pool), give exactly the rows SQLAlchemy gives; on SQLite they always see the latest
+committed data and can never write; on PostgreSQL a dropped connection costs no page view; opening
+a message reads only the owner's rows."""
 
 from __future__ import annotations
 
