@@ -225,9 +225,9 @@ def bulk_customers(genv: GatewayEnv, count: int, language: str = "nb") -> list[s
     from sqlalchemy import create_engine
 
     from gateway.crypto import Crypto, Keyring
-    from gateway.customers import CustomerInput, _encrypted_fields
-    from gateway.db.schema import customers
-    from gateway.db.types import utcnow
+    from gateway.customers.records import CustomerInput, _encrypted_fields
+    from gateway.storage.schema import customers
+    from gateway.storage.types import utcnow
 
     crypto = Crypto(Keyring.load(genv.dir / "keys"))
     now = utcnow()

@@ -8,7 +8,7 @@ SQLite write lock and the CPU; the benchmarks measure ingest alone.
 
 from __future__ import annotations
 
-from gateway.serve import serve
+from gateway.cli.serve import serve
 from gateway.settings import Settings
 
 if __name__ == "__main__":

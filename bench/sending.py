@@ -57,7 +57,7 @@ async def ingest(genv: GatewayEnv, customers: list[str], count: int) -> None:
 def sample_emails(genv: GatewayEnv, count: int) -> list:  # type: ignore[type-arg]
     """The e-mails the worker would build for these notifications, built by the gateway's own code."""
     from gateway.ids import new_id
-    from gateway.notification import NotificationRenderer, build_email
+    from gateway.delivery.notification import NotificationRenderer, build_email
 
     env = genv.env
     renderer = NotificationRenderer(Path(env["GATEWAY_TEMPLATES_DIR"]), public_url=env["GATEWAY_PUBLIC_URL"],

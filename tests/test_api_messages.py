@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from gateway.db.schema import attachments, messages, notifications
+from gateway.storage.schema import attachments, messages, notifications
 from tests.support.service import Gateway, wait_for
 from tests.test_pipeline import add_customer
 
@@ -132,7 +132,7 @@ async def test_scopes_are_enforced(gateway: Gateway, scope_given: str, method: s
 
 
 async def test_missing_wrong_and_revoked_keys_are_401(gateway: Gateway) -> None:
-    from gateway import apikeys
+    from gateway.web import apikeys
 
     key, secret = await apikeys.create(gateway.services.engine, "old", frozenset(apikeys.SCOPES))
     await apikeys.revoke(gateway.services.engine, key.id)
@@ -231,9 +231,9 @@ async def test_body_over_the_limit_is_413(gateway: Gateway) -> None:
 async def test_revocation_by_another_process_is_honoured_within_a_second(gateway: Gateway) -> None:
     from sqlalchemy import update
 
-    from gateway.apikeys import REVALIDATE_SECONDS
-    from gateway.db.schema import api_keys
-    from gateway.db.types import utcnow
+    from gateway.web.apikeys import REVALIDATE_SECONDS
+    from gateway.storage.schema import api_keys
+    from gateway.storage.types import utcnow
 
     token = await gateway.token("messages:read")
     assert (await gateway.request("GET", "/api/v1/messages/x", token=token))[0] == 404

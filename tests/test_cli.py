@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import update
 
 from gateway.crypto import Crypto, Keyring
-from gateway.customers import contact, parse_customer, upsert
-from gateway.db import make_engine
-from gateway.db.schema import audit_log
+from gateway.customers.records import contact, parse_customer, upsert
+from gateway.storage import make_engine
+from gateway.storage.schema import audit_log
 from tests.support.service import ROOT
 
 

@@ -18,13 +18,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway import outbox
-from gateway.db.schema import notifications
-from gateway.db.types import utcnow
-from gateway.devmail import MailSink, SinkHandler
-from gateway.outbox import Result
-from gateway.services import Services
-from gateway.worker import Worker
+from gateway.delivery import outbox
+from gateway.storage.schema import notifications
+from gateway.storage.types import utcnow
+from gateway.delivery.devmail import MailSink, SinkHandler
+from gateway.delivery.outbox import Result
+from gateway.web.services import Services
+from gateway.delivery.worker import Worker
 from tests.support.processes import (
     add_customer as store_customer,
 )

@@ -16,9 +16,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from gateway import apikeys
-from gateway.devmail import MailSink
-from gateway.services import Services
+from gateway.web import apikeys
+from gateway.delivery.devmail import MailSink
+from gateway.web.services import Services
 from gateway.settings import Settings
 from tests.support.processes import CountingHandler, WorkerProcess, Workers, add_customer
 from tests.support.service import make_settings, wait_for

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from gateway.api.appkeys import SERVICES
+from gateway.web.appkeys import SERVICES
 from gateway.portal import pages, sessions, store, views
 from gateway.portal.state import STATE, PortalState
 from gateway.portal.webutil import portal_middleware

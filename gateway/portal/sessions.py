@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway.db.schema import web_sessions
-from gateway.db.types import utcnow
+from gateway.storage.schema import web_sessions
+from gateway.storage.types import utcnow
 from gateway.settings import Settings
 
 CUSTOMER = "customer"

@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 from gateway.crypto.cache import KeyCache
-from gateway.db import make_engine, sqlalchemy_url
-from gateway.db.engine import query_only
+from gateway.storage import make_engine, sqlalchemy_url
+from gateway.storage.engine import query_only
 from gateway.portal.oidc import OIDCClient
 from gateway.portal.sessions import CookiePolicy, SessionStore
-from gateway.services import Services
+from gateway.web.services import Services
 from gateway.settings import Settings
 
 

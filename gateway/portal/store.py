@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway import audit
 from gateway.crypto import Crypto, CustomerKey
 from gateway.crypto.cache import KeyCache
-from gateway.db.schema import attachments, customers, messages, replies
-from gateway.db.types import utcnow
+from gateway.storage.schema import attachments, customers, messages, replies
+from gateway.storage.types import utcnow
 from gateway.ids import new_id
 
 PAGE_SIZE = 20

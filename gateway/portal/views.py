@@ -18,7 +18,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway import audit
-from gateway.db.types import utcnow
+from gateway.storage.types import utcnow
 from gateway.portal import i18n, store
 from gateway.portal.oidc import LOA_HIGH, LOA_SUBSTANTIAL, OIDCError, acr_satisfies
 from gateway.portal.oidc import AuthRequest

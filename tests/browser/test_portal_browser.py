@@ -15,7 +15,7 @@ import playwright.async_api as playwright_api  # a missing Playwright fails the 
 import pytest
 import pytest_asyncio
 
-from gateway.devmail import MailSink
+from gateway.delivery.devmail import MailSink
 from tests.portal.portal_helpers import PDF, add_customer, free_port, send, start_on_port
 from tests.support.oidc_provider import ProviderHandle, start_oidc_provider
 from tests.support.service import Gateway, make_settings, stop_gateway, wait_for

@@ -14,9 +14,9 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from gateway.app import make_app
-from gateway.devmail import MailSink
-from gateway.services import Services
+from gateway.web.app import make_app
+from gateway.delivery.devmail import MailSink
+from gateway.web.services import Services
 from gateway.settings import Settings
 from tests.support.service import Gateway
 

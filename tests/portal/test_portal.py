@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway import audit
-from gateway.db.schema import audit_log, replies, web_sessions
+from gateway.storage.schema import audit_log, replies, web_sessions
 from gateway.portal.sessions import hash_id
 from tests.portal.portal_helpers import PDF, PortalClient, _state_key, add_customer, send
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway, wait_for
@@ -514,7 +514,7 @@ async def test_sessions_sweep_removes_expired_rows(database_url: str, keys_dir, 
 
 
 async def test_a_staff_session_is_neither_used_nor_ended_by_the_portal(gateway: Gateway) -> None:
-    from gateway.db.types import utcnow
+    from gateway.storage.types import utcnow
     token = await gateway.token()
     await add_customer(gateway, token, "staff-target")
     staff_id = "s" * 43
@@ -540,8 +540,8 @@ async def test_an_erased_customer_loses_access_at_once_though_their_key_was_just
     key is removed) must still end access on the very next request."""
     from sqlalchemy import update
 
-    from gateway.db.schema import customers
-    from gateway.db.types import utcnow
+    from gateway.storage.schema import customers
+    from gateway.storage.types import utcnow
     token = await gateway.token()
     await add_customer(gateway, token, "erase-me")
     msg = await send(gateway, token, "erase-me", "e1", subject=SECRET_SUBJECT)

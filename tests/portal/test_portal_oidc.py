@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from gateway.db.schema import audit_log, web_sessions
+from gateway.storage.schema import audit_log, web_sessions
 from gateway.portal.sessions import hash_id
 from tests.portal.portal_helpers import PortalClient, add_customer, free_port, send, start_on_port
 from tests.support.oidc_provider import ProviderHandle, start_oidc_provider

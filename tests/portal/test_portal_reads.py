@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import insert, text, update
 
 from gateway.crypto import Crypto, Keyring
-from gateway.db import make_engine
-from gateway.db.schema import attachments, customers, messages, replies, web_sessions
+from gateway.storage import make_engine
+from gateway.storage.schema import attachments, customers, messages, replies, web_sessions
 from gateway.portal import sessions, store
 from gateway.portal.state import Reads
 

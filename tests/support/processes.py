@@ -23,10 +23,11 @@ from pathlib import Path
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select
 
-from gateway import customers, messages
-from gateway.db.schema import notifications
-from gateway.devmail import CapturedMail, MailSink, SinkHandler
-from gateway.services import Services
+from gateway import customers
+from gateway.billing import messages
+from gateway.storage.schema import notifications
+from gateway.delivery.devmail import CapturedMail, MailSink, SinkHandler
+from gateway.web.services import Services
 from gateway.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

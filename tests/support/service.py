@@ -11,10 +11,10 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from gateway import apikeys
-from gateway.app import make_app
-from gateway.devmail import MailSink
-from gateway.services import Services
+from gateway.web import apikeys
+from gateway.web.app import make_app
+from gateway.delivery.devmail import MailSink
+from gateway.web.services import Services
 from gateway.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

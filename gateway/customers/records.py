@@ -1,0 +1,135 @@
+"""Customers: contact data kept current by billing, encrypted under each customer's own key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gateway import audit, national_id, validate
+from gateway.crypto import Crypto, CustomerKey
+from gateway.storage.schema import customers
+from gateway.storage.types import utcnow
+from gateway.errors import Conflict, NotFound
+
+LANGUAGES = ("nb", "nn", "en")
+_FIELDS = {"email", "name", "language", "national_id", "last_invoice_settled_at", "relationship_ended_at"}
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    email: str
+    language: str
+    name: str | None
+    national_id: str | None
+    last_invoice_settled_at: datetime | None
+    relationship_ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What the outbox needs to address a notification."""
+
+    customer_id: str
+    email: str
+    language: str
+
+
+def parse_customer(customer_id: str, payload: Any) -> CustomerInput:
+    body = validate.require_object(payload)
+    errors = validate.Errors()
+    validate.identifier(customer_id, "customer_id", errors)
+    validate.reject_unknown(body, _FIELDS, errors)
+    email = validate.email(validate.string(body, "email", errors, required=True, max_len=254), "email", errors)
+    language = validate.choice(body, "language", LANGUAGES, errors)
+    name = validate.string(body, "name", errors, required=False, max_len=200)
+    nid = validate.string(body, "national_id", errors, required=False, max_len=20)
+    if nid is not None and not national_id.is_valid(nid):
+        errors.add("national_id", "must be a valid Norwegian national identity number (11 digits, check digits)")
+    settled = validate.timestamp(body, "last_invoice_settled_at", errors)
+    ended = validate.timestamp(body, "relationship_ended_at", errors)
+    errors.raise_if_any()
+    assert email is not None and language is not None
+    return CustomerInput(
+        email, language, name, national_id.normalise(nid) if nid else None, settled, ended
+    )
+
+
+def _encrypted_fields(crypto: Crypto, key: CustomerKey, data: CustomerInput) -> dict[str, Any]:
+    def seal(field: str, value: str | None) -> bytes | None:
+        return None if value is None else crypto.seal(key, field, value.encode())
+
+    return {
+        "email_enc": seal("customer.email", data.email),
+        "name_enc": seal("customer.name", data.name),
+        "national_id_enc": seal("customer.national_id", data.national_id),
+        "national_id_index": crypto.blind_index(data.national_id) if data.national_id else None,
+        "language": data.language,
+        "last_invoice_settled_at": data.last_invoice_settled_at,
+        "relationship_ended_at": data.relationship_ended_at,
+    }
+
+
+async def upsert(
+    engine: AsyncEngine, crypto: Crypto, customer_id: str, data: CustomerInput, actor: str
+) -> bool:
+    """Create or replace a customer's contact data. Returns True when the customer is new."""
+    now = utcnow()
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(
+                select(customers.c.key_wrapped, customers.c.erased_at).where(customers.c.id == customer_id)
+            )
+        ).first()
+        if row is not None and row.erased_at is not None:
+            raise Conflict("This customer was erased; its id cannot be used again")
+        if row is None:
+            key = crypto.new_customer_key(customer_id)
+            values = _encrypted_fields(crypto, key, data)
+            await conn.execute(
+                customers.insert().values(
+                    id=customer_id,
+                    key_wrapped=key.wrapped,
+                    kek_id=Crypto.kek_id_of(key.wrapped),
+                    created_at=now,
+                    updated_at=now,
+                    **values,
+                )
+            )
+        else:
+            key = crypto.open_customer_key(customer_id, row.key_wrapped)
+            values = _encrypted_fields(crypto, key, data)
+            await conn.execute(
+                update(customers).where(customers.c.id == customer_id).values(updated_at=now, **values)
+            )
+        action = "customer.create" if row is None else "customer.update"
+        await audit.append(conn, audit.Entry(actor, action, customer_id))
+    return row is None
+
+
+async def customer_key(conn: AsyncConnection, crypto: Crypto, customer_id: str) -> CustomerKey | None:
+    """The customer's unwrapped key, or None if the customer does not exist or was erased."""
+    row = (
+        await conn.execute(select(customers.c.key_wrapped).where(customers.c.id == customer_id))
+    ).first()
+    if row is None or row.key_wrapped is None:
+        return None
+    return crypto.open_customer_key(customer_id, row.key_wrapped)
+
+
+async def contact(conn: AsyncConnection, crypto: Crypto, customer_id: str) -> Contact:
+    row = (
+        await conn.execute(
+            select(customers.c.key_wrapped, customers.c.email_enc, customers.c.language).where(
+                customers.c.id == customer_id
+            )
+        )
+    ).first()
+    if row is None or row.key_wrapped is None or row.email_enc is None:
+        raise NotFound("customer not found or erased")
+    key = crypto.open_customer_key(customer_id, row.key_wrapped)
+    email = crypto.open(key, "customer.email", row.email_enc).decode()
+    return Contact(customer_id, email, row.language)

@@ -1,0 +1,476 @@
+"""The outbox worker: claim due notifications, render, re-check with the guard, send, record.
+
+Runs inside `gateway serve` or alone as `gateway worker`; any number may run against one
+database. It is a pipeline of long-lived tasks, so that each SMTP connection starts its next send
+as soon as its last one is answered instead of waiting for a batch's slowest send, its recording
+and the next claim:
+
+- the claimer keeps a queue of claimed jobs (addresses decrypted) topped up: whenever fewer than
+  GATEWAY_WORKER_BATCH_SIZE wait unstarted, it claims another batch, as long as the worker then
+  holds at most MAX_HELD_BATCHES batches claimed and not yet recorded. With nothing due it checks
+  the outbox every IDLE_POLL_SECONDS with a read (no write lock, no rate-limit update), sooner
+  when `wakeup` is set (the API does so on a new message); when the global send-rate limit cuts a
+  claim short it waits about as long as the missing tokens take to accrue;
+- one sender per SMTP connection (GATEWAY_SMTP_CONNECTIONS) takes the next job, renders it,
+  re-checks it with the guard, builds it and sends it;
+- the recorder writes results in groups, each in one transaction with its audit entries, and
+  counts them in the metrics: while more results are coming it waits for a batch's worth or
+  RECORD_DELAY_SECONDS, whichever comes first; otherwise it writes at once;
+- the lease keeper renews, every third of GATEWAY_LEASE_SECONDS, the lease of every job claimed
+  and not yet recorded.
+
+The worker's database writes (claim, renew, record) take turns within the process, so they never
+wait for each other's lock, and each runs as one whole transaction (gateway/storage/writer.py: on
+SQLite in one thread, holding the write lock only for the database work).
+
+Leases: a send starts only while at least half a lease is left on the job's last claim or
+renewal, so a worker whose renewals stall (database unreachable, event loop blocked) stops
+sending before another worker may take its jobs over. A job found taken over is not sent and not
+recorded. Renewals are database writes: GATEWAY_LEASE_SECONDS must stay well above the database's
+worst commit time, or a live worker's sent-but-unrecorded jobs can be taken over and sent again.
+A worker killed outright loses nothing: its jobs are taken over once their leases expire, and only
+the sends in flight or not yet recorded at that moment can be repeated.
+
+On stop the claimer stops, the sends in flight finish, the jobs still queued are handed back
+(`pending`, due at once, attempt not counted, for any worker to take), the recorder writes every
+result, and whatever is still leased to the worker is released. A job whose processing raises an
+unexpected error is retried with backoff like a temporary SMTP failure; the other jobs are not
+affected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+
+from gateway import audit, metrics
+from gateway.delivery import outbox
+from gateway.crypto import CustomerKey, DecryptionError
+from gateway.storage import reading
+from gateway.storage.schema import customers, messages
+from gateway.storage.writer import writer_for
+from gateway.guard import is_refused
+from gateway.delivery.notification import OutgoingEmail, build_email
+from gateway.delivery.notification_check import NotificationChecker
+from gateway.delivery.outbox import Job, Result
+from gateway.web.services import Services
+from gateway.delivery.smtp import SendFailure, SmtpPool
+
+log = logging.getLogger("gateway.worker")
+OSLO = ZoneInfo("Europe/Oslo")
+IDLE_POLL_SECONDS = 0.5
+# Claimed-and-unrecorded jobs a worker holds at most, in batches: up to two queued ahead of the
+# connections (a new batch is claimed while the last one is still being sent) and up to two
+# sent and waiting to be recorded or being recorded. A worker killed outright leaves at most
+# this many to be taken over; only those already sent are sent again.
+MAX_HELD_BATCHES = 4
+# How long the first result of a group waits for others before the group is written (unless a
+# batch's worth arrives first): each transaction costs about as much CPU as recording 50 results
+# in it, so a busy worker should write about a batch at a time; short against any lease.
+RECORD_DELAY_SECONDS = 0.1
+_RECORD_ATTEMPTS_ON_STOP = 3
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What one notification needs: who, in which language, and about what."""
+
+    email: str
+    language: str
+    category: str
+    sensitive: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    job: Job
+    envelope: Envelope | str | None  # a str or None: why it cannot be addressed
+
+
+Claimer = Callable[["asyncio.Queue[_Claimed | None]", "asyncio.Queue[Result | None]"], Awaitable[None]]
+
+
+class _Leases:
+    """The jobs this worker holds (claimed, not yet recorded), each with the monotonic time until
+    which its last claim or renewal makes the lease certain."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.until: dict[str, float] = {}
+        self.recording: set[str] = set()  # results being written: a renewal may miss them
+
+    def claimed(self, ids: Iterable[str], at: float) -> None:
+        for job_id in ids:
+            self.until[job_id] = at + self.seconds
+
+    def sendable(self, job_id: str) -> bool:
+        """Held, with at least half a lease left: a send started now ends before anyone else may
+        take the job over, even if renewals stall from now on."""
+        until = self.until.get(job_id)
+        return until is not None and time.monotonic() <= until - self.seconds / 2
+
+    def renewed(self, asked: Iterable[str], still: set[str], at: float) -> int:
+        """Apply a renewal that started at `at`; returns how many jobs were found taken over."""
+        lost = 0
+        for job_id in asked:
+            if job_id not in self.until or job_id in self.recording:
+                continue  # recorded (or being recorded) since the renewal started
+            if job_id in still:
+                self.until[job_id] = at + self.seconds
+            else:
+                del self.until[job_id]
+                lost += 1
+        return lost
+
+    def finished(self, ids: Iterable[str]) -> None:
+        for job_id in ids:
+            self.until.pop(job_id, None)
+            self.recording.discard(job_id)
+
+
+class Worker:
+    def __init__(self, services: Services, *, pool: SmtpPool | None = None, owner: str | None = None) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.pool = pool or SmtpPool(services.settings)
+        self.checker = NotificationChecker(services.notifications, services.settings.public_url)
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.wakeup = asyncio.Event()
+        self._stop = asyncio.Event()  # replaced by run()'s stop event
+        self._closing = False  # set when the pipeline winds down: queued jobs are handed back
+        self._leases = _Leases(self.settings.lease_seconds)
+        self._writes = asyncio.Lock()
+        self._room = asyncio.Event()  # a sender took a job, or results were recorded
+        self._group_full = asyncio.Event()  # a batch's worth of results waits, or no more are coming
+        self._busy = 0  # jobs the senders have taken and not yet turned into results
+
+    # ------------------------------------------------------------ the pipeline
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("worker started", extra={"owner": self.owner})
+        self._stop = stop
+        try:
+            await self._pipeline(self._claim_loop, hand_back=True)
+        finally:
+            try:
+                released = await outbox.release(self.services.engine, self.owner)
+            finally:
+                await self.pool.close()
+            log.info("worker stopped", extra={"owner": self.owner, "released": released})
+
+    async def run_once(self) -> int:
+        """Claim one batch, send it and record every result; returns how many jobs were claimed.
+        The same stages as `run`, with a claimer that claims once (for tests and tools)."""
+        claimed = 0
+
+        async def claim_once(queue: asyncio.Queue[_Claimed | None],
+                             results: asyncio.Queue[Result | None]) -> None:
+            nonlocal claimed
+            claimed = len((await self._claim(queue, results, self.settings.worker_batch_size)).jobs)
+
+        await self._pipeline(claim_once, hand_back=False)
+        return claimed
+
+    async def _pipeline(self, claimer: Claimer, *, hand_back: bool) -> None:
+        """Run the claimer with the senders, the recorder and the lease keeper, and wind them
+        down in order once it returns: the senders finish their sends (and, with `hand_back`,
+        hand back what is still queued instead of sending it), then the recorder writes every
+        result, then the keeper stops."""
+        queue: asyncio.Queue[_Claimed | None] = asyncio.Queue()
+        results: asyncio.Queue[Result | None] = asyncio.Queue()
+        recorded = asyncio.Event()
+        recorder = asyncio.create_task(self._record_loop(queue, results), name="outbox-recorder")
+        keeper = asyncio.create_task(self._keep_leases(recorded), name="outbox-lease-keeper")
+        senders = [asyncio.create_task(self._send_loop(queue, results), name=f"outbox-sender-{n}")
+                   for n in range(self.pool.size)]
+        try:
+            await claimer(queue, results)
+        finally:
+            self._closing = hand_back
+            for _ in senders:
+                queue.put_nowait(None)
+            await asyncio.gather(*senders)
+            results.put_nowait(None)
+            try:
+                await recorder
+            finally:
+                recorded.set()
+                await keeper
+
+    # ------------------------------------------------------------ claiming
+
+    async def _claim_loop(self, queue: asyncio.Queue[_Claimed | None],
+                          results: asyncio.Queue[Result | None]) -> None:
+        """Keep about a batch queued ahead of the senders until stopped."""
+        batch = self.settings.worker_batch_size
+        while not self._stop.is_set():
+            # Cleared before the conditions are looked at, so a sender or the recorder making
+            # room meanwhile is not missed by the wait below.
+            self._room.clear()
+            if queue.qsize() >= batch or len(self._leases.until) + batch > MAX_HELD_BATCHES * batch:
+                await self._wait(self._room)
+                continue
+            # Cleared before the claim, so a wake-up that arrives during it is not lost.
+            self.wakeup.clear()
+            try:
+                claim = await self._claim(queue, results, batch)
+            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+                log.exception("claiming notifications failed; retrying")
+                await self._wait(timeout=1)
+                continue
+            if claim.short_of_tokens:
+                # The global send-rate limit cut the claim short: wait about as long as the missing
+                # tokens take to accrue rather than claim a few at a time.
+                missing = batch - len(claim.jobs)
+                await self._wait(timeout=min(IDLE_POLL_SECONDS, missing / self.settings.send_rate_per_second))
+            elif len(claim.jobs) < batch:
+                await self._idle()  # the outbox had no more due
+
+    async def _claim(self, queue: asyncio.Queue[_Claimed | None], results: asyncio.Queue[Result | None],
+                     limit: int) -> outbox.Claim:
+        """Claim up to `limit` due jobs and queue them with their addresses."""
+        s = self.settings
+        async with self._writes:
+            started = time.monotonic()  # no later than the database's clock for the new leases
+            claim = await outbox.claim_batch(self.services.engine, self.owner, limit, s.lease_seconds,
+                                             s.send_rate_per_second)
+        if not claim.jobs:
+            return claim
+        self._leases.claimed((job.id for job in claim.jobs), started)
+        try:
+            envelopes = await self._envelopes(claim.jobs)
+        except Exception:  # noqa: BLE001 - hand the jobs back rather than sit on them until the leases expire
+            log.exception("contact data could not be read; claimed jobs handed back")
+            for job in claim.jobs:
+                results.put_nowait(Result(job, "released"))
+            return claim
+        for job in claim.jobs:
+            queue.put_nowait(_Claimed(job, envelopes.get(job.id)))
+        return claim
+
+    async def _idle(self) -> None:
+        """Nothing is due: wait for a wake-up, or until a read (no write lock, no rate-limit
+        update) finds something due, checking every IDLE_POLL_SECONDS."""
+        while not self._stop.is_set():
+            await self._wait(self.wakeup, timeout=IDLE_POLL_SECONDS)
+            if self.wakeup.is_set():
+                return
+            try:
+                if await outbox.any_due(self.services.engine):
+                    return
+            except Exception:  # noqa: BLE001 - let the claim find out and report it
+                return
+
+    async def _wait(self, *events: asyncio.Event, timeout: float | None = None) -> None:
+        """Until stopped, one of `events` is set, or `timeout` seconds have passed."""
+        waiters = [asyncio.ensure_future(event.wait()) for event in (self._stop, *events)]
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _envelopes(self, jobs: list[Job]) -> dict[str, Envelope | str]:
+        """Decrypt each job's address; a job that cannot be addressed maps to a reason."""
+        by_message = {job.message_id: job for job in jobs}
+        async with reading(self.services.engine) as conn:
+            rows = (await conn.execute(
+                select(messages.c.id, messages.c.category, messages.c.sensitivity, messages.c.created_at,
+                       customers.c.id.label("customer_id"), customers.c.key_wrapped,
+                       customers.c.email_enc, customers.c.language)
+                .join(customers, customers.c.id == messages.c.customer_id)
+                .where(messages.c.id.in_(list(by_message)))
+            )).all()
+        crypto = self.services.crypto
+        keys: dict[str, CustomerKey] = {}
+        result: dict[str, Envelope | str] = {}
+        for row in rows:
+            job = by_message[row.id]
+            if row.key_wrapped is None or row.email_enc is None:
+                result[job.id] = "customer erased"
+                continue
+            try:
+                if row.customer_id not in keys:
+                    keys[row.customer_id] = crypto.open_customer_key(row.customer_id, row.key_wrapped)
+                email = crypto.open(keys[row.customer_id], "customer.email", row.email_enc).decode()
+            except DecryptionError:
+                log.error("contact data failed to decrypt", extra={"message_id": row.id})
+                result[job.id] = "contact data cannot be decrypted"
+                continue
+            result[job.id] = Envelope(email, row.language, row.category, row.sensitivity == "sensitive",
+                                      row.created_at)
+        return result
+
+    # ------------------------------------------------------------ sending
+
+    async def _send_loop(self, queue: asyncio.Queue[_Claimed | None],
+                         results: asyncio.Queue[Result | None]) -> None:
+        """One connection's worth of sending: the next queued job as soon as the last is done."""
+        low_water = self.settings.worker_batch_size
+        while (item := await queue.get()) is not None:
+            if queue.qsize() < low_water:
+                self._room.set()
+            self._busy += 1
+            result = await self._process_safely(item)
+            self._busy -= 1
+            results.put_nowait(result)
+            if results.qsize() >= low_water or not self._more_coming(queue):
+                self._group_full.set()
+
+    def _more_coming(self, queue: asyncio.Queue[_Claimed | None]) -> bool:
+        """Whether more results will follow soon (a send in flight, or jobs queued)."""
+        return self._busy > 0 or not queue.empty()
+
+    async def _process_safely(self, item: _Claimed) -> Result:
+        """One job's result, never an exception: a bug or surprise in one job must not leave
+        other jobs unrecorded (to be sent again when their leases expire)."""
+        try:
+            return await self._process(item.job, item.envelope)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("notification could not be processed", extra={"message_id": item.job.message_id})
+            return Result(item.job, "retry", f"internal error: {type(exc).__name__}")
+
+    async def _process(self, job: Job, envelope: Envelope | str | None) -> Result:
+        # The worker may be stopping, or the job's lease may be running low or lost (taken over):
+        # either way it is not started here.
+        if self._closing or self._stop.is_set() or not self._leases.sendable(job.id):
+            return Result(job, "released")
+        email = self._prepare(job, envelope)
+        if isinstance(email, Result):
+            return email
+        started = time.perf_counter()
+        try:
+            await self.pool.send(email)
+        except SendFailure as failure:
+            log.warning("send failed", extra={"message_id": job.message_id, "attempt": job.attempts,
+                                              "permanent": failure.permanent, "reason": failure.summary})
+            return Result(job, "failed" if failure.permanent else "retry", failure.summary)
+        metrics.send_latency.observe(time.perf_counter() - started)
+        return Result(job, "sent")
+
+    def _prepare(self, job: Job, envelope: Envelope | str | None) -> OutgoingEmail | Result:
+        """The e-mail to send, or the final result of a job that must not be sent."""
+        if not isinstance(envelope, Envelope):
+            return Result(job, "failed", envelope or "message not found")
+        rendered, findings = self.checker.render_and_check(
+            language=envelope.language, message_id=job.message_id, category=envelope.category,
+            sensitive=envelope.sensitive, sent_at=envelope.created_at.astimezone(OSLO))
+        if is_refused(findings):
+            rules = sorted({f.rule for f in findings if f.severity == "error"})
+            log.error("notification held by the content guard",
+                      extra={"message_id": job.message_id, "rules": rules})
+            return Result(job, "held", ("held by content guard: " + ", ".join(rules))[:200])
+        return build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
+                           notification_id=job.id, language=envelope.language, date=datetime.now(OSLO))
+
+    # ------------------------------------------------------------ recording
+
+    async def _record_loop(self, queue: asyncio.Queue[_Claimed | None],
+                           results: asyncio.Queue[Result | None]) -> None:
+        """Write results in groups until the pipeline ends (None in the queue). While more
+        results are coming, a group is what arrived by the time a batch's worth is waiting or
+        RECORD_DELAY_SECONDS have passed since its first result, so a busy worker writes about a
+        batch per transaction; otherwise what is there is written at once."""
+        while (first := await results.get()) is not None:
+            if results.qsize() + 1 < self.settings.worker_batch_size and self._more_coming(queue):
+                self._group_full.clear()
+                await self._wait(self._group_full, timeout=RECORD_DELAY_SECONDS)
+            group, end = [first], False
+            while not results.empty():
+                result = results.get_nowait()
+                if result is None:
+                    end = True
+                    break
+                group.append(result)
+            await self._record(group)
+            if end:
+                return
+
+    async def _record(self, group: list[Result]) -> None:
+        """Record one group in one transaction; retried while the worker runs (the jobs stay
+        leased and renewed meanwhile), given up after a few attempts once it is stopping."""
+        s = self.settings
+        ids = [result.job.id for result in group]
+        self._leases.recording.update(ids)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self._writes:
+                    recorded = await writer_for(self.services.engine).run(
+                        _record_sync, self.owner, group, s.retry_base_seconds, s.retry_give_up_seconds)
+                break
+            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+                log.exception("recording results failed; retrying")
+                if (self._closing or self._stop.is_set()) and attempt >= _RECORD_ATTEMPTS_ON_STOP:
+                    self._leases.recording.difference_update(ids)
+                    return  # left leased: released on exit, or taken over when the leases expire
+                await asyncio.sleep(1)
+        self._leases.finished(ids)
+        self._room.set()
+        _count(recorded)
+        released = sum(1 for r in group if r.status == "released")
+        lost = len(group) - released - len(recorded)
+        if released:
+            log.info("claimed jobs handed back unsent", extra={"jobs": released})
+        if lost:
+            log.warning("lease lost before results were recorded", extra={"jobs": lost})
+
+    # ------------------------------------------------------------ leases
+
+    async def _keep_leases(self, done: asyncio.Event) -> None:
+        """Renew the leases of every job claimed and not yet recorded until `done`; forget jobs
+        that were taken over (they are then neither sent nor recorded here)."""
+        interval = self.settings.lease_seconds / 3
+        while not done.is_set():
+            try:
+                await asyncio.wait_for(done.wait(), timeout=interval)
+                return
+            except asyncio.TimeoutError:
+                pass
+            asked = sorted(self._leases.until)
+            if not asked:
+                continue
+            try:
+                async with self._writes:
+                    started = time.monotonic()
+                    still = await outbox.renew(self.services.engine, self.owner, asked,
+                                               self.settings.lease_seconds)
+            except Exception:  # noqa: BLE001 - sends stop on their own when the lease runs low
+                log.exception("lease renewal failed")
+                continue
+            lost = self._leases.renewed(asked, still, started)
+            if lost:
+                log.warning("lease taken over; those jobs will not be sent here", extra={"jobs": lost})
+
+
+def _record_sync(conn: Connection, owner: str, group: list[Result], retry_base: float,
+                 give_up_seconds: float) -> list[Result]:
+    """One group's results and their audit entries, in one transaction."""
+    recorded = outbox.finish_sync(conn, owner, group, retry_base=retry_base, give_up_seconds=give_up_seconds)
+    audit.append_many_sync(conn, [_audit_entry(r) for r in recorded])
+    return recorded
+
+
+def _audit_entry(result: Result) -> audit.Entry:
+    details: dict[str, object] = {"notification_id": result.job.id, "attempt": result.job.attempts}
+    if result.error:
+        details["reason"] = result.error
+    return audit.Entry("worker", f"notification.{result.status}", result.job.message_id, details)
+
+
+def _count(results: list[Result]) -> None:
+    counters = {"sent": metrics.sent, "failed": metrics.failed, "retry": metrics.retried, "held": metrics.held}
+    for result in results:
+        counters[result.status].inc()
