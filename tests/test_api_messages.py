@@ -132,7 +132,7 @@ async def test_scopes_are_enforced(gateway: Gateway, scope_given: str, method: s
 
 
 async def test_missing_wrong_and_revoked_keys_are_401(gateway: Gateway) -> None:
-    from gateway.web import apikeys
+    from gateway.rest import apikeys
 
     key, secret = await apikeys.create(gateway.services.engine, "old", frozenset(apikeys.SCOPES))
     await apikeys.revoke(gateway.services.engine, key.id)
@@ -231,7 +231,7 @@ async def test_body_over_the_limit_is_413(gateway: Gateway) -> None:
 async def test_revocation_by_another_process_is_honoured_within_a_second(gateway: Gateway) -> None:
     from sqlalchemy import update
 
-    from gateway.web.apikeys import REVALIDATE_SECONDS
+    from gateway.rest.apikeys import REVALIDATE_SECONDS
     from gateway.storage.schema import api_keys
     from gateway.storage.types import utcnow
 

@@ -1,4 +1,4 @@
-"""The verified-key cache of gateway/web/apikeys.py: a stale entry is read again once, however many
+"""The verified-key cache of gateway/rest/apikeys.py: a stale entry is read again once, however many
 requests find it stale together, and a revocation made elsewhere is honoured once it is re-read.
 Real SQLite file and real PostgreSQL."""
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, update
 
-from gateway.web import apikeys
+from gateway.rest import apikeys
 from gateway.storage import make_engine
 from gateway.storage.schema import api_keys
 from gateway.storage.types import utcnow

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from gateway.web import apikeys
+from gateway.rest import apikeys
 from gateway.delivery.devmail import MailSink
 from gateway.web.services import Services
 from gateway.settings import Settings

@@ -10,8 +10,8 @@ from aiohttp import web
 from gateway import customers, metrics
 from gateway.billing import messages
 from gateway.web.appkeys import API_KEY, SERVICES, WORKER
-from gateway.web.auth import requires
-from gateway.web.problems import error_dict, problem
+from gateway.rest.auth import requires
+from gateway.rest.problems import error_dict, problem
 from gateway.errors import GatewayError, ValidationFailed
 from gateway.billing.messages import MessageInput, Outcome
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from gateway.web import apikeys
+from gateway.rest import apikeys
 from gateway import customers, logs
 from gateway.delivery import devmail
 from gateway.web.app import make_app

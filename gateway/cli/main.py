@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from gateway.web import apikeys
+from gateway.rest import apikeys
 from gateway import audit, logs
 from gateway.cli import key_ops
-from gateway.web.apikeys import ApiKeyError
+from gateway.rest.apikeys import ApiKeyError
 from gateway.crypto import Crypto, Keyring, KeyringError, init_keys, rotate
 from gateway.storage import make_engine, upgrade
 from gateway.storage.migrate import SchemaOutOfDate, require_current

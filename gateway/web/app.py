@@ -17,7 +17,7 @@ from gateway.billing import api as billing
 from gateway.web import ops, templates_check
 from gateway.web.appkeys import SERVICES, WORKER, WORKER_STOP, WORKER_TASK
 from gateway.web.openapi import openapi_json
-from gateway.web.problems import problem_middleware
+from gateway.rest.problems import problem_middleware
 from gateway.storage.schema import audit_log
 from gateway.web.services import Services
 from gateway.delivery.worker import Worker

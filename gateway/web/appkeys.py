@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import web
 
-from gateway.web.apikeys import ApiKey
+from gateway.rest.apikeys import ApiKey
 from gateway.web.services import Services
 from gateway.delivery.worker import Worker
 

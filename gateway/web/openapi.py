@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway import __version__
-from gateway.web.apikeys import SCOPES
+from gateway.rest.apikeys import SCOPES
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 

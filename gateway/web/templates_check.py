@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.web.appkeys import SERVICES
-from gateway.web.auth import requires
+from gateway.rest.auth import requires
 from gateway.billing.api import read_json
 from gateway.errors import ValidationFailed
 from gateway.guard import check_template, is_refused

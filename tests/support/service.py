@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from gateway.web import apikeys
+from gateway.rest import apikeys
 from gateway.web.app import make_app
 from gateway.delivery.devmail import MailSink
 from gateway.web.services import Services

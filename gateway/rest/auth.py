@@ -7,10 +7,10 @@ from functools import wraps
 
 from aiohttp import web
 
-from gateway.web import apikeys
+from gateway.rest import apikeys
 from gateway import audit
 from gateway.web.appkeys import API_KEY, SERVICES
-from gateway.web.problems import problem
+from gateway.rest.problems import problem
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

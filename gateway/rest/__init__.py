@@ -1,0 +1,1 @@
+"""What the machine-client REST handlers share: RFC 9457 problems and Bearer API keys with scopes."""
