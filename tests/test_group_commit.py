@@ -1,4 +1,4 @@
-"""Concurrent message creates are committed together (gateway/billing/messages.py, _GroupCommit), yet each
+"""Concurrent message creates are committed together (gateway/billing/group_commit.py, _GroupCommit), yet each
 caller gets exactly what running the calls one by one in arrival order would give, and what is
 stored matches. Real SQLite file and real PostgreSQL; the calls run concurrently on one event loop,
 as concurrent HTTP requests do."""
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from gateway.billing import messages
+from gateway import billing as messages
 from gateway.storage.schema import audit_log, messages as messages_table, notifications
 from gateway.errors import Conflict, GuardRefused, ValidationFailed
 from gateway.web.services import Services

@@ -88,6 +88,14 @@ def append_many_sync(conn: Connection, entries: Iterable[Entry]) -> None:
     insert_rows(conn, audit_log, rows)
 
 
+async def latest_details(conn: AsyncConnection, actions: Iterable[str]) -> dict[str, Any] | None:
+    """The details of the newest entry with one of `actions`, or None if there is none."""
+    details = (await conn.execute(
+        select(audit_log.c.details).where(audit_log.c.action.in_(tuple(actions)))
+        .order_by(audit_log.c.seq.desc()).limit(1))).scalar()
+    return None if details is None else dict(json.loads(details))
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     rows: int

@@ -9,11 +9,15 @@ from aiohttp import web
 
 from gateway import customers, metrics
 from gateway.billing import messages
-from gateway.web.appkeys import API_KEY, SERVICES, WORKER
-from gateway.rest.auth import requires
+from gateway.billing.context import BILLING
+from gateway.delivery.queue import notify
+from gateway.rest.auth import API_KEY, requires
 from gateway.rest.problems import error_dict, problem
 from gateway.errors import GatewayError, ValidationFailed
-from gateway.billing.messages import MessageInput, Outcome
+from gateway.billing.group_commit import create_many
+from gateway.billing.intake import Outcome
+from gateway.billing.messages import MessageInput
+from gateway.billing.status import status
 
 MAX_BATCH = 1000
 
@@ -30,7 +34,7 @@ async def read_json(request: web.Request) -> Any:
 
 @requires("customers:write")
 async def put_customer(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
+    services = request.app[BILLING]
     data = customers.parse_customer(request.match_info["customer_id"], await read_json(request))
     created = await customers.upsert(services.engine, services.crypto, request.match_info["customer_id"],
                                      data, actor=f"api_key:{request[API_KEY].id}")
@@ -45,33 +49,27 @@ def _idempotency_key(value: Any, field: str) -> str:
     return value
 
 
-def _wake_worker(request: web.Request) -> None:
-    worker = request.app.get(WORKER)
-    if worker is not None:
-        worker.wakeup.set()
-
-
 @requires("messages:write")
 async def post_message(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
+    services = request.app[BILLING]
     if "Idempotency-Key" not in request.headers:
         return problem(400, "The Idempotency-Key header is required", instance=request.path)
     key = _idempotency_key(request.headers["Idempotency-Key"], "Idempotency-Key")
     item = messages.parse_message(await read_json(request), services.settings.max_attachment_bytes)
-    [outcome] = await messages.create_many(services, request[API_KEY].id, [(key, item)])
+    [outcome] = await create_many(services, request[API_KEY].id, [(key, item)])
     if outcome.error is not None:
         metrics.rejected.labels(outcome.error.type).inc()
         raise outcome.error
     if not outcome.replayed:
         metrics.accepted.labels(item.category).inc()
-        _wake_worker(request)
+        notify(request.app)
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return web.json_response({"id": outcome.id, "status": outcome.status}, status=201, headers=headers)
 
 
 @requires("messages:write")
 async def post_batch(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
+    services = request.app[BILLING]
     body = await read_json(request)
     if not isinstance(body, dict) or set(body) != {"messages"} or not isinstance(body["messages"], list):
         raise ValidationFailed([{"field": "messages", "detail": "the body must be {\"messages\": [...]}"}])
@@ -83,12 +81,12 @@ async def post_batch(request: web.Request) -> web.Response:
         for index, item in enumerate(items)
     ]
     valid = [p for p in parsed if not isinstance(p, GatewayError)]
-    stored = iter(await messages.create_many(services, request[API_KEY].id, valid))
+    stored = iter(await create_many(services, request[API_KEY].id, valid))
     results = []
     for entry in parsed:
         outcome = Outcome(error=entry) if isinstance(entry, GatewayError) else next(stored)
         results.append(_batch_result(outcome, None if isinstance(entry, GatewayError) else entry[1]))
-    _wake_worker(request)
+    notify(request.app)
     return web.json_response({"results": results})
 
 
@@ -114,4 +112,4 @@ def _batch_result(outcome: Outcome, item: MessageInput | None) -> dict[str, Any]
 
 @requires("messages:read")
 async def get_message(request: web.Request) -> web.Response:
-    return web.json_response(await messages.status(request.app[SERVICES], request.match_info["message_id"]))
+    return web.json_response(await status(request.app[BILLING], request.match_info["message_id"]))

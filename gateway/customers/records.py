@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway import audit, national_id, validate
 from gateway.crypto import Crypto, CustomerKey
+from gateway.customers.sealed import open_email, sealed_fields
 from gateway.storage.schema import customers
 from gateway.storage.types import utcnow
 from gateway.errors import Conflict, NotFound
@@ -59,14 +60,8 @@ def parse_customer(customer_id: str, payload: Any) -> CustomerInput:
 
 
 def _encrypted_fields(crypto: Crypto, key: CustomerKey, data: CustomerInput) -> dict[str, Any]:
-    def seal(field: str, value: str | None) -> bytes | None:
-        return None if value is None else crypto.seal(key, field, value.encode())
-
     return {
-        "email_enc": seal("customer.email", data.email),
-        "name_enc": seal("customer.name", data.name),
-        "national_id_enc": seal("customer.national_id", data.national_id),
-        "national_id_index": crypto.blind_index(data.national_id) if data.national_id else None,
+        **sealed_fields(crypto, key, data),
         "language": data.language,
         "last_invoice_settled_at": data.last_invoice_settled_at,
         "relationship_ended_at": data.relationship_ended_at,
@@ -110,16 +105,6 @@ async def upsert(
     return row is None
 
 
-async def customer_key(conn: AsyncConnection, crypto: Crypto, customer_id: str) -> CustomerKey | None:
-    """The customer's unwrapped key, or None if the customer does not exist or was erased."""
-    row = (
-        await conn.execute(select(customers.c.key_wrapped).where(customers.c.id == customer_id))
-    ).first()
-    if row is None or row.key_wrapped is None:
-        return None
-    return crypto.open_customer_key(customer_id, row.key_wrapped)
-
-
 async def contact(conn: AsyncConnection, crypto: Crypto, customer_id: str) -> Contact:
     row = (
         await conn.execute(
@@ -131,5 +116,5 @@ async def contact(conn: AsyncConnection, crypto: Crypto, customer_id: str) -> Co
     if row is None or row.key_wrapped is None or row.email_enc is None:
         raise NotFound("customer not found or erased")
     key = crypto.open_customer_key(customer_id, row.key_wrapped)
-    email = crypto.open(key, "customer.email", row.email_enc).decode()
+    email = open_email(crypto, key, row.email_enc)
     return Contact(customer_id, email, row.language)

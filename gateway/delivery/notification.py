@@ -19,7 +19,6 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-ALLOWED_VARIABLES = ("message_url", "portal_url", "category", "company_name", "sent_date")
 LANGUAGES = ("nb", "nn", "en")
 PARTS = ("subject", "txt", "html")
 

@@ -46,25 +46,24 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
-
-from gateway import audit, metrics
+from gateway import metrics
 from gateway.delivery import outbox
-from gateway.crypto import CustomerKey, DecryptionError
-from gateway.storage import reading
-from gateway.storage.schema import customers, messages
-from gateway.storage.writer import writer_for
-from gateway.guard import is_refused
+from gateway.delivery.context import DeliveryContext
+from gateway.delivery.envelopes import Envelope
+from gateway.delivery.envelopes import envelopes as address
+from gateway.delivery.leases import Leases
 from gateway.delivery.notification import OutgoingEmail, build_email
 from gateway.delivery.notification_check import NotificationChecker
 from gateway.delivery.outbox import Job, Result
-from gateway.web.services import Services
+from gateway.delivery.recording import count, record_sync
 from gateway.delivery.smtp import SendFailure, SmtpPool
+from gateway.guard import is_refused
+from gateway.storage.writer import writer_for
 
 log = logging.getLogger("gateway.worker")
 OSLO = ZoneInfo("Europe/Oslo")
@@ -82,17 +81,6 @@ _RECORD_ATTEMPTS_ON_STOP = 3
 
 
 @dataclass(frozen=True)
-class Envelope:
-    """What one notification needs: who, in which language, and about what."""
-
-    email: str
-    language: str
-    category: str
-    sensitive: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
 class _Claimed:
     job: Job
     envelope: Envelope | str | None  # a str or None: why it cannot be addressed
@@ -101,46 +89,8 @@ class _Claimed:
 Claimer = Callable[["asyncio.Queue[_Claimed | None]", "asyncio.Queue[Result | None]"], Awaitable[None]]
 
 
-class _Leases:
-    """The jobs this worker holds (claimed, not yet recorded), each with the monotonic time until
-    which its last claim or renewal makes the lease certain."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.until: dict[str, float] = {}
-        self.recording: set[str] = set()  # results being written: a renewal may miss them
-
-    def claimed(self, ids: Iterable[str], at: float) -> None:
-        for job_id in ids:
-            self.until[job_id] = at + self.seconds
-
-    def sendable(self, job_id: str) -> bool:
-        """Held, with at least half a lease left: a send started now ends before anyone else may
-        take the job over, even if renewals stall from now on."""
-        until = self.until.get(job_id)
-        return until is not None and time.monotonic() <= until - self.seconds / 2
-
-    def renewed(self, asked: Iterable[str], still: set[str], at: float) -> int:
-        """Apply a renewal that started at `at`; returns how many jobs were found taken over."""
-        lost = 0
-        for job_id in asked:
-            if job_id not in self.until or job_id in self.recording:
-                continue  # recorded (or being recorded) since the renewal started
-            if job_id in still:
-                self.until[job_id] = at + self.seconds
-            else:
-                del self.until[job_id]
-                lost += 1
-        return lost
-
-    def finished(self, ids: Iterable[str]) -> None:
-        for job_id in ids:
-            self.until.pop(job_id, None)
-            self.recording.discard(job_id)
-
-
 class Worker:
-    def __init__(self, services: Services, *, pool: SmtpPool | None = None, owner: str | None = None) -> None:
+    def __init__(self, services: DeliveryContext, *, pool: SmtpPool | None = None, owner: str | None = None) -> None:
         self.services = services
         self.settings = services.settings
         self.pool = pool or SmtpPool(services.settings)
@@ -149,7 +99,7 @@ class Worker:
         self.wakeup = asyncio.Event()
         self._stop = asyncio.Event()  # replaced by run()'s stop event
         self._closing = False  # set when the pipeline winds down: queued jobs are handed back
-        self._leases = _Leases(self.settings.lease_seconds)
+        self._leases = Leases(self.settings.lease_seconds)
         self._writes = asyncio.Lock()
         self._room = asyncio.Event()  # a sender took a job, or results were recorded
         self._group_full = asyncio.Event()  # a batch's worth of results waits, or no more are coming
@@ -249,7 +199,7 @@ class Worker:
             return claim
         self._leases.claimed((job.id for job in claim.jobs), started)
         try:
-            envelopes = await self._envelopes(claim.jobs)
+            envelopes = await address(self.services.engine, self.services.crypto, claim.jobs)
         except Exception:  # noqa: BLE001 - hand the jobs back rather than sit on them until the leases expire
             log.exception("contact data could not be read; claimed jobs handed back")
             for job in claim.jobs:
@@ -280,37 +230,6 @@ class Worker:
         finally:
             for waiter in waiters:
                 waiter.cancel()
-
-    async def _envelopes(self, jobs: list[Job]) -> dict[str, Envelope | str]:
-        """Decrypt each job's address; a job that cannot be addressed maps to a reason."""
-        by_message = {job.message_id: job for job in jobs}
-        async with reading(self.services.engine) as conn:
-            rows = (await conn.execute(
-                select(messages.c.id, messages.c.category, messages.c.sensitivity, messages.c.created_at,
-                       customers.c.id.label("customer_id"), customers.c.key_wrapped,
-                       customers.c.email_enc, customers.c.language)
-                .join(customers, customers.c.id == messages.c.customer_id)
-                .where(messages.c.id.in_(list(by_message)))
-            )).all()
-        crypto = self.services.crypto
-        keys: dict[str, CustomerKey] = {}
-        result: dict[str, Envelope | str] = {}
-        for row in rows:
-            job = by_message[row.id]
-            if row.key_wrapped is None or row.email_enc is None:
-                result[job.id] = "customer erased"
-                continue
-            try:
-                if row.customer_id not in keys:
-                    keys[row.customer_id] = crypto.open_customer_key(row.customer_id, row.key_wrapped)
-                email = crypto.open(keys[row.customer_id], "customer.email", row.email_enc).decode()
-            except DecryptionError:
-                log.error("contact data failed to decrypt", extra={"message_id": row.id})
-                result[job.id] = "contact data cannot be decrypted"
-                continue
-            result[job.id] = Envelope(email, row.language, row.category, row.sensitivity == "sensitive",
-                                      row.created_at)
-        return result
 
     # ------------------------------------------------------------ sending
 
@@ -409,7 +328,7 @@ class Worker:
             try:
                 async with self._writes:
                     recorded = await writer_for(self.services.engine).run(
-                        _record_sync, self.owner, group, s.retry_base_seconds, s.retry_give_up_seconds)
+                        record_sync, self.owner, group, s.retry_base_seconds, s.retry_give_up_seconds)
                 break
             except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
                 log.exception("recording results failed; retrying")
@@ -419,7 +338,7 @@ class Worker:
                 await asyncio.sleep(1)
         self._leases.finished(ids)
         self._room.set()
-        _count(recorded)
+        count(recorded)
         released = sum(1 for r in group if r.status == "released")
         lost = len(group) - released - len(recorded)
         if released:
@@ -453,24 +372,3 @@ class Worker:
             lost = self._leases.renewed(asked, still, started)
             if lost:
                 log.warning("lease taken over; those jobs will not be sent here", extra={"jobs": lost})
-
-
-def _record_sync(conn: Connection, owner: str, group: list[Result], retry_base: float,
-                 give_up_seconds: float) -> list[Result]:
-    """One group's results and their audit entries, in one transaction."""
-    recorded = outbox.finish_sync(conn, owner, group, retry_base=retry_base, give_up_seconds=give_up_seconds)
-    audit.append_many_sync(conn, [_audit_entry(r) for r in recorded])
-    return recorded
-
-
-def _audit_entry(result: Result) -> audit.Entry:
-    details: dict[str, object] = {"notification_id": result.job.id, "attempt": result.job.attempts}
-    if result.error:
-        details["reason"] = result.error
-    return audit.Entry("worker", f"notification.{result.status}", result.job.message_id, details)
-
-
-def _count(results: list[Result]) -> None:
-    counters = {"sent": metrics.sent, "failed": metrics.failed, "retry": metrics.retried, "held": metrics.held}
-    for result in results:
-        counters[result.status].inc()

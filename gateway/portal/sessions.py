@@ -34,7 +34,7 @@ COOKIE_DEV_HTTP = "portal_session"
 
 
 _LOAD = select(web_sessions).where(web_sessions.c.id_hash == bindparam("id_hash"))
-HOT_STATEMENTS = (_LOAD,)  # run on every request (see state.Reads)
+HOT_STATEMENTS = (_LOAD,)  # run on every request (see storage.reads.Reads)
 
 
 def hash_id(session_id: str) -> str:

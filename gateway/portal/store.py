@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway import audit
 from gateway.crypto import Crypto, CustomerKey
 from gateway.crypto.cache import KeyCache
+from gateway.customers.sealed import open_contact
 from gateway.storage.schema import attachments, customers, messages, replies
 from gateway.storage.types import utcnow
 from gateway.ids import new_id
@@ -178,7 +179,7 @@ _MESSAGE_PAGE = union_all(
            customers.c.erased_at.is_(None), customers.c.key_wrapped.is_not(None)),
     *_files_and_thread(4),
 ).order_by(*_ORDER)
-#: Run without SQLAlchemy's execution layer (see state.Reads).
+#: Run without SQLAlchemy's execution layer (see storage.reads.Reads).
 HOT_STATEMENTS = (_OWNED_MESSAGE, _FILES_AND_THREAD, _MESSAGE_PAGE)
 
 
@@ -309,14 +310,7 @@ async def counts(conn: AsyncConnection, customer_id: str) -> dict[str, int]:
 
 
 def contact(crypto: Crypto, who: Customer) -> dict[str, str | None]:
-    def opened(field_name: str, value: bytes | None) -> str | None:
-        return None if value is None else crypto.open(who.key, field_name, value).decode("utf-8")
-
-    return {
-        "email": opened("customer.email", who.row.email_enc),
-        "name": opened("customer.name", who.row.name_enc),
-        "national_id": opened("customer.national_id", who.row.national_id_enc),
-    }
+    return open_contact(crypto, who.key, who.row)
 
 
 async def everything(conn: AsyncConnection, crypto: Crypto, who: Customer) -> tuple[list[MessageView], dict[str, bytes]]:

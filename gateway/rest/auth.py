@@ -6,11 +6,15 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.rest import apikeys
 from gateway import audit
-from gateway.web.appkeys import API_KEY, SERVICES
 from gateway.rest.problems import problem
+
+# The engine API keys are looked up in (set by the app factory), and the key a request was made with.
+KEYS_ENGINE = web.AppKey("api_keys_engine", AsyncEngine)
+API_KEY = web.RequestKey("api_key", apikeys.ApiKey)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -21,13 +25,13 @@ def requires(scope: str) -> Callable[[Handler], Handler]:
 
         @wraps(handler)
         async def wrapper(request: web.Request) -> web.StreamResponse:
-            services = request.app[SERVICES]
+            engine = request.app[KEYS_ENGINE]
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
-            key = await apikeys.authenticate(services.engine, token.strip()) if scheme.lower() == "bearer" else None
+            key = await apikeys.authenticate(engine, token.strip()) if scheme.lower() == "bearer" else None
             if key is None:
                 if header:
-                    async with services.engine.begin() as conn:
+                    async with engine.begin() as conn:
                         await audit.append(conn, audit.Entry("anonymous", "api.auth_failed", None,
                                                              {"path": request.match_info.route.resource.canonical}))
                 return problem(401, "A valid API key is required (Authorization: Bearer <key>)",

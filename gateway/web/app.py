@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import json
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy import select
 
 from gateway import audit, portal
 from gateway.billing import api as billing
-from gateway.web import ops, templates_check
-from gateway.web.appkeys import SERVICES, WORKER, WORKER_STOP, WORKER_TASK
-from gateway.web.openapi import openapi_json
-from gateway.rest.problems import problem_middleware
-from gateway.storage.schema import audit_log
-from gateway.web.services import Services
+from gateway.billing.context import BILLING
+from gateway.delivery.inapp import run_in_app
 from gateway.delivery.worker import Worker
+from gateway.rest.auth import KEYS_ENGINE
+from gateway.rest.problems import problem_middleware
+from gateway.web import ops, templates_check
+from gateway.web.openapi import openapi_json
+from gateway.web.services import SERVICES, Services
 
 log = logging.getLogger("gateway.app")
 
@@ -29,10 +26,12 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
     app = web.Application(client_max_size=services.settings.max_body_bytes,
                           middlewares=[problem_middleware])
     app[SERVICES] = services
+    app[BILLING] = services
+    app[KEYS_ENGINE] = services.engine
     add_api_routes(app)
-    portal.setup(app)
+    portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings)
     if run_worker:
-        app.cleanup_ctx.append(_worker_ctx)
+        run_in_app(app, lambda: Worker(services))
     app.on_startup.append(_record_start)
     return app
 
@@ -65,11 +64,9 @@ async def _record_start(app: web.Application) -> None:
     settings = app[SERVICES].settings
     digest = templates_digest(Path(settings.templates_dir))
     async with app[SERVICES].engine.begin() as conn:
-        last = (await conn.execute(
-            select(audit_log.c.details).where(audit_log.c.action.in_(("templates.loaded", "templates.changed")))
-            .order_by(audit_log.c.seq.desc()).limit(1))).scalar()
+        last = await audit.latest_details(conn, ("templates.loaded", "templates.changed"))
         entries = [audit.Entry("system", "service.start", None, {"env": settings.env})]
-        if last is None or json.loads(last).get("digest") != digest:
+        if last is None or last.get("digest") != digest:
             action = "templates.loaded" if last is None else "templates.changed"
             entries.append(audit.Entry("system", action, None, {"digest": digest}))
         await audit.append_many(conn, entries)
@@ -81,14 +78,3 @@ def templates_digest(templates_dir: Path) -> str:
     for path in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(templates_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
-    worker = Worker(app[SERVICES])
-    stop = asyncio.Event()
-    app[WORKER], app[WORKER_STOP] = worker, stop
-    app[WORKER_TASK] = asyncio.create_task(worker.run(stop), name="outbox-worker")
-    yield
-    # Graceful shutdown: in-flight sends finish and are recorded, the rest is handed back.
-    stop.set()
-    await app[WORKER_TASK]

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from gateway import metrics
 from gateway.delivery import outbox
-from gateway.web.appkeys import SERVICES
+from gateway.web.services import SERVICES
 from gateway.crypto import Keyring, KeyringError
 from gateway.storage import reading
 

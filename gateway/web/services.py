@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.crypto import Crypto, Keyring
@@ -44,3 +45,6 @@ class Services:
     async def close(self) -> None:
         close_writer(self.engine)
         await self.engine.dispose()
+
+
+SERVICES = web.AppKey("services", Services)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.web.appkeys import SERVICES
+from gateway.web.services import SERVICES
 from gateway.rest.auth import requires
 from gateway.billing.api import read_json
 from gateway.errors import ValidationFailed

@@ -24,7 +24,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select
 
 from gateway import customers
-from gateway.billing import messages
+from gateway import billing as messages
 from gateway.storage.schema import notifications
 from gateway.delivery.devmail import CapturedMail, MailSink, SinkHandler
 from gateway.web.services import Services
