@@ -125,7 +125,7 @@ def test_no_module_level_import_cycle() -> None:
 
     def visit(name: str, path: list[str]) -> None:
         if name in path:
-            pytest.fail("import cycle: " + " -> ".join(path[path.index(name):] + [name]))
+            pytest.fail("import cycle: " + " -> ".join([*path[path.index(name):], name]))
         if name in done:
             return
         for nxt in sorted(graph[name]):

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.storage import reading
 from gateway.storage.inserts import insert_rows
 from gateway.storage.schema import audit_log
 from gateway.storage.types import utcnow
-from gateway.storage import reading
 
 GENESIS = "0" * 64
 # Any fixed number: every appender on PostgreSQL takes this transaction-scoped lock so the chain

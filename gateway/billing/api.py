@@ -10,14 +10,14 @@ from aiohttp import web
 from gateway import customers, metrics
 from gateway.billing import messages
 from gateway.billing.context import BILLING
-from gateway.delivery.queue import notify
-from gateway.rest.auth import API_KEY, requires
-from gateway.rest.problems import error_dict, problem
-from gateway.errors import GatewayError, ValidationFailed
 from gateway.billing.group_commit import create_many
 from gateway.billing.intake import Outcome
 from gateway.billing.messages import MessageInput
 from gateway.billing.status import status
+from gateway.delivery.queue import notify
+from gateway.errors import GatewayError, ValidationFailed
+from gateway.rest.auth import API_KEY, requires
+from gateway.rest.problems import error_dict, problem
 
 MAX_BATCH = 1000
 

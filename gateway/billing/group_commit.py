@@ -90,7 +90,8 @@ class _GroupCommit:
             raise
 
     def _take(self) -> list[_Call]:
-        group, size = [], 0
+        group: list[_Call] = []
+        size = 0
         while self.pending and (not group or size + len(self.pending[0][2]) <= MAX_GROUP_ITEMS):
             call = self.pending.pop(0)
             group.append(call)
@@ -102,7 +103,7 @@ async def _prepare_group(group: list[_Call]) -> Prepared | None:
     """prepare() for a whole group; None if that failed (each call is then tried alone)."""
     try:
         calls = [(client_id, items) for _, client_id, items, _ in group]
-        return list(zip([c for c, _ in calls], await prepare(group[0][0], calls)))
+        return list(zip([c for c, _ in calls], await prepare(group[0][0], calls), strict=True))
     except Exception:  # noqa: BLE001 - the alone path reports the error to its own caller
         return None
 
@@ -114,7 +115,7 @@ async def _write_group(group: list[_Call], prepared: Prepared | None) -> None:
         except Exception:  # noqa: BLE001 - rolled back; each call is retried alone below
             pass
         else:
-            for (*_, future), outcomes in zip(group, results):
+            for (*_, future), outcomes in zip(group, results, strict=True):
                 if not future.done():
                     future.set_result(outcomes)
             return

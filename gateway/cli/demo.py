@@ -16,14 +16,14 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from gateway.rest import apikeys
 from gateway import customers, logs
-from gateway.delivery import devmail
-from gateway.web.app import make_app
 from gateway.crypto import init_keys
-from gateway.storage import upgrade
-from gateway.web.services import Services
+from gateway.delivery import devmail
+from gateway.rest import apikeys
 from gateway.settings import ConfigError, Settings
+from gateway.storage import upgrade
+from gateway.web.app import make_app
+from gateway.web.services import Services
 
 DEMO_CUSTOMER = "demo-customer-1"
 # A synthetic test number (month + 80, the range NAV's test data uses), never a real person's.
@@ -82,10 +82,10 @@ async def _send_sample(services: Services, base: str) -> str:
                          "content_base64": base64.b64encode(SAMPLE_PDF).decode()}],
     }
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{base}/api/v1/messages", json=notice, headers=headers) as response:
-            response.raise_for_status()
-            return str((await response.json())["id"])
+    async with aiohttp.ClientSession() as http, \
+            http.post(f"{base}/api/v1/messages", json=notice, headers=headers) as response:
+        response.raise_for_status()
+        return str((await response.json())["id"])
 
 
 def _print_urls(settings: Settings, base: str, message_id: str) -> None:

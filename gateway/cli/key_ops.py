@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway import audit
 from gateway.crypto import Crypto, Keyring, retire
-from gateway.storage.schema import customers
 from gateway.storage import reading
+from gateway.storage.schema import customers
 
 REWRAP_BATCH = 500
 

@@ -10,14 +10,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from gateway.rest import apikeys
 from gateway import audit, logs
 from gateway.cli import key_ops
-from gateway.rest.apikeys import ApiKeyError
 from gateway.crypto import Crypto, Keyring, KeyringError, init_keys, rotate
+from gateway.rest import apikeys
+from gateway.rest.apikeys import ApiKeyError
+from gateway.settings import ConfigError, Settings
 from gateway.storage import make_engine, upgrade
 from gateway.storage.migrate import SchemaOutOfDate, require_current
-from gateway.settings import ConfigError, Settings
 from gateway.web.template_checks import TemplateRefused
 
 EXPECTED_ERRORS = (ConfigError, KeyringError, TemplateRefused, ApiKeyError, SchemaOutOfDate,
@@ -99,8 +99,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from gateway.web.services import Services
     from gateway.delivery.worker import Worker
+    from gateway.web.services import Services
 
     logs.setup(settings.log_level)
     services = Services.build(settings)

@@ -23,6 +23,7 @@ database, the port and the metrics files:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -31,7 +32,7 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -39,9 +40,9 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from gateway import logs
+from gateway.settings import ConfigError, Settings
 from gateway.storage import make_engine
 from gateway.storage.migrate import require_current
-from gateway.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -141,7 +142,7 @@ def check_port(host: str, port: int) -> None:
         raise ConfigError(f"GATEWAY_HOST/GATEWAY_PORT: cannot listen on {host}:{port} ({exc.strerror})") from None
 
 
-def _wait(children: list[BaseProcess]) -> int:
+def _wait(children: Sequence[BaseProcess]) -> int:
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -171,13 +172,11 @@ def _wait(children: list[BaseProcess]) -> int:
     return 1 if failed or any(c.exitcode != 0 for c in children) else 0
 
 
-def _signal_all(children: list[BaseProcess], sig: int) -> None:
+def _signal_all(children: Sequence[BaseProcess], sig: int) -> None:
     for child in children:
         if child.exitcode is None and child.pid is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, sig)
-            except ProcessLookupError:
-                pass
 
 
 # ---------------------------------------------------------------- one copy

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway import audit, national_id, validate
 from gateway.crypto import Crypto, CustomerKey
 from gateway.customers.sealed import open_email, sealed_fields
+from gateway.errors import Conflict, NotFound
 from gateway.storage.schema import customers
 from gateway.storage.types import utcnow
-from gateway.errors import Conflict, NotFound
 
 LANGUAGES = ("nb", "nn", "en")
 _FIELDS = {"email", "name", "language", "national_id", "last_invoice_settled_at", "relationship_ended_at"}

@@ -26,7 +26,7 @@ class CapturedMail:
 
     @property
     def message(self) -> EmailMessage:
-        return email.message_from_bytes(self.raw, policy=email.policy.default)  # type: ignore[return-value]
+        return email.message_from_bytes(self.raw, policy=email.policy.default)
 
     def part(self, subtype: str) -> str:
         body = self.message.get_body(preferencelist=(subtype,))

@@ -17,8 +17,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 
-from gateway.guard import Finding, check_email
 from gateway.delivery.notification import NotificationRenderer, RenderedEmail
+from gateway.guard import Finding, check_email
 
 ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{22}")
 # Same length and alphabet as a real id; letters only, so it cannot look like a number or a word.

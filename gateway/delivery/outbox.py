@@ -23,8 +23,8 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.storage import reading
 from gateway.storage.schema import notifications, rate_limits
-from gateway.storage.writer import writer_for
 from gateway.storage.types import utcnow
+from gateway.storage.writer import writer_for
 
 STATUSES = ("pending", "sending", "sent", "failed", "held")
 MAX_BACKOFF_SECONDS = 3600.0

@@ -47,7 +47,7 @@ class SmtpPool:
             hostname=s.smtp_host,
             port=s.smtp_port,
             use_tls=s.smtp_tls == "tls",
-            start_tls=True if s.smtp_tls == "starttls" else False,
+            start_tls=s.smtp_tls == "starttls",
             username=s.smtp_username or None,
             password=s.smtp_password or None,
             timeout=s.smtp_timeout_seconds,
@@ -78,7 +78,7 @@ class SmtpPool:
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset(client)
             raise SendFailure(_summary(exc.code, exc.message), permanent=exc.code >= 500) from None
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             raise SendFailure(_summary(None, f"connection failure: {type(exc).__name__}"),
                               permanent=False) from None
@@ -100,7 +100,7 @@ class SmtpPool:
         except aiosmtplib.SMTPResponseException as exc:
             client.close()
             raise SendFailure(_summary(exc.code, exc.message), permanent=False) from None
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             raise SendFailure(_summary(None, f"connection failure: {type(exc).__name__}"),
                               permanent=False) from None
@@ -110,7 +110,7 @@ class SmtpPool:
         """Leave the connection clean for the next message, or drop it."""
         try:
             await client.rset()
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+        except (TimeoutError, aiosmtplib.SMTPException, OSError):
             client.close()
 
     async def close(self) -> None:
@@ -119,5 +119,5 @@ class SmtpPool:
             if client.is_connected:
                 try:
                     await client.quit()
-                except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+                except (TimeoutError, aiosmtplib.SMTPException, OSError):
                     client.close()

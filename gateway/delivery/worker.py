@@ -175,7 +175,7 @@ class Worker:
             self.wakeup.clear()
             try:
                 claim = await self._claim(queue, results, batch)
-            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+            except Exception:  # a database hiccup must not kill the worker
                 log.exception("claiming notifications failed; retrying")
                 await self._wait(timeout=1)
                 continue
@@ -200,7 +200,7 @@ class Worker:
         self._leases.claimed((job.id for job in claim.jobs), started)
         try:
             envelopes = await address(self.services.engine, self.services.crypto, claim.jobs)
-        except Exception:  # noqa: BLE001 - hand the jobs back rather than sit on them until the leases expire
+        except Exception:  # hand the jobs back rather than sit on them until the leases expire
             log.exception("contact data could not be read; claimed jobs handed back")
             for job in claim.jobs:
                 results.put_nowait(Result(job, "released"))
@@ -256,7 +256,7 @@ class Worker:
         other jobs unrecorded (to be sent again when their leases expire)."""
         try:
             return await self._process(item.job, item.envelope)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.exception("notification could not be processed", extra={"message_id": item.job.message_id})
             return Result(item.job, "retry", f"internal error: {type(exc).__name__}")
 
@@ -330,7 +330,7 @@ class Worker:
                     recorded = await writer_for(self.services.engine).run(
                         record_sync, self.owner, group, s.retry_base_seconds, s.retry_give_up_seconds)
                 break
-            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+            except Exception:  # a database hiccup must not kill the worker
                 log.exception("recording results failed; retrying")
                 if (self._closing or self._stop.is_set()) and attempt >= _RECORD_ATTEMPTS_ON_STOP:
                     self._leases.recording.difference_update(ids)
@@ -356,7 +356,7 @@ class Worker:
             try:
                 await asyncio.wait_for(done.wait(), timeout=interval)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             asked = sorted(self._leases.until)
             if not asked:
@@ -366,7 +366,7 @@ class Worker:
                     started = time.monotonic()
                     still = await outbox.renew(self.services.engine, self.owner, asked,
                                                self.settings.lease_seconds)
-            except Exception:  # noqa: BLE001 - sends stop on their own when the lease runs low
+            except Exception:  # sends stop on their own when the lease runs low
                 log.exception("lease renewal failed")
                 continue
             lost = self._leases.renewed(asked, still, started)

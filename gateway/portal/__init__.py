@@ -15,7 +15,6 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.crypto import Crypto
@@ -24,7 +23,7 @@ from gateway.portal.state import STATE, PortalState
 from gateway.portal.webutil import portal_middleware
 from gateway.settings import Settings
 
-__all__ = ["setup", "make_portal_app"]
+__all__ = ["make_portal_app", "setup"]
 log = logging.getLogger("gateway.portal")
 
 
@@ -84,6 +83,6 @@ async def _sweep(state: PortalState) -> None:
             removed = await state.sessions.sweep()
             if removed:
                 log.info("expired portal sessions removed", extra={"count": removed})
-        except Exception:  # noqa: BLE001 - keep sweeping; the next round tries again
+        except Exception:  # keep sweeping; the next round tries again
             log.warning("portal session sweep failed", exc_info=True)
         await asyncio.sleep(60)

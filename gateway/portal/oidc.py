@@ -405,7 +405,6 @@ class OIDCClient:
         acr = claims.get("acr")
         if acr is not None and not isinstance(acr, str):
             raise OIDCError("ID token claim 'acr' is invalid", reason="invalid_id_token")
-        if expected.acr_values:
-            if not acr_satisfies(acr, expected.acr_values):
-                raise OIDCError("authentication level below the requested level", reason="acr_too_low")
+        if expected.acr_values and not acr_satisfies(acr, expected.acr_values):
+            raise OIDCError("authentication level below the requested level", reason="acr_too_low")
         return claims

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.settings import Settings
 from gateway.storage.schema import web_sessions
 from gateway.storage.types import utcnow
-from gateway.settings import Settings
 
 CUSTOMER = "customer"
 PENDING = "portal_pending"  # not "pending": the staff console has its own pre-sign-in kind

@@ -7,11 +7,10 @@ import logging
 from aiohttp import web
 
 from gateway import audit
-from gateway.storage.types import utcnow
 from gateway.portal import i18n, store
-from gateway.portal.oidc import LOA_HIGH, LOA_SUBSTANTIAL, OIDCError
-from gateway.portal.oidc import AuthRequest
+from gateway.portal.oidc import LOA_HIGH, LOA_SUBSTANTIAL, AuthRequest, OIDCError
 from gateway.portal.sessions import CUSTOMER, PENDING, Session
+from gateway.portal.views import _ID, _actor, _is_high
 from gateway.portal.webutil import (
     SESSION,
     NotFound,
@@ -26,8 +25,7 @@ from gateway.portal.webutil import (
     set_session_cookie,
     state_of,
 )
-
-from gateway.portal.views import _ID, _actor, _is_high
+from gateway.storage.types import utcnow
 
 log = logging.getLogger("gateway.portal")
 

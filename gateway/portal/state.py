@@ -13,16 +13,15 @@ from urllib.parse import urlsplit
 import aiohttp
 import jinja2
 from aiohttp import web
-from sqlalchemy import Select
+from sqlalchemy import CompoundSelect, Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.crypto import Crypto
 from gateway.crypto.cache import KeyCache
 from gateway.portal.oidc import OIDCClient
 from gateway.portal.sessions import CookiePolicy, SessionStore
-from gateway.storage.reads import Reads
-from gateway.crypto import Crypto
 from gateway.settings import Settings
-
+from gateway.storage.reads import Reads
 
 
 def _origin(url: str) -> str:
@@ -57,7 +56,7 @@ class PortalState:
 
     @classmethod
     def build(cls, engine: AsyncEngine, crypto: Crypto, settings: Settings,
-              hot: Sequence[Select[Any]] = ()) -> PortalState:
+              hot: Sequence[Select[Any] | CompoundSelect[Any]] = ()) -> PortalState:
         """`hot`: the constant statements of the most frequent page views (see Reads)."""
         # Shipped with the templates (GATEWAY_TEMPLATES_DIR), not inside the Python package.
         css = (Path(settings.templates_dir) / "portal" / "portal.css").read_bytes()

@@ -4,6 +4,7 @@ customer's message, attachment or reply is simply not found (404), exactly like 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,9 +16,9 @@ from gateway import audit
 from gateway.crypto import Crypto, CustomerKey
 from gateway.crypto.cache import KeyCache
 from gateway.customers.sealed import open_contact
+from gateway.ids import new_id
 from gateway.storage.schema import attachments, customers, messages, replies
 from gateway.storage.types import utcnow
-from gateway.ids import new_id
 
 PAGE_SIZE = 20
 MAX_REPLY_CHARS = 10_000
@@ -223,7 +224,7 @@ async def owned_message(conn: AsyncConnection, crypto: Crypto | KeyCache, custom
 
 
 async def message_view(conn: AsyncConnection, crypto: Crypto | KeyCache, who: Owner, row: Any, *,
-                       with_data: bool = False, parts: list[Any] | None = None) -> MessageView:
+                       with_data: bool = False, parts: Sequence[Any] | None = None) -> MessageView:
     """The message as the customer reads it; `parts`, its attachments and replies if already read
     (message_page). The template data (`with_data`) is only opened for the export: the page shows
     the body, which already says everything the data held."""
@@ -313,7 +314,8 @@ def contact(crypto: Crypto, who: Customer) -> dict[str, str | None]:
     return open_contact(crypto, who.key, who.row)
 
 
-async def everything(conn: AsyncConnection, crypto: Crypto, who: Customer) -> tuple[list[MessageView], dict[str, bytes]]:
+async def everything(conn: AsyncConnection, crypto: Crypto,
+                     who: Customer) -> tuple[list[MessageView], dict[str, bytes]]:
     """Every message with its attachments' contents (by attachment id) and replies: the export."""
     rows = (await conn.execute(select(messages).where(messages.c.customer_id == who.id)
                                .order_by(messages.c.created_at, messages.c.id))).all()

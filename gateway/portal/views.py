@@ -1,5 +1,5 @@
-"""The portal's pages (sign-in is in signin.py). Every handler that shows content first resolves the signed-in customer and
-then looks objects up by (id, customer id): another customer's id is a 404 like a missing one."""
+"""The portal's pages (sign-in is in signin.py). Every handler that shows content first resolves the
+signed-in customer and then looks objects up by (id, customer id): another customer's id is a 404 like a missing one."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway import audit
-from gateway.storage.types import utcnow
 from gateway.portal import i18n, store
 from gateway.portal.oidc import LOA_HIGH, acr_satisfies
 from gateway.portal.pages import iso
@@ -31,6 +30,7 @@ from gateway.portal.webutil import (
     session_of,
     state_of,
 )
+from gateway.storage.types import utcnow
 
 log = logging.getLogger("gateway.portal")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

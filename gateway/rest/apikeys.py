@@ -21,9 +21,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway import audit
+from gateway.storage import reading
 from gateway.storage.schema import api_keys
 from gateway.storage.types import utcnow
-from gateway.storage import reading
 
 SCOPES = ("customers:write", "messages:write", "messages:read", "templates:write")
 _KEY_RE = re.compile(r"^gw_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$")
@@ -150,7 +150,9 @@ async def _revalidate(engine: AsyncEngine, key_id: str) -> _Verified:
 async def _read(engine: AsyncEngine, key_id: str) -> _Verified:
     async with reading(engine) as conn:
         row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
-    active = row is not None and row.revoked_at is None
-    verified = (time.monotonic(), row.secret_hash if active else "", _row_to_key(row) if active else None)
+    if row is not None and row.revoked_at is None:
+        verified: _Verified = (time.monotonic(), row.secret_hash, _row_to_key(row))
+    else:
+        verified = (time.monotonic(), "", None)
     _verified.setdefault(engine, {})[key_id] = verified
     return verified

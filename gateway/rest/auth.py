@@ -8,8 +8,8 @@ from functools import wraps
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.rest import apikeys
 from gateway import audit
+from gateway.rest import apikeys
 from gateway.rest.problems import problem
 
 # The engine API keys are looked up in (set by the app factory), and the key a request was made with.
@@ -31,9 +31,10 @@ def requires(scope: str) -> Callable[[Handler], Handler]:
             key = await apikeys.authenticate(engine, token.strip()) if scheme.lower() == "bearer" else None
             if key is None:
                 if header:
+                    resource = request.match_info.route.resource
+                    path = resource.canonical if resource is not None else None
                     async with engine.begin() as conn:
-                        await audit.append(conn, audit.Entry("anonymous", "api.auth_failed", None,
-                                                             {"path": request.match_info.route.resource.canonical}))
+                        await audit.append(conn, audit.Entry("anonymous", "api.auth_failed", None, {"path": path}))
                 return problem(401, "A valid API key is required (Authorization: Bearer <key>)",
                                instance=request.path, headers={"WWW-Authenticate": 'Bearer realm="gateway"'})
             if not key.allows(scope):

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.util import await_only
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 
 READ_ONLY = "gateway_read_only"
 BUSY_TIMEOUT_MS = 30_000  # any other wait for a lock (rare in WAL mode): SQLite's own handler

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 # SQLite's limit on bound variables per statement (32,766 since 3.32), with room to spare.
 MAX_VARIABLES = 32_000
@@ -38,7 +39,8 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         params: list[Any] = []
         for row in chunk:
             values = [row[name] for name in names] + list(defaults.values())
-            params.extend(value if proc is None else proc(value) for value, proc in zip(values, processors))
+            params.extend(value if proc is None else proc(value)
+                          for value, proc in zip(values, processors, strict=True))
         conn.exec_driver_sql(_sql(conn.dialect, table, names_all, len(chunk)), tuple(params))
 
 
@@ -47,7 +49,7 @@ def _defaults(table: Table, names: tuple[str, ...]) -> dict[str, Any]:
     found = {}
     for column in table.columns:
         if column.name not in names and column.default is not None:
-            if not column.default.is_scalar:
+            if not isinstance(column.default, ScalarElementColumnDefault):
                 raise ValueError(f"{table.name}.{column.name}: only scalar defaults are supported here")
             found[column.name] = column.default.arg
     return found

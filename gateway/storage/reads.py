@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Connection, Engine, Select, create_engine, event
+from sqlalchemy import CompoundSelect, Connection, Engine, Select, create_engine, event
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -20,8 +20,6 @@ from sqlalchemy.pool import QueuePool
 
 from gateway.storage import make_engine, sqlalchemy_url
 from gateway.storage.engine import query_only
-
-
 
 READ_POOL_SIZE = 10  # PostgreSQL connections for page views, per process (and as many for the hot statements)
 # What a statement on a connection the server has dropped raises (asyncpg's pool then replaces it).
@@ -51,7 +49,7 @@ class Reads:
     the event loop, and every statement runs in autocommit (no transaction stays open).
     """
 
-    def __init__(self, engine: AsyncEngine, url: str, hot: Sequence[Select[Any]] = ()) -> None:
+    def __init__(self, engine: AsyncEngine, url: str, hot: Sequence[Select[Any] | CompoundSelect[Any]] = ()) -> None:
         driver_url = sqlalchemy_url(url)
         self._async: AsyncEngine | None = None
         self._sync: Engine | None = None
@@ -152,7 +150,7 @@ class _Plan:
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     @classmethod
-    def of(cls, statement: Select[Any], dialect: Any) -> _Plan:
+    def of(cls, statement: Select[Any] | CompoundSelect[Any], dialect: Any) -> _Plan:
         compiled = statement.compile(dialect=dialect)
         for bind in compiled.binds.values():
             if bind.type._cached_bind_processor(dialect) is not None:
@@ -160,7 +158,7 @@ class _Plan:
         columns = list(statement.selected_columns.items())
         processors = tuple((i, proc) for i, (_name, column) in enumerate(columns)
                            if (proc := column.type._cached_result_processor(dialect, None)) is not None)
-        row = namedtuple("Row", [name for name, _column in columns])
+        row = namedtuple("Row", [name for name, _column in columns])  # type: ignore[misc]  # names known at run time
         return cls(compiled.string, tuple(compiled.positiontup or ()), row._make, processors)
 
     def args(self, parameters: Mapping[str, Any]) -> list[Any]:

@@ -10,7 +10,6 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-
 _fromisoformat = datetime.fromisoformat
 
 

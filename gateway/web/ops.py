@@ -9,10 +9,10 @@ from aiohttp import web
 from sqlalchemy import text
 
 from gateway import metrics
-from gateway.delivery import outbox
-from gateway.web.services import SERVICES
 from gateway.crypto import Keyring, KeyringError
+from gateway.delivery import outbox
 from gateway.storage import reading
+from gateway.web.services import SERVICES
 
 
 async def healthz(request: web.Request) -> web.Response:

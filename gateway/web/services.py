@@ -8,12 +8,12 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.crypto import Crypto, Keyring
-from gateway.storage import make_engine
-from gateway.storage.writer import close_writer
 from gateway.billing.templates import MessageTemplates
+from gateway.crypto import Crypto, Keyring
 from gateway.delivery.notification import NotificationRenderer
 from gateway.settings import Settings
+from gateway.storage import make_engine
+from gateway.storage.writer import close_writer
 
 
 @dataclass

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.web.services import SERVICES
-from gateway.rest.auth import requires
 from gateway.billing.api import read_json
 from gateway.errors import ValidationFailed
 from gateway.guard import check_template, is_refused
+from gateway.rest.auth import requires
+from gateway.web.services import SERVICES
 
 MAX_SOURCE = 200_000
 
@@ -31,6 +31,7 @@ async def post_check(request: web.Request) -> web.Response:
         errors.append({"field": "name", "detail": "must be a string of at most 200 characters"})
     if errors:
         raise ValidationFailed(errors)
+    assert isinstance(source, str) and isinstance(name, str)
     public_url = request.app[SERVICES].settings.public_url
     findings = check_template(source, kind=body["kind"], name=name, portal_url=public_url)
     return web.json_response({"ok": not is_refused(findings), "findings": [f.to_dict() for f in findings]})
