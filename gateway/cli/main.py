@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("rotate", help="make a new primary key").set_defaults(run=cmd_keys_rotate)
     keys.add_parser("rewrap", help="re-wrap customer keys under the primary").set_defaults(run=cmd_keys_rewrap)
     keys.add_parser("status", help="what each key protects").set_defaults(run=cmd_keys_status)
+    keys.add_parser("dkim-init", help="create the DKIM signing key and print its DNS TXT record").set_defaults(
+        run=cmd_keys_dkim_init)
     retire = keys.add_parser("retire", help="remove an unused old key")
     retire.add_argument("key_id")
     retire.set_defaults(run=cmd_keys_retire)
@@ -154,6 +156,20 @@ def cmd_keys_init(settings: Settings, args: argparse.Namespace) -> int:
         async with engine.begin() as conn:
             await audit.append(conn, audit.Entry("operator", "keys.init", key_id))
         print(f"created key-encryption key {key_id} in {settings.keys_dir}/")
+
+    return _with_engine(settings, record)
+
+
+def cmd_keys_dkim_init(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.delivery import dkim
+
+    async def record(engine: Any) -> None:
+        txt = dkim.init_key(settings)
+        async with engine.begin() as conn:
+            await audit.append(conn, audit.Entry("operator", "keys.dkim_init", settings.dkim_selector,
+                                                 {"domain": settings.signing_domain}))
+        print(f"created DKIM key {dkim.key_path(Path(settings.keys_dir), settings.dkim_selector)}; publish:")
+        print(dkim.zone_line(settings, txt))
 
     return _with_engine(settings, record)
 

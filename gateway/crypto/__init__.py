@@ -18,7 +18,15 @@ from cryptography.hazmat.primitives import hashes, hmac
 
 from gateway.crypto.envelope import KEY_LENGTH, DecryptionError, KeyLookup, key_id_of, open_record
 from gateway.crypto.envelope import seal as seal_record
-from gateway.crypto.keyring import Keyring, KeyringError, init_keys, retire, rotate
+from gateway.crypto.keyring import (
+    Keyring,
+    KeyringError,
+    init_keys,
+    read_secret_file,
+    retire,
+    rotate,
+    write_secret_file,
+)
 
 __all__ = [
     "Crypto",
@@ -28,8 +36,11 @@ __all__ = [
     "Keyring",
     "KeyringError",
     "init_keys",
+    "keyed_index",
+    "read_secret_file",
     "retire",
     "rotate",
+    "write_secret_file",
 ]
 
 _CK_WRAP = "wrap:customer-key"
@@ -158,6 +169,19 @@ class Crypto:
         mac = hmac.HMAC(self.keyring.index_key, hashes.SHA256())
         mac.update(digits.encode("ascii"))
         return mac.finalize().hex()
+
+    def email_index(self, email: str) -> str:
+        """Keyed index of an e-mail address (case-folded): finds a customer by the address a mail
+        came from without decrypting any row."""
+        return keyed_index(self.keyring.index_key, "email", email.strip().lower())
+
+
+def keyed_index(index_key: bytes, purpose: str, value: str) -> str:
+    """A keyed blind index for another kind of value (e.g. an e-mail address), separated from the
+    national id's by its purpose: HMAC-SHA256(index key, purpose NUL value), hex."""
+    mac = hmac.HMAC(index_key, hashes.SHA256())
+    mac.update(purpose.encode("ascii") + b"\0" + value.encode("utf-8"))
+    return mac.finalize().hex()
 
 
 def _only(key_id: str, key: bytes) -> KeyLookup:

@@ -8,6 +8,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.crypto import Crypto
+from gateway.delivery.dkim import DkimSigner
 from gateway.delivery.notification import NotificationRenderer
 from gateway.settings import Settings
 
@@ -21,3 +22,5 @@ class DeliveryContext(Protocol):
     def crypto(self) -> Crypto: ...
     @property
     def notifications(self) -> NotificationRenderer: ...
+    @property
+    def dkim(self) -> DkimSigner | None: ...

@@ -62,6 +62,7 @@ from gateway.delivery.notification_check import NotificationChecker
 from gateway.delivery.outbox import Job, Result
 from gateway.delivery.recording import count, record_sync
 from gateway.delivery.smtp import SendFailure, SmtpPool
+from gateway.delivery.verp import bounce_address
 from gateway.guard import is_refused
 from gateway.storage.writer import writer_for
 
@@ -290,8 +291,17 @@ class Worker:
             log.error("notification held by the content guard",
                       extra={"message_id": job.message_id, "rules": rules})
             return Result(job, "held", ("held by content guard: " + ", ".join(rules))[:200])
-        return build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
-                           notification_id=job.id, language=envelope.language, date=datetime.now(OSLO))
+        email = build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
+                            notification_id=job.id, language=envelope.language, date=datetime.now(OSLO))
+        return self._envelope_and_signature(job, email)
+
+    def _envelope_and_signature(self, job: Job, email: OutgoingEmail) -> OutgoingEmail:
+        """The per-notification bounce address as envelope sender (VERP), and the DKIM signature."""
+        sender = bounce_address(job.bounce_token, self.settings.return_path_domain) if job.bounce_token \
+            else email.sender
+        signer = self.services.dkim
+        data = signer.sign(email.data) if signer is not None else email.data
+        return OutgoingEmail(sender, email.recipient, data)
 
     # ------------------------------------------------------------ recording
 

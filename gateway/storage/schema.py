@@ -159,3 +159,71 @@ web_sessions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
 )
+
+
+# ---------------------------------------------------------------- delivery feedback (issue 14)
+# Migration 0004. Bounces: each notification's envelope sender carries its own random token (VERP);
+# a DSN for it records the status code and a diagnostic stripped of addresses, never the content.
+notifications.append_column(Column("bounce_token", String(32), nullable=True))
+notifications.append_column(Column("bounce_status", String(16), nullable=True))
+notifications.append_column(Column("bounce_diagnostic", String(200), nullable=True))
+notifications.append_column(Column("bounced_at", UTCDateTime, nullable=True))
+Index("ix_notifications_bounce_token", notifications.c.bounce_token, unique=True)
+
+# A keyed blind index of the address (found again without decrypting a row), and how many hard
+# bounces in a row it has had: at the limit it is undeliverable until it changes.
+customers.append_column(Column("email_index", String(64), nullable=True, index=True))
+customers.append_column(Column("email_hard_bounces", Integer, nullable=False, default=0, server_default="0"))
+customers.append_column(Column("email_undeliverable_at", UTCDateTime, nullable=True))
+
+# Status callbacks: one URL per machine client (API key). The signing secret is derived from a key
+# in keys/ and the nonce here, so a database backup alone cannot forge a signature.
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret_nonce", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The callback outbox: written in the transaction of the state change; delivered in seq order per
+# message. Ids, types and times only.
+callback_events = Table(
+    "callback_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("client_id", String(64), nullable=False),
+    Column("message_id", String(32), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # pending, delivered, failed (given up)
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Index("ix_callback_events_due", "status", "next_attempt_at"),
+    Index("ix_callback_events_message", "message_id", "seq"),
+)
+
+# "The customer tried to reply by e-mail": who and about which message, never what they wrote.
+reply_attempts = Table(
+    "reply_attempts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("message_id", String(32), nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# When each sender (by keyed index, never the address) last got an automatic answer.
+auto_answers = Table(
+    "auto_answers",
+    metadata,
+    Column("sender_index", String(64), primary_key=True),
+    Column("last_at", UTCDateTime, nullable=False),
+)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.billing.templates import MessageTemplates
 from gateway.crypto import Crypto, Keyring
+from gateway.delivery.dkim import DkimSigner, load_signer
 from gateway.delivery.notification import NotificationRenderer
 from gateway.settings import Settings
 from gateway.storage import make_engine
@@ -23,6 +24,7 @@ class Services:
     crypto: Crypto
     message_templates: MessageTemplates
     notifications: NotificationRenderer
+    dkim: DkimSigner | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -40,6 +42,7 @@ class Services:
             notifications=NotificationRenderer(
                 templates_dir, public_url=settings.public_url, company_name=settings.company_name
             ),
+            dkim=load_signer(settings),
         )
 
     async def close(self) -> None:
