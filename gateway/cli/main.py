@@ -75,9 +75,31 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.set_defaults(run=cmd_templates_check)
 
+    sub.add_parser("inbound", help="SMTP server for bounces and replies").set_defaults(run=cmd_inbound)
+    cb = sub.add_parser("callbacks", help="status callbacks").add_subparsers(dest="action", required=True)
+    cb.add_parser("status", help="events per client and state").set_defaults(run=cmd_callbacks_status)
+    replay = cb.add_parser("replay", help="deliver given-up (or all) events again")
+    replay.add_argument("--client", help="API key id (default: every client)")
+    replay.add_argument("--message", help="one message's events")
+    replay.add_argument("--since", type=_timestamp, help="events that happened at or after (RFC 3339)")
+    replay.add_argument("--include-delivered", action="store_true")
+    replay.set_defaults(run=cmd_callbacks_replay)
+
     au = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
     au.add_parser("verify", help="verify the hash chain").set_defaults(run=cmd_audit_verify)
     return parser
+
+
+def _timestamp(value: str) -> Any:
+    from datetime import datetime
+
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError("must be an RFC 3339 timestamp with a zone")
+    return parsed
 
 
 def _with_engine(settings: Settings, body: Callable[[Any], Awaitable[int | None]]) -> int:
@@ -101,6 +123,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.callbacks.dispatch import Dispatcher
     from gateway.delivery.worker import Worker
     from gateway.web.services import Services
 
@@ -114,8 +137,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         ops = await _start_ops_server(services) if settings.worker_metrics_port else None
+        dispatcher = Dispatcher(services.engine, services.crypto.keyring, settings)
         try:
-            await Worker(services).run(stop)
+            await asyncio.gather(Worker(services).run(stop), dispatcher.run(stop))
         finally:
             if ops is not None:
                 await ops.cleanup()
@@ -136,6 +160,61 @@ async def _start_ops_server(services: Any) -> Any:
     s = services.settings
     await web.TCPSite(runner, s.host, s.worker_metrics_port).start()
     return runner
+
+
+def cmd_inbound(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.inbound import InboundHandler, InboundServer
+    from gateway.web.services import Services
+
+    logs.setup(settings.log_level)
+    services = Services.build(settings)
+
+    async def run() -> None:
+        await require_current(services.engine)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        handler = InboundHandler(services.engine, services.crypto, settings, services.dkim)
+        server = await InboundServer(handler, settings.inbound_host, settings.inbound_port).start()
+        print(f"inbound SMTP on {settings.inbound_host}:{server.port}", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+            await services.close()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_callbacks_status(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from gateway.storage import reading
+    from gateway.storage.schema import callback_events
+
+    async def run(engine: Any) -> None:
+        async with reading(engine) as conn:
+            rows = (await conn.execute(
+                select(callback_events.c.client_id, callback_events.c.status, func.count())
+                .group_by(callback_events.c.client_id, callback_events.c.status)
+                .order_by(callback_events.c.client_id, callback_events.c.status))).all()
+        for client_id, status, count in rows:
+            print(f"{client_id}\t{status}\t{count}")
+
+    return _with_engine(settings, run)
+
+
+def cmd_callbacks_replay(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.callbacks import replay
+
+    async def run(engine: Any) -> None:
+        count = await replay(engine, client_id=args.client, message_id=args.message, since=args.since,
+                             include_delivered=args.include_delivered, actor="operator")
+        print(f"{count} callback events queued again")
+
+    return _with_engine(settings, run)
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:

@@ -76,7 +76,8 @@ async def upsert(
     async with engine.begin() as conn:
         row = (
             await conn.execute(
-                select(customers.c.key_wrapped, customers.c.erased_at).where(customers.c.id == customer_id)
+                select(customers.c.key_wrapped, customers.c.erased_at, customers.c.email_index)
+                .where(customers.c.id == customer_id)
             )
         ).first()
         if row is not None and row.erased_at is not None:
@@ -97,6 +98,9 @@ async def upsert(
         else:
             key = crypto.open_customer_key(customer_id, row.key_wrapped)
             values = _encrypted_fields(crypto, key, data)
+            if values["email_index"] != row.email_index:
+                # A new address starts afresh: an undeliverable mark belongs to the old one.
+                values.update(email_hard_bounces=0, email_undeliverable_at=None)
             await conn.execute(
                 update(customers).where(customers.c.id == customer_id).values(updated_at=now, **values)
             )

@@ -29,6 +29,7 @@ def sealed_fields(crypto: Crypto, key: CustomerKey, data: ContactInput) -> dict[
         "name_enc": seal(NAME, data.name),
         "national_id_enc": seal(NATIONAL_ID, data.national_id),
         "national_id_index": crypto.blind_index(data.national_id) if data.national_id else None,
+        "email_index": crypto.email_index(data.email),
     }
 
 

@@ -54,7 +54,7 @@ from zoneinfo import ZoneInfo
 from gateway import metrics
 from gateway.delivery import outbox
 from gateway.delivery.context import DeliveryContext
-from gateway.delivery.envelopes import Envelope
+from gateway.delivery.envelopes import UNDELIVERABLE, Envelope
 from gateway.delivery.envelopes import envelopes as address
 from gateway.delivery.leases import Leases
 from gateway.delivery.notification import OutgoingEmail, build_email
@@ -281,6 +281,8 @@ class Worker:
 
     def _prepare(self, job: Job, envelope: Envelope | str | None) -> OutgoingEmail | Result:
         """The e-mail to send, or the final result of a job that must not be sent."""
+        if envelope == UNDELIVERABLE:
+            return Result(job, "undeliverable", UNDELIVERABLE)
         if not isinstance(envelope, Envelope):
             return Result(job, "failed", envelope or "message not found")
         rendered, findings = self.checker.render_and_check(

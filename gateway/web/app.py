@@ -10,19 +10,23 @@ from aiohttp import web
 
 from gateway import audit, portal
 from gateway.billing import api as billing
+from gateway.billing import callbacks_api
 from gateway.billing.context import BILLING
 from gateway.delivery.inapp import run_in_app
 from gateway.delivery.worker import Worker
 from gateway.rest.auth import KEYS_ENGINE
 from gateway.rest.problems import problem_middleware
-from gateway.web import ops, templates_check
+from gateway.web import feedback, ops, templates_check
 from gateway.web.openapi import openapi_json
 from gateway.web.services import SERVICES, Services
 
 log = logging.getLogger("gateway.app")
 
 
-def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
+def make_app(services: Services, *, run_worker: bool = True, run_inbound: bool | None = None) -> web.Application:
+    """`run_inbound` (default: GATEWAY_INBOUND_IN_SERVE) runs the inbound SMTP server in this app."""
+    if run_inbound is None:
+        run_inbound = services.settings.inbound_in_serve
     app = web.Application(client_max_size=services.settings.max_body_bytes,
                           middlewares=[problem_middleware])
     app[SERVICES] = services
@@ -32,6 +36,9 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
     portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings)
     if run_worker:
         run_in_app(app, lambda: Worker(services))
+        feedback.run_dispatcher(app, services)
+    if run_inbound:
+        feedback.run_inbound(app, services)
     app.on_startup.append(_record_start)
     return app
 
@@ -51,6 +58,9 @@ def add_api_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/messages", billing.post_message)
     app.router.add_post("/api/v1/messages/batch", billing.post_batch)
     app.router.add_get("/api/v1/messages/{message_id}", billing.get_message, allow_head=False)
+    app.router.add_put("/api/v1/callbacks", callbacks_api.put_callbacks)
+    app.router.add_get("/api/v1/callbacks", callbacks_api.get_callbacks, allow_head=False)
+    app.router.add_post("/api/v1/callbacks/replay", callbacks_api.post_replay)
     app.router.add_post("/api/v1/templates/check", templates_check.post_check)
     app.router.add_get("/api/v1/openapi.json", openapi_json, allow_head=False)
     app.router.add_get("/healthz", ops.healthz, allow_head=False)

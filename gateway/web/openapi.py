@@ -130,12 +130,56 @@ DOCUMENT: dict[str, Any] = {
                         "type": "object",
                         "required": ["status", "attempts", "sent_at", "last_error"],
                         "properties": {
-                            "status": {"enum": ["pending", "sending", "sent", "failed", "held"]},
+                            "status": {"enum": ["pending", "sending", "sent", "failed", "held", "bounced",
+                                                "undeliverable"]},
                             "attempts": {"type": "integer"},
                             "sent_at": {"type": ["string", "null"], "format": "date-time"},
                             "last_error": {"type": ["string", "null"]},
+                            "bounce": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Bounce"}]},
                         },
                     },
+                },
+            },
+            "Bounce": {
+                "type": "object", "required": ["status", "diagnostic", "bounced_at"],
+                "properties": {"status": {"type": "string", "description": "RFC 3463 enhanced status code"},
+                               "diagnostic": {"type": ["string", "null"], "description": "addresses removed"},
+                               "bounced_at": {"type": "string", "format": "date-time"}},
+            },
+            "CallbackRequest": {
+                "type": "object", "additionalProperties": False, "required": ["url"],
+                "properties": {"url": {"type": "string", "format": "uri", "maxLength": 2048,
+                                       "description": "https only in production; no credentials or fragment"},
+                               "rotate_secret": {"type": "boolean", "default": False}},
+            },
+            "Callback": {
+                "type": "object", "required": ["url", "secret"],
+                "properties": {"url": {"type": "string"},
+                               "secret": {"type": "string", "description": "whsec_…: verify webhook-signature "
+                                                                            "with it (Standard Webhooks)"}},
+            },
+            "CallbackState": {
+                "type": "object", "required": ["url", "events"],
+                "properties": {"url": {"type": "string"}, "events": {"type": "object", "properties": {
+                    "pending": {"type": "integer"}, "delivered": {"type": "integer"}, "failed": {"type": "integer"}}}},
+            },
+            "ReplayRequest": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"message_id": {"type": "string"}, "since": {"type": "string", "format": "date-time"},
+                               "include_delivered": {"type": "boolean", "default": False}},
+            },
+            "CallbackEvent": {
+                "type": "object", "required": ["type", "timestamp", "data"],
+                "description": "The body POSTed to the callback URL, with the headers webhook-id, "
+                               "webhook-timestamp and webhook-signature (Standard Webhooks).",
+                "properties": {
+                    "type": {"enum": ["message.sent", "message.failed", "message.held", "message.bounced",
+                                      "message.read"]},
+                    "timestamp": {"type": "string", "format": "date-time"},
+                    "data": {"type": "object", "required": ["message_id", "status", "occurred_at"], "properties": {
+                        "message_id": {"type": "string"},
+                        "status": {"enum": ["sent", "failed", "held", "bounced", "read"]},
+                        "occurred_at": {"type": "string", "format": "date-time"}}},
                 },
             },
         },
@@ -200,6 +244,34 @@ DOCUMENT: dict[str, Any] = {
                                 "schema": {"type": "string"}}],
                 "responses": {"200": _json({"$ref": "#/components/schemas/MessageStatus"}, "Status"),
                               **_problems(401, 403, 404)},
+            },
+        },
+        "/api/v1/callbacks": {
+            "put": {
+                "summary": "Set this API key's status callback URL; answers the signing secret",
+                "security": [{"apiKey": ["messages:read"]}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/CallbackRequest"}}}},
+                "responses": {"200": _json({"$ref": "#/components/schemas/Callback"}, "Updated"),
+                              "201": _json({"$ref": "#/components/schemas/Callback"}, "Created"),
+                              **_problems(400, 401, 403, 413, 422)},
+            },
+            "get": {
+                "summary": "This API key's callback URL and its events by state",
+                "security": [{"apiKey": ["messages:read"]}],
+                "responses": {"200": _json({"$ref": "#/components/schemas/CallbackState"}, "Callback"),
+                              **_problems(401, 403, 404)},
+            },
+        },
+        "/api/v1/callbacks/replay": {
+            "post": {
+                "summary": "Deliver given-up (or also delivered) events again, in order per message",
+                "security": [{"apiKey": ["messages:read"]}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ReplayRequest"}}}},
+                "responses": {"200": _json({"type": "object", "properties": {"replayed": {"type": "integer"}}},
+                                           "Events queued again"),
+                              **_problems(400, 401, 403, 413, 422)},
             },
         },
         "/api/v1/templates/check": {

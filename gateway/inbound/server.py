@@ -1,0 +1,137 @@
+"""`gateway inbound`: an SMTP server (aiosmtpd, on the caller's event loop) for the bounce domain and
+the notifications' From address.
+
+RCPT accepts bounce+<token>@<bounce domain> and the From address, and refuses everything else
+(no open relay, no backscatter). DATA is read in memory only: a bounce is parsed for its status
+code (gateway/inbound/dsn.py), a reply only for its headers (gateway/inbound/replies.py). Neither
+is stored or logged; logs carry ids and outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from email.utils import parseaddr
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway import metrics
+from gateway.clock import SYSTEM, Clock
+from gateway.crypto import Crypto
+from gateway.delivery.dkim import DkimSigner
+from gateway.delivery.notification import OutgoingEmail
+from gateway.delivery.smtp import SendFailure, SmtpPool
+from gateway.delivery.verp import token_of
+from gateway.inbound import answer, bounces, dsn, replies
+from gateway.settings import Settings
+from gateway.storage.writer import writer_for
+
+log = logging.getLogger("gateway.inbound")
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+
+
+class InboundHandler:
+    def __init__(self, engine: AsyncEngine, crypto: Crypto, settings: Settings, dkim: DkimSigner | None,
+                 clock: Clock = SYSTEM) -> None:
+        self.engine, self.crypto, self.settings, self.dkim, self.clock = engine, crypto, settings, dkim, clock
+        self.reply_address = parseaddr(settings.mail_from)[1].lower()
+        self._pool: SmtpPool | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address.lower() != self.reply_address and token_of(address, self.settings.return_path_domain) is None:
+            return "550 5.1.1 No such recipient here"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        sender = envelope.mail_from or ""
+        try:
+            for rcpt in dict.fromkeys(a.lower() for a in envelope.rcpt_tos):
+                token = token_of(rcpt, self.settings.return_path_domain)
+                if token is not None:
+                    await self.bounce(token, raw)
+                else:
+                    await self.reply(sender, raw)
+        except Exception:  # say "try later" rather than lose it; the log has no content
+            log.exception("inbound mail could not be processed")
+            return "451 4.3.0 Temporary failure, try again later"
+        return "250 2.0.0 OK"
+
+    async def bounce(self, token: str, raw: bytes) -> str:
+        report = dsn.parse(raw)
+        if report is None:
+            metrics.inbound.labels("not_a_bounce").inc()
+            log.info("mail to a bounce address that is not a delivery report")
+            return "ignored"
+        outcome = await writer_for(self.engine).run(bounces.record_sync, token, report, self.clock.now(),
+                                                    self.settings.hard_bounce_limit)
+        metrics.inbound.labels("bounce").inc()
+        metrics.bounces.labels("hard" if report.hard else report.action).inc()
+        log.info("delivery report", extra={"outcome": outcome, "status": report.status})
+        return outcome
+
+    async def reply(self, envelope_sender: str, raw: bytes) -> bool:
+        """Returns whether an answer goes out."""
+        reply = replies.read_headers(envelope_sender, raw)
+        author_index = self.crypto.email_index(reply.author) if reply.author else None
+        sender_index = self.crypto.email_index(reply.sender) if reply.sender else None
+        known, answered = await writer_for(self.engine).run(replies.record_sync, reply, author_index, sender_index,
+                                                            self.clock.now())
+        metrics.inbound.labels("reply_known_customer" if known else "reply").inc()
+        log.info("reply to a notification", extra={"customers": known, "answered": answered,
+                                                   "automatic": reply.automatic})
+        if answered:
+            mail = answer.build(self.settings, reply.sender, reply.message_id, self.clock.now())
+            task = asyncio.create_task(self._send(mail))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return answered
+
+    async def _send(self, mail: OutgoingEmail) -> None:
+        if self._pool is None:
+            self._pool = SmtpPool(self.settings, size=1)
+        data = self.dkim.sign(mail.data) if self.dkim is not None else mail.data
+        try:
+            await self._pool.send(OutgoingEmail(mail.sender, mail.recipient, data))
+            metrics.auto_answers.inc()
+        except SendFailure as failure:
+            log.warning("automatic answer not sent", extra={"reason": failure.summary})
+
+    async def close(self) -> None:
+        if self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+        if self._pool is not None:
+            await self._pool.close()
+
+
+class InboundServer:
+    """The SMTP listener on the running loop: `await start()`, `await stop()`."""
+
+    def __init__(self, handler: InboundHandler, host: str, port: int) -> None:
+        self.handler, self.host, self.port = handler, host, port
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> InboundServer:
+        # aiosmtpd logs envelopes and peers at INFO/DEBUG; the gateway's own log says what matters.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        loop = asyncio.get_running_loop()
+
+        def protocol() -> Any:
+            return SMTP(self.handler, hostname=self.handler.settings.return_path_domain,
+                        data_size_limit=MAX_MESSAGE_BYTES, loop=loop)
+
+        self._server = await loop.create_server(protocol, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("inbound SMTP listening", extra={"port": self.port})
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        await self.handler.close()
