@@ -13,7 +13,7 @@ from email.parser import BytesParser
 from email.policy import compat32
 
 _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
-_BASIC = re.compile(r"(?:^|said:\s*|returned\s*'?|reply:\s*|\(#)([45]\d\d)\b", re.MULTILINE | re.IGNORECASE)
+_BASIC = re.compile(r"(?:^|said:\s*|returned\s*'?|reply:\s*|<<<\s*|\(#)([45]\d\d)\b", re.MULTILINE | re.IGNORECASE)
 _ADDRESS = re.compile(r"<?[^\s<>@\"']+@[^\s<>\"']+>?")
 _LONG_NUMBER = re.compile(r"\d[\d .-]{5,}\d")
 MAX_DIAGNOSTIC = 200
