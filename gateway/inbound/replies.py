@@ -16,9 +16,11 @@ from email.policy import compat32
 from email.utils import parseaddr
 
 from sqlalchemy import Connection, and_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway import audit
 from gateway.ids import new_id
+from gateway.storage import reading
 from gateway.storage.inserts import insert_rows
 from gateway.storage.schema import auto_answers, customers, notifications, reply_attempts
 
@@ -94,3 +96,19 @@ def _claim_answer(conn: Connection, sender_index: str, now: datetime) -> bool:
         return False
     insert_rows(conn, auto_answers, [{"sender_index": sender_index, "last_at": now}])
     return True
+
+
+@dataclass(frozen=True)
+class ReplyAttempt:
+    """For the console thread: "the customer tried to reply by e-mail", when, about which message."""
+
+    message_id: str | None
+    received_at: datetime
+
+
+async def attempts_for(engine: AsyncEngine, customer_id: str) -> list[ReplyAttempt]:
+    async with reading(engine) as conn:
+        rows = await conn.execute(select(reply_attempts.c.message_id, reply_attempts.c.received_at)
+                                  .where(reply_attempts.c.customer_id == customer_id)
+                                  .order_by(reply_attempts.c.received_at))
+        return [ReplyAttempt(row.message_id, row.received_at) for row in rows]

@@ -171,8 +171,10 @@ notifications.append_column(Column("bounced_at", UTCDateTime, nullable=True))
 Index("ix_notifications_bounce_token", notifications.c.bounce_token, unique=True)
 
 # A keyed blind index of the address (found again without decrypting a row), and how many hard
-# bounces in a row it has had: at the limit it is undeliverable until it changes.
-customers.append_column(Column("email_index", String(64), nullable=True, index=True))
+# bounces in a row it has had: at the limit it is undeliverable until it changes. The staff console
+# (issue 12, migration 0002) adds the same email_index column: whichever comes first makes it.
+if "email_index" not in customers.c:
+    customers.append_column(Column("email_index", String(64), nullable=True, index=True))
 customers.append_column(Column("email_hard_bounces", Integer, nullable=False, default=0, server_default="0"))
 customers.append_column(Column("email_undeliverable_at", UTCDateTime, nullable=True))
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from gateway import metrics
 from gateway.clock import FakeClock
-from gateway.inbound import InboundHandler, InboundServer
+from gateway.inbound import InboundHandler, InboundServer, attempts_for
 from gateway.storage.schema import metadata, reply_attempts
 from tests.feedback.support import smtp_send
 from tests.support.service import Gateway, wait_for
@@ -94,6 +94,9 @@ async def test_reply_is_answered_once_a_day_and_nothing_of_it_is_kept(
     # Known customer: three attempts recorded (the first tied to its message), strangers none.
     assert [tuple(a) for a in attempts][0] == ("c-1", body["id"])
     assert len(attempts) == 3 and {a.customer_id for a in attempts} == {"c-1"}
+    # What the console thread shows: that the customer tried, when, and about which message.
+    thread = await attempts_for(gateway.services.engine, "c-1")
+    assert [a.message_id for a in thread] == [body["id"], None, None]
     assert metrics.REGISTRY.get_sample_value("gateway_inbound_mail_total", {"kind": "reply_known_customer"}) \
         == (known_before or 0) + 3
     for secret in (REPLY_NATIONAL_ID, REPLY_CANARY, "ola@example.no", "robot@example.no"):

@@ -16,6 +16,14 @@ branch_labels = None
 depends_on = None
 
 
+def _has_column(table: str, column: str) -> bool:
+    return column in {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)}
+
+
+def _has_table(table: str) -> bool:
+    return sa.inspect(op.get_bind()).has_table(table)
+
+
 def upgrade() -> None:
     with op.batch_alter_table("notifications") as batch:
         batch.add_column(sa.Column("bounce_token", sa.String(32), nullable=True))
@@ -23,11 +31,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("bounce_diagnostic", sa.String(200), nullable=True))
         batch.add_column(sa.Column("bounced_at", UTCDateTime(), nullable=True))
     op.create_index("ix_notifications_bounce_token", "notifications", ["bounce_token"], unique=True)
+    # The staff console's migration (0002) makes the same email_index column; whichever runs first does.
+    has_index = _has_column("customers", "email_index")
     with op.batch_alter_table("customers") as batch:
-        batch.add_column(sa.Column("email_index", sa.String(64), nullable=True))
+        if not has_index:
+            batch.add_column(sa.Column("email_index", sa.String(64), nullable=True))
         batch.add_column(sa.Column("email_hard_bounces", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("email_undeliverable_at", UTCDateTime(), nullable=True))
-    op.create_index("ix_customers_email_index", "customers", ["email_index"])
+    if not has_index:
+        op.create_index("ix_customers_email_index", "customers", ["email_index"])
 
     op.create_table(
         "callbacks",
@@ -80,11 +92,14 @@ def downgrade() -> None:
     op.drop_table("reply_attempts")
     op.drop_table("callback_events")
     op.drop_table("callbacks")
-    op.drop_index("ix_customers_email_index", table_name="customers")
+    ours = not _has_table("staff")  # with the console's migration applied, email_index is its
+    if ours:
+        op.drop_index("ix_customers_email_index", table_name="customers")
     with op.batch_alter_table("customers") as batch:
         batch.drop_column("email_undeliverable_at")
         batch.drop_column("email_hard_bounces")
-        batch.drop_column("email_index")
+        if ours:
+            batch.drop_column("email_index")
     op.drop_index("ix_notifications_bounce_token", table_name="notifications")
     with op.batch_alter_table("notifications") as batch:
         batch.drop_column("bounced_at")
