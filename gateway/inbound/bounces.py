@@ -14,8 +14,25 @@ from gateway.inbound.dsn import Report
 from gateway.storage.schema import customers, notifications
 
 
+def record_many_sync(conn: Connection, reports: list[tuple[str, Report]], now: datetime,
+                     hard_limit: int) -> list[str]:
+    """Several reports (token, report) in one transaction: the reports that arrive together on
+    several connections share one commit. Returns each one's outcome, in order."""
+    entries: list[audit.Entry] = []
+    events: list[tuple[str, str, datetime]] = []
+    outcomes = [_record(conn, token, report, now, hard_limit, entries, events) for token, report in reports]
+    audit.append_many_sync(conn, entries)
+    callbacks.emit_sync(conn, events)
+    return outcomes
+
+
 def record_sync(conn: Connection, token: str, report: Report, now: datetime, hard_limit: int) -> str:
-    """Returns what happened: "bounced", "undeliverable", "duplicate", "delayed" or "unknown"."""
+    """One report; returns what happened: "bounced", "undeliverable", "duplicate", "delayed" or "unknown"."""
+    return record_many_sync(conn, [(token, report)], now, hard_limit)[0]
+
+
+def _record(conn: Connection, token: str, report: Report, now: datetime, hard_limit: int,
+            entries: list[audit.Entry], events: list[tuple[str, str, datetime]]) -> str:
     row = conn.execute(select(notifications.c.id, notifications.c.message_id, notifications.c.customer_id,
                               notifications.c.status)
                        .where(notifications.c.bounce_token == token)).first()
@@ -28,16 +45,15 @@ def record_sync(conn: Connection, token: str, report: Report, now: datetime, har
     conn.execute(update(notifications).where(notifications.c.id == row.id)
                  .values(status="bounced", bounce_status=report.status, bounce_diagnostic=report.diagnostic or None,
                          bounced_at=now, lease_owner=None, lease_expires_at=None))
-    entries = [audit.Entry("inbound", "notification.bounced", row.message_id,
-                           {"notification_id": row.id, "status": report.status, "hard": report.hard})]
+    entries.append(audit.Entry("inbound", "notification.bounced", row.message_id,
+                               {"notification_id": row.id, "status": report.status, "hard": report.hard}))
     outcome = "bounced"
     if report.hard and _count_hard_bounce(conn, row.customer_id, now, hard_limit):
         entries.append(audit.Entry("inbound", "customer.email_undeliverable", row.customer_id,
                                    {"hard_bounces": hard_limit}))
         metrics.undeliverable.inc()
         outcome = "undeliverable"
-    audit.append_many_sync(conn, entries)
-    callbacks.emit_sync(conn, [(row.message_id, "bounced", now)])
+    events.append((row.message_id, "bounced", now))
     return outcome
 
 

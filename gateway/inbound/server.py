@@ -29,6 +29,7 @@ from gateway.storage.writer import writer_for
 
 log = logging.getLogger("gateway.inbound")
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+GROUP_LIMIT = 200  # reports per transaction at most
 
 
 class InboundHandler:
@@ -38,6 +39,8 @@ class InboundHandler:
         self.reply_address = parseaddr(settings.mail_from)[1].lower()
         self._pool: SmtpPool | None = None
         self._sending: set[asyncio.Task[None]] = set()
+        self._waiting: list[tuple[str, dsn.Report, asyncio.Future[str]]] = []
+        self._committer: asyncio.Task[None] | None = None
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
@@ -67,12 +70,34 @@ class InboundHandler:
             metrics.inbound.labels("not_a_bounce").inc()
             log.info("mail to a bounce address that is not a delivery report")
             return "ignored"
-        outcome = await writer_for(self.engine).run(bounces.record_sync, token, report, self.clock.now(),
-                                                    self.settings.hard_bounce_limit)
+        outcome = await self._group(token, report)
         metrics.inbound.labels("bounce").inc()
         metrics.bounces.labels("hard" if report.hard else report.action).inc()
         log.info("delivery report", extra={"outcome": outcome, "status": report.status})
         return outcome
+
+    async def _group(self, token: str, report: dsn.Report) -> str:
+        """Record with whatever other reports are waiting, in one transaction (group commit): one
+        commit, and on SQLite one turn at the write lock, for the reports of several connections."""
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiting.append((token, report, future))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_waiting())
+        return await future
+
+    async def _commit_waiting(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting[:GROUP_LIMIT], self._waiting[GROUP_LIMIT:]
+            try:
+                outcomes = await writer_for(self.engine).run(
+                    bounces.record_many_sync, [(t, r) for t, r, _ in group], self.clock.now(),
+                    self.settings.hard_bounce_limit)
+            except Exception as exc:  # noqa: BLE001 - handed to each waiting sender, which answers 451
+                for _, _, future in group:
+                    future.set_exception(exc)
+                continue
+            for (_, _, future), outcome in zip(group, outcomes, strict=True):
+                future.set_result(outcome)
 
     async def reply(self, envelope_sender: str, raw: bytes) -> bool:
         """Returns whether an answer goes out."""
