@@ -142,3 +142,47 @@ async def test_production_takes_https_only(settings: Settings, sink: MailSink) -
     with pytest.raises(ValidationFailed):
         check_url("http://billing.example.no/hook", production=True)
     assert check_url("https://billing.example.no/hook", production=True) == "https://billing.example.no/hook"
+
+
+async def test_reading_in_the_portal_calls_back_read_after_sent(gateway: Gateway) -> None:
+    from tests.portal.portal_helpers import PortalClient
+    from tests.portal.portal_helpers import add_customer as portal_customer
+    from tests.portal.portal_helpers import send
+    from tests.support.service import wait_for
+
+    receiver = await Receiver().up()
+    try:
+        token = await gateway.token()
+        status, callback, _ = await gateway.request("PUT", "/api/v1/callbacks", token=token,
+                                                    json={"url": receiver.url})
+        assert status == 201
+        await portal_customer(gateway, token, "reader")
+        message_id = await send(gateway, token, "reader", "read-1")
+        await wait_for(lambda: len(receiver.received) == 1)
+        client = PortalClient(gateway)
+        await client.sign_in("reader")
+        assert (await client.get(f"/portal/messages/{message_id}")).status == 200
+        assert (await client.get(f"/portal/messages/{message_id}")).status == 200  # read once, one event
+        await client.close()
+        await wait_for(lambda: len(receiver.received) >= 2)
+        # A client without a callback URL gets no events written for it at all.
+        other = await gateway.token(name="other")
+        await portal_customer(gateway, other, "quiet")
+        await send(gateway, other, "quiet", "quiet-1")
+        await wait_for(lambda: len(gateway.sink.mails) == 2)
+        await wait_for(lambda: status_sent(gateway))
+        events = receiver.events(callback["secret"])
+    finally:
+        await receiver.down()
+    assert by_message(events) == {message_id: ["sent", "read"]}
+    async with gateway.services.engine.connect() as conn:
+        total = (await conn.execute(select(func.count()).select_from(callback_events))).scalar_one()
+    assert total == 2
+
+
+async def status_sent(gw: Gateway) -> bool:
+    from gateway.storage.schema import notifications
+
+    async with gw.services.engine.connect() as conn:
+        statuses = (await conn.execute(select(notifications.c.status))).scalars().all()
+    return set(statuses) == {"sent"}
