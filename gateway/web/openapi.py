@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from gateway import __version__
+from gateway.billing import callback_schemas
 from gateway.rest.apikeys import SCOPES
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -146,42 +148,6 @@ DOCUMENT: dict[str, Any] = {
                                "diagnostic": {"type": ["string", "null"], "description": "addresses removed"},
                                "bounced_at": {"type": "string", "format": "date-time"}},
             },
-            "CallbackRequest": {
-                "type": "object", "additionalProperties": False, "required": ["url"],
-                "properties": {"url": {"type": "string", "format": "uri", "maxLength": 2048,
-                                       "description": "https only in production; no credentials or fragment"},
-                               "rotate_secret": {"type": "boolean", "default": False}},
-            },
-            "Callback": {
-                "type": "object", "required": ["url", "secret"],
-                "properties": {"url": {"type": "string"},
-                               "secret": {"type": "string", "description": "whsec_…: verify webhook-signature "
-                                                                            "with it (Standard Webhooks)"}},
-            },
-            "CallbackState": {
-                "type": "object", "required": ["url", "events"],
-                "properties": {"url": {"type": "string"}, "events": {"type": "object", "properties": {
-                    "pending": {"type": "integer"}, "delivered": {"type": "integer"}, "failed": {"type": "integer"}}}},
-            },
-            "ReplayRequest": {
-                "type": "object", "additionalProperties": False,
-                "properties": {"message_id": {"type": "string"}, "since": {"type": "string", "format": "date-time"},
-                               "include_delivered": {"type": "boolean", "default": False}},
-            },
-            "CallbackEvent": {
-                "type": "object", "required": ["type", "timestamp", "data"],
-                "description": "The body POSTed to the callback URL, with the headers webhook-id, "
-                               "webhook-timestamp and webhook-signature (Standard Webhooks).",
-                "properties": {
-                    "type": {"enum": ["message.sent", "message.failed", "message.held", "message.bounced",
-                                      "message.read"]},
-                    "timestamp": {"type": "string", "format": "date-time"},
-                    "data": {"type": "object", "required": ["message_id", "status", "occurred_at"], "properties": {
-                        "message_id": {"type": "string"},
-                        "status": {"enum": ["sent", "failed", "held", "bounced", "read"]},
-                        "occurred_at": {"type": "string", "format": "date-time"}}},
-                },
-            },
         },
     },
     "paths": {
@@ -269,8 +235,7 @@ DOCUMENT: dict[str, Any] = {
                 "security": [{"apiKey": ["messages:read"]}],
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/ReplayRequest"}}}},
-                "responses": {"200": _json({"type": "object", "properties": {"replayed": {"type": "integer"}}},
-                                           "Events queued again"),
+                "responses": {"200": _json({"$ref": "#/components/schemas/Replayed"}, "Events queued again"),
                               **_problems(400, 401, 403, 413, 422)},
             },
         },
@@ -298,6 +263,28 @@ DOCUMENT: dict[str, Any] = {
                              "responses": {"200": {"description": "Metrics in text format"}}}},
     },
 }
+
+
+def _callback_components() -> dict[str, Any]:
+    """The status-callback bodies' JSON Schema, derived from their msgspec declarations."""
+    _, found = msgspec.json.schema_components(callback_schemas.COMPONENTS,
+                                              ref_template="#/components/schemas/{name}")
+    return {name: {k: v for k, v in schema.items() if k != "title"} for name, schema in found.items()}
+
+
+DOCUMENT["components"]["schemas"].update(_callback_components())
+# What the gateway sends to a client's callback URL (OpenAPI 3.1 webhooks).
+DOCUMENT["webhooks"] = {"messageStatus": {"post": {
+    "summary": "A message's status changed (sent, failed, held, bounced, read); ids, statuses and times only",
+    "parameters": [{"name": name, "in": "header", "required": True, "schema": {"type": "string"},
+                    "description": text} for name, text in (
+        ("webhook-id", "The event's id; the same event may come again (at least once): deduplicate on it"),
+        ("webhook-timestamp", "Seconds since the epoch when this attempt was signed"),
+        ("webhook-signature", "v1,<base64 HMAC-SHA256> per the Standard Webhooks specification"))],
+    "requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/CallbackEvent"}}}},
+    "responses": {"2XX": {"description": "Stored; any other answer (or none) is retried with backoff"}},
+}}}
 
 
 async def openapi_json(request: web.Request) -> web.Response:
