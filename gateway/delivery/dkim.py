@@ -8,7 +8,6 @@ dkim-init` makes it and prints the DNS TXT record to publish at <selector>._doma
 from __future__ import annotations
 
 import base64
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,6 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from gateway.crypto import KeyringError, read_secret_file, write_secret_file
 from gateway.settings import Settings
-
-log = logging.getLogger("gateway.dkim")
 
 # The headers a notification carries that matter to its reader or to filters; "from" twice so
 # that a From added in transit breaks the signature (over-signing, RFC 6376 section 8.15).
@@ -88,8 +85,7 @@ def load_signer(settings: Settings) -> DkimSigner | None:
     a KeyringError in production, where every notification must be signed."""
     path = key_path(Path(settings.keys_dir), settings.dkim_selector)
     if not path.exists() and not settings.is_production:
-        log.warning("no DKIM key; notifications go out unsigned (run `gateway keys dkim-init`)")
-        return None
+        return None  # the worker says so when it starts
     key = read_secret_file(path, "DKIM key")
     algorithm = "ed25519-sha256" if not key.startswith(b"-----BEGIN") else "rsa-sha256"
     if algorithm != settings.dkim_algorithm:

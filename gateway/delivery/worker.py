@@ -110,6 +110,8 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker started", extra={"owner": self.owner})
+        if self.services.dkim is None:
+            log.warning("no DKIM key: notifications go out unsigned (run `gateway keys dkim-init`)")
         self._stop = stop
         try:
             await self._pipeline(self._claim_loop, hand_back=True)
