@@ -15,7 +15,7 @@ from email.policy import compat32
 _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _BASIC = re.compile(r"(?:^|said:\s*|returned\s*'?|reply:\s*|<<<\s*|\(#)([45]\d\d)\b", re.MULTILINE | re.IGNORECASE)
 _ADDRESS = re.compile(r"<?[^\s<>@\"']+@[^\s<>\"']+>?")
-_LONG_NUMBER = re.compile(r"\d[\d .-]{5,}\d")
+_LONG_NUMBER = re.compile(r"\d(?:[ .-]?\d){7,}")  # 8+ digits: ids, accounts, cards, phones; not codes
 MAX_DIAGNOSTIC = 200
 
 
@@ -36,8 +36,18 @@ def clean(text: str) -> str:
     return _LONG_NUMBER.sub("<number>", text)[:MAX_DIAGNOSTIC]
 
 
+_DS_PART = re.compile(rb"^content-type:[ \t]*message/delivery-status\b", re.IGNORECASE | re.MULTILINE)
+_BLANK = re.compile(rb"\r?\n\r?\n")
+_BOUNDARY_LINE = re.compile(rb"\r?\n--")
+
+
 def parse(raw: bytes) -> Report | None:
     """The report in a DSN, or None if `raw` is not one (e.g. a vacation reply to the bounce address)."""
+    fast = _delivery_status_part(raw)
+    if fast is not None:
+        report = _standard_blocks(fast)
+        if report is not None:
+            return report
     message = BytesParser(policy=compat32).parsebytes(raw)
     for part in message.walk():
         if part.get_content_type() == "message/delivery-status":
@@ -49,12 +59,36 @@ def parse(raw: bytes) -> Report | None:
     return _plain_text(message)
 
 
+def _delivery_status_part(raw: bytes) -> list[Message] | None:
+    """The common case without parsing the whole message (the returned original can be large): the
+    blocks of the message/delivery-status part, found by its Content-Type line; None if not found."""
+    match = _DS_PART.search(raw)
+    if match is None:
+        return None
+    head_end = _BLANK.search(raw, match.end())
+    if head_end is None:
+        return None
+    if re.search(rb"content-transfer-encoding:[ \t]*(?:base64|quoted-printable)",
+                 raw[match.start():head_end.start()], re.IGNORECASE):
+        return None  # encoded: leave it to the full parser
+    end = _BOUNDARY_LINE.search(raw, head_end.end())
+    body = raw[head_end.end():end.start() if end else len(raw)]
+    parser = BytesParser(policy=compat32)
+    return [parser.parsebytes(block, headersonly=True) for block in _BLANK.split(body) if block.strip()]
+
+
 def _standard(part: Message) -> Report | None:
     """Per-recipient fields of an RFC 3464 report: the first failed recipient, else the first delayed."""
     blocks = part.get_payload()
     if isinstance(blocks, str):  # not split into blocks by the parser: do it here
         blocks = [BytesParser(policy=compat32).parsebytes(b.encode("utf-8", "replace"), headersonly=True)
                   for b in re.split(r"\r?\n\r?\n", blocks) if b.strip()]
+    return _standard_blocks(blocks)
+
+
+def _standard_blocks(blocks: list[Message] | object) -> Report | None:
+    if not isinstance(blocks, list):
+        return None
     found: list[Report] = []
     for block in blocks:
         if not isinstance(block, Message):
