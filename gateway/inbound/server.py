@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from email.utils import parseaddr
 from typing import Any
 
@@ -133,6 +134,25 @@ class InboundHandler:
             await self._pool.close()
 
 
+# MAIL FROM:<a@b> / RCPT TO:<a@b> / MAIL FROM:<>, as every MTA writes them; anything else goes to
+# aiosmtpd's full RFC 5322 parser (which costs about half a report's CPU when it is all it does).
+_PLAIN_PATH = re.compile(r"<((?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
+                         r"@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)?>(.*)\Z", re.DOTALL)
+
+
+class _Smtp(SMTP):
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        match = _PLAIN_PATH.match(arg.lstrip())
+        if match is None:
+            return super()._getaddr(arg)
+        address = match.group(1)
+        if address is None:
+            return "<>", match.group(2).lstrip()  # the null sender, as aiosmtpd's own parser gives it
+        if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
+            return None, None
+        return address, match.group(2).lstrip()
+
+
 class InboundServer:
     """The SMTP listener on the running loop: `await start()`, `await stop()`."""
 
@@ -146,7 +166,7 @@ class InboundServer:
         loop = asyncio.get_running_loop()
 
         def protocol() -> Any:
-            return SMTP(self.handler, hostname=self.handler.settings.return_path_domain,
+            return _Smtp(self.handler, hostname=self.handler.settings.return_path_domain,
                         data_size_limit=MAX_MESSAGE_BYTES, loop=loop)
 
         self._server = await loop.create_server(protocol, self.host, self.port)
