@@ -8,6 +8,7 @@ be a password).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import tomllib
@@ -237,16 +238,16 @@ class Settings:
                 "GATEWAY_SESSION_IDLE_SECONDS must not exceed GATEWAY_SESSION_ABSOLUTE_SECONDS"
             )
 
-    @property
+    @functools.cached_property
     def mail_domain(self) -> str:
         """The domain of GATEWAY_MAIL_FROM's address."""
         return parseaddr(self.mail_from)[1].rpartition("@")[2].lower() or "localhost"
 
-    @property
+    @functools.cached_property
     def signing_domain(self) -> str:
         return (self.dkim_domain or self.mail_domain).lower()
 
-    @property
+    @functools.cached_property
     def return_path_domain(self) -> str:
         return (self.bounce_domain or self.mail_domain).lower()
 
