@@ -23,7 +23,7 @@ def requires(scope: str) -> Callable[[Handler], Handler]:
             services = request.app[SERVICES]
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
-            key = await apikeys.authenticate(services.engine, token.strip()) if scheme.lower() == "bearer" else None
+            key = await apikeys.authenticate(services.engine, token.strip(), services.clock) if scheme.lower() == "bearer" else None
             if key is None:
                 if header:
                     async with services.engine.begin() as conn:
