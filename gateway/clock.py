@@ -45,7 +45,12 @@ class FakeClock:
         return self._monotonic
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
+        self.advance_to(self._now + timedelta(seconds=seconds))
+
+    def advance_to(self, moment: datetime) -> None:
+        """Move to `moment` exactly (e.g. a stored due time), never back."""
+        step = (moment - self._now).total_seconds()
+        if step < 0:
             raise ValueError("a clock does not go back")
-        self._now += timedelta(seconds=seconds)
-        self._monotonic += seconds
+        self._now = moment
+        self._monotonic += step

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from gateway.db.schema import attachments, messages, notifications
 from tests.support.service import Gateway, wait_for
-from tests.test_pipeline import add_customer
+from tests.support.factories import put_canary_customer
 
 PDF = base64.b64encode(b"%PDF-1.7 test").decode()
 
@@ -31,7 +31,7 @@ async def stored_counts(gw: Gateway) -> tuple[int, int, int]:
 
 async def test_same_key_same_request_gives_same_id_and_one_email(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     first = await gateway.request("POST", "/api/v1/messages", token=token, json=notice(),
                                   headers={"Idempotency-Key": "k-1"})
     await wait_for(lambda: len(gateway.sink.mails) == 1)
@@ -54,7 +54,7 @@ async def test_same_key_same_request_gives_same_id_and_one_email(gateway: Gatewa
 
 async def test_same_key_different_request_is_a_conflict(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     await gateway.request("POST", "/api/v1/messages", token=token, json=notice(),
                           headers={"Idempotency-Key": "k-1"})
     status, body, response = await gateway.request(
@@ -67,7 +67,7 @@ async def test_same_key_different_request_is_a_conflict(gateway: Gateway) -> Non
 
 async def test_concurrent_retries_with_one_key_store_one_message(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     results = await asyncio.gather(*(
         gateway.request("POST", "/api/v1/messages", token=token, json=notice(),
                         headers={"Idempotency-Key": "same"}) for _ in range(8)))
@@ -79,7 +79,7 @@ async def test_concurrent_retries_with_one_key_store_one_message(gateway: Gatewa
 
 async def test_batch_returns_one_result_per_item_in_order(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     items = [
         {**notice(), "idempotency_key": "b-1"},
         {**notice(category="nonsense"), "idempotency_key": "b-2"},
@@ -176,7 +176,7 @@ BAD_MESSAGES: list[tuple[str, dict[str, Any], int, str]] = [
 async def test_bad_message_is_refused_with_nothing_stored(gateway: Gateway, case: str, body: dict[str, Any],
                                                           expected: int, mentions: str) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     status, problem, response = await gateway.request("POST", "/api/v1/messages", token=token, json=body,
                                                       headers={"Idempotency-Key": "bad"})
     assert status == expected, problem
@@ -190,7 +190,7 @@ async def test_bad_message_is_refused_with_nothing_stored(gateway: Gateway, case
 
 async def test_guard_findings_are_returned(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     status, problem, _ = await gateway.request(
         "POST", "/api/v1/messages", token=token, headers={"Idempotency-Key": "g"},
         json=notice(body="Vennligst oppgi passordet ditt i svaret."))
@@ -201,7 +201,7 @@ async def test_guard_findings_are_returned(gateway: Gateway) -> None:
 
 async def test_request_level_errors(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     status, problem, _ = await gateway.request("POST", "/api/v1/messages", token=token, json=notice())
     assert status == 400 and "Idempotency-Key" in problem["detail"]
     status, problem, _ = await gateway.request("POST", "/api/v1/messages", token=token, data=b"{not json",
@@ -219,7 +219,7 @@ async def test_request_level_errors(gateway: Gateway) -> None:
 
 async def test_body_over_the_limit_is_413(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     huge = notice(body="a" * (gateway.services.settings.max_body_bytes + 10))
     status, problem, response = await gateway.request("POST", "/api/v1/messages", token=token, json=huge,
                                                       headers={"Idempotency-Key": "big"})

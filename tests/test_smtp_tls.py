@@ -22,7 +22,7 @@ from gateway.notification import OutgoingEmail, RenderedEmail, build_email
 from gateway.settings import Settings
 from gateway.smtp import SendFailure, SmtpPool
 from tests.support.service import start_gateway, stop_gateway, wait_for
-from tests.test_pipeline import add_customer, canary_notice
+from tests.support.factories import canary_notice, put_canary_customer
 
 # Only the implicit-TLS relay sets auth_require_tls=False, and its socket is TLS from the start.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -135,7 +135,7 @@ async def test_notice_travels_over_starttls_end_to_end(settings: Settings, sink:
     gw = await start_gateway(tls_settings, sink)  # type: ignore[arg-type]
     try:
         token = await gw.token()
-        await add_customer(gw, token)
+        await put_canary_customer(gw, token)
         status, _, _ = await gw.request("POST", "/api/v1/messages", token=token, json=canary_notice(),
                                         headers={"Idempotency-Key": "tls"})
         assert status == 201

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.support.cli import run
 from tests.support.service import ROOT
-from tests.test_cli import run
 
 
 def test_shipped_templates_pass() -> None:

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from gateway import audit
 from gateway.db.schema import audit_log, replies, web_sessions
 from gateway.portal.sessions import hash_id
-from tests.portal.portal_helpers import PDF, PortalClient, _state_key, add_customer, send
+from tests.portal.portal_helpers import PortalClient, _state_key
+from tests.support.factories import PDF, put_customer, send
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway, wait_for
 
 SECRET_SUBJECT = "Canary subject Zebulon"
@@ -29,8 +30,8 @@ SECRET_REPLY = "Canary reply Xylophone"
 async def two(gateway: Gateway) -> dict[str, str]:
     """Customers A and B, each with a message (with an attachment) and B with a reply."""
     token = await gateway.token()
-    await add_customer(gateway, token, "cust-a")
-    await add_customer(gateway, token, "cust-b", language="nn")
+    await put_customer(gateway, token, "cust-a")
+    await put_customer(gateway, token, "cust-b", language="nn")
     ids = {
         "a_msg": await send(gateway, token, "cust-a", "a1", subject=SECRET_SUBJECT, body=SECRET_BODY),
         "b_msg": await send(gateway, token, "cust-b", "b1", subject="B secret subject", body="B secret body"),
@@ -125,8 +126,8 @@ async def test_access_matrix_other_customers_urls_answer_404_like_missing_ones(
 
 async def test_unread_stays_unread_when_another_customer_tries(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token, "x-a")
-    await add_customer(gateway, token, "x-b")
+    await put_customer(gateway, token, "x-a")
+    await put_customer(gateway, token, "x-b")
     b_msg = await send(gateway, token, "x-b", "xb1")
     a = PortalClient(gateway)
     await a.sign_in("x-a")
@@ -256,7 +257,7 @@ async def test_security_headers_on_every_page(gateway: Gateway, two: dict[str, s
 
 async def test_attachment_download(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token, "dl")
+    await put_customer(gateway, token, "dl")
     evil = 'fak"tura;\u202e\u00e6 <b>.txt'
     mid = await send(gateway, token, "dl", "dl1", attachment=(evil, "text/plain", b"<script>alert(1)</script>"))
     pdf_mid = await send(gateway, token, "dl", "dl2")
@@ -336,7 +337,7 @@ async def test_export_zip_holds_everything_with_a_json_index(gateway: Gateway, t
 
 async def test_high_level_message_needs_a_high_level_session(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token, "hi")
+    await put_customer(gateway, token, "hi")
     mid = await send(gateway, token, "hi", "h1", subject="High subject", body="High body", auth_level="high")
     client = PortalClient(gateway)
     await client.sign_in("hi", level="substantial")
@@ -385,7 +386,7 @@ async def test_language_customer_default_and_switch(gateway: Gateway, two: dict[
 
 async def test_paging_and_unread_markers(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token, "pager")
+    await put_customer(gateway, token, "pager")
     ids = [await send(gateway, token, "pager", f"p{i}", subject=f"Number {i:02d}", attachment=None) for i in range(23)]
     client = PortalClient(gateway)
     await client.sign_in("pager")
@@ -445,7 +446,7 @@ async def test_idle_and_absolute_timeouts(database_url: str, keys_dir, sink) -> 
     gw = await start_gateway(settings, sink, run_worker=False)
     try:
         token = await gw.token()
-        await add_customer(gw, token, "t-1")
+        await put_customer(gw, token, "t-1")
         loop = asyncio.get_running_loop()
         # Idle: untouched for longer than the idle time -> signed out, row deleted, cookie cleared.
         client = PortalClient(gw)
@@ -480,7 +481,7 @@ async def test_production_has_no_development_sign_in_and_sends_hsts(database_url
     gw = await start_gateway(settings, sink, run_worker=False)
     try:
         token = await gw.token()
-        await add_customer(gw, token, "prod-1")
+        await put_customer(gw, token, "prod-1")
         client = PortalClient(gw)
         page = await client.get("/portal/login")
         assert page.status == 200
@@ -516,7 +517,7 @@ async def test_sessions_sweep_removes_expired_rows(database_url: str, keys_dir, 
 async def test_a_staff_session_is_neither_used_nor_ended_by_the_portal(gateway: Gateway) -> None:
     from gateway.db.types import utcnow
     token = await gateway.token()
-    await add_customer(gateway, token, "staff-target")
+    await put_customer(gateway, token, "staff-target")
     staff_id = "s" * 43
     now = utcnow()
     async with gateway.services.engine.begin() as conn:
@@ -543,7 +544,7 @@ async def test_an_erased_customer_loses_access_at_once_though_their_key_was_just
     from gateway.db.schema import customers
     from gateway.db.types import utcnow
     token = await gateway.token()
-    await add_customer(gateway, token, "erase-me")
+    await put_customer(gateway, token, "erase-me")
     msg = await send(gateway, token, "erase-me", "e1", subject=SECRET_SUBJECT)
     client = PortalClient(gateway)
     await client.sign_in("erase-me")
