@@ -3,23 +3,25 @@ way back to the message, the access matrix, sessions, CSRF, headers, replies, ex
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
 import json
 import logging
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from gateway import audit
+from gateway.clock import FakeClock
 from gateway.db.schema import audit_log, replies, web_sessions
+from gateway.devmail import MailSink
 from gateway.portal.sessions import hash_id
 from tests.portal.portal_helpers import PortalClient, _state_key
 from tests.support.factories import PDF, put_customer, send
-from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway, wait_for
+from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway
 
 SECRET_SUBJECT = "Canary subject Zebulon"
 SECRET_BODY = "Canary body Quixotic"
@@ -439,21 +441,22 @@ async def test_no_personal_data_in_logs(gateway: Gateway, two: dict[str, str], c
     await client.close()
 
 
-async def test_idle_and_absolute_timeouts(database_url: str, keys_dir, sink) -> None:  # type: ignore[no-untyped-def]
-    idle, absolute = 2, 5
+async def test_idle_and_absolute_timeouts(database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    idle, absolute = 60, 300
     settings = make_settings(database_url, keys_dir, sink, session_idle_seconds=idle,
                              session_absolute_seconds=absolute)
-    gw = await start_gateway(settings, sink, run_worker=False)
+    clock = FakeClock()
+    gw = await start_gateway(settings, sink, run_worker=False, clock=clock)
     try:
         token = await gw.token()
         await put_customer(gw, token, "t-1")
-        loop = asyncio.get_running_loop()
-        # Idle: untouched for longer than the idle time -> signed out, row deleted, cookie cleared.
+        # Idle: untouched for the idle time -> signed out, row deleted, cookie cleared.
         client = PortalClient(gw)
         await client.sign_in("t-1")
         cookie = client.cookie
-        assert (await client.get("/portal/")).status == 200
-        await asyncio.sleep(idle + 0.5)
+        clock.advance(idle - 1)
+        assert (await client.get("/portal/")).status == 200  # not yet idle; this use counts
+        clock.advance(idle)
         page = await client.get("/portal/")
         assert page.status == 302 and page.location == "/portal/login?next=/portal/"
         assert client.cookie is None  # the stale cookie was deleted
@@ -462,19 +465,19 @@ async def test_idle_and_absolute_timeouts(database_url: str, keys_dir, sink) -> 
                 web_sessions.c.id_hash == hash_id(cookie)))).first() is None
         # Absolute: kept busy (never idle), yet it ends once the absolute time has passed.
         await client.sign_in("t-1")
-        started = loop.time()
-        seen: list[tuple[float, int]] = []
-        while loop.time() - started < absolute + 1:
-            seen.append((loop.time() - started, (await client.get("/portal/")).status))
-            await asyncio.sleep(0.3)
-        assert all(status == 200 for at, status in seen if at < absolute - 1), seen
-        assert all(status == 302 for at, status in seen if at > absolute + 0.1), seen
+        seen: list[tuple[int, int]] = []
+        for elapsed in range(idle // 2, absolute + idle, idle // 2):
+            clock.advance(idle // 2)
+            seen.append((elapsed, (await client.get("/portal/")).status))
+        assert seen == [(at, 200 if at < absolute else 302) for at, _ in seen], seen
+        assert seen[-1][0] > absolute
         await client.close()
     finally:
         await stop_gateway(gw)
 
 
-async def test_production_has_no_development_sign_in_and_sends_hsts(database_url: str, keys_dir, sink) -> None:  # type: ignore[no-untyped-def]
+async def test_production_has_no_development_sign_in_and_sends_hsts(
+        database_url: str, keys_dir: Path, sink: MailSink) -> None:
     settings = make_settings(database_url, keys_dir, sink)
     settings = dataclasses.replace(settings, env="production", oidc_issuer="https://idp.example.no",
                                    oidc_client_id="gateway", oidc_client_secret="s3cret")
@@ -491,7 +494,7 @@ async def test_production_has_no_development_sign_in_and_sends_hsts(database_url
         page = await client.post("/portal/login/dev", {"customer_id": "prod-1"})
         assert page.status == 404
         assert (await client.get("/portal/", cookie=client.cookie)).status == 302
-        assert page.headers["Set-Cookie" if "Set-Cookie" in page.headers else "Cache-Control"]
+        assert page.headers["Cache-Control"] == "no-store"
         cookie = (await PortalClient(gw).get("/portal/login")).headers["Set-Cookie"]
         assert cookie.startswith("__Host-session=") and "Secure" in cookie
         await client.close()
@@ -499,16 +502,21 @@ async def test_production_has_no_development_sign_in_and_sends_hsts(database_url
         await stop_gateway(gw)
 
 
-async def test_sessions_sweep_removes_expired_rows(database_url: str, keys_dir, sink) -> None:  # type: ignore[no-untyped-def]
-    settings = make_settings(database_url, keys_dir, sink, session_idle_seconds=1, session_absolute_seconds=2)
-    gw = await start_gateway(settings, sink, run_worker=False)
+async def test_sessions_sweep_removes_expired_rows(database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    settings = make_settings(database_url, keys_dir, sink, session_idle_seconds=60, session_absolute_seconds=300)
+    clock = FakeClock()
+    gw = await start_gateway(settings, sink, run_worker=False, clock=clock)
     try:
         from gateway.portal.state import STATE
+        sessions = gw.server.app[STATE].sessions
         client = PortalClient(gw)
-        await client.get("/portal/login")
-        await asyncio.sleep(1.2)
-        assert await gw.server.app[STATE].sessions.sweep() == 1
-        await wait_for(lambda: True)
+        await client.get("/portal/login")  # a visitor's pre-sign-in session
+        clock.advance(59)
+        assert await sessions.sweep() == 0  # still live
+        clock.advance(1)
+        assert await sessions.sweep() == 1
+        async with gw.services.engine.connect() as conn:
+            assert (await conn.execute(select(web_sessions))).first() is None
         await client.close()
     finally:
         await stop_gateway(gw)
