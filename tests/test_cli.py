@@ -18,6 +18,8 @@ from gateway.db.schema import audit_log
 from tests.support.cli import run
 from tests.support.service import ROOT
 
+pytestmark = pytest.mark.slow  # a `gateway` subprocess per command
+
 
 @pytest.fixture
 def env(tmp_path: Path, sqlite_url: str) -> dict[str, str]:

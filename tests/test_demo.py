@@ -10,9 +10,12 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.support.net import free_port, page_shows
 from tests.support.service import ROOT, wait_for
+
+pytestmark = pytest.mark.slow  # a real `gateway demo` subprocess
 
 
 async def test_demo_sends_a_sample_notice_through_the_real_pipeline(tmp_path: Path) -> None:

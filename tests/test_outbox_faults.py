@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from gateway import outbox
@@ -309,6 +310,7 @@ async def test_job_whose_lease_was_taken_over_is_not_recorded_by_old_owner(
         await services.close()
 
 
+@pytest.mark.slow
 async def test_worker_keeps_its_leases_while_a_slow_batch_runs(
         database_url: str, keys_dir: Path) -> None:
     """Two live workers with leases far shorter than one batch takes to send: each renews its
@@ -586,6 +588,7 @@ async def test_a_slow_send_holds_back_only_its_own_connection(database_url: str,
         relay.stop()
 
 
+@pytest.mark.slow
 async def test_idle_worker_polls_with_reads_and_still_finds_new_work(
         database_url: str, keys_dir: Path, monkeypatch: Any) -> None:
     """With nothing to send, the worker does not keep claiming (a claim is a write transaction

@@ -25,6 +25,8 @@ from tests.support.net import free_port
 from tests.support.processes import CountingHandler, WorkerProcess, Workers
 from tests.support.service import make_settings, wait_for
 
+pytestmark = pytest.mark.slow  # real `gateway serve` subprocesses
+
 NOTICES = 24
 
 

@@ -27,6 +27,8 @@ from tests.support.outbox import outbox_rows, status_counts
 from tests.support.processes import CountingHandler, Workers, counting_sink
 from tests.support.service import make_settings, wait_for
 
+pytestmark = pytest.mark.slow  # real worker subprocesses
+
 
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[Workers]:

@@ -153,7 +153,7 @@ async def test_session_fixation_new_id_at_sign_in_and_planted_ids_ignored(gatewa
     # An id chosen by an attacker is never adopted: the server issues its own.
     attacker = PortalClient(gateway)
     planted = "attacker-chosen-session-id-0123456789abcdefghij"
-    page = await attacker.get("/portal/login", cookie=planted)
+    assert (await attacker.get("/portal/login", cookie=planted)).status == 200
     assert attacker.cookie != planted
     await attacker.post("/portal/login/dev", {"customer_id": "cust-a"}, cookie=attacker.cookie)
     assert (await attacker.get("/portal/", cookie=planted)).status == 302
@@ -161,7 +161,6 @@ async def test_session_fixation_new_id_at_sign_in_and_planted_ids_ignored(gatewa
     async with gateway.services.engine.connect() as conn:
         stored = {r.id_hash for r in (await conn.execute(select(web_sessions.c.id_hash))).all()}
     assert after not in stored and hash_id(after) in stored
-    del page
     await client.close()
     await attacker.close()
 
@@ -409,7 +408,7 @@ async def test_audit_records_sign_in_read_reply_export_sign_out(gateway: Gateway
     await client.post("/portal/login/dev", {"customer_id": "nobody"})
     await client.sign_in("cust-a")
     await client.get(f"/portal/messages/{two['a_msg']}")
-    page = await client.post(f"/portal/messages/{two['a_msg']}/replies", {"body": SECRET_REPLY})
+    assert (await client.post(f"/portal/messages/{two['a_msg']}/replies", {"body": SECRET_REPLY})).status == 303
     await client.get("/portal/my-data")
     await client.post("/portal/my-data/export", {})
     await client.get("/portal/")
@@ -421,7 +420,6 @@ async def test_audit_records_sign_in_read_reply_export_sign_out(gateway: Gateway
                        "portal.export", "portal.signout"]
     assert not any(SECRET_REPLY in r.details or "example.no" in r.details for r in rows)
     assert (await audit.verify(gateway.services.engine)).ok
-    del page
     await client.close()
 
 
