@@ -11,8 +11,8 @@ from sqlalchemy import LargeBinary, select, text
 
 from gateway.db.schema import customers, metadata
 from gateway.db.types import utcnow
-from tests.support.service import Gateway, wait_for
 from tests.support.factories import CANARIES, NATIONAL_ID, canary_notice, put_canary_customer
+from tests.support.service import Gateway, wait_for
 
 CUSTOMER = {"email": "ola@example.no", "name": "Ola Nordmann", "language": "nb", "national_id": NATIONAL_ID,
             "last_invoice_settled_at": "2026-10-01T12:00:00Z", "relationship_ended_at": None}

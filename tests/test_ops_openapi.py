@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from gateway.api.openapi import DOCUMENT
-from tests.support.service import Gateway, wait_for
 from tests.support.factories import canary_notice, put_canary_customer
+from tests.support.service import Gateway, wait_for
 
 
 async def test_healthz_and_readyz_need_no_credentials(gateway: Gateway) -> None:
