@@ -30,7 +30,7 @@ from gateway.outbox import Result
 from gateway.services import Services
 from gateway.worker import Worker
 from tests.support.factories import create_notices, post_message, put_customer, store_customer
-from tests.support.outbox import outbox_rows
+from tests.support.outbox import outbox_rows, settled
 from tests.support.processes import CountingHandler, counting_sink, message_id_of
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway, wait_for
 
@@ -67,14 +67,16 @@ async def row_of(gw: Gateway, message_id: str) -> Any:
 
 
 async def delivered_after(gw: Gateway, token: str, key: str) -> str:
-    """Post another notice and wait until it is delivered: the positive event after which the
-    worker has claimed everything that was due before it (claims go in due order)."""
+    """Post another notice and wait until it is delivered and the outbox has settled: the positive
+    event after which the worker has claimed everything that was due before it (claims go in due
+    order) and nothing is left pending or being sent."""
     message_id = await post_message(gw, token, key)
 
     async def sent() -> bool:
         return (await notification(gw, token, message_id))["status"] == "sent"
 
     await wait_for(sent, timeout=30)
+    await wait_for(lambda: settled(gw.services))
     return message_id
 
 
