@@ -546,7 +546,8 @@ class HoldingHandler(CountingHandler):
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.recipient in envelope.rcpt_tos:
             self.holding.set()
-            await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
+            while not self.release.is_set():  # a condition polled, not a time waited out
+                await asyncio.sleep(0.01)
         return await super().handle_DATA(server, session, envelope)
 
 
