@@ -26,7 +26,7 @@ from gateway.db.types import utcnow
 from gateway.db import reading
 
 SCOPES = ("customers:write", "messages:write", "messages:read", "templates:write")
-_KEY_RE = re.compile(r"^gw_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$")
+_KEY_RE = re.compile(r"gw_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})")  # matched whole (fullmatch)
 
 
 class ApiKeyError(Exception):
@@ -118,7 +118,7 @@ _verified: weakref.WeakKeyDictionary[AsyncEngine, dict[str, _Verified]] = weakre
 
 
 async def authenticate(engine: AsyncEngine, token: str) -> ApiKey | None:
-    match = _KEY_RE.match(token)
+    match = _KEY_RE.fullmatch(token)
     if not match:
         return None
     key_id, secret = match.groups()

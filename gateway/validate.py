@@ -7,13 +7,11 @@ import re
 from datetime import datetime
 from typing import Any
 
+from gateway import addresses
 from gateway.errors import ValidationFailed
 
-# ASCII only: relays without SMTPUTF8 refuse other addresses; an internationalised domain is
-# given in its xn-- form.
-_EMAIL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Matched whole (fullmatch): Python's "$" also matches before a final newline.
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class Errors:
@@ -81,7 +79,7 @@ def choice(
 def email(value: str | None, field: str, errors: Errors) -> str | None:
     if value is None:
         return None
-    if len(value) > 254 or not _EMAIL_RE.match(value):
+    if not addresses.is_addr_spec(value):
         errors.add(field, "must be a valid e-mail address")
         return None
     return value
@@ -106,7 +104,7 @@ def timestamp(obj: dict[str, Any], key: str, errors: Errors) -> datetime | None:
 
 
 def identifier(value: Any, field: str, errors: Errors) -> str | None:
-    if not isinstance(value, str) or not ID_RE.match(value):
+    if not isinstance(value, str) or not ID_RE.fullmatch(value):
         errors.add(field, "must be 1-64 characters: letters, digits, '.', '_' or '-'")
         return None
     return value
