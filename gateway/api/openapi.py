@@ -19,7 +19,7 @@ _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 def _problems(*statuses: int) -> dict[str, Any]:
     return {str(s): {"description": _DESCRIPTIONS[s],
                      "content": {"application/problem+json": {"schema": _PROBLEM}},
-                     **({"headers": _RETRY_AFTER} if s == 429 else {})} for s in statuses}
+                     **({"headers": _RETRY_AFTER} if s in (429, 503) else {})} for s in statuses}
 
 
 _DESCRIPTIONS = {
@@ -31,6 +31,7 @@ _DESCRIPTIONS = {
     413: "Request body larger than the configured limit",
     422: "Validation failed (errors name each field) or the content guard refused the content",
     429: "Too many requests with refused credentials from this client; see Retry-After",
+    503: "The service is shutting down and the body had not yet arrived; retry (see Retry-After)",
 }
 
 
@@ -107,7 +108,7 @@ DOCUMENT: dict[str, Any] = {
                 "parameters": [{"name": "customer_id", "in": "path", "required": True, "schema": _ID_PARAMETER}],
                 "requestBody": _body("Customer"),
                 "responses": {"200": _json(_ref("Created"), "Updated"), "201": _json(_ref("Created"), "Created"),
-                              **_problems(400, 401, 403, 409, 413, 422, 429)},
+                              **_problems(400, 401, 403, 409, 413, 422, 429, 503)},
             },
         },
         "/api/v1/messages": {
@@ -119,7 +120,7 @@ DOCUMENT: dict[str, Any] = {
                 "requestBody": _body("MessageRequest"),
                 "responses": {
                     "201": _json(_ref("Accepted"), "Accepted (or replayed: header Idempotent-Replayed: true)"),
-                    **_problems(400, 401, 403, 409, 413, 422, 429),
+                    **_problems(400, 401, 403, 409, 413, 422, 429, 503),
                 },
             },
         },
@@ -129,7 +130,7 @@ DOCUMENT: dict[str, Any] = {
                 "security": [{"apiKey": ["messages:write"]}],
                 "requestBody": _body("BatchRequest"),
                 "responses": {"200": _json(_ref("BatchResults"), "One result per item"),
-                              **_problems(400, 401, 403, 413, 422, 429)},
+                              **_problems(400, 401, 403, 413, 422, 429, 503)},
             },
         },
         "/api/v1/messages/{message_id}": {
@@ -146,7 +147,7 @@ DOCUMENT: dict[str, Any] = {
                 "security": [{"apiKey": ["templates:write"]}],
                 "requestBody": _body("TemplateCheck"),
                 "responses": {"200": _json(_ref("CheckResult"), "Guard result"),
-                              **_problems(400, 401, 403, 413, 422, 429)},
+                              **_problems(400, 401, 403, 413, 422, 429, 503)},
             },
         },
         "/api/v1/openapi.json": {

@@ -21,7 +21,7 @@ import msgspec
 from aiohttp import web
 
 from gateway import national_id
-from gateway.api import schemas
+from gateway.api import draining, schemas
 from gateway.customers import CustomerInput
 from gateway.errors import GatewayError, ValidationFailed
 from gateway.messages import CONTENT_TYPES, Attachment, MessageInput
@@ -44,7 +44,7 @@ NOT_JSON = "The request body is not valid JSON"
 async def read_body(request: web.Request) -> bytes:
     if request.content_type != "application/json":
         raise GatewayError("The request body must be application/json")
-    return await request.read()  # raises 413 over client_max_size
+    return await draining.read_body(request)  # 413 over client_max_size, 503 when stopping
 
 
 def decode(decoder: msgspec.json.Decoder[T], raw: bytes, prefix: str = "") -> T:
