@@ -131,6 +131,15 @@ async def authenticate(engine: AsyncEngine, token: str) -> ApiKey | None:
     return key
 
 
+def known_good(engine: AsyncEngine, token: str) -> bool:
+    """Whether `token` is a key this process verified as active before, judged from memory alone
+    (no database read): lets a throttled source's valid clients through at no cost to anyone."""
+    match = _KEY_RE.fullmatch(token)
+    cached = _verified.get(engine, {}).get(match.group(1)) if match else None
+    return bool(match and cached and cached[2] is not None
+                and hmac.compare_digest(cached[1], _hash(match.group(2))))
+
+
 _reading: weakref.WeakKeyDictionary[AsyncEngine, dict[str, asyncio.Task[_Verified]]] = \
     weakref.WeakKeyDictionary()
 

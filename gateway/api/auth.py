@@ -23,9 +23,10 @@ def requires(scope: str) -> Callable[[Handler], Handler]:
         async def wrapper(request: web.Request) -> web.StreamResponse:
             services = request.app[SERVICES]
             header = request.headers.get("Authorization", "")
-            if header and (throttled := await throttle.check(request)) is not None:
-                return throttled  # before the key is checked: refusals must not cost us work
             scheme, _, token = header.partition(" ")
+            if header and (wait := throttle.retry_after(request)) is not None \
+                    and not apikeys.known_good(services.engine, token.strip()):
+                return throttle.too_many(request, wait)  # before any look-up: refusals must cost little
             key = await apikeys.authenticate(services.engine, token.strip()) if scheme.lower() == "bearer" else None
             if key is None:
                 if header:  # counted and audited per window (gateway/api/throttle.py), not per request

@@ -4,8 +4,9 @@ Every refused Authorization header used to append its own audit row, so a client
 could grow the append-only, hash-chained log without bound and slow everyone down. Now refusals are
 counted per source and key prefix (the key id part of a well-formed key, never the secret) within a
 time window; when a window has ended, one audit row records its counts. A source with
-REFUSALS_PER_WINDOW refusals in the current window is answered 429 with Retry-After, before its
-credentials are even checked, until the window ends. The clock is injectable, so tests need no
+REFUSALS_PER_WINDOW refusals in the current window is answered 429 with Retry-After until the
+window ends, before its credentials are looked up, unless they are a key this process has already
+verified (so valid clients sharing the address keep working). The clock is injectable, so tests need no
 sleeping. The source address goes to the audit log only as a keyed digest (HMAC with the index
 key): an operator holding the keys can match a suspect address, a reader of the log cannot."""
 
@@ -100,14 +101,14 @@ def source_of(request: web.Request) -> str:
     return request.remote or "unknown"
 
 
-async def check(request: web.Request) -> web.Response | None:
-    """A 429 problem if the request's source is being throttled, else None."""
+def retry_after(request: web.Request) -> int | None:
+    """Seconds the request's source must wait, or None if it is not being throttled."""
+    return request.app[THROTTLE].retry_after(source_of(request))
+
+
+def too_many(request: web.Request, wait: int) -> web.Response:
     from gateway.api.problems import problem
 
-    throttle = request.app[THROTTLE]
-    wait = throttle.retry_after(source_of(request))
-    if wait is None:
-        return None
     metrics.auth_refused.labels("throttled").inc()
     return problem(429, "Too many requests with refused credentials; try again later",
                    instance=request.path, headers={"Retry-After": str(wait)})
