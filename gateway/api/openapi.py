@@ -76,10 +76,14 @@ def _components() -> dict[str, Any]:
             found[name]["properties"][field] = {**found[name]["properties"][field], "default": default}
     found["TemplateValue"] = schemas.TEMPLATE_VALUE
     found["BatchResults"]["properties"]["results"]["items"] = {"oneOf": [_ref("Accepted"), _ref("BatchError")]}
+    # Each item is checked on its own against BatchItem and a bad one gets its problem in its
+    # result slot (the batch contract), so the request accepts any item: anyOf(BatchItem, {}).
     found["BatchRequest"] = {"type": "object", "additionalProperties": False, "required": ["messages"],
-                             "properties": {"messages": {"type": "array", "minItems": 1,
-                                                         "maxItems": schemas.MAX_BATCH,
-                                                         "items": _ref("BatchItem")}}}
+                             "properties": {"messages": {
+                                 "type": "array", "minItems": 1, "maxItems": schemas.MAX_BATCH,
+                                 "items": {"anyOf": [_ref("BatchItem"), {}],
+                                           "description": "A BatchItem; any other value gets a problem "
+                                                          "in its result slot, the others are stored"}}}}
     return _ecma(found)
 
 
