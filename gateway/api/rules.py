@@ -242,7 +242,8 @@ _UNKNOWN = re.compile(r"Object contains unknown field `(.*)`")
 def field_error(text: str, prefix: str = "") -> dict[str, str]:
     """msgspec's "Expected `str`, got `int` - at `$.attachments[0].filename`" as field and detail."""
     at = _AT.search(text)
-    path = at.group(1).lstrip(".") if at else ""
+    # msgspec writes a mapping's key as "[...]" (it does not echo keys): the mapping names the field.
+    path = at.group(1).lstrip(".").split("[...]")[0] if at else ""
     detail = text[:at.start()] if at else text
     for pattern, said in ((_MISSING, "is required"), (_UNKNOWN, "is not a known field")):
         found = pattern.fullmatch(detail)
