@@ -34,11 +34,13 @@ async def read_body(request: web.Request) -> bytes:
     waiting = asyncio.ensure_future(stopping.wait())
     try:
         await asyncio.wait((reading, waiting), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # the request itself was cancelled (the client went away)
+        reading.cancel()
+        raise
     finally:
         waiting.cancel()
-        if not reading.done():
-            reading.cancel()
-    if reading.cancelled():
+    if not reading.done():
+        reading.cancel()
         raise _shutting_down(request)
     return reading.result()  # raises 413 over client_max_size, as request.read() does
 
