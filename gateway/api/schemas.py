@@ -191,7 +191,8 @@ COMPONENTS = (Customer, Attachment, MessageRequest, BatchItem, TemplateCheck, Cr
 # What the post-validation step (gateway/api/rules.py) adds to a declaration, stated in the document.
 _NO_NUL = {"type": "string", "pattern": full(NO_NUL_PATTERN)}
 TEMPLATE_VALUE = {
-    "description": f"JSON without NUL in any string, nested at most {MAX_DATA_DEPTH} levels",
+    "description": f"JSON without NUL in any string, nested at most {MAX_DATA_DEPTH} levels; numbers "
+                   "finite (1e999 overflows), integers of at most 4,300 digits",
     "anyOf": [_NO_NUL, {"type": ["number", "boolean", "null"]},
               {"type": "array", "items": {"$ref": "#/components/schemas/TemplateValue"}},
               {"type": "object", "propertyNames": _NO_NUL,
