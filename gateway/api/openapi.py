@@ -120,7 +120,8 @@ DOCUMENT: dict[str, Any] = {
                 "summary": "Submit one message; a notification e-mail follows",
                 "security": [{"apiKey": ["messages:write"]}],
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
-                                "schema": {"type": "string", "pattern": "^" + schemas.IDEMPOTENCY_KEY_PATTERN + "$"}}],
+                                "schema": {"type": "string",
+                                           "pattern": "^" + schemas.IDEMPOTENCY_HEADER_PATTERN + "$"}}],
                 "requestBody": _body("MessageRequest"),
                 "responses": {
                     "201": _json(_ref("Accepted"), "Accepted (or replayed: header Idempotent-Replayed: true)"),

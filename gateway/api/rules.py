@@ -129,7 +129,7 @@ def template_check(raw: bytes) -> schemas.TemplateCheck:
 
 
 def idempotency_key(value: str | None) -> str:
-    if value is None or not re.fullmatch(schemas.IDEMPOTENCY_KEY_PATTERN, value):
+    if value is None or not re.fullmatch(schemas.IDEMPOTENCY_HEADER_PATTERN, value):
         raise ValidationFailed([{"field": "Idempotency-Key", "detail": "must be 1-255 printable ASCII characters"}])
     return value
 

@@ -41,6 +41,8 @@ NO_NUL_PATTERN = r"[^\x00]*"
 FILENAME_PATTERN = r"[^\x00-\x1f\x7f/\\]+"
 BASE64_PATTERN = r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?"
 IDEMPOTENCY_KEY_PATTERN = r"[\x20-\x7e]{1,255}"
+# In the header: HTTP strips a value's leading and trailing spaces, so none can be given.
+IDEMPOTENCY_HEADER_PATTERN = r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?"
 
 CustomerId = Annotated[str, Meta(pattern=full(ID_PATTERN),
                                  description="1-64 characters: letters, digits, '.', '_' or '-'")]

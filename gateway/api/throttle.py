@@ -30,7 +30,7 @@ from gateway.api.appkeys import SERVICES
 log = logging.getLogger("gateway.api")
 WINDOW_SECONDS = 60.0
 REFUSALS_PER_WINDOW = 20
-MAX_SOURCES = 10_000  # distinct (source, prefix) pairs kept per window; the rest are counted as "other"
+MAX_SOURCES = 1000  # distinct (source, prefix) pairs kept per window; the rest are counted as "other"
 
 
 def key_prefix(token: str) -> str:

@@ -18,7 +18,7 @@ from gateway.apikeys import SCOPES
 from gateway.crypto import init_keys
 from gateway.devmail import MailSink
 from gateway.settings import Settings
-from tests.support.processes import ROOT, WorkerProcess, start_worker, worker_env
+from tests.support.processes import ROOT, WorkerProcess, free_port, start_worker, worker_env
 from tests.support.service import make_settings
 
 
@@ -63,7 +63,7 @@ def start_live(tmp: Path, sqlite_template: Path, sink: MailSink, **overrides: An
     init_keys(keys_dir)
     settings = make_settings(f"sqlite:///{database}", keys_dir, sink)
     keys = {scope: create_api_key(settings, scope) for scope in SCOPES}
-    port = overrides.pop("port", None) or _free_port()
+    port = overrides.pop("port", None) or free_port()
     process = start_worker(settings, tmp, name="serve", command="serve", port=port, **overrides)
     live = LiveGateway(settings, process, f"http://127.0.0.1:{port}", keys)
     _wait_until_ready(live)
@@ -82,9 +82,3 @@ def _wait_until_ready(live: LiveGateway, timeout: float = 60.0) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError(f"gateway serve did not answer within {timeout} s:\n{live.process.output()}")
-
-
-def _free_port() -> int:
-    from tests.support.processes import free_port
-
-    return free_port()
