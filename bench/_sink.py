@@ -7,8 +7,9 @@ accepted (CLOCK_MONOTONIC is system-wide on Linux, so the bench process can comp
 arrived in each second after the first (to tell a steady rate from stalls). A mail to
 stats@bench.invalid is not counted: it writes {"count", "first", "last", "bytes", "per_second"} to
 STATS_FILE and starts a new count. STATS_FILE is written once with count 0 when the server is listening. With CAPTURE_FILE, the mails
-of the first count are also kept (sender, recipients, bytes) and pickled to CAPTURE_FILE when it
-ends, so that bench/sending.py can send exactly the gateway's e-mails from its raw baseline.
+of each count are also kept (sender, recipients, bytes) and pickled to CAPTURE_FILE when it ends, so
+that bench/sending.py can send exactly the gateway's e-mails from its raw baseline (kept in every
+phase, so the sink does the same work for both sides).
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ class Counter:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if CONTROL in envelope.rcpt_tos:
             if self.capture_file:
-                with open(self.capture_file, "wb") as out:
+                with open(self.capture_file + ".tmp", "wb") as out:
                     pickle.dump(self.captured, out)
-                self.capture_file, self.captured = None, []
+                os.replace(self.capture_file + ".tmp", self.capture_file)
+                self.captured = []
             self.write()
             self.reset()
             return "250 2.0.0 stats written"
