@@ -30,12 +30,16 @@ PLACES: dict[str, list[tuple[str, str]]] = {
 
 
 def find(name: str) -> Any:
+    package = Path(importlib.import_module("gateway").__file__ or "").parent
     for module, attribute in PLACES[name]:
         try:
-            found = getattr(importlib.import_module(module), attribute, None)
+            imported = importlib.import_module(module)
         except ImportError:
             continue
-        if found is not None:
+        # only the imported gateway package's own modules (an editable install in the same venv
+        # may offer another checkout's)
+        found = getattr(imported, attribute, None)
+        if found is not None and Path(imported.__file__ or "").is_relative_to(package):
             return found
     raise LookupError(f"{name} not found in {[m for m, _ in PLACES[name]]}")
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
-PLACES = ("gateway.serve", "gateway.web.serve", "gateway.cli.serve", "gateway.web")
+PLACES = ("gateway.cli.serve", "gateway.web.serve", "gateway.serve", "gateway.web")
 
 
 def main() -> int:
@@ -27,10 +28,14 @@ def main() -> int:
 
 
 def _has(module: str, name: str) -> bool:
+    """The module exists in the gateway package that was imported (not in another checkout that an
+    editable install in the same venv may also offer) and has `name`."""
     try:
-        return hasattr(importlib.import_module(module), name)
+        found = importlib.import_module(module)
     except ImportError:
         return False
+    package = Path(importlib.import_module("gateway").__file__ or "").parent
+    return hasattr(found, name) and Path(found.__file__ or "").is_relative_to(package)
 
 
 if __name__ == "__main__":
