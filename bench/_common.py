@@ -225,7 +225,7 @@ def process(args: list[str], env: dict[str, str] | None = None, cwd: Path | None
             timeout: float = 60) -> Iterator[subprocess.Popen[bytes]]:
     """A child process, stopped with SIGTERM (then SIGKILL) on exit. Its stderr goes to a temporary
     file (a pipe nobody reads could fill and stall it), shown when it fails to start."""
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below, after the child)
     proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.monotonic() + timeout

@@ -6,7 +6,8 @@ Accepts every mail (250) and keeps only a count and the monotonic times of the f
 accepted (CLOCK_MONOTONIC is system-wide on Linux, so the bench process can compare), and how many
 arrived in each second after the first (to tell a steady rate from stalls). A mail to
 stats@bench.invalid is not counted: it writes {"count", "first", "last", "bytes", "per_second"} to
-STATS_FILE and starts a new count. STATS_FILE is written once with count 0 when the server is listening. With CAPTURE_FILE, the mails
+STATS_FILE and starts a new count. STATS_FILE is written once with count 0 when the server is
+listening. With CAPTURE_FILE, the mails
 of each count are also kept (sender, recipients, bytes) and pickled to CAPTURE_FILE when it ends, so
 that bench/sending.py can send exactly the gateway's e-mails from its raw baseline (kept in every
 phase, so the sink does the same work for both sides).

@@ -33,8 +33,21 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (MARGIN, GatewayEnv, add_code_option, at_most, bulk_customers, code_from, cpu_seconds,  # noqa: E402
-                     gateway_server, invoice_item, load_average, machine, summary, vm_hwm_mb)
+from _common import (
+    MARGIN,
+    GatewayEnv,
+    add_code_option,
+    at_most,
+    bulk_customers,
+    code_from,
+    cpu_seconds,
+    gateway_server,
+    invoice_item,
+    load_average,
+    machine,
+    summary,
+    vm_hwm_mb,
+)
 
 TARGET_SECONDS = 20.0
 TARGET_RSS_MB = 400.0
@@ -157,8 +170,9 @@ async def main() -> int:
     rss_verdict = at_most(peak_mb, TARGET_RSS_MB)
     ok = time_verdict == rss_verdict == "PASS" and full
     scope = "" if full else " (targets apply to 100,000 messages only: MISS)"
-    print(f"time {elapsed:.1f} s (target <= {TARGET_SECONDS:.0f} s, pass to {TARGET_SECONDS * (1 - MARGIN):.0f} s) {time_verdict}; "
-          f"peak RSS {peak_mb:.0f} MB (target <= {TARGET_RSS_MB:.0f} MB, pass to {TARGET_RSS_MB * (1 - MARGIN):.0f} MB) "
+    print(f"time {elapsed:.1f} s (target <= {TARGET_SECONDS:.0f} s, pass to {TARGET_SECONDS * (1 - MARGIN):.0f} s) "
+          f"{time_verdict}; peak RSS {peak_mb:.0f} MB (target <= {TARGET_RSS_MB:.0f} MB, pass to "
+          f"{TARGET_RSS_MB * (1 - MARGIN):.0f} MB) "
           f"{rss_verdict}{scope}")
     summary("billing_run", code, "PASS" if ok else "MISS",
             f"{args.messages} msgs in {elapsed:.1f} s ({elapsed / raw:.1f}x raw {raw:.1f} s), RSS {peak_mb:.0f} MB, "

@@ -31,10 +31,24 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _wrk  # noqa: E402
-from _common import (BENCH, MARGIN, PY, GatewayEnv, add_code_option, add_customers, at_least, bare_server,  # noqa: E402
-                     code_from, free_port, gateway_server, load_average, machine, process,
-                     summary)
+import _wrk
+from _common import (
+    BENCH,
+    MARGIN,
+    PY,
+    GatewayEnv,
+    add_code_option,
+    add_customers,
+    at_least,
+    bare_server,
+    code_from,
+    free_port,
+    gateway_server,
+    load_average,
+    machine,
+    process,
+    summary,
+)
 
 TARGET = 0.20
 

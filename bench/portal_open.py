@@ -32,9 +32,21 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _wrk  # noqa: E402
-from _common import (MARGIN, Code, add_code_option, at_least, at_most, bare_server, code_from,  # noqa: E402
-                     free_port, load_average, machine, process, summary)
+import _wrk
+from _common import (
+    MARGIN,
+    Code,
+    add_code_option,
+    at_least,
+    at_most,
+    bare_server,
+    code_from,
+    free_port,
+    load_average,
+    machine,
+    process,
+    summary,
+)
 
 PDF = b"%PDF-1.4\n" + b"x" * 2000 + b"\n%%EOF\n"
 RATIO_TARGET = 0.30  # of the bare handler's request rate (issue 4)
@@ -143,14 +155,15 @@ def main() -> int:
     p, b = _wrk.combine(portal), _wrk.combine(bare)
     print(_wrk.line("portal open ", p))
     print(_wrk.line("bare aiohttp", b))
-    print("ratio per round: " + ", ".join(f"{x.rate / y.rate:.1%}" for x, y in zip(portal, bare)))
+    print("ratio per round: " + ", ".join(f"{x.rate / y.rate:.1%}" for x, y in zip(portal, bare, strict=True)))
     print(f"load average at end: {load_average()}")
     ratio = p.rate / b.rate if b.rate else 0.0
     ratio_verdict = at_least(ratio, RATIO_TARGET) if p.errors == 0 else "MISS (errors)"
     p99_verdict = at_most(p.p99_ms, P99_TARGET_MS)
     ok = ratio_verdict == p99_verdict == "PASS"
-    print(f"ratio portal/bare: {ratio:.1%} (target >= {RATIO_TARGET:.0%}, pass from {RATIO_TARGET * (1 + MARGIN):.0%}): "
-          f"{ratio_verdict}; p99 {p.p99_ms:.1f} ms (target <= {P99_TARGET_MS:g} ms, pass to "
+    print(f"ratio portal/bare: {ratio:.1%} (target >= {RATIO_TARGET:.0%}, pass from "
+          f"{RATIO_TARGET * (1 + MARGIN):.0%}): {ratio_verdict}; p99 {p.p99_ms:.1f} ms "
+          f"(target <= {P99_TARGET_MS:g} ms, pass to "
           f"{P99_TARGET_MS * (1 - MARGIN):g} ms): {p99_verdict}; server CPU {p.cpu_ms:.3f} ms/request vs bare "
           f"{b.cpu_ms:.3f} ({p.cpu_ms / b.cpu_ms if b.cpu_ms else 0:.1f}x)  {'PASS' if ok else 'MISS'}")
     summary("portal_open" + ("" if backend == "SQLite" else f" ({backend})"), code, "PASS" if ok else "MISS",

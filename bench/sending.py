@@ -40,9 +40,24 @@ import aiohttp
 import aiosmtplib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (BENCH, MARGIN, PY, GatewayEnv, add_code_option, at_least, bulk_customers,  # noqa: E402
-                     code_from, cpu_seconds, free_port, gateway_server, invoice_item, load_average, machine,
-                     process, summary)
+from _common import (
+    BENCH,
+    MARGIN,
+    PY,
+    GatewayEnv,
+    add_code_option,
+    at_least,
+    bulk_customers,
+    code_from,
+    cpu_seconds,
+    free_port,
+    gateway_server,
+    invoice_item,
+    load_average,
+    machine,
+    process,
+    summary,
+)
 
 TARGET = 0.70
 
@@ -188,8 +203,9 @@ async def main() -> int:
             raw_sink_cpu = cpu_seconds(sink.pid) - sink_cpu
             raw_cpu += cpu
             raws.append(raw)
-            print(f"round {round_no + 1}: raw aiosmtplib, {args.connections} reused connections, the same {len(emails)} "
-                  f"e-mails (~{size / 1024:.1f} KiB each): {raw['count']} mails in {raw_elapsed:.2f} s; sink rate "
+            print(f"round {round_no + 1}: raw aiosmtplib, {args.connections} reused connections, the same "
+                  f"{len(emails)} e-mails (~{size / 1024:.1f} KiB each): {raw['count']} mails in "
+                  f"{raw_elapsed:.2f} s; sink rate "
                   f"{rate(raw):.0f} mails/s ({seconds(raw)}); CPU per mail: sender {per_mail(cpu, raw)}, "
                   f"sink {per_mail(raw_sink_cpu, raw)}", flush=True)
     print(f"load average at end: {load_average()}")
@@ -198,8 +214,9 @@ async def main() -> int:
     verdict = at_least(ratio, TARGET) if complete else "MISS (incomplete)"
     worker_us = worker_cpu / worker_mails * 1e6 if worker_mails else 0.0
     raw_us = raw_cpu / raw_all["count"] * 1e6 if raw_all["count"] else 0.0
+    per_round = ", ".join(f"{rate(w) / rate(r):.1%}" for w, r in zip(workers, raws, strict=True))
     print(f"ratio worker/raw over {args.rounds} round(s): {rate(worker_all):.0f} / {rate(raw_all):.0f} mails/s = "
-          f"{ratio:.1%} (per round: {', '.join(f'{rate(w) / rate(r):.1%}' for w, r in zip(workers, raws))}; "
+          f"{ratio:.1%} (per round: {per_round}; "
           f"target >= {TARGET:.0%}, pass from {TARGET * (1 + MARGIN):.0%}) {verdict}; "
           f"sender CPU {worker_us:.0f} vs {raw_us:.0f} µs/mail ({worker_us / raw_us if raw_us else 0:.1f}x)"
           + ("" if complete else " (not every notification was sent)"))
