@@ -77,6 +77,8 @@ def code_from(args: argparse.Namespace) -> Code:
         sys.exit(f"--code {root}: not a checkout of the gateway (no gateway/__main__.py)")
     venv = root / ".venv" / "bin" / "python"
     python = args.python or (str(venv) if venv.exists() else PY)
+    # absolute: the gateway's processes run in other directories
+    python = str(Path(python).absolute()) if os.sep in python else (shutil.which(python) or python)
     return Code(root, python)
 
 
