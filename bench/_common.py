@@ -100,6 +100,12 @@ def at_most(value: float, target: float) -> str:
     return "MISS (at its edge)" if value <= target else "MISS"
 
 
+def cpu_bound(baseline_cpu: float, gateway_cpu: float) -> str:
+    """The ratio the rates would show if both sides were bound by their own CPU alone: a bound that a
+    slowed baseline (a starved load generator, a busy machine) cannot inflate."""
+    return f"CPU-bound ratio {baseline_cpu / gateway_cpu:.1%}" if gateway_cpu else "CPU-bound ratio -"
+
+
 def summary(bench: str, code: Code, verdict: str, figures: str) -> None:
     """The one line per bench that bench/run_all.sh collects."""
     print(f"SUMMARY {bench} | {code.label} | load {load_average()} | {figures} | {verdict}", flush=True)

@@ -42,6 +42,7 @@ from _common import (
     at_least,
     bare_server,
     code_from,
+    cpu_bound,
     free_port,
     gateway_server,
     load_average,
@@ -119,9 +120,10 @@ def main() -> int:
         verdicts.append(verdict)
         print(f"ratio {name}/bare: {ratio:.1%} (target >= {TARGET:.0%}, pass from {TARGET * (1 + MARGIN):.0%}) "
               f"{verdict}; server CPU {side.cpu_ms:.3f} ms/request vs bare {bare.cpu_ms:.3f} "
-              f"({side.cpu_ms / bare.cpu_ms if bare.cpu_ms else 0:.1f}x)")
+              f"({side.cpu_ms / bare.cpu_ms if bare.cpu_ms else 0:.1f}x: {cpu_bound(bare.cpu_ms, side.cpu_ms)})")
         figures.append(f"{name} {side.rate:.0f} req/s = {ratio:.1%} of bare {bare.rate:.0f}, "
-                       f"CPU {side.cpu_ms:.3f} vs {bare.cpu_ms:.3f} ms/req, p99 {side.p99_ms:.0f} ms")
+                       f"CPU {side.cpu_ms:.3f} vs {bare.cpu_ms:.3f} ms/req "
+                       f"({cpu_bound(bare.cpu_ms, side.cpu_ms)}), p99 {side.p99_ms:.0f} ms")
     ok = all(v == "PASS" for v in verdicts)
     summary("ingest_http", code, "PASS" if ok else "MISS", "; ".join(figures))
     return 0 if ok else 1

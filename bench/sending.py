@@ -49,6 +49,7 @@ from _common import (
     at_least,
     bulk_customers,
     code_from,
+    cpu_bound,
     cpu_seconds,
     free_port,
     gateway_server,
@@ -218,11 +219,12 @@ async def main() -> int:
     print(f"ratio worker/raw over {args.rounds} round(s): {rate(worker_all):.0f} / {rate(raw_all):.0f} mails/s = "
           f"{ratio:.1%} (per round: {per_round}; "
           f"target >= {TARGET:.0%}, pass from {TARGET * (1 + MARGIN):.0%}) {verdict}; "
-          f"sender CPU {worker_us:.0f} vs {raw_us:.0f} µs/mail ({worker_us / raw_us if raw_us else 0:.1f}x)"
+          f"sender CPU {worker_us:.0f} vs {raw_us:.0f} µs/mail ({worker_us / raw_us if raw_us else 0:.1f}x: "
+          f"{cpu_bound(raw_us, worker_us)})"
           + ("" if complete else " (not every notification was sent)"))
     summary("sending", code, verdict if verdict == "PASS" else "MISS",
             f"worker {rate(worker_all):.0f} mails/s = {ratio:.1%} of raw {rate(raw_all):.0f}, "
-            f"CPU {worker_us:.0f} vs {raw_us:.0f} µs/mail")
+            f"CPU {worker_us:.0f} vs {raw_us:.0f} µs/mail ({cpu_bound(raw_us, worker_us)})")
     return 0 if verdict == "PASS" else 1
 
 
