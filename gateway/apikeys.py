@@ -26,7 +26,7 @@ from gateway.db.types import utcnow
 from gateway.db import reading
 
 SCOPES = ("customers:write", "messages:write", "messages:read", "templates:write")
-_KEY_RE = re.compile(r"^gw_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$")
+_KEY_RE = re.compile(r"gw_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})")  # matched whole (fullmatch)
 
 
 class ApiKeyError(Exception):
@@ -118,7 +118,7 @@ _verified: weakref.WeakKeyDictionary[AsyncEngine, dict[str, _Verified]] = weakre
 
 
 async def authenticate(engine: AsyncEngine, token: str) -> ApiKey | None:
-    match = _KEY_RE.match(token)
+    match = _KEY_RE.fullmatch(token)
     if not match:
         return None
     key_id, secret = match.groups()
@@ -129,6 +129,15 @@ async def authenticate(engine: AsyncEngine, token: str) -> ApiKey | None:
     if key is None or not hmac.compare_digest(secret_hash, _hash(secret)):
         return None
     return key
+
+
+def known_good(engine: AsyncEngine, token: str) -> bool:
+    """Whether `token` is a key this process verified as active before, judged from memory alone
+    (no database read): lets a throttled source's valid clients through at no cost to anyone."""
+    match = _KEY_RE.fullmatch(token)
+    cached = _verified.get(engine, {}).get(match.group(1)) if match else None
+    return bool(match and cached and cached[2] is not None
+                and hmac.compare_digest(cached[1], _hash(match.group(2))))
 
 
 _reading: weakref.WeakKeyDictionary[AsyncEngine, dict[str, asyncio.Task[_Verified]]] = \

@@ -59,7 +59,7 @@ from gateway.db import reading
 from gateway.db.schema import customers, messages
 from gateway.db.writer import writer_for
 from gateway.guard import is_refused
-from gateway.notification import OutgoingEmail, build_email
+from gateway.notification import BadRecipient, OutgoingEmail, build_email
 from gateway.notification_check import NotificationChecker
 from gateway.outbox import Job, Result
 from gateway.services import Services
@@ -370,8 +370,12 @@ class Worker:
             log.error("notification held by the content guard",
                       extra={"message_id": job.message_id, "rules": rules})
             return Result(job, "held", ("held by content guard: " + ", ".join(rules))[:200])
-        return build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
-                           notification_id=job.id, language=envelope.language, date=datetime.now(OSLO))
+        try:
+            return build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
+                               notification_id=job.id, language=envelope.language, date=datetime.now(OSLO))
+        except BadRecipient as exc:  # stored before addresses were matched whole; never retried
+            log.error("notification not sent: bad recipient address", extra={"message_id": job.message_id})
+            return Result(job, "failed", str(exc))
 
     # ------------------------------------------------------------ recording
 
