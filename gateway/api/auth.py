@@ -27,7 +27,8 @@ def requires(scope: str) -> Callable[[Handler], Handler]:
             if header and (wait := throttle.retry_after(request)) is not None \
                     and not apikeys.known_good(services.engine, token.strip()):
                 return throttle.too_many(request, wait)  # before any look-up: refusals must cost little
-            key = await apikeys.authenticate(services.engine, token.strip()) if scheme.lower() == "bearer" else None
+            key = await apikeys.authenticate(services.engine, token.strip(), services.clock) \
+                if scheme.lower() == "bearer" else None
             if key is None:
                 if header:  # counted and audited per window (gateway/api/throttle.py), not per request
                     await throttle.record(request, token.strip())

@@ -18,7 +18,8 @@ from gateway.apikeys import SCOPES
 from gateway.crypto import init_keys
 from gateway.devmail import MailSink
 from gateway.settings import Settings
-from tests.support.processes import ROOT, WorkerProcess, free_port, start_worker, worker_env
+from tests.support.net import free_port
+from tests.support.processes import ROOT, WorkerProcess, start_worker, worker_env
 from tests.support.service import make_settings
 
 
