@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway import audit, national_id, validate
+from gateway import audit, validate
 from gateway.crypto import Crypto, CustomerKey
 from gateway.db.schema import customers
 from gateway.db.types import utcnow
 from gateway.errors import Conflict, NotFound
+from gateway.identifiers import national_id
 
 LANGUAGES = ("nb", "nn", "en")
 _FIELDS = {"email", "name", "language", "national_id", "last_invoice_settled_at", "relationship_ended_at"}

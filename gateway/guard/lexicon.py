@@ -12,10 +12,21 @@ import re
 from functools import lru_cache
 
 
+_TOLERANT = {"o": "[oø]", "ø": "(?:ø|o|oe)", "å": "(?:å|a|aa)", "æ": "(?:æ|ae|e)", "l": "[li]"}
+
+
 def _tolerant(pattern: str) -> str:
-    """Let a pattern written with Norwegian letters also match ASCII and leet spellings."""
-    return (pattern.replace("o", "[oø]").replace("ø", "(?:ø|o|oe)").replace("å", "(?:å|a|aa)")
-            .replace("æ", "(?:æ|ae|e)").replace("l", "[li]").replace("(?:ø|[oø]|[oø]e)", "(?:ø|o|oe)"))
+    """Let a pattern written with Norwegian letters also match ASCII and leet spellings (one
+    pass, so a replacement is never replaced again; classes are left as written)."""
+    out: list[str] = []
+    in_class = False
+    for ch in pattern:
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        out.append(ch if in_class else _TOLERANT.get(ch, ch))
+    return "".join(out)
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
@@ -177,12 +188,12 @@ PROVIDE = _verbs(
     r"include", r"including", r"insert", r"register", r"renew", r"reactivate", r"activate",
     r"unlock", r"complete", r"completing", r"key", r"fill", r"filling", r"read", r"hand",
     r"scan", r"photograph", r"post", r"spell", r"dictate", r"mention", r"note", r"jot",
-    r"paste", r"re-enter", r"reveal", r"state", r"specify", r"quote", r"repeat", r"recite",
+    r"paste", r"re-enter", r"state", r"specify", r"quote", r"repeat", r"recite",
     r"authenticate", r"authorise", r"authorize", r"email", r"e-mail", r"text", r"dm", r"message",
     r"call", r"ring", r"contact", r"login", r"log", r"sign", r"signin", r"say", r"let",
-    r"return", r"returning", r"resend", r"re-send", r"repeat", r"retype", r"share",
+    r"return", r"returning", r"re-send", r"retype",
     # Bokmål
-    r"oppgi", r"oppgir", r"opplys", r"opplyse", r"opplyser", r"send", r"sende", r"sender",
+    r"oppgi", r"oppgir", r"opplys", r"opplyse", r"opplyser", r"sende", r"sender",
     r"gi", r"gir", r"bekreft", r"bekrefte", r"bekrefter", r"verifiser", r"verifisere",
     r"verifiserer", r"valider", r"validere", r"oppdater", r"oppdatere", r"oppdaterer",
     r"tast", r"taste", r"taster", r"skriv", r"skrive", r"skriver", r"fyll", r"fylle", r"fyller",
@@ -190,19 +201,19 @@ PROVIDE = _verbs(
     r"svar", r"svare", r"svarer", r"del", r"dele", r"deler", r"registrer", r"registrere",
     r"registrerer", r"fortell", r"fortelle", r"forteller", r"si", r"sier", r"forny", r"fornye",
     r"fornyer", r"aktiver", r"aktivere", r"reaktiver", r"reaktivere", r"avgi", r"avgir",
-    r"fyll", r"før", r"føre", r"skann", r"skanne", r"fotografer", r"ta", r"videresend",
-    r"videresende", r"legitimer", r"legitimere", r"identifiser", r"identifisere", r"ring",
+    r"før", r"føre", r"skann", r"skanne", r"fotografer", r"ta", r"videresend",
+    r"videresende", r"legitimer", r"legitimere", r"identifiser", r"identifisere",
     r"sett", r"sette", r"logg", r"logge", r"kopier", r"lim", r"nevn", r"nevne", r"tilsend",
     r"returner", r"returnere", r"ettersend", r"ettersende", r"gjenta", r"gjentar", r"send inn",
-    r"oppgi", r"innrapporter", r"rapporter", r"meld", r"melde", r"sjekk",
+    r"innrapporter", r"rapporter", r"meld", r"melde", r"sjekk",
     # Nynorsk
     r"oppgje", r"oppgjev", r"gje", r"gjev", r"stadfest", r"stadfeste", r"stadfestar",
     r"sendar", r"senda", r"svara", r"svarar", r"dela", r"delar", r"skrivar", r"fylla",
-    r"fyllar", r"leggja", r"legg", r"leggjer", r"lesa", r"lesar", r"oppdatera", r"oppdaterar",
-    r"registrera", r"fortel", r"fortelja", r"sei", r"seie", r"taste", r"tastar", r"verifisera",
-    r"fornya", r"aktivera", r"logga", r"leggje", r"fortelje", r"stadfesta", r"skriva", r"svare",
-    r"sende", r"dele", r"lese", r"oppdatere", r"registrere", r"verifisere", r"fornye", r"returnera",
-    r"ettersenda", r"gjenta", r"gjentek", r"oppgjeve",
+    r"fyllar", r"leggja", r"leggjer", r"lesa", r"lesar", r"oppdatera", r"oppdaterar",
+    r"registrera", r"fortel", r"fortelja", r"sei", r"seie", r"tastar", r"verifisera",
+    r"fornya", r"aktivera", r"logga", r"leggje", r"fortelje", r"stadfesta", r"skriva",
+    r"returnera",
+    r"ettersenda", r"gjentek", r"oppgjeve",
 )
 # Verbs whose object normally follows a particle; without it they mean something else
 # ("les mer" = read more, "legg merke til" = notice, "ta kontakt" = get in touch).
@@ -225,8 +236,8 @@ NEEDS_PARTICLE = {
     "completing": {"the", "this"}, "del": {"med", "din", "ditt", "dine", "di", "koden", "passordet", "oss", "your"},
     "type": {"in", "your", "din", "ditt", "the"},
     "include": {"your", "the", "din", "ditt"}, "including": {"your"},
-    "state": {"your"}, "say": {"your"}, "si": {"fra", "ifra", "oss"}, "post": {"us"},
-    "mention": {"your"}, "note": {"down"}, "answer": {"with"}, "spell": {"out"},
+    "state": {"your"}, "say": {"your"}, "si": {"fra", "ifra", "oss"},
+    "mention": {"your"}, "answer": {"with"}, "spell": {"out"},
 }
 # Login verbs ask for credentials only when "with/med" names them ("logg inn med passord").
 LOGIN_VERBS = {"login", "log", "sign", "signin", "logg", "logge", "logga"}
@@ -275,7 +286,7 @@ PARTICIPLES = _verbs(r"provided", r"entered", r"confirmed", r"submitted", r"veri
                   r"registered", r"renewed", r"reentered", r"re-entered",
                   r"bekreftet", r"oppgitt", r"sendt", r"verifisert", r"oppdatert", r"registrert",
                   r"utfylt", r"fylt", r"lagt", r"lastet", r"skrevet", r"tastet", r"innsendt",
-                  r"stadfesta", r"oppgjeven", r"oppgjeve", r"sendt", r"innsend", r"utfylte")
+                  r"stadfesta", r"oppgjeven", r"oppgjeve", r"innsend", r"utfylte")
 BE_FORMS = {"be", "is", "are", "been", "being", "bli", "blitt", "verte", "vorte", "være", "vere"}
 MODALS = {"must", "should", "shall", "need", "needs", "have", "has", "will", "ought", "må",
           "bør", "skal", "burde", "vil", "trenger", "treng", "kan", "can", "could", "would",
@@ -286,9 +297,9 @@ AUX = {"will", "shall", "would", "is", "are", "am", "was", "going", "vil", "skal
        "kjem", "har", "have", "has", "had", "hadde", "to", "til", "å", "og", "and", "also",
        "også", "òg", "ogso", "gjerne", "alltid", "always", "snart", "soon", "automatically",
        "automatisk", "then", "deretter", "så", "now", "nå", "no", "be", "bli", "blir", "cannot",
-       "can", "could", "kan", "kunne", "may", "might", "might", "just", "bare", "berre",
+       "can", "could", "kan", "kunne", "may", "might", "just", "bare", "berre",
        "heretter", "today", "i", "dag", "straks", "directly", "direkte", "only", "kun",
-       "usually", "normally", "vanligvis", "normalt", "ofte", "often", "sometimes", "av", "og"}
+       "usually", "normally", "vanligvis", "normalt", "ofte", "often", "sometimes", "av"}
 
 # --- Clause structure ------------------------------------------------------------------------
 NEGATIONS = {
@@ -297,13 +308,13 @@ NEGATIONS = {
     "nobody", "none", "noone", "neither", "nor", "nothing", "nowhere", "without", "ikke",
     "ikkje", "aldri", "ingen", "ingenting", "inga", "verken", "hverken", "korkje",
     "uten", "utan", "unngå", "unngår", "unngje", "avoid", "refuse", "nekt", "dropp",
-    "ingensinne", "avstå", "refrain", "ikkj", "ingenting", "noen gang",
+    "ingensinne", "avstå", "refrain", "ikkj", "noen gang",
 }
 # A negation before these words is a double negative that keeps the demand.
 DOUBLE_NEG = {"forget", "glem", "gløym", "hesitate", "nøl", "nøle", "vent", "wait", "delay",
               "fail", "unnlat", "unnlate", "late", "miss", "ignore", "overse", "only", "bare",
               "berre", "kun", "just", "før", "before", "until", "later", "seinare", "senere",
-              "tomorrow", "forgetting", "unless", "delay"}
+              "tomorrow", "forgetting", "unless"}
 CONDITIONAL = {"mindre", "if", "hvis", "dersom", "viss", "om", "when", "når", "whenever", "unless", "ifall",
                "once", "straks"}
 CONTRAST_CONJ = {"but", "men", "yet", "except", "unntatt", "bortsett", "instead", "istedenfor",
@@ -318,7 +329,7 @@ OBJECT_STOP = {"because", "since", "fordi", "sidan", "siden", "so", "så", "slik
                "før", "etter", "until", "til", "å", "to", "for", "while", "mens", "der", "where",
                "whereas", "unless", "or", "eller", "then", "deretter"}
 CLAUSE_JOIN = {"and", "og", "so", "så", "then", "deretter", "da", "or", "eller", "plus", "also",
-               "og", "samt", "please", "pls", "plz", "kindly", "vennligst", "venligst", "now",
+               "samt", "please", "pls", "plz", "kindly", "vennligst", "venligst", "now",
                "nå", "no", "just", "bare", "berre", "simply", "enkelt", "straks", "immediately",
                "umiddelbart", "snarest", "today", "idag"}
 POLITE = {"please", "pls", "plz", "kindly", "vennligst", "venligst", "vennlegst", "venlegst",
@@ -351,7 +362,7 @@ MEDIA = {"email", "emails", "mail", "mails", "epost", "eposten", "eposter", "epo
          "lenker", "lenkjer", "form", "forms", "skjema", "skjemaer", "person", "personer", "folk",
          "people", "anyone", "noen", "nokon", "caller", "innringer", "avsender", "sender", "app",
          "apps", "brev", "letter", "letters", "tekstmelding", "tekstmeldinger", "ringer",
-         "ringere", "henvendelse", "henvendelser", "førespurnad", "mail", "eposta", "meldingen"}
+         "ringere", "henvendelse", "henvendelser", "førespurnad", "eposta", "meldingen"}
 MEDIA_VERBS = {"asking", "requesting", "demanding", "som", "that", "which", "who", "der", "where",
                "kor", "hvor", "claiming", "telling", "prompting", "urging", "bedt",
                "ask", "asks", "ber", "spør", "krev", "krever"}

@@ -275,10 +275,6 @@ def _join_spaced_run(run: str) -> str:
     return _SEP_RE.sub("", run)
 
 
-def _fold_short_digits(m: re.Match[str]) -> str:
-    return _SHORT_DIGIT_WORDS.get(m.group(0), m.group(0))
-
-
 _SHORT_DIGIT_RE = re.compile(r"(?<![\w.,:/-])(?:17|15|70)(?![\w.,:/%-])")
 
 

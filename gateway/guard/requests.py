@@ -319,10 +319,6 @@ def _check_question(a: Analysis, i: int, add) -> None:
                 add(obj, i, obj.j)
 
 
-def _definite(key: str) -> bool:
-    return len(key) > 5 and key.endswith(("et", "en", "a", "ene", "ane"))
-
-
 def _check_form_fields(a: Analysis, add) -> None:
     for k, t in enumerate(a.toks):
         if t.kind != COLON or k == 0:
