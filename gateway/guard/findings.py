@@ -23,6 +23,7 @@ _OBJ = {
     "account_number": ("a bank account number", "et kontonummer"),
     "id_document": ("a copy of an identity document", "en kopi av et legitimasjonsdokument"),
     "credentials": ("login credentials", "påloggingsopplysninger"),
+    "security_question": ("the answer to a security question", "svaret på et sikkerhetsspørsmål"),
 }
 
 # rule id -> (severity, English message, bokmål message)

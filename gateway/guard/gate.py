@@ -53,6 +53,7 @@ from functools import lru_cache
 from collections.abc import Iterable
 
 from . import lexicon as L
+from . import phrasing as P
 
 _log = logging.getLogger(__name__)
 
@@ -316,4 +317,7 @@ def may_name_object(text: str) -> bool:
     """False only when the normalised ``text`` (normalize(...)[0], what the analysis reads)
     holds no confidential object, so that the request analysis would report nothing."""
     g = _gate if _built else gate()
-    return g is None or g.search(" " + text.replace("_", " ")) is not None
+    if g is None or g.search(" " + text.replace("_", " ")) is not None:
+        return True
+    # Objects the lexicon's patterns do not name: described ones and misspelt words.
+    return P.may_describe(text) or P.may_be_fuzzy(text)

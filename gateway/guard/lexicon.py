@@ -45,9 +45,9 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "password": _rx(
         r"(?:bankid|nettbank|innloggings|pålogging|påloggings|innlogging|bruker|brukar|e?post|"
         r"konto|mobil|app|engangs|eingongs|nytt|gammelt|noverande|nåværende)?"
-        r"pass(?:ord(?:et|a|ene|s)?|word(?:s)?|wd|phrase|frase(?:n)?)",
+        r"pass(?:ord(?:et|a|ene|s)?|word(?:s|et|en|a)?|wd|phrase|frase(?:n)?)",
     ),
-    "pin": _rx(r"pin(?:s|en)?", r"pin(?:kode(?:n|r|ne)?|koda|code(?:s)?|nummer(?:et)?|number|nr)",
+    "pin": _rx(r"pin(?:s|en|ane|a)?", r"pin(?:kode(?:n|r|ne|ane|a)?|koda|code(?:s|n|en)?|nummer(?:et)?|number|nr)",
                r"bankkortpin", r"kortpin"),
     "bankid_code": _rx(
         r"bankid(?:kode(?:n|r|ne)?|koda|code(?:s)?|passord(?:et)?|password|pin(?:kode)?|"
@@ -57,8 +57,9 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "one_time_code": _rx(
         r"(?:engangs|eingongs|sms|tekstmeldings|bekreftelses|stadfestings|verifiserings|"
         r"verifikasjons|innloggings|påloggings|innlogging|pålogging|aktiverings|tilgangs|"
-        r"autorisasjons|godkjennings|autentiserings|identifiserings|personlig|hemmelig|løyndom)"
-        r"kode(?:n|r|ne|a)?",
+        r"autorisasjons|godkjennings|autentiserings|identifiserings|personlig|hemmelig|løyndom|"
+        r"stadfestings|verifikasjons|login|verification|godkjenning|signerings)"
+        r"kode(?:n|r|ne|a|ane|ar)?", r"(?:sms|login|verification|onetime|engangs)code(?:n|en|s)?",
         r"engangspassord(?:et)?", r"eingongspassord(?:et)?", r"otp(?:s|kode(?:n)?|code)?",
         r"passcode(?:s)?", r"totp", r"2fakode(?:n)?", r"mfakode(?:n)?", r"smscode(?:s)?",
     ),
@@ -70,18 +71,19 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "code_device": _rx(r"kodebrikke(?:n|a|r|ne)?", r"kodekort(?:et)?", r"kodebrikkekode(?:n)?",
                        r"kodegenerator(?:en)?", r"tokengenerator"),
     "card_number": _rx(
-        r"kort(?:nummer(?:et)?|numre(?:ne)?|nr|opplysning(?:er|ene|ar|ane)?|opplysningar(?:ne)?|"
+        r"kort(?:nummer(?:et|a)?|numra(?:ne)?|numre(?:ne)?|nr|opplysning(?:er|ene|ar|ane)?|opplysningar(?:ne)?|"
         r"informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data|numer)",
         r"(?:kreditt|betalings|bank|visa|debet|master|debit|credit)kort(?:et|a|nummer(?:et)?|nr|"
         r"opplysning(?:er|ene|ar|ane)?|opplysningar|informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data)?",
         r"betalingskortinformasjon(?:en)?", r"kortets",
         r"betalings(?:informasjon(?:en)?|info|opplysning(?:er|ene|ar|ane)?|detalj(?:er|ene)?|data)",
-        r"creditcard(?:s)?", r"cardnumber(?:s)?", r"carddetails", r"pan",
+        r"creditcard(?:s|et)?", r"card(?:number|nummer|nr)(?:s|et)?", r"carddetails", r"pan",
     ),
     "card_expiry": _rx(r"utløpsdato(?:en|a)?", r"utløpsdata", r"gyldighetsdato(?:en)?",
                        r"expiry", r"expiration", r"utløpsmåned(?:en)?"),
     "national_id": _rx(
-        r"fødselsnummer(?:et|a|s)?", r"fødselsnumre(?:ne)?", r"fødselsnr", r"fnr",
+        r"fødselsnummer(?:et|a|s)?", r"fødselsnumre(?:ne)?", r"fødselsnumra(?:ne)?", r"fødselsnr",
+        r"fnr", r"pnr", r"persnr",
         r"personnummer(?:et|a)?", r"personnr", r"dnummer(?:et|a)?", r"dnr", r"hnummer(?:et)?",
         r"dnumbers?", r"hnumbers?",
         r"personidentifikator", r"ssn", r"idnummer(?:et)?", r"identitetsnummer(?:et)?",
@@ -91,7 +93,8 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"norwegianidnumber",
     ),
     "account_number": _rx(
-        r"(?:bank)?kontonummer(?:et|a)?", r"(?:bank)?kontonumre(?:ne)?", r"(?:bank)?kontonr",
+        r"(?:bank)?kontonummer(?:et|a)?", r"(?:bank)?kontonumre(?:ne)?", r"(?:bank)?kontonumra(?:ne)?",
+        r"(?:bank)?kontonr", r"ktonr", r"acct(?:no|nr|number|nummer)", r"account(?:nummer|nr)(?:et)?",
         r"bankkonto(?:en|a)?", r"iban(?:nummer)?", r"bank(?:opplysninger|opplysningar|detaljer|"
         r"informasjon|info)(?:ne|a|en)?", r"bankopplysning(?:er|ene|ar|ane)?", r"bankdetalj(?:er|ene)?",
         r"kontoopplysning(?:er|ene|ar|ane)?", r"kontoopplysningar",
@@ -101,6 +104,12 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"passport(?:s)?", r"førerkort(?:et)?", r"førarkort(?:et)?",
         r"legitimasjon(?:en)?", r"idkort(?:et)?", r"identitetskort(?:et)?", r"idbevis(?:et)?",
         r"idpapir(?:er|ene)?", r"idcard(?:s)?", r"licence", r"license", r"licences",
+    ),
+    "security_question": _rx(
+        r"(?:sikkerhets|tryggleiks|kontroll|hemmelig|løyndoms)spørsmål(?:et|a|ene|ane)?",
+        r"securityquestion(?:s)?", r"pikenavn(?:et)?", r"pikenamn(?:et)?", r"jentenamn(?:et)?",
+        r"barndomsvenn(?:en|inne|inna|innen)?", r"barndomsgate(?:n|a)?", r"barndomsadresse(?:n|a)?",
+        r"favorittlærer(?:en)?", r"maidenname",
     ),
     "credentials": _rx(
         r"brukernavn(?:et)?", r"brukarnamn(?:et)?", r"brukerid(?:en)?", r"username(?:s)?",
@@ -133,7 +142,8 @@ _PHRASES: dict[str, re.Pattern[str]] = {
                        r"payment (?:information|details|info|data|card details)",
                        r"billing (?:information|details|info)",
                        r"long number on (?:the|your) card", r"16 digit(?:s)?",
-                       r"(?:credit|debit|bank|payment|visa|master) card (?:number|details|information)"),
+                       r"(?:credit|debit|bank|payment|visa|master) card (?:number|details|information)",
+                       r"kort nr", r"card no", r"card nr"),
     "card_expiry": _rx(r"(?:expiry|expiration|exp|end|valid) (?:date|dato|thru|through|until)",
                        r"gyldig (?:til|t o m|tom)", r"utløps dato"),
     "national_id": _rx(
@@ -144,10 +154,11 @@ _PHRASES: dict[str, re.Pattern[str]] = {
         r"national identity", r"national id", r"personal number", r"personal id number",
         r"norwegian (?:national )?id(?:entity)? number", r"11 sifret (?:nummer|fødselsnummer)",
         r"11 digit (?:number|id|national id)", r"d number", r"personal identity",
-        r"fødselsnummer (?:og|eller) personnummer",
+        r"fødselsnummer (?:og|eller) personnummer", r"f nr", r"pers nr", r"person nr", r"d nr",
     ),
     "account_number": _rx(
-        r"(?:bank )?account (?:number|numbers|no|nr)", r"konto nummer(?:et)?",
+        r"(?:bank )?account (?:number|numbers|no|nr)", r"konto nummer(?:et)?", r"acct (?:no|nr|number|num)",
+        r"kto nr", r"konto nr", r"bank konto nr", r"acc (?:no|nr|number)",
         r"bank (?:account|details|information|info)", r"banking (?:details|information)",
         r"bank konto(?:en)?", r"account and routing", r"iban (?:number|nummer)",
     ),
@@ -156,6 +167,16 @@ _PHRASES: dict[str, re.Pattern[str]] = {
         r"photo id", r"(?:kopi|bilde|skann|scan|copy|photo|picture|image|bilete|foto) (?:av|of) (?:ditt |din |your |the |a )?"
         r"(?:pass|passet|passport|id|førerkort(?:et)?|førarkort|legitimasjon|bankkort)",
         r"nasjonalt id kort(?:et)?", r"id kort(?:et)?", r"id papirer",
+    ),
+    "security_question": _rx(
+        r"(?:security|secret|memorable|verification) (?:question|questions|answer|word)",
+        r"(?:sikkerhets|tryggleiks|kontroll) spørsmål(?:et|a)?", r"maiden name",
+        r"(?:first|childhood) (?:pet|pets|school|teacher|car|street|best friend|friend)",
+        r"childhood (?:best )?friend(?:s)?", r"best friend (?:as|in) a child",
+        r"(?:første|fyrste) (?:kjæledyr(?:et)?|bil(?:en)?|skole(?:n)?|lærer(?:en)?|lærar(?:en)?)",
+        r"street you grew up (?:on|in)", r"(?:gata|gaten|gate) du vokste opp i",
+        r"(?:gata|gate) du voks opp i", r"(?:mors|morens|moras|mora di sitt) (?:pikenavn|pikenamn|jentenamn)",
+        r"pet s name", r"pets name",
     ),
     "credentials": _rx(r"(?:login|log in|sign in|signin|logon|log on) (?:details|credentials|information|info|data)",
                        r"user ?name", r"bruker navn(?:et)?", r"user id",

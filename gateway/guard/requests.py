@@ -19,6 +19,7 @@ import re
 
 from . import gate
 from . import lexicon as L
+from . import phrasing as P
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Obj, maybe_directive
 from .clauses import Analysis
 from .findings import Hit
@@ -87,19 +88,36 @@ def _find_requests(text: str) -> list[Hit]:
         e = a.toks[max(hi_tok, obj.j)].end
         hits.append(Hit(_rule(obj.cat), s, e, key=f"{obj.cat}:{text[a.toks[obj.i].start:a.toks[obj.j].end]}"))
 
+    pending: list[int] = []  # directives that found no object in their clause
     for i, tok in enumerate(a.toks):
         if tok.kind != WORD:
             continue
         kind = a.directive_kind(i) if maybe_directive(tok.key) else None
         if kind:
-            _check_directive(a, i, kind, add)
-        elif L.is_passive(tok.key) or (L.is_participle(tok.key) and a.word(i - 1) in L.BE_FORMS):
+            before = len(hits)
+            if _check_directive(a, i, kind, add) and len(hits) == before:
+                pending.append(i)
+        elif _passive(tok.key) or (L.is_participle(tok.key) and a.word(i - 1) in L.BE_FORMS):
             _check_passive(a, i, add)
         elif tok.key in L.QUESTION_WORDS:
             _check_question(a, i, add)
     _check_form_fields(a, add)
     _check_suffices(a, add)
-    return hits
+    _check_object_first(a, add)
+    _check_have_condition(a, add)
+    _check_across_sentences(a, pending, add)
+    return _drop_quoted_warnings(a, hits)
+
+
+def _passive(key: str) -> bool:
+    """Listed passives, and the s-passive of any provide verb ("leses", "fyllast", "oppgis")."""
+    if L.is_passive(key):
+        return True
+    if len(key) < 5:
+        return False
+    if key.endswith("ast") and (L.is_provide(key[:-3] + "a") or L.is_provide(key[:-3] + "e")):
+        return True
+    return key.endswith("s") and L.is_provide(key[:-1]) and not key.endswith("ss")
 
 
 def _valid_object(a: Analysis, obj: Obj, verb: str, between: list[str]) -> bool:
@@ -111,25 +129,66 @@ def _valid_object(a: Analysis, obj: Obj, verb: str, between: list[str]) -> bool:
     return True
 
 
-def _check_directive(a: Analysis, i: int, kind: str, add) -> None:
+_ASK_VERBS = {"ask", "be", "bed", "spør", "spørre", "spørja", "request", "contact", "kontakt",
+              "kontakte", "ring", "call", "check", "sjekk", "hør", "høyr", "get", "få", "hent", "hente"}
+_WISH = {"vil", "want", "wants", "ønsker", "ønskjer", "like", "prefer", "foretrekker", "gjerne",
+         "need", "trenger", "treng", "planning", "planlegger", "wish"}
+_OTHERS = {"andre", "others", "anyone", "anybody", "noen", "nokon", "someone", "somebody",
+           "strangers", "fremmede", "framande", "ukjente", "third", "tredjepart", "them", "dei", "de"}
+_SELF_SERVICE = re.compile(r"min side|mi side|minside|portal\w*|nettbank\w*|appen (?:vår|din)|"
+                           r"self[- ]?service|selvbetjening|sjølvbetening|yourself|selv|sjølv|"
+                           r"on (?:the )?(?:website|site)|på (?:nettsida|nettsiden|nettstaden)")
+
+
+def _third_party_asked(a: Analysis, i: int) -> bool:
+    """'Be elektrikeren om ...', 'Ask your bank for the IBAN': the reader asks someone else."""
+    if a.keys[i] not in _ASK_VERBS:
+        return False
+    for k in range(i + 1, min(len(a.toks), i + 4)):
+        w = a.word(k)
+        if w in ("us", "oss", "me", "meg", "we", "vi"):
+            return False
+        if w and P.THIRD_PARTY.fullmatch(w):
+            return True
+    return False
+
+
+def _reader_gives(a: Analysis, lo: int, i: int) -> bool:
+    """A condition in which the reader hands the data over to us ('if you attach your card
+    number, ...'), not a wish of the reader's own ('if you want to update ...') nor a warning
+    about giving it to others ('if you give your password to others, ...')."""
+    hi = a.clause_end(i)
+    words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
+    if words & _WISH or words & _OTHERS:
+        return False
+    return not _SELF_SERVICE.search(a.text[a.toks[lo].start:a.toks[hi - 1].end if hi > lo else a.toks[lo].end])
+
+
+def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     verb = a.keys[i]
     lo = a.clause_start(i)
     subj = a.subject(lo, i)
-    if subj == "warn":
-        return
+    if subj == "warn" or _third_party_asked(a, i):
+        return False
     if kind == "request":
         if subj == "second":
             # "you need BankID" is the reader's own need; "ask you for" is still a request.
             if not (verb in ("ask", "asks", "asking", "ber", "be", "bed", "spør", "request", "requests")):
-                return
+                return False
+        if _law_subject(a, lo, i):
+            return False  # "som forskriften krever", "as the law requires": a statement
     elif subj in ("first", "statement"):
-        return
+        return False
     if a.conditional(lo) and not a.negated(lo, i):
-        if not _threat_condition(a, lo, i) and not _polite_condition(a, lo, i):
-            return
+        if not _threat_condition(a, lo, i) and not _polite_condition(a, lo, i) and not (
+                kind == "provide" and _reader_gives(a, lo, i)):
+            return False
     if a.negated(lo, i) and not _except_us(a, lo, _sentence_end_tok(a, i)):
         _check_only_instead(a, i, add)
-        return
+        return False
+    if _negated_after(a, i) and not _except_us(a, i, _sentence_end_tok(a, i)):
+        _check_only_instead(a, i, add)
+        return False  # "del det ikke med noen", "share it with no one"
     found = _objects_after(a, i, kind)
     for obj, between in found:
         if not _valid_object(a, obj, verb, between):
@@ -139,6 +198,27 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> None:
         _check_anaphora(a, i, lo, add)
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
+    return kind in ("provide", "request") and not found
+
+
+def _law_subject(a: Analysis, lo: int, i: int) -> bool:
+    return any(a.toks[k].kind == WORD and P.LAW_SUBJECT.fullmatch(a.keys[k]) for k in range(lo, i))
+
+
+_POST_NEG = {"ikke", "ikkje", "aldri", "never", "not", "nobody", "ingen", "noone"}
+
+
+def _negated_after(a: Analysis, i: int) -> bool:
+    """Norwegian puts the negation after the verb ("del det ikke", "gi den aldri til noen")."""
+    for k in range(i + 1, min(len(a.toks), i + 4)):
+        t = a.toks[k]
+        if t.kind != WORD:
+            return False
+        if a.objs_at[k] is not None:
+            return False
+        if a.keys[k] in _POST_NEG and not (set(a.next_words(k, 2)) & L.DOUBLE_NEG):
+            return True
+    return False
 
 
 _ONLY_INSTEAD = {"only", "just", "bare", "berre", "kun", "but", "men", "instead", "heller",
@@ -241,6 +321,8 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
     nxt = a.next_words(i, 3)
     if not nxt or not (set(nxt[:3]) & L.ANAPHORA):
         return
+    if set(a.next_words(i, 4)) & _POST_NEG or _third_party_asked(a, i):
+        return
     hi = a.clause_end(i)
     words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
     if words & L.ONLY and not words & {"us", "oss", "me", "meg", "we", "vi"}:
@@ -277,7 +359,7 @@ _BARE_BANKID = {"bankid", "bankiden", "bankids", "mobilbankid", "bankidappen", "
 def _check_passive(a: Analysis, i: int, add) -> None:
     key = a.keys[i]
     lo, hi = a.clause_start(i), a.clause_end(i)
-    if key in L.PASSIVE_NEEDS_MODAL or L.is_participle(key):
+    if key in L.PASSIVE_NEEDS_MODAL or L.is_participle(key) or not L.is_passive(key):
         prev = {a.word(i - 1), a.word(i - 2), a.word(i - 3)}
         if not (prev & L.DEMAND_MODALS):
             return
@@ -346,3 +428,109 @@ def _check_suffices(a: Analysis, add) -> None:
             lo, hi = a.clause_start(obj.i), a.clause_end(obj.i)
             if not a.negated(lo, hi) and not _bare_bankid(a, obj):
                 add(obj, obj.i, obj.j + 2)
+
+
+_FIRST = {"vi", "me", "we", "jeg", "eg", "i"}
+_HAVE_AFTER_MODAL = {"ha", "få", "have", "get", "receive", "motta", "see", "se", "sjå"}
+
+
+def _check_object_first(a: Analysis, add) -> None:
+    """The object before the verb: "Kortnummeret trenger vi før fredag", "Passordet ditt må vi
+    ha", "Your PIN we need today"."""
+    for obj in a.objs:
+        lo, hi = a.clause_start(obj.i), a.clause_end(obj.j)
+        words = [(k, a.keys[k]) for k in range(obj.j + 1, min(hi, obj.j + 7)) if a.toks[k].kind == WORD]
+        keys = [w for _, w in words]
+        hit = False
+        for n, w in enumerate(keys[:4]):
+            if L.is_request(w) and ((n + 1 < len(keys) and keys[n + 1] in _FIRST) or (n and keys[n - 1] in _FIRST)):
+                hit = True
+            elif w in L.DEMAND_MODALS | {"vil", "will", "would"} and n + 2 < len(keys) \
+                    and keys[n + 1] in _FIRST and keys[n + 2] in _HAVE_AFTER_MODAL:
+                hit = True
+        if not hit or a.negated(lo, hi) or a.subject(lo, obj.i) == "warn" or _bare_bankid(a, obj):
+            continue
+        if _valid_object(a, obj, "", []):
+            add(obj, obj.i, obj.j)
+
+
+_SOON = {"once", "when", "as", "after", "straks", "når", "etter", "så", "snart", "idet", "immediately",
+         "whenever", "before", "før", "until", "inntil", "til", "if", "hvis", "dersom", "viss", "om"}
+_RECEIVE = {"have", "has", "got", "get", "receive", "received", "har", "får", "fått", "mottar",
+            "mottek", "mottatt", "motteke", "fatt", "hear", "hører", "høyrer"}
+
+
+def _check_have_condition(a: Analysis, add) -> None:
+    """Conditions that wait for the data: "Once we have your card number", "så snart vi har
+    personnummeret ditt", "Straks vi får kontonummeret ditt"."""
+    for k, t in enumerate(a.toks):
+        if t.kind != WORD or a.keys[k] not in _RECEIVE or a.word(k - 1) not in _FIRST | {"you", "du"}:
+            continue
+        lo = a.clause_start(k)
+        if not any(a.keys[x] in _SOON for x in range(lo, k) if a.toks[x].kind == WORD):
+            continue
+        if a.word(k - 1) in ("you", "du"):
+            continue  # "when you have your card ready" is the reader's own
+        hi = a.clause_end(k)
+        if a.negated(lo, hi) or a.subject(lo, k) == "warn":
+            continue
+        for obj in _objects_between(a, k + 1, min(hi, k + 8)):
+            if not _bare_bankid(a, obj) and _valid_object(a, obj, a.keys[k], []):
+                add(obj, k, obj.j)
+
+
+def _sentences(a: Analysis) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for k, t in enumerate(a.toks):
+        if t.kind == STRONG:
+            out.append((start, k))
+            start = k + 1
+    out.append((start, len(a.toks)))
+    return out
+
+
+def _check_across_sentences(a: Analysis, pending: list[int], add) -> None:
+    """A need in one sentence, its object in the next: "En ting til før vi kan fullføre. Det er
+    koden du fikk på SMS." The message is judged as a whole."""
+    sents = _sentences(a)
+    needs = {a.sentence_id[i] for i in pending}
+    for m in P.NEED_MARKER.finditer(a.text):
+        k = next((x for x, t in enumerate(a.toks) if t.start >= m.start()), None)
+        if k is not None and not a.negated(a.clause_start(k), a.clause_end(k)):
+            needs.add(a.sentence_id[k])
+    for sid in sorted(needs):
+        for nxt in (sid + 1, sid + 2):
+            if nxt >= len(sents):
+                break
+            lo, hi = sents[nxt]
+            objs = _objects_between(a, lo, hi)
+            if not objs:
+                continue
+            if a.negated(lo, hi) or a.subject(lo, objs[0].i) == "warn":
+                break
+            words = [a.keys[x] for x in range(lo, hi) if a.toks[x].kind == WORD]
+            lead = a.text[a.toks[lo].start:a.toks[hi - 1].end] if hi > lo else ""
+            if len(words) <= 12 or P.FOLLOW_UP.match(lead) or set(words) & L.POSSESSIVE:
+                for obj in objs:
+                    if not _bare_bankid(a, obj):
+                        add(obj, obj.i, obj.j)
+            break
+
+
+def _drop_quoted_warnings(a: Analysis, hits: list[Hit]) -> list[Hit]:
+    """A scam phrase quoted inside a warning ('Får du en SMS der det står «Bekreft BankID-koden
+    din her», er det svindel.') reports the scam; it does not ask."""
+    if not hits or not any(q in a.text for q in P.QUOTE_OPEN):
+        return hits
+    spans = P.quoted_spans(a.text)
+    if not spans:
+        return hits
+    out = []
+    for h in hits:
+        inside = next(((s, e) for s, e in spans if s <= h.start and h.end <= e + 1), None)
+        if inside is not None:
+            around = a.text[max(0, inside[0] - 200):inside[0]] + " " + a.text[inside[1]:inside[1] + 200]
+            if P.WARNING_WORDS.search(around):
+                continue
+        out.append(h)
+    return out

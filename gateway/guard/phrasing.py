@@ -1,0 +1,199 @@
+"""Second-round vocabulary for the request rules: confidential data described instead of named,
+misspelt object words, and the words that decide the harder phrasings (code in a harmless sense,
+a third party asked, a law that requires, a quoted scam inside a warning, a need stated in one
+sentence and its object in the next). Matched on normalised text (see normalize.py)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_GAP = r"[\s\-']+"
+
+
+def _p(pattern: str) -> str:
+    """A phrase pattern: a space stands for any run of spaces, hyphens or apostrophes."""
+    body = pattern.replace(" ?", f"(?:{_GAP})?").replace(" ", _GAP)
+    return r"(?<![^\W_])" + body + r"(?![^\W_])"
+
+
+_YOUR = r"(?:your|the|din|ditt|di|dine|dykkar|deres|the|this|dette|denne|det|den)"
+_CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master)?kort(?:et|a)?|(?:bank |credit |debit |payment )?card)"
+_DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|sifre|tal|tala|tall|tallene|nummer|nummeret)"
+_NUM4 = r"(?:four|4|fire|six|6|seks|tre|three|3|sixteen|16|seksten)"
+
+# (category, pattern): confidential data described, not named.
+_DESCRIBED: list[tuple[str, str]] = [
+    ("card_number", rf"(?:long|16 digit|sixteen digit) (?:card )?number (?:on|across|printed on) (?:the front of )?{_YOUR}? ?{_CARD}"),
+    ("card_number", rf"(?:numbers?|digits) (?:on|across) the front of {_YOUR}? ?{_CARD}"),
+    ("card_number", rf"(?:det lange|det store|det 16 sifrede|det sekstensifra) (?:nummeret|talet) (?:på|framme på|foran på|fremme på) {_YOUR}? ?{_CARD}"),
+    ("card_number", rf"(?:de|dei) (?:16|seksten) (?:sifrene|sifra|tala|tallene) (?:på|i) {_YOUR}? ?{_CARD}"),
+    ("card_number", rf"(?:nummeret|tallene|sifrene|tala|sifra|talet) (?:på|fra|frå) (?:forsiden|framsida|framsiden|fremsiden) (?:av|på|til) {_YOUR}? ?{_CARD}"),
+    ("card_number", rf"(?:first|last|(?:de|dei) (?:første|fyrste|siste)) {_NUM4} {_DIGITS} (?:of|on|from|in|i|på|av|fra|frå) {_YOUR}? ?{_CARD}(?: ?number| ?nummeret)?"),
+    ("card_number", rf"(?:last|first) {_NUM4} (?:digits|numbers)(?: of (?:the|your) card)?(?= and| og| \+| &)"),
+    ("card_number", rf"(?:de|dei) (?:fire|4) (?:siste|første) (?:sifrene|sifra|tala)(?= og| \+| &)"),
+    ("card_security_code", rf"(?:the )?(?:three|3)(?: (?:digits|numbers|digit code|digit number))? (?:on|at|from) (?:the )?back(?: of {_YOUR}? ?{_CARD})?"),
+    ("card_security_code", rf"(?:the )?code on the back of {_YOUR}? ?{_CARD}"),
+    ("card_security_code", rf"(?:de|dei) (?:tre|3) (?:siste )?(?:sifrene|sifra|tala|tallene|tal|siffer)(?: som står)? (?:bak på|på baksiden av|på baksida av|på baksida|på baksiden) ?(?:{_YOUR} )?(?:{_CARD})?"),
+    ("card_security_code", rf"(?:koden|nummeret|talet|tallet) (?:bak på|på baksiden av|på baksida av) {_YOUR}? ?{_CARD}"),
+    ("card_security_code", r"(?:tresifra|tresifrede|tresifret) (?:kode|koden|nummer|nummeret)"),
+    ("national_id", r"(?:11|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
+    ("national_id", r"(?:number|nummeret|nummer|talet) (?:that|som) identifi(?:es|serer) (?:you|deg|dykk)"),
+    ("national_id", r"(?:de|dei) (?:fem|5) (?:sifrene|sifra|tala|tallene|siste sifrene|siste sifra) (?:etter|bak) (?:fødselsdatoen|fødselsdato|fødselsdagen)"),
+    ("national_id", r"(?:the )?(?:five|5) digits (?:after|following) (?:your|the) (?:date of birth|birth date|birthdate)"),
+    ("national_id", r"(?:fødselsdato|fødselsdatoen|date of birth|birth date)(?: din| your)? (?:og|and|\+|&) (?:de|dei|the)? ?(?:fem|5|five) (?:siste )?(?:sifrene|sifra|tala|digits|numbers)"),
+    ("one_time_code", r"(?:what|the (?:number|numbers|code|digits)) (?:that )?(?:the|your) (?:little )?(?:bankid |code |security )?(?:device|dongle|token|key ?fob|brikke|app) (?:displays|shows|says|gives you|generates)"),
+    ("one_time_code", r"(?:det|tallene|sifrene|koden|tala|sifra|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|mobilen|telefonen|bankid)"),
+    ("one_time_code", r"(?:tallene|sifrene|tala|sifra|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen|displayet)"),
+    ("one_time_code", r"(?:the )?(?:numbers?|digits|code) (?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:code device|bankid app|authenticator|display|token|screen of your phone)"),
+    ("one_time_code", r"(?:koden|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid)"),
+    ("one_time_code", r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
+    ("id_document", rf"(?:photo|picture|image|scan|copy|selfie|snapshot|bilde|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|driving licence|driver s license|drivers license)"),
+    ("id_document", r"(?:passport page|passside|passsida|passiden|bildesiden i passet|bilete sida i passet|photo page)"),
+    ("id_document", rf"(?:selfie|bilde|bilete|photo|picture) (?:with|med|holding|der du holder) {_YOUR}? ?(?:passport|id|pass|passet|legitimasjon|legitimasjonen|id kort|førerkort)"),
+    ("credentials", rf"(?:login|log in|sign in|logon) (?:details|information|info|credentials) (?:for|to|of) {_YOUR}? ?(?:online bank|nettbank|bank|account)"),
+    ("credentials", r"(?:innloggingsinformasjon|innloggingsinfo|påloggingsinformasjon|innloggingsopplysninger|innloggingsdetaljer|påloggingsdetaljer|påloggingsopplysningar)(?:en|ane|ene|a)? (?:til|for|i) (?:nettbanken|banken|kontoen)"),
+    ("credentials", r"(?:det|what|the details) (?:du|you) (?:bruker|brukar|use) (?:for å|til å|to) (?:logge|logga|log|sign) (?:inn|in|på|on)"),
+    ("credentials", r"(?:what|det) (?:you|du) (?:type|log|sign|skriv|skriver|taster|tastar|logger|loggar) (?:in )?(?:with|med|inn med|på med)"),
+    ("security_question", r"(?:the )?(?:street|road|town) (?:you|where you) (?:grew up|lived as a child)(?: on| in)?"),
+    ("security_question", r"(?:gata|gaten|vegen|veien|byen|gården) (?:du|de|dykk) (?:vokste|voks|vaks|bodde|budde) (?:opp )?(?:i|på)?(?: som barn)?"),
+    ("security_question", r"(?:name of )?(?:your )?(?:first|childhood) (?:pet|dog|cat|school|teacher|car|best friend|friend|street)"),
+    ("security_question", r"(?:navnet|namnet) på (?:ditt |di |din )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|hunden|katt|katten|skole|skolen|skule|skulen|lærer|læreren|lærar|læraren|bil|bilen)"),
+    ("security_question", r"(?:ditt |din |di )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|katt|bil|lærer|lærar)(?: ditt| din| di)? (?:het|heitte|hette)"),
+    ("security_question", r"(?:mother s|mothers|mum s|mom s) (?:maiden|birth) name|(?:mors|morens|moras|mora di sitt|mor di sitt) (?:pikenavn|pikenamn|jentenamn|etternavn før hun giftet seg)"),
+    ("security_question", r"(?:answer|answers|svaret|svara|svar) (?:to|på|til) (?:your |the |ditt |dine )?(?:security|secret|sikkerhets|tryggleiks|kontroll|hemmelege|hemmelige)(?: )?(?:question|questions|spørsmålet|spørsmål|spørsmåla|spørsmålene)"),
+]
+DESCRIBED: list[tuple[str, re.Pattern[str]]] = [(cat, re.compile(_p(p))) for cat, p in _DESCRIBED]
+# One search decides whether any described object can be in a text (the fast path).
+_DESCRIBED_ANY = re.compile("|".join(f"(?:{_p(p)})" for _, p in _DESCRIBED))
+
+
+def described(text: str) -> list[tuple[str, int, int]]:
+    """(category, start, end) of each confidential thing described in the normalised text."""
+    if not _DESCRIBED_ANY.search(text):
+        return []
+    out = []
+    for cat, rx in DESCRIBED:
+        out.extend((cat, m.start(), m.end()) for m in rx.finditer(text))
+    return out
+
+
+def may_describe(text: str) -> bool:
+    return _DESCRIBED_ANY.search(text) is not None
+
+
+# --- misspellings within a small edit distance ---------------------------------------------
+_CANONICAL = {
+    "password": ["passord", "passordet", "password", "passwordet", "bankidpassord", "nettbankpassord"],
+    "pin": ["pinkode", "pinkoden", "pincode"],
+    "one_time_code": ["engangskode", "engangskoden", "eingongskode", "eingongskoden", "bekreftelseskode",
+                      "bekreftelseskoden", "verifiseringskode", "verification", "stadfestingskode",
+                      "sikkerhetskode", "sikkerhetskoden", "engangspassord"],
+    "national_id": ["fødselsnummer", "fødselsnummeret", "personnummer", "personnummeret",
+                    "fodselsnummer", "fodselsnummeret", "identitetsnummer"],
+    "card_number": ["kortnummer", "kortnummeret", "kredittkort", "kredittkortet", "kortopplysninger",
+                    "kortopplysningene", "betalingskort", "betalingskortet"],
+    "account_number": ["kontonummer", "kontonummeret", "bankkonto", "bankkontoen",
+                       "kontoopplysninger"],
+    "card_security_code": ["sikkerhetskode", "sikkerhetskoden"],
+    "credentials": ["brukernavn", "brukernavnet", "innloggingsinformasjon", "påloggingsinformasjon"],
+    "security_question": ["sikkerhetsspørsmål", "sikkerhetsspørsmålet"],
+}
+_FUZZY: dict[str, str] = {}
+for _cat, _words in _CANONICAL.items():
+    for _w in _words:
+        _FUZZY.setdefault(_w, _cat)
+# Every word one deletion away from a canonical word (SymSpell): a token within edit distance 1
+# of a canonical word either is one of these, or one deletion of it is a canonical word or one
+# of these. Transpositions are covered too (two deletions meet).
+_DELETES: dict[str, str] = {}
+for _w, _cat in _FUZZY.items():
+    for _k in range(len(_w)):
+        _DELETES.setdefault(_w[:_k] + _w[_k + 1:], _cat)
+_FIRST2 = frozenset(w[:2] for w in _FUZZY)
+_MIN_FUZZY = 7
+
+
+@lru_cache(maxsize=65536)
+def fuzzy_category(key: str) -> str | None:
+    """The category of a canonical object word within edit distance 1 of ``key`` (7+ letters;
+    same first two letters), e.g. "passrod", "fødselsnumer", "engangskde"."""
+    if len(key) < _MIN_FUZZY or key[:2] not in _FIRST2 or not key.isalpha():
+        return None
+    if key in _FUZZY:
+        return _FUZZY[key]
+    if key in _DELETES:
+        return _DELETES[key]
+    for k in range(len(key)):
+        d = key[:k] + key[k + 1:]
+        if d in _FUZZY:
+            return _FUZZY[d]
+        if d in _DELETES:
+            return _DELETES[d]
+    return None
+
+
+_LONG_WORD = re.compile(r"[^\W\d_]{7,}")
+
+
+def may_be_fuzzy(text: str) -> bool:
+    return any(fuzzy_category(w) for w in _LONG_WORD.findall(text) if w[:2] in _FIRST2)
+
+
+# --- words that decide the harder phrasings ------------------------------------------------
+# "code"/"digits" in a harmless sense: the code on a gift card we send, the number on the meter.
+BENIGN_CODE_CONTEXT = re.compile(
+    r"gavekort\w*|gåvekort\w*|gift|giftcard\w*|voucher\w*|rabatt\w*|discount\w*|promo\w*|"
+    r"kampanje\w*|campaign\w*|verve\w*|referral\w*|kupong\w*|coupon\w*|måler\w*|målar\w*|meter\w*|"
+    r"målepunkt\w*|postnummer\w*|postnr|postcode|zip|kundenummer\w*|kundenr|faktura\w*|invoice\w*|"
+    r"kid|ordre\w*|order\w*|booking\w*|referanse\w*|reference\w*|saksnummer\w*|wifi|dør\w*|door\w*|"
+    r"porttelefon\w*|nøkkelboks\w*|keybox|qr|strekkode\w*|barcode\w*|sporings\w*|tracking|"
+    r"hentekode\w*|pakke\w*|parcel\w*|package\w*|ladebrikke\w*|ladekort\w*|ladestasjon\w*|"
+    r"charging|aktiveringskode\w*")
+# People and bodies the reader may be told to ask: "be elektrikeren om ...".
+THIRD_PARTY = re.compile(
+    r"(?:elektriker|electrician|installatør|installer|rørlegger|plumber|utleier|landlord|huseier|"
+    r"vaktmester|caretaker|borettslag|sameie|styret|nettselskap|grid|netteier|bank|banken|banks|"
+    r"regnskapsfører|accountant|arbeidsgiver|employer|lege|doctor|advokat|lawyer|skatteetaten|"
+    r"nav|kommune|municipality|council|forsikringsselskap|insurer|leverandør|supplier|"
+    r"installatøren|tidligere|previous|former|megler|agent|realtor|takstmann|surveyor)\w*")
+LAW_SUBJECT = re.compile(
+    r"(?:forskrift|lov|loven|lova|law|laws|regulation|regelverk|regler|reglane|reglene|rules|"
+    r"gdpr|standard|avtalevilkår|vilkår|terms|directive|direktiv|hvitvaskingslov|"
+    r"anti money|aml|nve|rme|myndighet|authorit|compliance|legislation|statute)\w*")
+QUOTE_OPEN = "«\"“„'‘"
+QUOTE_CLOSE = "»\"”“'’"
+_QUOTE_RE = re.compile(r"«[^»\n]{3,300}»|\"[^\"\n]{3,300}\"|“[^”\n]{3,300}[”“]|„[^“”\n]{3,300}[“”]|"
+                       r"(?<![\w])'[^'\n]{6,300}'(?![\w])")
+WARNING_WORDS = re.compile(
+    r"svindel\w*|svindl\w*|scam\w*|fraud\w*|phish\w*|nettfisk\w*|falsk\w*|fake|forfalsk\w*|"
+    r"bedrag\w*|lureri|juks\w*|mistenkelig\w*|mistenkjeleg\w*|suspicious|impersonat\w*|"
+    r"never|aldri|ikke svar|ikkje svar|do not (?:reply|respond|click)|don t (?:reply|respond|click)|"
+    r"ignore|ignorer|slett|delete|report it|meld fra|meld frå|varsle|warn\w*|åtvar\w*|advar\w*|"
+    r"beware|pass på|vær obs|ver merksam|vær oppmerksom|look out|watch out|kriminell\w*|criminal\w*")
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _QUOTE_RE.finditer(text)]
+
+
+# A need stated without its object ("En ting til før vi kan fullføre.", "One more thing:").
+NEED_MARKER = re.compile(_p(
+    r"(?:en|ein|eitt|én|ett|one|1) (?:ting|sak|opplysning|detalj|thing|detail|item|step|steg) "
+    r"(?:til|more|igjen|left|remaining|mangler|manglar|gjenstår|står att|to go)"
+    r"|(?:before|for|until|so that|to|før|for at|slik at|så) (?:we|vi|me|i|eg|jeg) (?:can|kan) "
+    r"(?:finish|complete|proceed|continue|go on|process|fullføre|fullføra|gå videre|halde fram|"
+    r"fortsette|behandle|handsame|avslutte|ferdigstille|refund|release|betale|utbetale|"
+    r"sende|aktivere|gjenopprette|restore|reactivate|unlock|låse opp|opne|åpne)"
+    r"|(?:all|only thing|the last thing|det eneste|det einaste|det siste|alt) (?:we|vi|me|som vi|som me) "
+    r"(?:need|require|mangler|manglar|trenger|treng|trengs|trengst|krever|krev)"
+    r"|(?:we|vi|me) (?:still |just |only |bare |berre |fortsatt |framleis |enda )?"
+    r"(?:need|require|mangler|manglar|trenger|treng|venter på|ventar på|waiting for|missing|are missing)"
+    r"(?: (?:one|en|ein|ett|eitt|a|én|something|noe|noko|litt|a little|one more|én til|ein til))?"
+    r"(?: (?:ting|thing|more thing|detail|detalj|opplysning|opplysing|piece of information|bit))?"
+    r"(?: (?:til|more|from you|fra deg|frå deg|frå dykk|fra dere))?(?= ?[.:!\n]|$)"))
+# How an object-only follow-up sentence begins: "Det er koden ...", "It's the code ...".
+FOLLOW_UP = re.compile(_p(
+    r"(?:det er|det gjeld|det gjelder|det dreier seg om|det handlar om|det handler om|nemlig|"
+    r"altså|dvs|i e|that is|it is|it s|namely|specifically|just|only|bare|berre|kun|"
+    r"concretely|konkret|vi tenker på|we mean|dette gjelder|this is|that s|the thing is)"))
