@@ -108,7 +108,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "security_question": _rx(
         r"(?:sikkerhets|tryggleiks|kontroll|hemmelig|løyndoms)spørsmål(?:et|a|ene|ane)?",
         r"securityquestion(?:s)?", r"pikenavn(?:et)?", r"pikenamn(?:et)?", r"jentenamn(?:et)?",
-        r"barndomsvenn(?:en|inne|inna|innen)?", r"barndomsgate(?:n|a)?", r"barndomsadresse(?:n|a)?",
+        r"barndomsvenn(?:en|inne|inna|innen)?", r"barndomsven(?:en|nen|ninne|ninna)?", r"barndomsgate(?:n|a)?", r"barndomsadresse(?:n|a)?",
         r"favorittlærer(?:en)?", r"maidenname",
     ),
     "credentials": _rx(
@@ -403,7 +403,8 @@ INSTRUMENT = {"with", "med", "via", "using", "through", "gjennom", "by", "ved", 
 ABBREVIATIONS = {"nr", "kontonr", "fnr", "tlf", "f", "eks", "bl", "a", "dvs", "ca", "osv",
                  "mv", "etc", "e", "g", "i", "inkl", "evt", "ev", "jf", "vs", "ref", "kl", "pkt",
                  "mr", "mrs", "dr", "no", "personnr", "fødselsnr", "t", "o", "m", "st", "kr",
-                 "avd", "tel", "ph", "d", "h", "jr", "sr", "co", "ltd", "nb", "ps", "obs"}
+                 "avd", "tel", "ph", "d", "h", "jr", "sr", "co", "ltd", "nb", "ps", "obs", "kortnr", "ktonr",
+                 "kto", "pers", "persnr", "pnr", "acct", "acc", "fødselsnr"}
 
 
 @lru_cache(maxsize=65536)

@@ -20,14 +20,14 @@ def _p(pattern: str) -> str:
 _YOUR = r"(?:your|the|din|ditt|di|dine|dykkar|deres|the|this|dette|denne|det|den)"
 _CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master)?kort(?:et|a)?|(?:bank |credit |debit |payment )?card)"
 _DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|sifre|tal|tala|tall|tallene|nummer|nummeret)"
-_NUM4 = r"(?:four|4|fire|six|6|seks|tre|three|3|sixteen|16|seksten)"
+_NUM4 = r"(?:four|4|a|fire|six|6|seks|tre|three|3|e|sixteen|16|ib|seksten)"
 
 # (category, pattern): confidential data described, not named.
 _DESCRIBED: list[tuple[str, str]] = [
-    ("card_number", rf"(?:long|16 digit|sixteen digit) (?:card )?number (?:on|across|printed on) (?:the front of )?{_YOUR}? ?{_CARD}"),
+    ("card_number", rf"(?:long|16 digit|ib digit|sixteen digit) (?:card )?number (?:on|across|printed on) (?:the front of )?{_YOUR}? ?{_CARD}"),
     ("card_number", rf"(?:numbers?|digits) (?:on|across) the front of {_YOUR}? ?{_CARD}"),
     ("card_number", rf"(?:det lange|det store|det 16 sifrede|det sekstensifra) (?:nummeret|talet) (?:på|framme på|foran på|fremme på) {_YOUR}? ?{_CARD}"),
-    ("card_number", rf"(?:de|dei) (?:16|seksten) (?:sifrene|sifra|tala|tallene) (?:på|i) {_YOUR}? ?{_CARD}"),
+    ("card_number", rf"(?:de|dei) (?:16|ib|seksten) (?:sifrene|sifra|tala|tallene) (?:på|i) {_YOUR}? ?{_CARD}"),
     ("card_number", rf"(?:nummeret|tallene|sifrene|tala|sifra|talet) (?:på|fra|frå) (?:forsiden|framsida|framsiden|fremsiden) (?:av|på|til) {_YOUR}? ?{_CARD}"),
     ("card_number", rf"(?:first|last|(?:de|dei) (?:første|fyrste|siste)) {_NUM4} {_DIGITS} (?:of|on|from|in|i|på|av|fra|frå) {_YOUR}? ?{_CARD}(?: ?number| ?nummeret)?"),
     ("card_number", rf"(?:last|first) {_NUM4} (?:digits|numbers)(?: of (?:the|your) card)?(?= and| og| \+| &)"),
@@ -37,7 +37,7 @@ _DESCRIBED: list[tuple[str, str]] = [
     ("card_security_code", rf"(?:de|dei) (?:tre|3) (?:siste )?(?:sifrene|sifra|tala|tallene|tal|siffer)(?: som står)? (?:bak på|på baksiden av|på baksida av|på baksida|på baksiden) ?(?:{_YOUR} )?(?:{_CARD})?"),
     ("card_security_code", rf"(?:koden|nummeret|talet|tallet) (?:bak på|på baksiden av|på baksida av) {_YOUR}? ?{_CARD}"),
     ("card_security_code", r"(?:tresifra|tresifrede|tresifret) (?:kode|koden|nummer|nummeret)"),
-    ("national_id", r"(?:11|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
+    ("national_id", r"(?:11|ii|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
     ("national_id", r"(?:number|nummeret|nummer|talet) (?:that|som) identifi(?:es|serer) (?:you|deg|dykk)"),
     ("national_id", r"(?:de|dei) (?:fem|5) (?:sifrene|sifra|tala|tallene|siste sifrene|siste sifra) (?:etter|bak) (?:fødselsdatoen|fødselsdato|fødselsdagen)"),
     ("national_id", r"(?:the )?(?:five|5) digits (?:after|following) (?:your|the) (?:date of birth|birth date|birthdate)"),
@@ -84,7 +84,8 @@ def may_describe(text: str) -> bool:
 
 # --- misspellings within a small edit distance ---------------------------------------------
 _CANONICAL = {
-    "password": ["passord", "passordet", "password", "passwordet", "bankidpassord", "nettbankpassord"],
+    "password": ["passord", "passordet", "password", "passwordet", "bankidpassord", "bankidpassordet",
+                 "nettbankpassord", "nettbankpassordet"],
     "pin": ["pinkode", "pinkoden", "pincode"],
     "one_time_code": ["engangskode", "engangskoden", "eingongskode", "eingongskoden", "bekreftelseskode",
                       "bekreftelseskoden", "verifiseringskode", "verification", "stadfestingskode",
@@ -179,6 +180,8 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
 
 # A need stated without its object ("En ting til før vi kan fullføre.", "One more thing:").
 NEED_MARKER = re.compile(_p(
+    r"nesten ferdig|nesten i mål|almost done|almost there|nearly done|nearly there|last step|"
+    r"siste steg|siste steget|one last thing|en siste ting|ein siste ting|"
     r"(?:en|ein|eitt|én|ett|one|1) (?:ting|sak|opplysning|detalj|thing|detail|item|step|steg) "
     r"(?:til|more|igjen|left|remaining|mangler|manglar|gjenstår|står att|to go)"
     r"|(?:before|for|until|so that|to|før|for at|slik at|så) (?:we|vi|me|i|eg|jeg) (?:can|kan) "

@@ -135,9 +135,14 @@ _WISH = {"vil", "want", "wants", "ønsker", "ønskjer", "like", "prefer", "foret
          "need", "trenger", "treng", "planning", "planlegger", "wish"}
 _OTHERS = {"andre", "others", "anyone", "anybody", "noen", "nokon", "someone", "somebody",
            "strangers", "fremmede", "framande", "ukjente", "third", "tredjepart", "them", "dei", "de"}
-_SELF_SERVICE = re.compile(r"min side|mi side|minside|portal\w*|nettbank\w*|appen (?:vår|din)|"
+_SELF_SERVICE = re.compile(r"\b(?:min side|mi side|minside|portal\w*|appen vår|our app|"
                            r"self[- ]?service|selvbetjening|sjølvbetening|yourself|selv|sjølv|"
-                           r"on (?:the )?(?:website|site)|på (?:nettsida|nettsiden|nettstaden)")
+                           r"on (?:the|our) (?:website|site)|på (?:nettsida|nettsiden|nettstaden) vår)\b")
+# The reader changing their own data where they manage it ("Du kan selv oppdatere kontonummeret
+# på Min side") is what we want them to do instead of sending it.
+_SELF_VERBS = {"oppdater", "oppdatere", "oppdatera", "update", "updating", "endre", "endra", "change",
+               "registrer", "registrere", "registrera", "register", "legg", "legge", "leggje", "add",
+               "fyll", "fylle", "fylla", "enter"}
 
 
 def _third_party_asked(a: Analysis, i: int) -> bool:
@@ -161,7 +166,7 @@ def _reader_gives(a: Analysis, lo: int, i: int) -> bool:
     words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
     if words & _WISH or words & _OTHERS:
         return False
-    return not _SELF_SERVICE.search(a.text[a.toks[lo].start:a.toks[hi - 1].end if hi > lo else a.toks[lo].end])
+    return not _SELF_SERVICE.search(_clause_text(a, lo, hi))
 
 
 def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
@@ -186,6 +191,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     if a.negated(lo, i) and not _except_us(a, lo, _sentence_end_tok(a, i)):
         _check_only_instead(a, i, add)
         return False
+    if a.keys[i] in _SELF_VERBS and _SELF_SERVICE.search(_clause_text(a, lo, a.clause_end(i))):
+        return False
     if _negated_after(a, i) and not _except_us(a, i, _sentence_end_tok(a, i)):
         _check_only_instead(a, i, add)
         return False  # "del det ikke med noen", "share it with no one"
@@ -199,6 +206,12 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
     return kind in ("provide", "request") and not found
+
+
+def _clause_text(a: Analysis, lo: int, hi: int) -> str:
+    if hi <= lo or lo >= len(a.toks):
+        return ""
+    return a.text[a.toks[lo].start:a.toks[min(hi, len(a.toks)) - 1].end]
 
 
 def _law_subject(a: Analysis, lo: int, i: int) -> bool:
@@ -365,8 +378,8 @@ def _check_passive(a: Analysis, i: int, add) -> None:
             return
     if a.negated(lo, hi) or a.subject(lo, i) == "warn":
         return
-    for obj in _objects_between(a, max(lo, i - 8), min(hi, i + 9)):
-        if obj.cat == "bankid" and obj.i == obj.j:
+    for obj in _objects_between(a, max(lo, i - 12), min(hi, i + 9)):
+        if _bare_bankid(a, obj):
             continue
         if _valid_object(a, obj, key, []):
             add(obj, i, i)
@@ -431,6 +444,10 @@ def _check_suffices(a: Analysis, add) -> None:
 
 
 _FIRST = {"vi", "me", "we", "jeg", "eg", "i"}
+_OBJ_FIRST_MODALS = L.DEMAND_MODALS | {"vil", "will", "would", "kan", "can", "skal", "må"}
+_NEEDED = {"needed", "required", "requested", "necessary", "mandatory", "essential", "compulsory"}
+_INF_PROVIDE = {"oppgi", "oppgje", "sende", "senda", "gi", "gje", "lese", "lesa", "legge", "leggje",
+                "skrive", "skriva", "taste", "fylle", "fylla", "bekrefte", "stadfeste", "dele", "dela"}
 _HAVE_AFTER_MODAL = {"ha", "få", "have", "get", "receive", "motta", "see", "se", "sjå"}
 
 
@@ -439,22 +456,31 @@ def _check_object_first(a: Analysis, add) -> None:
     ha", "Your PIN we need today"."""
     for obj in a.objs:
         lo, hi = a.clause_start(obj.i), a.clause_end(obj.j)
-        words = [(k, a.keys[k]) for k in range(obj.j + 1, min(hi, obj.j + 7)) if a.toks[k].kind == WORD]
-        keys = [w for _, w in words]
+        keys = [a.keys[k] for k in range(obj.j + 1, min(hi, obj.j + 11)) if a.toks[k].kind == WORD]
         hit = False
-        for n, w in enumerate(keys[:4]):
-            if L.is_request(w) and ((n + 1 < len(keys) and keys[n + 1] in _FIRST) or (n and keys[n - 1] in _FIRST)):
-                hit = True
-            elif w in L.DEMAND_MODALS | {"vil", "will", "would"} and n + 2 < len(keys) \
-                    and keys[n + 1] in _FIRST and keys[n + 2] in _HAVE_AFTER_MODAL:
-                hit = True
+        for n, w in enumerate(keys[:8]):
+            nxt = keys[n + 1] if n + 1 < len(keys) else ""
+            nxt2 = keys[n + 2] if n + 2 < len(keys) else ""
+            if L.is_request(w) and (nxt in _FIRST or (n and keys[n - 1] in _FIRST)):
+                hit = True  # "Kortnummeret trenger vi", "Your PIN we need"
+            elif w in _OBJ_FIRST_MODALS and nxt in _FIRST and nxt2 in _HAVE_AFTER_MODAL:
+                hit = True  # "Passordet ditt må vi ha"
+            elif w in _OBJ_FIRST_MODALS and nxt in L.SECOND_SUBJECT and (L.is_provide(nxt2) or nxt2 in _INF_PROVIDE):
+                hit = True  # "Kontonummeret skal du oppgi i skjemaet"
+            elif w in ("is", "are") and nxt in _NEEDED:
+                hit = True  # "Your password is needed to restore access"
+            elif w in ("needs", "need", "has", "have", "must", "should") and nxt in ("to", "be") and (
+                    nxt2 == "be" or L.is_participle(nxt2) or nxt2 in _NEEDED):
+                hit = True  # "Your PIN needs to be read out"
+            if hit:
+                break
         if not hit or a.negated(lo, hi) or a.subject(lo, obj.i) == "warn" or _bare_bankid(a, obj):
             continue
         if _valid_object(a, obj, "", []):
             add(obj, obj.i, obj.j)
 
 
-_SOON = {"once", "when", "as", "after", "straks", "når", "etter", "så", "snart", "idet", "immediately",
+_SOON = {"once", "when", "as", "after", "straks", "når", "etter", "så", "snart", "idet", "immediately", "moment",
          "whenever", "before", "før", "until", "inntil", "til", "if", "hvis", "dersom", "viss", "om"}
 _RECEIVE = {"have", "has", "got", "get", "receive", "received", "har", "får", "fått", "mottar",
             "mottek", "mottatt", "motteke", "fatt", "hear", "hører", "høyrer"}
@@ -464,19 +490,28 @@ def _check_have_condition(a: Analysis, add) -> None:
     """Conditions that wait for the data: "Once we have your card number", "så snart vi har
     personnummeret ditt", "Straks vi får kontonummeret ditt"."""
     for k, t in enumerate(a.toks):
-        if t.kind != WORD or a.keys[k] not in _RECEIVE or a.word(k - 1) not in _FIRST | {"you", "du"}:
+        if t.kind != WORD:
             continue
-        lo = a.clause_start(k)
-        if not any(a.keys[x] in _SOON for x in range(lo, k) if a.toks[x].kind == WORD):
+        if L.is_participle(a.keys[k]) and a.word(k - 1) in ("har", "have", "has", "hev") \
+                and a.word(k - 2) in ("du", "you", "dere", "dykk") and a.keys[k] not in ("fått", "got", "received"):
+            _have_condition_objects(a, k, add)  # "så snart du har sendt oss D-nummeret"
+            continue
+        if a.keys[k] not in _RECEIVE or a.word(k - 1) not in _FIRST | {"you", "du"}:
             continue
         if a.word(k - 1) in ("you", "du"):
             continue  # "when you have your card ready" is the reader's own
-        hi = a.clause_end(k)
-        if a.negated(lo, hi) or a.subject(lo, k) == "warn":
-            continue
-        for obj in _objects_between(a, k + 1, min(hi, k + 8)):
-            if not _bare_bankid(a, obj) and _valid_object(a, obj, a.keys[k], []):
-                add(obj, k, obj.j)
+        _have_condition_objects(a, k, add)
+
+
+def _have_condition_objects(a: Analysis, k: int, add) -> None:
+    lo, hi = a.clause_start(k), a.clause_end(k)
+    if not any(a.keys[x] in _SOON for x in range(lo, k) if a.toks[x].kind == WORD):
+        return
+    if a.negated(lo, hi) or a.subject(lo, k) == "warn" or not _reader_gives(a, lo, k):
+        return
+    for obj in _objects_between(a, k + 1, min(hi, k + 10)):
+        if not _bare_bankid(a, obj) and _valid_object(a, obj, a.keys[k], []):
+            add(obj, k, obj.j)
 
 
 def _sentences(a: Analysis) -> list[tuple[int, int]]:
@@ -493,16 +528,24 @@ def _check_across_sentences(a: Analysis, pending: list[int], add) -> None:
     """A need in one sentence, its object in the next: "En ting til før vi kan fullføre. Det er
     koden du fikk på SMS." The message is judged as a whole."""
     sents = _sentences(a)
-    needs = {a.sentence_id[i] for i in pending}
+    needs: dict[int, int] = {a.sentence_id[i]: i + 1 for i in pending}
     for m in P.NEED_MARKER.finditer(a.text):
-        k = next((x for x, t in enumerate(a.toks) if t.start >= m.start()), None)
-        if k is not None and not a.negated(a.clause_start(k), a.clause_end(k)):
-            needs.add(a.sentence_id[k])
-    for sid in sorted(needs):
-        for nxt in (sid + 1, sid + 2):
+        k = next((x for x, t in enumerate(a.toks) if t.start >= m.end()), len(a.toks))
+        if k == 0:
+            continue
+        if not a.negated(a.clause_start(k - 1), a.clause_end(k - 1)):
+            needs.setdefault(a.sentence_id[k - 1], k)
+    for sid, after in sorted(needs.items()):
+        for nxt in (sid, sid + 1, sid + 2):
             if nxt >= len(sents):
                 break
             lo, hi = sents[nxt]
+            if nxt == sid:
+                # The rest of the need's own sentence, after a colon ("Before we can finish: ...").
+                colon = next((x for x in range(after, hi) if a.toks[x].kind == COLON), None)
+                if colon is None and not (after > lo and a.toks[after - 1].kind == COLON):
+                    continue
+                lo = colon + 1 if colon is not None else after
             objs = _objects_between(a, lo, hi)
             if not objs:
                 continue

@@ -100,6 +100,18 @@ WE_BENEFIT = {
 }
 
 
+INF = {  # imperative -> infinitive, for "kan du ...", "må du ..."
+    "send oss": "sende oss", "oppgi": "oppgi", "bekreft": "bekrefte", "svar med": "svare med",
+    "skriv inn": "skrive inn", "legg ved": "legge ved", "gi oss": "gi oss", "tast inn": "taste inn",
+    "fyll inn": "fylle inn", "oppdater": "oppdatere", "verifiser": "verifisere", "del": "dele",
+    "oppgje": "oppgje", "stadfest": "stadfeste", "gje oss": "gje oss",
+}
+
+
+def inf(imp: str) -> str:
+    return INF.get(imp, imp)
+
+
 def cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
@@ -115,18 +127,18 @@ def negation_scope(lang: str, r: random.Random) -> str:
     imp, dl, bad = r.choice(IMP[lang]), r.choice(DEADLINE[lang]), r.choice(BAD[lang])
     pres = r.choice(PRES[lang])
     f = {
-        "nb": [f"Skal du slippe {bad}, må du {imp.replace('send', 'sende').replace('oppgi', 'oppgi')} {o} {dl}.",
+        "nb": [f"Skal du slippe {bad}, må du {inf(imp)} {o} {dl}.",
                f"For å unngå {bad}, {imp} {o} {dl}.", f"Uten {o} kommer vi ikke videre, så {imp} det {dl}.",
                f"Vi kan ikke betale ut pengene før du {pres} {o}.", f"Ikke vent – {imp} {o} {dl}.",
-               f"Du trenger ikke ringe oss; {imp} bare {o} her.", f"Har du ikke betalt ennå, kan du {imp} {o} {dl}.",
+               f"Du trenger ikke ringe oss; {imp} bare {o} her.", f"Har du ikke betalt ennå, kan du {inf(imp)} {o} {dl}.",
                f"Ønsker du ikke {bad}? {cap(imp)} {o} {dl}.", f"Ingen grunn til bekymring, men {imp} {o} {dl}.",
                f"Vi vil ikke at du skal miste refusjonen, så {imp} {o} {dl}.",
-               f"Dette er ikke en purring, men vi ber deg {imp.replace('send oss', 'sende').replace('gi oss', 'gi')} {o} {dl}."],
-        "nn": [f"Skal du sleppe {bad}, må du {imp} {o} {dl}.", f"For å unngå {bad}, {imp} {o} {dl}.",
+               f"Dette er ikke en purring, men vi ber deg {inf(imp)} {o} {dl}."],
+        "nn": [f"Skal du sleppe {bad}, må du {inf(imp)} {o} {dl}.", f"For å unngå {bad}, {imp} {o} {dl}.",
                f"Utan {o} kjem vi ikkje vidare, så {imp} det {dl}.", f"Vi kan ikkje betale ut før du {pres} {o}.",
                f"Ikkje vent – {imp} {o} {dl}.", f"Du treng ikkje ringje oss; {imp} berre {o} her.",
                f"Vil du ikkje ha {bad}? {cap(imp)} {o} {dl}.", f"Ingen grunn til uro, men {imp} {o} {dl}.",
-               f"Har du ikkje betalt enno, kan du {imp} {o} {dl}."],
+               f"Har du ikkje betalt enno, kan du {inf(imp)} {o} {dl}."],
         "en": [f"If you don't want {bad}, {imp} {o} {dl}.", f"To avoid {bad}, {imp} {o} {dl}.",
                f"Without {o} we cannot continue, so {imp} it {dl}.", f"We can't release the refund until you {pres} {o}.",
                f"No need to call us – just {imp} {o} {dl}.", f"Don't worry, simply {imp} {o} and we will sort it out.",
@@ -165,7 +177,7 @@ def condition(lang: str, r: random.Random) -> str:
     f = {
         "nb": [f"Hvis du {pres} {o}, {ben}.", f"Dersom du {pres} {o}, {ben}.", f"Så snart vi har {o}, {web}.",
                f"Straks vi får {o}, {web}.", f"Når vi har mottatt {o}, {web}.",
-               f"{cap(web.replace('betaler vi', 'vi betaler').replace('aktiverer vi', 'vi aktiverer'))} så snart du har sendt oss {o}.",
+               f"Vi {r.choice(['betaler tilbake beløpet', 'aktiverer avtalen', 'sender refusjonen'])} så snart du har sendt oss {o}.",
                f"{cap(imp)} {o}, så {web}.", f"Om du {pres} {o} i svaret, {ben}."],
         "nn": [f"Viss du {pres} {o}, {ben}.", f"Dersom du {pres} {o}, {ben}.", f"Så snart vi har {o}, {web}.",
                f"Straks me får {o}, {web}.", f"Når vi har motteke {o}, {web}.", f"Om du {pres} {o}, {ben}.",
@@ -204,9 +216,9 @@ def described(lang: str, r: random.Random) -> str:
     d = r.choice(DESC[lang])
     imp, dl, pre = r.choice(IMP[lang]), r.choice(DEADLINE[lang]), r.choice(PRETEXT[lang])
     f = {
-        "nb": [f"{cap(imp)} {d} {dl}.", f"Vi trenger {d} {pre}.", f"Kan du {imp.replace('send oss', 'sende oss')} {d}?",
+        "nb": [f"{cap(imp)} {d} {dl}.", f"Vi trenger {d} {pre}.", f"Kan du {inf(imp)} {d}?",
                f"Vennligst {imp} {d} {pre}.", f"Svar på denne e-posten med {d}."],
-        "nn": [f"{cap(imp)} {d} {dl}.", f"Vi treng {d} {pre}.", f"Kan du {imp} {d}?", f"Ver venleg og {imp} {d}.",
+        "nn": [f"{cap(imp)} {d} {dl}.", f"Vi treng {d} {pre}.", f"Kan du {inf(imp)} {d}?", f"Ver venleg og {inf(imp)} {d}.",
                f"Svar på denne e-posten med {d}."],
         "en": [f"{cap(imp)} {d} {dl}.", f"We need {d} {pre}.", f"Could you {imp} {d}?", f"Please {imp} {d} {pre}.",
                f"Reply to this e-mail with {d}."],
@@ -217,7 +229,7 @@ def described(lang: str, r: random.Random) -> str:
 NEED = {
     "nb": ["En ting til før vi kan fullføre.", "Vi mangler bare én opplysning.", "Svar på denne e-posten i dag.",
            "Send det til oss snarest.", "Vi trenger én ting til fra deg.", "Nesten ferdig!", "Før vi kan utbetale refusjonen:",
-           "Det siste vi trenger er ikke mye.", "Vennligst svar innen fredag."],
+           "Det siste vi trenger, er lite.", "Vennligst svar innen fredag."],
     "nn": ["Ein ting til før vi kan fullføre.", "Vi manglar berre ei opplysning.", "Svar på denne e-posten i dag.",
            "Send det til oss snarast.", "Vi treng ein ting til frå deg.", "Nesten ferdig!", "Ver venleg og svar innan fredag."],
     "en": ["One more thing before we can finish.", "We just need one more detail.", "Please reply to this e-mail today.",
@@ -255,8 +267,8 @@ def informal(lang: str, r: random.Random) -> str:
     imp, dl = r.choice(IMP[lang]), r.choice(DEADLINE[lang])
     f = {
         "nb": [f"{cap(imp)} {w} {dl}.", f"Pls {imp} {w} asap.", f"Hei! Trenger {w} ditt {dl} :)",
-               f"Kan du {imp.replace('send oss', 'sende oss')} {w}?", f"{cap(imp)} {w} her -> ______"],
-        "nn": [f"{cap(imp)} {w} {dl}.", f"Kva for {w.split()[0]} skal vi bruke?", f"Kan du {imp} {w}?",
+               f"Kan du {inf(imp)} {w}?", f"{cap(imp)} {w} her -> ______"],
+        "nn": [f"{cap(imp)} {w} {dl}.", f"Kva for {w.split()[0]} skal vi bruke?", f"Kan du {inf(imp)} {w}?",
                f"Hei! Treng {w} {dl}.", f"{cap(imp)} {w} her."],
         "en": [f"{cap(imp)} ur {w} {dl}.", f"pls {imp} {w} asap", f"Hi! Need ur {w} {dl} thx",
                f"Can u {imp} your {w}?", f"{cap(imp)} {w} here pls."],
