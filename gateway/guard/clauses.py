@@ -30,6 +30,9 @@ _INFINITIVES = {
     "oppgje", "gje",
 }
 MAX_CLAUSE = 50
+_INVERTED_MODALS = {"kan", "vil", "skal", "kunne", "bør", "can", "could", "will", "should"}
+# Nynorsk imperatives that look like infinitives ("For å unngå gebyr, oppgje koden").
+_NN_IMPERATIVES = {"oppgje", "gje"}
 _NEG_SCOPE_END = {"until", "unless", "before", "før", "inntil", "fordi", "because", "otherwise",
                   "ellers", "elles", "dersom", "hvis", "viss", "if"}
 _STATEMENT_AUX = {"will", "shall", "would", "vil", "kommer", "kjem", "going", "is", "are", "was",
@@ -271,8 +274,10 @@ class Analysis:
             return True
         if key in L.DEMAND_MODALS:
             return True
+        if key in _INVERTED_MODALS and self.word(k + 1) in L.SECOND_SUBJECT | {"vi", "me", "we"}:
+            return True  # "Har du ikke betalt, kan du sende ...": a new main clause
         kind = self.directive_kind(k)
-        return kind is not None and key not in _INFINITIVES
+        return kind is not None and (key not in _INFINITIVES or key in _NN_IMPERATIVES)
 
     def clause_start(self, i: int) -> int:
         k = i - 1

@@ -47,7 +47,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"konto|mobil|app|engangs|eingongs|nytt|gammelt|noverande|nåværende)?"
         r"pass(?:ord(?:et|a|ene|s)?|word(?:s|et|en|a)?|wd|phrase|frase(?:n)?)",
     ),
-    "pin": _rx(r"pin(?:s|en|ane|a)?", r"pin(?:kode(?:n|r|ne|ane|a)?|koda|code(?:s|n|en)?|nummer(?:et)?|number|nr)",
+    "pin": _rx(r"pin(?:s|en|ane|a)?", r"pin(?:kod(?:e|en|er|ene|ane|ar|a)|code(?:s|n|en)?|nummer(?:et)?|number|nr)",
                r"bankkortpin", r"kortpin"),
     "bankid_code": _rx(
         r"bankid(?:kode(?:n|r|ne)?|koda|code(?:s)?|passord(?:et)?|password|pin(?:kode)?|"
@@ -59,7 +59,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"verifikasjons|innloggings|påloggings|innlogging|pålogging|aktiverings|tilgangs|"
         r"autorisasjons|godkjennings|autentiserings|identifiserings|personlig|hemmelig|løyndom|"
         r"stadfestings|verifikasjons|login|verification|godkjenning|signerings)"
-        r"kode(?:n|r|ne|a|ane|ar)?", r"(?:sms|login|verification|onetime|engangs)code(?:n|en|s)?",
+        r"kod(?:e|en|er|ene|a|ane|ar)", r"(?:sms|login|verification|onetime|engangs)code(?:n|en|s)?",
         r"engangspassord(?:et)?", r"eingongspassord(?:et)?", r"otp(?:s|kode(?:n)?|code)?",
         r"passcode(?:s)?", r"totp", r"2fakode(?:n)?", r"mfakode(?:n)?", r"smscode(?:s)?",
     ),

@@ -20,14 +20,14 @@ def _p(pattern: str) -> str:
 _YOUR = r"(?:your|the|din|ditt|di|dine|dykkar|deres|the|this|dette|denne|det|den)"
 _CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master)?kort(?:et|a)?|(?:bank |credit |debit |payment )?card)"
 _DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|sifre|tal|tala|tall|tallene|nummer|nummeret)"
-_NUM4 = r"(?:four|4|a|fire|six|6|seks|tre|three|3|e|sixteen|16|ib|seksten)"
+_NUM4 = r"(?:four|4|a|fire|six|6|seks|tre|three|3|e|sixteen|16|i6|ib|seksten)"
 
 # (category, pattern): confidential data described, not named.
 _DESCRIBED: list[tuple[str, str]] = [
-    ("card_number", rf"(?:long|16 digit|ib digit|sixteen digit) (?:card )?number (?:on|across|printed on) (?:the front of )?{_YOUR}? ?{_CARD}"),
+    ("card_number", rf"(?:long|16 digit|i6 digit|ib digit|sixteen digit) (?:card )?number (?:on|across|printed on) (?:the front of )?{_YOUR}? ?{_CARD}"),
     ("card_number", rf"(?:numbers?|digits) (?:on|across) the front of {_YOUR}? ?{_CARD}"),
     ("card_number", rf"(?:det lange|det store|det 16 sifrede|det sekstensifra) (?:nummeret|talet) (?:på|framme på|foran på|fremme på) {_YOUR}? ?{_CARD}"),
-    ("card_number", rf"(?:de|dei) (?:16|ib|seksten) (?:sifrene|sifra|tala|tallene) (?:på|i) {_YOUR}? ?{_CARD}"),
+    ("card_number", rf"(?:de|dei) (?:16|i6|ib|seksten) (?:sifrene|sifra|tala|tallene) (?:på|i) {_YOUR}? ?{_CARD}"),
     ("card_number", rf"(?:nummeret|tallene|sifrene|tala|sifra|talet) (?:på|fra|frå) (?:forsiden|framsida|framsiden|fremsiden) (?:av|på|til) {_YOUR}? ?{_CARD}"),
     ("card_number", rf"(?:first|last|(?:de|dei) (?:første|fyrste|siste)) {_NUM4} {_DIGITS} (?:of|on|from|in|i|på|av|fra|frå) {_YOUR}? ?{_CARD}(?: ?number| ?nummeret)?"),
     ("card_number", rf"(?:last|first) {_NUM4} (?:digits|numbers)(?: of (?:the|your) card)?(?= and| og| \+| &)"),

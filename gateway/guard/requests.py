@@ -135,7 +135,8 @@ _WISH = {"vil", "want", "wants", "ønsker", "ønskjer", "like", "prefer", "foret
          "need", "trenger", "treng", "planning", "planlegger", "wish"}
 _OTHERS = {"andre", "others", "anyone", "anybody", "noen", "nokon", "someone", "somebody",
            "strangers", "fremmede", "framande", "ukjente", "third", "tredjepart", "them", "dei", "de"}
-_SELF_SERVICE = re.compile(r"\b(?:min side|mi side|minside|portal\w*|appen vår|our app|"
+_SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at) (?:min side|mi side|minside|the portal|portalen|"
+                           r"appen vår|our app)|"
                            r"self[- ]?service|selvbetjening|sjølvbetening|yourself|selv|sjølv|"
                            r"on (?:the|our) (?:website|site)|på (?:nettsida|nettsiden|nettstaden) vår)\b")
 # The reader changing their own data where they manage it ("Du kan selv oppdatere kontonummeret
