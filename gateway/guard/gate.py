@@ -255,8 +255,14 @@ def object_patterns() -> list[re.Pattern[str]]:
     return [*L._NOUNS.values(), *L._PHRASES.values(), L.CODE_RX]
 
 
+def gate_patterns() -> list[re.Pattern[str]]:
+    """What the gate looks for: the object patterns, and the anchor words of the descriptions of
+    confidential data (phrasing.ANCHORS), which the analysis matches with phrasing.DESCRIBED."""
+    return [*object_patterns(), P.ANCHORS]
+
+
 def _root(patterns: Iterable[re.Pattern[str]] | None = None) -> tuple:
-    return _alt(parse(p) for p in (object_patterns() if patterns is None else patterns))
+    return _alt(parse(p) for p in (gate_patterns() if patterns is None else patterns))
 
 
 def prefixes(length: int = 3, patterns: Iterable[re.Pattern[str]] | None = None) -> frozenset[str]:
@@ -318,6 +324,5 @@ def may_name_object(text: str) -> bool:
     holds no confidential object, so that the request analysis would report nothing."""
     g = _gate if _built else gate()
     if g is None or g.search(" " + text.replace("_", " ")) is not None:
-        return True
-    # Objects the lexicon's patterns do not name: described ones and misspelt words.
-    return P.may_describe(text) or P.may_be_fuzzy(text)
+        return True  # an object, or an anchor word of a description of one
+    return P.may_be_fuzzy(text)  # a misspelt object word

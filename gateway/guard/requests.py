@@ -456,8 +456,12 @@ def _check_object_first(a: Analysis, add) -> None:
     """The object before the verb: "Kortnummeret trenger vi før fredag", "Passordet ditt må vi
     ha", "Your PIN we need today"."""
     for obj in a.objs:
-        lo, hi = a.clause_start(obj.i), a.clause_end(obj.j)
-        keys = [a.keys[k] for k in range(obj.j + 1, min(hi, obj.j + 11)) if a.toks[k].kind == WORD]
+        keys = []
+        for k in range(obj.j + 1, min(len(a.toks), obj.j + 11)):
+            if a.toks[k].kind == STRONG:
+                break
+            if a.toks[k].kind == WORD:
+                keys.append(a.keys[k])
         hit = False
         for n, w in enumerate(keys[:8]):
             nxt = keys[n + 1] if n + 1 < len(keys) else ""
@@ -475,7 +479,10 @@ def _check_object_first(a: Analysis, add) -> None:
                 hit = True  # "Your PIN needs to be read out"
             if hit:
                 break
-        if not hit or a.negated(lo, hi) or a.subject(lo, obj.i) == "warn" or _bare_bankid(a, obj):
+        if not hit:
+            continue
+        lo, hi = a.clause_start(obj.i), a.clause_end(obj.j)
+        if a.negated(lo, hi) or a.subject(lo, obj.i) == "warn" or _bare_bankid(a, obj):
             continue
         if _valid_object(a, obj, "", []):
             add(obj, obj.i, obj.j)
@@ -530,7 +537,9 @@ def _check_across_sentences(a: Analysis, pending: list[int], add) -> None:
     koden du fikk på SMS." The message is judged as a whole."""
     sents = _sentences(a)
     needs: dict[int, int] = {a.sentence_id[i]: i + 1 for i in pending}
-    for m in P.NEED_MARKER.finditer(a.text):
+    if not needs and not any(o for o in a.objs):
+        return
+    for m in P.need_markers(a.text):
         k = next((x for x, t in enumerate(a.toks) if t.start >= m.end()), len(a.toks))
         if k == 0:
             continue
