@@ -404,7 +404,7 @@ ABBREVIATIONS = {"nr", "kontonr", "fnr", "tlf", "f", "eks", "bl", "a", "dvs", "c
                  "mv", "etc", "e", "g", "i", "inkl", "evt", "ev", "jf", "vs", "ref", "kl", "pkt",
                  "mr", "mrs", "dr", "no", "personnr", "fødselsnr", "t", "o", "m", "st", "kr",
                  "avd", "tel", "ph", "d", "h", "jr", "sr", "co", "ltd", "nb", "ps", "obs", "kortnr", "ktonr",
-                 "kto", "pers", "persnr", "pnr", "acct", "acc", "fødselsnr"}
+                 "kto", "pers", "persnr", "pnr", "acct", "acc"}
 
 
 @lru_cache(maxsize=65536)

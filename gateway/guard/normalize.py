@@ -328,8 +328,11 @@ def normalize(text: str, track: bool = False) -> tuple[str, Mapping]:
 _HYPHEN_BREAK_RE = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
 
 
+_HYPHEN_NEWLINE = re.compile(r"-[ \t]*\r?\n")  # the quick check: starts with a literal
+
+
 def _join_hyphenated(t: str, m: Mapping) -> tuple[str, Mapping]:
-    if "\n" in t and _HYPHEN_BREAK_RE.search(t):
+    if "\n" in t and _HYPHEN_NEWLINE.search(t) and _HYPHEN_BREAK_RE.search(t):
         return _sub(_HYPHEN_BREAK_RE, lambda s: "", t, m is not None, m)
     return t, m
 

@@ -16,6 +16,7 @@ A small clause grammar over normalised tokens, in three steps:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import gate
 from . import lexicon as L
@@ -109,6 +110,7 @@ def _find_requests(text: str) -> list[Hit]:
     return _drop_quoted_warnings(a, hits)
 
 
+@lru_cache(maxsize=65536)
 def _passive(key: str) -> bool:
     """Listed passives, and the s-passive of any provide verb ("leses", "fyllast", "oppgis")."""
     if L.is_passive(key):
