@@ -30,6 +30,7 @@ _INFINITIVES = {
     "oppgje", "gje",
 }
 MAX_CLAUSE = 50
+_POLITE_START = {"ver", "vær", "be", "vere", "være"}
 _INVERTED_MODALS = {"kan", "vil", "skal", "kunne", "bør", "can", "could", "will", "should"}
 # Nynorsk imperatives that look like infinitives ("For å unngå gebyr, oppgje koden").
 _NN_IMPERATIVES = {"oppgje", "gje"}
@@ -274,6 +275,9 @@ class Analysis:
             return True
         if key in L.DEMAND_MODALS:
             return True
+        if key in _POLITE_START and self.word(k + 1) in ("snill", "snil", "venleg", "vennlig", "kind", "so") \
+                or key in ("please", "vennligst", "venligst", "vennlegst", "pls", "kindly"):
+            return True  # "..., ver snill og send oss ...", "..., please send ..."
         if key in _INVERTED_MODALS and self.word(k + 1) in L.SECOND_SUBJECT | {"vi", "me", "we"}:
             return True  # "Har du ikke betalt, kan du sende ...": a new main clause
         kind = self.directive_kind(k)

@@ -304,7 +304,8 @@ PASSIVE_NEEDS_MODAL = {"sendes", "sendast", "gis", "gjevast", "needed", "request
 PARTICIPLES = _verbs(r"provided", r"entered", r"confirmed", r"submitted", r"verified", r"updated",
                   r"sent", r"given", r"supplied", r"filled", r"typed", r"attached", r"uploaded",
                   r"shared", r"disclosed", r"stated", r"included", r"keyed", r"validated",
-                  r"registered", r"renewed", r"reentered", r"re-entered",
+                  r"registered", r"renewed", r"reentered", r"re-entered", r"read", r"dictated", r"spelled",
+                  r"forwarded", r"handed", r"gitt", r"gjeve", r"gjevne", r"delt", r"opplest", r"lest",
                   r"bekreftet", r"oppgitt", r"sendt", r"verifisert", r"oppdatert", r"registrert",
                   r"utfylt", r"fylt", r"lagt", r"lastet", r"skrevet", r"tastet", r"innsendt",
                   r"stadfesta", r"oppgjeven", r"oppgjeve", r"innsend", r"utfylte")

@@ -146,6 +146,8 @@ _ACCENT_RE = re.compile(r"(?<!a)\u030a|[\u0300-\u0309\u030b-\u036f\u0483-\u0489\
 
 
 def _fold_str(s: str) -> str:
+    if _CAPITALS_RE.search(s):  # before NFKC too: it turns lunate sigma "ϲ" into "σ"
+        s = s.translate(_CAPITALS)
     s = unicodedata.normalize("NFKC", s)
     if _CAPITALS_RE.search(s):
         s = s.translate(_CAPITALS)

@@ -188,7 +188,9 @@ WARNING_WORDS = re.compile(
     r"bedrag\w*|lureri|juks\w*|mistenkelig\w*|mistenkjeleg\w*|suspicious|impersonat\w*|"
     r"never|aldri|ikke svar|ikkje svar|do not (?:reply|respond|click)|don t (?:reply|respond|click)|"
     r"ignore|ignorer|slett|delete|report it|meld fra|meld frå|varsle|warn\w*|åtvar\w*|advar\w*|"
-    r"beware|pass på|vær obs|ver merksam|vær oppmerksom|look out|watch out|kriminell\w*|criminal\w*")
+    r"beware|pass på|vær obs|ver merksam|vær oppmerksom|look out|watch out|kriminell\w*|criminal\w*|"
+    # a quotation that is mentioned, not used: "spørsmål som «...» bruker vi ikke"
+    r"such as|for example|for eksempel|f\.? ?eks|slik som|spørsmål som|questions? like|ikke|ikkje|not")
 
 
 _NEED_NEEDLES = ("ting", "thing", "sak ", "detalj", "detail", "item", "step", "steg", "opplys", "we can",

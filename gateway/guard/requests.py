@@ -388,6 +388,9 @@ def _check_passive(a: Analysis, i: int, add) -> None:
             add(obj, i, i)
 
 
+# "is" and "was called": "Hva er PIN-koden din?", "Kva heitte det fyrste kjæledyret ditt?"
+_COPULA = {"is", "are", "er", "was", "var", "s", "het", "heter", "heitte", "heiter", "hette", "called",
+           "named", "were"}
 _INDEFINITE = {"a", "an", "en", "et", "ei", "ein", "eit", "any", "noen", "nokon", "slik", "such"}
 
 
@@ -409,7 +412,7 @@ def _check_question(a: Analysis, i: int, add) -> None:
         if key in ("which", "hvilket", "hvilken", "hvilke", "kva", "kvart", "kven") and obj.i <= i + 2 \
                 and (question or second) and not (nxt and nxt[0] in ("er", "is", "are")):
             add(obj, i, obj.j)
-        elif (nxt and (nxt[0] in ("is", "are", "er", "was", "var", "s") or key == "whats")):
+        elif (nxt and (nxt[0] in _COPULA or key == "whats")):
             if before in _INDEFINITE:
                 continue
             between = {a.keys[k] for k in range(i + 1, obj.i) if a.toks[k].kind == WORD}
@@ -491,6 +494,7 @@ def _check_object_first(a: Analysis, add) -> None:
 
 
 _SOON = {"once", "when", "as", "after", "straks", "når", "etter", "så", "snart", "idet", "immediately", "moment",
+         "gang", "soon",
          "whenever", "before", "før", "until", "inntil", "til", "if", "hvis", "dersom", "viss", "om"}
 _RECEIVE = {"have", "has", "got", "get", "receive", "received", "har", "får", "fått", "mottar",
             "mottek", "mottatt", "motteke", "fatt", "hear", "hører", "høyrer"}
@@ -502,8 +506,9 @@ def _check_have_condition(a: Analysis, add) -> None:
     for k, t in enumerate(a.toks):
         if t.kind != WORD:
             continue
-        if L.is_participle(a.keys[k]) and a.word(k - 1) in ("har", "have", "has", "hev") \
-                and a.word(k - 2) in ("du", "you", "dere", "dykk") and a.keys[k] not in ("fått", "got", "received"):
+        if L.is_participle(a.keys[k]) and a.keys[k] not in ("fått", "got", "received") and (
+                (a.word(k - 1) in ("har", "have", "has", "hev") and a.word(k - 2) in ("du", "you", "dere", "dykk"))
+                or a.word(k - 1) in ("youve", "uve")):
             _have_condition_objects(a, k, add)  # "så snart du har sendt oss D-nummeret"
             continue
         if a.keys[k] not in _RECEIVE or a.word(k - 1) not in _FIRST | {"you", "du"}:
