@@ -181,8 +181,8 @@ class Analysis:
         return self._card_sids
 
     def _code_context(self, i: int) -> bool:
-        lo, hi = max(0, i - 4), min(len(self.toks), i + 6)
-        for k in range(max(0, i - 6), min(len(self.toks), i + 7)):
+        lo, hi = max(0, i - 4), min(len(self.toks), i + 9)
+        for k in range(max(0, i - 6), min(len(self.toks), i + 11)):
             if self.toks[k].kind == WORD and P.BENIGN_CODE_CONTEXT.fullmatch(self.keys[k]):
                 return False  # the gift-card code we send, the digits on the meter
         for k in range(lo, hi):

@@ -61,6 +61,10 @@ RULES: dict[str, tuple[str, str, str]] = {
                          f"Teksten ber mottakeren om {nb}; det spør vi aldri om. {_INSTEAD[k][1]}")
         for k, (en, nb) in _OBJ.items()
     },
+    "request.statistical": (ERROR, "The statistical second opinion finds that the text very likely asks "
+                            "for confidential data (the excerpt shows the words that decided it).",
+                            "Den statistiske kontrollen finner at teksten trolig ber om fortrolige "
+                            "opplysninger (utdraget viser ordene som avgjorde det)."),
     "request.form_field": (ERROR, "The HTML contains an input field for confidential data.",
                            "HTML-en har et inndatafelt for fortrolige opplysninger."),
     "content.national_id": (ERROR, "The e-mail contains a national identity number.",
@@ -119,6 +123,10 @@ _SIMPLER = ("Instead, keep the template to text and the allowed variables (messa
             "Hold heller malen til tekst og de tillatte variablene (message_url, portal_url, category, "
             "company_name, sent_date).")
 _ADVICE: dict[str, tuple[str, str]] = {
+    "request.statistical": ("Instead, rephrase so that nothing is asked of the customer but to sign in to "
+                            "Min strømside; if the text really asks for nothing, report it as a false alarm.",
+                            "Skriv heller om slik at kunden bare blir bedt om å logge inn på Min strømside; "
+                            "ber teksten egentlig ikke om noe, meld fra om falsk alarm."),
     "request.form_field": ("Instead, link to the portal page where the customer enters this themselves.",
                            "Lenk heller til siden i portalen der kunden fyller inn dette selv."),
     **{f"content.{k}": _LEAVE_OUT for k in ("national_id", "account_number", "iban", "card_number", "secret")},

@@ -37,6 +37,7 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("card_number", ("sifrene", "sifra", "tala"), rf"(?:de|dei) (?:fire|4) (?:siste|første) (?:sifrene|sifra|tala)(?= og| \+| &)"),
     ("card_security_code", ("back",), rf"(?:the )?(?:three|3)(?: (?:digits|numbers|digit code|digit number))? (?:on|at|from) (?:the )?back(?: of {_YOUR}? ?{_CARD})?"),
     ("card_security_code", ("back",), rf"(?:the )?code on the back of {_YOUR}? ?{_CARD}"),
+    ("card_security_code", ("back", "bak"), r"(?:the )?(?:digits|numbers|code|sifrene|sifra|tala|tallene|tala|koden|tallkoden) (?:printed |shown |written |som står |som er trykt |som står trykt )?(?:on|at|på|bak på) (?:the )?(?:back|baksiden|baksida|bakside)"),
     ("card_security_code", ("bak",), rf"(?:de|dei) (?:tre|3) (?:siste )?(?:sifrene|sifra|tala|tallene|tal|siffer)(?: som står)? (?:bak på|på baksiden av|på baksida av|på baksida|på baksiden) ?(?:{_YOUR} )?(?:{_CARD})?"),
     ("card_security_code", ("bak",), rf"(?:koden|nummeret|talet|tallet) (?:bak på|på baksiden av|på baksida av) {_YOUR}? ?{_CARD}"),
     ("card_security_code", ("tresif",), r"(?:tresifra|tresifrede|tresifret) (?:kode|koden|nummer|nummeret)"),

@@ -16,7 +16,8 @@ from .findings import Finding, Hit, excerpt_of, make_finding
 from .links import check_url, find_links_in_text, origin_of
 from .lexicon import noun_category
 from .normalize import normalize
-from .requests import analyse, find_requests, prepared
+from . import second_opinion
+from .requests import analyse_with_objects, find_requests, prepared
 
 TEMPLATE_KINDS = ("email", "message")
 # Checking is linear but not free; nothing legitimate is this large, so refuse rather than stall.
@@ -133,12 +134,14 @@ def _split_html(view: View) -> tuple[list[View], html_text.HtmlText | None]:
 
 
 # --- rule runners ------------------------------------------------------------------------------
-def _run_requests(view: View, out: _Collector) -> None:
+def _run_requests(view: View, out: _Collector, statistical: bool = False) -> None:
     norm = prepared(view.text)  # normalize(view.text)[0], or None when nothing can be asked
     if norm is None:
         return  # the fast path: the text names no confidential object (see gate.py)
-    hits = analyse(norm)
+    hits, names_object = analyse_with_objects(norm)
     if not hits:
+        if statistical and names_object:
+            _run_second_opinion(view, norm, out)
         return
     # Findings are rare: only then pay for the character map, and take the hits from the
     # tracked text so offsets and map agree exactly.
@@ -149,6 +152,25 @@ def _run_requests(view: View, out: _Collector) -> None:
         s = mapping[min(hit.start, len(mapping) - 1)] if mapping else 0
         e = mapping[min(max(hit.end - 1, 0), len(mapping) - 1)] + 1 if mapping else 0
         out.add_hit(view, hit, view_text_hit=(s, e))
+
+
+def _run_second_opinion(view: View, norm: str, out: _Collector) -> None:
+    """The statistical second opinion (second_opinion.py) on a text that names or describes
+    confidential data and that no rule refused: it may add a refusal, never remove one."""
+    model = second_opinion.model()
+    if model is None:
+        return
+    verdict = model.verdict(norm)
+    if verdict.score < model.threshold or not verdict.words:
+        return
+    tracked, mapping = normalize(view.text, track=True)
+    assert mapping is not None
+    if tracked != norm or not mapping:
+        return  # cannot happen: the same normalisation, with and without tracking
+    s = mapping[verdict.words[0][1]]
+    e = mapping[verdict.words[-1][2] - 1] + 1
+    key = "statistical:" + " ".join(w for w, _, _ in verdict.words)
+    out.add_hit(view, Hit("request.statistical", s, e, key=key), view_text_hit=(s, e))
 
 
 def _run_content(view: View, out: _Collector) -> None:
@@ -198,12 +220,12 @@ def _run_inputs(h: html_text.HtmlText, base: View, out: _Collector) -> None:
 
 
 def _check_views(views: Iterable[View], out: _Collector, *, requests: bool, content: bool,
-                 portal: tuple[str, str, int] | None) -> None:
+                 portal: tuple[str, str, int] | None, statistical: bool = False) -> None:
     for view in views:
         subviews, h = _split_html(view)
         for sv in subviews:
             if requests:
-                _run_requests(sv, out)
+                _run_requests(sv, out, statistical)
             if content:
                 _run_content(sv, out)
             if portal is not None:
@@ -236,7 +258,8 @@ def check_text(text: str, *, name: str = "<text>") -> list[Finding]:
         if (big := _too_large(name, text)) is not None:
             return big
         out = _Collector(name, SourceMap(text))
-        _check_views([_identity_view(text)], out, requests=True, content=False, portal=None)
+        _check_views([_identity_view(text)], out, requests=True, content=False, portal=None,
+                     statistical=True)
         return out.findings
     except Exception as exc:  # noqa: BLE001 - fail closed
         return _internal(name, exc)
@@ -298,7 +321,7 @@ def _check_template(source: str, kind: str, name: str, portal_url: str) -> list[
     views = [_literal_view(parsed, smap)]
     if parsed.renderable:
         views.extend(_rendered_views(parsed, kind, portal_url, name, out))
-    _check_views(views, out, requests=True, content=is_email, portal=portal)
+    _check_views(views, out, requests=True, content=is_email, portal=portal, statistical=True)
     return out.findings
 
 

@@ -71,13 +71,19 @@ def analyse(text: str) -> list[Hit]:
     """find_requests on a normalised text, without the gate: the whole text is analysed. (An older
     stem prefilter in front of it missed a stem split inside a word, "p-assordet"; the gate in
     find_requests, built from the lexicon's own patterns, keeps ordinary text fast instead.)"""
+    return _find_requests(text)[0]
+
+
+def analyse_with_objects(text: str) -> tuple[list[Hit], bool]:
+    """analyse(text), and whether the text both names or describes a confidential object and
+    has the form of an ask somewhere (the only texts the second opinion looks at)."""
     return _find_requests(text)
 
 
-def _find_requests(text: str) -> list[Hit]:
+def _find_requests(text: str) -> tuple[list[Hit], bool]:
     a = Analysis(text)
     if not a.objs:
-        return []
+        return [], False
     hits: list[Hit] = []
     seen: set[tuple[str, int]] = set()
 
@@ -107,7 +113,21 @@ def _find_requests(text: str) -> list[Hit]:
     _check_object_first(a, add)
     _check_have_condition(a, add)
     _check_across_sentences(a, pending, add)
-    return _drop_quoted_warnings(a, hits)
+    return _drop_quoted_warnings(a, hits), _has_ask_cue(a)
+
+
+def _has_ask_cue(a: Analysis) -> bool:
+    """Something in the text has the form of an ask (a directive or request verb, a demanding
+    passive, a question): the second opinion looks only at such texts, never at statements
+    ("Vi bruker fødselsnummeret ditt bare til å identifisere deg")."""
+    if "?" in a.text:
+        return True
+    for i, t in enumerate(a.toks):
+        if t.kind == WORD and maybe_directive(t.key) and a.directive_kind(i) is not None:
+            return True
+        if t.kind == WORD and (_passive(t.key) or t.key in _NEEDED):
+            return True
+    return False
 
 
 @lru_cache(maxsize=65536)
