@@ -62,7 +62,8 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("security_question", ("grew", "lived"), r"(?:the )?(?:street|road|town) (?:you|where you) (?:grew up|lived as a child)(?: on| in)?"),
     ("security_question", ("vokste", "voks", "vaks", "bodde", "budde"), r"(?:gata|gaten|vegen|veien|byen|gården) (?:du|de|dykk) (?:vokste|voks|vaks|bodde|budde) (?:opp )?(?:i|på)?(?: som barn)?"),
     ("security_question", ("first", "childhood"), r"(?:name of )?(?:your )?(?:first|childhood) (?:pet|dog|cat|school|teacher|car|best friend|friend|street)"),
-    ("security_question", ("første", "fyrste"), r"(?:navnet|namnet) på (?:ditt |di |din )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|hunden|katt|katten|skole|skolen|skule|skulen|lærer|læreren|lærar|læraren|bil|bilen)"),
+    ("security_question", ("born", "født", "fødd"), r"(?:which|what|hvilken|hvilket|kva for ei|kva for ein|kva|hvor|kor) (?:city|town|place|by|stad|sted|by ble|by var) ?(?:was|were|ble|vart|var|er)? (?:your (?:mother|father|mum|dad)|moren din|mora di|mor di|faren din|far din|du) (?:born|født|fødd)"),
+    ("security_question", ("første", "fyrste"), r"(?:navnet|namnet) på (?:den |det |ditt |di |din )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|hunden|katt|katten|skole|skolen|skule|skulen|lærer|læreren|lærar|læraren|bil|bilen)(?: din| di| ditt)?"),
     ("security_question", ("første", "fyrste"), r"(?:ditt |din |di )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|katt|bil|lærer|lærar)(?: ditt| din| di)? (?:het|heitte|hette)"),
     ("security_question", ("maiden", "pikenavn", "pikenamn", "jentenamn", "etternavn"), r"(?:mother s|mothers|mum s|mom s) (?:maiden|birth) name|(?:mors|morens|moras|mora di sitt|mor di sitt) (?:pikenavn|pikenamn|jentenamn|etternavn før hun giftet seg)"),
     ("security_question", ("security", "secret", "sikkerhet", "tryggleik", "kontroll", "hemmeleg", "hemmelig"), r"(?:answer|answers|svaret|svara|svar) (?:to|på|til) (?:your |the |ditt |dine )?(?:security|secret|sikkerhets|tryggleiks|kontroll|hemmelege|hemmelige)(?: )?(?:question|questions|spørsmålet|spørsmål|spørsmåla|spørsmålene)"),
@@ -252,6 +253,6 @@ ANCHORS = re.compile("|".join([
     "innloggingsinf", "påloggingsinf", "innloggingsopp", "innloggingsdet", "påloggingsdet", "påloggingsopp",
     "grew", "vokste", "voks", "vaks", "bodde", "budde", "lived", "childhood", "maiden", "mothers",
     "first pet", "first dog", "first cat", "first school", "first teacher", "first car", "first street",
-    "first best", "first friend", "kjæledyr", "hund", "katt", "skole", "skule", "lærer", "lærar", "bil",
+    "first best", "first friend", "born", "født", "fødd", "kjæledyr", "hund", "katt", "skole", "skule", "lærer", "lærar", "bil",
     "security", "secret", "sikkerhets", "tryggleiks", "kontroll", "hemmelege", "hemmelige",
 ]))
