@@ -17,7 +17,7 @@ from .links import check_url, find_links_in_text, origin_of
 from .lexicon import noun_category
 from .normalize import normalize
 from . import second_opinion
-from .requests import analyse_with_objects, find_requests, prepared
+from .requests import analyse, analyse_with_objects, find_requests, prepared
 
 TEMPLATE_KINDS = ("email", "message")
 # Checking is linear but not free; nothing legitimate is this large, so refuse rather than stall.
@@ -138,9 +138,9 @@ def _run_requests(view: View, out: _Collector, statistical: bool = False) -> Non
     norm = prepared(view.text)  # normalize(view.text)[0], or None when nothing can be asked
     if norm is None:
         return  # the fast path: the text names no confidential object (see gate.py)
-    hits, names_object = analyse_with_objects(norm)
+    hits, ask = analyse_with_objects(norm) if statistical else (analyse(norm), False)
     if not hits:
-        if statistical and names_object:
+        if ask:
             _run_second_opinion(view, norm, out)
         return
     # Findings are rare: only then pay for the character map, and take the hits from the
@@ -321,7 +321,9 @@ def _check_template(source: str, kind: str, name: str, portal_url: str) -> list[
     views = [_literal_view(parsed, smap)]
     if parsed.renderable:
         views.extend(_rendered_views(parsed, kind, portal_url, name, out))
-    _check_views(views, out, requests=True, content=is_email, portal=portal, statistical=True)
+    # The second opinion reads message templates (free text); e-mail templates are fixed,
+    # reviewed text under stricter rules, and are judged by the rules alone.
+    _check_views(views, out, requests=True, content=is_email, portal=portal, statistical=not is_email)
     return out.findings
 
 

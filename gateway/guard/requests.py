@@ -75,12 +75,13 @@ def analyse(text: str) -> list[Hit]:
 
 
 def analyse_with_objects(text: str) -> tuple[list[Hit], bool]:
-    """analyse(text), and whether the text both names or describes a confidential object and
-    has the form of an ask somewhere (the only texts the second opinion looks at)."""
-    return _find_requests(text)
+    """analyse(text), and (when it finds nothing) whether the text both names or describes a
+    confidential object and has the form of an ask somewhere: the only texts the second opinion
+    looks at."""
+    return _find_requests(text, want_cue=True)
 
 
-def _find_requests(text: str) -> tuple[list[Hit], bool]:
+def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
     a = Analysis(text)
     if not a.objs:
         return [], False
@@ -113,7 +114,8 @@ def _find_requests(text: str) -> tuple[list[Hit], bool]:
     _check_object_first(a, add)
     _check_have_condition(a, add)
     _check_across_sentences(a, pending, add)
-    return _drop_quoted_warnings(a, hits), _has_ask_cue(a)
+    hits = _drop_quoted_warnings(a, hits)
+    return hits, want_cue and not hits and _has_ask_cue(a)
 
 
 def _has_ask_cue(a: Analysis) -> bool:
