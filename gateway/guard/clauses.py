@@ -275,7 +275,7 @@ class Analysis:
             return True
         if key in L.DEMAND_MODALS:
             return True
-        if key in _POLITE_START and self.word(k + 1) in ("snill", "snil", "venleg", "vennlig", "kind", "so") \
+        if (key in _POLITE_START and self.word(k + 1) in ("snill", "snil", "venleg", "vennlig", "kind", "so")) \
                 or key in ("please", "vennligst", "venligst", "vennlegst", "pls", "kindly"):
             return True  # "..., ver snill og send oss ...", "..., please send ..."
         if key in _INVERTED_MODALS and self.word(k + 1) in L.SECOND_SUBJECT | {"vi", "me", "we"}:

@@ -49,8 +49,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 
 from . import lexicon as L
 from . import phrasing as P

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-
 _TOLERANT = {"o": "[oø]", "ø": "(?:ø|o|oe)", "å": "(?:å|a|aa)", "æ": "(?:æ|ae|e)", "l": "[li]"}
 
 

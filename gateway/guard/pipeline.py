@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from jinja2.exceptions import SecurityError
 
-from . import html_text, jinja_checks
+from . import html_text, jinja_checks, second_opinion
 from .content import find_content
 from .findings import Finding, Hit, excerpt_of, make_finding
-from .links import check_url, find_links_in_text, origin_of
 from .lexicon import noun_category
+from .links import check_url, find_links_in_text, origin_of
 from .normalize import normalize
-from . import second_opinion
 from .requests import analyse, analyse_with_objects, find_requests, prepared
 
 TEMPLATE_KINDS = ("email", "message")
@@ -261,7 +260,7 @@ def check_text(text: str, *, name: str = "<text>") -> list[Finding]:
         _check_views([_identity_view(text)], out, requests=True, content=False, portal=None,
                      statistical=True)
         return out.findings
-    except Exception as exc:  # noqa: BLE001 - fail closed
+    except Exception as exc:
         return _internal(name, exc)
 
 
@@ -281,7 +280,7 @@ def check_email(text: str, html: str | None, *, portal_url: str, name: str = "<e
             _check_views([_identity_view(part)], out, requests=True, content=True, portal=portal)
             findings.extend(out.findings)
         return findings
-    except Exception as exc:  # noqa: BLE001 - fail closed
+    except Exception as exc:
         return _internal(name, exc)
 
 
@@ -292,7 +291,7 @@ def check_template(source: str, *, kind: str, name: str = "<template>",
         if (big := _too_large(name, source)) is not None:
             return big
         return _check_template(source, kind, name, portal_url)
-    except Exception as exc:  # noqa: BLE001 - fail closed
+    except Exception as exc:
         return _internal(name, exc)
 
 
@@ -374,7 +373,7 @@ def _rendered_views(parsed: jinja_checks.Parsed, kind: str, portal_url: str, nam
         out.add("template.unsafe", "render", 0, str(exc)[:80])
     except RecursionError:
         out.add("template.complexity", "render", 0, "recursion")
-    except Exception as exc:  # noqa: BLE001 - any render failure is reported, never raised
+    except Exception as exc:
         rule = "template.render" if kind == "email" else "template.render_warning"
         out.add(rule, "render", 0, type(exc).__name__)
     return views

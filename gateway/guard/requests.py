@@ -21,8 +21,7 @@ from functools import lru_cache
 from . import gate
 from . import lexicon as L
 from . import phrasing as P
-from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Obj, maybe_directive
-from .clauses import Analysis
+from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
 from .normalize import normalize
 
@@ -203,7 +202,7 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     if kind == "request":
         if subj == "second":
             # "you need BankID" is the reader's own need; "ask you for" is still a request.
-            if not (verb in ("ask", "asks", "asking", "ber", "be", "bed", "spør", "request", "requests")):
+            if verb not in ("ask", "asks", "asking", "ber", "be", "bed", "spør", "request", "requests"):
                 return False
         if _law_subject(a, lo, i):
             return False  # "som forskriften krever", "as the law requires": a statement

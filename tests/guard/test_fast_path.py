@@ -27,8 +27,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.guard import (check_email, check_template, check_text, clauses, content, gate, is_refused,
-                           phrasing)
+from gateway.guard import check_email, check_template, check_text, clauses, content, gate, is_refused, phrasing
 from gateway.guard import normalize as N
 from gateway.guard import requests as R
 

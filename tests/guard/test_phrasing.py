@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.guard import check_template, check_text, is_refused
+from gateway.guard import check_template, check_text, is_refused, second_opinion
 from gateway.guard import findings as F
-from gateway.guard import second_opinion
 from gateway.guard.normalize import normalize
 
 REFUSE = {
