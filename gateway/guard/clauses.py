@@ -203,7 +203,7 @@ class Analysis:
         return self.keys[k] if 0 <= k < len(self.toks) and self.toks[k].kind == WORD else ""
 
     def next_words(self, i: int, count: int) -> list[str]:
-        out = []
+        out: list[str] = []
         k = i + 1
         while k < len(self.toks) and len(out) < count and self.toks[k].kind in (WORD, COLON):
             if self.toks[k].kind == WORD:
@@ -244,8 +244,8 @@ class Analysis:
         if L.is_request(key):
             return "request"
         if L.is_present(key):
-            prev = {self.word(i - 1), self.word(i - 2) if self.word(i - 1) in L.NEGATIONS | L.AUX else ""}
-            if prev & L.SECOND_SUBJECT or (nxt and nxt[0] in L.SECOND_SUBJECT):
+            before = {self.word(i - 1), self.word(i - 2) if self.word(i - 1) in L.NEGATIONS | L.AUX else ""}
+            if before & L.SECOND_SUBJECT or (nxt and nxt[0] in L.SECOND_SUBJECT):
                 return "provide"
             return None
         if L.is_provide(key):

@@ -84,7 +84,7 @@ def described(text: str) -> list[tuple[str, int, int]]:
     present = frozenset(n for n in _ALL_NEEDLES if n in text)
     if not present:
         return []
-    out = []
+    out: list[tuple[str, int, int]] = []
     for cat, needles, rx in DESCRIBED:
         if not present.isdisjoint(needles):
             out.extend((cat, m.start(), m.end()) for m in rx.finditer(text) if _at_word_start(text, m.start()))
