@@ -60,7 +60,7 @@ class Piece:
         if not track:
             return text, None
         m: list[int] = []
-        for part, off in zip(self.parts, self.offsets):
+        for part, off in zip(self.parts, self.offsets, strict=False):
             m.extend(range(off, off + len(part)))
         return text, m
 

@@ -206,7 +206,7 @@ def _run_inputs(h: html_text.HtmlText, base: View, out: _Collector) -> None:
         for a in _FIELD_ATTRS:
             words = re.split(r"[^\wæøå]+", normalize(attrs.get(a, ""))[0])
             if any(noun_category(w) for w in words if w) or any(
-                    noun_category(x + y) for x, y in zip(words, words[1:])):
+                    noun_category(x + y) for x, y in zip(words, words[1:], strict=False)):
                 sensitive = True
         if tag == "form" and not sensitive:
             continue
