@@ -8,13 +8,5 @@ Public API::
 from .findings import RULES, Finding, is_refused
 from .pipeline import TEMPLATE_KINDS, check_email, check_template, check_text, placeholders
 
-__all__ = [
-           "RULES",
-           "TEMPLATE_KINDS",
-           "Finding",
-           "check_email",
-           "check_template",
-           "check_text",
-           "is_refused",
-           "placeholders",
-]
+__all__ = ["RULES", "TEMPLATE_KINDS", "Finding", "check_email", "check_template", "check_text",
+           "is_refused", "placeholders"]
