@@ -13,10 +13,11 @@ from aiohttp import web
 from sqlalchemy import select
 
 from gateway import audit, portal
-from gateway.api import billing, ops, templates_check
+from gateway.api import billing, draining, ops, templates_check
 from gateway.api.appkeys import SERVICES, WORKER, WORKER_STOP, WORKER_TASK
 from gateway.api.openapi import openapi_json
 from gateway.api.problems import problem_middleware
+from gateway.api.throttle import THROTTLE, RefusalThrottle, throttle_ctx
 from gateway.db.schema import audit_log
 from gateway.services import Services
 from gateway.worker import Worker
@@ -28,6 +29,9 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
     app = web.Application(client_max_size=services.settings.max_body_bytes,
                           middlewares=[problem_middleware])
     app[SERVICES] = services
+    app[THROTTLE] = RefusalThrottle()
+    draining.setup(app)
+    app.cleanup_ctx.append(throttle_ctx)
     add_api_routes(app)
     portal.setup(app)
     if run_worker:

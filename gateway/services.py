@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto, Keyring
 from gateway.db import make_engine
 from gateway.db.writer import close_writer
@@ -22,9 +23,10 @@ class Services:
     crypto: Crypto
     message_templates: MessageTemplates
     notifications: NotificationRenderer
+    clock: Clock = field(default=SYSTEM)  # what sessions, leases, retries and key checks read
 
     @classmethod
-    def build(cls, settings: Settings) -> Services:
+    def build(cls, settings: Settings, clock: Clock = SYSTEM) -> Services:
         """Refuses to build (KeyringError, TemplateRefused, ...) rather than run half-configured."""
         keyring = Keyring.load(Path(settings.keys_dir))
         templates_dir = Path(settings.templates_dir)
@@ -39,6 +41,7 @@ class Services:
             notifications=NotificationRenderer(
                 templates_dir, public_url=settings.public_url, company_name=settings.company_name
             ),
+            clock=clock,
         )
 
     async def close(self) -> None:

@@ -54,12 +54,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 
 from gateway import audit, metrics, outbox
+from gateway.clock import Clock
 from gateway.crypto import CustomerKey, DecryptionError
 from gateway.db import reading
 from gateway.db.schema import customers, messages
 from gateway.db.writer import writer_for
 from gateway.guard import is_refused
-from gateway.notification import OutgoingEmail, build_email
+from gateway.notification import BadRecipient, OutgoingEmail, build_email
 from gateway.notification_check import NotificationChecker
 from gateway.outbox import Job, Result
 from gateway.services import Services
@@ -104,8 +105,9 @@ class _Leases:
     """The jobs this worker holds (claimed, not yet recorded), each with the monotonic time until
     which its last claim or renewal makes the lease certain."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, clock: Clock) -> None:
         self.seconds = seconds
+        self.clock = clock
         self.until: dict[str, float] = {}
         self.recording: set[str] = set()  # results being written: a renewal may miss them
 
@@ -117,7 +119,7 @@ class _Leases:
         """Held, with at least half a lease left: a send started now ends before anyone else may
         take the job over, even if renewals stall from now on."""
         until = self.until.get(job_id)
-        return until is not None and time.monotonic() <= until - self.seconds / 2
+        return until is not None and self.clock.monotonic() <= until - self.seconds / 2
 
     def renewed(self, asked: Iterable[str], still: set[str], at: float) -> int:
         """Apply a renewal that started at `at`; returns how many jobs were found taken over."""
@@ -142,13 +144,14 @@ class Worker:
     def __init__(self, services: Services, *, pool: SmtpPool | None = None, owner: str | None = None) -> None:
         self.services = services
         self.settings = services.settings
+        self.clock = services.clock
         self.pool = pool or SmtpPool(services.settings)
         self.checker = NotificationChecker(services.notifications, services.settings.public_url)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.wakeup = asyncio.Event()
         self._stop = asyncio.Event()  # replaced by run()'s stop event
         self._closing = False  # set when the pipeline winds down: queued jobs are handed back
-        self._leases = _Leases(self.settings.lease_seconds)
+        self._leases = _Leases(self.settings.lease_seconds, self.clock)
         self._writes = asyncio.Lock()
         self._room = asyncio.Event()  # a sender took a job, or results were recorded
         self._group_full = asyncio.Event()  # a batch's worth of results waits, or no more are coming
@@ -163,7 +166,7 @@ class Worker:
             await self._pipeline(self._claim_loop, hand_back=True)
         finally:
             try:
-                released = await outbox.release(self.services.engine, self.owner)
+                released = await outbox.release(self.services.engine, self.owner, self.clock)
             finally:
                 await self.pool.close()
             log.info("worker stopped", extra={"owner": self.owner, "released": released})
@@ -241,9 +244,9 @@ class Worker:
         """Claim up to `limit` due jobs and queue them with their addresses."""
         s = self.settings
         async with self._writes:
-            started = time.monotonic()  # no later than the database's clock for the new leases
+            started = self.clock.monotonic()  # no later than the database's clock for the new leases
             claim = await outbox.claim_batch(self.services.engine, self.owner, limit, s.lease_seconds,
-                                             s.send_rate_per_second)
+                                             s.send_rate_per_second, self.clock)
         if not claim.jobs:
             return claim
         self._leases.claimed((job.id for job in claim.jobs), started)
@@ -266,7 +269,7 @@ class Worker:
             if self.wakeup.is_set():
                 return
             try:
-                if await outbox.any_due(self.services.engine):
+                if await outbox.any_due(self.services.engine, self.clock):
                     return
             except Exception:  # noqa: BLE001 - let the claim find out and report it
                 return
@@ -370,8 +373,13 @@ class Worker:
             log.error("notification held by the content guard",
                       extra={"message_id": job.message_id, "rules": rules})
             return Result(job, "held", ("held by content guard: " + ", ".join(rules))[:200])
-        return build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
-                           notification_id=job.id, language=envelope.language, date=datetime.now(OSLO))
+        try:
+            return build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
+                               notification_id=job.id, language=envelope.language,
+                               date=self.clock.now().astimezone(OSLO))
+        except BadRecipient as exc:  # stored before addresses were matched whole; never retried
+            log.error("notification not sent: bad recipient address", extra={"message_id": job.message_id})
+            return Result(job, "failed", str(exc))
 
     # ------------------------------------------------------------ recording
 
@@ -408,7 +416,7 @@ class Worker:
             try:
                 async with self._writes:
                     recorded = await writer_for(self.services.engine).run(
-                        _record_sync, self.owner, group, s.retry_base_seconds, s.retry_give_up_seconds)
+                        _record_sync, self.owner, group, s.retry_base_seconds, s.retry_give_up_seconds, self.clock)
                 break
             except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
                 log.exception("recording results failed; retrying")
@@ -443,9 +451,9 @@ class Worker:
                 continue
             try:
                 async with self._writes:
-                    started = time.monotonic()
+                    started = self.clock.monotonic()
                     still = await outbox.renew(self.services.engine, self.owner, asked,
-                                               self.settings.lease_seconds)
+                                               self.settings.lease_seconds, self.clock)
             except Exception:  # noqa: BLE001 - sends stop on their own when the lease runs low
                 log.exception("lease renewal failed")
                 continue
@@ -455,9 +463,10 @@ class Worker:
 
 
 def _record_sync(conn: Connection, owner: str, group: list[Result], retry_base: float,
-                 give_up_seconds: float) -> list[Result]:
+                 give_up_seconds: float, clock: Clock) -> list[Result]:
     """One group's results and their audit entries, in one transaction."""
-    recorded = outbox.finish_sync(conn, owner, group, retry_base=retry_base, give_up_seconds=give_up_seconds)
+    recorded = outbox.finish_sync(conn, owner, group, retry_base=retry_base, give_up_seconds=give_up_seconds,
+                                  clock=clock)
     audit.append_many_sync(conn, [_audit_entry(r) for r in recorded])
     return recorded
 

@@ -7,7 +7,8 @@ from functools import wraps
 
 from aiohttp import web
 
-from gateway import apikeys, audit
+from gateway import apikeys
+from gateway.api import throttle
 from gateway.api.appkeys import API_KEY, SERVICES
 from gateway.api.problems import problem
 
@@ -23,12 +24,14 @@ def requires(scope: str) -> Callable[[Handler], Handler]:
             services = request.app[SERVICES]
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
-            key = await apikeys.authenticate(services.engine, token.strip()) if scheme.lower() == "bearer" else None
+            if header and (wait := throttle.retry_after(request)) is not None \
+                    and not apikeys.known_good(services.engine, token.strip()):
+                return throttle.too_many(request, wait)  # before any look-up: refusals must cost little
+            key = await apikeys.authenticate(services.engine, token.strip(), services.clock) \
+                if scheme.lower() == "bearer" else None
             if key is None:
-                if header:
-                    async with services.engine.begin() as conn:
-                        await audit.append(conn, audit.Entry("anonymous", "api.auth_failed", None,
-                                                             {"path": request.match_info.route.resource.canonical}))
+                if header:  # counted and audited per window (gateway/api/throttle.py), not per request
+                    await throttle.record(request, token.strip())
                 return problem(401, "A valid API key is required (Authorization: Bearer <key>)",
                                instance=request.path, headers={"WWW-Authenticate": 'Bearer realm="gateway"'})
             if not key.allows(scope):

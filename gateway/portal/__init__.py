@@ -19,7 +19,7 @@ from aiohttp import web
 from gateway.api.appkeys import SERVICES
 from gateway.portal import pages, sessions, store, views
 from gateway.portal.state import STATE, PortalState
-from gateway.portal.webutil import portal_middleware
+from gateway.portal.webutil import portal_middleware, security_headers
 
 __all__ = ["setup", "make_portal_app"]
 log = logging.getLogger("gateway.portal")
@@ -60,7 +60,10 @@ def make_portal_app(parent: web.Application) -> web.Application:
 
 
 async def _to_portal(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPMovedPermanently("/portal/")
+    # Served by the main app, outside the portal's middleware: its headers are added here.
+    response = web.Response(status=301, headers={"Location": "/portal/"})
+    security_headers(request.app[STATE], response)
+    return response
 
 
 async def _portal_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -75,7 +75,7 @@ class PortalState:
             keys=KeyCache(services.crypto),
             services=services,
             settings=settings,
-            sessions=SessionStore(services.engine, settings, reads),
+            sessions=SessionStore(services.engine, settings, reads, services.clock),
             cookie=CookiePolicy.for_settings(settings),
             css=css,
             css_etag='"' + hashlib.sha256(css).hexdigest()[:32] + '"',
