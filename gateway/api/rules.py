@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 import msgspec
 from aiohttp import web
 
-from gateway import national_id
 from gateway.api import draining, schemas
 from gateway.customers import CustomerInput
 from gateway.errors import GatewayError, ValidationFailed
+from gateway.identifiers import national_id
 from gateway.messages import CONTENT_TYPES, Attachment, MessageInput
 
 T = TypeVar("T")
