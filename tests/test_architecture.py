@@ -26,11 +26,11 @@ ALLOWED: dict[str, set[str]] = {
     "customers": {"base", "identifiers", "crypto", "storage", "audit"},
     "rest": {"base", "storage", "audit"},
     "delivery": {"base", "guard", "crypto", "storage", "audit", "customers"},
-    "billing": {"base", "guard", "crypto", "storage", "audit", "customers", "delivery", "rest"},
+    "billing": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "delivery", "rest"},
     "portal": {"base", "crypto", "storage", "audit", "customers"},
-    "web": {"base", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
+    "web": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
             "portal"},
-    "cli": {"base", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
+    "cli": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
             "portal", "web"},
 }
 # Entered from outside only through these modules (the rest is the room's own business).
