@@ -7,6 +7,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.clock import Clock
 from gateway.crypto import Crypto
 from gateway.delivery.dkim import DkimSigner
 from gateway.delivery.notification import NotificationRenderer
@@ -16,6 +17,8 @@ from gateway.settings import Settings
 class DeliveryContext(Protocol):
     @property
     def settings(self) -> Settings: ...
+    @property
+    def clock(self) -> Clock: ...
     @property
     def engine(self) -> AsyncEngine: ...
     @property

@@ -18,7 +18,7 @@ INBOUND = web.AppKey("inbound_server", InboundServer)
 
 def run_dispatcher(app: web.Application, services: Services) -> None:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        dispatcher = Dispatcher(services.engine, services.crypto.keyring, services.settings)
+        dispatcher = Dispatcher(services.engine, services.crypto.keyring, services.settings, clock=services.clock)
         stop = asyncio.Event()
         app[DISPATCHER] = dispatcher
         task = asyncio.create_task(dispatcher.run(stop), name="callback-dispatcher")
@@ -32,7 +32,7 @@ def run_dispatcher(app: web.Application, services: Services) -> None:
 def run_inbound(app: web.Application, services: Services) -> None:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         s = services.settings
-        handler = InboundHandler(services.engine, services.crypto, s, services.dkim)
+        handler = InboundHandler(services.engine, services.crypto, s, services.dkim, services.clock)
         server = app[INBOUND] = await InboundServer(handler, s.inbound_host, s.inbound_port).start()
         yield
         await server.stop()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.billing.templates import MessageTemplates
+from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto, Keyring
 from gateway.delivery.dkim import DkimSigner, load_signer
 from gateway.delivery.notification import NotificationRenderer
@@ -25,9 +26,10 @@ class Services:
     message_templates: MessageTemplates
     notifications: NotificationRenderer
     dkim: DkimSigner | None = None
+    clock: Clock = field(default=SYSTEM)  # what sessions, leases, retries and key checks read
 
     @classmethod
-    def build(cls, settings: Settings) -> Services:
+    def build(cls, settings: Settings, clock: Clock = SYSTEM) -> Services:
         """Refuses to build (KeyringError, TemplateRefused, ...) rather than run half-configured."""
         keyring = Keyring.load(Path(settings.keys_dir))
         templates_dir = Path(settings.templates_dir)
@@ -43,6 +45,7 @@ class Services:
                 templates_dir, public_url=settings.public_url, company_name=settings.company_name
             ),
             dkim=load_signer(settings),
+            clock=clock,
         )
 
     async def close(self) -> None:

@@ -15,7 +15,8 @@ from gateway.inbound import InboundHandler, InboundServer
 from gateway.storage.schema import customers
 from tests.feedback.support import Receiver, by_message, dsn, smtp_send
 from tests.support.service import Gateway, wait_for
-from tests.test_pipeline import add_customer, canary_notice
+from tests.support.factories import canary_notice
+from tests.support.factories import put_canary_customer as add_customer
 
 
 @pytest.fixture

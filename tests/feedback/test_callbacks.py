@@ -19,7 +19,8 @@ from gateway.settings import Settings
 from gateway.storage.schema import callback_events
 from tests.feedback.support import Receiver, by_message, dsn
 from tests.support.service import Gateway, start_gateway, stop_gateway
-from tests.test_pipeline import add_customer, canary_notice
+from tests.support.factories import canary_notice
+from tests.support.factories import put_canary_customer as add_customer
 
 
 @pytest.fixture
@@ -146,8 +147,8 @@ async def test_production_takes_https_only(settings: Settings, sink: MailSink) -
 
 async def test_reading_in_the_portal_calls_back_read_after_sent(gateway: Gateway) -> None:
     from tests.portal.portal_helpers import PortalClient
-    from tests.portal.portal_helpers import add_customer as portal_customer
-    from tests.portal.portal_helpers import send
+    from tests.support.factories import put_customer as portal_customer
+    from tests.support.factories import send
     from tests.support.service import wait_for
 
     receiver = await Receiver().up()

@@ -17,7 +17,8 @@ from gateway.inbound import InboundHandler, InboundServer, attempts_for
 from gateway.storage.schema import metadata, reply_attempts
 from tests.feedback.support import smtp_send
 from tests.support.service import Gateway, wait_for
-from tests.test_pipeline import add_customer, canary_notice
+from tests.support.factories import canary_notice
+from tests.support.factories import put_canary_customer as add_customer
 
 REPLY_NATIONAL_ID = "15076500565"
 REPLY_CANARY = "Zanzibar-reply-canary"
