@@ -21,7 +21,6 @@ from gateway import audit
 from gateway.portal import i18n, store
 from gateway.portal.oidc import LOA_HIGH, acr_satisfies
 from gateway.portal.pages import iso
-from gateway.portal.sessions import Session
 from gateway.portal.webutil import (
     NotFound,
     login_url,
@@ -31,6 +30,7 @@ from gateway.portal.webutil import (
     state_of,
 )
 from gateway.storage.types import utcnow
+from gateway.webkit import Session
 
 log = logging.getLogger("gateway.portal")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -52,7 +52,7 @@ def _id(request: web.Request, name: str) -> str:
 
 def _require_customer(request: web.Request) -> Session:
     session = session_of(request)
-    if session is None or not session.is_customer:
+    if session is None or not session.signed_in:
         raise web.HTTPFound(login_url(request.path))
     return session
 
