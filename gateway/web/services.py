@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.billing.templates import MessageTemplates
+from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto, Keyring
 from gateway.delivery.notification import NotificationRenderer
 from gateway.settings import Settings
@@ -23,6 +24,7 @@ class Services:
     crypto: Crypto
     message_templates: MessageTemplates
     notifications: NotificationRenderer
+    clock: Clock = SYSTEM  # what keeps time for sessions and sign-in throttling (tests move a FakeClock)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:

@@ -1,0 +1,92 @@
+"""The staff console under /console/ (an aiohttp sub-application): staff sign-in with a second
+factor, finding a customer, composing with the guard at hand, sending through billing's pipeline.
+
+``setup(app, billing=..., notifications=...)`` mounts it. Sessions, CSRF and security headers are
+gateway.webkit's, the same as the portal's. ``ROUTES`` is every route with the roles allowed
+(the role-matrix test walks it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from gateway.billing.context import BillingContext
+from gateway.clock import SYSTEM, Clock
+from gateway.console import enrol, signin, views
+from gateway.console.accounts import ROLES
+from gateway.console.pages import Handler, console_middleware
+from gateway.console.state import STATE, ConsoleState
+from gateway.delivery.notification import NotificationRenderer
+
+__all__ = ["ROLES", "ROUTES", "STATE", "setup"]
+log = logging.getLogger("gateway.console")
+
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/", views.home),
+    ("GET", "/login", signin.login_page),
+    ("POST", "/login", signin.login_password),
+    ("GET", "/login/second", signin.second_page),
+    ("POST", "/login/totp", signin.login_totp),
+    ("POST", "/login/passkey/options", signin.passkey_options),
+    ("POST", "/login/passkey", signin.login_passkey),
+    ("POST", "/logout", signin.logout),
+    ("POST", "/language", signin.language),
+    ("GET", "/enrol/{token}", enrol.open_link),
+    ("GET", "/enrol", enrol.page),
+    ("POST", "/enrol/password", enrol.set_password),
+    ("POST", "/enrol/totp", enrol.confirm_totp),
+    ("POST", "/enrol/passkey/options", enrol.passkey_options),
+    ("POST", "/enrol/passkey", enrol.register_passkey),
+    ("POST", "/customers/search", views.search),
+    ("GET", "/customers/{customer_id}", views.customer),
+    ("GET", "/customers/{customer_id}/compose", views.compose_page),
+    ("POST", "/customers/{customer_id}/compose", views.compose_post),
+    ("POST", "/check", views.check),
+    ("GET", "/static/{name}", views.static),
+]
+
+
+def setup(app: web.Application, *, billing: BillingContext, notifications: NotificationRenderer,
+          clock: Clock = SYSTEM) -> None:
+    """Mount the console at /console/ on the main application."""
+    app.router.add_get("/console", _to_console, allow_head=False)
+    console = web.Application(middlewares=[console_middleware])
+    state = ConsoleState.build(billing, notifications, clock=clock)
+    state.parent = app
+    console[STATE] = state
+    for method, path, handler in ROUTES:
+        if method == "GET":
+            console.router.add_get(path, handler, allow_head=False)
+        else:
+            console.router.add_route(method, path, handler)
+    app.add_subapp("/console/", console)
+    app[STATE] = state
+    app.cleanup_ctx.append(_console_ctx)
+
+
+async def _to_console(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPMovedPermanently("/console/")
+
+
+async def _console_ctx(app: web.Application) -> AsyncIterator[None]:
+    sweeper = asyncio.create_task(_sweep(app[STATE]), name="console-session-sweeper")
+    yield
+    sweeper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweeper
+
+
+async def _sweep(state: ConsoleState) -> None:
+    while True:
+        try:
+            removed = await state.sessions.sweep()
+            if removed:
+                log.info("expired console sessions removed", extra={"count": removed})
+        except Exception:  # keep sweeping; the next round tries again
+            log.warning("console session sweep failed", exc_info=True)
+        await asyncio.sleep(60)
