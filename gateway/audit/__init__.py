@@ -2,14 +2,17 @@
 
 from gateway.audit.log import (
                                GENESIS,
+                               STAFF_READ,
                                Entry,
+                               StaffRead,
                                VerifyResult,
                                append,
                                append_many,
                                append_many_sync,
                                latest_details,
+                               staff_reads,
                                verify,
 )
 
-__all__ = ["GENESIS", "Entry", "VerifyResult", "append", "append_many", "append_many_sync", "latest_details",
-           "verify"]
+__all__ = ["GENESIS", "STAFF_READ", "Entry", "StaffRead", "VerifyResult", "append", "append_many",
+           "append_many_sync", "latest_details", "staff_reads", "verify"]

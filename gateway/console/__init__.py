@@ -17,7 +17,7 @@ from aiohttp import web
 
 from gateway.billing.context import BillingContext
 from gateway.clock import SYSTEM, Clock
-from gateway.console import enrol, signin, views
+from gateway.console import enrol, signin, thread_views, views
 from gateway.console.accounts import ROLES
 from gateway.console.pages import Handler, console_middleware
 from gateway.console.state import STATE, ConsoleState
@@ -47,6 +47,10 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/customers/{customer_id}/compose", views.compose_page),
     ("POST", "/customers/{customer_id}/compose", views.compose_post),
     ("POST", "/check", views.check),
+    ("GET", "/inbox", thread_views.inbox),
+    ("POST", "/replies/{reply_id}/assign", thread_views.assign),
+    ("GET", "/messages/{message_id}", thread_views.message),
+    ("POST", "/messages/{message_id}/answer", thread_views.answer),
     ("GET", "/static/{name}", views.static),
 ]
 

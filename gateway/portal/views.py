@@ -224,12 +224,14 @@ async def my_data(request: web.Request) -> web.StreamResponse:
     async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
         n = await store.counts(conn, who.id)
+        staff_reads = await audit.staff_reads(conn, who.id)
     contact = store.contact(state.crypto, who)
     national_id = contact["national_id"]
     masked = (national_id[:6] + "*****") if national_id else None
     return render(request, "my_data.html", {
         "who": who, "contact": contact, "national_id_masked": masked, "n": n,
         "kept_until": _kept_until(who), "language_name": i18n.LANGUAGE_NAMES.get(who.language, who.language),
+        "staff_reads": staff_reads,
     })
 
 

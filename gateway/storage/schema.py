@@ -216,3 +216,13 @@ staff_throttle = Table(
     Column("window_start", UTCDateTime, nullable=False),
     Column("locked_until", UTCDateTime, nullable=True),
 )
+
+# A customer reply's place in the staff inbox: who it is assigned to, and the message that answered it.
+console_replies = Table(
+    "console_replies",
+    metadata,
+    Column("reply_id", String(32), primary_key=True),  # no foreign key: erasure may remove replies
+    Column("assigned_to", String(32), ForeignKey("staff.id"), nullable=True),
+    Column("answered_by_message", String(32), nullable=True),
+    Column("answered_at", UTCDateTime, nullable=True),
+)

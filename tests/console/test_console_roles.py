@@ -28,6 +28,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "/customers/{customer_id}": ("agent", "admin"),
     "/customers/{customer_id}/compose": ("agent", "admin"),
     "/check": ("agent", "admin"),
+    "/inbox": ("agent", "admin"),
+    "/replies/{reply_id}/assign": ("agent", "admin"),
+    "/messages/{message_id}": ("agent", "admin"),
+    "/messages/{message_id}/answer": ("agent", "admin"),
 }
 
 
@@ -41,7 +45,7 @@ async def gw(settings: Settings, sink: MailSink) -> AsyncIterator[Gateway]:
 
 
 def _path(template: str) -> str:
-    return template.replace("{customer_id}", "cust-1").replace("{token}", "x").replace("{name}", "console.js")
+    return template.replace("{customer_id}", "cust-1").replace("{reply_id}", "r-1").replace("{message_id}", "m-1").replace("{token}", "x").replace("{name}", "console.js")
 
 
 def test_every_route_is_classified() -> None:

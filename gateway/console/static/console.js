@@ -42,7 +42,8 @@
     var timer = null, sequence = 0;
     function run() {
       var mine = ++sequence;
-      var template = form.querySelector("input[name=mode]:checked").value === "template";
+      var mode = form.querySelector("input[name=mode]:checked") || form.elements.mode;
+      var template = mode.value === "template";
       var body = template
         ? {customer_id: form.dataset.customer, template: form.elements.template.value, data: form.elements.data.value}
         : {subject: form.elements.subject.value, body: form.elements.body.value};

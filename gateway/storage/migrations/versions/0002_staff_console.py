@@ -1,5 +1,5 @@
-"""The staff console: staff accounts, enrolment links, passkeys, sign-in throttling, and the
-customers' e-mail blind index.
+"""The staff console: staff accounts, enrolment links, passkeys, sign-in throttling, the staff
+inbox's assignments and answers, and the customers' e-mail blind index.
 
 Revision ID: 0002
 Revises: 0001
@@ -68,9 +68,19 @@ def upgrade() -> None:
         sa.Column("locked_until", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("key", name="pk_staff_throttle"),
     )
+    op.create_table(
+        "console_replies",
+        sa.Column("reply_id", sa.String(32), nullable=False),
+        sa.Column("assigned_to", sa.String(32), nullable=True),
+        sa.Column("answered_by_message", sa.String(32), nullable=True),
+        sa.Column("answered_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["assigned_to"], ["staff.id"], name="fk_console_replies_assigned_to_staff"),
+        sa.PrimaryKeyConstraint("reply_id", name="pk_console_replies"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("console_replies")
     op.drop_table("staff_throttle")
     op.drop_index("ix_staff_passkeys_staff_id", table_name="staff_passkeys")
     op.drop_table("staff_passkeys")
