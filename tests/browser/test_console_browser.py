@@ -1,0 +1,173 @@
+"""The staff console in real headless Chromium (Debian's, through Playwright), on SQLite and PostgreSQL:
+enrol with TOTP and with a passkey (Chromium's virtual authenticator over CDP), sign in with both
+factors, compose a message that asks for a BankID code (the guard's finding shown under the text as
+the agent types, sending refused), fix it, preview, send; the e-mail arrives at the SMTP server and
+the message in the customer's portal. axe-core on each page in nb and en; phone width."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+import pytest_asyncio
+
+from gateway.clock import FakeClock
+from gateway.console import accounts
+from gateway.delivery.devmail import MailSink
+from tests.browser.test_portal_browser import ARTIFACTS, PHONE, axe_check, browser, fits_phone  # noqa: F401
+from tests.console.console_helpers import PASSWORD, start_console_gateway
+from tests.portal.portal_helpers import add_customer, free_port
+from tests.support.service import Gateway, make_settings, stop_gateway, wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
+BANKID = "Hei!\nFor å bekrefte flyttingen, svar med BankID-koden din.\nHilsen kundeservice"
+FIXED = "Hei!\nFlyttingen er registrert. Se detaljene i Min strømside.\nHilsen kundeservice"
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def gw(database_url: str, keys_dir: Path, sink: MailSink) -> AsyncIterator[Gateway]:
+    port = free_port()
+    # localhost, not 127.0.0.1: a WebAuthn relying party is a host name.
+    settings = make_settings(database_url, keys_dir, sink, public_url=f"http://localhost:{port}")
+    clock = FakeClock()
+    running = await start_console_gateway(settings, sink, clock, port=port)
+    running.clock = clock  # type: ignore[attr-defined]
+    yield running
+    await stop_gateway(running)
+
+
+def _url(gw: Gateway, path: str) -> str:
+    return gw.services.settings.public_url + path
+
+
+async def _checked(page: Any, where: str) -> None:
+    await axe_check(page, where)
+    await fits_phone(page, where)
+
+
+async def _enrol_password(page: Any, gw: Gateway, token: str) -> None:
+    await page.goto(_url(gw, accounts.enrolment_path(token)))
+    await page.wait_for_url(re.compile(r"/console/enrol$"))
+    await _checked(page, "enrol password")
+    await page.get_by_label("Passord", exact=True).fill(PASSWORD)
+    await page.get_by_label("Passord en gang til").fill(PASSWORD)
+    await page.get_by_role("button", name="Neste").click()
+    await page.locator("figure.qr svg").wait_for()
+    await _checked(page, "enrol second factor")
+
+
+async def _password_step(page: Any, gw: Gateway, email: str) -> None:
+    await page.goto(_url(gw, "/console/login"))
+    await _checked(page, "login")
+    await page.get_by_label("E-post").fill(email)
+    await page.get_by_label("Passord").fill(PASSWORD)
+    await page.get_by_role("button", name="Neste").click()
+    await page.wait_for_url(re.compile(r"/console/login/second$"))
+
+
+async def test_enrol_sign_in_compose_refused_fixed_previewed_sent(browser: Any, gw: Gateway) -> None:  # noqa: F811
+    clock: FakeClock = gw.clock  # type: ignore[attr-defined]
+    token = await gw.token()
+    await add_customer(gw, token, "kunde-1", national_id="01817010055", email="kunde@example.no")
+    context = await browser.new_context(viewport=PHONE, locale="nb-NO")
+    page = await context.new_page()
+
+    # Enrol with TOTP: the key shown beside the QR code goes into the "app" (pyotp here).
+    _, link = await accounts.add(gw.services.engine, "kari@kraft.example.no", "agent", clock=clock)
+    await _enrol_password(page, gw, link)
+    secret = (await page.locator("#totp-secret").inner_text()).strip()
+    await page.get_by_label(re.compile("Kode fra autentiseringsappen")).fill(pyotp.TOTP(secret).at(clock.now()))
+    await page.get_by_role("button", name="Bekreft").click()
+    await page.get_by_role("status").filter(has_text="Kontoen er aktivert").wait_for()
+
+    await _password_step(page, gw, "kari@kraft.example.no")
+    await _checked(page, "second factor")
+    clock.advance(30)
+    await page.get_by_label(re.compile("Kode fra autentiseringsappen")).fill(pyotp.TOTP(secret).at(clock.now()))
+    await page.get_by_role("button", name="Logg inn").click()
+    await page.get_by_role("heading", level=1, name="Finn en kunde").wait_for()
+    await _checked(page, "home")
+
+    await page.get_by_label(re.compile("Kunde-ID, e-post")).fill("kunde@example.no")
+    await page.get_by_role("button", name="Søk").click()
+    await page.get_by_role("heading", level=1, name="Kunde kunde-1").wait_for()
+    await _checked(page, "customer")
+    await page.get_by_role("link", name="Skriv melding").click()
+    await page.get_by_label("Emne").fill("Flyttingen din")
+    await page.get_by_label("Tekst", exact=True).fill(BANKID)
+    finding = page.locator("#findings-body li[data-rule='request.bankid']")
+    await finding.wait_for()  # shown under the text, as the agent types (the script and its JSON endpoint)
+    assert "linje 2" in await finding.inner_text()
+    assert await page.get_by_label("Tekst", exact=True).get_attribute("aria-invalid") == "true"
+    await _checked(page, "compose with a finding")
+    await page.get_by_role("button", name="Send", exact=True).click()
+    await page.locator("#findings-body li[data-rule='request.bankid']").wait_for()  # refused server-side
+    assert "kan ikke sendes" in await page.locator("#guard-status").inner_text()
+
+    await page.get_by_label("Tekst", exact=True).fill(FIXED)
+    await page.get_by_role("status").filter(has_text="Ingen funn").wait_for()
+    await page.get_by_role("button", name="Forhåndsvis").click()
+    await page.locator("#preview-email-subject").wait_for()
+    assert "Flyttingen er registrert" in await page.locator("#preview-portal").inner_text()
+    assert "/portal/messages/preview" in await page.locator("#preview-email-text").inner_text()
+    await _checked(page, "preview")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "console-preview.png"), full_page=True)
+    await page.get_by_role("button", name="Send", exact=True).click()
+    await page.get_by_role("status").filter(has_text="Meldingen er sendt").wait_for()
+    message_id = re.search(r"sent=([A-Za-z0-9_-]+)", page.url).group(1)
+
+    def mail() -> str | None:
+        return next((m.part("plain") for m in gw.sink.mails if f"/portal/messages/{message_id}" in m.part("plain")),
+                    None)
+
+    await wait_for(lambda: mail() is not None)
+    assert "Flyttingen er registrert" not in (mail() or "")
+    customer = await browser.new_context(viewport=PHONE, locale="nb-NO")
+    portal = await customer.new_page()
+    await portal.goto(_url(gw, f"/portal/messages/{message_id}"))
+    await portal.get_by_label("Kunde-ID").fill("kunde-1")
+    await portal.get_by_role("button", name="Logg inn", exact=True).click()
+    await portal.get_by_role("heading", level=1, name="Flyttingen din").wait_for()
+    await customer.close()
+
+    # English, and signing out.
+    await page.get_by_role("button", name="English").click()
+    await page.get_by_role("heading", level=1, name="Customer kunde-1").wait_for()
+    await _checked(page, "customer (en)")
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(re.compile(r"/console/login\?notice=signed_out"))
+    await context.close()
+
+
+async def test_enrol_and_sign_in_with_a_passkey(browser: Any, gw: Gateway) -> None:  # noqa: F811
+    clock: FakeClock = gw.clock  # type: ignore[attr-defined]
+    context = await browser.new_context(viewport=PHONE, locale="en-GB")
+    page = await context.new_page()
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("WebAuthn.enable")
+    added = await cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    _, link = await accounts.add(gw.services.engine, "per@kraft.example.no", "admin", clock=clock)
+    await page.goto(_url(gw, accounts.enrolment_path(link)))
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_label("Password again").fill(PASSWORD)
+    await page.get_by_role("button", name="Next").click()
+    await page.get_by_role("button", name="Register a security key").click()
+    await page.get_by_role("status").filter(has_text="Your account is active").wait_for()
+    credentials = await cdp.send("WebAuthn.getCredentials", {"authenticatorId": added["authenticatorId"]})
+    assert len(credentials["credentials"]) == 1
+
+    await page.get_by_label("E-mail").fill("per@kraft.example.no")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Next").click()
+    await page.wait_for_url(re.compile(r"/console/login/second$"))
+    await axe_check(page, "second factor (passkey, en)")
+    await page.get_by_role("button", name="Use a security key or passkey").click()
+    await page.get_by_role("heading", level=1, name="Find a customer").wait_for()
+    await context.close()
