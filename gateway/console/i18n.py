@@ -132,6 +132,11 @@ _T: dict[str, tuple[str, str]] = {
     "answer": ("Svar kunden", "Answer the customer"),
     "send_answer": ("Send svar", "Send answer"),
     "open": ("Åpne", "Open"),
+    "held_title": ("Varselet er holdt tilbake", "The notification is held"),
+    "held_text": ("E-postvarselet ble stoppet av innholdskontrollen. Send det (etter ny kontroll) eller avbryt det.",
+                  "The notification e-mail was stopped by the content check. Release it (checked again) or cancel it."),
+    "release": ("Send varselet", "Release"),
+    "cancel": ("Avbryt varselet", "Cancel"),
     "field_subject": ("Emne", "Subject"),
     "field_body": ("Tekst", "Text"),
 }

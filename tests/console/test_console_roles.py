@@ -32,6 +32,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "/replies/{reply_id}/assign": ("agent", "admin"),
     "/messages/{message_id}": ("agent", "admin"),
     "/messages/{message_id}/answer": ("agent", "admin"),
+    "/messages/{message_id}/release": ("admin",),
+    "/messages/{message_id}/cancel": ("admin",),
 }
 
 
