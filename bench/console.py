@@ -35,7 +35,7 @@ from _common import GatewayEnv, bulk_customers, gateway_server, machine  # noqa:
 
 GUARD_P99_MS = 50.0
 SEARCH_P99_MS = 10.0
-PASSWORD = "bench horse battery staple"
+PASSWORD = "correct horse battery staple"
 PARAGRAPH = ("Hei! Vi har registrert flyttingen din fra 1. desember. Strømavtalen følger med til ny adresse, "
              "og du trenger ikke gjøre noe. Målerstanden kan du sende oss i Min strømside når du flytter inn. "
              "Har du spørsmål, svarer vi gjerne. ")
@@ -69,8 +69,12 @@ async def sign_in(genv: GatewayEnv, http: aiohttp.ClientSession) -> Staff:
     staff = Staff(http, genv.url)
     await staff.get(link.replace(genv.env["GATEWAY_PUBLIC_URL"], ""))
     await staff.get("/console/enrol")
-    await staff.post("/console/enrol/password", {"password": PASSWORD, "password_again": PASSWORD})
-    secret = _SECRET.search(await staff.get("/console/enrol")).group(1)  # type: ignore[union-attr]
+    if await staff.post("/console/enrol/password", {"password": PASSWORD, "password_again": PASSWORD}) != 303:
+        raise SystemExit("bench: the enrolment refused the password")
+    found = _SECRET.search(await staff.get("/console/enrol"))
+    if found is None:
+        raise SystemExit("bench: no TOTP key on the enrolment page")
+    secret = found.group(1)
     await staff.post("/console/enrol/totp", {"code": pyotp.TOTP(secret).now()})
     await staff.get("/console/login")
     await staff.post("/console/login", {"email": "bench@kraft.example.no", "password": PASSWORD})

@@ -13,6 +13,21 @@ from gateway.audit.log import (
                                staff_reads,
                                verify,
 )
+from gateway.audit.query import Filter, Row, search
 
-__all__ = ["GENESIS", "STAFF_READ", "Entry", "StaffRead", "VerifyResult", "append", "append_many",
-           "append_many_sync", "latest_details", "staff_reads", "verify"]
+__all__ = [
+                               "GENESIS",
+                               "STAFF_READ",
+                               "Entry",
+                               "Filter",
+                               "Row",
+                               "StaffRead",
+                               "VerifyResult",
+                               "append",
+                               "append_many",
+                               "append_many_sync",
+                               "latest_details",
+                               "search",
+                               "staff_reads",
+                               "verify",
+]

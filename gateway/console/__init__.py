@@ -17,7 +17,7 @@ from aiohttp import web
 
 from gateway.billing.context import BillingContext
 from gateway.clock import SYSTEM, Clock
-from gateway.console import delivery_views, enrol, signin, thread_views, views
+from gateway.console import audit_views, delivery_views, enrol, signin, thread_views, views
 from gateway.console.accounts import ROLES
 from gateway.console.pages import Handler, console_middleware
 from gateway.console.state import STATE, ConsoleState
@@ -53,6 +53,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/messages/{message_id}/answer", thread_views.answer),
     ("POST", "/messages/{message_id}/release", delivery_views.release),
     ("POST", "/messages/{message_id}/cancel", delivery_views.cancel),
+    ("GET", "/audit", audit_views.view),
+    ("GET", "/audit.csv", audit_views.export),
     ("GET", "/static/{name}", views.static),
 ]
 

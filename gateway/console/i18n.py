@@ -137,6 +137,13 @@ _T: dict[str, tuple[str, str]] = {
                   "The notification e-mail was stopped by the content check. Release it (checked again) or cancel it."),
     "release": ("Send varselet", "Release"),
     "cancel": ("Avbryt varselet", "Cancel"),
+    "audit_title": ("Revisjonslogg", "Audit log"),
+    "audit_actor": ("Aktør", "Actor"),
+    "audit_action": ("Handling", "Action"),
+    "audit_subject": ("Gjelder", "Subject"),
+    "audit_since": ("Fra og med dato", "From date"),
+    "audit_until": ("Til dato", "Until date"),
+    "audit_csv": ("Last ned som CSV", "Download as CSV"),
     "field_subject": ("Emne", "Subject"),
     "field_body": ("Tekst", "Text"),
 }

@@ -1,5 +1,6 @@
 """Held notifications from the console (SQLite and PostgreSQL): only an admin releases or cancels one;
-a release passes the guard again first and hands the job back to the outbox; both are audited."""
+a release passes the guard again first and hands the job back to the outbox; both are audited. And
+the auditor's view of the log: filters, CSV, no content."""
 
 from __future__ import annotations
 
@@ -70,3 +71,42 @@ async def test_only_an_admin_releases_or_cancels_a_held_notification(gw: Gateway
             .where(audit_log.c.action.like("notification.%")).order_by(audit_log.c.seq))]
     assert entries == [(f"staff:{admin.staff_id}", "notification.release", held[0]),
                        (f"staff:{admin.staff_id}", "notification.cancel", held[1])]
+
+
+async def test_the_auditor_filters_the_log_and_exports_csv_but_reads_no_content(gw: Gateway) -> None:
+    clock: FakeClock = gw.clock  # type: ignore[attr-defined]
+    token = await gw.token()
+    await add_customer(gw, token, "au-1")
+    message_id = await send(gw, token, "au-1", "au-k", subject="Hemmelig emne", attachment=None)
+    agent, auditor = await enrol(gw, clock, "c@kraft.example.no", "agent"), await enrol(gw, clock,
+                                                                                          "d@kraft.example.no",
+                                                                                          "auditor")
+    agent_client, auditor_client = console_client(gw), console_client(gw)
+    await sign_in(agent_client, clock, agent)
+    await sign_in(auditor_client, clock, auditor)
+    try:
+        assert (await agent_client.get(f"/console/messages/{message_id}")).status == 200
+        assert (await auditor_client.get(f"/console/messages/{message_id}")).status == 403  # no content
+        assert (await agent_client.get("/console/audit")).status == 403
+        page = await auditor_client.get(f"/console/audit?actor=staff:{agent.staff_id}&action=console.message.read")
+        assert page.status == 200 and page.text.count("<td>console.message.read</td>") == 1 \
+            and "<td>au-1</td>" in page.text
+        assert "Hemmelig emne" not in page.text
+        page = await auditor_client.get("/console/audit?customer=au-1")
+        assert "<td>message.create</td>" in page.text and "<td>console.message.read</td>" in page.text
+        assert "<td>staff.signin</td>" not in page.text
+        page = await auditor_client.get("/console/audit?action=staff.")
+        assert "<td>staff.signin</td>" in page.text and "<td>message.create</td>" not in page.text
+        assert (await auditor_client.get("/console/audit?since=not-a-date")).status == 400
+        csv_page = await auditor_client.get("/console/audit.csv?customer=au-1")
+        assert csv_page.status == 200 and csv_page.headers["Content-Type"].startswith("text/csv")
+        lines = csv_page.text.strip().splitlines()
+        assert lines[0] == "seq,at,actor,action,subject,details" and len(lines) >= 3
+        assert any(f"staff:{agent.staff_id},console.message.read,au-1" in line for line in lines)
+    finally:
+        await agent_client.close()
+        await auditor_client.close()
+    async with gw.services.engine.connect() as conn:
+        looked = [r.action for r in await conn.execute(select(audit_log.c.action).where(
+            audit_log.c.actor == f"staff:{auditor.staff_id}", audit_log.c.action.like("audit.%")))]
+    assert looked.count("audit.view") == 3 and looked.count("audit.export") == 1  # the refused filter is not a view

@@ -34,6 +34,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "/messages/{message_id}/answer": ("agent", "admin"),
     "/messages/{message_id}/release": ("admin",),
     "/messages/{message_id}/cancel": ("admin",),
+    "/audit": ("auditor", "admin"),
+    "/audit.csv": ("auditor", "admin"),
 }
 
 
