@@ -87,6 +87,7 @@ async def _console_ctx(app: web.Application) -> AsyncIterator[None]:
     sweeper.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await sweeper
+    await app[STATE].reads.dispose()
 
 
 async def _sweep(state: ConsoleState) -> None:

@@ -12,8 +12,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway import audit
@@ -25,6 +26,8 @@ ROLES = ("agent", "template_admin", "auditor", "admin")
 INVITED, ACTIVE, DISABLED = "invited", "active", "disabled"
 STAFF_KIND, PENDING_KIND = "staff", "console_pending"
 ENROLMENT_LIFETIME = timedelta(hours=72)
+_BY_ID = select(staff).where(staff.c.id == bindparam("id"))
+HOT_STATEMENTS = (_BY_ID,)  # checked on every console request (see storage.reads.Reads)
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,252}\.[^@\s]{1,63}")
 
 
@@ -108,8 +111,9 @@ def _member(row: object) -> StaffMember:
                        row.created_at, row.enrolled_at)  # type: ignore[attr-defined]
 
 
-async def by_id(conn: AsyncConnection, staff_id: str) -> StaffMember | None:
-    row = (await conn.execute(select(staff).where(staff.c.id == staff_id))).first()
+async def by_id(conn: Any, staff_id: str) -> StaffMember | None:
+    """`conn`: an AsyncConnection, or a storage.reads.Reads connection (the per-request check)."""
+    row = (await conn.execute(_BY_ID, {"id": staff_id})).first()
     return None if row is None else _member(row)
 
 

@@ -104,7 +104,7 @@ async def current_staff(request: web.Request) -> Staff | None:
     if session is None or not session.signed_in:
         return None
     state = state_of(request)
-    async with state.engine.connect() as conn:
+    async with state.reads.connect() as conn:
         member = await accounts.by_id(conn, str(session.subject_id))
     if member is None or member.status != accounts.ACTIVE:
         async with state.engine.begin() as conn:

@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.billing.context import BillingContext
 from gateway.clock import SYSTEM, Clock
+from gateway.console import accounts, customers
 from gateway.console.accounts import PENDING_KIND, STAFF_KIND
 from gateway.console.throttle import Limits
 from gateway.crypto import Crypto
 from gateway.delivery.notification import NotificationRenderer
 from gateway.settings import Settings
-from gateway.webkit import CookiePolicy, SessionStore, csp
+from gateway.storage.reads import Reads
+from gateway.webkit import HOT_STATEMENTS, CookiePolicy, SessionStore, csp
 
 COOKIE_SECURE = "__Host-console"
 COOKIE_DEV_HTTP = "console_session"
@@ -37,6 +39,7 @@ class ConsoleState:
     csp: str
     clock: Clock
     jinja: jinja2.Environment
+    reads: Reads  # read-only page-view statements without a transaction round trip (the portal's driver)
     limits: Limits = field(default_factory=Limits)
     parent: web.Application | None = None  # the main app: its worker is woken after a send
     static: dict[str, tuple[bytes, str]] = field(default_factory=dict)
@@ -45,9 +48,11 @@ class ConsoleState:
     def build(cls, billing: BillingContext, notifications: NotificationRenderer, *,
               clock: Clock = SYSTEM) -> ConsoleState:
         settings = billing.settings
+        reads = Reads(billing.engine, settings.database_url,
+                      (*HOT_STATEMENTS, *accounts.HOT_STATEMENTS, *customers.HOT_STATEMENTS))
         sessions = SessionStore(billing.engine, idle_seconds=settings.session_idle_seconds,
                                 absolute_seconds=settings.session_absolute_seconds, signed_in_kind=STAFF_KIND,
-                                pending_kind=PENDING_KIND, clock=clock)
+                                pending_kind=PENDING_KIND, reads=reads, clock=clock)
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(settings.templates_dir) / "console")),
                                  autoescape=True, undefined=jinja2.StrictUndefined)
         static = {name: ((STATIC / name).read_bytes(), kind)
@@ -55,7 +60,7 @@ class ConsoleState:
         return cls(engine=billing.engine, crypto=billing.crypto, settings=settings, billing=billing,
                    notifications=notifications, sessions=sessions,
                    cookie=CookiePolicy.for_settings(settings, COOKIE_SECURE, COOKIE_DEV_HTTP),
-                   csp=csp(script=True), clock=clock, jinja=env, static=static)
+                   csp=csp(script=True), clock=clock, jinja=env, static=static, reads=reads)
 
     def page(self, name: str) -> Any:
         return self.jinja.get_template(name)

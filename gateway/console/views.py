@@ -36,7 +36,7 @@ async def search(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     form = await request.post()
     query = str(form.get("q", ""))[:254]
-    async with state.engine.connect() as conn:
+    async with state.reads.connect() as conn:
         found = await customers.find(conn, state.crypto, query)
     # Only an id comes back; opening the customer's page (decrypting the name) is what is audited.
     if found is not None:
