@@ -22,6 +22,7 @@ from gateway.console.accounts import ROLES
 from gateway.console.pages import Handler, console_middleware
 from gateway.console.state import STATE, ConsoleState
 from gateway.delivery.notification import NotificationRenderer
+from gateway.webkit import security_headers
 
 __all__ = ["ROLES", "ROUTES", "STATE", "setup"]
 log = logging.getLogger("gateway.console")
@@ -78,7 +79,11 @@ def setup(app: web.Application, *, billing: BillingContext, notifications: Notif
 
 
 async def _to_console(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPMovedPermanently("/console/")
+    # Served by the main app, outside the console's middleware: its headers are added here.
+    state = request.app[STATE]
+    response = web.Response(status=301, headers={"Location": "/console/"})
+    security_headers(state.settings, state.csp, response)
+    return response
 
 
 async def _console_ctx(app: web.Application) -> AsyncIterator[None]:

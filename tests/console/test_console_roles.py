@@ -111,3 +111,22 @@ async def test_public_routes_without_their_state_refuse_without_error(gw: Gatewa
         assert (await anonymous.request("POST", "/console/login", data={"email": "x"})).status == 403  # no token
     finally:
         await anonymous.close()
+
+
+async def test_security_headers_come_from_the_shared_middleware(gw: Gateway) -> None:
+    client = console_client(gw)
+    try:
+        page = await client.get("/console/login")
+        csp = page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe-inline" not in csp
+        assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Cache-Control"] == "no-store"
+        assert 'name="csrf_token"' in page.text and "<script src=\"/console/static/console.js\"" in page.text
+        assert "<script>" not in page.text  # no inline script anywhere
+        moved = await client.get("/console")
+        assert moved.status == 301 and moved.location == "/console/" and "Content-Security-Policy" in moved.headers
+        portal = await client.get("/portal/login")
+        assert "script-src" not in portal.headers["Content-Security-Policy"]  # the portal's policy is unchanged
+        # The portal's cookie is not a console session, nor the other way round.
+        assert client.cookie_name != "__Host-session" and client.cookie_name.endswith("console")
+    finally:
+        await client.close()
