@@ -177,7 +177,8 @@ def cmd_keys_rewrap(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run(engine: Any) -> None:
         count = await key_ops.rewrap(engine, Crypto(keyring), keyring.primary_id)
-        print(f"re-wrapped {count} customer keys under {keyring.primary_id}")
+        staff_count = await key_ops.rewrap_staff(engine, Crypto(keyring))
+        print(f"re-wrapped {count} customer keys and {staff_count} staff keys under {keyring.primary_id}")
 
     return _with_engine(settings, run)
 
