@@ -17,7 +17,7 @@ from aiohttp import web
 
 from gateway.billing.context import BillingContext
 from gateway.clock import SYSTEM, Clock
-from gateway.console import audit_views, delivery_views, enrol, signin, thread_views, views
+from gateway.console import audit_views, delivery_views, enrol, signin, template_views, thread_views, views
 from gateway.console.accounts import ROLES
 from gateway.console.pages import Handler, console_middleware
 from gateway.console.state import STATE, ConsoleState
@@ -26,6 +26,7 @@ from gateway.webkit import security_headers
 
 __all__ = ["ROLES", "ROUTES", "STATE", "setup"]
 log = logging.getLogger("gateway.console")
+TEMPLATE_REFRESH_SECONDS = 5
 
 ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/", views.home),
@@ -54,6 +55,12 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/messages/{message_id}/answer", thread_views.answer),
     ("POST", "/messages/{message_id}/release", delivery_views.release),
     ("POST", "/messages/{message_id}/cancel", delivery_views.cancel),
+    ("GET", "/templates", template_views.index),
+    ("POST", "/templates/check", template_views.check),
+    ("GET", "/templates/{name}/{language}", template_views.edit),
+    ("POST", "/templates/{name}/{language}", template_views.save),
+    ("POST", "/templates/versions/{version_id}/approve", template_views.approve),
+    ("POST", "/templates/versions/{version_id}/reject", template_views.reject),
     ("GET", "/audit", audit_views.view),
     ("GET", "/audit.csv", audit_views.export),
     ("GET", "/static/{name}", views.static),
@@ -87,12 +94,26 @@ async def _to_console(request: web.Request) -> web.StreamResponse:
 
 
 async def _console_ctx(app: web.Application) -> AsyncIterator[None]:
-    sweeper = asyncio.create_task(_sweep(app[STATE]), name="console-session-sweeper")
+    state = app[STATE]
+    await template_views.refresh(state)  # approved template versions are live from the start
+    tasks = [asyncio.create_task(_sweep(state), name="console-session-sweeper"),
+             asyncio.create_task(_templates(state), name="console-template-refresh")]
     yield
-    sweeper.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await sweeper
-    await app[STATE].reads.dispose()
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await state.reads.dispose()
+
+
+async def _templates(state: ConsoleState) -> None:
+    """Versions approved in another process go live here within TEMPLATE_REFRESH_SECONDS."""
+    while True:
+        await asyncio.sleep(TEMPLATE_REFRESH_SECONDS)
+        try:
+            await template_views.refresh(state)
+        except Exception:  # try again next round
+            log.warning("template refresh failed", exc_info=True)
 
 
 async def _sweep(state: ConsoleState) -> None:

@@ -226,3 +226,20 @@ console_replies = Table(
     Column("answered_by_message", String(32), nullable=True),
     Column("answered_at", UTCDateTime, nullable=True),
 )
+
+# Message templates edited in the console: every saved version with its author; live only once a
+# second template admin approved it (status "active"; the one before it becomes "superseded").
+template_versions = Table(
+    "template_versions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | active | superseded | rejected
+    Column("author", String(32), ForeignKey("staff.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_by", String(32), ForeignKey("staff.id"), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Index("ix_template_versions_name_language", "name", "language"),
+)

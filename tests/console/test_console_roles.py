@@ -34,6 +34,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "/messages/{message_id}/answer": ("agent", "admin"),
     "/messages/{message_id}/release": ("admin",),
     "/messages/{message_id}/cancel": ("admin",),
+    "/templates": ("template_admin",),
+    "/templates/check": ("template_admin",),
+    "/templates/{name}/{language}": ("template_admin",),
+    "/templates/versions/{version_id}/approve": ("template_admin",),
+    "/templates/versions/{version_id}/reject": ("template_admin",),
     "/audit": ("auditor", "admin"),
     "/audit.csv": ("auditor", "admin"),
 }
@@ -49,7 +54,8 @@ async def gw(settings: Settings, sink: MailSink) -> AsyncIterator[Gateway]:
 
 
 def _path(template: str) -> str:
-    return template.replace("{customer_id}", "cust-1").replace("{reply_id}", "r-1").replace("{message_id}", "m-1").replace("{token}", "x").replace("{name}", "console.js")
+    return template.replace("{customer_id}", "cust-1").replace("{reply_id}", "r-1").replace("{message_id}", "m-1")\
+        .replace("{name}/{language}", "invoice_ready/nb").replace("{version_id}", "v-1").replace("{token}", "x").replace("{name}", "console.js")
 
 
 def test_every_route_is_classified() -> None:

@@ -14,9 +14,10 @@
   // ---------------------------------------------------------------- guard as you type
   function showFindings(form, result) {
     var status = document.getElementById("guard-status");
-    ["subject", "body"].forEach(function (field) {
+    ["subject", "body", "source"].forEach(function (field) {
       var list = document.getElementById("findings-" + field);
       var input = document.getElementById(field);
+      if (!list || !input) { return; }
       list.textContent = "";
       var mine = result.findings.filter(function (f) { return f.field === field; });
       mine.forEach(function (f) {
@@ -24,7 +25,7 @@
         item.className = "finding";
         item.setAttribute("data-rule", f.rule);
         var where = document.createElement("strong");
-        where.textContent = form.dataset.at.replace("%f", form.dataset["at" + field.charAt(0).toUpperCase() + field.slice(1)])
+        where.textContent = form.dataset.at.replace("%f", form.dataset["at" + field.charAt(0).toUpperCase() + field.slice(1)] || "")
           .replace("%l", f.line).replace("%c", f.column) + ":";
         var quote = document.createElement("q");
         quote.textContent = f.excerpt;
@@ -42,11 +43,15 @@
     var timer = null, sequence = 0;
     function run() {
       var mine = ++sequence;
-      var mode = form.querySelector("input[name=mode]:checked") || form.elements.mode;
-      var template = mode.value === "template";
-      var body = template
-        ? {customer_id: form.dataset.customer, template: form.elements.template.value, data: form.elements.data.value}
-        : {subject: form.elements.subject.value, body: form.elements.body.value};
+      var body;
+      if (form.dataset.template) {  // the template editor
+        body = {name: form.dataset.template, language: form.dataset.language, source: form.elements.source.value};
+      } else {
+        var mode = form.querySelector("input[name=mode]:checked") || form.elements.mode;
+        body = mode.value === "template"
+          ? {customer_id: form.dataset.customer, template: form.elements.template.value, data: form.elements.data.value}
+          : {subject: form.elements.subject.value, body: form.elements.body.value};
+      }
       post(form.dataset.check, form.dataset.csrf, body)
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (result) { if (result && mine === sequence) { showFindings(form, result); } })

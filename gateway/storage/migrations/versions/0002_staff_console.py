@@ -1,5 +1,6 @@
 """The staff console: staff accounts, enrolment links, passkeys, sign-in throttling, the staff
-inbox's assignments and answers, and the customers' e-mail blind index.
+inbox's assignments and answers, stored message-template versions, and the customers' e-mail
+blind index.
 
 Revision ID: 0002
 Revises: 0001
@@ -79,7 +80,27 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "template_versions",
+        sa.Column("id", sa.String(32), nullable=False),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("language", sa.String(2), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("author", sa.String(32), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("decided_by", sa.String(32), nullable=True),
+        sa.Column("decided_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["author"], ["staff.id"], name="fk_template_versions_author_staff"),
+        sa.ForeignKeyConstraint(["decided_by"], ["staff.id"], name="fk_template_versions_decided_by_staff"),
+        sa.PrimaryKeyConstraint("id", name="pk_template_versions"),
+    )
+    op.create_index("ix_template_versions_name_language", "template_versions", ["name", "language"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_template_versions_name_language", table_name="template_versions")
+    op.drop_table("template_versions")
     op.drop_table("console_replies")
     op.drop_table("staff_throttle")
     op.drop_index("ix_staff_passkeys_staff_id", table_name="staff_passkeys")
