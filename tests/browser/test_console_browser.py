@@ -200,4 +200,76 @@ async def test_enrol_and_sign_in_with_a_passkey(browser: Any, gw: Gateway) -> No
     await axe_check(page, "second factor (passkey, en)")
     await page.get_by_role("button", name="Use a security key or passkey").click()
     await page.get_by_role("heading", level=1, name="Find a customer").wait_for()
+    await page.get_by_role("link", name="Audit log").click()
+    await page.get_by_role("heading", level=1, name="Audit log").wait_for()
+    assert "staff.signin" in await page.locator("table").inner_text()
+    await _checked(page, "audit log (en)")
+    await page.get_by_role("link", name="Inbox").click()
+    await page.get_by_role("heading", level=1, name="Inbox").wait_for()
+    await _checked(page, "inbox (en)")
     await context.close()
+
+
+async def _totp_staff(browser: Any, gw: Gateway, email: str, role: str) -> Any:  # noqa: F811
+    """A browser page of a staff member enrolled with TOTP and signed in."""
+    clock: FakeClock = gw.clock  # type: ignore[attr-defined]
+    context = await browser.new_context(viewport=PHONE, locale="nb-NO")
+    page = await context.new_page()
+    _, link = await accounts.add(gw.services.engine, email, role, clock=clock)
+    await _enrol_password(page, gw, link)
+    secret = (await page.locator("#totp-secret").inner_text()).strip()
+    await page.get_by_label(re.compile("Kode fra autentiseringsappen")).fill(pyotp.TOTP(secret).at(clock.now()))
+    await page.get_by_role("button", name="Bekreft").click()
+    await page.get_by_role("status").filter(has_text="Kontoen er aktivert").wait_for()
+    await _password_step(page, gw, email)
+    clock.advance(30)
+    await page.get_by_label(re.compile("Kode fra autentiseringsappen")).fill(pyotp.TOTP(secret).at(clock.now()))
+    await page.get_by_role("button", name="Logg inn").click()
+    await page.get_by_role("heading", level=1, name="Finn en kunde").wait_for()
+    return page
+
+
+async def test_template_edit_refused_fixed_approved_by_a_second_admin_and_used(browser: Any,  # noqa: F811
+                                                                              gw: Gateway) -> None:
+    from tests.console.test_console_templates import FIXED, REFUSED
+    first = await _totp_staff(browser, gw, "mal.en@kraft.example.no", "template_admin")
+    await first.get_by_role("link", name="Meldingsmaler").click()
+    await first.get_by_role("heading", level=1, name="Meldingsmaler").wait_for()
+    await _checked(first, "templates")
+    await first.get_by_role("link", name="Rediger invoice_ready nb").click()
+    await first.locator("#preview-en").wait_for()
+    await _checked(first, "template editor")
+    await first.get_by_label(re.compile("Malens tekst")).fill(REFUSED)
+    await first.locator("#findings-source li[data-rule='request.bankid']").wait_for()  # as the admin types
+    await first.get_by_role("button", name="Lagre ny versjon").click()
+    await first.get_by_role("alert").filter(has_text="kan ikke lagres").wait_for()
+    await first.get_by_label(re.compile("Malens tekst")).fill(FIXED)
+    await first.get_by_role("status").filter(has_text="Ingen funn").wait_for()
+    await first.get_by_role("button", name="Lagre ny versjon").click()
+    await first.get_by_role("status").filter(has_text="venter på godkjenning").wait_for()
+    assert await first.get_by_role("button", name="Godkjenn").count() == 0  # not for its author
+
+    second = await _totp_staff(browser, gw, "mal.to@kraft.example.no", "template_admin")
+    await second.goto(_url(gw, "/console/templates"))
+    await second.get_by_role("link", name=re.compile(r"invoice_ready \(nb\)")).click()
+    await second.get_by_role("button", name="Godkjenn").click()
+    await second.locator("ol.versions li").filter(has_text="gjeldende").wait_for()
+    await _checked(second, "template approved")
+
+    token = await gw.token()
+    await add_customer(gw, token, "mal-1", language="nb")
+    status, answer, _ = await gw.request("POST", "/api/v1/messages", token=token, headers={"Idempotency-Key": "m-1"},
+                                         json={"customer_id": "mal-1", "category": "invoice",
+                                               "template": "invoice_ready",
+                                               "data": {"name": "Kari", "period": "oktober", "amount": "512",
+                                                        "due_date": "20.11.", "invoice_number": "7"}})
+    assert status == 201, answer
+    customer = await browser.new_context(viewport=PHONE, locale="nb-NO")
+    portal = await customer.new_page()
+    await portal.goto(_url(gw, f"/portal/messages/{answer['id']}"))
+    await portal.get_by_label("Kunde-ID").fill("mal-1")
+    await portal.get_by_role("button", name="Logg inn", exact=True).click()
+    await portal.get_by_role("heading", level=1, name="Ny faktura for oktober").wait_for()
+    await customer.close()
+    await first.context.close()
+    await second.context.close()
