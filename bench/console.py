@@ -31,7 +31,16 @@ import aiohttp
 import pyotp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import GatewayEnv, bulk_customers, gateway_server, machine  # noqa: E402
+from _common import (  # noqa: E402
+    GatewayEnv,
+    add_code_option,
+    at_most,
+    bulk_customers,
+    code_from,
+    gateway_server,
+    machine,
+    summary,
+)
 
 GUARD_P99_MS = 50.0
 SEARCH_P99_MS = 10.0
@@ -137,12 +146,12 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def report(name: str, values: list[float], seconds: float, target: float) -> bool:
-    ok = p(values, 0.99) <= target
+def report(name: str, values: list[float], seconds: float, target: float) -> tuple[bool, str]:
+    verdict = at_most(p(values, 0.99), target)
     print(f"{name}: {len(values)} requests in {seconds:.0f} s ({len(values) / seconds:.0f}/s), "
           f"median {statistics.median(values) * 1000:.1f} ms, p95 {p(values, 0.95):.1f} ms, "
-          f"p99 {p(values, 0.99):.1f} ms (target <= {target:.0f} ms) {'PASS' if ok else 'MISS'}")
-    return ok
+          f"p99 {p(values, 0.99):.1f} ms (target <= {target:.0f} ms) {verdict}")
+    return verdict == "PASS", f"p99 {p(values, 0.99):.1f} ms"
 
 
 async def main() -> int:
@@ -151,9 +160,11 @@ async def main() -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--agents", type=int, default=4, help="concurrent searching agents (closed loop)")
+    add_code_option(parser)
     args = parser.parse_args()
+    code = code_from(args)
     print(machine())
-    genv = GatewayEnv(processes=args.processes, GATEWAY_PUBLIC_URL="http://127.0.0.1:0",
+    genv = GatewayEnv(code, processes=args.processes, GATEWAY_PUBLIC_URL="http://127.0.0.1:0",
                       GATEWAY_LOG_LEVEL="WARNING")
     genv.env["GATEWAY_PUBLIC_URL"] = genv.url
     genv.setup()
@@ -165,12 +176,15 @@ async def main() -> int:
             staff = await sign_in(genv, http)
             await typists(staff, 2.0)  # warm-up, not measured
             await searches(staff, 2.0, args.customers)
-            guard_ok = report("guard as you type (16 typists, 2,000 chars)", await typists(staff, args.seconds),
-                              args.seconds, GUARD_P99_MS)
-            search_ok = report(f"customer search ({args.customers} customers, {args.agents} agents)",
-                               await searches(staff, args.seconds, args.customers, args.agents), args.seconds,
-                               SEARCH_P99_MS)
+            guard_ok, guard = report("guard as you type (16 typists, 2,000 chars)",
+                                     await typists(staff, args.seconds), args.seconds, GUARD_P99_MS)
+            search_ok, search = report(f"customer search ({args.customers} customers, {args.agents} agents)",
+                                       await searches(staff, args.seconds, args.customers, args.agents),
+                                       args.seconds, SEARCH_P99_MS)
     print(f"load average after the run: {os.getloadavg()[0]:.2f}")
+    verdict = "PASS" if guard_ok and search_ok else "MISS"
+    summary("console", code, verdict, f"guard {guard} (<= {GUARD_P99_MS:.0f}), search {search} "
+                                      f"(<= {SEARCH_P99_MS:.0f}, {args.agents} agents)")
     return 0 if guard_ok and search_ok else 1
 
 

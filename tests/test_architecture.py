@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -25,13 +26,14 @@ ALLOWED: dict[str, set[str]] = {
     "customers": {"base", "identifiers", "crypto", "storage", "audit"},
     "rest": {"base", "storage", "audit"},
     "delivery": {"base", "guard", "crypto", "storage", "audit", "customers"},
-    "billing": {"base", "guard", "crypto", "storage", "audit", "customers", "delivery", "rest"},
+    "billing": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "delivery", "rest"},
     "webkit": {"base", "storage"},
     "portal": {"base", "crypto", "storage", "audit", "customers", "webkit"},
-    "console": {"base", "guard", "crypto", "storage", "audit", "customers", "delivery", "billing", "webkit"},
-    "web": {"base", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
+    "console": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "delivery", "billing",
+                "webkit"},
+    "web": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
             "webkit", "portal", "console"},
-    "cli": {"base", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
+    "cli": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
             "webkit", "portal", "console", "web"},
 }
 # Entered from outside only through these modules (the rest is the room's own business).
@@ -52,6 +54,7 @@ def room_of(module: str) -> str:
     return "base"
 
 
+@cache
 def modules() -> dict[str, Path]:
     return {module_name(p): p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts}
 
@@ -146,3 +149,16 @@ def test_the_document_shows_the_same_table() -> None:
         listed = {w.strip("` ") for w in row.split("|")[3].split(",") if w.strip("` ")}
         assert listed == allowed or (not allowed and listed == {"nothing"}), \
             f"docs/architecture.md: {room} may import {sorted(allowed)}, the doc says {sorted(listed)}"
+
+
+def test_the_command_loads_no_metrics_before_serve_sets_them_up() -> None:
+    """`gateway serve` with several processes switches prometheus_client to multiprocess mode and
+    refuses to start if it was imported already: importing the CLI must not load it (a package's
+    public face that imports too much broke this once)."""
+    import subprocess
+    import sys
+
+    probe = "import sys, gateway.cli, gateway.portal; print('prometheus_client' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE.parent)
+    assert out.stdout.strip() == "False"

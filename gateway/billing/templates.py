@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")  # matched whole (fullmatch)
 
 
 class TemplateProblem(Exception):
@@ -56,7 +56,7 @@ class MessageTemplates:
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def render(self, name: str, language: str, data: dict[str, Any]) -> tuple[str, str]:
-        if not NAME_RE.match(name):
+        if not NAME_RE.fullmatch(name):
             raise TemplateProblem("unknown template")
         try:
             template = self._stored.get((name, language)) or self.env.get_template(f"{name}.{language}.j2")

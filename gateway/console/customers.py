@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import customers as customer_data
-from gateway import national_id
 from gateway.crypto import Crypto
+from gateway.identifiers import valid_national_id
 from gateway.storage.schema import customers, messages, notifications
 
 _FIND = (select(customers.c.id)
@@ -30,7 +30,7 @@ def indexes(crypto: Crypto, query: str) -> dict[str, str]:
     return {
         "id": query if query else _NO_MATCH,
         "email": crypto.email_index(query) if "@" in query else _NO_MATCH,
-        "nid": crypto.blind_index(compact) if national_id.is_valid(compact) else _NO_MATCH,
+        "nid": crypto.blind_index(compact) if valid_national_id(compact) else _NO_MATCH,
     }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from gateway import audit
 from gateway.billing import create_many
-from gateway.billing.messages import AUTH_LEVELS, CATEGORIES, SENSITIVITIES
+from gateway.billing.messages import CATEGORIES
 from gateway.console import customers, drafts
 from gateway.console.pages import language_of, redirect, render, requires, staff_of, state_of
 from gateway.delivery import notify
@@ -21,7 +21,9 @@ from gateway.errors import Conflict, GatewayError, GuardRefused, ValidationFaile
 from gateway.storage.schema import customers as customers_table
 from gateway.webkit import PageError
 
-SENDERS = ("agent", "admin")  # the roles that read customers and write to them
+SENDERS = ("agent", "admin")
+SENSITIVITIES = ("normal", "sensitive")  # as billing/schemas.py declares them
+AUTH_LEVELS = ("substantial", "high")  # the roles that read customers and write to them
 _ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway import audit, national_id, validate
+from gateway import audit
 from gateway.crypto import Crypto, CustomerKey
 from gateway.customers.sealed import open_email, sealed_fields
 from gateway.errors import Conflict, NotFound
@@ -17,7 +17,6 @@ from gateway.storage.schema import customers
 from gateway.storage.types import utcnow
 
 LANGUAGES = ("nb", "nn", "en")
-_FIELDS = {"email", "name", "language", "national_id", "last_invoice_settled_at", "relationship_ended_at"}
 
 
 @dataclass(frozen=True)
@@ -37,26 +36,6 @@ class Contact:
     customer_id: str
     email: str
     language: str
-
-
-def parse_customer(customer_id: str, payload: Any) -> CustomerInput:
-    body = validate.require_object(payload)
-    errors = validate.Errors()
-    validate.identifier(customer_id, "customer_id", errors)
-    validate.reject_unknown(body, _FIELDS, errors)
-    email = validate.email(validate.string(body, "email", errors, required=True, max_len=254), "email", errors)
-    language = validate.choice(body, "language", LANGUAGES, errors)
-    name = validate.string(body, "name", errors, required=False, max_len=200)
-    nid = validate.string(body, "national_id", errors, required=False, max_len=20)
-    if nid is not None and not national_id.is_valid(nid):
-        errors.add("national_id", "must be a valid Norwegian national identity number (11 digits, check digits)")
-    settled = validate.timestamp(body, "last_invoice_settled_at", errors)
-    ended = validate.timestamp(body, "relationship_ended_at", errors)
-    errors.raise_if_any()
-    assert email is not None and language is not None
-    return CustomerInput(
-        email, language, name, national_id.normalise(nid) if nid else None, settled, ended
-    )
 
 
 def _encrypted_fields(crypto: Crypto, key: CustomerKey, data: CustomerInput) -> dict[str, Any]:

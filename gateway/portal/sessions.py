@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.clock import SYSTEM, Clock
 from gateway.settings import Settings
 from gateway.webkit import HOT_STATEMENTS, CookiePolicy, SessionStore, hash_id
 
@@ -19,10 +20,10 @@ COOKIE_SECURE = "__Host-session"
 COOKIE_DEV_HTTP = "portal_session"
 
 
-def session_store(engine: AsyncEngine, settings: Settings, reads: Any = None) -> SessionStore:
+def session_store(engine: AsyncEngine, settings: Settings, reads: Any = None, clock: Clock = SYSTEM) -> SessionStore:
     return SessionStore(engine, idle_seconds=settings.session_idle_seconds,
                         absolute_seconds=settings.session_absolute_seconds, signed_in_kind=CUSTOMER,
-                        pending_kind=PENDING, reads=reads)
+                        pending_kind=PENDING, reads=reads, clock=clock)
 
 
 def cookie_policy(settings: Settings) -> CookiePolicy:

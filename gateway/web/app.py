@@ -13,8 +13,10 @@ from gateway.billing import api as billing
 from gateway.billing.context import BILLING
 from gateway.delivery.inapp import run_in_app
 from gateway.delivery.worker import Worker
-from gateway.rest.auth import KEYS_ENGINE
+from gateway.rest import draining
+from gateway.rest.apikeys import KEYS
 from gateway.rest.problems import problem_middleware
+from gateway.rest.throttle import DIGEST_KEY, THROTTLE, RefusalThrottle, throttle_ctx
 from gateway.web import ops, templates_check
 from gateway.web.openapi import openapi_json
 from gateway.web.services import SERVICES, Services
@@ -27,9 +29,14 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
                           middlewares=[problem_middleware])
     app[SERVICES] = services
     app[BILLING] = services
-    app[KEYS_ENGINE] = services.engine
+    app[KEYS] = services
+    app[THROTTLE] = RefusalThrottle()
+    app[DIGEST_KEY] = services.crypto.keyring.index_key
+    draining.setup(app)
+    app.cleanup_ctx.append(throttle_ctx)
     add_api_routes(app)
-    portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings)
+    portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings,
+                 clock=services.clock)
     console.setup(app, billing=services, notifications=services.notifications, clock=services.clock)
     if run_worker:
         run_in_app(app, lambda: Worker(services))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
@@ -24,10 +24,10 @@ class Services:
     crypto: Crypto
     message_templates: MessageTemplates
     notifications: NotificationRenderer
-    clock: Clock = SYSTEM  # what keeps time for sessions and sign-in throttling (tests move a FakeClock)
+    clock: Clock = field(default=SYSTEM)  # what sessions, leases, retries and key checks read
 
     @classmethod
-    def build(cls, settings: Settings) -> Services:
+    def build(cls, settings: Settings, clock: Clock = SYSTEM) -> Services:
         """Refuses to build (KeyringError, TemplateRefused, ...) rather than run half-configured."""
         keyring = Keyring.load(Path(settings.keys_dir))
         templates_dir = Path(settings.templates_dir)
@@ -42,6 +42,7 @@ class Services:
             notifications=NotificationRenderer(
                 templates_dir, public_url=settings.public_url, company_name=settings.company_name
             ),
+            clock=clock,
         )
 
     async def close(self) -> None:
