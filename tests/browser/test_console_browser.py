@@ -20,7 +20,8 @@ from gateway.console import accounts
 from gateway.delivery.devmail import MailSink
 from tests.browser.test_portal_browser import ARTIFACTS, PHONE, axe_check, browser, fits_phone  # noqa: F401
 from tests.console.console_helpers import PASSWORD, start_console_gateway
-from tests.portal.portal_helpers import add_customer, free_port
+from tests.support.factories import put_customer as add_customer
+from tests.support.net import free_port
 from tests.support.service import Gateway, make_settings, stop_gateway, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]

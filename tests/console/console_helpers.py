@@ -27,8 +27,7 @@ _SECRET = re.compile(r'<code id="totp-secret">([A-Z2-7]+)</code>')
 
 async def start_console_gateway(settings: Settings, sink: MailSink, clock: FakeClock, *,
                                 port: int | None = None, run_worker: bool = True) -> Gateway:
-    services = Services.build(settings)
-    services.clock = clock
+    services = Services.build(settings, clock)
     server = TestServer(make_app(services, run_worker=run_worker), host="127.0.0.1",
                         **({"port": port} if port else {}))
     await server.start_server()

@@ -14,7 +14,8 @@ from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
 from gateway.storage.schema import audit_log, notifications
 from tests.console.console_helpers import console_client, enrol, sign_in, start_console_gateway
-from tests.portal.portal_helpers import add_customer, send
+from tests.support.factories import put_customer as add_customer
+from tests.support.factories import send
 from tests.support.service import Gateway, stop_gateway
 
 

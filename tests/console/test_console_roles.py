@@ -14,7 +14,8 @@ from gateway.console import ROLES, ROUTES
 from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
 from tests.console.console_helpers import console_client, enrol, sign_in, start_console_gateway
-from tests.portal.portal_helpers import PortalClient, add_customer
+from tests.portal.portal_helpers import PortalClient
+from tests.support.factories import put_customer as add_customer
 from tests.support.service import Gateway, stop_gateway
 
 # Routes anyone may reach (sign-in, enrolment, the script and stylesheet): they check their own state.
