@@ -20,7 +20,7 @@ class ContactInput(Protocol):
 
 
 def sealed_fields(crypto: Crypto, key: CustomerKey, data: ContactInput) -> dict[str, Any]:
-    """The customers row's encrypted columns (and the national id's blind index) for `data`."""
+    """The customers row's encrypted columns (and the blind indexes of e-mail and national id) for `data`."""
     def seal(field: str, value: str | None) -> bytes | None:
         return None if value is None else crypto.seal(key, field, value.encode())
 

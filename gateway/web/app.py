@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from gateway import audit, portal
+from gateway import audit, console, portal
 from gateway.billing import api as billing
 from gateway.billing import callbacks_api
 from gateway.billing.context import BILLING
@@ -41,6 +41,7 @@ def make_app(services: Services, *, run_worker: bool = True, run_inbound: bool |
     add_api_routes(app)
     portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings,
                  clock=services.clock)
+    console.setup(app, billing=services, notifications=services.notifications, clock=services.clock)
     if run_worker:
         run_in_app(app, lambda: Worker(services))
         feedback.run_dispatcher(app, services)
