@@ -118,6 +118,9 @@ _FIELDS: dict[str, Field] = {
     "session_idle_seconds": Field("GATEWAY_SESSION_IDLE_SECONDS", _positive(_parse_int)),
     "session_absolute_seconds": Field("GATEWAY_SESSION_ABSOLUTE_SECONDS", _positive(_parse_int)),
     "log_level": Field("GATEWAY_LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR")),
+    # -- issue 13: privacy lifecycle (docs/operations.md, "Privacy")
+    "keystore_path": Field("GATEWAY_KEYSTORE_PATH", _parse_str),
+    "erasure_log_path": Field("GATEWAY_ERASURE_LOG_PATH", _parse_str),
 }
 
 
@@ -155,6 +158,17 @@ class Settings:
     session_idle_seconds: int = 15 * 60
     session_absolute_seconds: int = 8 * 3600
     log_level: str = "INFO"
+    # -- issue 13: privacy lifecycle. Empty: beside the keys folder (keystore.db, erasures.log).
+    keystore_path: str = ""
+    erasure_log_path: str = ""
+
+    @property
+    def keystore_file(self) -> Path:
+        return Path(self.keystore_path) if self.keystore_path else Path(self.keys_dir).parent / "keystore.db"
+
+    @property
+    def erasure_log_file(self) -> Path:
+        return Path(self.erasure_log_path) if self.erasure_log_path else Path(self.keys_dir).parent / "erasures.log"
 
     @property
     def is_production(self) -> bool:

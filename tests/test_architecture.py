@@ -26,11 +26,12 @@ ALLOWED: dict[str, set[str]] = {
     "rest": {"base", "storage", "audit"},
     "delivery": {"base", "guard", "crypto", "storage", "audit", "customers"},
     "billing": {"base", "guard", "crypto", "storage", "audit", "customers", "delivery", "rest"},
-    "portal": {"base", "crypto", "storage", "audit", "customers"},
+    "privacy": {"base", "crypto", "storage", "audit", "customers", "rest"},
+    "portal": {"base", "crypto", "storage", "audit", "customers", "privacy"},
     "web": {"base", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
-            "portal"},
+            "portal", "privacy"},
     "cli": {"base", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
-            "portal", "web"},
+            "portal", "web", "privacy"},
 }
 # Entered from outside only through these modules (the rest is the room's own business).
 PUBLIC_FACE = {"guard": {"gateway.guard", "gateway.guard.cli"}}

@@ -19,12 +19,17 @@ from cryptography.hazmat.primitives import hashes, hmac
 from gateway.crypto.envelope import KEY_LENGTH, DecryptionError, KeyLookup, key_id_of, open_record
 from gateway.crypto.envelope import seal as seal_record
 from gateway.crypto.keyring import Keyring, KeyringError, init_keys, retire, rotate
+from gateway.crypto.keystore import CustomerErased, CustomerSecret, KeyStore, KeyStoreError
 
 __all__ = [
     "Crypto",
+    "CustomerErased",
     "CustomerKey",
+    "CustomerSecret",
     "DataKey",
     "DecryptionError",
+    "KeyStore",
+    "KeyStoreError",
     "Keyring",
     "KeyringError",
     "init_keys",
@@ -33,6 +38,9 @@ __all__ = [
 ]
 
 _CK_WRAP = "wrap:customer-key"
+_CK_SECRET = "wrap:customer-secret"
+#: The KEK-opened plaintext of a wrapped customer key from before the key store: key || "ck-" + 16 hex.
+_LEGACY_LENGTH = KEY_LENGTH + 19
 _DK_WRAP = "wrap:data-key"
 _NON_DIGITS = re.compile(r"[^0-9]")
 
@@ -76,10 +84,17 @@ def _check_id(name: str, value: str) -> None:
 
 
 class Crypto:
-    """The high-level API. Thread-safe: it holds only the immutable keyring snapshot."""
+    """The high-level API. Thread-safe: it holds the immutable keyring snapshot and the key store
+    (a connection per thread).
 
-    def __init__(self, keyring: Keyring) -> None:
+    A customer key is wrapped twice (docs/encryption.md, "Erasure"): by the customer's secret in
+    the key store, then by the primary KEK. Without a key store (`keystore=None`, tools and tests of
+    the record format) and for keys from before the key store ("legacy", found by `shred`), the KEK
+    wraps the customer key directly."""
+
+    def __init__(self, keyring: Keyring, keystore: KeyStore | None = None) -> None:
         self.keyring = keyring
+        self.keystore = keystore
 
     def __repr__(self) -> str:
         return f"Crypto({self.keyring!r})"
@@ -95,14 +110,40 @@ class Crypto:
         _check_id("customer_id", customer_id)
         key = secrets.token_bytes(KEY_LENGTH)
         key_id = _new_key_id("ck")
-        kek_id = self.keyring.primary_id
-        wrapped = seal_record(self.keyring.kek(kek_id), kek_id, key + key_id.encode(), (_CK_WRAP, customer_id, ""))
-        return CustomerKey(customer_id, key_id, key, wrapped)
+        inner = key + key_id.encode()
+        if self.keystore is not None:  # raises CustomerErased for an erased id
+            inner = _seal_under_secret(self.keystore.create(customer_id), inner)
+        return CustomerKey(customer_id, key_id, key, self._wrap_kek(customer_id, inner))
 
     def open_customer_key(self, customer_id: str, wrapped: bytes) -> CustomerKey:
-        plaintext = open_record(self._kek, wrapped, (_CK_WRAP, customer_id, ""))
+        plaintext = self._open_inner(customer_id, open_record(self._kek, wrapped, (_CK_WRAP, customer_id, "")))
         key, key_id = _split_wrapped(plaintext, "ck")
         return CustomerKey(customer_id, key_id, key, wrapped)
+
+    def _wrap_kek(self, customer_id: str, inner: bytes) -> bytes:
+        kek_id = self.keyring.primary_id
+        return seal_record(self.keyring.kek(kek_id), kek_id, inner, (_CK_WRAP, customer_id, ""))
+
+    def _open_inner(self, customer_id: str, inner: bytes) -> bytes:
+        """key || key id from what the KEK opened: directly (legacy) or through the customer's secret."""
+        if len(inner) == _LEGACY_LENGTH:
+            return inner
+        found = None if self.keystore is None else self.keystore.secret(customer_id)
+        if found is None:  # erased (or a key store that is not this deployment's): fails closed
+            raise DecryptionError()
+        return open_record(_only(found.secret_id, found.secret), inner, (_CK_SECRET, customer_id, ""))
+
+    def shred(self, customer_id: str, wrapped: bytes) -> bytes | None:
+        """Move a legacy customer key under a secret in the key store: the same key and key id,
+        wrapped by the new secret and then the primary KEK. None if it already is."""
+        if self.keystore is None:
+            raise ValueError("no key store")
+        plaintext = open_record(self._kek, wrapped, (_CK_WRAP, customer_id, ""))
+        if len(plaintext) != _LEGACY_LENGTH:
+            return None
+        _split_wrapped(plaintext, "ck")
+        inner = _seal_under_secret(self.keystore.create(customer_id), plaintext)
+        return self._wrap_kek(customer_id, inner)
 
     def rewrap(self, customer_id: str, wrapped: bytes) -> bytes | None:
         """Re-wrap under the current primary KEK; None if it already is (nothing to write).
@@ -113,10 +154,9 @@ class Crypto:
         if key_id_of(wrapped) == self.keyring.primary_id:
             return None
         plaintext = open_record(self._kek, wrapped, (_CK_WRAP, customer_id, ""))
-        _split_wrapped(plaintext, "ck")  # same validation as open_customer_key
-        # Same key and same key id: data keys wrapped by this customer key stay valid.
-        kek_id = self.keyring.primary_id
-        return seal_record(self.keyring.kek(kek_id), kek_id, plaintext, (_CK_WRAP, customer_id, ""))
+        _split_wrapped(self._open_inner(customer_id, plaintext), "ck")  # same checks as open_customer_key
+        # Only the outer layer changes: same secret, same key and key id, so data keys stay valid.
+        return self._wrap_kek(customer_id, plaintext)
 
     @staticmethod
     def kek_id_of(wrapped: bytes) -> str:
@@ -158,6 +198,10 @@ class Crypto:
         mac = hmac.HMAC(self.keyring.index_key, hashes.SHA256())
         mac.update(digits.encode("ascii"))
         return mac.finalize().hex()
+
+
+def _seal_under_secret(found: CustomerSecret, plaintext: bytes) -> bytes:
+    return seal_record(found.secret, found.secret_id, plaintext, (_CK_SECRET, found.customer_id, ""))
 
 
 def _only(key_id: str, key: bytes) -> KeyLookup:

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway import audit, national_id, validate
-from gateway.crypto import Crypto, CustomerKey
+from gateway.crypto import Crypto, CustomerErased, CustomerKey
 from gateway.customers.sealed import open_email, sealed_fields
 from gateway.errors import Conflict, NotFound
 from gateway.storage.schema import customers
@@ -82,13 +82,17 @@ async def upsert(
         if row is not None and row.erased_at is not None:
             raise Conflict("This customer was erased; its id cannot be used again")
         if row is None:
-            key = crypto.new_customer_key(customer_id)
+            try:
+                key = crypto.new_customer_key(customer_id)
+            except CustomerErased:  # the key store remembers erasures a restored database forgot
+                raise Conflict("This customer was erased; its id cannot be used again") from None
             values = _encrypted_fields(crypto, key, data)
             await conn.execute(
                 customers.insert().values(
                     id=customer_id,
                     key_wrapped=key.wrapped,
                     kek_id=Crypto.kek_id_of(key.wrapped),
+                    shreddable=crypto.keystore is not None,
                     created_at=now,
                     updated_at=now,
                     **values,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from gateway.storage.types import UTCDateTime
@@ -45,6 +47,8 @@ customers = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("erased_at", UTCDateTime, nullable=True),
+    # issue 13: True once the customer key is also wrapped by a secret in the key store.
+    Column("shreddable", Boolean, nullable=False, server_default=false(), index=True),
 )
 
 messages = Table(
@@ -158,4 +162,16 @@ web_sessions = Table(
     Column("data", Text, nullable=False, default="{}"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
+)
+
+
+# ---------------------------------------------------------------- issue 13: privacy lifecycle
+# A named lease so that one node at a time runs a periodic job (the daily retention run).
+privacy_leases = Table(
+    "privacy_leases",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("holder", String(64), nullable=True),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("last_run_at", UTCDateTime, nullable=True),
 )

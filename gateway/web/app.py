@@ -13,6 +13,8 @@ from gateway.billing import api as billing
 from gateway.billing.context import BILLING
 from gateway.delivery.inapp import run_in_app
 from gateway.delivery.worker import Worker
+from gateway.privacy import api as privacy
+from gateway.privacy.context import PRIVACY
 from gateway.rest.auth import KEYS_ENGINE
 from gateway.rest.problems import problem_middleware
 from gateway.web import ops, templates_check
@@ -27,6 +29,7 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
                           middlewares=[problem_middleware])
     app[SERVICES] = services
     app[BILLING] = services
+    app[PRIVACY] = services
     app[KEYS_ENGINE] = services.engine
     add_api_routes(app)
     portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings)
@@ -48,6 +51,7 @@ def make_ops_app(services: Services) -> web.Application:
 
 def add_api_routes(app: web.Application) -> None:
     app.router.add_put("/api/v1/customers/{customer_id}", billing.put_customer)
+    app.router.add_delete("/api/v1/customers/{customer_id}", privacy.delete_customer)
     app.router.add_post("/api/v1/messages", billing.post_message)
     app.router.add_post("/api/v1/messages/batch", billing.post_batch)
     app.router.add_get("/api/v1/messages/{message_id}", billing.get_message, allow_head=False)

@@ -155,6 +155,14 @@ DOCUMENT: dict[str, Any] = {
                     **_problems(400, 401, 403, 409, 413, 422),
                 },
             },
+            "delete": {
+                "summary": "Erase a customer: destroy their key-store secret, delete their data, cancel their "
+                           "notifications; idempotent, and the id can never be used again",
+                "security": [{"apiKey": ["customers:erase"]}],
+                "parameters": [{"name": "customer_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "Erased (now or before)"}, **_problems(401, 403, 422)},
+            },
         },
         "/api/v1/messages": {
             "post": {
