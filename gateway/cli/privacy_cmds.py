@@ -15,6 +15,7 @@ from gateway import privacy
 from gateway.cli import key_ops
 from gateway.crypto import Crypto, Keyring, KeyStore
 from gateway.errors import GatewayError
+from gateway.privacy import retention
 from gateway.privacy.backup import backup_database, backup_keystore
 from gateway.settings import Settings
 from gateway.storage import make_engine
@@ -36,6 +37,11 @@ def register(sub: Any) -> None:
         run=cmd_erasures_replay)
     er.add_parser("verify", help="check that no one in the erasure log has data left").set_defaults(
         run=cmd_erasures_verify)
+
+    rt = sub.add_parser("retention", help="the retention policy").add_subparsers(dest="action", required=True)
+    rr = rt.add_parser("run", help="erase what the retention policy says is due (ids and counts only)")
+    rr.add_argument("--dry-run", action="store_true", help="only print what is due")
+    rr.set_defaults(run=cmd_retention_run)
 
     bk = sub.add_parser("backup", help="a consistent online copy of the SQLite database (ciphertext only)")
     bk.add_argument("path", type=Path, metavar="PATH")
@@ -95,6 +101,22 @@ def cmd_erasures_verify(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{len(left)} of the erased customers still have data (run `gateway erasures replay`)"
               if left else "every customer in the erasure log is erased")
         return 1 if left else 0
+
+    return with_crypto(settings, run)
+
+
+def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
+    async def run(engine: AsyncEngine, crypto: Crypto) -> None:
+        report = await retention.run(engine, crypto, settings.erasure_log_file, retention.policy_from(settings),
+                                     dry_run=args.dry_run, actor="operator")
+        verb = "due" if args.dry_run else "erased"
+        print(f"customers {verb}: {len(report.customers)}")
+        for customer_id in report.customers:
+            print(f"customer {customer_id}")
+        for category, ids in report.messages.items():
+            print(f"{category} messages {verb}: {len(ids)}")
+            for message_id in ids:
+                print(f"message {message_id}")
 
     return with_crypto(settings, run)
 

@@ -18,7 +18,7 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -131,13 +131,22 @@ class KeyStore:
 
     def erase(self, customer_id: str) -> bool:
         """Destroy the customer's secret and keep a tombstone. True if a secret was destroyed."""
+        return customer_id in self.erase_many([customer_id])
+
+    def erase_many(self, customer_ids: Iterable[str]) -> set[str]:
+        """Destroy these customers' secrets and keep tombstones, in one transaction. Returns the ids
+        whose secret was destroyed now."""
+        destroyed: set[str] = set()
+        now = _now()
         with self._write() as conn:
-            gone = conn.execute("DELETE FROM customer_secrets WHERE customer_id = ?", (customer_id,)).rowcount
-            conn.execute("INSERT OR IGNORE INTO erasures (customer_id, erased_at) VALUES (?, ?)",
-                         (customer_id, _now()))
-        # The deleted page may still sit in the write-ahead log: fold it in and empty the log.
+            for customer_id in customer_ids:
+                if conn.execute("DELETE FROM customer_secrets WHERE customer_id = ?", (customer_id,)).rowcount:
+                    destroyed.add(customer_id)
+                conn.execute("INSERT OR IGNORE INTO erasures (customer_id, erased_at) VALUES (?, ?)",
+                             (customer_id, now))
+        # The deleted pages may still sit in the write-ahead log: fold them in and empty the log.
         self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return bool(gone)
+        return destroyed
 
     def is_erased(self, customer_id: str) -> bool:
         return self._conn().execute(

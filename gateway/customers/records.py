@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -17,6 +19,8 @@ from gateway.storage.schema import customers
 from gateway.storage.types import utcnow
 
 LANGUAGES = ("nb", "nn", "en")
+NORWAY = ZoneInfo("Europe/Oslo")
+_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FIELDS = {"email", "name", "language", "national_id", "last_invoice_settled_at", "relationship_ended_at"}
 
 
@@ -50,13 +54,27 @@ def parse_customer(customer_id: str, payload: Any) -> CustomerInput:
     nid = validate.string(body, "national_id", errors, required=False, max_len=20)
     if nid is not None and not national_id.is_valid(nid):
         errors.add("national_id", "must be a valid Norwegian national identity number (11 digits, check digits)")
-    settled = validate.timestamp(body, "last_invoice_settled_at", errors)
-    ended = validate.timestamp(body, "relationship_ended_at", errors)
+    settled = date_or_timestamp(body, "last_invoice_settled_at", errors)
+    ended = date_or_timestamp(body, "relationship_ended_at", errors)
     errors.raise_if_any()
     assert email is not None and language is not None
     return CustomerInput(
         email, language, name, national_id.normalise(nid) if nid else None, settled, ended
     )
+
+
+def date_or_timestamp(body: dict[str, Any], key: str, errors: validate.Errors) -> datetime | None:
+    """An RFC 3339 timestamp, or a plain date ("2026-10-31"): the start of that day in Norway, as
+    billing means it (issue 13)."""
+    value = body.get(key)
+    if isinstance(value, str) and _PLAIN_DATE.fullmatch(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            errors.add(key, "must be a date (YYYY-MM-DD) or an RFC 3339 date-time string")
+            return None
+        return datetime(day.year, day.month, day.day, tzinfo=NORWAY).astimezone(UTC)
+    return validate.timestamp(body, key, errors)
 
 
 def _encrypted_fields(crypto: Crypto, key: CustomerKey, data: CustomerInput) -> dict[str, Any]:

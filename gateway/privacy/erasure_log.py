@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -17,15 +18,21 @@ class ErasureLogError(Exception):
     """The erasure log cannot be read or written; the message is one line naming the file."""
 
 
-def append(path: Path, customer_id: str, at: datetime) -> None:
-    line = json.dumps({"at": at.isoformat(timespec="seconds"), "customer_id": customer_id}) + "\n"
+def append_many(path: Path, customer_ids: Iterable[str], at: datetime) -> None:
+    """Append one line per id, all in one write and one fsync."""
+    stamp = at.isoformat(timespec="seconds")
+    data = "".join(json.dumps({"at": stamp, "customer_id": cid}) + "\n" for cid in customer_ids).encode()
+    if not data:
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     except OSError as exc:
         raise ErasureLogError(f"cannot write the erasure log {path}: {exc.strerror}") from None
     try:
-        os.write(fd, line.encode())
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -15,6 +15,7 @@ from gateway.delivery.inapp import run_in_app
 from gateway.delivery.worker import Worker
 from gateway.privacy import api as privacy
 from gateway.privacy.context import PRIVACY
+from gateway.privacy.schedule import run_daily_in_app
 from gateway.rest.auth import KEYS_ENGINE
 from gateway.rest.problems import problem_middleware
 from gateway.web import ops, templates_check
@@ -35,6 +36,7 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
     portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings)
     if run_worker:
         run_in_app(app, lambda: Worker(services))
+    run_daily_in_app(app, lambda: services.settings.retention_check_seconds)
     app.on_startup.append(_record_start)
     return app
 
