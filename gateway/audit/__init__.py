@@ -3,13 +3,15 @@
 from gateway.audit.log import (
                                GENESIS,
                                Entry,
+                               Recorded,
                                VerifyResult,
                                append,
                                append_many,
                                append_many_sync,
+                               concerning,
                                latest_details,
                                verify,
 )
 
-__all__ = ["GENESIS", "Entry", "VerifyResult", "append", "append_many", "append_many_sync", "latest_details",
-           "verify"]
+__all__ = ["GENESIS", "Entry", "Recorded", "VerifyResult", "append", "append_many", "append_many_sync",
+           "concerning", "latest_details", "verify"]

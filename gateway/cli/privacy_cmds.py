@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway import privacy
+from gateway import audit, privacy
 from gateway.cli import key_ops
+from gateway.clock import SYSTEM
 from gateway.crypto import Crypto, Keyring, KeyStore
 from gateway.errors import GatewayError
-from gateway.privacy import retention
+from gateway.privacy import export, retention
 from gateway.privacy.backup import backup_database, backup_keystore
 from gateway.settings import Settings
-from gateway.storage import make_engine
+from gateway.storage import make_engine, reading
 from gateway.storage.migrate import require_current
 
 
@@ -31,6 +33,10 @@ def register(sub: Any) -> None:
     erase = cu.add_parser("erase", help="erase a customer for good (idempotent)")
     erase.add_argument("customer_id")
     erase.set_defaults(run=cmd_customers_erase)
+    exp = cu.add_parser("export", help="everything held about a customer, as the portal's ZIP")
+    exp.add_argument("customer_id")
+    exp.add_argument("--out", type=Path, required=True, metavar="FILE", help="a new file (mode 0600)")
+    exp.set_defaults(run=cmd_customers_export)
 
     er = sub.add_parser("erasures", help="the erasure log").add_subparsers(dest="action", required=True)
     er.add_parser("replay", help="erase again everyone in the erasure log (after a restore)").set_defaults(
@@ -79,6 +85,33 @@ def cmd_customers_erase(settings: Settings, args: argparse.Namespace) -> int:
         state = "erased" if done.changed else "already erased"
         print(f"{state} {done.customer_id}: {done.messages} messages, "
               f"{done.notifications_cancelled} notifications cancelled")
+
+    return with_crypto(settings, run)
+
+
+def cmd_customers_export(settings: Settings, args: argparse.Namespace) -> int:
+    async def run(engine: AsyncEngine, crypto: Crypto) -> None:
+        privacy.check_id(args.customer_id)
+        try:
+            fd = os.open(args.out, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except OSError as exc:
+            raise PrivacyCommandError(f"cannot create {args.out}: {exc.strerror}") from None
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async def write(chunk: bytes) -> None:
+                    out.write(chunk)
+
+                async with reading(engine) as conn:
+                    summary = await export.write_zip(conn, crypto, args.customer_id, write, now=SYSTEM.now(),
+                                                     policy=retention.policy_from(settings))
+        except BaseException:
+            args.out.unlink(missing_ok=True)  # never leave half an archive behind
+            raise
+        async with engine.begin() as conn:
+            await audit.append(conn, audit.Entry("operator", "customer.export", args.customer_id,
+                                                 {"messages": summary.messages, "attachments": summary.attachments}))
+        print(f"exported {args.customer_id} to {args.out}: {summary.messages} messages, "
+              f"{summary.attachments} attachments, {summary.audit_entries} audit entries")
 
     return with_crypto(settings, run)
 

@@ -67,6 +67,17 @@ def years_before(moment: datetime, years: int) -> datetime:
     return earlier.replace(tzinfo=None).replace(tzinfo=NORWAY).astimezone(UTC)
 
 
+def years_after(moment: datetime, years: int) -> datetime:
+    return years_before(moment, -years)
+
+
+def erase_after(ended: datetime | None, settled: datetime | None, policy: RetentionPolicy) -> datetime | None:
+    """When the customer becomes due (None while the relationship lasts): the rule of `due`."""
+    if ended is None:
+        return None
+    return max(ended, years_after(settled or ended, policy.years))
+
+
 async def due(engine: AsyncEngine, policy: RetentionPolicy, now: datetime) -> RetentionReport:
     cutoff = years_before(now, policy.years)
     ended, settled = customers.c.relationship_ended_at, customers.c.last_invoice_settled_at

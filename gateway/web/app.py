@@ -54,6 +54,7 @@ def make_ops_app(services: Services) -> web.Application:
 def add_api_routes(app: web.Application) -> None:
     app.router.add_put("/api/v1/customers/{customer_id}", billing.put_customer)
     app.router.add_delete("/api/v1/customers/{customer_id}", privacy.delete_customer)
+    app.router.add_get("/api/v1/customers/{customer_id}/export", privacy.export_customer, allow_head=False)
     app.router.add_post("/api/v1/messages", billing.post_message)
     app.router.add_post("/api/v1/messages/batch", billing.post_batch)
     app.router.add_get("/api/v1/messages/{message_id}", billing.get_message, allow_head=False)

@@ -168,6 +168,20 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {"204": {"description": "Erased (now or before)"}, **_problems(401, 403, 422)},
             },
         },
+        "/api/v1/customers/{customer_id}/export": {
+            "get": {
+                "summary": "Everything held about a customer: the portal's ZIP (index.json with contact data, "
+                           "messages, replies, attachments, the audit entries about them and who at the company "
+                           "opened their messages), streamed",
+                "security": [{"apiKey": ["customers:export"]}],
+                "parameters": [{"name": "customer_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The archive",
+                                      "content": {"application/zip": {"schema": {"type": "string",
+                                                                                 "format": "binary"}}}},
+                              **_problems(401, 403, 404, 422)},
+            },
+        },
         "/api/v1/messages": {
             "post": {
                 "summary": "Submit one message; a notification e-mail follows",
