@@ -9,8 +9,12 @@ The purpose prefix keeps a field record from ever being accepted as a wrapped ke
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -37,6 +41,8 @@ __all__ = [
     "rotate",
 ]
 
+log = logging.getLogger("gateway.crypto")
+REFRESH_SECONDS = 1.0
 _CK_WRAP = "wrap:customer-key"
 _CK_SECRET = "wrap:customer-secret"
 #: The KEK-opened plaintext of a wrapped customer key from before the key store: key || "ck-" + 16 hex.
@@ -92,9 +98,37 @@ class Crypto:
     the record format) and for keys from before the key store ("legacy", found by `shred`), the KEK
     wraps the customer key directly."""
 
-    def __init__(self, keyring: Keyring, keystore: KeyStore | None = None) -> None:
-        self.keyring = keyring
+    def __init__(self, keyring: Keyring, keystore: KeyStore | None = None, *,
+                 refresh_seconds: float = REFRESH_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self._keyring = keyring
         self.keystore = keystore
+        self._refresh_seconds = refresh_seconds
+        self._clock = clock
+        self._checked_at = clock()
+        self._stamp = _primary_stamp(keyring)
+
+    @property
+    def keyring(self) -> Keyring:
+        """The keys folder as last loaded. After `keys rotate` (a new primary marker) every process
+        loads it again within `refresh_seconds`, and at once when a record names a KEK it does not
+        hold yet, so rotation, re-wrap and retire need no restart (docs/encryption.md)."""
+        if self._clock() - self._checked_at >= self._refresh_seconds:
+            self._reload_if_changed()
+        return self._keyring
+
+    def _reload_if_changed(self) -> bool:
+        self._checked_at = self._clock()
+        stamp = _primary_stamp(self._keyring)
+        if stamp == self._stamp:
+            return False
+        try:
+            fresh = Keyring.load(self._keyring.keys_dir)
+        except KeyringError:
+            log.warning("keys folder changed but does not load; keeping the keys loaded before")
+            return False
+        self._keyring, self._stamp = fresh, stamp
+        log.info("keys folder loaded again", extra={"primary": fresh.primary_id})
+        return True
 
     def __repr__(self) -> str:
         return f"Crypto({self.keyring!r})"
@@ -103,7 +137,13 @@ class Crypto:
         try:
             return self.keyring.kek(key_id)
         except KeyringError:
-            raise KeyError(key_id) from None  # open_record turns this into DecryptionError
+            pass
+        if self._reload_if_changed():  # a KEK made by `keys rotate` in another process
+            try:
+                return self._keyring.kek(key_id)
+            except KeyringError:
+                pass
+        raise KeyError(key_id)  # open_record turns this into DecryptionError
 
     # -- customer keys -------------------------------------------------------------
     def new_customer_key(self, customer_id: str) -> CustomerKey:
@@ -121,8 +161,8 @@ class Crypto:
         return CustomerKey(customer_id, key_id, key, wrapped)
 
     def _wrap_kek(self, customer_id: str, inner: bytes) -> bytes:
-        kek_id = self.keyring.primary_id
-        return seal_record(self.keyring.kek(kek_id), kek_id, inner, (_CK_WRAP, customer_id, ""))
+        ring = self.keyring  # one snapshot: the id and the key must come from the same load
+        return seal_record(ring.primary, ring.primary_id, inner, (_CK_WRAP, customer_id, ""))
 
     def _open_inner(self, customer_id: str, inner: bytes) -> bytes:
         """key || key id from what the KEK opened: directly (legacy) or through the customer's secret."""
@@ -198,6 +238,16 @@ class Crypto:
         mac = hmac.HMAC(self.keyring.index_key, hashes.SHA256())
         mac.update(digits.encode("ascii"))
         return mac.finalize().hex()
+
+
+def _primary_stamp(keyring: Keyring) -> tuple[int, int, int] | None:
+    """Changes whenever `keys rotate`/`retire` rewrite the folder (the primary marker or the KEK files)."""
+    try:
+        folder = os.stat(keyring.keys_dir)
+        marker = os.stat(keyring.keys_dir / "primary")
+    except OSError:
+        return None
+    return (folder.st_mtime_ns, marker.st_mtime_ns, marker.st_ino)
 
 
 def _seal_under_secret(found: CustomerSecret, plaintext: bytes) -> bytes:
