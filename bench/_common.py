@@ -219,24 +219,27 @@ async def add_customers(session: aiohttp.ClientSession, genv: GatewayEnv, count:
 
 def bulk_customers(genv: GatewayEnv, count: int, language: str = "nb") -> list[str]:
     """Set-up for large runs (not timed): insert customers straight into the database with the
-    gateway's own code (a customer key per customer, wrapped by the KEK; e-mail and name sealed
+    gateway's own code (a customer key per customer, wrapped by its key-store secret and the KEK; e-mail and name sealed
     under it, as PUT /api/v1/customers/{id} stores them), in one transaction. Creating 100,000
     customers one request at a time would dominate the run; their creation is not what is measured."""
     from sqlalchemy import create_engine
 
-    from gateway.crypto import Crypto, Keyring
+    from gateway.crypto import Crypto, Keyring, KeyStore
     from gateway.customers.records import CustomerInput, _encrypted_fields
     from gateway.storage.schema import customers
     from gateway.storage.types import utcnow
 
-    crypto = Crypto(Keyring.load(genv.dir / "keys"))
+    crypto = Crypto(Keyring.load(genv.dir / "keys"), KeyStore.open(genv.dir / "keystore.db"))
     now = utcnow()
     ids = [f"cust-{i:06d}" for i in range(count)]
+    assert crypto.keystore is not None
+    made = crypto.keystore.create_many(ids)
     rows = []
     for customer_id in ids:
-        key = crypto.new_customer_key(customer_id)
+        key = crypto.new_customer_key(customer_id, made[customer_id])
         data = CustomerInput(f"{customer_id}@example.no", language, "Ragnhild Nordmann", None, None, None)
         rows.append({"id": customer_id, "key_wrapped": key.wrapped, "kek_id": Crypto.kek_id_of(key.wrapped),
+                     "shreddable": True,
                      "created_at": now, "updated_at": now, **_encrypted_fields(crypto, key, data)})
     engine = create_engine(f"sqlite:///{genv.db_path}")
     try:

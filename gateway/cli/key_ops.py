@@ -91,9 +91,13 @@ async def move_to_keystore(engine: AsyncEngine, crypto: Crypto) -> int:
             )).all()
         if not rows:
             return total
+        assert crypto.keystore is not None
+        made = crypto.keystore.create_many([row.id for row in rows])  # one key-store transaction per batch
         async with engine.begin() as conn:
             for row in rows:
-                new = crypto.shred(row.id, row.key_wrapped) or row.key_wrapped
+                if row.id not in made:
+                    continue  # erased meanwhile: its row is being blanked, nothing to move
+                new = crypto.shred(row.id, row.key_wrapped, made[row.id]) or row.key_wrapped
                 await conn.execute(
                     update(customers)
                     .where(customers.c.id == row.id, customers.c.key_wrapped == row.key_wrapped)

@@ -146,13 +146,16 @@ class Crypto:
         raise KeyError(key_id)  # open_record turns this into DecryptionError
 
     # -- customer keys -------------------------------------------------------------
-    def new_customer_key(self, customer_id: str) -> CustomerKey:
+    def new_customer_key(self, customer_id: str, secret: CustomerSecret | None = None) -> CustomerKey:
+        """A new customer key; `secret` if one was already made in bulk (KeyStore.create_many)."""
         _check_id("customer_id", customer_id)
         key = secrets.token_bytes(KEY_LENGTH)
         key_id = _new_key_id("ck")
         inner = key + key_id.encode()
-        if self.keystore is not None:  # raises CustomerErased for an erased id
-            inner = _seal_under_secret(self.keystore.create(customer_id), inner)
+        if secret is None and self.keystore is not None:  # raises CustomerErased for an erased id
+            secret = self.keystore.create(customer_id)
+        if secret is not None:
+            inner = _seal_under_secret(secret, inner)
         return CustomerKey(customer_id, key_id, key, self._wrap_kek(customer_id, inner))
 
     def open_customer_key(self, customer_id: str, wrapped: bytes) -> CustomerKey:
@@ -173,7 +176,7 @@ class Crypto:
             raise DecryptionError()
         return open_record(_only(found.secret_id, found.secret), inner, (_CK_SECRET, customer_id, ""))
 
-    def shred(self, customer_id: str, wrapped: bytes) -> bytes | None:
+    def shred(self, customer_id: str, wrapped: bytes, secret: CustomerSecret | None = None) -> bytes | None:
         """Move a legacy customer key under a secret in the key store: the same key and key id,
         wrapped by the new secret and then the primary KEK. None if it already is."""
         if self.keystore is None:
@@ -182,7 +185,7 @@ class Crypto:
         if len(plaintext) != _LEGACY_LENGTH:
             return None
         _split_wrapped(plaintext, "ck")
-        inner = _seal_under_secret(self.keystore.create(customer_id), plaintext)
+        inner = _seal_under_secret(secret or self.keystore.create(customer_id), plaintext)
         return self._wrap_kek(customer_id, inner)
 
     def rewrap(self, customer_id: str, wrapped: bytes) -> bytes | None:

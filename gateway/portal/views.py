@@ -25,6 +25,7 @@ from gateway.portal.webutil import (
     session_of,
     state_of,
 )
+from gateway.privacy import requests as privacy_requests
 from gateway.privacy.export import write_zip as export_zip
 from gateway.storage import reading
 from gateway.storage.types import utcnow
@@ -216,12 +217,16 @@ async def my_data(request: web.Request) -> web.StreamResponse:
     async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
         n = await store.counts(conn, who.id)
+    async with reading(state.engine) as conn:
+        cases = await privacy_requests.for_customer(conn, who.id)
     contact = store.contact(state.crypto, who)
     national_id = contact["national_id"]
     masked = (national_id[:6] + "*****") if national_id else None
     return render(request, "my_data.html", {
         "who": who, "contact": contact, "national_id_masked": masked, "n": n,
         "kept_until": _kept_until(who), "language_name": i18n.LANGUAGE_NAMES.get(who.language, who.language),
+        "cases": cases, "email_changed": request.query.get("email_changed") == "1",
+        "request_sent": request.query.get("request"),
     })
 
 

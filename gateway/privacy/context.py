@@ -21,3 +21,17 @@ class PrivacyContext(Protocol):
 
 
 PRIVACY: web.AppKey[PrivacyContext] = web.AppKey("privacy")
+
+
+class MailNotSent(Exception):
+    """The relay could not be reached or refused the e-mail."""
+
+
+class Mailer(Protocol):
+    """Sends one plain-text e-mail (the e-mail change's code and notice); the app factory hands in
+    one built on the outbox's SMTP settings. Raises MailNotSent on failure."""
+
+    async def send_text(self, to: str, subject: str, text: str) -> None: ...
+
+
+MAILER: web.AppKey[Mailer] = web.AppKey("privacy_mailer")

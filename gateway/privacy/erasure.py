@@ -23,7 +23,16 @@ from gateway import audit, validate
 from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto
 from gateway.privacy import erasure_log
-from gateway.storage.schema import attachments, customers, messages, notifications, replies, web_sessions
+from gateway.storage.schema import (
+    attachments,
+    customers,
+    email_changes,
+    messages,
+    notifications,
+    privacy_requests,
+    replies,
+    web_sessions,
+)
 
 _PENDING = ("pending", "sending", "held")
 CHUNK = 500
@@ -92,6 +101,8 @@ async def _delete_rows(conn: AsyncConnection, ids: list[str], now: datetime, des
     await conn.execute(delete(replies).where(replies.c.customer_id.in_(ids)))
     await conn.execute(delete(attachments).where(attachments.c.customer_id.in_(ids)))
     await conn.execute(delete(messages).where(messages.c.customer_id.in_(ids)))
+    await conn.execute(delete(email_changes).where(email_changes.c.customer_id.in_(ids)))
+    await conn.execute(delete(privacy_requests).where(privacy_requests.c.customer_id.in_(ids)))
     await conn.execute(delete(web_sessions).where(web_sessions.c.kind == "customer",
                                                   web_sessions.c.subject_id.in_(ids)))
     blank = {"key_wrapped": None, "kek_id": None, "email_enc": None, "name_enc": None,

@@ -175,3 +175,32 @@ privacy_leases = Table(
     Column("expires_at", UTCDateTime, nullable=True),
     Column("last_run_at", UTCDateTime, nullable=True),
 )
+
+# A customer's change of their notification e-mail address, waiting for the code sent to the new
+# address (the address sealed under the customer key; only a hash of the code).
+email_changes = Table(
+    "email_changes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("email_enc", LargeBinary, nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=True),
+)
+
+# A customer's request for correction or erasure: a case for the staff console.
+privacy_requests = Table(
+    "privacy_requests",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # "correction" or "erasure"
+    Column("text_enc", LargeBinary, nullable=True),  # the customer's words, sealed under their key
+    Column("status", String(16), nullable=False),  # "open", "done" or "refused"
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("answered_at", UTCDateTime, nullable=True),
+    Column("answered_by", String(100), nullable=True),
+)

@@ -18,7 +18,7 @@ from gateway.privacy.context import PRIVACY
 from gateway.privacy.schedule import run_daily_in_app
 from gateway.rest.auth import KEYS_ENGINE
 from gateway.rest.problems import problem_middleware
-from gateway.web import ops, templates_check
+from gateway.web import mailer, ops, templates_check
 from gateway.web.openapi import openapi_json
 from gateway.web.services import SERVICES, Services
 
@@ -31,6 +31,7 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
     app[SERVICES] = services
     app[BILLING] = services
     app[PRIVACY] = services
+    mailer.install(app, services.settings)
     app[KEYS_ENGINE] = services.engine
     add_api_routes(app)
     portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings)
