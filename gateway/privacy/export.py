@@ -5,7 +5,8 @@ The same archive for the portal's "download my data", `GET /api/v1/customers/{id
 handed to `write` after each entry, so at most one attachment is in memory, never the archive.
 
 index.json: the customer's contact data and dates, the retention rule and erase-after date, every
-message (subject, body, template data, replies, attachments with their path in the archive), every
+message (subject, body, template data, replies, attachments with their path in the archive), their
+correction and erasure requests, every
 audit entry about the customer or one of their messages, attachments or replies, and among those
 the ones where someone at the company (`staff:` actors) opened their content.
 """
@@ -27,8 +28,9 @@ from gateway import audit
 from gateway.crypto import Crypto, CustomerKey
 from gateway.customers import open_contact
 from gateway.errors import NotFound
+from gateway.privacy.requests import TEXT_FIELD as REQUEST_TEXT
 from gateway.privacy.retention import RetentionPolicy, erase_after
-from gateway.storage.schema import attachments, customers, messages, replies
+from gateway.storage.schema import attachments, customers, messages, privacy_requests, replies
 
 FORMAT = "min-stromside-export/1"
 STAFF_PREFIX = "staff:"
@@ -99,8 +101,10 @@ async def write_zip(conn: AsyncConnection, crypto: Crypto, customer_id: str, wri
             await write(sink.take())
         subjects.append(msg.id)
         entries.append(entry)
+    cases = await _cases(conn, crypto, key, subjects)
     recorded = await audit.concerning(conn, subjects)
     index = _index(crypto, key, row, entries, recorded, now, policy or RetentionPolicy())
+    index["requests"] = cases
     archive.writestr("index.json", json.dumps(index, ensure_ascii=False, indent=2))
     archive.close()
     await write(sink.take())
@@ -137,6 +141,18 @@ async def _attachment(conn: AsyncConnection, crypto: Crypto, key: CustomerKey, m
     path = f"attachments/{message_id}/{att.id}-{safe_name(filename)}"
     archive.writestr(path, crypto.open(ak, "attachment.content", att.content_enc))
     return {"id": att.id, "filename": filename, "content_type": att.content_type, "size": att.size, "path": path}
+
+
+async def _cases(conn: AsyncConnection, crypto: Crypto, key: CustomerKey, subjects: list[str]) -> list[dict[str, Any]]:
+    """The customer's correction and erasure requests, with their own words."""
+    found = []
+    for case in (await conn.execute(select(privacy_requests).where(privacy_requests.c.customer_id == key.customer_id)
+                                    .order_by(privacy_requests.c.created_at, privacy_requests.c.id))).all():
+        text = None if case.text_enc is None else crypto.open(key, REQUEST_TEXT, case.text_enc).decode("utf-8")
+        found.append({"id": case.id, "kind": case.kind, "status": case.status, "text": text,
+                      "created_at": iso(case.created_at), "answered_at": iso(case.answered_at)})
+        subjects.append(case.id)
+    return found
 
 
 def _index(crypto: Crypto, key: CustomerKey, row: Any, entries: list[dict[str, Any]],

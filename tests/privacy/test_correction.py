@@ -4,8 +4,10 @@ for correction or erasure, cases the staff console answers and whose status the 
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 
 from sqlalchemy import select
 
@@ -86,6 +88,12 @@ async def test_correction_and_erasure_requests_are_cases_with_a_status(gateway: 
         cases = await requests.open_cases(conn, gateway.services.crypto)
     assert [(c.customer_id, c.kind, c.text) for c in cases] == [("c-r", "correction", "My name is misspelt")]
     await requests.answer(gateway.services.engine, cases[0].id, "done", "staff:anna")
+    export_token = await gateway.token("customers:export")
+    _, archive, _ = await gateway.request("GET", "/api/v1/customers/c-r/export", token=export_token)
+    index = json.loads(zipfile.ZipFile(io.BytesIO(archive)).read("index.json"))
+    assert [(r["kind"], r["status"], r["text"]) for r in index["requests"]] == [
+        ("correction", "done", "My name is misspelt")]
+    assert ("staff:anna", "privacy_request.done") in [(e["actor"], e["action"]) for e in index["audit"]]
     page = await portal.get("/portal/my-data")
     assert "Utført" in page.text and "Under behandling" not in page.text
     page = await portal.post("/portal/my-data/requests", {"kind": "nonsense", "text": ""})

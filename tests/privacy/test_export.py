@@ -76,6 +76,7 @@ async def test_export_holds_everything_stored_field_by_field(gateway: Gateway, t
         assert expected in actions
     assert [(e["actor"], e["action"], e["subject"]) for e in index["opened_by_staff"]] == [
         ("staff:anna", "console.message.read", msg)]
+    assert index["requests"] == []
     assert other not in json.dumps(index) and "Not yours" not in json.dumps(index)
 
     # The CLI writes the same archive to a new private file; the portal's download is the same too.
