@@ -7,7 +7,7 @@ import logging
 import math
 import re
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -27,12 +27,12 @@ from gateway.portal.webutil import (
 )
 from gateway.privacy import requests as privacy_requests
 from gateway.privacy.export import write_zip as export_zip
+from gateway.privacy.retention import RetentionPolicy, erase_after, policy_from
 from gateway.storage import reading
 from gateway.storage.types import utcnow
 
 log = logging.getLogger("gateway.portal")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-RETENTION_YEARS = 5
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -200,15 +200,10 @@ async def reply(request: web.Request) -> web.StreamResponse:
     return render(request, "reply.html", {"r": found, "message_id": message_id})
 
 
-def _kept_until(who: store.Customer) -> datetime | None:
-    """The erasure date: relationship ended and 5 years after the last invoice was settled."""
-    if who.relationship_ended_at is None:
-        return None
-    settled = who.last_invoice_settled_at
-    after_settled = settled.replace(year=settled.year + RETENTION_YEARS) if settled is not None else None
-    if after_settled is not None and settled is not None and settled.month == 2 and settled.day == 29:
-        after_settled = settled + timedelta(days=365 * RETENTION_YEARS + 1)
-    return max(d for d in (who.relationship_ended_at, after_settled) if d is not None)
+def _kept_until(who: store.Customer, policy: RetentionPolicy) -> datetime | None:
+    """The erasure date by the retention rule (gateway/privacy/retention.py): relationship ended and
+    the configured years (5) after the last invoice was settled, in Norway's calendar."""
+    return erase_after(who.relationship_ended_at, who.last_invoice_settled_at, policy)
 
 
 async def my_data(request: web.Request) -> web.StreamResponse:
@@ -224,7 +219,8 @@ async def my_data(request: web.Request) -> web.StreamResponse:
     masked = (national_id[:6] + "*****") if national_id else None
     return render(request, "my_data.html", {
         "who": who, "contact": contact, "national_id_masked": masked, "n": n,
-        "kept_until": _kept_until(who), "language_name": i18n.LANGUAGE_NAMES.get(who.language, who.language),
+        "kept_until": _kept_until(who, policy_from(state.settings)),
+        "language_name": i18n.LANGUAGE_NAMES.get(who.language, who.language),
         "cases": cases, "email_changed": request.query.get("email_changed") == "1",
         "request_sent": request.query.get("request"),
     })
