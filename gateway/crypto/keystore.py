@@ -27,12 +27,24 @@ from pathlib import Path
 
 from gateway.crypto.envelope import KEY_LENGTH
 
+_SECRET = "SELECT secret_id, secret FROM customer_secrets WHERE customer_id = ?"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS customer_secrets ("
     " customer_id TEXT PRIMARY KEY, secret_id TEXT NOT NULL, secret BLOB NOT NULL, created_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS erasures ("
     " seq INTEGER PRIMARY KEY AUTOINCREMENT, customer_id TEXT NOT NULL UNIQUE, erased_at TEXT NOT NULL)",
 )
+
+
+_pid = os.getpid()  # kept current across fork, so a connection lookup costs no system call
+
+
+def _after_fork() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 class KeyStoreError(Exception):
@@ -81,7 +93,7 @@ class KeyStore:
     # -- connections ------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
         held = getattr(self._local, "conn", None)
-        if held is not None and held[0] == os.getpid():
+        if held is not None and held[0] == _pid:
             conn: sqlite3.Connection = held[1]
             return conn
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True)
@@ -90,7 +102,7 @@ class KeyStore:
         conn.execute("PRAGMA busy_timeout=10000")
         # Overwrite deleted secrets in the file instead of leaving them in free pages.
         conn.execute("PRAGMA secure_delete=ON")
-        self._local.conn = (os.getpid(), conn)
+        self._local.conn = (_pid, conn)
         return conn
 
     @contextmanager
@@ -112,9 +124,8 @@ class KeyStore:
 
     # -- secrets ----------------------------------------------------------------------
     def secret(self, customer_id: str) -> CustomerSecret | None:
-        row = self._conn().execute(
-            "SELECT secret_id, secret FROM customer_secrets WHERE customer_id = ?", (customer_id,)).fetchone()
-        return None if row is None else CustomerSecret(customer_id, row[0], bytes(row[1]))
+        row = self._conn().execute(_SECRET, (customer_id,)).fetchone()
+        return None if row is None else CustomerSecret(customer_id, row[0], row[1])
 
     def create(self, customer_id: str) -> CustomerSecret:
         """The customer's secret, made now if there is none. Raises CustomerErased for an erased id."""
