@@ -30,7 +30,6 @@ class Envelope:
     created_at: datetime
 
 
-
 async def envelopes(engine: AsyncEngine, crypto: Crypto, jobs: list[Job]) -> dict[str, Envelope | str]:
     """Decrypt each job's address; a job that cannot be addressed maps to a reason."""
     by_message = {job.message_id: job for job in jobs}

@@ -43,25 +43,25 @@ from joserfc.errors import (
 from joserfc.jwk import KeySet
 
 from gateway.portal.oidc_common import (
-    _ACR_VALUES,
-    _JWKS_REFETCH_INTERVAL,
-    _MAX_ID_TOKEN_AGE,
-    _MAX_ID_TOKEN_CHARS,
-    _PID,
-    _TIMEOUT,
+    ACR_VALUES,
     ALLOWED_ALGORITHMS,
+    JWKS_REFETCH_INTERVAL,
     LOA_HIGH,
     LOA_SUBSTANTIAL,
+    MAX_ID_TOKEN_AGE,
+    MAX_ID_TOKEN_CHARS,
+    PID,
+    TIMEOUT,
     AuthRequest,
     Identity,
     OIDCError,
     PendingLogins,
-    _b64url,
-    _check_endpoint,
-    _read_json,
-    _safe_error_code,
-    _unverified_kid,
     acr_satisfies,
+    b64url,
+    check_endpoint,
+    read_json,
+    safe_error_code,
+    unverified_kid,
 )
 
 __all__ = [
@@ -89,8 +89,8 @@ class OIDCClient:
     ) -> None:
         if not issuer or not client_id or not client_secret or not redirect_uri:
             raise OIDCError("issuer, client id, client secret and redirect URI are required", reason="config")
-        _check_endpoint(issuer, "issuer")
-        _check_endpoint(redirect_uri, "redirect URI")
+        check_endpoint(issuer, "issuer")
+        check_endpoint(redirect_uri, "redirect URI")
         if not 0 <= clock_skew <= 300:
             raise OIDCError("clock_skew must be between 0 and 300 seconds", reason="config")
         self.issuer = issuer
@@ -114,11 +114,11 @@ class OIDCClient:
     async def _get_json(self, url: str, what: str) -> Any:
         try:
             async with self._session.get(
-                url, timeout=_TIMEOUT, allow_redirects=False, headers={"Accept": "application/json"}
+                url, timeout=TIMEOUT, allow_redirects=False, headers={"Accept": "application/json"}
             ) as resp:
                 if resp.status != 200:
                     raise OIDCError(f"{what} answered HTTP {resp.status}", reason="discovery")
-                return await _read_json(resp, what)
+                return await read_json(resp, what)
         except aiohttp.ClientError as exc:
             raise OIDCError(f"{what} unreachable ({type(exc).__name__})", reason="unreachable") from None
         except TimeoutError:
@@ -137,7 +137,7 @@ class OIDCClient:
             ("token_endpoint", "token endpoint"),
             ("jwks_uri", "jwks_uri"),
         ):
-            _check_endpoint(meta.get(key), what)
+            check_endpoint(meta.get(key), what)
         if "code" not in meta.get("response_types_supported", ["code"]):
             raise OIDCError("provider does not support the authorization code flow", reason="discovery")
         methods = meta.get("code_challenge_methods_supported")
@@ -190,7 +190,7 @@ class OIDCClient:
         async with self._jwks_lock:
             now = time.monotonic()
             last = self._jwks_refetched.get(marker)
-            if last is not None and now - last < _JWKS_REFETCH_INTERVAL:
+            if last is not None and now - last < JWKS_REFETCH_INTERVAL:
                 return False
             self._jwks_refetched[marker] = now
             if len(self._jwks_refetched) > 1000:
@@ -211,7 +211,7 @@ class OIDCClient:
         if self._metadata is None:
             raise OIDCError("discover() must run before authorization requests", reason="config")
         if acr_values is not None:
-            if not _ACR_VALUES.fullmatch(acr_values):
+            if not ACR_VALUES.fullmatch(acr_values):
                 raise OIDCError("malformed acr_values", reason="config")
             supported = self._metadata.get("acr_values_supported")
             if supported is not None and not set(acr_values.split()) <= set(supported):
@@ -219,7 +219,7 @@ class OIDCClient:
         state = secrets.token_urlsafe(32)
         nonce = secrets.token_urlsafe(32)
         code_verifier = secrets.token_urlsafe(64)  # 86 characters of [A-Za-z0-9_-]
-        challenge = _b64url(hashlib.sha256(code_verifier.encode("ascii")).digest())
+        challenge = b64url(hashlib.sha256(code_verifier.encode("ascii")).digest())
         params = {
             "response_type": "code",
             "client_id": self.client_id,
@@ -263,7 +263,7 @@ class OIDCClient:
         elif self._metadata.get("authorization_response_iss_parameter_supported") is True:
             raise OIDCError("authorization response lacks the iss parameter", reason="issuer_mismatch")
         if "error" in query:
-            error = _safe_error_code(query.get("error"))
+            error = safe_error_code(query.get("error"))
             reason = "access_denied" if error == "access_denied" else "provider_error"
             raise OIDCError(f"identity provider returned error: {error}", reason=reason)
         code = query.get("code")
@@ -297,20 +297,20 @@ class OIDCClient:
             form["client_secret"] = self._client_secret
         try:
             async with self._session.post(
-                self._metadata["token_endpoint"], data=form, headers=headers, timeout=_TIMEOUT,
+                self._metadata["token_endpoint"], data=form, headers=headers, timeout=TIMEOUT,
                 allow_redirects=False,
             ) as resp:
                 if resp.status != 200:
                     error = "unrecognised_error"
                     try:
-                        body = await _read_json(resp, "token endpoint")
+                        body = await read_json(resp, "token endpoint")
                         if isinstance(body, dict):
-                            error = _safe_error_code(body.get("error"))
+                            error = safe_error_code(body.get("error"))
                     except OIDCError:
                         pass
                     raise OIDCError(f"token endpoint refused the code: HTTP {resp.status} {error}",
                                     reason="token_error")
-                body = await _read_json(resp, "token endpoint")
+                body = await read_json(resp, "token endpoint")
         except aiohttp.ClientError as exc:
             raise OIDCError(f"token endpoint unreachable ({type(exc).__name__})", reason="unreachable") from None
         except TimeoutError:
@@ -323,7 +323,7 @@ class OIDCClient:
         return id_token
 
     async def _validate_id_token(self, id_token: str, expected: AuthRequest) -> dict[str, Any]:
-        if len(id_token) > _MAX_ID_TOKEN_CHARS or id_token.count(".") != 2:
+        if len(id_token) > MAX_ID_TOKEN_CHARS or id_token.count(".") != 2:
             raise OIDCError("ID token is not a compact JWS", reason="invalid_id_token")
         assert self._jwks is not None
         try:
@@ -331,7 +331,7 @@ class OIDCClient:
                 token = jwt.decode(id_token, self._jwks, algorithms=self._algorithms)
             except InvalidKeyIdError:
                 # Key rotation: refetch the JWKS once, then try again.
-                kid = _unverified_kid(id_token)
+                kid = unverified_kid(id_token)
                 if not await self._refetch_jwks_for(kid):
                     raise
                 token = jwt.decode(id_token, self._jwks, algorithms=self._algorithms)
@@ -386,7 +386,7 @@ class OIDCClient:
         if azp is not None and azp != self.client_id:
             raise OIDCError("ID token claim 'azp' is invalid", reason="audience_mismatch")
         # times (exp/nbf/iat-in-future are checked by the registry, with skew)
-        if claims["iat"] < now - _MAX_ID_TOKEN_AGE - self.clock_skew:
+        if claims["iat"] < now - MAX_ID_TOKEN_AGE - self.clock_skew:
             raise OIDCError("ID token was issued too long ago", reason="expired")
         # nonce
         nonce = claims["nonce"]
@@ -398,7 +398,7 @@ class OIDCClient:
         if not isinstance(claims["sub"], str) or not claims["sub"] or len(claims["sub"]) > 255:
             raise OIDCError("ID token claim 'sub' is invalid", reason="invalid_id_token")
         pid = claims["pid"]
-        if not isinstance(pid, str) or not _PID.fullmatch(pid):
+        if not isinstance(pid, str) or not PID.fullmatch(pid):
             raise OIDCError("ID token claim 'pid' is not an 11-digit national identity number",
                             reason="invalid_id_token")
         # authentication level

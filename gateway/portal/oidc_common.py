@@ -30,14 +30,14 @@ _ACR_RANK = {LOA_SUBSTANTIAL: 1, "Level3": 1, LOA_HIGH: 2, "Level4": 2}
 #: never HMAC). The provider's id_token_signing_alg_values_supported is intersected with this.
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 
-_TIMEOUT = aiohttp.ClientTimeout(total=10)
+TIMEOUT = aiohttp.ClientTimeout(total=10)
 _MAX_RESPONSE_BYTES = 1024 * 1024
-_MAX_ID_TOKEN_CHARS = 16 * 1024
-_MAX_ID_TOKEN_AGE = 600  # seconds since iat (plus clock skew) after which an ID token is refused
-_JWKS_REFETCH_INTERVAL = 60.0  # an unknown kid causes at most one JWKS refetch per kid per minute
-_PID = re.compile(r"\d{11}")
+MAX_ID_TOKEN_CHARS = 16 * 1024
+MAX_ID_TOKEN_AGE = 600  # seconds since iat (plus clock skew) after which an ID token is refused
+JWKS_REFETCH_INTERVAL = 60.0  # an unknown kid causes at most one JWKS refetch per kid per minute
+PID = re.compile(r"\d{11}")
 _ERROR_CODE = re.compile(r"[a-z_]{1,64}")
-_ACR_VALUES = re.compile(r"[A-Za-z0-9_.:-]+( [A-Za-z0-9_.:-]+)*")
+ACR_VALUES = re.compile(r"[A-Za-z0-9_.:-]+( [A-Za-z0-9_.:-]+)*")
 
 
 class OIDCError(Exception):
@@ -121,7 +121,7 @@ class PendingLogins:
         return entry[1]
 
 
-def _b64url(data: bytes) -> str:
+def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
@@ -136,7 +136,7 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-def _check_endpoint(url: Any, what: str) -> str:
+def check_endpoint(url: Any, what: str) -> str:
     """Endpoints must be absolute https URLs (plain http only on loopback, for tests)."""
     if not isinstance(url, str) or not url:
         raise OIDCError(f"discovery document lacks {what}", reason="discovery")
@@ -148,7 +148,7 @@ def _check_endpoint(url: Any, what: str) -> str:
     raise OIDCError(f"{what} must be an https URL", reason="discovery")
 
 
-def _safe_error_code(value: Any) -> str:
+def safe_error_code(value: Any) -> str:
     return value if isinstance(value, str) and _ERROR_CODE.fullmatch(value) else "unrecognised_error"
 
 
@@ -164,7 +164,7 @@ def acr_satisfies(acr: str | None, requested: str) -> bool:
     return have is not None and bool(ranks) and have >= min(ranks)
 
 
-def _unverified_kid(id_token: str) -> str | None:
+def unverified_kid(id_token: str) -> str | None:
     """The kid from the (not yet verified) protected header, only to decide on a JWKS refetch."""
     try:
         kid = jws.extract_compact(id_token.encode("ascii")).headers().get("kid")
@@ -173,7 +173,7 @@ def _unverified_kid(id_token: str) -> str | None:
     return kid if isinstance(kid, str) and len(kid) <= 256 else None
 
 
-async def _read_json(resp: aiohttp.ClientResponse, what: str) -> Any:
+async def read_json(resp: aiohttp.ClientResponse, what: str) -> Any:
     if resp.content_length is not None and resp.content_length > _MAX_RESPONSE_BYTES:
         raise OIDCError(f"{what} response too large", reason="discovery")
     data = bytearray()
