@@ -3,7 +3,9 @@ retries, API-key revalidation), so tests can move it instead of waiting for it.
 
 `now()` is the wall clock as an aware UTC datetime: what is stored and compared with stored
 timestamps. `monotonic()` is for intervals within the process (lease margins, cache ages).
-Production uses SYSTEM; FakeClock stands still until a test advances it.
+Production uses SYSTEM; FakeClock stands still until a test advances it. How often something
+looks (the worker's idle poll, the session sweep) stays on the event loop's own timer: a clock
+decides what is due or expired, not when the next look happens.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ accepted = Counter("gateway_messages_accepted_total", "Messages accepted from cl
                    registry=REGISTRY)
 rejected = Counter("gateway_messages_rejected_total", "Message requests rejected", ["reason"],
                    registry=REGISTRY)
+auth_refused = Counter("gateway_api_auth_refused_total",
+                       "API requests refused for their credentials (invalid) or throttled after refusals",
+                       ["outcome"], registry=REGISTRY)
 sent = Counter("gateway_notifications_sent_total", "Notification e-mails accepted by the relay",
                registry=REGISTRY)
 failed = Counter("gateway_notifications_failed_total", "Notifications given up (5xx or too old)",

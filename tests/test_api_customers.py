@@ -11,8 +11,8 @@ from sqlalchemy import LargeBinary, select, text
 
 from gateway.storage.schema import customers, metadata
 from gateway.storage.types import utcnow
+from tests.support.factories import CANARIES, NATIONAL_ID, canary_notice, put_canary_customer
 from tests.support.service import Gateway, wait_for
-from tests.test_pipeline import CANARIES, NATIONAL_ID, add_customer, canary_notice
 
 CUSTOMER = {"email": "ola@example.no", "name": "Ola Nordmann", "language": "nb", "national_id": NATIONAL_ID,
             "last_invoice_settled_at": "2026-10-01T12:00:00Z", "relationship_ended_at": None}
@@ -85,7 +85,7 @@ def _canary_bytes() -> list[tuple[str, bytes]]:
 
 async def test_database_holds_no_personal_data_or_content_in_plaintext(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     await gateway.request("POST", "/api/v1/messages", token=token, json=canary_notice(),
                           headers={"Idempotency-Key": "canary"})
     await wait_for(lambda: len(gateway.sink.mails) == 1)

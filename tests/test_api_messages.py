@@ -1,4 +1,7 @@
-"""The billing API's contract: idempotency, batches, scopes, and bad input refused cleanly."""
+"""The billing API's contract: idempotency, batches, scopes, and bad input refused cleanly.
+
+Where a test shows that no e-mail went out, it first waits for a later notice to be delivered: the
+worker claims in due order, so by then it has dealt with anything the request could have queued."""
 
 from __future__ import annotations
 
@@ -9,18 +12,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from gateway.clock import FakeClock
 from gateway.storage.schema import attachments, messages, notifications
-from tests.support.service import Gateway, wait_for
-from tests.test_pipeline import add_customer
+from gateway.delivery.devmail import MailSink
+from gateway.settings import Settings
+from tests.support.factories import notice, post_message, put_canary_customer
+from tests.support.outbox import settled
+from tests.support.processes import message_id_of
+from tests.support.service import Gateway, start_gateway, stop_gateway, wait_for
 
 PDF = base64.b64encode(b"%PDF-1.7 test").decode()
-
-
-def notice(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"customer_id": "c-1", "category": "invoice", "subject": "Faktura",
-                            "body": "Fakturaen din er klar."}
-    body.update(changes)
-    return {k: v for k, v in body.items() if v is not None}
 
 
 async def stored_counts(gw: Gateway) -> tuple[int, int, int]:
@@ -29,9 +30,18 @@ async def stored_counts(gw: Gateway) -> tuple[int, int, int]:
                       for t in (messages, notifications, attachments)])
 
 
+async def deliver_a_later_notice(gw: Gateway, token: str) -> None:
+    """Post one more notice, wait for its e-mail, then for the outbox to settle (every row has its
+    final result: nothing is pending or being sent, so no further e-mail can follow)."""
+    mails = len(gw.sink.mails)
+    await post_message(gw, token, "later", notice(subject="Later"))
+    await wait_for(lambda: len(gw.sink.mails) > mails)
+    await wait_for(lambda: settled(gw.services))
+
+
 async def test_same_key_same_request_gives_same_id_and_one_email(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     first = await gateway.request("POST", "/api/v1/messages", token=token, json=notice(),
                                   headers={"Idempotency-Key": "k-1"})
     await wait_for(lambda: len(gateway.sink.mails) == 1)
@@ -47,14 +57,16 @@ async def test_same_key_same_request_gives_same_id_and_one_email(gateway: Gatewa
     assert first[1]["id"] == again[1]["id"]
     assert again[2].headers["Idempotent-Replayed"] == "true"
     assert again[1]["status"] == "sent"
-    await asyncio.sleep(0.5)  # give a (wrong) second send every chance to happen
-    assert len(gateway.sink.mails) == 1
     assert await stored_counts(gateway) == (1, 1, 0)
+    await deliver_a_later_notice(gateway, token)
+    # The first notice once, the later one once.
+    assert len({message_id_of(m) for m in gateway.sink.mails}) == len(gateway.sink.mails) == 2
+    assert await stored_counts(gateway) == (2, 2, 0)
 
 
 async def test_same_key_different_request_is_a_conflict(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     await gateway.request("POST", "/api/v1/messages", token=token, json=notice(),
                           headers={"Idempotency-Key": "k-1"})
     status, body, response = await gateway.request(
@@ -67,7 +79,7 @@ async def test_same_key_different_request_is_a_conflict(gateway: Gateway) -> Non
 
 async def test_concurrent_retries_with_one_key_store_one_message(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     results = await asyncio.gather(*(
         gateway.request("POST", "/api/v1/messages", token=token, json=notice(),
                         headers={"Idempotency-Key": "same"}) for _ in range(8)))
@@ -79,7 +91,7 @@ async def test_concurrent_retries_with_one_key_store_one_message(gateway: Gatewa
 
 async def test_batch_returns_one_result_per_item_in_order(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     items = [
         {**notice(), "idempotency_key": "b-1"},
         {**notice(category="nonsense"), "idempotency_key": "b-2"},
@@ -176,7 +188,7 @@ BAD_MESSAGES: list[tuple[str, dict[str, Any], int, str]] = [
 async def test_bad_message_is_refused_with_nothing_stored(gateway: Gateway, case: str, body: dict[str, Any],
                                                           expected: int, mentions: str) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     status, problem, response = await gateway.request("POST", "/api/v1/messages", token=token, json=body,
                                                       headers={"Idempotency-Key": "bad"})
     assert status == expected, problem
@@ -184,13 +196,13 @@ async def test_bad_message_is_refused_with_nothing_stored(gateway: Gateway, case
     assert {"type", "title", "status", "detail"} <= set(problem)
     assert mentions in str(problem)
     assert await stored_counts(gateway) == (0, 0, 0)
-    await asyncio.sleep(0.2)
-    assert gateway.sink.mails == []
+    await deliver_a_later_notice(gateway, token)
+    assert len(gateway.sink.mails) == 1  # only the later notice's
 
 
 async def test_guard_findings_are_returned(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     status, problem, _ = await gateway.request(
         "POST", "/api/v1/messages", token=token, headers={"Idempotency-Key": "g"},
         json=notice(body="Vennligst oppgi passordet ditt i svaret."))
@@ -201,7 +213,7 @@ async def test_guard_findings_are_returned(gateway: Gateway) -> None:
 
 async def test_request_level_errors(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     status, problem, _ = await gateway.request("POST", "/api/v1/messages", token=token, json=notice())
     assert status == 400 and "Idempotency-Key" in problem["detail"]
     status, problem, _ = await gateway.request("POST", "/api/v1/messages", token=token, data=b"{not json",
@@ -219,7 +231,7 @@ async def test_request_level_errors(gateway: Gateway) -> None:
 
 async def test_body_over_the_limit_is_413(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     huge = notice(body="a" * (gateway.services.settings.max_body_bytes + 10))
     status, problem, response = await gateway.request("POST", "/api/v1/messages", token=token, json=huge,
                                                       headers={"Idempotency-Key": "big"})
@@ -228,16 +240,27 @@ async def test_body_over_the_limit_is_413(gateway: Gateway) -> None:
     assert await stored_counts(gateway) == (0, 0, 0)
 
 
-async def test_revocation_by_another_process_is_honoured_within_a_second(gateway: Gateway) -> None:
+@pytest.fixture
+async def clocked(settings: Settings, sink: MailSink) -> Any:
+    """The service keeping time by a FakeClock: (gateway, clock)."""
+    clock = FakeClock()
+    running = await start_gateway(settings, sink, run_worker=False, clock=clock)
+    yield running, clock
+    await stop_gateway(running)
+
+
+async def test_revocation_by_another_process_is_honoured_within_a_second(
+        clocked: tuple[Gateway, FakeClock]) -> None:
     from sqlalchemy import update
 
     from gateway.rest.apikeys import REVALIDATE_SECONDS
     from gateway.storage.schema import api_keys
     from gateway.storage.types import utcnow
 
+    gateway, clock = clocked
     token = await gateway.token("messages:read")
     assert (await gateway.request("GET", "/api/v1/messages/x", token=token))[0] == 404
     async with gateway.services.engine.begin() as conn:  # as `gateway api-keys revoke` would, elsewhere
         await conn.execute(update(api_keys).values(revoked_at=utcnow()))
-    await asyncio.sleep(REVALIDATE_SECONDS + 0.1)
+    clock.advance(REVALIDATE_SECONDS + 0.001)
     assert (await gateway.request("GET", "/api/v1/messages/x", token=token))[0] == 401

@@ -6,24 +6,20 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
 from gateway.crypto import Crypto, Keyring
-from gateway.customers.records import contact, parse_customer, upsert
+from gateway.billing import parse_customer
+from gateway.customers import contact, upsert
 from gateway.storage import make_engine
 from gateway.storage.schema import audit_log
+from tests.support.cli import run
 from tests.support.service import ROOT
 
-
-def run(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    full_env.update(env)
-    return subprocess.run([sys.executable, "-m", "gateway", *args], env=full_env, capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT)
+pytestmark = pytest.mark.slow  # a `gateway` subprocess per command
 
 
 @pytest.fixture

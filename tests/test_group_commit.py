@@ -17,14 +17,14 @@ from gateway.storage.schema import audit_log, messages as messages_table, notifi
 from gateway.errors import Conflict, GuardRefused, ValidationFailed
 from gateway.web.services import Services
 from gateway.settings import Settings
-from tests.support.processes import add_customer
+from tests.support.factories import store_customer
 
 
 @pytest.fixture
 async def services(settings: Settings) -> AsyncIterator[Services]:
     built = Services.build(settings)
-    await add_customer(built, "c-1")
-    await add_customer(built, "c-2")
+    await store_customer(built, "c-1")
+    await store_customer(built, "c-2")
     yield built
     await built.close()
 

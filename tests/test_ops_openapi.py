@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from gateway.web.openapi import DOCUMENT
+from tests.support.factories import canary_notice, put_canary_customer
 from tests.support.service import Gateway, wait_for
-from tests.test_pipeline import add_customer, canary_notice
 
 
 async def test_healthz_and_readyz_need_no_credentials(gateway: Gateway) -> None:
@@ -31,7 +31,7 @@ def _metric(text: str, name: str) -> float:
 
 async def test_metrics_count_accepted_and_sent_and_show_queue_depth(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     before = (await gateway.request("GET", "/metrics"))[1].decode()
     await gateway.request("POST", "/api/v1/messages", token=token, json=canary_notice(),
                           headers={"Idempotency-Key": "m-1"})

@@ -2,7 +2,10 @@
 
 Real parts only: the service on loopback with its worker, the test's SQLite file or PostgreSQL
 database, aiosmtpd on loopback (stopped to close the port, or told to answer 4xx/5xx). Every test
-runs on both backends. Waits poll; nothing asserts on how long something took.
+runs on both backends. Waits poll for a condition; where time must pass (backoff, give-up age, a
+lease running out) the test moves a FakeClock instead of waiting. Nothing asserts on how long
+something took, and absence (no further e-mail) is asserted only after a positive event shows the
+worker has done the work in question.
 """
 
 from __future__ import annotations
@@ -12,37 +15,32 @@ import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from gateway.delivery import outbox
+from gateway.delivery.inapp import WORKER
+from gateway.clock import SYSTEM, Clock, FakeClock
 from gateway.storage.schema import notifications
-from gateway.storage.types import utcnow
 from gateway.delivery.devmail import MailSink, SinkHandler
 from gateway.delivery.outbox import Result
 from gateway.web.services import Services
 from gateway.delivery.worker import Worker
-from tests.support.processes import (
-    add_customer as store_customer,
-)
-from tests.support.processes import (
-    CountingHandler,
-    counting_sink,
-    create_notices,
-    message_id_of,
-    outbox_rows,
-)
+from tests.support.factories import create_notices, post_message, put_customer, store_customer
+from tests.support.outbox import outbox_rows, settled
+from tests.support.processes import CountingHandler, counting_sink, message_id_of
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway, wait_for
 
 EMAIL = "ragnhild.canary@example.no"
 
 
 @asynccontextmanager
-async def running(database_url: str, keys_dir: Path, sink: MailSink, **overrides: Any) -> AsyncIterator[Gateway]:
-    gw = await start_gateway(make_settings(database_url, keys_dir, sink, **overrides), sink)
+async def running(database_url: str, keys_dir: Path, sink: MailSink, clock: Clock = SYSTEM,
+                  **overrides: Any) -> AsyncIterator[Gateway]:
+    gw = await start_gateway(make_settings(database_url, keys_dir, sink, **overrides), sink, clock=clock)
     try:
         yield gw
     finally:
@@ -52,20 +50,48 @@ async def running(database_url: str, keys_dir: Path, sink: MailSink, **overrides
 async def post_notice(gw: Gateway, key: str = "k-1") -> tuple[str, str]:
     """A customer and one notice over HTTP; returns (token, message id)."""
     token = await gw.token()
-    status, body, _ = await gw.request("PUT", "/api/v1/customers/c-1", token=token,
-                                       json={"email": EMAIL, "language": "nb"})
-    assert status in (200, 201), body
-    status, body, _ = await gw.request(
-        "POST", "/api/v1/messages", token=token, headers={"Idempotency-Key": key},
-        json={"customer_id": "c-1", "category": "invoice", "subject": "Faktura", "body": "Fakturaen er klar."})
-    assert status == 201, body
-    return token, body["id"]
+    await put_customer(gw, token, "c-1", email=EMAIL)
+    return token, await post_message(gw, token, key)
+
+
+def let_time_pass(gw: Gateway, clock: FakeClock, seconds: float) -> None:
+    """Move the service's clock on and tell its worker, as the API does on a new message, so it
+    looks for due work now rather than at its next idle poll."""
+    clock.advance(seconds)
+    gw.server.app[WORKER].wakeup.set()
+
+
+async def row_of(gw: Gateway, message_id: str) -> Any:
+    async with gw.services.engine.connect() as conn:
+        return (await conn.execute(select(notifications).where(notifications.c.message_id == message_id))).one()
+
+
+async def delivered_after(gw: Gateway, token: str, key: str) -> str:
+    """Post another notice and wait until it is delivered and the outbox has settled: the positive
+    event after which the worker has claimed everything that was due before it (claims go in due
+    order) and nothing is left pending or being sent."""
+    message_id = await post_message(gw, token, key)
+
+    async def sent() -> bool:
+        return (await notification(gw, token, message_id))["status"] == "sent"
+
+    await wait_for(sent, timeout=30)
+    await wait_for(lambda: settled(gw.services))
+    return message_id
 
 
 async def notification(gw: Gateway, token: str, message_id: str) -> dict[str, Any]:
     status, body, _ = await gw.request("GET", f"/api/v1/messages/{message_id}", token=token)
     assert status == 200, body
     return dict(body["notification"])
+
+
+async def queue_depth(gw: Gateway) -> dict[str, float]:
+    """gateway_outbox_queue_depth by status, as /metrics shows it."""
+    _, body, _ = await gw.request("GET", "/metrics")
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    return {status: float(value) for status, value in
+            re.findall(r'^gateway_outbox_queue_depth\{status="(\w+)"\} ([0-9.e+-]+)$', text, re.MULTILINE)}
 
 
 async def metric(gw: Gateway, name: str) -> float:
@@ -119,61 +145,75 @@ async def test_smtp_down_accepts_then_delivers_once_when_it_returns(
 
 async def test_smtp_4xx_retries_with_growing_backoff_then_delivers(
         database_url: str, keys_dir: Path, sink: MailSink) -> None:
-    base = 0.2
+    """Each temporary failure puts the notice back with exponential backoff ("equal jitter": the
+    k-th wait is between half and all of base * 2**(k-1)); the test moves the clock to each due
+    time, so every attempt happens and every wait is measured exactly."""
+    base, clock = 0.2, FakeClock()
     sink.handler.reply = f"451 4.3.0 mailbox of <{EMAIL}> busy, try later"
-    async with running(database_url, keys_dir, sink, retry_base_seconds=base) as gw:
+    async with running(database_url, keys_dir, sink, clock, retry_base_seconds=base) as gw:
         token, message_id = await post_notice(gw)
-        seen: dict[int, tuple[datetime, str | None]] = {}  # attempts -> (next_attempt_at, last_error)
+        let_time_pass(gw, clock, 60)  # the notice was stored on the system clock: now it is due
+        for attempt in range(1, 6):
+            async def failed_again(attempt: int = attempt) -> bool:
+                row = await row_of(gw, message_id)
+                return bool(row.status == "pending" and row.attempts == attempt)
 
-        async def observe() -> bool:
-            async with gw.services.engine.connect() as conn:
-                row = (await conn.execute(select(notifications))).one()
-            if row.status == "pending" and row.attempts >= 1:
-                seen.setdefault(row.attempts, (row.next_attempt_at, row.last_error))
-            return len(seen) >= 4 or (len(seen) >= 3 and max(seen) >= 5)  # a missed poll is fine
-
-        await wait_for(observe, timeout=30, interval=0.01)
-        attempts = sorted(seen)
-        assert attempts[0] >= 1 and len(attempts) >= 3
-        for a, b in zip(attempts, attempts[1:]):
-            # Attempt k starts no earlier than the due time left by attempt k-1 and then waits at
-            # least the lower half of its own backoff (base * 2**(k-1), "equal jitter"), so the
-            # due times of two observed attempts a < b lie at least the sum of those apart.
-            gap = (seen[b][0] - seen[a][0]).total_seconds()
-            least = sum(base * 2 ** (k - 1) / 2 for k in range(a + 1, b + 1))
-            assert gap >= least, (a, b, gap, least)
-        for _, error in seen.values():
-            assert address_free(error) and error.startswith("451"), error
-        assert sink.mails == []
+            await wait_for(failed_again, timeout=30)
+            row = await row_of(gw, message_id)
+            wait = (row.next_attempt_at - clock.now()).total_seconds()
+            longest = base * 2 ** (attempt - 1)
+            assert longest / 2 <= wait <= longest, (attempt, wait)
+            assert address_free(row.last_error) and row.last_error.startswith("451"), row.last_error
+            assert sink.mails == []
+            if attempt < 5:
+                clock.advance_to(row.next_attempt_at)
+                gw.server.app[WORKER].wakeup.set()
 
         sink.handler.reply = None
+        clock.advance_to(row.next_attempt_at)
+        gw.server.app[WORKER].wakeup.set()
 
         async def sent() -> bool:
             return (await notification(gw, token, message_id))["status"] == "sent"
 
         await wait_for(sent, timeout=30)
         assert len(sink.mails) == 1
-        assert (await notification(gw, token, message_id))["attempts"] >= 5
+        assert (await notification(gw, token, message_id))["attempts"] == 6
 
 
 async def test_smtp_4xx_gives_up_after_retry_give_up_seconds(
         database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    clock = FakeClock()
     sink.handler.reply = "451 4.3.0 try later"
-    async with running(database_url, keys_dir, sink, retry_base_seconds=0.05, retry_give_up_seconds=1.0) as gw:
+    async with running(database_url, keys_dir, sink, clock, retry_base_seconds=0.05,
+                       retry_give_up_seconds=600) as gw:
         failed_before = await metric(gw, "gateway_notifications_failed_total")
         token, message_id = await post_notice(gw)
+        let_time_pass(gw, clock, 60)  # the notice was stored on the system clock: now it is due
+
+        async def retried() -> bool:
+            state = await notification(gw, token, message_id)
+            return bool(state["status"] == "pending" and state["attempts"] == 1)
+
+        await wait_for(retried)
+        let_time_pass(gw, clock, 600)  # past the give-up age: the next temporary failure is final
 
         async def failed() -> bool:
             return (await notification(gw, token, message_id))["status"] == "failed"
 
         await wait_for(failed, timeout=30)
         state = await notification(gw, token, message_id)
-        assert state["attempts"] >= 2
-        assert state["last_error"].startswith("gave up after") and "451" in state["last_error"]
+        assert state["attempts"] == 2
+        assert state["last_error"].startswith("gave up after 2 attempts") and "451" in state["last_error"]
         assert await metric(gw, "gateway_notifications_failed_total") == failed_before + 1
+        # The relay accepts mail again and time goes on: a later notice is delivered, the one
+        # given up on is not tried again.
         sink.handler.reply = None
-        await asyncio.sleep(0.3)  # a (wrong) further attempt would now be accepted
-        assert sink.mails == []
+        let_time_pass(gw, clock, 3600)
+        later = await delivered_after(gw, token, "k-2")
+        assert [message_id_of(m) for m in sink.mails] == [str((await row_of(gw, later)).id)]
+        state = await notification(gw, token, message_id)
+        assert (state["status"], state["attempts"]) == ("failed", 2)
 
 
 async def test_smtp_5xx_fails_visible_in_status_and_metrics(
@@ -192,9 +232,8 @@ async def test_smtp_5xx_fails_visible_in_status_and_metrics(
         assert state["last_error"].startswith("550"), state
         assert address_free(state["last_error"]), state
         assert await metric(gw, "gateway_notifications_failed_total") == failed_before + 1
-        assert await metric(gw, "gateway_outbox_queue_depth") >= 0
-        _, body, _ = await gw.request("GET", "/metrics")
-        assert 'gateway_outbox_queue_depth{status="failed"} 1.0' in body.decode()
+        depth = await queue_depth(gw)  # what an operator's dashboard shows: one failed, nothing waiting
+        assert (depth["failed"], depth["pending"], depth["sending"], depth["sent"]) == (1, 0, 0, 0), depth
         assert sink.mails == []
 
 
@@ -207,6 +246,7 @@ async def test_notification_refused_by_guard_is_held(database_url: str, keys_dir
     number: what a template edited behind the check, or a bug in rendering, would produce."""
     async with running(database_url, keys_dir, sink) as gw:
         renderer = gw.services.notifications
+        original = renderer.templates[("nb", "txt")]
         renderer.templates[("nb", "txt")] = renderer.text_env.from_string(
             "Hei! Bekreft kortet 4111 1111 1111 1111 ved å svare med passordet ditt.\n{{ message_url }}")
         held_before = await metric(gw, "gateway_notifications_held_total")
@@ -221,10 +261,13 @@ async def test_notification_refused_by_guard_is_held(database_url: str, keys_dir
         assert "4111" not in state["last_error"]
         assert state["sent_at"] is None
         assert await metric(gw, "gateway_notifications_held_total") == held_before + 1
-        _, body, _ = await gw.request("GET", "/metrics")
-        assert 'gateway_outbox_queue_depth{status="held"} 1.0' in body.decode()
-        await asyncio.sleep(0.3)  # held is final: no later attempt may send it
-        assert sink.mails == []
+        depth = await queue_depth(gw)
+        assert (depth["held"], depth["pending"], depth["sending"]) == (1, 0, 0), depth
+        # Held is final: with the template fixed, a later notice goes out and the held one does not.
+        renderer.templates[("nb", "txt")] = original
+        later = await delivered_after(gw, token, "k-2")
+        assert [message_id_of(m) for m in sink.mails] == [str((await row_of(gw, later)).id)]
+        assert (await notification(gw, token, message_id))["status"] == "held"
 
 
 # ---------------------------------------------------------------- leases
@@ -240,30 +283,28 @@ async def test_job_whose_lease_was_taken_over_is_not_recorded_by_old_owner(
     try:
         await store_customer(services)
         await create_notices(services, 1)
-        [old] = await outbox.claim(services.engine, "old", 10, 0.2, 1000)
+        clock = FakeClock()  # started after the notice was stored: it is due
+        [old] = await outbox.claim(services.engine, "old", 10, 30, 1000, clock)
         assert old.attempts == 1
-
-        async def expired() -> bool:
-            [row] = await outbox_rows(services)
-            return row["lease_expires_at"] < utcnow()  # type: ignore[operator]
-
-        await wait_for(expired)
-        [new] = await outbox.claim(services.engine, "new", 10, 30, 1000)
+        clock.advance(29)
+        assert await outbox.claim(services.engine, "new", 10, 30, 1000, clock) == []  # still leased
+        clock.advance(1.001)  # the old owner stalled past its lease
+        [new] = await outbox.claim(services.engine, "new", 10, 30, 1000, clock)
         assert (new.id, new.attempts) == (old.id, 2)
 
         # The old owner comes back: renewing and recording are both refused.
-        assert await outbox.renew(services.engine, "old", [old.id], 30) == set()
+        assert await outbox.renew(services.engine, "old", [old.id], 30, clock) == set()
         async with services.engine.begin() as conn:
             assert await outbox.finish(conn, "old", [Result(old, "sent")], retry_base=1,
-                                       give_up_seconds=3600) == []
+                                       give_up_seconds=3600, clock=clock) == []
             assert await outbox.finish(conn, "old", [Result(old, "retry", "451")], retry_base=1,
-                                       give_up_seconds=3600) == []
+                                       give_up_seconds=3600, clock=clock) == []
         [row] = await outbox_rows(services)
         assert (row["status"], row["lease_owner"], row["attempts"]) == ("sending", "new", 2)
 
         async with services.engine.begin() as conn:
             recorded = await outbox.finish(conn, "new", [Result(new, "sent")], retry_base=1,
-                                           give_up_seconds=3600)
+                                           give_up_seconds=3600, clock=clock)
         assert [r.status for r in recorded] == ["sent"]
         [row] = await outbox_rows(services)
         assert (row["status"], row["lease_owner"]) == ("sent", None)
@@ -271,6 +312,7 @@ async def test_job_whose_lease_was_taken_over_is_not_recorded_by_old_owner(
         await services.close()
 
 
+@pytest.mark.slow
 async def test_worker_keeps_its_leases_while_a_slow_batch_runs(
         database_url: str, keys_dir: Path) -> None:
     """Two live workers with leases far shorter than one batch takes to send: each renews its
@@ -504,7 +546,7 @@ class HoldingHandler(CountingHandler):
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.recipient in envelope.rcpt_tos:
             self.holding.set()
-            while not self.release.is_set():
+            while not self.release.is_set():  # a condition polled, not a time waited out
                 await asyncio.sleep(0.01)
         return await super().handle_DATA(server, session, envelope)
 
@@ -549,6 +591,7 @@ async def test_a_slow_send_holds_back_only_its_own_connection(database_url: str,
         relay.stop()
 
 
+@pytest.mark.slow
 async def test_idle_worker_polls_with_reads_and_still_finds_new_work(
         database_url: str, keys_dir: Path, monkeypatch: Any) -> None:
     """With nothing to send, the worker does not keep claiming (a claim is a write transaction

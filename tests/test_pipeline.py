@@ -2,51 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from email.utils import parseaddr
 
+from tests.support.factories import CANARIES, canary_notice, put_canary_customer
 from tests.support.service import Gateway, wait_for
-
-NATIONAL_ID = "01817010055"  # synthetic test number (month + 80)
-CANARIES = {
-    "national_id": NATIONAL_ID,
-    "account": "1503.12.34567",
-    "amount": "9 876,54",
-    "name": "Ragnhild Canaryson",
-    "subject": "Canary subject Zebulon",
-    "body": "Canary body text Quixotic",
-    "attachment": "CANARYATTACHMENTBYTES",
-    "attachment_name": "canary-attachment-name.pdf",
-}
-PDF = b"%PDF-1.4\n" + CANARIES["attachment"].encode() + b"\n%%EOF\n"
-
-
-async def add_customer(gw: Gateway, token: str, customer_id: str = "c-1", language: str = "nb",
-                       email: str = "ragnhild@example.no") -> None:
-    status, body, _ = await gw.request("PUT", f"/api/v1/customers/{customer_id}", token=token, json={
-        "email": email, "name": CANARIES["name"], "language": language, "national_id": NATIONAL_ID,
-    })
-    assert status in (200, 201), body
-
-
-def canary_notice(customer_id: str = "c-1", **extra: object) -> dict[str, object]:
-    notice: dict[str, object] = {
-        "customer_id": customer_id,
-        "category": "invoice",
-        "subject": CANARIES["subject"],
-        "body": f"{CANARIES['body']}: {CANARIES['amount']} kr til konto {CANARIES['account']}, "
-                f"fødselsnummer {CANARIES['national_id']}",
-        "attachments": [{"filename": CANARIES["attachment_name"], "content_type": "application/pdf",
-                         "content_base64": base64.b64encode(PDF).decode()}],
-    }
-    notice.update(extra)
-    return notice
 
 
 async def test_notice_reaches_inbox_without_any_sensitive_content(gateway: Gateway) -> None:
     token = await gateway.token("customers:write", "messages:write", "messages:read")
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     status, body, _ = await gateway.request("POST", "/api/v1/messages", token=token, json=canary_notice(),
                                             headers={"Idempotency-Key": "inv-1"})
     assert status == 201, body
@@ -77,7 +42,7 @@ async def test_notice_reaches_inbox_without_any_sensitive_content(gateway: Gatew
 
 async def test_email_is_multipart_generic_and_marked_automatic(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     await gateway.request("POST", "/api/v1/messages", token=token, json=canary_notice(),
                           headers={"Idempotency-Key": "inv-2"})
     await wait_for(lambda: len(gateway.sink.mails) == 1)
@@ -97,8 +62,8 @@ async def test_email_is_multipart_generic_and_marked_automatic(gateway: Gateway)
 
 async def test_language_chooses_template_and_sensitive_hides_category(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token, "c-en", language="en", email="en@example.no")
-    await add_customer(gateway, token, "c-nn", language="nn", email="nn@example.no")
+    await put_canary_customer(gateway, token, "c-en", language="en", email="en@example.no")
+    await put_canary_customer(gateway, token, "c-nn", language="nn", email="nn@example.no")
     for key, customer, sensitivity in (("a", "c-en", "normal"), ("b", "c-nn", "sensitive")):
         status, body, _ = await gateway.request(
             "POST", "/api/v1/messages", token=token, headers={"Idempotency-Key": key},
@@ -117,7 +82,7 @@ async def test_language_chooses_template_and_sensitive_hides_category(gateway: G
 
 async def test_message_template_renders_with_data(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token)
+    await put_canary_customer(gateway, token)
     status, body, _ = await gateway.request(
         "POST", "/api/v1/messages", token=token, headers={"Idempotency-Key": "tpl-1"},
         json={"customer_id": "c-1", "category": "invoice", "template": "invoice_ready",
@@ -138,7 +103,7 @@ async def test_logs_are_json_with_ids_and_never_content(gateway: Gateway, capsys
     setup("DEBUG")  # the most talkative level an operator can choose
     try:
         token = await gateway.token()
-        await add_customer(gateway, token)
+        await put_canary_customer(gateway, token)
         gateway.sink.handler.reply = "550 5.1.1 <ragnhild@example.no>: no such user"
         status, body, _ = await gateway.request("POST", "/api/v1/messages", token=token,
                                                 json=canary_notice(), headers={"Idempotency-Key": "log-1"})

@@ -20,8 +20,12 @@ from gateway.rest import apikeys
 from gateway.delivery.devmail import MailSink
 from gateway.web.services import Services
 from gateway.settings import Settings
-from tests.support.processes import CountingHandler, WorkerProcess, Workers, add_customer
+from tests.support.factories import store_customer
+from tests.support.net import free_port
+from tests.support.processes import CountingHandler, WorkerProcess, Workers
 from tests.support.service import make_settings, wait_for
+
+pytestmark = pytest.mark.slow  # real `gateway serve` subprocesses
 
 NOTICES = 24
 
@@ -68,8 +72,6 @@ def _kill(pid: int) -> None:
 
 
 async def _start(processes: Workers, settings: Settings) -> tuple[WorkerProcess, str]:
-    from tests.support.processes import free_port
-
     port = free_port()
     server = processes.start(settings, "serve", command="serve", port=port, serve_processes=2)
     base = f"http://127.0.0.1:{port}"
@@ -101,7 +103,7 @@ async def test_two_processes_share_the_port_the_work_and_the_counters(
     sink, handler = counting
     metrics_dir = tmp_path / "metrics"
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))  # inherited by the server
-    await add_customer(services)
+    await store_customer(services)
     _, token = await apikeys.create(services.engine, "billing", frozenset(apikeys.SCOPES))
     server, base = await _start(processes, make_settings(services.settings.database_url,
                                                          Path(services.settings.keys_dir), sink))

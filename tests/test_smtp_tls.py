@@ -17,12 +17,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from gateway.delivery.devmail import SinkHandler, _free_port
+from gateway.delivery.devmail import SinkHandler
 from gateway.delivery.notification import OutgoingEmail, RenderedEmail, build_email
 from gateway.settings import Settings
 from gateway.delivery.smtp import SendFailure, SmtpPool
+from tests.support.factories import canary_notice, put_canary_customer
+from tests.support.net import free_port
 from tests.support.service import start_gateway, stop_gateway, wait_for
-from tests.test_pipeline import add_customer, canary_notice
 
 # Only the implicit-TLS relay sets auth_require_tls=False, and its socket is TLS from the start.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -58,7 +59,7 @@ class Relay:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(*map(str, certificate))
         self.handler = SinkHandler()
-        self.port = _free_port("127.0.0.1")
+        self.port = free_port()
         # aiosmtpd cannot tell that an implicit-TLS socket is encrypted, so it would withhold AUTH.
         options = ({"ssl_context": context, "auth_require_tls": False} if implicit
                    else {"tls_context": context, "require_starttls": True})
@@ -135,7 +136,7 @@ async def test_notice_travels_over_starttls_end_to_end(settings: Settings, sink:
     gw = await start_gateway(tls_settings, sink)  # type: ignore[arg-type]
     try:
         token = await gw.token()
-        await add_customer(gw, token)
+        await put_canary_customer(gw, token)
         status, _, _ = await gw.request("POST", "/api/v1/messages", token=token, json=canary_notice(),
                                         headers={"Idempotency-Key": "tls"})
         assert status == 201

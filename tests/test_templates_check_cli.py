@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from tests.support.cli import run
 from tests.support.service import ROOT
-from tests.test_cli import run
+
+pytestmark = pytest.mark.slow  # a `gateway` subprocess per test
 
 
 def test_shipped_templates_pass() -> None:

@@ -21,16 +21,13 @@ from gateway.delivery.devmail import MailSink
 from gateway.web.services import Services
 from gateway.settings import Settings
 from gateway.delivery.worker import MAX_HELD_BATCHES
-from tests.support.processes import (
-    CountingHandler,
-    Workers,
-    add_customer,
-    counting_sink,
-    create_notices,
-    outbox_rows,
-    status_counts,
-)
+from tests.support.factories import create_notices, store_customer
+from tests.support.net import free_port, page_shows
+from tests.support.outbox import outbox_rows, status_counts
+from tests.support.processes import CountingHandler, Workers, counting_sink
 from tests.support.service import make_settings, wait_for
+
+pytestmark = pytest.mark.slow  # real worker subprocesses
 
 
 @pytest.fixture
@@ -75,7 +72,7 @@ async def test_sigkill_mid_batch_loses_nothing_and_repeats_only_in_flight(
     settings = make_settings(database_url, keys_dir, sink, lease_seconds=2, retry_base_seconds=0.1,
                              worker_batch_size=batch, smtp_connections=4)
     services = build(services_factory, settings)
-    await add_customer(services)
+    await store_customer(services)
     ids = await create_notices(services, 1000)
 
     first = workers.start(settings, "first")
@@ -118,7 +115,7 @@ async def test_two_workers_on_postgres_never_send_a_job_twice(
     settings = make_settings(database_url, keys_dir, sink, lease_seconds=3, retry_base_seconds=0.1,
                              worker_batch_size=50, smtp_connections=4)
     services = build(services_factory, settings)
-    await add_customer(services)
+    await store_customer(services)
     # Both running and polling before there is work, so both compete for every batch.
     workers.start(settings, "a", mail_from="Kraft <a@kraft.example.no>")
     workers.start(settings, "b", mail_from="Kraft <b@kraft.example.no>")
@@ -153,7 +150,7 @@ async def test_sigterm_finishes_in_flight_and_hands_back_the_rest(
         settings = make_settings(database_url, keys_dir, sink, lease_seconds=120, worker_batch_size=60,
                                  smtp_connections=4)
         services = build(services_factory, settings)
-        await add_customer(services)
+        await store_customer(services)
         await create_notices(services, 60)
 
         first = workers.start(settings, "first", command)
@@ -193,7 +190,7 @@ async def test_send_rate_limit_holds_across_two_workers(
     settings = make_settings(database_url, keys_dir, sink, send_rate_per_second=rate, lease_seconds=10,
                              worker_batch_size=100)
     services = build(services_factory, settings)
-    await add_customer(services)
+    await store_customer(services)
     workers.start(settings, "a", mail_from="Kraft <a@kraft.example.no>")
     workers.start(settings, "b", mail_from="Kraft <b@kraft.example.no>")
     await wait_for(lambda: started(workers, "a", "b"), timeout=60)
@@ -221,25 +218,18 @@ async def test_standalone_worker_serves_its_own_health_and_metrics(
         workers: Workers, services_factory: list[Services]) -> None:
     import aiohttp
 
-    from tests.support.processes import free_port
 
     sink, handler = counting
     settings = make_settings(sqlite_url, keys_dir, sink)
     services = build(services_factory, settings)
-    await add_customer(services)
+    await store_customer(services)
     await create_notices(services, 3)
     port = free_port()
     workers.start(settings, "metrics", worker_metrics_port=port)
     await wait_for(lambda: len(handler.deliveries) == 3, timeout=30)
     async with aiohttp.ClientSession() as http:
-        async def counted() -> bool:
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
-                    return "gateway_notifications_sent_total 3.0" in await response.text()
-            except aiohttp.ClientConnectionError:
-                return False
-
-        await wait_for(counted, timeout=30)
+        await wait_for(lambda: page_shows(http, f"http://127.0.0.1:{port}/metrics",
+                                          "gateway_notifications_sent_total 3.0"), timeout=30)
         async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
             assert response.status == 200
         async with http.get(f"http://127.0.0.1:{port}/api/v1/openapi.json") as response:

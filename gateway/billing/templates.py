@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")  # matched whole (fullmatch)
 
 
 class TemplateProblem(Exception):
@@ -35,7 +35,7 @@ class MessageTemplates:
         return sorted({p.name.split(".")[0] for p in self.root.glob("*.j2")})
 
     def render(self, name: str, language: str, data: dict[str, Any]) -> tuple[str, str]:
-        if not NAME_RE.match(name):
+        if not NAME_RE.fullmatch(name):
             raise TemplateProblem("unknown template")
         try:
             template = self.env.get_template(f"{name}.{language}.j2")

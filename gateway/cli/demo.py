@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from gateway import customers, logs
+from gateway import billing, customers, logs
 from gateway.crypto import init_keys
 from gateway.delivery import devmail
 from gateway.rest import apikeys
@@ -68,7 +68,7 @@ async def _serve(settings: Settings, sink: devmail.MailSink) -> None:
 
 
 async def _send_sample(services: Services, base: str) -> str:
-    data = customers.parse_customer(DEMO_CUSTOMER, {
+    data = billing.parse_customer(DEMO_CUSTOMER, {
         "email": "kari.nordmann@example.no", "name": "Kari Nordmann", "language": "nb",
         "national_id": DEMO_NATIONAL_ID,
     })

@@ -23,7 +23,7 @@ KEY_LENGTH = 32
 KEK_SUFFIX = ".kek"
 PRIMARY_FILE = "primary"
 INDEX_KEY_FILE = "blind-index.key"
-KEK_ID_RE = re.compile(r"^kek-\d{8}T\d{6}-[0-9a-f]{4}$")
+KEK_ID_RE = re.compile(r"kek-\d{8}T\d{6}-[0-9a-f]{4}")  # matched whole (fullmatch)
 
 
 class KeyringError(Exception):
@@ -195,7 +195,7 @@ class Keyring:
             if not path.name.endswith(KEK_SUFFIX):
                 continue
             key_id = path.name[: -len(KEK_SUFFIX)]
-            if not KEK_ID_RE.match(key_id):
+            if not KEK_ID_RE.fullmatch(key_id):
                 raise KeyringError(f"key file {path} has a malformed key id (expected kek-YYYYMMDDTHHMMSS-xxxx)")
             keks[key_id] = _read_key(path, "key file")
 
@@ -206,7 +206,7 @@ class Keyring:
             raise KeyringError(f"primary marker missing: {primary_path}") from None
         _check_mode(primary_path, pst, 0o600, "primary marker")
         primary_id = primary_path.read_text(encoding="ascii", errors="replace").strip()
-        if not KEK_ID_RE.match(primary_id):
+        if not KEK_ID_RE.fullmatch(primary_id):
             raise KeyringError(f"primary marker {primary_path} does not hold a valid key id")
         if primary_id not in keks:
             raise KeyringError(

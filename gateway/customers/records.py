@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway import audit, national_id, validate
+from gateway import audit
 from gateway.crypto import Crypto, CustomerErased, CustomerKey
 from gateway.customers.sealed import open_email, sealed_fields
 from gateway.errors import Conflict, NotFound
@@ -21,7 +21,6 @@ from gateway.storage.types import utcnow
 LANGUAGES = ("nb", "nn", "en")
 NORWAY = ZoneInfo("Europe/Oslo")
 _PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_FIELDS = {"email", "name", "language", "national_id", "last_invoice_settled_at", "relationship_ended_at"}
 
 
 @dataclass(frozen=True)
@@ -43,38 +42,16 @@ class Contact:
     language: str
 
 
-def parse_customer(customer_id: str, payload: Any) -> CustomerInput:
-    body = validate.require_object(payload)
-    errors = validate.Errors()
-    validate.identifier(customer_id, "customer_id", errors)
-    validate.reject_unknown(body, _FIELDS, errors)
-    email = validate.email(validate.string(body, "email", errors, required=True, max_len=254), "email", errors)
-    language = validate.choice(body, "language", LANGUAGES, errors)
-    name = validate.string(body, "name", errors, required=False, max_len=200)
-    nid = validate.string(body, "national_id", errors, required=False, max_len=20)
-    if nid is not None and not national_id.is_valid(nid):
-        errors.add("national_id", "must be a valid Norwegian national identity number (11 digits, check digits)")
-    settled = date_or_timestamp(body, "last_invoice_settled_at", errors)
-    ended = date_or_timestamp(body, "relationship_ended_at", errors)
-    errors.raise_if_any()
-    assert email is not None and language is not None
-    return CustomerInput(
-        email, language, name, national_id.normalise(nid) if nid else None, settled, ended
-    )
-
-
-def date_or_timestamp(body: dict[str, Any], key: str, errors: validate.Errors) -> datetime | None:
-    """An RFC 3339 timestamp, or a plain date ("2026-10-31"): the start of that day in Norway, as
-    billing means it (issue 13)."""
-    value = body.get(key)
-    if isinstance(value, str) and _PLAIN_DATE.fullmatch(value):
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            errors.add(key, "must be a date (YYYY-MM-DD) or an RFC 3339 date-time string")
-            return None
+def day_or_moment(value: str) -> datetime:
+    """Billing's dates (issue 13): an RFC 3339 timestamp with its offset, or a plain date
+    ("2026-10-31"), which means the start of that day in Norway. ValueError otherwise."""
+    if _PLAIN_DATE.fullmatch(value):
+        day = date.fromisoformat(value)
         return datetime(day.year, day.month, day.day, tzinfo=NORWAY).astimezone(UTC)
-    return validate.timestamp(body, key, errors)
+    moment = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("no time zone offset")
+    return moment
 
 
 def _encrypted_fields(crypto: Crypto, key: CustomerKey, data: CustomerInput) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.clock import Clock
 from gateway.crypto import Crypto
 from gateway.delivery.notification import NotificationRenderer
 from gateway.settings import Settings
@@ -15,6 +16,8 @@ from gateway.settings import Settings
 class DeliveryContext(Protocol):
     @property
     def settings(self) -> Settings: ...
+    @property
+    def clock(self) -> Clock: ...
     @property
     def engine(self) -> AsyncEngine: ...
     @property

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
+
+from gateway.clock import Clock
 
 
 class Leases:
     """The jobs this worker holds (claimed, not yet recorded), each with the monotonic time until
     which its last claim or renewal makes the lease certain."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, clock: Clock) -> None:
         self.seconds = seconds
+        self.clock = clock
         self.until: dict[str, float] = {}
         self.recording: set[str] = set()  # results being written: a renewal may miss them
 
@@ -23,7 +25,7 @@ class Leases:
         """Held, with at least half a lease left: a send started now ends before anyone else may
         take the job over, even if renewals stall from now on."""
         until = self.until.get(job_id)
-        return until is not None and time.monotonic() <= until - self.seconds / 2
+        return until is not None and self.clock.monotonic() <= until - self.seconds / 2
 
     def renewed(self, asked: Iterable[str], still: set[str], at: float) -> int:
         """Apply a renewal that started at `at`; returns how many jobs were found taken over."""

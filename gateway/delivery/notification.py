@@ -19,6 +19,8 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from gateway import addresses
+
 LANGUAGES = ("nb", "nn", "en")
 PARTS = ("subject", "txt", "html")
 
@@ -84,6 +86,10 @@ class NotificationRenderer:
         return RenderedEmail(" ".join(subject.split()), text.strip() + "\n", html)
 
 
+class BadRecipient(ValueError):
+    """The recipient is not one clean addr-spec; writing it into a header would break the e-mail."""
+
+
 @dataclass(frozen=True)
 class OutgoingEmail:
     """A notification ready for SMTP: envelope addresses and the message bytes (CRLF lines)."""
@@ -100,7 +106,12 @@ def build_email(rendered: RenderedEmail, *, to: str, mail_from: str, notificatio
     The structure never varies, so its bytes are assembled here with the standard library's
     encoders (RFC 2047 headers, quoted-printable bodies) instead of flattening an email.message
     object, which costs more CPU than the rest of a send together. The boundary cannot occur in a
-    quoted-printable body, which encodes every "=" as "=3D"."""
+    quoted-printable body, which encodes every "=" as "=3D".
+
+    Raises BadRecipient unless `to` is a single clean addr-spec: a CR or LF in it would end the
+    header block early (an e-mail without Subject or Message-ID), a comma would add recipients."""
+    if not addresses.is_addr_spec(to):
+        raise BadRecipient("the recipient address is not a single valid e-mail address")
     sender = _address(mail_from)
     boundary = f"=_{notification_id}"
     headers = (

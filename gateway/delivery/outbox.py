@@ -20,7 +20,6 @@ attempt not counted).
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,9 +30,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.clock import SYSTEM, Clock
 from gateway.storage import reading
 from gateway.storage.schema import notifications, rate_limits
-from gateway.storage.types import utcnow
 from gateway.storage.writer import writer_for
 
 STATUSES = ("pending", "sending", "sent", "failed", "held")
@@ -70,20 +69,21 @@ class Claim:
 
 
 async def claim(engine: AsyncEngine, owner: str, limit: int, lease_seconds: float,
-                rate_per_second: float) -> list[Job]:
-    return (await claim_batch(engine, owner, limit, lease_seconds, rate_per_second)).jobs
+                rate_per_second: float, clock: Clock = SYSTEM) -> list[Job]:
+    return (await claim_batch(engine, owner, limit, lease_seconds, rate_per_second, clock)).jobs
 
 
 async def claim_batch(engine: AsyncEngine, owner: str, limit: int, lease_seconds: float,
-                      rate_per_second: float) -> Claim:
+                      rate_per_second: float, clock: Clock = SYSTEM) -> Claim:
     """Lease up to `limit` due jobs (and as many send-rate tokens) to `owner`."""
-    return await writer_for(engine).run(claim_sync, owner, limit, lease_seconds, rate_per_second)
+    return await writer_for(engine).run(claim_sync, owner, limit, lease_seconds, rate_per_second, clock)
 
 
-def claim_sync(conn: Connection, owner: str, limit: int, lease_seconds: float, rate_per_second: float) -> Claim:
+def claim_sync(conn: Connection, owner: str, limit: int, lease_seconds: float, rate_per_second: float,
+               clock: Clock = SYSTEM) -> Claim:
     """claim_batch's transaction, whole (gateway/storage/writer.py runs it in one go)."""
-    now = utcnow()
-    tokens, at = _tokens(conn, rate_per_second)
+    now = clock.now()
+    tokens, at = _tokens(conn, rate_per_second, clock)
     allowed = min(limit, int(tokens))
     if allowed <= 0:
         return Claim([], short_of_tokens=True)
@@ -126,15 +126,15 @@ def _due(now: datetime) -> ColumnElement[bool]:
     return or_(_pending(now), _expired(now))
 
 
-async def any_due(engine: AsyncEngine) -> bool:
+async def any_due(engine: AsyncEngine, clock: Clock = SYSTEM) -> bool:
     """Whether a claim now would find a job: a read, so an idle worker polling with it neither
     takes the write lock nor touches the rate-limit row."""
     async with reading(engine) as conn:
-        row = (await conn.execute(select(notifications.c.id).where(_due(utcnow())).limit(1))).first()
+        row = (await conn.execute(select(notifications.c.id).where(_due(clock.now())).limit(1))).first()
     return row is not None
 
 
-def _tokens(conn: Connection, rate: float) -> tuple[float, float]:
+def _tokens(conn: Connection, rate: float, clock: Clock) -> tuple[float, float]:
     """The global send-rate limit: a token bucket row shared by all workers, locked for this
     claim. Returns the tokens available now (refilled since the last spend) and now."""
     bucket = select(rate_limits).where(rate_limits.c.name == _BUCKET).with_for_update()
@@ -142,10 +142,10 @@ def _tokens(conn: Connection, rate: float) -> tuple[float, float]:
     row = conn.execute(bucket).first()
     if row is None:
         insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        conn.execute(insert(rate_limits).values(name=_BUCKET, tokens=capacity, updated_at=time.time())
+        conn.execute(insert(rate_limits).values(name=_BUCKET, tokens=capacity, updated_at=clock.now().timestamp())
                      .on_conflict_do_nothing(index_elements=["name"]))
         row = conn.execute(bucket).one()
-    now = time.time()
+    now = clock.now().timestamp()  # once the row is locked, as before: no other claim comes between
     return min(capacity, row.tokens + max(0.0, now - row.updated_at) * rate), now
 
 
@@ -157,39 +157,40 @@ def _spend(conn: Connection, tokens: float, now: float, count: int) -> None:
                      .values(tokens=tokens - count, updated_at=now))
 
 
-async def renew(engine: AsyncEngine, owner: str, ids: Sequence[str], lease_seconds: float) -> set[str]:
+async def renew(engine: AsyncEngine, owner: str, ids: Sequence[str], lease_seconds: float,
+                clock: Clock = SYSTEM) -> set[str]:
     """Extend this owner's leases on `ids`; returns the ids it still holds (a job whose lease was
     taken over, or that is no longer `sending`, is not renewed and not returned)."""
     if not ids:
         return set()
-    return await writer_for(engine).run(_renew_sync, owner, list(ids), lease_seconds)
+    return await writer_for(engine).run(_renew_sync, owner, list(ids), lease_seconds, clock)
 
 
-def _renew_sync(conn: Connection, owner: str, ids: list[str], lease_seconds: float) -> set[str]:
+def _renew_sync(conn: Connection, owner: str, ids: list[str], lease_seconds: float, clock: Clock) -> set[str]:
     rows = conn.execute(
         update(notifications)
         .where(notifications.c.id.in_(ids), notifications.c.lease_owner == owner,
                notifications.c.status == "sending")
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+        .values(lease_expires_at=clock.now() + timedelta(seconds=lease_seconds))
         .returning(notifications.c.id)
     )
     return {row.id for row in rows}
 
 
 async def finish(conn: AsyncConnection, owner: str, results: Sequence[Result], *,
-                 retry_base: float, give_up_seconds: float) -> list[Result]:
+                 retry_base: float, give_up_seconds: float, clock: Clock = SYSTEM) -> list[Result]:
     """finish_sync on an async connection."""
     return await conn.run_sync(lambda sync: finish_sync(sync, owner, results, retry_base=retry_base,
-                                                        give_up_seconds=give_up_seconds))
+                                                        give_up_seconds=give_up_seconds, clock=clock))
 
 
 def finish_sync(conn: Connection, owner: str, results: Sequence[Result], *,
-                retry_base: float, give_up_seconds: float) -> list[Result]:
+                retry_base: float, give_up_seconds: float, clock: Clock = SYSTEM) -> list[Result]:
     """Record results for jobs this owner still leases. Returns what was recorded (retries that
     ran out of time become failures); a job whose lease was lost is left to its new owner.
     "released" results hand the job back (pending, due now, attempt not counted) and are not
     part of the returned list: nothing was sent or tried."""
-    now = utcnow()
+    now = clock.now()
     mine = and_(notifications.c.lease_owner == owner, notifications.c.status == "sending")
     released = [r.job.id for r in results if r.status == "released"]
     if released:
@@ -232,7 +233,7 @@ def _final(result: Result, now: datetime, give_up_seconds: float) -> Result:
     return result
 
 
-async def release(engine: AsyncEngine, owner: str) -> int:
+async def release(engine: AsyncEngine, owner: str, clock: Clock = SYSTEM) -> int:
     """Hand this owner's unfinished jobs back at once (graceful shutdown), without waiting for
     the lease to expire. The attempt is not counted: it never reached the relay."""
     async with engine.begin() as conn:
@@ -240,7 +241,7 @@ async def release(engine: AsyncEngine, owner: str) -> int:
             update(notifications)
             .where(notifications.c.lease_owner == owner, notifications.c.status == "sending")
             .values(status="pending", lease_owner=None, lease_expires_at=None,
-                    attempts=notifications.c.attempts - 1, next_attempt_at=utcnow())
+                    attempts=notifications.c.attempts - 1, next_attempt_at=clock.now())
         )
         return result.rowcount
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from gateway import audit, metrics
+from gateway.clock import Clock
 from gateway.delivery import outbox
 from gateway.delivery.outbox import Result
 
 
 def record_sync(conn: Connection, owner: str, group: list[Result], retry_base: float,
-                 give_up_seconds: float) -> list[Result]:
+                give_up_seconds: float, clock: Clock) -> list[Result]:
     """One group's results and their audit entries, in one transaction."""
-    recorded = outbox.finish_sync(conn, owner, group, retry_base=retry_base, give_up_seconds=give_up_seconds)
+    recorded = outbox.finish_sync(conn, owner, group, retry_base=retry_base, give_up_seconds=give_up_seconds,
+                                  clock=clock)
     audit.append_many_sync(conn, [_audit_entry(r) for r in recorded])
     return recorded
 

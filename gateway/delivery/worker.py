@@ -48,7 +48,6 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from gateway import metrics
@@ -57,7 +56,7 @@ from gateway.delivery.context import DeliveryContext
 from gateway.delivery.envelopes import Envelope
 from gateway.delivery.envelopes import envelopes as address
 from gateway.delivery.leases import Leases
-from gateway.delivery.notification import OutgoingEmail, build_email
+from gateway.delivery.notification import BadRecipient, OutgoingEmail, build_email
 from gateway.delivery.notification_check import NotificationChecker
 from gateway.delivery.outbox import Job, Result
 from gateway.delivery.recording import count, record_sync
@@ -93,13 +92,14 @@ class Worker:
     def __init__(self, services: DeliveryContext, *, pool: SmtpPool | None = None, owner: str | None = None) -> None:
         self.services = services
         self.settings = services.settings
+        self.clock = services.clock
         self.pool = pool or SmtpPool(services.settings)
         self.checker = NotificationChecker(services.notifications, services.settings.public_url)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.wakeup = asyncio.Event()
         self._stop = asyncio.Event()  # replaced by run()'s stop event
         self._closing = False  # set when the pipeline winds down: queued jobs are handed back
-        self._leases = Leases(self.settings.lease_seconds)
+        self._leases = Leases(self.settings.lease_seconds, self.clock)
         self._writes = asyncio.Lock()
         self._room = asyncio.Event()  # a sender took a job, or results were recorded
         self._group_full = asyncio.Event()  # a batch's worth of results waits, or no more are coming
@@ -114,7 +114,7 @@ class Worker:
             await self._pipeline(self._claim_loop, hand_back=True)
         finally:
             try:
-                released = await outbox.release(self.services.engine, self.owner)
+                released = await outbox.release(self.services.engine, self.owner, self.clock)
             finally:
                 await self.pool.close()
             log.info("worker stopped", extra={"owner": self.owner, "released": released})
@@ -192,9 +192,9 @@ class Worker:
         """Claim up to `limit` due jobs and queue them with their addresses."""
         s = self.settings
         async with self._writes:
-            started = time.monotonic()  # no later than the database's clock for the new leases
+            started = self.clock.monotonic()  # no later than the database's clock for the new leases
             claim = await outbox.claim_batch(self.services.engine, self.owner, limit, s.lease_seconds,
-                                             s.send_rate_per_second)
+                                             s.send_rate_per_second, self.clock)
         if not claim.jobs:
             return claim
         self._leases.claimed((job.id for job in claim.jobs), started)
@@ -217,7 +217,7 @@ class Worker:
             if self.wakeup.is_set():
                 return
             try:
-                if await outbox.any_due(self.services.engine):
+                if await outbox.any_due(self.services.engine, self.clock):
                     return
             except Exception:  # noqa: BLE001 - let the claim find out and report it
                 return
@@ -290,8 +290,13 @@ class Worker:
             log.error("notification held by the content guard",
                       extra={"message_id": job.message_id, "rules": rules})
             return Result(job, "held", ("held by content guard: " + ", ".join(rules))[:200])
-        return build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
-                           notification_id=job.id, language=envelope.language, date=datetime.now(OSLO))
+        try:
+            return build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
+                               notification_id=job.id, language=envelope.language,
+                               date=self.clock.now().astimezone(OSLO))
+        except BadRecipient as exc:  # stored before addresses were matched whole; never retried
+            log.error("notification not sent: bad recipient address", extra={"message_id": job.message_id})
+            return Result(job, "failed", str(exc))
 
     # ------------------------------------------------------------ recording
 
@@ -328,7 +333,7 @@ class Worker:
             try:
                 async with self._writes:
                     recorded = await writer_for(self.services.engine).run(
-                        record_sync, self.owner, group, s.retry_base_seconds, s.retry_give_up_seconds)
+                        record_sync, self.owner, group, s.retry_base_seconds, s.retry_give_up_seconds, self.clock)
                 break
             except Exception:  # a database hiccup must not kill the worker
                 log.exception("recording results failed; retrying")
@@ -363,9 +368,9 @@ class Worker:
                 continue
             try:
                 async with self._writes:
-                    started = time.monotonic()
+                    started = self.clock.monotonic()
                     still = await outbox.renew(self.services.engine, self.owner, asked,
-                                               self.settings.lease_seconds)
+                                               self.settings.lease_seconds, self.clock)
             except Exception:  # sends stop on their own when the lease runs low
                 log.exception("lease renewal failed")
                 continue

@@ -17,27 +17,30 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto
 from gateway.portal import pages, privacy_views, sessions, signin, store, views
 from gateway.portal.state import STATE, PortalState
-from gateway.portal.webutil import portal_middleware
+from gateway.portal.webutil import portal_middleware, security_headers
 from gateway.settings import Settings
 
 __all__ = ["make_portal_app", "setup"]
 log = logging.getLogger("gateway.portal")
 
 
-def setup(app: web.Application, *, engine: AsyncEngine, crypto: Crypto, settings: Settings) -> None:
+def setup(app: web.Application, *, engine: AsyncEngine, crypto: Crypto, settings: Settings,
+          clock: Clock = SYSTEM) -> None:
     """Mount the portal at /portal/ on the main application; `engine` is for its writes."""
     app.router.add_get("/portal", _to_portal, allow_head=False)  # before the sub-app, which would 404 it
-    app.add_subapp("/portal/", make_portal_app(app, engine=engine, crypto=crypto, settings=settings))
+    app.add_subapp("/portal/", make_portal_app(app, engine=engine, crypto=crypto, settings=settings,
+                                                   clock=clock))
     app.cleanup_ctx.append(_portal_ctx)
 
 
 def make_portal_app(parent: web.Application, *, engine: AsyncEngine, crypto: Crypto,
-                    settings: Settings) -> web.Application:
+                    settings: Settings, clock: Clock = SYSTEM) -> web.Application:
     portal = web.Application(middlewares=[portal_middleware])
-    state = PortalState.build(engine, crypto, settings, hot=sessions.HOT_STATEMENTS + store.HOT_STATEMENTS)
+    state = PortalState.build(engine, crypto, settings, clock, hot=sessions.HOT_STATEMENTS + store.HOT_STATEMENTS)
     portal[STATE] = state
     parent[STATE] = state
     state.jinja = pages.setup(portal, Path(settings.templates_dir) / "portal")
@@ -65,7 +68,10 @@ def make_portal_app(parent: web.Application, *, engine: AsyncEngine, crypto: Cry
 
 
 async def _to_portal(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPMovedPermanently("/portal/")
+    # Served by the main app, outside the portal's middleware: its headers are added here.
+    response = web.Response(status=301, headers={"Location": "/portal/"})
+    security_headers(request.app[STATE], response)
+    return response
 
 
 async def _portal_ctx(app: web.Application) -> AsyncIterator[None]:

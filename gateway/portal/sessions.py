@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.clock import SYSTEM, Clock
 from gateway.settings import Settings
 from gateway.storage.schema import web_sessions
-from gateway.storage.types import utcnow
 
 CUSTOMER = "customer"
 PENDING = "portal_pending"  # not "pending": the staff console has its own pre-sign-in kind
@@ -80,8 +80,9 @@ class CookiePolicy:
 
 
 class SessionStore:
-    def __init__(self, engine: AsyncEngine, settings: Settings, reads: Any = None) -> None:
+    def __init__(self, engine: AsyncEngine, settings: Settings, reads: Any = None, clock: Clock = SYSTEM) -> None:
         self.engine = engine
+        self.clock = clock
         self.reads = reads or engine  # anything with an async connect() for read-only statements
         self.idle = timedelta(seconds=settings.session_idle_seconds)
         self.absolute = timedelta(seconds=settings.session_absolute_seconds)
@@ -109,7 +110,7 @@ class SessionStore:
             return None, False
         session = Session(row.id_hash, row.kind, row.subject_id, row.acr, row.csrf_token,
                           _data(row.data), row.created_at, row.last_seen_at)
-        now = utcnow()
+        now = self.clock.now()
         if self.expired(session, now):
             async with self.engine.begin() as conn:
                 await conn.execute(delete(web_sessions).where(web_sessions.c.id_hash == id_hash))
@@ -125,7 +126,7 @@ class SessionStore:
                      acr: str | None = None, data: dict[str, Any] | None = None) -> tuple[str, Session]:
         """A brand-new session (new random id and CSRF token) inside the caller's transaction."""
         session_id = secrets.token_urlsafe(32)
-        now = utcnow()
+        now = self.clock.now()
         session = Session(hash_id(session_id), kind, subject_id, acr, secrets.token_urlsafe(32),
                           dict(data or {}), now, now)
         await conn.execute(web_sessions.insert().values(
@@ -146,7 +147,7 @@ class SessionStore:
 
     async def sweep(self) -> int:
         """Delete every expired portal session (run periodically)."""
-        now = utcnow()
+        now = self.clock.now()
         async with self.engine.begin() as conn:
             result = await conn.execute(delete(web_sessions).where(
                 web_sessions.c.kind.in_((CUSTOMER, PENDING)),

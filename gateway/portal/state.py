@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy import CompoundSelect, Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto
 from gateway.crypto.cache import KeyCache
 from gateway.portal.oidc import OIDCClient
@@ -55,7 +56,7 @@ class PortalState:
     _oidc_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
-    def build(cls, engine: AsyncEngine, crypto: Crypto, settings: Settings,
+    def build(cls, engine: AsyncEngine, crypto: Crypto, settings: Settings, clock: Clock = SYSTEM,
               hot: Sequence[Select[Any] | CompoundSelect[Any]] = ()) -> PortalState:
         """`hot`: the constant statements of the most frequent page views (see Reads)."""
         # Shipped with the templates (GATEWAY_TEMPLATES_DIR), not inside the Python package.
@@ -68,7 +69,7 @@ class PortalState:
             engine=engine,
             crypto=crypto,
             settings=settings,
-            sessions=SessionStore(engine, settings, reads),
+            sessions=SessionStore(engine, settings, reads, clock),
             cookie=CookiePolicy.for_settings(settings),
             css=css,
             css_etag='"' + hashlib.sha256(css).hexdigest()[:32] + '"',

@@ -116,6 +116,11 @@ def clear_session_cookie(request: web.Request) -> None:
     request[NEW_COOKIE] = ""
 
 
+def security_headers(state: PortalState, response: web.StreamResponse) -> None:
+    """The portal's security headers, for a response made outside the portal's middleware."""
+    _security_headers(state, response)
+
+
 def _security_headers(state: PortalState, response: web.StreamResponse) -> None:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", state.csp)

@@ -12,22 +12,24 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
+from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway import audit
+from gateway.clock import SYSTEM, Clock
 from gateway.storage import reading
 from gateway.storage.schema import api_keys
 from gateway.storage.types import utcnow
 
 SCOPES = ("customers:write", "messages:write", "messages:read", "templates:write", "customers:erase",
           "customers:export")
-_KEY_RE = re.compile(r"^gw_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$")
+_KEY_RE = re.compile(r"gw_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})")  # matched whole (fullmatch)
 
 
 class ApiKeyError(Exception):
@@ -118,42 +120,64 @@ _Verified = tuple[float, str, ApiKey | None]  # (read at, stored hash, the key i
 _verified: weakref.WeakKeyDictionary[AsyncEngine, dict[str, _Verified]] = weakref.WeakKeyDictionary()
 
 
-async def authenticate(engine: AsyncEngine, token: str) -> ApiKey | None:
-    match = _KEY_RE.match(token)
+async def authenticate(engine: AsyncEngine, token: str, clock: Clock = SYSTEM) -> ApiKey | None:
+    match = _KEY_RE.fullmatch(token)
     if not match:
         return None
     key_id, secret = match.groups()
     cached = _verified.setdefault(engine, {}).get(key_id)
-    if cached is None or time.monotonic() - cached[0] > REVALIDATE_SECONDS:
-        cached = await _revalidate(engine, key_id)
+    if cached is None or clock.monotonic() - cached[0] > REVALIDATE_SECONDS:
+        cached = await _revalidate(engine, key_id, clock)
     _, secret_hash, key = cached
     if key is None or not hmac.compare_digest(secret_hash, _hash(secret)):
         return None
     return key
 
 
+def known_good(engine: AsyncEngine, token: str) -> bool:
+    """Whether `token` is a key this process verified as active before, judged from memory alone
+    (no database read): lets a throttled source's valid clients through at no cost to anyone."""
+    match = _KEY_RE.fullmatch(token)
+    cached = _verified.get(engine, {}).get(match.group(1)) if match else None
+    return bool(match and cached and cached[2] is not None
+                and hmac.compare_digest(cached[1], _hash(match.group(2))))
+
+
 _reading: weakref.WeakKeyDictionary[AsyncEngine, dict[str, asyncio.Task[_Verified]]] = \
     weakref.WeakKeyDictionary()
 
 
-async def _revalidate(engine: AsyncEngine, key_id: str) -> _Verified:
+async def _revalidate(engine: AsyncEngine, key_id: str, clock: Clock) -> _Verified:
     """Read the key's row again. Requests that find the entry stale while that read is under way
     wait for it instead of each reading the same row (dozens at once under load). The read is a
     task of its own, so a request that goes away does not cancel it for the others."""
     in_flight = _reading.setdefault(engine, {})
     task = in_flight.get(key_id)
     if task is None:
-        task = in_flight[key_id] = asyncio.get_running_loop().create_task(_read(engine, key_id))
+        task = in_flight[key_id] = asyncio.get_running_loop().create_task(_read(engine, key_id, clock))
         task.add_done_callback(lambda _: in_flight.pop(key_id, None))
     return await asyncio.shield(task)
 
 
-async def _read(engine: AsyncEngine, key_id: str) -> _Verified:
+async def _read(engine: AsyncEngine, key_id: str, clock: Clock) -> _Verified:
     async with reading(engine) as conn:
         row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
     if row is not None and row.revoked_at is None:
-        verified: _Verified = (time.monotonic(), row.secret_hash, _row_to_key(row))
+        verified: _Verified = (clock.monotonic(), row.secret_hash, _row_to_key(row))
     else:
-        verified = (time.monotonic(), "", None)
+        verified = (clock.monotonic(), "", None)
     _verified.setdefault(engine, {})[key_id] = verified
     return verified
+
+
+class KeyStore(Protocol):
+    """Where API keys are looked up (the app factory hands in its Services), and the clock that
+    ages the verified-key cache."""
+
+    @property
+    def engine(self) -> AsyncEngine: ...
+    @property
+    def clock(self) -> Clock: ...
+
+
+KEYS: web.AppKey[KeyStore] = web.AppKey("api_keys")

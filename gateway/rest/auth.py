@@ -6,15 +6,12 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway import audit
-from gateway.rest import apikeys
+from gateway.rest import apikeys, throttle
+from gateway.rest.apikeys import KEYS
 from gateway.rest.problems import problem
 
-# The engine API keys are looked up in (set by the app factory), and the key a request was made with.
-KEYS_ENGINE = web.AppKey("api_keys_engine", AsyncEngine)
-API_KEY = web.RequestKey("api_key", apikeys.ApiKey)
+API_KEY = web.RequestKey("api_key", apikeys.ApiKey)  # the key a request was made with
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -25,16 +22,17 @@ def requires(scope: str) -> Callable[[Handler], Handler]:
 
         @wraps(handler)
         async def wrapper(request: web.Request) -> web.StreamResponse:
-            engine = request.app[KEYS_ENGINE]
+            keys = request.app[KEYS]
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
-            key = await apikeys.authenticate(engine, token.strip()) if scheme.lower() == "bearer" else None
+            if header and (wait := throttle.retry_after(request)) is not None \
+                    and not apikeys.known_good(keys.engine, token.strip()):
+                return throttle.too_many(request, wait)  # before any look-up: refusals must cost little
+            key = await apikeys.authenticate(keys.engine, token.strip(), keys.clock) \
+                if scheme.lower() == "bearer" else None
             if key is None:
-                if header:
-                    resource = request.match_info.route.resource
-                    path = resource.canonical if resource is not None else None
-                    async with engine.begin() as conn:
-                        await audit.append(conn, audit.Entry("anonymous", "api.auth_failed", None, {"path": path}))
+                if header:  # counted and audited per window (rest/throttle.py), not per request
+                    await throttle.record(request, token.strip())
                 return problem(401, "A valid API key is required (Authorization: Bearer <key>)",
                                instance=request.path, headers={"WWW-Authenticate": 'Bearer realm="gateway"'})
             if not key.allows(scope):

@@ -57,6 +57,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if not _wants_problem(request) or exc.status < 400:
             raise
         detail = exc.reason if exc.status != 413 else "The request body is larger than the configured limit"
+        if exc.status == 503:  # shutting down (rest/draining.py): the client should retry
+            return problem(503, detail, instance=request.path,
+                           headers={k: v for k, v in exc.headers.items() if k in ("Retry-After", "Connection")})
         return problem(exc.status, detail, instance=request.path, headers=_keep_headers(exc))
     except Exception:
         log.exception("unhandled error", extra={"path": request.match_info.route.resource.canonical

@@ -16,8 +16,10 @@ from gateway.delivery.worker import Worker
 from gateway.privacy import api as privacy
 from gateway.privacy.context import PRIVACY
 from gateway.privacy.schedule import run_daily_in_app
-from gateway.rest.auth import KEYS_ENGINE
+from gateway.rest import draining
+from gateway.rest.apikeys import KEYS
 from gateway.rest.problems import problem_middleware
+from gateway.rest.throttle import DIGEST_KEY, THROTTLE, RefusalThrottle, throttle_ctx
 from gateway.web import mailer, ops, templates_check
 from gateway.web.openapi import openapi_json
 from gateway.web.services import SERVICES, Services
@@ -32,9 +34,14 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
     app[BILLING] = services
     app[PRIVACY] = services
     mailer.install(app, services.settings)
-    app[KEYS_ENGINE] = services.engine
+    app[KEYS] = services
+    app[THROTTLE] = RefusalThrottle()
+    app[DIGEST_KEY] = services.crypto.keyring.index_key
+    draining.setup(app)
+    app.cleanup_ctx.append(throttle_ctx)
     add_api_routes(app)
-    portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings)
+    portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings,
+                 clock=services.clock)
     if run_worker:
         run_in_app(app, lambda: Worker(services))
     run_daily_in_app(app, lambda: services.settings.retention_check_seconds)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from gateway import __version__
+from gateway.billing import schemas
 from gateway.rest.apikeys import SCOPES
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -15,7 +17,8 @@ _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
 def _problems(*statuses: int) -> dict[str, Any]:
     return {str(s): {"description": _DESCRIPTIONS[s],
-                     "content": {"application/problem+json": {"schema": _PROBLEM}}} for s in statuses}
+                     "content": {"application/problem+json": {"schema": _PROBLEM}},
+                     **({"headers": _RETRY_AFTER} if s in (429, 503) else {})} for s in statuses}
 
 
 _DESCRIPTIONS = {
@@ -25,7 +28,9 @@ _DESCRIPTIONS = {
     404: "No such resource",
     409: "Conflict (idempotency key reused with a different request, or customer erased)",
     413: "Request body larger than the configured limit",
-    422: "Validation failed or the content guard refused the content",
+    422: "Validation failed (errors name each field) or the content guard refused the content",
+    429: "Too many requests with refused credentials from this client; see Retry-After",
+    503: "The service is shutting down and the body had not yet arrived; retry (see Retry-After)",
 }
 
 
@@ -33,27 +38,56 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-_MESSAGE_REQUEST = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["customer_id", "category"],
-    "properties": {
-        "customer_id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
-        "category": {"enum": ["invoice", "reminder", "contract", "support", "general"]},
-        "subject": {"type": "string", "maxLength": 200},
-        "body": {"type": "string"},
-        "template": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_]{0,63}$"},
-        "data": {"type": "object"},
-        "attachments": {"type": "array", "maxItems": 10, "items": {"$ref": "#/components/schemas/Attachment"}},
-        "sensitivity": {"enum": ["normal", "sensitive"], "default": "normal"},
-        "auth_level": {"enum": ["substantial", "high"], "default": "substantial"},
-    },
-    "description": "Give either subject and body, or template (templates/messages/NAME.LANG.j2) and data.",
-}
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
 
-_READINESS = {"type": "object", "properties": {
-    "status": {"enum": ["ready", "not ready"]},
-    "checks": {"type": "object", "additionalProperties": {"enum": ["ok", "unavailable"]}}}}
+
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _ecma(node: Any) -> Any:
+    """The schema with Python's full-match anchors (\\A, \\Z) as ECMA-262's (^, $), which mean
+    the same there, and without msgspec's titles (the component names say it)."""
+    if isinstance(node, dict):
+        out = {k: _ecma(v) for k, v in node.items() if k != "title"}
+        if isinstance(out.get("pattern"), str):
+            out["pattern"] = _anchors(out["pattern"])
+        return out
+    if isinstance(node, list):
+        return [_ecma(v) for v in node]
+    return node
+
+
+def _anchors(pattern: str) -> str:
+    assert pattern.startswith("\\A") and pattern.endswith("\\Z"), pattern
+    return "^" + pattern[2:-2] + "$"
+
+
+def _components() -> dict[str, Any]:
+    """JSON Schema of every declared body, from billing/schemas.py."""
+    _, found = msgspec.json.schema_components(schemas.COMPONENTS, ref_template="#/components/schemas/{name}")
+    for name, extra in schemas.EXTRA_SCHEMA.items():
+        found[name] = {**found[name], **extra}
+    for name in ("MessageRequest", "BatchItem"):
+        found[name]["properties"]["data"] = schemas.DATA_SCHEMA
+        for field, default in (("sensitivity", "normal"), ("auth_level", "substantial")):
+            found[name]["properties"][field] = {**found[name]["properties"][field], "default": default}
+    found["TemplateValue"] = schemas.TEMPLATE_VALUE
+    found["BatchResults"]["properties"]["results"]["items"] = {"oneOf": [_ref("Accepted"), _ref("BatchError")]}
+    # Each item is checked on its own against BatchItem and a bad one gets its problem in its
+    # result slot (the batch contract), so the request accepts any item: anyOf(BatchItem, {}).
+    found["BatchRequest"] = {"type": "object", "additionalProperties": False, "required": ["messages"],
+                             "properties": {"messages": {
+                                 "type": "array", "minItems": 1, "maxItems": schemas.MAX_BATCH,
+                                 "items": {"anyOf": [_ref("BatchItem"), {}],
+                                           "description": "A BatchItem; any other value gets a problem "
+                                                          "in its result slot, the others are stored"}}}}
+    return _ecma(found)
+
+
+_ID_PARAMETER = {"type": "string", "pattern": "^" + schemas.ID_PATTERN + "$"}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -67,105 +101,25 @@ DOCUMENT: dict[str, Any] = {
     "components": {
         "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
                                        "description": "Scopes: " + ", ".join(SCOPES)}},
-        "schemas": {
-            "Problem": {
-                "type": "object",
-                "required": ["type", "title", "status", "detail"],
-                "properties": {
-                    "type": {"type": "string"}, "title": {"type": "string"},
-                    "status": {"type": "integer"}, "detail": {"type": "string"},
-                    "instance": {"type": "string"},
-                    "errors": {"type": "array", "items": {"type": "object", "properties": {
-                        "field": {"type": "string"}, "detail": {"type": "string"}}}},
-                    "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
-                },
-            },
-            "Finding": {
-                "type": "object",
-                "required": ["rule", "message", "line", "column", "excerpt"],
-                "properties": {
-                    "rule": {"type": "string"}, "severity": {"enum": ["error", "warning"]},
-                    "message": {"type": "string"}, "message_nb": {"type": "string"},
-                    "template": {"type": "string"}, "line": {"type": "integer"},
-                    "column": {"type": "integer"}, "excerpt": {"type": "string"},
-                },
-            },
-            "Customer": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["email", "language"],
-                "properties": {
-                    "email": {"type": "string", "format": "email"},
-                    "name": {"type": ["string", "null"], "maxLength": 200},
-                    "language": {"enum": ["nb", "nn", "en"]},
-                    "national_id": {"type": ["string", "null"],
-                                    "description": "11 digits with valid check digits"},
-                    "last_invoice_settled_at": {"anyOf": [{"type": "string", "format": "date-time"},
-                                                         {"type": "string", "format": "date"}, {"type": "null"}],
-                                               "description": "a timestamp, or a plain date: that day in Norway"},
-                    "relationship_ended_at": {"anyOf": [{"type": "string", "format": "date-time"},
-                                                         {"type": "string", "format": "date"}, {"type": "null"}],
-                                               "description": "a timestamp, or a plain date: that day in Norway"},
-                },
-            },
-            "Attachment": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["filename", "content_type", "content_base64"],
-                "properties": {
-                    "filename": {"type": "string", "maxLength": 255},
-                    "content_type": {"enum": ["application/pdf", "image/png", "image/jpeg",
-                                              "text/plain", "text/csv"]},
-                    "content_base64": {"type": "string", "contentEncoding": "base64"},
-                },
-            },
-            "MessageRequest": _MESSAGE_REQUEST,
-            "Accepted": {"type": "object", "required": ["id", "status"],
-                         "properties": {"id": {"type": "string"}, "status": {"type": "string"}}},
-            "MessageStatus": {
-                "type": "object",
-                "required": ["id", "customer_id", "category", "created_at", "notification", "read_at"],
-                "properties": {
-                    "id": {"type": "string"}, "customer_id": {"type": "string"},
-                    "category": {"type": "string"},
-                    "created_at": {"type": "string", "format": "date-time"},
-                    "read_at": {"type": ["string", "null"], "format": "date-time"},
-                    "notification": {
-                        "type": "object",
-                        "required": ["status", "attempts", "sent_at", "last_error"],
-                        "properties": {
-                            "status": {"enum": ["pending", "sending", "sent", "failed", "held"]},
-                            "attempts": {"type": "integer"},
-                            "sent_at": {"type": ["string", "null"], "format": "date-time"},
-                            "last_error": {"type": ["string", "null"]},
-                        },
-                    },
-                },
-            },
-        },
+        "schemas": _components(),
     },
     "paths": {
         "/api/v1/customers/{customer_id}": {
             "put": {
                 "summary": "Create or replace a customer's contact data (never echoed back)",
                 "security": [{"apiKey": ["customers:write"]}],
-                "parameters": [{"name": "customer_id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}],
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Customer"}}}},
-                "responses": {
-                    "200": _json({"type": "object", "properties": {"id": {"type": "string"}}}, "Updated"),
-                    "201": _json({"type": "object", "properties": {"id": {"type": "string"}}}, "Created"),
-                    **_problems(400, 401, 403, 409, 413, 422),
-                },
+                "parameters": [{"name": "customer_id", "in": "path", "required": True, "schema": _ID_PARAMETER}],
+                "requestBody": _body("Customer"),
+                "responses": {"200": _json(_ref("Created"), "Updated"), "201": _json(_ref("Created"), "Created"),
+                              **_problems(400, 401, 403, 409, 413, 422, 429, 503)},
             },
             "delete": {
                 "summary": "Erase a customer: destroy their key-store secret, delete their data, cancel their "
                            "notifications; idempotent, and the id can never be used again",
                 "security": [{"apiKey": ["customers:erase"]}],
-                "parameters": [{"name": "customer_id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}],
-                "responses": {"204": {"description": "Erased (now or before)"}, **_problems(401, 403, 422)},
+                "parameters": [{"name": "customer_id", "in": "path", "required": True, "schema": _ID_PARAMETER}],
+                "responses": {"204": {"description": "Erased (now or before)"},
+                              **_problems(401, 403, 422, 429, 503)},
             },
         },
         "/api/v1/customers/{customer_id}/export": {
@@ -174,12 +128,11 @@ DOCUMENT: dict[str, Any] = {
                            "messages, replies, attachments, the audit entries about them and who at the company "
                            "opened their messages), streamed",
                 "security": [{"apiKey": ["customers:export"]}],
-                "parameters": [{"name": "customer_id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}],
+                "parameters": [{"name": "customer_id", "in": "path", "required": True, "schema": _ID_PARAMETER}],
                 "responses": {"200": {"description": "The archive",
                                       "content": {"application/zip": {"schema": {"type": "string",
                                                                                  "format": "binary"}}}},
-                              **_problems(401, 403, 404, 422)},
+                              **_problems(401, 403, 404, 422, 429, 503)},
             },
         },
         "/api/v1/messages": {
@@ -187,13 +140,12 @@ DOCUMENT: dict[str, Any] = {
                 "summary": "Submit one message; a notification e-mail follows",
                 "security": [{"apiKey": ["messages:write"]}],
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
-                                "schema": {"type": "string", "maxLength": 255}}],
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/MessageRequest"}}}},
+                                "schema": {"type": "string",
+                                           "pattern": "^" + schemas.IDEMPOTENCY_HEADER_PATTERN + "$"}}],
+                "requestBody": _body("MessageRequest"),
                 "responses": {
-                    "201": _json({"$ref": "#/components/schemas/Accepted"},
-                                 "Accepted (or replayed: header Idempotent-Replayed: true)"),
-                    **_problems(400, 401, 403, 409, 413, 422),
+                    "201": _json(_ref("Accepted"), "Accepted (or replayed: header Idempotent-Replayed: true)"),
+                    **_problems(400, 401, 403, 409, 413, 422, 429, 503),
                 },
             },
         },
@@ -201,55 +153,41 @@ DOCUMENT: dict[str, Any] = {
             "post": {
                 "summary": "Submit up to 1,000 messages; one result per item, in order",
                 "security": [{"apiKey": ["messages:write"]}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["messages"],
-                    "properties": {"messages": {"type": "array", "minItems": 1, "maxItems": 1000,
-                                                "items": {"allOf": [
-                                                    {"$ref": "#/components/schemas/MessageRequest"},
-                                                    {"required": ["idempotency_key"],
-                                                     "properties": {"idempotency_key": {"type": "string"}}},
-                                                ]}}}}}}},
-                "responses": {
-                    "200": _json({"type": "object", "properties": {"results": {"type": "array", "items": {
-                        "oneOf": [{"$ref": "#/components/schemas/Accepted"},
-                                  {"type": "object", "properties": {"error": _PROBLEM}}]}}}},
-                        "One result per item"),
-                    **_problems(400, 401, 403, 413, 422),
-                },
+                "requestBody": _body("BatchRequest"),
+                "responses": {"200": _json(_ref("BatchResults"), "One result per item"),
+                              **_problems(400, 401, 403, 413, 422, 429, 503)},
             },
         },
         "/api/v1/messages/{message_id}": {
             "get": {
                 "summary": "Delivery and read status (never the content)",
                 "security": [{"apiKey": ["messages:read"]}],
-                "parameters": [{"name": "message_id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}],
-                "responses": {"200": _json({"$ref": "#/components/schemas/MessageStatus"}, "Status"),
-                              **_problems(401, 403, 404)},
+                "parameters": [{"name": "message_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json(_ref("MessageStatus"), "Status"), **_problems(401, 403, 404, 429)},
             },
         },
         "/api/v1/templates/check": {
             "post": {
                 "summary": "Run the content guard over a template source",
                 "security": [{"apiKey": ["templates:write"]}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["kind", "source"],
-                    "properties": {"kind": {"enum": ["email", "message"]}, "source": {"type": "string"},
-                                   "name": {"type": "string"}}}}}},
-                "responses": {"200": _json({"type": "object", "properties": {
-                    "ok": {"type": "boolean"},
-                    "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}}}},
-                    "Guard result"), **_problems(400, 401, 403, 413, 422)},
+                "requestBody": _body("TemplateCheck"),
+                "responses": {"200": _json(_ref("CheckResult"), "Guard result"),
+                              **_problems(400, 401, 403, 413, 422, 429, 503)},
             },
         },
         "/api/v1/openapi.json": {
-            "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI document"}}},
+            "get": {"summary": "This document",
+                    "responses": {"200": _json({"type": "object"}, "OpenAPI document")}},
         },
-        "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Alive"}}}},
+        "/healthz": {"get": {"summary": "Liveness",
+                             "responses": {"200": _json({"type": "object", "required": ["status"],
+                                                         "properties": {"status": {"const": "ok"}}}, "Alive")}}},
         "/readyz": {"get": {"summary": "Readiness: database and keys",
-                            "responses": {"200": _json(_READINESS, "Ready"), "503": _json(_READINESS, "Not ready")}}},
+                            "responses": {"200": _json(_ref("Readiness"), "Ready"),
+                                          "503": _json(_ref("Readiness"), "Not ready")}}},
         "/metrics": {"get": {"summary": "Prometheus metrics",
-                             "responses": {"200": {"description": "Metrics in text format"}}}},
+                             "responses": {"200": {"description": "Metrics in text format",
+                                                   "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
     },
 }
 

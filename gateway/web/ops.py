@@ -33,7 +33,7 @@ async def readyz(request: web.Request) -> web.Response:
     try:
         Keyring.load(Path(services.settings.keys_dir))
         checks["keys"] = "ok"
-    except KeyringError:
+    except (KeyringError, OSError, ValueError):  # missing, unreadable or malformed: not ready
         checks["keys"] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
     return web.json_response({"status": "ready" if ready else "not ready", "checks": checks},

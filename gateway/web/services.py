@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.billing.templates import MessageTemplates
+from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto, Keyring, KeyStore
 from gateway.delivery.notification import NotificationRenderer
 from gateway.settings import Settings
@@ -23,9 +24,10 @@ class Services:
     crypto: Crypto
     message_templates: MessageTemplates
     notifications: NotificationRenderer
+    clock: Clock = field(default=SYSTEM)  # what sessions, leases, retries and key checks read
 
     @classmethod
-    def build(cls, settings: Settings) -> Services:
+    def build(cls, settings: Settings, clock: Clock = SYSTEM) -> Services:
         """Refuses to build (KeyringError, TemplateRefused, ...) rather than run half-configured."""
         keyring = Keyring.load(Path(settings.keys_dir))
         templates_dir = Path(settings.templates_dir)
@@ -40,6 +42,7 @@ class Services:
             notifications=NotificationRenderer(
                 templates_dir, public_url=settings.public_url, company_name=settings.company_name
             ),
+            clock=clock,
         )
 
     async def close(self) -> None:

@@ -16,9 +16,10 @@ import pytest
 import pytest_asyncio
 
 from gateway.delivery.devmail import MailSink
-from tests.portal.portal_helpers import PDF, add_customer, free_port, send, start_on_port
+from tests.support.factories import PDF, put_customer, send
+from tests.support.net import free_port
 from tests.support.oidc_provider import ProviderHandle, start_oidc_provider
-from tests.support.service import Gateway, make_settings, stop_gateway, wait_for
+from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -52,7 +53,7 @@ async def idp() -> AsyncIterator[ProviderHandle]:
 async def _gateway(sqlite_url: str, keys_dir: Path, sink: MailSink, **overrides: Any) -> Gateway:
     port = free_port()
     settings = make_settings(sqlite_url, keys_dir, sink, public_url=f"http://127.0.0.1:{port}", **overrides)
-    return await start_on_port(settings, sink, port)
+    return await start_gateway(settings, sink, port=port)
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -117,7 +118,7 @@ async def read_download_reply_sign_out(page: Any, link: str, where: str) -> None
 
 async def test_dev_sign_in_from_the_email_to_the_message_and_out(browser: Any, gw: Gateway) -> None:
     token = await gw.token()
-    await add_customer(gw, token, "browser-1", language="nb")
+    await put_customer(gw, token, "browser-1", language="nb")
     for i in range(3):
         await send(gw, token, "browser-1", f"old-{i}", subject=f"Eldre melding {i + 1}", body="Tidligere tekst.",
                    attachment=None)
@@ -155,7 +156,7 @@ async def test_oidc_sign_in_from_the_email(browser: Any, idp: ProviderHandle, sq
                         oidc_client_secret=idp.client_secret)
     try:
         token = await gw.token()
-        await add_customer(gw, token, "browser-2", language="en", national_id=PID)
+        await put_customer(gw, token, "browser-2", language="en", national_id=PID)
         mid = await send(gw, token, "browser-2", "o-1", subject="Kraftpris for oktober",
                          body="Beløpet trekkes 20. november.",
                          attachment=("faktura-oktober.pdf", "application/pdf", PDF))
@@ -177,7 +178,7 @@ async def test_oidc_sign_in_from_the_email(browser: Any, idp: ProviderHandle, sq
 
 async def test_every_page_in_every_language_passes_axe(browser: Any, gw: Gateway) -> None:
     token = await gw.token()
-    await add_customer(gw, token, "browser-3", language="nn")
+    await put_customer(gw, token, "browser-3", language="nn")
     mid = await send(gw, token, "browser-3", "a-1", subject="Avtale", body="Tekst.")
     high = await send(gw, token, "browser-3", "a-2", subject="Hemmeleg", body="Tekst.", auth_level="high")
     context = await browser.new_context(viewport=PHONE, locale="nn-NO")

@@ -1,40 +1,18 @@
-"""Helpers for the portal tests: a cookie-explicit HTTP client, billing-API set-up, a gateway on a
-chosen port (so GATEWAY_PUBLIC_URL can be the real address, as the OIDC redirect URI needs)."""
+"""Helpers for the portal tests: a cookie-explicit HTTP client (customers and messages come from
+tests/support/factories.py; a gateway on a chosen port from start_gateway(port=...))."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import re
-import socket
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestServer
 
-from gateway.web.app import make_app
-from gateway.delivery.devmail import MailSink
-from gateway.web.services import Services
-from gateway.settings import Settings
 from tests.support.service import Gateway
 
-PDF = b"%PDF-1.4\nCANARY-ATTACHMENT-BYTES\n%%EOF\n"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def start_on_port(settings: Settings, sink: MailSink, port: int, *, run_worker: bool = True) -> Gateway:
-    services = Services.build(settings)
-    server = TestServer(make_app(services, run_worker=run_worker), host="127.0.0.1", port=port)
-    await server.start_server()
-    return Gateway(services, server, aiohttp.ClientSession(), sink)
 
 
 @dataclasses.dataclass
@@ -114,30 +92,3 @@ def _state_key() -> Any:
     from gateway.portal.state import STATE
     return STATE
 
-
-async def add_customer(gw: Gateway, token: str, customer_id: str, *, language: str = "nb",
-                       national_id: str | None = None, email: str | None = None, **extra: Any) -> None:
-    body: dict[str, Any] = {"email": email or f"{customer_id}@example.no", "name": f"Name of {customer_id}",
-                            "language": language, **extra}
-    if national_id:
-        body["national_id"] = national_id
-    status, answer, _ = await gw.request("PUT", f"/api/v1/customers/{customer_id}", token=token, json=body)
-    assert status in (200, 201), answer
-
-
-async def send(gw: Gateway, token: str, customer_id: str, key: str, *, subject: str = "Subject",
-               body: str = "Body text", attachment: tuple[str, str, bytes] | None = ("faktura.pdf",
-               "application/pdf", PDF), **extra: Any) -> str:
-    notice: dict[str, Any] = {"customer_id": customer_id, "category": "invoice", "subject": subject,
-                              "body": body, **extra}
-    if attachment is not None:
-        name, ctype, content = attachment
-        notice["attachments"] = [{"filename": name, "content_type": ctype,
-                                  "content_base64": base64.b64encode(content).decode()}]
-    status, answer, _ = await gw.request("POST", "/api/v1/messages", token=token, json=notice,
-                                         headers={"Idempotency-Key": key})
-    assert status == 201, answer
-    return answer["id"]
-
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

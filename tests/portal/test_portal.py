@@ -3,22 +3,25 @@ way back to the message, the access matrix, sessions, CSRF, headers, replies, ex
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
 import json
 import logging
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from gateway import audit
+from gateway.clock import FakeClock
 from gateway.storage.schema import audit_log, replies, web_sessions
+from gateway.delivery.devmail import MailSink
 from gateway.portal.sessions import hash_id
-from tests.portal.portal_helpers import PDF, PortalClient, _state_key, add_customer, send
-from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway, wait_for
+from tests.portal.portal_helpers import PortalClient, _state_key
+from tests.support.factories import PDF, put_customer, send
+from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway
 
 SECRET_SUBJECT = "Canary subject Zebulon"
 SECRET_BODY = "Canary body Quixotic"
@@ -29,8 +32,8 @@ SECRET_REPLY = "Canary reply Xylophone"
 async def two(gateway: Gateway) -> dict[str, str]:
     """Customers A and B, each with a message (with an attachment) and B with a reply."""
     token = await gateway.token()
-    await add_customer(gateway, token, "cust-a")
-    await add_customer(gateway, token, "cust-b", language="nn")
+    await put_customer(gateway, token, "cust-a")
+    await put_customer(gateway, token, "cust-b", language="nn")
     ids = {
         "a_msg": await send(gateway, token, "cust-a", "a1", subject=SECRET_SUBJECT, body=SECRET_BODY),
         "b_msg": await send(gateway, token, "cust-b", "b1", subject="B secret subject", body="B secret body"),
@@ -125,8 +128,8 @@ async def test_access_matrix_other_customers_urls_answer_404_like_missing_ones(
 
 async def test_unread_stays_unread_when_another_customer_tries(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token, "x-a")
-    await add_customer(gateway, token, "x-b")
+    await put_customer(gateway, token, "x-a")
+    await put_customer(gateway, token, "x-b")
     b_msg = await send(gateway, token, "x-b", "xb1")
     a = PortalClient(gateway)
     await a.sign_in("x-a")
@@ -150,7 +153,7 @@ async def test_session_fixation_new_id_at_sign_in_and_planted_ids_ignored(gatewa
     # An id chosen by an attacker is never adopted: the server issues its own.
     attacker = PortalClient(gateway)
     planted = "attacker-chosen-session-id-0123456789abcdefghij"
-    page = await attacker.get("/portal/login", cookie=planted)
+    assert (await attacker.get("/portal/login", cookie=planted)).status == 200
     assert attacker.cookie != planted
     await attacker.post("/portal/login/dev", {"customer_id": "cust-a"}, cookie=attacker.cookie)
     assert (await attacker.get("/portal/", cookie=planted)).status == 302
@@ -158,7 +161,6 @@ async def test_session_fixation_new_id_at_sign_in_and_planted_ids_ignored(gatewa
     async with gateway.services.engine.connect() as conn:
         stored = {r.id_hash for r in (await conn.execute(select(web_sessions.c.id_hash))).all()}
     assert after not in stored and hash_id(after) in stored
-    del page
     await client.close()
     await attacker.close()
 
@@ -256,7 +258,7 @@ async def test_security_headers_on_every_page(gateway: Gateway, two: dict[str, s
 
 async def test_attachment_download(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token, "dl")
+    await put_customer(gateway, token, "dl")
     evil = 'fak"tura;\u202e\u00e6 <b>.txt'
     mid = await send(gateway, token, "dl", "dl1", attachment=(evil, "text/plain", b"<script>alert(1)</script>"))
     pdf_mid = await send(gateway, token, "dl", "dl2")
@@ -336,7 +338,7 @@ async def test_export_zip_holds_everything_with_a_json_index(gateway: Gateway, t
 
 async def test_high_level_message_needs_a_high_level_session(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token, "hi")
+    await put_customer(gateway, token, "hi")
     mid = await send(gateway, token, "hi", "h1", subject="High subject", body="High body", auth_level="high")
     client = PortalClient(gateway)
     await client.sign_in("hi", level="substantial")
@@ -385,7 +387,7 @@ async def test_language_customer_default_and_switch(gateway: Gateway, two: dict[
 
 async def test_paging_and_unread_markers(gateway: Gateway) -> None:
     token = await gateway.token()
-    await add_customer(gateway, token, "pager")
+    await put_customer(gateway, token, "pager")
     ids = [await send(gateway, token, "pager", f"p{i}", subject=f"Number {i:02d}", attachment=None) for i in range(23)]
     client = PortalClient(gateway)
     await client.sign_in("pager")
@@ -406,7 +408,7 @@ async def test_audit_records_sign_in_read_reply_export_sign_out(gateway: Gateway
     await client.post("/portal/login/dev", {"customer_id": "nobody"})
     await client.sign_in("cust-a")
     await client.get(f"/portal/messages/{two['a_msg']}")
-    page = await client.post(f"/portal/messages/{two['a_msg']}/replies", {"body": SECRET_REPLY})
+    assert (await client.post(f"/portal/messages/{two['a_msg']}/replies", {"body": SECRET_REPLY})).status == 303
     await client.get("/portal/my-data")
     await client.post("/portal/my-data/export", {})
     await client.get("/portal/")
@@ -418,7 +420,6 @@ async def test_audit_records_sign_in_read_reply_export_sign_out(gateway: Gateway
                        "portal.export", "portal.signout"]
     assert not any(SECRET_REPLY in r.details or "example.no" in r.details for r in rows)
     assert (await audit.verify(gateway.services.engine)).ok
-    del page
     await client.close()
 
 
@@ -438,21 +439,22 @@ async def test_no_personal_data_in_logs(gateway: Gateway, two: dict[str, str], c
     await client.close()
 
 
-async def test_idle_and_absolute_timeouts(database_url: str, keys_dir, sink) -> None:  # type: ignore[no-untyped-def]
-    idle, absolute = 2, 5
+async def test_idle_and_absolute_timeouts(database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    idle, absolute = 60, 300
     settings = make_settings(database_url, keys_dir, sink, session_idle_seconds=idle,
                              session_absolute_seconds=absolute)
-    gw = await start_gateway(settings, sink, run_worker=False)
+    clock = FakeClock()
+    gw = await start_gateway(settings, sink, run_worker=False, clock=clock)
     try:
         token = await gw.token()
-        await add_customer(gw, token, "t-1")
-        loop = asyncio.get_running_loop()
-        # Idle: untouched for longer than the idle time -> signed out, row deleted, cookie cleared.
+        await put_customer(gw, token, "t-1")
+        # Idle: untouched for the idle time -> signed out, row deleted, cookie cleared.
         client = PortalClient(gw)
         await client.sign_in("t-1")
         cookie = client.cookie
-        assert (await client.get("/portal/")).status == 200
-        await asyncio.sleep(idle + 0.5)
+        clock.advance(idle - 1)
+        assert (await client.get("/portal/")).status == 200  # not yet idle; this use counts
+        clock.advance(idle)
         page = await client.get("/portal/")
         assert page.status == 302 and page.location == "/portal/login?next=/portal/"
         assert client.cookie is None  # the stale cookie was deleted
@@ -461,26 +463,26 @@ async def test_idle_and_absolute_timeouts(database_url: str, keys_dir, sink) -> 
                 web_sessions.c.id_hash == hash_id(cookie)))).first() is None
         # Absolute: kept busy (never idle), yet it ends once the absolute time has passed.
         await client.sign_in("t-1")
-        started = loop.time()
-        seen: list[tuple[float, int]] = []
-        while loop.time() - started < absolute + 1:
-            seen.append((loop.time() - started, (await client.get("/portal/")).status))
-            await asyncio.sleep(0.3)
-        assert all(status == 200 for at, status in seen if at < absolute - 1), seen
-        assert all(status == 302 for at, status in seen if at > absolute + 0.1), seen
+        seen: list[tuple[int, int]] = []
+        for elapsed in range(idle // 2, absolute + idle, idle // 2):
+            clock.advance(idle // 2)
+            seen.append((elapsed, (await client.get("/portal/")).status))
+        assert seen == [(at, 200 if at < absolute else 302) for at, _ in seen], seen
+        assert seen[-1][0] > absolute
         await client.close()
     finally:
         await stop_gateway(gw)
 
 
-async def test_production_has_no_development_sign_in_and_sends_hsts(database_url: str, keys_dir, sink) -> None:  # type: ignore[no-untyped-def]
+async def test_production_has_no_development_sign_in_and_sends_hsts(
+        database_url: str, keys_dir: Path, sink: MailSink) -> None:
     settings = make_settings(database_url, keys_dir, sink)
     settings = dataclasses.replace(settings, env="production", oidc_issuer="https://idp.example.no",
                                    oidc_client_id="gateway", oidc_client_secret="s3cret")
     gw = await start_gateway(settings, sink, run_worker=False)
     try:
         token = await gw.token()
-        await add_customer(gw, token, "prod-1")
+        await put_customer(gw, token, "prod-1")
         client = PortalClient(gw)
         page = await client.get("/portal/login")
         assert page.status == 200
@@ -490,7 +492,7 @@ async def test_production_has_no_development_sign_in_and_sends_hsts(database_url
         page = await client.post("/portal/login/dev", {"customer_id": "prod-1"})
         assert page.status == 404
         assert (await client.get("/portal/", cookie=client.cookie)).status == 302
-        assert page.headers["Set-Cookie" if "Set-Cookie" in page.headers else "Cache-Control"]
+        assert page.headers["Cache-Control"] == "no-store"
         cookie = (await PortalClient(gw).get("/portal/login")).headers["Set-Cookie"]
         assert cookie.startswith("__Host-session=") and "Secure" in cookie
         await client.close()
@@ -498,16 +500,21 @@ async def test_production_has_no_development_sign_in_and_sends_hsts(database_url
         await stop_gateway(gw)
 
 
-async def test_sessions_sweep_removes_expired_rows(database_url: str, keys_dir, sink) -> None:  # type: ignore[no-untyped-def]
-    settings = make_settings(database_url, keys_dir, sink, session_idle_seconds=1, session_absolute_seconds=2)
-    gw = await start_gateway(settings, sink, run_worker=False)
+async def test_sessions_sweep_removes_expired_rows(database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    settings = make_settings(database_url, keys_dir, sink, session_idle_seconds=60, session_absolute_seconds=300)
+    clock = FakeClock()
+    gw = await start_gateway(settings, sink, run_worker=False, clock=clock)
     try:
         from gateway.portal.state import STATE
+        sessions = gw.server.app[STATE].sessions
         client = PortalClient(gw)
-        await client.get("/portal/login")
-        await asyncio.sleep(1.2)
-        assert await gw.server.app[STATE].sessions.sweep() == 1
-        await wait_for(lambda: True)
+        await client.get("/portal/login")  # a visitor's pre-sign-in session
+        clock.advance(59)
+        assert await sessions.sweep() == 0  # still live
+        clock.advance(1)
+        assert await sessions.sweep() == 1
+        async with gw.services.engine.connect() as conn:
+            assert (await conn.execute(select(web_sessions))).first() is None
         await client.close()
     finally:
         await stop_gateway(gw)
@@ -516,7 +523,7 @@ async def test_sessions_sweep_removes_expired_rows(database_url: str, keys_dir, 
 async def test_a_staff_session_is_neither_used_nor_ended_by_the_portal(gateway: Gateway) -> None:
     from gateway.storage.types import utcnow
     token = await gateway.token()
-    await add_customer(gateway, token, "staff-target")
+    await put_customer(gateway, token, "staff-target")
     staff_id = "s" * 43
     now = utcnow()
     async with gateway.services.engine.begin() as conn:
@@ -543,7 +550,7 @@ async def test_an_erased_customer_loses_access_at_once_though_their_key_was_just
     from gateway.storage.schema import customers
     from gateway.storage.types import utcnow
     token = await gateway.token()
-    await add_customer(gateway, token, "erase-me")
+    await put_customer(gateway, token, "erase-me")
     msg = await send(gateway, token, "erase-me", "e1", subject=SECRET_SUBJECT)
     client = PortalClient(gateway)
     await client.sign_in("erase-me")

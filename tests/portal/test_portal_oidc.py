@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from gateway.storage.schema import audit_log, web_sessions
 from gateway.portal.sessions import hash_id
-from tests.portal.portal_helpers import PortalClient, add_customer, free_port, send, start_on_port
+from tests.portal.portal_helpers import PortalClient
+from tests.support.factories import put_customer, send
+from tests.support.net import free_port
 from tests.support.oidc_provider import ProviderHandle, start_oidc_provider
-from tests.support.service import Gateway, make_settings, stop_gateway
+from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway
 
 PID = "01817010055"  # synthetic (month + 80), valid check digits
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -34,9 +36,9 @@ async def gw(idp: ProviderHandle, sqlite_url: str, keys_dir, sink) -> AsyncItera
     settings = make_settings(sqlite_url, keys_dir, sink, public_url=f"http://127.0.0.1:{port}",
                              oidc_issuer=idp.issuer, oidc_client_id=idp.client_id,
                              oidc_client_secret=idp.client_secret)
-    running = await start_on_port(settings, sink, port, run_worker=False)
+    running = await start_gateway(settings, sink, run_worker=False, port=port)
     token = await running.token()
-    await add_customer(running, token, "oidc-1", national_id=PID)
+    await put_customer(running, token, "oidc-1", national_id=PID)
     running.token_value = token  # type: ignore[attr-defined]
     yield running
     await stop_gateway(running)

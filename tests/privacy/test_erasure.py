@@ -109,3 +109,10 @@ async def test_erase_needs_its_scope_and_a_valid_id(quiet_gateway: Gateway) -> N
     assert status == 422 and response.content_type == "application/problem+json"
     async with gw.services.engine.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(customers))).scalar_one() == 0
+
+
+def test_the_erasure_id_rule_is_the_api_rule() -> None:
+    from gateway.billing.schemas import ID_PATTERN
+    from gateway.ids import CLIENT_ID_PATTERN
+
+    assert CLIENT_ID_PATTERN == ID_PATTERN

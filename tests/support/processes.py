@@ -1,5 +1,5 @@
-"""Helpers for fault tests: real `gateway worker` subprocesses, a counting/slow SMTP sink, and
-quick ways to fill and read the outbox.
+"""Helpers for fault tests: real `gateway worker` subprocesses and a counting/slow SMTP sink
+(filling and reading the outbox: tests/support/factories.py and outbox.py).
 
 Everything here is real: the worker is `python -m gateway worker` in its own process (so SIGKILL
 and SIGTERM mean what they mean in production), the sink is aiosmtpd on loopback, the outbox lives
@@ -21,14 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from sqlalchemy import select
 
-from gateway import customers
-from gateway import billing as messages
-from gateway.storage.schema import notifications
 from gateway.delivery.devmail import CapturedMail, MailSink, SinkHandler
-from gateway.web.services import Services
 from gateway.settings import Settings
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([^@>]+)@", re.IGNORECASE | re.MULTILINE)
@@ -191,47 +187,3 @@ class Workers:
     def stop_all(self) -> None:
         for worker in self.started:
             worker.stop()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-# ---------------------------------------------------------------- the outbox
-
-
-async def add_customer(services: Services, customer_id: str = "c-1", email: str = "kunde@example.no",
-                       language: str = "nb") -> None:
-    data = customers.parse_customer(customer_id, {"email": email, "language": language, "name": "Test Kunde"})
-    await customers.upsert(services.engine, services.crypto, customer_id, data, actor="test")
-
-
-async def create_notices(services: Services, count: int, customer_id: str = "c-1",
-                         prefix: str = "n") -> list[str]:
-    """Store `count` notices (message + outbox row each) the way the batch API does; return the ids."""
-    ids: list[str] = []
-    for start in range(0, count, 1000):
-        items = [
-            (f"{prefix}-{i}", messages.parse_message(
-                {"customer_id": customer_id, "category": "invoice", "subject": "Faktura",
-                 "body": f"Fakturaen din nummer {i} er klar."}, 1024))
-            for i in range(start, min(count, start + 1000))
-        ]
-        outcomes = await messages.create_many(services, "test-client", items)
-        assert all(o.error is None for o in outcomes), [o.error for o in outcomes if o.error]
-        ids.extend(o.id for o in outcomes if o.id)
-    return ids
-
-
-async def outbox_rows(services: Services) -> list[dict[str, object]]:
-    async with services.engine.connect() as conn:
-        rows = await conn.execute(select(notifications))
-        return [dict(row._mapping) for row in rows]
-
-
-async def status_counts(services: Services) -> Counter[str]:
-    return Counter(str(row["status"]) for row in await outbox_rows(services))

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from gateway.rest import apikeys
 from gateway.web.app import make_app
+from gateway.clock import SYSTEM, Clock
 from gateway.delivery.devmail import MailSink
 from gateway.web.services import Services
 from gateway.settings import Settings
@@ -65,9 +66,12 @@ class Gateway:
             return response.status, body, response
 
 
-async def start_gateway(settings: Settings, sink: MailSink, *, run_worker: bool = True) -> Gateway:
-    services = Services.build(settings)
-    server = TestServer(make_app(services, run_worker=run_worker), host="127.0.0.1")
+async def start_gateway(settings: Settings, sink: MailSink, *, run_worker: bool = True, clock: Clock = SYSTEM,
+                        port: int | None = None) -> Gateway:
+    """The service on loopback (on `port`, when the URL must be known before it starts), keeping
+    time by `clock` (a FakeClock lets a test move time instead of waiting for it)."""
+    services = Services.build(settings, clock)
+    server = TestServer(make_app(services, run_worker=run_worker), host="127.0.0.1", port=port)
     await server.start_server()
     return Gateway(services, server, aiohttp.ClientSession(), sink)
 
