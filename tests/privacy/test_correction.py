@@ -15,7 +15,8 @@ from gateway.customers import open_email
 from gateway.privacy import requests
 from gateway.storage import reading
 from gateway.storage.schema import audit_log, customers
-from tests.portal.portal_helpers import PortalClient, add_customer
+from tests.portal.portal_helpers import PortalClient
+from tests.support.factories import put_customer as add_customer
 from tests.support.service import Gateway, wait_for
 
 

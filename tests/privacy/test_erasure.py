@@ -16,7 +16,8 @@ from gateway.settings import Settings
 from gateway.storage.schema import audit_log, customers, messages, notifications
 from tests.privacy.privacy_helpers import add_customer_with_message, held, opens_nothing, readable, snapshot
 from tests.support.service import Gateway, start_gateway, stop_gateway
-from tests.test_pipeline import CANARIES, PDF
+from tests.support.factories import CANARIES
+from tests.support.factories import CANARY_PDF as PDF
 
 
 @pytest.fixture

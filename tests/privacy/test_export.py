@@ -16,10 +16,12 @@ from sqlalchemy import select
 
 from gateway import audit
 from gateway.storage.schema import attachments, customers, messages, replies
-from tests.portal.portal_helpers import PDF, PortalClient, add_customer, send
+from tests.portal.portal_helpers import PortalClient
+from tests.support.factories import PDF, send
+from tests.support.factories import put_customer as add_customer
 from tests.privacy.test_restore import cli_env
 from tests.support.service import Gateway
-from tests.test_cli import run
+from tests.support.cli import run
 
 NID = "01817010055"
 

@@ -13,7 +13,7 @@ from gateway.settings import Settings
 from gateway.storage.engine import is_sqlite
 from tests.privacy.privacy_helpers import add_customer_with_message, held, opens_nothing, readable, snapshot
 from tests.support.service import ROOT, start_gateway, stop_gateway
-from tests.test_cli import run
+from tests.support.cli import run
 
 
 def cli_env(settings: Settings) -> dict[str, str]:

@@ -22,8 +22,8 @@ from gateway.privacy.schedule import claim_daily, finish
 from gateway.settings import ConfigError, Settings
 from gateway.storage.schema import audit_log, customers, messages
 from tests.support.service import Gateway, start_gateway, stop_gateway
-from tests.test_cli import run
-from tests.test_pipeline import canary_notice
+from tests.support.cli import run
+from tests.support.factories import canary_notice
 
 # Billing says: the last invoice was settled on 31 October 2021 (a plain date: that day in Norway).
 SETTLED = "2021-10-31"

@@ -19,7 +19,7 @@ from gateway.settings import Settings
 from gateway.storage.schema import audit_log, customers, messages
 from tests.privacy.test_restore import cli_env
 from tests.support.service import Gateway, start_gateway, stop_gateway, wait_for
-from tests.test_cli import run
+from tests.support.cli import run
 
 
 @pytest.fixture
