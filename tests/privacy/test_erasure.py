@@ -117,3 +117,15 @@ def test_the_erasure_id_rule_is_the_api_rule() -> None:
     from gateway.ids import CLIENT_ID_PATTERN
 
     assert CLIENT_ID_PATTERN == ID_PATTERN
+
+
+async def test_a_message_to_an_erased_customer_is_a_conflict(quiet_gateway: Gateway) -> None:
+    gw = quiet_gateway
+    token = await gw.token("customers:write", "messages:write", "customers:erase")
+    await add_customer_with_message(gw, token, "c-gone", "gone@example.no")
+    await gw.request("DELETE", "/api/v1/customers/c-gone", token=token)
+    status, problem, response = await gw.request(
+        "POST", "/api/v1/messages", token=token, headers={"Idempotency-Key": "after"},
+        json={"customer_id": "c-gone", "category": "invoice", "subject": "S", "body": "B"})
+    assert status == 409 and response.content_type == "application/problem+json"
+    assert "erased" in problem["detail"]
