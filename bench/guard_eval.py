@@ -1,7 +1,10 @@
-"""Evaluate the content guard on the labelled corpus (tests/guard/corpus.jsonl).
+"""Evaluate the content guard on the labelled corpora.
 
-Prints precision, recall and false-alarm rate overall, per language and per rule family.
-Usage: python bench/guard_eval.py [--corpus PATH] [--errors]
+Prints precision, recall and false-alarm rate overall, per language, per class (family) and per
+class and language. By default it reads the tuning corpora (tests/guard/corpus.jsonl, the first
+round, and tests/guard/corpus_phrasing.jsonl, the second-round phrasing classes); ``--heldout``
+reads tests/guard/heldout.jsonl instead, a set written separately and never tuned against.
+Usage: python bench/guard_eval.py [--corpus PATH ...] [--heldout] [--errors]
 """
 
 from __future__ import annotations
@@ -18,12 +21,18 @@ sys.path.insert(0, str(ROOT))
 from gateway.guard import check_template, check_text, is_refused  # noqa: E402
 
 CORPUS = ROOT / "tests" / "guard" / "corpus.jsonl"
+PHRASING = ROOT / "tests" / "guard" / "corpus_phrasing.jsonl"
+HELDOUT = ROOT / "tests" / "guard" / "heldout.jsonl"
+TUNING = (CORPUS, PHRASING)
 PORTAL = "https://min.example.no"
 
 
-def load(path: Path = CORPUS) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+def load(*paths: Path) -> list[dict]:
+    out: list[dict] = []
+    for path in paths or TUNING:
+        with path.open(encoding="utf-8") as fh:
+            out.extend(json.loads(line) for line in fh if line.strip())
+    return out
 
 
 def verdict(rec: dict) -> tuple[bool, list]:
@@ -64,17 +73,25 @@ class Score:
 
     def row(self, name: str) -> str:
         n = self.tp + self.fp + self.tn + self.fn
-        return (f"{name:<14} n={n:<4} precision={self.precision:6.3f} recall={self.recall:6.3f} "
+        return (f"{name:<22} n={n:<5} precision={self.precision:6.3f} recall={self.recall:6.3f} "
                 f"false_alarm={self.false_alarm:6.3f}  (tp={self.tp} fn={self.fn} fp={self.fp} tn={self.tn})")
 
 
-def evaluate(records: list[dict]) -> tuple[Score, dict[str, Score], dict[str, Score], list[tuple[dict, list]]]:
-    total, by_lang, by_family = Score(), defaultdict(Score), defaultdict(Score)
+Result = tuple[Score, dict[str, Score], dict[str, Score], list[tuple[dict, list]]]
+
+
+def evaluate(records: list[dict], by_family_lang: dict[str, Score] | None = None) -> Result:
+    total: Score = Score()
+    by_lang: dict[str, Score] = defaultdict(Score)
+    by_family: dict[str, Score] = defaultdict(Score)
     wrong = []
     for rec in records:
         refused, findings = verdict(rec)
         expected = rec["label"] == "refuse"
-        for s in (total, by_lang[rec["lang"]], by_family[rec["family"]]):
+        scores = [total, by_lang[rec["lang"]], by_family[rec["family"]]]
+        if by_family_lang is not None:
+            scores.append(by_family_lang.setdefault(f"{rec['family']}/{rec['lang']}", Score()))
+        for s in scores:
             s.add(expected, refused)
         if refused != expected:
             wrong.append((rec, findings))
@@ -83,10 +100,14 @@ def evaluate(records: list[dict]) -> tuple[Score, dict[str, Score], dict[str, Sc
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--corpus", type=Path, action="append", help="a JSONL corpus (repeatable)")
+    ap.add_argument("--heldout", action="store_true", help="evaluate on the held-out set")
     ap.add_argument("--errors", action="store_true", help="list every misclassified record")
     args = ap.parse_args(argv)
-    total, by_lang, by_family, wrong = evaluate(load(args.corpus))
+    paths = args.corpus or ([HELDOUT] if args.heldout else list(TUNING))
+    per: dict[str, Score] = {}
+    total, by_lang, by_family, wrong = evaluate(load(*paths), per)
+    print("corpora:", ", ".join(str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in paths))
     print(total.row("overall"))
     print("-- per language")
     for k in sorted(by_lang):
@@ -94,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     print("-- per family")
     for k in sorted(by_family):
         print(by_family[k].row(k))
+    print("-- per family and language")
+    for k in sorted(per):
+        print(per[k].row(k))
     if args.errors:
         print("-- misclassified")
         for rec, findings in wrong:

@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "customers": {"base", "identifiers", "crypto", "storage", "audit"},
     "rest": {"base", "storage", "audit"},
     "delivery": {"base", "guard", "crypto", "storage", "audit", "customers"},
-    "billing": {"base", "guard", "crypto", "storage", "audit", "customers", "delivery", "rest"},
+    "billing": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "delivery", "rest"},
     "privacy": {"base", "crypto", "storage", "audit", "customers", "rest"},
     "portal": {"base", "crypto", "storage", "audit", "customers", "privacy"},
     "web": {"base", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",

@@ -21,11 +21,11 @@ from typing import Any, TypeVar
 import msgspec
 from aiohttp import web
 
-from gateway import national_id
 from gateway.billing import schemas
 from gateway.billing.messages import CONTENT_TYPES, Attachment, MessageInput
 from gateway.customers import CustomerInput, day_or_moment
 from gateway.errors import GatewayError, ValidationFailed
+from gateway.identifiers import national_id
 from gateway.rest import draining
 
 T = TypeVar("T")

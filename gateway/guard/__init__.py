@@ -8,5 +8,5 @@ Public API::
 from .findings import RULES, Finding, is_refused
 from .pipeline import TEMPLATE_KINDS, check_email, check_template, check_text, placeholders
 
-__all__ = ["Finding", "RULES", "TEMPLATE_KINDS", "check_email", "check_template", "check_text",
+__all__ = ["RULES", "TEMPLATE_KINDS", "Finding", "check_email", "check_template", "check_text",
            "is_refused", "placeholders"]

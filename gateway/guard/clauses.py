@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import lexicon as L
+from . import phrasing as P
 from .gate import may_start_object
 
 _TOKEN_RE = re.compile(
@@ -29,6 +30,10 @@ _INFINITIVES = {
     "oppgje", "gje",
 }
 MAX_CLAUSE = 50
+_POLITE_START = {"ver", "vær", "be", "vere", "være"}
+_INVERTED_MODALS = {"kan", "vil", "skal", "kunne", "bør", "can", "could", "will", "should"}
+# Nynorsk imperatives that look like infinitives ("For å unngå gebyr, oppgje koden").
+_NN_IMPERATIVES = {"oppgje", "gje"}
 _NEG_SCOPE_END = {"until", "unless", "before", "før", "inntil", "fordi", "because", "otherwise",
                   "ellers", "elles", "dersom", "hvis", "viss", "if"}
 _STATEMENT_AUX = {"will", "shall", "would", "vil", "kommer", "kjem", "going", "is", "are", "was",
@@ -111,8 +116,14 @@ class Analysis:
         i = 0
         may_start = may_start_object
         while i < n:
-            if toks[i].kind != WORD or not may_start(keys[i]):
-                i += 1  # no object can start here (gate.may_start_object)
+            if toks[i].kind != WORD:
+                i += 1
+                continue
+            if not may_start(keys[i]):  # no exact object starts here (gate.may_start_object)
+                cat = P.fuzzy_category(keys[i])
+                if cat:
+                    self._add_obj(Obj(cat, i, i))
+                i += 1
                 continue
             found = None
             for size in (4, 3, 2):
@@ -123,20 +134,44 @@ class Analysis:
                     found = Obj(cat, i, i + size - 1)
                     break
             if not found:
-                cat = L.noun_category(keys[i])
+                cat = L.noun_category(keys[i]) or P.fuzzy_category(keys[i])
                 if cat:
                     found = Obj(cat, i, i)
                 elif L.CODE_RX.fullmatch(keys[i]) and self._code_context(i):
                     card = any(keys[k] in L.CARD_CONTEXT for k in range(max(0, i - 4), min(n, i + 6)))
                     found = Obj("card_number" if card and keys[i] in L.DIGIT_WORDS else "one_time_code", i, i)
             if found:
-                found.cat = canonical(found.cat)
-                self.objs.append(found)
-                for k in range(found.i, found.j + 1):
-                    self.objs_at[k] = found
+                self._add_obj(found)
                 i = found.j + 1
             else:
                 i += 1
+        self._find_described()
+
+    def _add_obj(self, obj: Obj) -> None:
+        obj.cat = canonical(obj.cat)
+        self.objs.append(obj)
+        for k in range(obj.i, obj.j + 1):
+            self.objs_at[k] = obj
+
+    def _find_described(self) -> None:
+        """Confidential data described, not named ("the long number on the front of your
+        card"): the description replaces any object found inside it."""
+        spans = P.described(self.text)
+        if not spans:
+            return
+        for cat, s, e in spans:
+            inside = [k for k, t in enumerate(self.toks) if t.kind == WORD and t.start >= s and t.end <= e]
+            if not inside:
+                continue
+            i, j = inside[0], inside[-1]
+            old = {id(o) for o in self.objs_at[i:j + 1] if o is not None}
+            if any(o.i < i or o.j > j for o in self.objs if id(o) in old):
+                continue  # overlaps an object that reaches outside: keep that one
+            self.objs = [o for o in self.objs if id(o) not in old]
+            for k in range(i, j + 1):
+                self.objs_at[k] = None
+            self._add_obj(Obj(cat, i, j))
+        self.objs.sort(key=lambda o: o.i)
 
     def card_sentences(self) -> set[int]:
         if self._card_sids is None:
@@ -146,7 +181,10 @@ class Analysis:
         return self._card_sids
 
     def _code_context(self, i: int) -> bool:
-        lo, hi = max(0, i - 4), min(len(self.toks), i + 6)
+        lo, hi = max(0, i - 4), min(len(self.toks), i + 9)
+        for k in range(max(0, i - 6), min(len(self.toks), i + 11)):
+            if self.toks[k].kind == WORD and P.BENIGN_CODE_CONTEXT.fullmatch(self.keys[k]):
+                return False  # the gift-card code we send, the digits on the meter
         for k in range(lo, hi):
             if k != i and self.toks[k].kind == WORD and L.CODE_CONTEXT.fullmatch(self.keys[k]):
                 return True
@@ -165,7 +203,7 @@ class Analysis:
         return self.keys[k] if 0 <= k < len(self.toks) and self.toks[k].kind == WORD else ""
 
     def next_words(self, i: int, count: int) -> list[str]:
-        out = []
+        out: list[str] = []
         k = i + 1
         while k < len(self.toks) and len(out) < count and self.toks[k].kind in (WORD, COLON):
             if self.toks[k].kind == WORD:
@@ -206,8 +244,8 @@ class Analysis:
         if L.is_request(key):
             return "request"
         if L.is_present(key):
-            prev = {self.word(i - 1), self.word(i - 2) if self.word(i - 1) in L.NEGATIONS | L.AUX else ""}
-            if prev & L.SECOND_SUBJECT or (nxt and nxt[0] in L.SECOND_SUBJECT):
+            before = {self.word(i - 1), self.word(i - 2) if self.word(i - 1) in L.NEGATIONS | L.AUX else ""}
+            if before & L.SECOND_SUBJECT or (nxt and nxt[0] in L.SECOND_SUBJECT):
                 return "provide"
             return None
         if L.is_provide(key):
@@ -237,8 +275,13 @@ class Analysis:
             return True
         if key in L.DEMAND_MODALS:
             return True
+        if (key in _POLITE_START and self.word(k + 1) in ("snill", "snil", "venleg", "vennlig", "kind", "so")) \
+                or key in ("please", "vennligst", "venligst", "vennlegst", "pls", "kindly"):
+            return True  # "..., ver snill og send oss ...", "..., please send ..."
+        if key in _INVERTED_MODALS and self.word(k + 1) in L.SECOND_SUBJECT | {"vi", "me", "we"}:
+            return True  # "Har du ikke betalt, kan du sende ...": a new main clause
         kind = self.directive_kind(k)
-        return kind is not None and key not in _INFINITIVES
+        return kind is not None and (key not in _INFINITIVES or key in _NN_IMPERATIVES)
 
     def clause_start(self, i: int) -> int:
         k = i - 1

@@ -1,8 +1,7 @@
 """Content rules for e-mails: identity numbers, account numbers, IBAN, cards and secret values.
 
-National identity numbers (fødselsnummer, D-, H- and synthetic test numbers) are checked with
-the date and both check-digit rules: the current one (remainder 0 for k1) and the one used
-for numbers issued from 1 January 2032 (remainder 0, 1, 2 or 3 for k1; k2 unchanged).
+The numbers are validated by ``gateway.identifiers`` (the one implementation of the national-id,
+account, IBAN and card checks); this module finds candidates and decides from the context.
 A valid national id is not reported again as an account number.
 """
 
@@ -10,13 +9,9 @@ from __future__ import annotations
 
 import re
 
+from ..identifiers import valid_account, valid_card, valid_iban, valid_national_id
 from .findings import Hit
 from .normalize import normalize_for_numbers
-
-_K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2, 1)
-_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
-_ACCOUNT_W = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
-_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 # Digit groups separated by single spaces, dots, dashes or non-breaking spaces.
 # (The first digit comes before the look-behind that checks what precedes it, so re can skip
@@ -44,16 +39,6 @@ _HAS_DIGIT_OR_SYMBOL = re.compile(r"[\d!#$%&*+=?@^~]")
 _PLACEHOLDER = re.compile(r"(?i)^(?:x+|\*+|•+|_+|\.+|-+|n/?a|\d{1,3}|\[.*\]|\{.*\}|<.*>|"
                           r"\(.*\)|placeholder|redacted|skjult|hidden)$")
 _WORDY = re.compile(r"(?i)^[a-zæøå]+[.,!?]?$")
-_IIN = (
-    (("4",), (13, 16, 19)),
-    (tuple(str(x) for x in range(51, 56)) + tuple(str(x) for x in range(2221, 2721)), (16,)),
-    (("34", "37"), (15,)),
-    (("6011", "65") + tuple(str(x) for x in range(644, 650)), (16, 19)),
-    (tuple(str(x) for x in range(3528, 3590)), (16, 19)),
-    (("36", "38", "39") + tuple(str(x) for x in range(300, 306)), (14, 16)),
-    (("62",), (16, 17, 18, 19)),
-    (("50",) + tuple(str(x) for x in range(56, 70)), (12, 13, 14, 15, 16, 17, 18, 19)),
-)
 
 
 # Cheap pre-checks: no digit (of any script) and no label means nothing to find.
@@ -84,74 +69,6 @@ def _word_start(t: str, k: int) -> int:
     return k
 
 
-def _weighted(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights))
-
-
-def valid_date_part(d: str) -> bool:
-    day, month = int(d[0:2]), int(d[2:4])
-    if day > 40:
-        day -= 40  # D-number
-    if month > 80:
-        month -= 80  # synthetic test numbers (Skatteetaten Tenor)
-    elif month > 60:
-        month -= 60  # synthetic H-number variant
-    elif month > 40:
-        month -= 40  # H-number and NAV synthetic numbers
-    if not (1 <= month <= 12 and 1 <= day <= _DAYS[month - 1]):
-        return False
-    if month == 2 and day == 29:
-        return int(d[4:6]) % 4 == 0
-    return True
-
-
-def valid_national_id(num: str) -> bool:
-    """True for a fødselsnummer/D-/H-/synthetic number under the current or the 2032 rule."""
-    if len(num) != 11 or not num.isdigit() or not valid_date_part(num):
-        return False
-    if _weighted(num, _K2) % 11 != 0:
-        return False
-    return _weighted(num, _K1) % 11 in (0, 1, 2, 3)
-
-
-def valid_national_id_current(num: str) -> bool:
-    return valid_national_id(num) and _weighted(num, _K1) % 11 == 0
-
-
-def valid_account(num: str) -> bool:
-    if len(num) != 11 or not num.isdigit():
-        return False
-    r = _weighted(num, _ACCOUNT_W) % 11
-    check = 0 if r == 0 else 11 - r
-    return check != 10 and check == int(num[10])
-
-
-def luhn(num: str) -> bool:
-    total = 0
-    for k, ch in enumerate(reversed(num)):
-        d = int(ch)
-        if k % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def valid_card(num: str) -> bool:
-    if not (12 <= len(num) <= 19) or not luhn(num) or len(set(num)) < 2:
-        return False
-    return any(num.startswith(p) and len(num) in lengths for prefixes, lengths in _IIN for p in prefixes)
-
-
-def valid_iban(iban: str) -> bool:
-    s = iban.replace(" ", "").upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", s):
-        return False
-    if s.startswith("NO") and len(s) != 15:
-        return False
-    moved = s[4:] + s[:4]
-    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
-
-
 def find_content(text: str) -> list[Hit]:
     """Identity numbers, account numbers, IBANs, card numbers and secret values in ``text``."""
     hits: list[Hit] = []
@@ -160,7 +77,7 @@ def find_content(text: str) -> list[Hit]:
     t = normalize_for_numbers(text)
     taken: list[tuple[int, int]] = []
     for m in _IBAN_RE.finditer(t):
-        if valid_iban(m.group(1)):
+        if valid_iban(m.group(1).replace(" ", "")):
             hits.append(Hit("content.iban", m.start(1), m.end(1), [(m.start(1), m.end(1))], key="iban"))
             taken.append(m.span(1))
     for m in _NUMBER_RE.finditer(t):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -23,15 +23,48 @@ _OBJ = {
     "account_number": ("a bank account number", "et kontonummer"),
     "id_document": ("a copy of an identity document", "en kopi av et legitimasjonsdokument"),
     "credentials": ("login credentials", "påloggingsopplysninger"),
+    "security_question": ("the answer to a security question", "svaret på et sikkerhetsspørsmål"),
 }
 
-# rule id -> (severity, English message, bokmål message)
+_SIGN_IN = ("Instead, ask the customer to sign in to Min strømside with BankID; we never need "
+            "their codes or passwords.",
+            "Be heller kunden logge inn på Min strømside med BankID; vi trenger aldri koder eller passord.")
+_PAY = ("Instead, link to the portal's payment page, where the customer pays or registers a card "
+        "themselves.",
+        "Lenk heller til betalingssiden i portalen, der kunden selv betaler eller registrerer kortet.")
+# What to write instead, per category: the second half of each request finding's message.
+_INSTEAD: dict[str, tuple[str, str]] = {
+    "password": _SIGN_IN, "pin": _SIGN_IN, "bankid": _SIGN_IN, "one_time_code": _SIGN_IN,
+    "code_device": _SIGN_IN, "credentials": _SIGN_IN,
+    "security_question": ("Instead, ask the customer to sign in with BankID; security answers are "
+                          "passwords in practice.",
+                          "Be heller kunden logge inn med BankID; svar på sikkerhetsspørsmål er i "
+                          "praksis passord."),
+    "card_number": _PAY, "card_security_code": _PAY, "card_expiry": _PAY,
+    "national_id": ("Instead, let the customer sign in with BankID (that identifies them) or refer "
+                    "to their customer number.",
+                    "La heller kunden logge inn med BankID (det identifiserer dem), eller vis til "
+                    "kundenummeret."),
+    "account_number": ("Instead, link to the portal page where the customer updates the account "
+                       "number themselves.",
+                       "Lenk heller til siden i portalen der kunden selv oppdaterer kontonummeret."),
+    "id_document": ("Instead, let the customer identify themselves with BankID; documents are "
+                    "uploaded only in the portal.",
+                    "La heller kunden identifisere seg med BankID; dokumenter lastes bare opp i "
+                    "portalen."),
+}
+
+# rule id -> (severity, English message, bokmål message); each message ends with what to do instead.
 RULES: dict[str, tuple[str, str, str]] = {
     **{
-        f"request.{k}": (ERROR, f"The text asks the reader for {en}; we never ask for that.",
-                         f"Teksten ber mottakeren om {nb}; det spør vi aldri om.")
+        f"request.{k}": (ERROR, f"The text asks the reader for {en}; we never ask for that. {_INSTEAD[k][0]}",
+                         f"Teksten ber mottakeren om {nb}; det spør vi aldri om. {_INSTEAD[k][1]}")
         for k, (en, nb) in _OBJ.items()
     },
+    "request.statistical": (ERROR, "The statistical second opinion finds that the text very likely asks "
+                            "for confidential data (the excerpt shows the words that decided it).",
+                            "Den statistiske kontrollen finner at teksten trolig ber om fortrolige "
+                            "opplysninger (utdraget viser ordene som avgjorde det)."),
     "request.form_field": (ERROR, "The HTML contains an input field for confidential data.",
                            "HTML-en har et inndatafelt for fortrolige opplysninger."),
     "content.national_id": (ERROR, "The e-mail contains a national identity number.",
@@ -79,6 +112,37 @@ RULES: dict[str, tuple[str, str, str]] = {
     "guard.internal": (ERROR, "The guard failed on this input; it is held for safety.",
                        "Kontrollen feilet på dette innholdet; det holdes tilbake av sikkerhetshensyn."),
 }
+
+
+_LEAVE_OUT = ("Instead, leave it out of the e-mail: the customer sees it in the portal after signing in.",
+              "Ta det heller ut av e-posten: kunden ser det i portalen etter innlogging.")
+_PORTAL_LINK = ("Instead, link only to the portal with {{ message_url }} or {{ portal_url }}.",
+                "Lenk heller bare til portalen med {{ message_url }} eller {{ portal_url }}.")
+_SIMPLER = ("Instead, keep the template to text and the allowed variables (message_url, portal_url, "
+            "category, company_name, sent_date).",
+            "Hold heller malen til tekst og de tillatte variablene (message_url, portal_url, category, "
+            "company_name, sent_date).")
+_ADVICE: dict[str, tuple[str, str]] = {
+    "request.statistical": ("Instead, rephrase so that nothing is asked of the customer but to sign in to "
+                            "Min strømside; if the text really asks for nothing, report it as a false alarm.",
+                            "Skriv heller om slik at kunden bare blir bedt om å logge inn på Min strømside; "
+                            "ber teksten egentlig ikke om noe, meld fra om falsk alarm."),
+    "request.form_field": ("Instead, link to the portal page where the customer enters this themselves.",
+                           "Lenk heller til siden i portalen der kunden fyller inn dette selv."),
+    **{f"content.{k}": _LEAVE_OUT for k in ("national_id", "account_number", "iban", "card_number", "secret")},
+    **{f"link.{k}": _PORTAL_LINK for k in ("foreign_origin", "shortener", "redirect", "token", "scheme", "phone")},
+    "template.syntax": ("Instead, close every {% if %}/{% for %} block and every {{ }}.",
+                        "Lukk heller hver {% if %}/{% for %}-blokk og hver {{ }}."),
+    **{f"template.{k}": _SIMPLER for k in ("variable", "attribute", "method", "filter", "include", "unsafe",
+                                          "complexity", "render", "render_warning")},
+    "guard.too_large": ("Instead, shorten the text or put the content in an attachment in the portal.",
+                        "Gjør heller teksten kortere, eller legg innholdet som vedlegg i portalen."),
+    "guard.internal": ("Instead, simplify the text and check it again; report the input id to the developers.",
+                       "Forenkle heller teksten og kontroller den på nytt; meld fra om id-en til utviklerne."),
+}
+for _rule, (_en, _nb) in _ADVICE.items():
+    _sev, _m_en, _m_nb = RULES[_rule]
+    RULES[_rule] = (_sev, f"{_m_en} {_en}", f"{_m_nb} {_nb}")
 
 
 @dataclass(frozen=True)

@@ -46,18 +46,16 @@ gets extended.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
-
-try:  # the parser behind re.compile (Python 3.11+); without it, every text is analysed
-    from re import _constants as _C
-    from re import _parser as _P
-except ImportError:  # pragma: no cover
-    _C = _P = None  # type: ignore[assignment]
 
 from . import lexicon as L
+from . import phrasing as P
+
+_log = logging.getLogger(__name__)
 
 # What may sit between two characters of one object string (see above for \W). Possessive: on
 # the path of a real object the next character to match is the next word character of the text,
@@ -108,33 +106,73 @@ def _chars(chars: Iterable[str]) -> tuple:
     return _alt([node, _EPS]) if " " in chars else node
 
 
-def _convert(seq) -> tuple:
-    return _cat(_convert_one(op, av) for op, av in seq)
+class _Parser:
+    """A parser for the small regex language the lexicon is written in: literals, character
+    classes of literals (``[oø]``), groups (``(...)``, ``(?:...)``), alternatives and ``?``.
+    Anything else (``*``, ``+``, ``{m,n}``, ``.``, ``\\w``, anchors, flags, look-arounds) raises
+    ValueError, so a new lexicon feature cannot be misread: tests/guard/test_fast_path.py builds
+    the gate from the real lexicon."""
+
+    _SPECIAL = set("*+{}.^$\\")
+
+    def __init__(self, pattern: str):
+        self.s = pattern
+        self.k = 0
+
+    def parse(self) -> tuple:
+        tree = self._alternation()
+        if self.k != len(self.s):
+            raise ValueError(f"unexpected {self.s[self.k]!r} at {self.k} in {self.s[:40]!r}")
+        return tree
+
+    def _alternation(self) -> tuple:
+        branches = [self._sequence()]
+        while self.k < len(self.s) and self.s[self.k] == "|":
+            self.k += 1
+            branches.append(self._sequence())
+        return _alt(branches) if len(branches) > 1 else branches[0]
+
+    def _sequence(self) -> tuple:
+        items: list[tuple] = []
+        while self.k < len(self.s) and self.s[self.k] not in "|)":
+            atom = self._atom()
+            if self.k < len(self.s) and self.s[self.k] == "?":
+                self.k += 1
+                atom = _alt([atom, _EPS])
+            items.append(atom)
+        return _cat(items)
+
+    def _atom(self) -> tuple:
+        ch = self.s[self.k]
+        if ch == "(":
+            self.k += 1
+            if self.s.startswith("?:", self.k):
+                self.k += 2
+            elif self.s.startswith("?", self.k):
+                raise ValueError(f"unsupported group in {self.s[:40]!r}")
+            inner = self._alternation()
+            if self.k >= len(self.s) or self.s[self.k] != ")":
+                raise ValueError(f"unclosed group in {self.s[:40]!r}")
+            self.k += 1
+            return inner
+        if ch == "[":
+            end = self.s.find("]", self.k + 1)
+            body = self.s[self.k + 1:end] if end > 0 else ""
+            if not body or body[0] == "^" or set(body) & (self._SPECIAL | set("-[")):
+                raise ValueError(f"unsupported class in {self.s[:40]!r}")
+            self.k = end + 1
+            return _chars(body)
+        if ch in self._SPECIAL or ch == "?":
+            raise ValueError(f"unsupported {ch!r} in {self.s[:40]!r}")
+        self.k += 1
+        return _chars(ch)
 
 
-def _convert_one(op, av) -> tuple:
-    if op is _C.LITERAL:
-        return _chars(chr(av))
-    if op is _C.IN:
-        chars = []
-        for o, a in av:
-            if o is not _C.LITERAL:
-                raise ValueError(f"unsupported class item {o}")
-            chars.append(chr(a))
-        return _chars(chars)
-    if op is _C.BRANCH:
-        return _alt(_convert(alt) for alt in av[1])
-    if op is _C.SUBPATTERN:
-        _group, add_flags, del_flags, sub = av
-        if add_flags or del_flags:
-            raise ValueError("inline flags")
-        return _convert(sub)
-    if op is _C.MAX_REPEAT:
-        lo, hi, sub = av
-        if (lo, hi) != (0, 1):
-            raise ValueError(f"unsupported repeat {lo},{hi}")
-        return _alt([_convert(sub), _EPS])
-    raise ValueError(f"unsupported construct {op}")
+def parse(pattern: re.Pattern[str]) -> tuple:
+    """The pattern as the regex algebra above (ValueError for what the gate cannot model)."""
+    if pattern.flags & ~re.UNICODE:
+        raise ValueError(f"flags on {pattern.pattern[:40]!r}")  # e.g. IGNORECASE: not modelled
+    return _Parser(pattern.pattern).parse()
 
 
 def _nullable(r: tuple) -> bool:
@@ -217,16 +255,14 @@ def object_patterns() -> list[re.Pattern[str]]:
     return [*L._NOUNS.values(), *L._PHRASES.values(), L.CODE_RX]
 
 
+def gate_patterns() -> list[re.Pattern[str]]:
+    """What the gate looks for: the object patterns, and the anchor words of the descriptions of
+    confidential data (phrasing.ANCHORS), which the analysis matches with phrasing.DESCRIBED."""
+    return [*object_patterns(), P.ANCHORS]
+
+
 def _root(patterns: Iterable[re.Pattern[str]] | None = None) -> tuple:
-    if _P is None:
-        raise ValueError("re._parser is not available")
-    trees = []
-    for p in object_patterns() if patterns is None else patterns:
-        tree = _P.parse(p.pattern, p.flags)
-        if (p.flags | tree.state.flags) & ~re.UNICODE:
-            raise ValueError(f"flags on {p.pattern[:40]!r}")  # e.g. IGNORECASE: not modelled here
-        trees.append(_convert(tree.data))
-    return _alt(trees)
+    return _alt(parse(p) for p in (gate_patterns() if patterns is None else patterns))
 
 
 def prefixes(length: int = 3, patterns: Iterable[re.Pattern[str]] | None = None) -> frozenset[str]:
@@ -260,6 +296,8 @@ def _build_all() -> None:
             try:
                 _gate, _prefixes = build(), prefixes()
             except (ValueError, re.error):
+                # Still safe (every text is analysed) but slow: say so, once.
+                _log.exception("guard: the fast path could not be built; analysing every text")
                 _gate = _prefixes = None
             _built = True
 
@@ -285,4 +323,6 @@ def may_name_object(text: str) -> bool:
     """False only when the normalised ``text`` (normalize(...)[0], what the analysis reads)
     holds no confidential object, so that the request analysis would report nothing."""
     g = _gate if _built else gate()
-    return g is None or g.search(" " + text.replace("_", " ")) is not None
+    if g is None or g.search(" " + text.replace("_", " ")) is not None:
+        return True  # an object, or an anchor word of a description of one
+    return P.may_be_fuzzy(text)  # a misspelt object word

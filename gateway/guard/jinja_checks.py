@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
@@ -133,10 +134,10 @@ class _ProbeUndefined(ChainableUndefined):
     def __str__(self) -> str:
         return ""
 
-    def __int__(self) -> int:
+    def __int__(self) -> int:  # type: ignore[override]  # a value, not an error
         return 0
 
-    def __float__(self) -> float:
+    def __float__(self) -> float:  # type: ignore[override]  # a value, not an error
         return 0.0
 
     def __index__(self) -> int:
@@ -145,10 +146,10 @@ class _ProbeUndefined(ChainableUndefined):
     def __format__(self, spec: str) -> str:
         return ""
 
-    def __lt__(self, other: Any) -> bool:
+    def __lt__(self, other: Any) -> bool:  # type: ignore[override]  # a value, not an error
         return False
 
-    __le__ = __gt__ = __ge__ = __lt__
+    __le__ = __gt__ = __ge__ = __lt__  # type: ignore[assignment]
 
 
 class FalsyUndefined(_ProbeUndefined):
@@ -192,7 +193,7 @@ def parse(source: str, name: str) -> Parsed:
         ast = ENV.parse(source, name=name)
     except TemplateSyntaxError as exc:
         return Parsed(None, (exc.lineno or 1, exc.message or "syntax error"), renderable=False)
-    except Exception as exc:  # noqa: BLE001 - anything the lexer chokes on is a syntax finding
+    except Exception as exc:
         return Parsed(None, (1, type(exc).__name__), renderable=False)
     return Parsed(ast)
 
@@ -222,28 +223,31 @@ def static_checks(parsed: Parsed, kind: str) -> None:
         elif kind == "email" and n.name not in EMAIL_VARIABLES and n.name not in declared \
                 and n.name != "loop":
             issues.append(StaticIssue("template.variable", n.lineno, n.name))
-    for n in ast.find_all((nodes.Getattr, nodes.Getitem)):
-        attr = n.attr if isinstance(n, nodes.Getattr) else (
-            n.arg.value if isinstance(n.arg, nodes.Const) else "")
+    for g in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(g, nodes.Getattr):
+            attr = g.attr
+        else:
+            assert isinstance(g, nodes.Getitem)
+            attr = g.arg.value if isinstance(g.arg, nodes.Const) else ""
         if isinstance(attr, str) and (attr.startswith("_") or attr in ("mro", "func_globals",
                                                                       "gi_frame", "f_globals")):
-            issues.append(StaticIssue("template.unsafe", n.lineno, attr))
-        elif kind == "email" and not _is_loop_attr(n):
-            issues.append(StaticIssue("template.attribute", n.lineno, str(attr) or "["))
-    for n in ast.find_all((nodes.Call,)):
-        callee = n.node
+            issues.append(StaticIssue("template.unsafe", g.lineno, attr))
+        elif kind == "email" and not _is_loop_attr(g):
+            issues.append(StaticIssue("template.attribute", g.lineno, str(attr) or "["))
+    for call in ast.find_all((nodes.Call,)):
+        callee = call.node
         if isinstance(callee, nodes.Name) and callee.name in macros:
             continue
         if isinstance(callee, nodes.Getattr) and isinstance(callee.node, nodes.Name) and callee.node.name == "loop":
             continue
         if kind == "email" or isinstance(callee, nodes.Getattr):
             token = callee.attr if isinstance(callee, nodes.Getattr) else getattr(callee, "name", "(")
-            issues.append(StaticIssue("template.method", n.lineno, token))
-    for n in ast.find_all((nodes.Filter,)):
-        if n.name not in SAFE_FILTERS and (kind == "email" or n.name in ("attr", "pprint", "xmlattr", "tojson")):
-            issues.append(StaticIssue("template.filter", n.lineno, n.name))
-    for n in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-        issues.append(StaticIssue("template.include", n.lineno, type(n).__name__.lower()))
+            issues.append(StaticIssue("template.method", call.lineno, token))
+    for filt in ast.find_all((nodes.Filter,)):
+        if filt.name not in SAFE_FILTERS and (kind == "email" or filt.name in ("attr", "pprint", "xmlattr", "tojson")):
+            issues.append(StaticIssue("template.filter", filt.lineno, filt.name))
+    for inc in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        issues.append(StaticIssue("template.include", inc.lineno, type(inc).__name__.lower()))
     if _loop_depth(ast) > MAX_LOOP_DEPTH or _recursive_macro(ast):
         issues.append(StaticIssue("template.complexity", 1, "for"))
         parsed.renderable = False
@@ -307,8 +311,8 @@ def literal_pieces(ast: nodes.Template) -> list[tuple[str, int]]:
         if isinstance(n, nodes.Assign):
             expr(n.node)
             return
-        for c in n.iter_child_nodes():
-            walk(c)
+        for child in n.iter_child_nodes():
+            walk(child)
 
     walk(ast)
     return out
@@ -321,7 +325,7 @@ def compile_template(ast: nodes.Template) -> Any:
 
 def render(code: Any, context: dict[str, Any], undefined: type) -> str:
     """Render compiled template code in the sandbox; raises on any failure (caller reports)."""
-    env = _ENVS[undefined]
+    env = _ENVS[undefined]  # type: ignore[index]  # one of the two probes
     tmpl = env.template_class.from_code(env, code, {})
     _budget.calls = 0
     _budget.deadline = time.monotonic() + MAX_SECONDS

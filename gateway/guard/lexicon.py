@@ -11,11 +11,21 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+_TOLERANT = {"o": "[oø]", "ø": "(?:ø|o|oe)", "å": "(?:å|a|aa)", "æ": "(?:æ|ae|e)", "l": "[li]"}
+
 
 def _tolerant(pattern: str) -> str:
-    """Let a pattern written with Norwegian letters also match ASCII and leet spellings."""
-    return (pattern.replace("o", "[oø]").replace("ø", "(?:ø|o|oe)").replace("å", "(?:å|a|aa)")
-            .replace("æ", "(?:æ|ae|e)").replace("l", "[li]").replace("(?:ø|[oø]|[oø]e)", "(?:ø|o|oe)"))
+    """Let a pattern written with Norwegian letters also match ASCII and leet spellings (one
+    pass, so a replacement is never replaced again; classes are left as written)."""
+    out: list[str] = []
+    in_class = False
+    for ch in pattern:
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        out.append(ch if in_class else _TOLERANT.get(ch, ch))
+    return "".join(out)
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
@@ -34,9 +44,9 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "password": _rx(
         r"(?:bankid|nettbank|innloggings|pålogging|påloggings|innlogging|bruker|brukar|e?post|"
         r"konto|mobil|app|engangs|eingongs|nytt|gammelt|noverande|nåværende)?"
-        r"pass(?:ord(?:et|a|ene|s)?|word(?:s)?|wd|phrase|frase(?:n)?)",
+        r"pass(?:ord(?:et|a|ene|s)?|word(?:s|et|en|a)?|wd|phrase|frase(?:n)?)",
     ),
-    "pin": _rx(r"pin(?:s|en)?", r"pin(?:kode(?:n|r|ne)?|koda|code(?:s)?|nummer(?:et)?|number|nr)",
+    "pin": _rx(r"pin(?:s|en|ane|a)?", r"pin(?:kod(?:e|en|er|ene|ane|ar|a)|code(?:s|n|en)?|nummer(?:et)?|number|nr)",
                r"bankkortpin", r"kortpin"),
     "bankid_code": _rx(
         r"bankid(?:kode(?:n|r|ne)?|koda|code(?:s)?|passord(?:et)?|password|pin(?:kode)?|"
@@ -46,8 +56,9 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "one_time_code": _rx(
         r"(?:engangs|eingongs|sms|tekstmeldings|bekreftelses|stadfestings|verifiserings|"
         r"verifikasjons|innloggings|påloggings|innlogging|pålogging|aktiverings|tilgangs|"
-        r"autorisasjons|godkjennings|autentiserings|identifiserings|personlig|hemmelig|løyndom)"
-        r"kode(?:n|r|ne|a)?",
+        r"autorisasjons|godkjennings|autentiserings|identifiserings|personlig|hemmelig|løyndom|"
+        r"stadfestings|verifikasjons|login|verification|godkjenning|signerings)"
+        r"kod(?:e|en|er|ene|a|ane|ar)", r"(?:sms|login|verification|onetime|engangs)code(?:n|en|s)?",
         r"engangspassord(?:et)?", r"eingongspassord(?:et)?", r"otp(?:s|kode(?:n)?|code)?",
         r"passcode(?:s)?", r"totp", r"2fakode(?:n)?", r"mfakode(?:n)?", r"smscode(?:s)?",
     ),
@@ -59,18 +70,19 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "code_device": _rx(r"kodebrikke(?:n|a|r|ne)?", r"kodekort(?:et)?", r"kodebrikkekode(?:n)?",
                        r"kodegenerator(?:en)?", r"tokengenerator"),
     "card_number": _rx(
-        r"kort(?:nummer(?:et)?|numre(?:ne)?|nr|opplysning(?:er|ene|ar|ane)?|opplysningar(?:ne)?|"
+        r"kort(?:nummer(?:et|a)?|numra(?:ne)?|numre(?:ne)?|nr|opplysning(?:er|ene|ar|ane)?|opplysningar(?:ne)?|"
         r"informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data|numer)",
         r"(?:kreditt|betalings|bank|visa|debet|master|debit|credit)kort(?:et|a|nummer(?:et)?|nr|"
         r"opplysning(?:er|ene|ar|ane)?|opplysningar|informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data)?",
         r"betalingskortinformasjon(?:en)?", r"kortets",
         r"betalings(?:informasjon(?:en)?|info|opplysning(?:er|ene|ar|ane)?|detalj(?:er|ene)?|data)",
-        r"creditcard(?:s)?", r"cardnumber(?:s)?", r"carddetails", r"pan",
+        r"creditcard(?:s|et)?", r"card(?:number|nummer|nr)(?:s|et)?", r"carddetails", r"pan",
     ),
     "card_expiry": _rx(r"utløpsdato(?:en|a)?", r"utløpsdata", r"gyldighetsdato(?:en)?",
                        r"expiry", r"expiration", r"utløpsmåned(?:en)?"),
     "national_id": _rx(
-        r"fødselsnummer(?:et|a|s)?", r"fødselsnumre(?:ne)?", r"fødselsnr", r"fnr",
+        r"fødselsnummer(?:et|a|s)?", r"fødselsnumre(?:ne)?", r"fødselsnumra(?:ne)?", r"fødselsnr",
+        r"fnr", r"pnr", r"persnr",
         r"personnummer(?:et|a)?", r"personnr", r"dnummer(?:et|a)?", r"dnr", r"hnummer(?:et)?",
         r"dnumbers?", r"hnumbers?",
         r"personidentifikator", r"ssn", r"idnummer(?:et)?", r"identitetsnummer(?:et)?",
@@ -80,7 +92,8 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"norwegianidnumber",
     ),
     "account_number": _rx(
-        r"(?:bank)?kontonummer(?:et|a)?", r"(?:bank)?kontonumre(?:ne)?", r"(?:bank)?kontonr",
+        r"(?:bank)?kontonummer(?:et|a)?", r"(?:bank)?kontonumre(?:ne)?", r"(?:bank)?kontonumra(?:ne)?",
+        r"(?:bank)?kontonr", r"ktonr", r"acct(?:no|nr|number|nummer)", r"account(?:nummer|nr)(?:et)?",
         r"bankkonto(?:en|a)?", r"iban(?:nummer)?", r"bank(?:opplysninger|opplysningar|detaljer|"
         r"informasjon|info)(?:ne|a|en)?", r"bankopplysning(?:er|ene|ar|ane)?", r"bankdetalj(?:er|ene)?",
         r"kontoopplysning(?:er|ene|ar|ane)?", r"kontoopplysningar",
@@ -90,6 +103,12 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"passport(?:s)?", r"førerkort(?:et)?", r"førarkort(?:et)?",
         r"legitimasjon(?:en)?", r"idkort(?:et)?", r"identitetskort(?:et)?", r"idbevis(?:et)?",
         r"idpapir(?:er|ene)?", r"idcard(?:s)?", r"licence", r"license", r"licences",
+    ),
+    "security_question": _rx(
+        r"(?:sikkerhets|tryggleiks|kontroll|hemmelig|løyndoms)spørsmål(?:et|a|ene|ane)?",
+        r"securityquestion(?:s)?", r"pikenavn(?:et)?", r"pikenamn(?:et)?", r"jentenamn(?:et)?",
+        r"barndomsvenn(?:en|inne|inna|innen)?", r"barndomsven(?:en|nen|ninne|ninna)?", r"barndomsgate(?:n|a)?", r"barndomsadresse(?:n|a)?",
+        r"favorittlærer(?:en)?", r"maidenname",
     ),
     "credentials": _rx(
         r"brukernavn(?:et)?", r"brukarnamn(?:et)?", r"brukerid(?:en)?", r"username(?:s)?",
@@ -122,7 +141,8 @@ _PHRASES: dict[str, re.Pattern[str]] = {
                        r"payment (?:information|details|info|data|card details)",
                        r"billing (?:information|details|info)",
                        r"long number on (?:the|your) card", r"16 digit(?:s)?",
-                       r"(?:credit|debit|bank|payment|visa|master) card (?:number|details|information)"),
+                       r"(?:credit|debit|bank|payment|visa|master) card (?:number|details|information)",
+                       r"kort nr", r"card no", r"card nr"),
     "card_expiry": _rx(r"(?:expiry|expiration|exp|end|valid) (?:date|dato|thru|through|until)",
                        r"gyldig (?:til|t o m|tom)", r"utløps dato"),
     "national_id": _rx(
@@ -133,10 +153,11 @@ _PHRASES: dict[str, re.Pattern[str]] = {
         r"national identity", r"national id", r"personal number", r"personal id number",
         r"norwegian (?:national )?id(?:entity)? number", r"11 sifret (?:nummer|fødselsnummer)",
         r"11 digit (?:number|id|national id)", r"d number", r"personal identity",
-        r"fødselsnummer (?:og|eller) personnummer",
+        r"fødselsnummer (?:og|eller) personnummer", r"f nr", r"pers nr", r"person nr", r"d nr",
     ),
     "account_number": _rx(
-        r"(?:bank )?account (?:number|numbers|no|nr)", r"konto nummer(?:et)?",
+        r"(?:bank )?account (?:number|numbers|no|nr)", r"konto nummer(?:et)?", r"acct (?:no|nr|number|num)",
+        r"kto nr", r"konto nr", r"bank konto nr", r"acc (?:no|nr|number)",
         r"bank (?:account|details|information|info)", r"banking (?:details|information)",
         r"bank konto(?:en)?", r"account and routing", r"iban (?:number|nummer)",
     ),
@@ -145,6 +166,16 @@ _PHRASES: dict[str, re.Pattern[str]] = {
         r"photo id", r"(?:kopi|bilde|skann|scan|copy|photo|picture|image|bilete|foto) (?:av|of) (?:ditt |din |your |the |a )?"
         r"(?:pass|passet|passport|id|førerkort(?:et)?|førarkort|legitimasjon|bankkort)",
         r"nasjonalt id kort(?:et)?", r"id kort(?:et)?", r"id papirer",
+    ),
+    "security_question": _rx(
+        r"(?:security|secret|memorable|verification) (?:question|questions|answer|word)",
+        r"(?:sikkerhets|tryggleiks|kontroll) spørsmål(?:et|a)?", r"maiden name",
+        r"(?:first|childhood) (?:pet|pets|school|teacher|car|street|best friend|friend)",
+        r"childhood (?:best )?friend(?:s)?", r"best friend (?:as|in) a child",
+        r"(?:første|fyrste) (?:kjæledyr(?:et)?|bil(?:en)?|skole(?:n)?|lærer(?:en)?|lærar(?:en)?)",
+        r"street you grew up (?:on|in)", r"(?:gata|gaten|gate) du vokste opp i",
+        r"(?:gata|gate) du voks opp i", r"(?:mors|morens|moras|mora di sitt) (?:pikenavn|pikenamn|jentenamn)",
+        r"pet s name", r"pets name",
     ),
     "credentials": _rx(r"(?:login|log in|sign in|signin|logon|log on) (?:details|credentials|information|info|data)",
                        r"user ?name", r"bruker navn(?:et)?", r"user id",
@@ -177,12 +208,12 @@ PROVIDE = _verbs(
     r"include", r"including", r"insert", r"register", r"renew", r"reactivate", r"activate",
     r"unlock", r"complete", r"completing", r"key", r"fill", r"filling", r"read", r"hand",
     r"scan", r"photograph", r"post", r"spell", r"dictate", r"mention", r"note", r"jot",
-    r"paste", r"re-enter", r"reveal", r"state", r"specify", r"quote", r"repeat", r"recite",
+    r"paste", r"re-enter", r"state", r"specify", r"quote", r"repeat", r"recite",
     r"authenticate", r"authorise", r"authorize", r"email", r"e-mail", r"text", r"dm", r"message",
     r"call", r"ring", r"contact", r"login", r"log", r"sign", r"signin", r"say", r"let",
-    r"return", r"returning", r"resend", r"re-send", r"repeat", r"retype", r"share",
+    r"return", r"returning", r"re-send", r"retype",
     # Bokmål
-    r"oppgi", r"oppgir", r"opplys", r"opplyse", r"opplyser", r"send", r"sende", r"sender",
+    r"oppgi", r"oppgir", r"opplys", r"opplyse", r"opplyser", r"sende", r"sender",
     r"gi", r"gir", r"bekreft", r"bekrefte", r"bekrefter", r"verifiser", r"verifisere",
     r"verifiserer", r"valider", r"validere", r"oppdater", r"oppdatere", r"oppdaterer",
     r"tast", r"taste", r"taster", r"skriv", r"skrive", r"skriver", r"fyll", r"fylle", r"fyller",
@@ -190,19 +221,19 @@ PROVIDE = _verbs(
     r"svar", r"svare", r"svarer", r"del", r"dele", r"deler", r"registrer", r"registrere",
     r"registrerer", r"fortell", r"fortelle", r"forteller", r"si", r"sier", r"forny", r"fornye",
     r"fornyer", r"aktiver", r"aktivere", r"reaktiver", r"reaktivere", r"avgi", r"avgir",
-    r"fyll", r"før", r"føre", r"skann", r"skanne", r"fotografer", r"ta", r"videresend",
-    r"videresende", r"legitimer", r"legitimere", r"identifiser", r"identifisere", r"ring",
+    r"før", r"føre", r"skann", r"skanne", r"fotografer", r"ta", r"videresend",
+    r"videresende", r"legitimer", r"legitimere", r"identifiser", r"identifisere",
     r"sett", r"sette", r"logg", r"logge", r"kopier", r"lim", r"nevn", r"nevne", r"tilsend",
     r"returner", r"returnere", r"ettersend", r"ettersende", r"gjenta", r"gjentar", r"send inn",
-    r"oppgi", r"innrapporter", r"rapporter", r"meld", r"melde", r"sjekk",
+    r"innrapporter", r"rapporter", r"meld", r"melde", r"sjekk",
     # Nynorsk
     r"oppgje", r"oppgjev", r"gje", r"gjev", r"stadfest", r"stadfeste", r"stadfestar",
     r"sendar", r"senda", r"svara", r"svarar", r"dela", r"delar", r"skrivar", r"fylla",
-    r"fyllar", r"leggja", r"legg", r"leggjer", r"lesa", r"lesar", r"oppdatera", r"oppdaterar",
-    r"registrera", r"fortel", r"fortelja", r"sei", r"seie", r"taste", r"tastar", r"verifisera",
-    r"fornya", r"aktivera", r"logga", r"leggje", r"fortelje", r"stadfesta", r"skriva", r"svare",
-    r"sende", r"dele", r"lese", r"oppdatere", r"registrere", r"verifisere", r"fornye", r"returnera",
-    r"ettersenda", r"gjenta", r"gjentek", r"oppgjeve",
+    r"fyllar", r"leggja", r"leggjer", r"lesa", r"lesar", r"oppdatera", r"oppdaterar",
+    r"registrera", r"fortel", r"fortelja", r"sei", r"seie", r"tastar", r"verifisera",
+    r"fornya", r"aktivera", r"logga", r"leggje", r"fortelje", r"stadfesta", r"skriva",
+    r"returnera",
+    r"ettersenda", r"gjentek", r"oppgjeve",
 )
 # Verbs whose object normally follows a particle; without it they mean something else
 # ("les mer" = read more, "legg merke til" = notice, "ta kontakt" = get in touch).
@@ -225,8 +256,8 @@ NEEDS_PARTICLE = {
     "completing": {"the", "this"}, "del": {"med", "din", "ditt", "dine", "di", "koden", "passordet", "oss", "your"},
     "type": {"in", "your", "din", "ditt", "the"},
     "include": {"your", "the", "din", "ditt"}, "including": {"your"},
-    "state": {"your"}, "say": {"your"}, "si": {"fra", "ifra", "oss"}, "post": {"us"},
-    "mention": {"your"}, "note": {"down"}, "answer": {"with"}, "spell": {"out"},
+    "state": {"your"}, "say": {"your"}, "si": {"fra", "ifra", "oss"},
+    "mention": {"your"}, "answer": {"with"}, "spell": {"out"},
 }
 # Login verbs ask for credentials only when "with/med" names them ("logg inn med passord").
 LOGIN_VERBS = {"login", "log", "sign", "signin", "logg", "logge", "logga"}
@@ -272,10 +303,11 @@ PASSIVE_NEEDS_MODAL = {"sendes", "sendast", "gis", "gjevast", "needed", "request
 PARTICIPLES = _verbs(r"provided", r"entered", r"confirmed", r"submitted", r"verified", r"updated",
                   r"sent", r"given", r"supplied", r"filled", r"typed", r"attached", r"uploaded",
                   r"shared", r"disclosed", r"stated", r"included", r"keyed", r"validated",
-                  r"registered", r"renewed", r"reentered", r"re-entered",
+                  r"registered", r"renewed", r"reentered", r"re-entered", r"read", r"dictated", r"spelled",
+                  r"forwarded", r"handed", r"gitt", r"gjeve", r"gjevne", r"delt", r"opplest", r"lest",
                   r"bekreftet", r"oppgitt", r"sendt", r"verifisert", r"oppdatert", r"registrert",
                   r"utfylt", r"fylt", r"lagt", r"lastet", r"skrevet", r"tastet", r"innsendt",
-                  r"stadfesta", r"oppgjeven", r"oppgjeve", r"sendt", r"innsend", r"utfylte")
+                  r"stadfesta", r"oppgjeven", r"oppgjeve", r"innsend", r"utfylte")
 BE_FORMS = {"be", "is", "are", "been", "being", "bli", "blitt", "verte", "vorte", "være", "vere"}
 MODALS = {"must", "should", "shall", "need", "needs", "have", "has", "will", "ought", "må",
           "bør", "skal", "burde", "vil", "trenger", "treng", "kan", "can", "could", "would",
@@ -286,9 +318,9 @@ AUX = {"will", "shall", "would", "is", "are", "am", "was", "going", "vil", "skal
        "kjem", "har", "have", "has", "had", "hadde", "to", "til", "å", "og", "and", "also",
        "også", "òg", "ogso", "gjerne", "alltid", "always", "snart", "soon", "automatically",
        "automatisk", "then", "deretter", "så", "now", "nå", "no", "be", "bli", "blir", "cannot",
-       "can", "could", "kan", "kunne", "may", "might", "might", "just", "bare", "berre",
+       "can", "could", "kan", "kunne", "may", "might", "just", "bare", "berre",
        "heretter", "today", "i", "dag", "straks", "directly", "direkte", "only", "kun",
-       "usually", "normally", "vanligvis", "normalt", "ofte", "often", "sometimes", "av", "og"}
+       "usually", "normally", "vanligvis", "normalt", "ofte", "often", "sometimes", "av"}
 
 # --- Clause structure ------------------------------------------------------------------------
 NEGATIONS = {
@@ -297,13 +329,13 @@ NEGATIONS = {
     "nobody", "none", "noone", "neither", "nor", "nothing", "nowhere", "without", "ikke",
     "ikkje", "aldri", "ingen", "ingenting", "inga", "verken", "hverken", "korkje",
     "uten", "utan", "unngå", "unngår", "unngje", "avoid", "refuse", "nekt", "dropp",
-    "ingensinne", "avstå", "refrain", "ikkj", "ingenting", "noen gang",
+    "ingensinne", "avstå", "refrain", "ikkj", "noen gang",
 }
 # A negation before these words is a double negative that keeps the demand.
 DOUBLE_NEG = {"forget", "glem", "gløym", "hesitate", "nøl", "nøle", "vent", "wait", "delay",
               "fail", "unnlat", "unnlate", "late", "miss", "ignore", "overse", "only", "bare",
               "berre", "kun", "just", "før", "before", "until", "later", "seinare", "senere",
-              "tomorrow", "forgetting", "unless", "delay"}
+              "tomorrow", "forgetting", "unless"}
 CONDITIONAL = {"mindre", "if", "hvis", "dersom", "viss", "om", "when", "når", "whenever", "unless", "ifall",
                "once", "straks"}
 CONTRAST_CONJ = {"but", "men", "yet", "except", "unntatt", "bortsett", "instead", "istedenfor",
@@ -318,7 +350,7 @@ OBJECT_STOP = {"because", "since", "fordi", "sidan", "siden", "so", "så", "slik
                "før", "etter", "until", "til", "å", "to", "for", "while", "mens", "der", "where",
                "whereas", "unless", "or", "eller", "then", "deretter"}
 CLAUSE_JOIN = {"and", "og", "so", "så", "then", "deretter", "da", "or", "eller", "plus", "also",
-               "og", "samt", "please", "pls", "plz", "kindly", "vennligst", "venligst", "now",
+               "samt", "please", "pls", "plz", "kindly", "vennligst", "venligst", "now",
                "nå", "no", "just", "bare", "berre", "simply", "enkelt", "straks", "immediately",
                "umiddelbart", "snarest", "today", "idag"}
 POLITE = {"please", "pls", "plz", "kindly", "vennligst", "venligst", "vennlegst", "venlegst",
@@ -351,7 +383,7 @@ MEDIA = {"email", "emails", "mail", "mails", "epost", "eposten", "eposter", "epo
          "lenker", "lenkjer", "form", "forms", "skjema", "skjemaer", "person", "personer", "folk",
          "people", "anyone", "noen", "nokon", "caller", "innringer", "avsender", "sender", "app",
          "apps", "brev", "letter", "letters", "tekstmelding", "tekstmeldinger", "ringer",
-         "ringere", "henvendelse", "henvendelser", "førespurnad", "mail", "eposta", "meldingen"}
+         "ringere", "henvendelse", "henvendelser", "førespurnad", "eposta", "meldingen"}
 MEDIA_VERBS = {"asking", "requesting", "demanding", "som", "that", "which", "who", "der", "where",
                "kor", "hvor", "claiming", "telling", "prompting", "urging", "bedt",
                "ask", "asks", "ber", "spør", "krev", "krever"}
@@ -371,7 +403,8 @@ INSTRUMENT = {"with", "med", "via", "using", "through", "gjennom", "by", "ved", 
 ABBREVIATIONS = {"nr", "kontonr", "fnr", "tlf", "f", "eks", "bl", "a", "dvs", "ca", "osv",
                  "mv", "etc", "e", "g", "i", "inkl", "evt", "ev", "jf", "vs", "ref", "kl", "pkt",
                  "mr", "mrs", "dr", "no", "personnr", "fødselsnr", "t", "o", "m", "st", "kr",
-                 "avd", "tel", "ph", "d", "h", "jr", "sr", "co", "ltd", "nb", "ps", "obs"}
+                 "avd", "tel", "ph", "d", "h", "jr", "sr", "co", "ltd", "nb", "ps", "obs", "kortnr", "ktonr",
+                 "kto", "pers", "persnr", "pnr", "acct", "acc"}
 
 
 @lru_cache(maxsize=65536)

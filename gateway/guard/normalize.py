@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 Mapping = list[int] | None
 
@@ -51,6 +51,12 @@ _CONFUSABLES = str.maketrans({
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-", "\u2019": "'", "\u2018": "'",
     "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2800": " ",
 })
+
+# Capitals whose lower-case form looks like another Latin letter than the capital does (Greek
+# Eta "Η" looks like H but folds to "η", which reads n): mapped before case-folding.
+_CAPITALS = str.maketrans({"Η": "h", "Ν": "n", "Μ": "m", "Υ": "y", "Ϲ": "c", "ϲ": "c",
+                           "Ү": "y", "ү": "y", "Ꮃ": "w", "Ѵ": "v", "ѵ": "v"})
+_CAPITALS_RE = re.compile("[" + "".join(chr(c) for c in _CAPITALS) + "]")
 
 _CONFUSABLE_RE = re.compile("[" + re.escape("".join(chr(c) for c in _CONFUSABLES)) + "]")
 
@@ -140,7 +146,12 @@ _ACCENT_RE = re.compile(r"(?<!a)\u030a|[\u0300-\u0309\u030b-\u036f\u0483-\u0489\
 
 
 def _fold_str(s: str) -> str:
-    s = unicodedata.normalize("NFKC", s).casefold()
+    if _CAPITALS_RE.search(s):  # before NFKC too: it turns lunate sigma "ϲ" into "σ"
+        s = s.translate(_CAPITALS)
+    s = unicodedata.normalize("NFKC", s)
+    if _CAPITALS_RE.search(s):
+        s = s.translate(_CAPITALS)
+    s = s.casefold()
     if _CONFUSABLE_RE.search(s):
         s = s.translate(_CONFUSABLES)  # ö -> ø before accents are stripped
     if s.isascii():
@@ -275,10 +286,6 @@ def _join_spaced_run(run: str) -> str:
     return _SEP_RE.sub("", run)
 
 
-def _fold_short_digits(m: re.Match[str]) -> str:
-    return _SHORT_DIGIT_WORDS.get(m.group(0), m.group(0))
-
-
 _SHORT_DIGIT_RE = re.compile(r"(?<![\w.,:/-])(?:17|15|70)(?![\w.,:/%-])")
 
 
@@ -308,14 +315,28 @@ def normalize(text: str, track: bool = False) -> tuple[str, Mapping]:
     if not track:
         plain = _is_plain(text)
         t = text.lower() if plain else fold_chars(strip_invisible(text)[0])[0]
-        t = _join_spaced(t, None)[0]
+        t = _join_spaced(_join_hyphenated(t, None)[0], None)[0]
         return _fold_leet_step(t, None, ascii_digits=plain)[0], None
     t, m = strip_invisible(text, track)
     t, m2 = fold_chars(t, track)
     assert m is not None and m2 is not None
     m = [m[k] for k in m2]
+    t, m = _join_hyphenated(t, m)
     t, m = _join_spaced(t, m)
     return _fold_leet_step(t, m)
+
+
+# A word hyphenated across a line break ("pass-\nordet") is one word.
+_HYPHEN_BREAK_RE = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
+
+
+_HYPHEN_NEWLINE = re.compile(r"-[ \t]*\r?\n")  # the quick check: starts with a literal
+
+
+def _join_hyphenated(t: str, m: Mapping) -> tuple[str, Mapping]:
+    if "\n" in t and _HYPHEN_NEWLINE.search(t) and _HYPHEN_BREAK_RE.search(t):
+        return _sub(_HYPHEN_BREAK_RE, lambda s: "", t, m is not None, m)
+    return t, m
 
 
 def _join_spaced(t: str, m: Mapping) -> tuple[str, Mapping]:

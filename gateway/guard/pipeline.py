@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from jinja2.exceptions import SecurityError
 
-from . import html_text, jinja_checks
+from . import html_text, jinja_checks, second_opinion
 from .content import find_content
 from .findings import Finding, Hit, excerpt_of, make_finding
-from .links import check_url, find_links_in_text, origin_of
 from .lexicon import noun_category
+from .links import check_url, find_links_in_text, origin_of
 from .normalize import normalize
-from .requests import analyse, find_requests, prepared
+from .requests import analyse, analyse_with_objects, find_requests, prepared
 
 TEMPLATE_KINDS = ("email", "message")
 # Checking is linear but not free; nothing legitimate is this large, so refuse rather than stall.
@@ -133,12 +133,14 @@ def _split_html(view: View) -> tuple[list[View], html_text.HtmlText | None]:
 
 
 # --- rule runners ------------------------------------------------------------------------------
-def _run_requests(view: View, out: _Collector) -> None:
+def _run_requests(view: View, out: _Collector, statistical: bool = False) -> None:
     norm = prepared(view.text)  # normalize(view.text)[0], or None when nothing can be asked
     if norm is None:
         return  # the fast path: the text names no confidential object (see gate.py)
-    hits = analyse(norm)
+    hits, ask = analyse_with_objects(norm) if statistical else (analyse(norm), False)
     if not hits:
+        if ask:
+            _run_second_opinion(view, norm, out)
         return
     # Findings are rare: only then pay for the character map, and take the hits from the
     # tracked text so offsets and map agree exactly.
@@ -149,6 +151,25 @@ def _run_requests(view: View, out: _Collector) -> None:
         s = mapping[min(hit.start, len(mapping) - 1)] if mapping else 0
         e = mapping[min(max(hit.end - 1, 0), len(mapping) - 1)] + 1 if mapping else 0
         out.add_hit(view, hit, view_text_hit=(s, e))
+
+
+def _run_second_opinion(view: View, norm: str, out: _Collector) -> None:
+    """The statistical second opinion (second_opinion.py) on a text that names or describes
+    confidential data and that no rule refused: it may add a refusal, never remove one."""
+    model = second_opinion.model()
+    if model is None:
+        return
+    verdict = model.verdict(norm)
+    if verdict.score < model.threshold or not verdict.words:
+        return
+    tracked, mapping = normalize(view.text, track=True)
+    assert mapping is not None
+    if tracked != norm or not mapping:
+        return  # cannot happen: the same normalisation, with and without tracking
+    s = mapping[verdict.words[0][1]]
+    e = mapping[verdict.words[-1][2] - 1] + 1
+    key = "statistical:" + " ".join(w for w, _, _ in verdict.words)
+    out.add_hit(view, Hit("request.statistical", s, e, key=key), view_text_hit=(s, e))
 
 
 def _run_content(view: View, out: _Collector) -> None:
@@ -185,7 +206,7 @@ def _run_inputs(h: html_text.HtmlText, base: View, out: _Collector) -> None:
         for a in _FIELD_ATTRS:
             words = re.split(r"[^\wæøå]+", normalize(attrs.get(a, ""))[0])
             if any(noun_category(w) for w in words if w) or any(
-                    noun_category(x + y) for x, y in zip(words, words[1:])):
+                    noun_category(x + y) for x, y in zip(words, words[1:], strict=False)):
                 sensitive = True
         if tag == "form" and not sensitive:
             continue
@@ -198,12 +219,12 @@ def _run_inputs(h: html_text.HtmlText, base: View, out: _Collector) -> None:
 
 
 def _check_views(views: Iterable[View], out: _Collector, *, requests: bool, content: bool,
-                 portal: tuple[str, str, int] | None) -> None:
+                 portal: tuple[str, str, int] | None, statistical: bool = False) -> None:
     for view in views:
         subviews, h = _split_html(view)
         for sv in subviews:
             if requests:
-                _run_requests(sv, out)
+                _run_requests(sv, out, statistical)
             if content:
                 _run_content(sv, out)
             if portal is not None:
@@ -236,9 +257,10 @@ def check_text(text: str, *, name: str = "<text>") -> list[Finding]:
         if (big := _too_large(name, text)) is not None:
             return big
         out = _Collector(name, SourceMap(text))
-        _check_views([_identity_view(text)], out, requests=True, content=False, portal=None)
+        _check_views([_identity_view(text)], out, requests=True, content=False, portal=None,
+                     statistical=True)
         return out.findings
-    except Exception as exc:  # noqa: BLE001 - fail closed
+    except Exception as exc:
         return _internal(name, exc)
 
 
@@ -258,7 +280,7 @@ def check_email(text: str, html: str | None, *, portal_url: str, name: str = "<e
             _check_views([_identity_view(part)], out, requests=True, content=True, portal=portal)
             findings.extend(out.findings)
         return findings
-    except Exception as exc:  # noqa: BLE001 - fail closed
+    except Exception as exc:
         return _internal(name, exc)
 
 
@@ -269,7 +291,7 @@ def check_template(source: str, *, kind: str, name: str = "<template>",
         if (big := _too_large(name, source)) is not None:
             return big
         return _check_template(source, kind, name, portal_url)
-    except Exception as exc:  # noqa: BLE001 - fail closed
+    except Exception as exc:
         return _internal(name, exc)
 
 
@@ -298,7 +320,9 @@ def _check_template(source: str, kind: str, name: str, portal_url: str) -> list[
     views = [_literal_view(parsed, smap)]
     if parsed.renderable:
         views.extend(_rendered_views(parsed, kind, portal_url, name, out))
-    _check_views(views, out, requests=True, content=is_email, portal=portal)
+    # The second opinion reads message templates (free text); e-mail templates are fixed,
+    # reviewed text under stricter rules, and are judged by the rules alone.
+    _check_views(views, out, requests=True, content=is_email, portal=portal, statistical=not is_email)
     return out.findings
 
 
@@ -349,7 +373,7 @@ def _rendered_views(parsed: jinja_checks.Parsed, kind: str, portal_url: str, nam
         out.add("template.unsafe", "render", 0, str(exc)[:80])
     except RecursionError:
         out.add("template.complexity", "render", 0, "recursion")
-    except Exception as exc:  # noqa: BLE001 - any render failure is reported, never raised
+    except Exception as exc:
         rule = "template.render" if kind == "email" else "template.render_warning"
         out.add(rule, "render", 0, type(exc).__name__)
     return views

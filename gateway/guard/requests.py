@@ -19,21 +19,31 @@ import re
 
 from . import gate
 from . import lexicon as L
-from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Obj, maybe_directive
-from .clauses import Analysis
+from . import phrasing as P
+from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
 from .normalize import normalize
+from .objects import (
+    SELF_SERVICE,
+    SELF_VERBS,
+    bare_bankid,
+    clause_text,
+    objects_between,
+    passive,
+    reader_gives,
+    valid_object,
+)
+from .request_forms import (
+    check_across_sentences,
+    check_have_condition,
+    check_object_first,
+    drop_quoted_warnings,
+    has_ask_cue,
+)
 
 _FORM_BLANK = re.compile(r"[ \t]*(?:[_.…]{3,}|\[[ \t]*\]|\([ \t]*\)|<[ \t]*>|\{\{[ \t]*\}\})")
 
 _WINDOW = 12
-_BANKID_VERBS = re.compile(
-    r"confirm|verify|validate|update|renew|reactivate|activate|unlock|send|give|provide|share|"
-    r"enter|submit|oppgi|oppgje|bekreft|bekrefte|stadfest|stadfeste|verifiser|verifisere|"
-    r"oppdater|oppdatere|oppdatera|forny|fornye|fornya|reaktiver|reaktivere|aktiver|aktivere|"
-    r"valider|validere|send|sende|senda|gi|gje|del|dele|dela|tast|taste|registrer|registrere|"
-    r"need|needs|require|want|trenger|treng|krever|ber|be|spør|ønsker|mangler|manglar|"
-    r"tell|fortell|oppgir|sender|bekrefter")
 _BANKID_RENEW = {"renew", "reactivate", "update", "verify", "confirm", "unlock", "validate",
                  "forny", "fornye", "fornya", "oppdater", "oppdatere", "reaktiver", "verifiser",
                  "bekreft", "bekrefte", "stadfest", "aktiver", "activate"}
@@ -69,13 +79,20 @@ def analyse(text: str) -> list[Hit]:
     """find_requests on a normalised text, without the gate: the whole text is analysed. (An older
     stem prefilter in front of it missed a stem split inside a word, "p-assordet"; the gate in
     find_requests, built from the lexicon's own patterns, keeps ordinary text fast instead.)"""
-    return _find_requests(text)
+    return _find_requests(text)[0]
 
 
-def _find_requests(text: str) -> list[Hit]:
+def analyse_with_objects(text: str) -> tuple[list[Hit], bool]:
+    """analyse(text), and (when it finds nothing) whether the text both names or describes a
+    confidential object and has the form of an ask somewhere: the only texts the second opinion
+    looks at."""
+    return _find_requests(text, want_cue=True)
+
+
+def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
     a = Analysis(text)
     if not a.objs:
-        return []
+        return [], False
     hits: list[Hit] = []
     seen: set[tuple[str, int]] = set()
 
@@ -87,58 +104,102 @@ def _find_requests(text: str) -> list[Hit]:
         e = a.toks[max(hi_tok, obj.j)].end
         hits.append(Hit(_rule(obj.cat), s, e, key=f"{obj.cat}:{text[a.toks[obj.i].start:a.toks[obj.j].end]}"))
 
+    pending: list[int] = []  # directives that found no object in their clause
     for i, tok in enumerate(a.toks):
         if tok.kind != WORD:
             continue
         kind = a.directive_kind(i) if maybe_directive(tok.key) else None
         if kind:
-            _check_directive(a, i, kind, add)
-        elif L.is_passive(tok.key) or (L.is_participle(tok.key) and a.word(i - 1) in L.BE_FORMS):
+            before = len(hits)
+            if _check_directive(a, i, kind, add) and len(hits) == before:
+                pending.append(i)
+        elif passive(tok.key) or (L.is_participle(tok.key) and a.word(i - 1) in L.BE_FORMS):
             _check_passive(a, i, add)
         elif tok.key in L.QUESTION_WORDS:
             _check_question(a, i, add)
     _check_form_fields(a, add)
     _check_suffices(a, add)
-    return hits
+    check_object_first(a, add)
+    check_have_condition(a, add)
+    check_across_sentences(a, pending, add)
+    hits = drop_quoted_warnings(a, hits)
+    return hits, want_cue and not hits and has_ask_cue(a)
 
 
-def _valid_object(a: Analysis, obj: Obj, verb: str, between: list[str]) -> bool:
-    if _bare_bankid(a, obj):
-        if set(between) & L.INSTRUMENT or not _BANKID_VERBS.fullmatch(verb):
+_ASK_VERBS = {"ask", "be", "bed", "spør", "spørre", "spørja", "request", "contact", "kontakt",
+              "kontakte", "ring", "call", "check", "sjekk", "hør", "høyr", "get", "få", "hent", "hente"}
+
+
+def _third_party_asked(a: Analysis, i: int) -> bool:
+    """'Be elektrikeren om ...', 'Ask your bank for the IBAN': the reader asks someone else."""
+    if a.keys[i] not in _ASK_VERBS:
+        return False
+    for k in range(i + 1, min(len(a.toks), i + 4)):
+        w = a.word(k)
+        if w in ("us", "oss", "me", "meg", "we", "vi"):
             return False
-    if obj.cat == "card_expiry":
-        return a.sentence_id[obj.i] in a.card_sentences()
-    return True
+        if w and P.THIRD_PARTY.fullmatch(w):
+            return True
+    return False
 
 
-def _check_directive(a: Analysis, i: int, kind: str, add) -> None:
+def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     verb = a.keys[i]
     lo = a.clause_start(i)
     subj = a.subject(lo, i)
-    if subj == "warn":
-        return
+    if subj == "warn" or _third_party_asked(a, i):
+        return False
     if kind == "request":
         if subj == "second":
             # "you need BankID" is the reader's own need; "ask you for" is still a request.
-            if not (verb in ("ask", "asks", "asking", "ber", "be", "bed", "spør", "request", "requests")):
-                return
+            if verb not in ("ask", "asks", "asking", "ber", "be", "bed", "spør", "request", "requests"):
+                return False
+        if _law_subject(a, lo, i):
+            return False  # "som forskriften krever", "as the law requires": a statement
     elif subj in ("first", "statement"):
-        return
+        return False
     if a.conditional(lo) and not a.negated(lo, i):
-        if not _threat_condition(a, lo, i) and not _polite_condition(a, lo, i):
-            return
+        if not _threat_condition(a, lo, i) and not _polite_condition(a, lo, i) and not (
+                kind == "provide" and reader_gives(a, lo, i)):
+            return False
     if a.negated(lo, i) and not _except_us(a, lo, _sentence_end_tok(a, i)):
         _check_only_instead(a, i, add)
-        return
+        return False
+    if a.keys[i] in SELF_VERBS and SELF_SERVICE.search(clause_text(a, lo, a.clause_end(i))):
+        return False
+    if _negated_after(a, i) and not _except_us(a, i, _sentence_end_tok(a, i)):
+        _check_only_instead(a, i, add)
+        return False  # "del det ikke med noen", "share it with no one"
     found = _objects_after(a, i, kind)
     for obj, between in found:
-        if not _valid_object(a, obj, verb, between):
+        if not valid_object(a, obj, verb, between):
             continue
         add(obj, i, obj.j)
     if not found and kind in ("provide", "request"):
         _check_anaphora(a, i, lo, add)
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
+    return kind in ("provide", "request") and not found
+
+
+def _law_subject(a: Analysis, lo: int, i: int) -> bool:
+    return any(a.toks[k].kind == WORD and P.LAW_SUBJECT.fullmatch(a.keys[k]) for k in range(lo, i))
+
+
+_POST_NEG = {"ikke", "ikkje", "aldri", "never", "not", "nobody", "ingen", "noone"}
+
+
+def _negated_after(a: Analysis, i: int) -> bool:
+    """Norwegian puts the negation after the verb ("del det ikke", "gi den aldri til noen")."""
+    for k in range(i + 1, min(len(a.toks), i + 4)):
+        t = a.toks[k]
+        if t.kind != WORD:
+            return False
+        if a.objs_at[k] is not None:
+            return False
+        if a.keys[k] in _POST_NEG and not (set(a.next_words(k, 2)) & L.DOUBLE_NEG):
+            return True
+    return False
 
 
 _ONLY_INSTEAD = {"only", "just", "bare", "berre", "kun", "but", "men", "instead", "heller",
@@ -152,7 +213,7 @@ def _check_only_instead(a: Analysis, i: int, add) -> None:
         if a.toks[k].kind == WORD and a.keys[k] in _ONLY_INSTEAD:
             for j in range(k + 1, min(end, k + 5)):
                 obj = a.objs_at[j]
-                if obj is not None and not _bare_bankid(a, obj):
+                if obj is not None and not bare_bankid(a, obj):
                     if not a.negated(k + 1, j) and not any(
                             a.directive_kind(x) for x in range(k + 1, j)):
                         add(obj, k, obj.j)
@@ -241,6 +302,8 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
     nxt = a.next_words(i, 3)
     if not nxt or not (set(nxt[:3]) & L.ANAPHORA):
         return
+    if set(a.next_words(i, 4)) & _POST_NEG or _third_party_asked(a, i):
+        return
     hi = a.clause_end(i)
     words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
     if words & L.ONLY and not words & {"us", "oss", "me", "meg", "we", "vi"}:
@@ -252,44 +315,30 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
             continue
         if sid - a.sentence_id[obj.i] > 2:
             return
-        if not _bare_bankid(a, obj) or a.keys[i] in _BANKID_RENEW:
+        if not bare_bankid(a, obj) or a.keys[i] in _BANKID_RENEW:
             add(obj, i, i)
             return
-
-
-def _objects_between(a: Analysis, lo: int, hi: int) -> list[Obj]:
-    out: list[Obj] = []
-    for k in range(max(0, lo), min(hi, len(a.toks))):
-        obj = a.objs_at[k]
-        if obj is not None and obj.i == k:
-            out.append(obj)
-    return out
-
-
-def _bare_bankid(a: Analysis, obj: Obj) -> bool:
-    return obj.cat == "bankid" and "".join(a.keys[obj.i:obj.j + 1]) in _BARE_BANKID
-
-
-_BARE_BANKID = {"bankid", "bankiden", "bankids", "mobilbankid", "bankidappen", "bankidapp",
-                "bankidpåmobil", "bankidpamobil", "bankidappa"}
 
 
 def _check_passive(a: Analysis, i: int, add) -> None:
     key = a.keys[i]
     lo, hi = a.clause_start(i), a.clause_end(i)
-    if key in L.PASSIVE_NEEDS_MODAL or L.is_participle(key):
+    if key in L.PASSIVE_NEEDS_MODAL or L.is_participle(key) or not L.is_passive(key):
         prev = {a.word(i - 1), a.word(i - 2), a.word(i - 3)}
         if not (prev & L.DEMAND_MODALS):
             return
     if a.negated(lo, hi) or a.subject(lo, i) == "warn":
         return
-    for obj in _objects_between(a, max(lo, i - 8), min(hi, i + 9)):
-        if obj.cat == "bankid" and obj.i == obj.j:
+    for obj in objects_between(a, max(lo, i - 12), min(hi, i + 9)):
+        if bare_bankid(a, obj):
             continue
-        if _valid_object(a, obj, key, []):
+        if valid_object(a, obj, key, []):
             add(obj, i, i)
 
 
+# "is" and "was called": "Hva er PIN-koden din?", "Kva heitte det fyrste kjæledyret ditt?"
+_COPULA = {"is", "are", "er", "was", "var", "s", "het", "heter", "heitte", "heiter", "hette", "called",
+           "named", "were"}
 _INDEFINITE = {"a", "an", "en", "et", "ei", "ein", "eit", "any", "noen", "nokon", "slik", "such"}
 
 
@@ -304,23 +353,19 @@ def _check_question(a: Analysis, i: int, add) -> None:
     nxt = a.next_words(i, 2)
     words = [a.keys[k] for k in range(i, hi) if a.toks[k].kind == WORD]
     second = bool(set(words) & (L.SECOND_PERSON | L.POSSESSIVE))
-    for obj in _objects_between(a, i + 1, min(hi, i + 8)):
-        if _bare_bankid(a, obj):
+    for obj in objects_between(a, i + 1, min(hi, i + 8)):
+        if bare_bankid(a, obj):
             continue
         before = a.word(obj.i - 1)
         if key in ("which", "hvilket", "hvilken", "hvilke", "kva", "kvart", "kven") and obj.i <= i + 2 \
                 and (question or second) and not (nxt and nxt[0] in ("er", "is", "are")):
             add(obj, i, obj.j)
-        elif (nxt and (nxt[0] in ("is", "are", "er", "was", "var", "s") or key == "whats")):
+        elif (nxt and (nxt[0] in _COPULA or key == "whats")):
             if before in _INDEFINITE:
                 continue
             between = {a.keys[k] for k in range(i + 1, obj.i) if a.toks[k].kind == WORD}
             if second or (question and not between & _INDEFINITE):
                 add(obj, i, obj.j)
-
-
-def _definite(key: str) -> bool:
-    return len(key) > 5 and key.endswith(("et", "en", "a", "ene", "ane"))
 
 
 def _check_form_fields(a: Analysis, add) -> None:
@@ -348,5 +393,7 @@ def _check_suffices(a: Analysis, add) -> None:
             after = after[1:]
         if (after[0],) in _SUFFICES or tuple(after[:2]) in _SUFFICES:
             lo, hi = a.clause_start(obj.i), a.clause_end(obj.i)
-            if not a.negated(lo, hi) and not _bare_bankid(a, obj):
+            if not a.negated(lo, hi) and not bare_bankid(a, obj):
                 add(obj, obj.i, obj.j + 2)
+
+

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from gateway.guard import check_email, is_refused
-from gateway.guard.content import (find_content, valid_account, valid_card, valid_iban,
-                                   valid_national_id, valid_national_id_current)
+from gateway.guard.content import find_content
+from gateway.identifiers import valid_national_id
 
 PORTAL = "https://min.example.no"
 K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
@@ -32,14 +32,6 @@ def some_id(date6: str, remainder: int = 0) -> str:
     raise AssertionError("no number")
 
 
-def test_published_examples():
-    assert valid_national_id_current("02016126007")
-    assert valid_national_id("02013299997")  # Skatteetaten's 2032 example, k1 by the old rule
-    assert valid_national_id("30108299939")  # 2032 rule, remainder 1
-    assert not valid_national_id_current("30108299939")
-    assert not valid_national_id("02016126008")
-
-
 @pytest.mark.parametrize("date6,what", [
     ("150385", "fødselsnummer"), ("550385", "D-number (day + 40)"), ("154385", "H-number (month + 40)"),
     ("158385", "synthetic test number (month + 80)"), ("290204", "leap day"),
@@ -53,16 +45,7 @@ def test_national_ids_under_both_rules_are_found_in_email(date6, what, remainder
     assert num[6:9] not in findings[0].excerpt and num[:6] not in findings[0].excerpt
 
 
-def test_invalid_dates_and_check_digits_are_not_ids():
-    assert not valid_national_id("32018512345")
-    assert not valid_national_id("29020512345")  # 2005 is not a leap year
-    n = some_id("150385")
-    bad = n[:10] + str((int(n[10]) + 1) % 10)
-    assert not valid_national_id(bad)
-
-
 def test_account_numbers_need_format_or_context_and_ids_are_not_reported_twice():
-    assert valid_account("86011117947")
     assert [h.rule for h in find_content("Betal til 8601.11.17947 innen fredag")] == ["content.account_number"]
     assert [h.rule for h in find_content("Kontonummer: 86011117947")] == ["content.account_number"]
     assert find_content("Referanse 86011117947") == []
@@ -71,9 +54,7 @@ def test_account_numbers_need_format_or_context_and_ids_are_not_reported_twice()
 
 
 def test_iban_cards_and_secrets():
-    assert valid_iban("NO9386011117947") and not valid_iban("NO9386011117948")
     assert [h.rule for h in find_content("IBAN: NO93 8601 1117 947")] == ["content.iban"]
-    assert valid_card("4111111111111111") and not valid_card("4111111111111112")
     assert [h.rule for h in find_content("Kort 4111 1111 1111 1111")] == ["content.card_number"]
     assert find_content("KID 4111111111111111") == []  # a KID is not a card
     for text in ("Passord: Sommer2024!", "PIN: 4821", "Engangskode: 902 117", "Your password is hunter2!"):

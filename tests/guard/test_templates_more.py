@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.guard import check_template, is_refused
+
 PASS_T = [
 ("message", """Hei {{ customer.first_name }},
 

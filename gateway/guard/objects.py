@@ -1,0 +1,101 @@
+"""What the request rules ask of a confidential object in an analysed text: is it there, between
+two tokens, a bare "BankID" (a login method, not a secret), valid for its verb; and the wording
+around a directive that decides whether the reader hands data over (their own wish, others as
+recipients, the customer's own portal page). Shared by requests.py and request_forms.py."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from . import lexicon as L
+from .clauses import WORD, Analysis, Obj
+
+BANKID_VERBS = re.compile(
+    r"confirm|verify|validate|update|renew|reactivate|activate|unlock|send|give|provide|share|"
+    r"enter|submit|oppgi|oppgje|bekreft|bekrefte|stadfest|stadfeste|verifiser|verifisere|"
+    r"oppdater|oppdatere|oppdatera|forny|fornye|fornya|reaktiver|reaktivere|aktiver|aktivere|"
+    r"valider|validere|send|sende|senda|gi|gje|del|dele|dela|tast|taste|registrer|registrere|"
+    r"need|needs|require|want|trenger|treng|krever|ber|be|spør|ønsker|mangler|manglar|"
+    r"tell|fortell|oppgir|sender|bekrefter")
+
+
+@lru_cache(maxsize=65536)
+def passive(key: str) -> bool:
+    """Listed passives, and the s-passive of any provide verb ("leses", "fyllast", "oppgis")."""
+    if L.is_passive(key):
+        return True
+    if len(key) < 5:
+        return False
+    if key.endswith("ast") and (L.is_provide(key[:-3] + "a") or L.is_provide(key[:-3] + "e")):
+        return True
+    return key.endswith("s") and L.is_provide(key[:-1]) and not key.endswith("ss")
+
+
+def valid_object(a: Analysis, obj: Obj, verb: str, between: list[str]) -> bool:
+    if bare_bankid(a, obj):
+        if set(between) & L.INSTRUMENT or not BANKID_VERBS.fullmatch(verb):
+            return False
+    if obj.cat == "card_expiry":
+        return a.sentence_id[obj.i] in a.card_sentences()
+    return True
+
+
+WISH = {"vil", "want", "wants", "ønsker", "ønskjer", "like", "prefer", "foretrekker", "gjerne",
+         "need", "trenger", "treng", "planning", "planlegger", "wish"}
+
+
+OTHERS = {"andre", "others", "anyone", "anybody", "noen", "nokon", "someone", "somebody",
+           "strangers", "fremmede", "framande", "ukjente", "third", "tredjepart", "them", "dei", "de"}
+
+
+SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at) (?:min side|mi side|minside|the portal|portalen|"
+                           r"appen vår|our app)|"
+                           r"self[- ]?service|selvbetjening|sjølvbetening|yourself|selv|sjølv|"
+                           r"on (?:the|our) (?:website|site)|på (?:nettsida|nettsiden|nettstaden) vår)\b")
+# The reader changing their own data where they manage it ("Du kan selv oppdatere kontonummeret
+# på Min side") is what we want them to do instead of sending it.
+
+
+# The reader changing their own data where they manage it ("Du kan selv oppdatere kontonummeret
+# på Min side") is what we want them to do instead of sending it.
+SELF_VERBS = {"oppdater", "oppdatere", "oppdatera", "update", "updating", "endre", "endra", "change",
+               "registrer", "registrere", "registrera", "register", "legg", "legge", "leggje", "add",
+               "fyll", "fylle", "fylla", "enter"}
+
+
+def reader_gives(a: Analysis, lo: int, i: int) -> bool:
+    """A condition in which the reader hands the data over to us ('if you attach your card
+    number, ...'), not a wish of the reader's own ('if you want to update ...') nor a warning
+    about giving it to others ('if you give your password to others, ...')."""
+    hi = a.clause_end(i)
+    words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
+    if words & WISH or words & OTHERS:
+        return False
+    return not SELF_SERVICE.search(clause_text(a, lo, hi))
+
+
+def clause_text(a: Analysis, lo: int, hi: int) -> str:
+    if hi <= lo or lo >= len(a.toks):
+        return ""
+    return a.text[a.toks[lo].start:a.toks[min(hi, len(a.toks)) - 1].end]
+
+
+def objects_between(a: Analysis, lo: int, hi: int) -> list[Obj]:
+    out: list[Obj] = []
+    for k in range(max(0, lo), min(hi, len(a.toks))):
+        obj = a.objs_at[k]
+        if obj is not None and obj.i == k:
+            out.append(obj)
+    return out
+
+
+def bare_bankid(a: Analysis, obj: Obj) -> bool:
+    return obj.cat == "bankid" and "".join(a.keys[obj.i:obj.j + 1]) in BARE_BANKID
+
+
+BARE_BANKID = {"bankid", "bankiden", "bankids", "mobilbankid", "bankidappen", "bankidapp",
+                "bankidpåmobil", "bankidpamobil", "bankidappa"}
+
+
+NEEDED = {"needed", "required", "requested", "necessary", "mandatory", "essential", "compulsory"}

@@ -1,0 +1,258 @@
+"""Second-round vocabulary for the request rules: confidential data described instead of named,
+misspelt object words, and the words that decide the harder phrasings (code in a harmless sense,
+a third party asked, a law that requires, a quoted scam inside a warning, a need stated in one
+sentence and its object in the next). Matched on normalised text (see normalize.py)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_GAP = r"[\s\-']+"
+
+
+def _p(pattern: str) -> str:
+    """A phrase pattern: a space stands for any run of spaces, hyphens or apostrophes."""
+    body = pattern.replace(" ?", f"(?:{_GAP})?").replace(" ", _GAP)
+    # No look-behind in front: re then skips ahead by the first characters; the start of a word
+    # is checked on each match instead (_at_word_start).
+    return body + r"(?![^\W_])"
+
+
+_YOUR = r"(?:your|the|din|ditt|di|dine|dykkar|deres|the|this|dette|denne|det|den)"
+_CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master)?kort(?:et|a)?|(?:bank |credit |debit |payment )?card)"
+_DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|sifre|tal|tala|tall|tallene|nummer|nummeret)"
+_NUM4 = r"(?:four|4|a|fire|six|6|seks|tre|three|3|e|sixteen|16|i6|ib|seksten)"
+
+# (category, needles, pattern): confidential data described, not named. A pattern is tried only
+# on text that holds one of its needles (each match holds one), which keeps ordinary text cheap.
+_DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
+    ("card_number", ("card", "kort"), rf"(?:long|16 digit|i6 digit|ib digit|sixteen digit) (?:card )?number (?:on|across|printed on) (?:the front of )?{_YOUR}? ?{_CARD}"),
+    ("card_number", ("card", "kort"), rf"(?:numbers?|digits) (?:on|across) the front of {_YOUR}? ?{_CARD}"),
+    ("card_number", ("kort",), rf"(?:det lange|det store|det 16 sifrede|det sekstensifra) (?:nummeret|talet) (?:på|framme på|foran på|fremme på) {_YOUR}? ?{_CARD}"),
+    ("card_number", ("kort",), rf"(?:de|dei) (?:16|i6|ib|seksten) (?:sifrene|sifra|tala|tallene) (?:på|i) {_YOUR}? ?{_CARD}"),
+    ("card_number", ("kort",), rf"(?:nummeret|tallene|sifrene|tala|sifra|talet) (?:på|fra|frå) (?:forsiden|framsida|framsiden|fremsiden) (?:av|på|til) {_YOUR}? ?{_CARD}"),
+    ("card_number", ("card", "kort"), rf"(?:first|last|(?:de|dei) (?:første|fyrste|siste)) {_NUM4} {_DIGITS} (?:of|on|from|in|i|på|av|fra|frå) {_YOUR}? ?{_CARD}(?: ?number| ?nummeret)?"),
+    ("card_number", ("digits", "numbers"), rf"(?:last|first) {_NUM4} (?:digits|numbers)(?: of (?:the|your) card)?(?= and| og| \+| &)"),
+    ("card_number", ("sifrene", "sifra", "tala"), r"(?:de|dei) (?:fire|4) (?:siste|første) (?:sifrene|sifra|tala)(?= og| \+| &)"),
+    ("card_security_code", ("back",), rf"(?:the )?(?:three|3)(?: (?:digits|numbers|digit code|digit number))? (?:on|at|from) (?:the )?back(?: of {_YOUR}? ?{_CARD})?"),
+    ("card_security_code", ("back",), rf"(?:the )?code on the back of {_YOUR}? ?{_CARD}"),
+    ("card_security_code", ("back", "bak"), r"(?:the )?(?:digits|numbers|code|sifrene|sifra|tala|tallene|tala|koden|tallkoden) (?:printed |shown |written |som står |som er trykt |som står trykt )?(?:on|at|på|bak på) (?:the )?(?:back|baksiden|baksida|bakside)"),
+    ("card_security_code", ("bak",), rf"(?:de|dei) (?:tre|3) (?:siste )?(?:sifrene|sifra|tala|tallene|tal|siffer)(?: som står)? (?:bak på|på baksiden av|på baksida av|på baksida|på baksiden) ?(?:{_YOUR} )?(?:{_CARD})?"),
+    ("card_security_code", ("bak",), rf"(?:koden|nummeret|talet|tallet) (?:bak på|på baksiden av|på baksida av) {_YOUR}? ?{_CARD}"),
+    ("card_security_code", ("tresif",), r"(?:tresifra|tresifrede|tresifret) (?:kode|koden|nummer|nummeret)"),
+    ("national_id", ("digit", "sifre", "sifra", "siffer"), r"(?:11|ii|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
+    ("national_id", ("identif",), r"(?:number|nummeret|nummer|talet) (?:that|som) identifi(?:es|serer) (?:you|deg|dykk)"),
+    ("national_id", ("fødselsdato",), r"(?:de|dei) (?:fem|5) (?:sifrene|sifra|tala|tallene|siste sifrene|siste sifra) (?:etter|bak) (?:fødselsdatoen|fødselsdato|fødselsdagen)"),
+    ("national_id", ("birth",), r"(?:the )?(?:five|5) digits (?:after|following) (?:your|the) (?:date of birth|birth date|birthdate)"),
+    ("national_id", ("fødselsdato", "birth"), r"(?:fødselsdato|fødselsdatoen|date of birth|birth date)(?: din| your)? (?:og|and|\+|&) (?:de|dei|the)? ?(?:fem|5|five) (?:siste )?(?:sifrene|sifra|tala|digits|numbers)"),
+    ("one_time_code", ("device", "dongle", "token", "fob", "brikk", " app"), r"(?:what|the (?:number|numbers|code|digits)) (?:that )?(?:the|your) (?:little )?(?:bankid |code |security )?(?:device|dongle|token|key ?fob|brikke|app) (?:displays|shows|says|gives you|generates)"),
+    ("one_time_code", ("som st", "som vis", "som kommer", "som kjem", "som dukk", "som blink"), r"(?:det|tallene|sifrene|koden|tala|sifra|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|mobilen|telefonen|bankid)"),
+    ("one_time_code", ("kodebrikk", "brikk", "dingsen", "display"), r"(?:tallene|sifrene|tala|sifra|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen|displayet)"),
+    ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of"), r"(?:the )?(?:numbers?|digits|code) (?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:code device|bankid app|authenticator|display|token|screen of your phone)"),
+    ("one_time_code", ("koden du", "koden de", "koden dere", "koden dykk", "nummeret du", "tallkoden"), r"(?:koden|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid)"),
+    ("one_time_code", ("texted", "we sent", "we just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
+    ("id_document", ("photo", "picture", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|picture|image|scan|copy|selfie|snapshot|bilde|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|driving licence|driver s license|drivers license)"),
+    ("id_document", ("passport page", "passside", "passsida", "passiden", "bildesiden", "bilete sida", "photo page"), r"(?:passport page|passside|passsida|passiden|bildesiden i passet|bilete sida i passet|photo page)"),
+    ("id_document", ("selfie", "bilde", "bilete", "photo", "picture"), rf"(?:selfie|bilde|bilete|photo|picture) (?:with|med|holding|der du holder) {_YOUR}? ?(?:passport|id|pass|passet|legitimasjon|legitimasjonen|id kort|førerkort)"),
+    ("credentials", ("details for", "details to", "details of", "information for", "information to", "info for", "info to", "credentials for", "credentials to"), rf"(?:login|log in|sign in|logon) (?:details|information|info|credentials) (?:for|to|of) {_YOUR}? ?(?:online bank|nettbank|bank|account)"),
+    ("credentials", ("innlogging", "pålogging"), r"(?:innloggingsinformasjon|innloggingsinfo|påloggingsinformasjon|innloggingsopplysninger|innloggingsdetaljer|påloggingsdetaljer|påloggingsopplysningar)(?:en|ane|ene|a)? (?:til|for|i) (?:nettbanken|banken|kontoen)"),
+    ("credentials", ("bruker for", "brukar for", "bruker til", "brukar til", "use to"), r"(?:det|what|the details) (?:du|you) (?:bruker|brukar|use) (?:for å|til å|to) (?:logge|logga|log|sign) (?:inn|in|på|on)"),
+    ("credentials", ("what you", "det du"), r"(?:what|det) (?:you|du) (?:type|log|sign|skriv|skriver|taster|tastar|logger|loggar) (?:in )?(?:with|med|inn med|på med)"),
+    ("security_question", ("grew", "lived"), r"(?:the )?(?:street|road|town) (?:you|where you) (?:grew up|lived as a child)(?: on| in)?"),
+    ("security_question", ("vokste", "voks", "vaks", "bodde", "budde"), r"(?:gata|gaten|vegen|veien|byen|gården) (?:du|de|dykk) (?:vokste|voks|vaks|bodde|budde) (?:opp )?(?:i|på)?(?: som barn)?"),
+    ("security_question", ("first", "childhood"), r"(?:name of )?(?:your )?(?:first|childhood) (?:pet|dog|cat|school|teacher|car|best friend|friend|street)"),
+    ("security_question", ("born", "født", "fødd"), r"(?:which|what|hvilken|hvilket|kva for ei|kva for ein|kva|hvor|kor) (?:city|town|place|by|stad|sted|by ble|by var) ?(?:was|were|ble|vart|var|er)? (?:your (?:mother|father|mum|dad)|moren din|mora di|mor di|faren din|far din|du) (?:born|født|fødd)"),
+    ("security_question", ("første", "fyrste"), r"(?:navnet|namnet) på (?:den |det |ditt |di |din )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|hunden|katt|katten|skole|skolen|skule|skulen|lærer|læreren|lærar|læraren|bil|bilen)(?: din| di| ditt)?"),
+    ("security_question", ("første", "fyrste"), r"(?:ditt |din |di )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|katt|bil|lærer|lærar)(?: ditt| din| di)? (?:het|heitte|hette)"),
+    ("security_question", ("maiden", "pikenavn", "pikenamn", "jentenamn", "etternavn"), r"(?:mother s|mothers|mum s|mom s) (?:maiden|birth) name|(?:mors|morens|moras|mora di sitt|mor di sitt) (?:pikenavn|pikenamn|jentenamn|etternavn før hun giftet seg)"),
+    ("security_question", ("security", "secret", "sikkerhet", "tryggleik", "kontroll", "hemmeleg", "hemmelig"), r"(?:answer|answers|svaret|svara|svar) (?:to|på|til) (?:your |the |ditt |dine )?(?:security|secret|sikkerhets|tryggleiks|kontroll|hemmelege|hemmelige)(?: )?(?:question|questions|spørsmålet|spørsmål|spørsmåla|spørsmålene)"),
+]
+DESCRIBED: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
+    (cat, needles, re.compile(_p(p))) for cat, needles, p in _DESCRIBED]
+
+
+_ALL_NEEDLES = tuple(sorted({n for _, needles, _ in DESCRIBED for n in needles}))
+
+
+def _at_word_start(text: str, k: int) -> bool:
+    return k == 0 or not (text[k - 1].isalnum() or text[k - 1] == "_")
+
+
+def described(text: str) -> list[tuple[str, int, int]]:
+    """(category, start, end) of each confidential thing described in the normalised text."""
+    present = frozenset(n for n in _ALL_NEEDLES if n in text)
+    if not present:
+        return []
+    out: list[tuple[str, int, int]] = []
+    for cat, needles, rx in DESCRIBED:
+        if not present.isdisjoint(needles):
+            out.extend((cat, m.start(), m.end()) for m in rx.finditer(text) if _at_word_start(text, m.start()))
+    return out
+
+
+def may_describe(text: str) -> bool:
+    return bool(described(text))
+
+
+# --- misspellings within a small edit distance ---------------------------------------------
+_CANONICAL = {
+    "password": ["passord", "passordet", "password", "passwordet", "bankidpassord", "bankidpassordet",
+                 "nettbankpassord", "nettbankpassordet"],
+    "pin": ["pinkode", "pinkoden", "pincode"],
+    "one_time_code": ["engangskode", "engangskoden", "eingongskode", "eingongskoden", "bekreftelseskode",
+                      "bekreftelseskoden", "verifiseringskode", "verification", "stadfestingskode",
+                      "sikkerhetskode", "sikkerhetskoden", "engangspassord"],
+    "national_id": ["fødselsnummer", "fødselsnummeret", "personnummer", "personnummeret",
+                    "fodselsnummer", "fodselsnummeret", "identitetsnummer"],
+    "card_number": ["kortnummer", "kortnummeret", "kredittkort", "kredittkortet", "kortopplysninger",
+                    "kortopplysningene", "betalingskort", "betalingskortet"],
+    "account_number": ["kontonummer", "kontonummeret", "bankkonto", "bankkontoen",
+                       "kontoopplysninger"],
+    "card_security_code": ["sikkerhetskode", "sikkerhetskoden"],
+    "credentials": ["brukernavn", "brukernavnet", "innloggingsinformasjon", "påloggingsinformasjon"],
+    "security_question": ["sikkerhetsspørsmål", "sikkerhetsspørsmålet"],
+}
+_FUZZY: dict[str, str] = {}
+for _cat, _words in _CANONICAL.items():
+    for _w in _words:
+        _FUZZY.setdefault(_w, _cat)
+# Every word one deletion away from a canonical word (SymSpell): a token within edit distance 1
+# of a canonical word either is one of these, or one deletion of it is a canonical word or one
+# of these. Transpositions are covered too (two deletions meet).
+_DELETES: dict[str, str] = {}
+for _w, _cat in _FUZZY.items():
+    for _k in range(len(_w)):
+        _DELETES.setdefault(_w[:_k] + _w[_k + 1:], _cat)
+_FIRST2 = frozenset(w[:2] for w in _FUZZY)
+_MIN_FUZZY = 7
+
+
+@lru_cache(maxsize=65536)
+def fuzzy_category(key: str) -> str | None:
+    """The category of a canonical object word within edit distance 1 of ``key`` (7+ letters;
+    same first two letters), e.g. "passrod", "fødselsnumer", "engangskde"."""
+    if len(key) < _MIN_FUZZY or key[:2] not in _FIRST2 or not key.isalpha():
+        return None
+    if key in _FUZZY:
+        return _FUZZY[key]
+    if key in _DELETES:
+        return _DELETES[key]
+    for k in range(len(key)):
+        d = key[:k] + key[k + 1:]
+        if d in _FUZZY:
+            return _FUZZY[d]
+        if d in _DELETES:
+            return _DELETES[d]
+    return None
+
+
+# Long words that begin like a canonical word (no look-behind, so re skips ahead by the first
+# letters; the word start is checked on each match).
+_FUZZY_CANDIDATE = re.compile("(?:" + "|".join(sorted(_FIRST2)) + r")[^\W\d_]{5,}")
+
+
+def may_be_fuzzy(text: str) -> bool:
+    for m in _FUZZY_CANDIDATE.finditer(text):
+        k = m.start()
+        if (k == 0 or not (text[k - 1].isalnum() or text[k - 1] == "_")) and fuzzy_category(m.group()):
+            return True
+    return False
+
+
+# --- words that decide the harder phrasings ------------------------------------------------
+# "code"/"digits" in a harmless sense: the code on a gift card we send, the number on the meter.
+BENIGN_CODE_CONTEXT = re.compile(
+    r"gavekort\w*|gåvekort\w*|gift|giftcard\w*|voucher\w*|rabatt\w*|discount\w*|promo\w*|"
+    r"kampanje\w*|campaign\w*|verve\w*|referral\w*|kupong\w*|coupon\w*|måler\w*|målar\w*|meter\w*|"
+    r"målepunkt\w*|postnummer\w*|postnr|postcode|zip|kundenummer\w*|kundenr|faktura\w*|invoice\w*|"
+    r"kid|ordre\w*|order\w*|booking\w*|referanse\w*|reference\w*|saksnummer\w*|wifi|dør\w*|door\w*|"
+    r"porttelefon\w*|nøkkelboks\w*|keybox|qr|strekkode\w*|barcode\w*|sporings\w*|tracking|"
+    r"hentekode\w*|pakke\w*|parcel\w*|package\w*|ladebrikke\w*|ladekort\w*|ladestasjon\w*|"
+    r"charging|aktiveringskode\w*")
+# People and bodies the reader may be told to ask: "be elektrikeren om ...".
+THIRD_PARTY = re.compile(
+    r"(?:elektriker|electrician|installatør|installer|rørlegger|plumber|utleier|landlord|huseier|"
+    r"vaktmester|caretaker|borettslag|sameie|styret|nettselskap|grid|netteier|bank|banken|banks|"
+    r"regnskapsfører|accountant|arbeidsgiver|employer|lege|doctor|advokat|lawyer|skatteetaten|"
+    r"nav|kommune|municipality|council|forsikringsselskap|insurer|leverandør|supplier|"
+    r"installatøren|tidligere|previous|former|megler|agent|realtor|takstmann|surveyor)\w*")
+LAW_SUBJECT = re.compile(
+    r"(?:forskrift|lov|loven|lova|law|laws|regulation|regelverk|regler|reglane|reglene|rules|"
+    r"gdpr|standard|avtalevilkår|vilkår|terms|directive|direktiv|hvitvaskingslov|"
+    r"anti money|aml|nve|rme|myndighet|authorit|compliance|legislation|statute)\w*")
+QUOTE_OPEN = "«\"“„'‘"
+QUOTE_CLOSE = "»\"”“'’"
+_QUOTE_RE = re.compile(r"«[^»\n]{3,300}»|\"[^\"\n]{3,300}\"|“[^”\n]{3,300}[”“]|„[^“”\n]{3,300}[“”]|"
+                       r"(?<![\w])'[^'\n]{6,300}'(?![\w])")
+WARNING_WORDS = re.compile(
+    r"svindel\w*|svindl\w*|scam\w*|fraud\w*|phish\w*|nettfisk\w*|falsk\w*|fake|forfalsk\w*|"
+    r"bedrag\w*|lureri|juks\w*|mistenkelig\w*|mistenkjeleg\w*|suspicious|impersonat\w*|"
+    r"never|aldri|ikke svar|ikkje svar|do not (?:reply|respond|click)|don t (?:reply|respond|click)|"
+    r"ignore|ignorer|slett|delete|report it|meld fra|meld frå|varsle|warn\w*|åtvar\w*|advar\w*|"
+    r"beware|pass på|vær obs|ver merksam|vær oppmerksom|look out|watch out|kriminell\w*|criminal\w*|"
+    # a quotation that is mentioned, not used: "spørsmål som «...» bruker vi ikke"
+    r"such as|for example|for eksempel|f\.? ?eks|slik som|spørsmål som|questions? like|ikke|ikkje|not")
+
+
+_NEED_NEEDLES = ("ting", "thing", "sak ", "detalj", "detail", "item", "step", "steg", "opplys", "we can",
+                 "vi kan", "me kan", "i can", "eg kan", "jeg kan", "need", "trenger", "treng", "mangler",
+                 "manglar", "venter", "ventar", "waiting", "missing", "require", "krev", "nesten",
+                 "almost", "nearly", "siste")
+
+
+def need_markers(text: str) -> list[re.Match[str]]:
+    """Where a need is stated without its object (NEED_MARKER), at word starts."""
+    if not any(n in text for n in _NEED_NEEDLES):
+        return []
+    return [m for m in NEED_MARKER.finditer(text) if _at_word_start(text, m.start())]
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _QUOTE_RE.finditer(text)]
+
+
+# A need stated without its object ("En ting til før vi kan fullføre.", "One more thing:").
+NEED_MARKER = re.compile(_p(
+    r"nesten ferdig|nesten i mål|almost done|almost there|nearly done|nearly there|last step|"
+    r"siste steg|siste steget|one last thing|en siste ting|ein siste ting|"
+    r"(?:en|ein|eitt|én|ett|one|1) (?:ting|sak|opplysning|detalj|thing|detail|item|step|steg) "
+    r"(?:til|more|igjen|left|remaining|mangler|manglar|gjenstår|står att|to go)"
+    r"|(?:before|for|until|so that|to|før|for at|slik at|så) (?:we|vi|me|i|eg|jeg) (?:can|kan) "
+    r"(?:finish|complete|proceed|continue|go on|process|fullføre|fullføra|gå videre|halde fram|"
+    r"fortsette|behandle|handsame|avslutte|ferdigstille|refund|release|betale|utbetale|"
+    r"sende|aktivere|gjenopprette|restore|reactivate|unlock|låse opp|opne|åpne)"
+    r"|(?:all|only thing|the last thing|det eneste|det einaste|det siste|alt) (?:we|vi|me|som vi|som me) "
+    r"(?:need|require|mangler|manglar|trenger|treng|trengs|trengst|krever|krev)"
+    r"|(?:we|vi|me) (?:still |just |only |bare |berre |fortsatt |framleis |enda )?"
+    r"(?:need|require|mangler|manglar|trenger|treng|venter på|ventar på|waiting for|missing|are missing)"
+    r"(?: (?:one|en|ein|ett|eitt|a|én|something|noe|noko|litt|a little|one more|én til|ein til))?"
+    r"(?: (?:ting|thing|more thing|detail|detalj|opplysning|opplysing|piece of information|bit))?"
+    r"(?: (?:til|more|from you|fra deg|frå deg|frå dykk|fra dere))?(?= ?[.:!\n]|$)"))
+# How an object-only follow-up sentence begins: "Det er koden ...", "It's the code ...".
+FOLLOW_UP = re.compile(_p(
+    r"(?:det er|det gjeld|det gjelder|det dreier seg om|det handlar om|det handler om|nemlig|"
+    r"altså|dvs|i e|that is|it is|it s|namely|specifically|just|only|bare|berre|kun|"
+    r"concretely|konkret|vi tenker på|we mean|dette gjelder|this is|that s|the thing is)"))
+
+
+# Words (or phrases) at least one of which every description above contains, in the lexicon's
+# small regex language (gate.py): the gate looks for them as it looks for objects, so ordinary
+# text that holds none skips the analysis. tests/guard/test_fast_path.py checks that every
+# described object it meets is seen by the gate.
+ANCHORS = re.compile("|".join([
+    "card", "cards", "kort", "bankkort", "betalingskort", "kredittkort", "debetkort", "visakort",
+    "digit", "digits", "siffer", "sifre", "sifrene", "sifra", "sifret", "sifrede", "tala", "tallene",
+    "tresif", "nummeret", "on the back", "at the back", "from the back", "on back", "back of",
+    "bak på", "baksid", "identif", "fødselsdato", "birth", "birthdate",
+    "device", "dongle", "token", "fob", "brikke", "brikka", "kodebrikk", "display", "dingsen", "appen",
+    "mobilen", "telefonen", "bankid", "screen", "authenticator", "texted", "tallkoden",
+    "photo", "picture", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto",
+    "kopi", "skann", "passport", "passside", "passsida", "passiden", "bildesiden",
+    "login", "log", "sign", "logon", "logge", "logga", "logger", "loggar", "type", "skriv", "tast",
+    "innloggingsinf", "påloggingsinf", "innloggingsopp", "innloggingsdet", "påloggingsdet", "påloggingsopp",
+    "grew", "vokste", "voks", "vaks", "bodde", "budde", "lived", "childhood", "maiden", "mothers",
+    "first pet", "first dog", "first cat", "first school", "first teacher", "first car", "first street",
+    "first best", "first friend", "born", "født", "fødd", "kjæledyr", "hund", "katt", "skole", "skule", "lærer", "lærar", "bil",
+    "security", "secret", "sikkerhets", "tryggleiks", "kontroll", "hemmelege", "hemmelige",
+]))
