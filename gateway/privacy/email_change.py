@@ -81,11 +81,13 @@ async def confirm(engine: AsyncEngine, crypto: Crypto, customer_id: str, code: s
             email_changes.c.customer_id == customer_id, email_changes.c.confirmed_at.is_(None)))).first()
         if change is None or change.expires_at <= now or change.attempts >= MAX_ATTEMPTS:
             raise CodeRefused("There is no change of e-mail address waiting for a code; start again")
-        if not hmac.compare_digest(change.code_hash, _hash(change.id, code.strip())):
+        right = hmac.compare_digest(change.code_hash, _hash(change.id, code.strip()))
+        if not right:  # the attempt must count: commit it, then refuse (raising here would roll it back)
             await conn.execute(update(email_changes).where(email_changes.c.id == change.id)
                                .values(attempts=email_changes.c.attempts + 1))
-            left = MAX_ATTEMPTS - change.attempts - 1
-            raise CodeRefused(f"The code is not right ({left} attempts left)")
+    if not right:
+        raise CodeRefused(f"The code is not right ({MAX_ATTEMPTS - change.attempts - 1} attempts left)")
+    async with engine.begin() as conn:
         row = (await conn.execute(select(customers.c.key_wrapped, customers.c.email_enc).where(
             customers.c.id == customer_id, customers.c.erased_at.is_(None)))).one()
         key = crypto.open_customer_key(customer_id, row.key_wrapped)
@@ -93,6 +95,9 @@ async def confirm(engine: AsyncEngine, crypto: Crypto, customer_id: str, code: s
         old_email = open_email(crypto, key, row.email_enc)
         await conn.execute(update(customers).where(customers.c.id == customer_id).values(
             email_enc=crypto.seal(key, EMAIL, new_email.encode()), updated_at=now))
-        await conn.execute(update(email_changes).where(email_changes.c.id == change.id).values(confirmed_at=now))
+        confirmed = await conn.execute(update(email_changes).where(
+            email_changes.c.id == change.id, email_changes.c.confirmed_at.is_(None)).values(confirmed_at=now))
+        if not confirmed.rowcount:  # confirmed by a concurrent request a moment ago
+            raise CodeRefused("There is no change of e-mail address waiting for a code; start again")
         await audit.append(conn, audit.Entry(f"customer:{customer_id}", "customer.email_change.confirm", customer_id))
     return Confirmed(old_email, new_email)
