@@ -1,8 +1,7 @@
-"""What the machine-client REST handlers share: RFC 9457 problems, Bearer API keys with scopes, the
-throttle on refused credentials, and draining request bodies at shutdown."""
+"""What the machine-client REST handlers share: RFC 9457 problems (`problems`), Bearer API keys with
+scopes (`apikeys` stores them, `auth.requires` checks them), the throttle on refused credentials
+(`throttle`) and draining request bodies at shutdown (`draining`).
 
-from gateway.rest.apikeys import KEYS
-from gateway.rest.auth import API_KEY, requires
-from gateway.rest.problems import error_dict, problem, problem_middleware
-
-__all__ = ["API_KEY", "KEYS", "error_dict", "problem", "problem_middleware", "requires"]
+Import the modules themselves: this package imports nothing, because the CLI loads `rest.apikeys`
+before `gateway serve` sets up prometheus_client's multiprocess mode, and `auth` loads the metrics
+through the throttle."""
