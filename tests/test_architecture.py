@@ -27,12 +27,15 @@ ALLOWED: dict[str, set[str]] = {
     "rest": {"base", "storage", "audit"},
     "delivery": {"base", "guard", "crypto", "storage", "audit", "customers"},
     "billing": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "delivery", "rest"},
+    "webkit": {"base", "storage"},
     "privacy": {"base", "crypto", "storage", "audit", "customers", "rest"},
-    "portal": {"base", "crypto", "storage", "audit", "customers", "privacy"},
+    "portal": {"base", "crypto", "storage", "audit", "customers", "webkit", "privacy"},
+    "console": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "delivery", "billing",
+                "webkit"},
     "web": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
-            "portal", "privacy"},
+            "webkit", "portal", "console", "privacy"},
     "cli": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
-            "portal", "web", "privacy"},
+            "webkit", "portal", "console", "web", "privacy"},
 }
 # Entered from outside only through these modules (the rest is the room's own business).
 PUBLIC_FACE = {"guard": {"gateway.guard", "gateway.guard.cli"}}

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from gateway import audit, logs
-from gateway.cli import key_ops, privacy_cmds
-from gateway.crypto import Keyring, KeyringError, KeyStore, KeyStoreError, init_keys, rotate
+from gateway.cli import key_ops, privacy_cmds, staff_ops
+from gateway.console.accounts import AccountError
+from gateway.crypto import Crypto, Keyring, KeyringError, KeyStore, KeyStoreError, init_keys, rotate
 from gateway.privacy import ErasureLogError
 from gateway.privacy.backup import BackupError
 from gateway.rest import apikeys
@@ -24,7 +25,7 @@ from gateway.web.template_checks import TemplateRefused
 
 EXPECTED_ERRORS = (ConfigError, KeyringError, TemplateRefused, ApiKeyError, SchemaOutOfDate,
                    key_ops.KeyOpError, KeyStoreError, ErasureLogError, privacy_cmds.PrivacyCommandError,
-                   BackupError)
+                   BackupError, AccountError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", dest="as_json")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.set_defaults(run=cmd_templates_check)
+
+    staff_ops.add_parsers(sub)
 
     au = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
     au.add_parser("verify", help="verify the hash chain").set_defaults(run=cmd_audit_verify)
@@ -181,7 +184,8 @@ def cmd_keys_rewrap(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run(engine: Any) -> None:
         count = await key_ops.rewrap(engine, privacy_cmds.crypto_for(settings), keyring.primary_id)
-        print(f"re-wrapped {count} customer keys under {keyring.primary_id}")
+        staff_count = await key_ops.rewrap_staff(engine, Crypto(keyring))
+        print(f"re-wrapped {count} customer keys and {staff_count} staff keys under {keyring.primary_id}")
 
     return _with_engine(settings, run)
 

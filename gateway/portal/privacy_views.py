@@ -10,17 +10,17 @@ from aiohttp import web
 
 from gateway.errors import GatewayError
 from gateway.portal import i18n
-from gateway.portal.sessions import Session
 from gateway.portal.webutil import language_of, redirect, render, session_of, state_of
 from gateway.privacy import email_change, requests
 from gateway.privacy.context import MAILER, MailNotSent
+from gateway.webkit import Session
 
 log = logging.getLogger("gateway.portal")
 
 
 def _customer_session(request: web.Request) -> Session:
     session = session_of(request)
-    if session is None or not session.is_customer:
+    if session is None or not session.signed_in:
         raise web.HTTPFound("/portal/login?next=/portal/my-data")
     return session
 

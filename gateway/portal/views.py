@@ -16,7 +16,6 @@ from aiohttp import web
 from gateway import audit
 from gateway.portal import i18n, store
 from gateway.portal.oidc import LOA_HIGH, acr_satisfies
-from gateway.portal.sessions import Session
 from gateway.portal.webutil import (
     NotFound,
     login_url,
@@ -30,6 +29,7 @@ from gateway.privacy.export import write_zip as export_zip
 from gateway.privacy.retention import RetentionPolicy, erase_after, policy_from
 from gateway.storage import reading
 from gateway.storage.types import utcnow
+from gateway.webkit import Session
 
 log = logging.getLogger("gateway.portal")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -50,7 +50,7 @@ def _id(request: web.Request, name: str) -> str:
 
 def _require_customer(request: web.Request) -> Session:
     session = session_of(request)
-    if session is None or not session.is_customer:
+    if session is None or not session.signed_in:
         raise web.HTTPFound(login_url(request.path))
     return session
 
@@ -212,6 +212,7 @@ async def my_data(request: web.Request) -> web.StreamResponse:
     async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
         n = await store.counts(conn, who.id)
+        staff_reads = await audit.staff_reads(conn, who.id)
     async with reading(state.engine) as conn:
         cases = await privacy_requests.for_customer(conn, who.id)
     contact = store.contact(state.crypto, who)
@@ -221,6 +222,7 @@ async def my_data(request: web.Request) -> web.StreamResponse:
         "who": who, "contact": contact, "national_id_masked": masked, "n": n,
         "kept_until": _kept_until(who, policy_from(state.settings)),
         "language_name": i18n.LANGUAGE_NAMES.get(who.language, who.language),
+        "staff_reads": staff_reads,
         "cases": cases, "email_changed": request.query.get("email_changed") == "1",
         "request_sent": request.query.get("request"),
     })

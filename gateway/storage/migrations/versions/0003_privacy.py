@@ -3,7 +3,7 @@ lets one node at a time run the daily retention, e-mail changes waiting for thei
 customers' correction and erasure requests.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 from gateway.storage.types import UTCDateTime
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
