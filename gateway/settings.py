@@ -94,6 +94,15 @@ def _database_url(value: str) -> str:
     return value
 
 
+def _category_days(value: str) -> str:
+    """"support=365,general=730" (checked here, read by retention_policy)."""
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, days = item.partition("=")
+        if not name.strip().isidentifier() or not days.strip().isdigit() or int(days) <= 0:
+            raise ValueError("must be category=days pairs separated by commas, e.g. support=365")
+    return value
+
+
 @dataclass(frozen=True)
 class Field:
     env: str
@@ -148,6 +157,12 @@ _FIELDS: dict[str, Field] = {
     "callback_give_up_seconds": Field("GATEWAY_CALLBACK_GIVE_UP_SECONDS", _positive(_parse_float)),
     "callback_timeout_seconds": Field("GATEWAY_CALLBACK_TIMEOUT_SECONDS", _positive(_parse_float)),
     "callback_concurrency": Field("GATEWAY_CALLBACK_CONCURRENCY", _positive(_parse_int)),
+    # -- issue 13: privacy lifecycle (docs/operations.md, "Privacy")
+    "keystore_path": Field("GATEWAY_KEYSTORE_PATH", _parse_str),
+    "erasure_log_path": Field("GATEWAY_ERASURE_LOG_PATH", _parse_str),
+    "retention_years": Field("GATEWAY_RETENTION_YEARS", _positive(_parse_int)),
+    "retention_category_days": Field("GATEWAY_RETENTION_CATEGORY_DAYS", _category_days),
+    "retention_check_seconds": Field("GATEWAY_RETENTION_CHECK_SECONDS", _positive(_parse_float)),
 }
 
 
@@ -198,6 +213,20 @@ class Settings:
     callback_give_up_seconds: float = 3 * 24 * 3600.0
     callback_timeout_seconds: float = 10.0
     callback_concurrency: int = 16
+    # -- issue 13: privacy lifecycle. Empty: beside the keys folder (keystore.db, erasures.log).
+    keystore_path: str = ""
+    erasure_log_path: str = ""
+    retention_years: int = 5  # erase when the relationship has ended and this long since the last settled invoice
+    retention_category_days: str = ""  # "support=365,general=730": delete those messages this many days old
+    retention_check_seconds: float = 3600.0  # how often each serve process asks whether the daily run is due
+
+    @property
+    def keystore_file(self) -> Path:
+        return Path(self.keystore_path) if self.keystore_path else Path(self.keys_dir).parent / "keystore.db"
+
+    @property
+    def erasure_log_file(self) -> Path:
+        return Path(self.erasure_log_path) if self.erasure_log_path else Path(self.keys_dir).parent / "erasures.log"
 
     @property
     def is_production(self) -> bool:

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from gateway import audit, logs
-from gateway.cli import key_ops, staff_ops
+from gateway.cli import key_ops, privacy_cmds, staff_ops
 from gateway.console.accounts import AccountError
-from gateway.crypto import Crypto, Keyring, KeyringError, init_keys, rotate
+from gateway.crypto import Crypto, Keyring, KeyringError, KeyStore, KeyStoreError, init_keys, rotate
+from gateway.privacy import ErasureLogError
+from gateway.privacy.backup import BackupError
 from gateway.rest import apikeys
 from gateway.rest.apikeys import ApiKeyError
 from gateway.settings import ConfigError, Settings
@@ -22,7 +24,8 @@ from gateway.storage.migrate import SchemaOutOfDate, require_current
 from gateway.web.template_checks import TemplateRefused
 
 EXPECTED_ERRORS = (ConfigError, KeyringError, TemplateRefused, ApiKeyError, SchemaOutOfDate,
-                   key_ops.KeyOpError, AccountError)
+                   key_ops.KeyOpError, KeyStoreError, ErasureLogError, privacy_cmds.PrivacyCommandError,
+                   BackupError, AccountError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     retire = keys.add_parser("retire", help="remove an unused old key")
     retire.add_argument("key_id")
     retire.set_defaults(run=cmd_keys_retire)
+    keys.add_parser("move-to-keystore", help="put customer keys from before the key store under its secrets"
+                    ).set_defaults(run=privacy_cmds.cmd_keys_move_to_keystore)
+    privacy_cmds.register(sub)
 
     ak = sub.add_parser("api-keys", help="API keys for machine clients").add_subparsers(dest="action", required=True)
     create = ak.add_parser("create", help="create a key; the secret is printed once, last")
@@ -234,6 +240,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_keys_init(settings: Settings, args: argparse.Namespace) -> int:
     async def record(engine: Any) -> None:
         key_id = init_keys(Path(settings.keys_dir))
+        KeyStore.open(settings.keystore_file).close()
         async with engine.begin() as conn:
             await audit.append(conn, audit.Entry("operator", "keys.init", key_id))
         print(f"created key-encryption key {key_id} in {settings.keys_dir}/")
@@ -270,7 +277,7 @@ def cmd_keys_rewrap(settings: Settings, args: argparse.Namespace) -> int:
     keyring = Keyring.load(Path(settings.keys_dir))
 
     async def run(engine: Any) -> None:
-        count = await key_ops.rewrap(engine, Crypto(keyring), keyring.primary_id)
+        count = await key_ops.rewrap(engine, privacy_cmds.crypto_for(settings), keyring.primary_id)
         staff_count = await key_ops.rewrap_staff(engine, Crypto(keyring))
         print(f"re-wrapped {count} customer keys and {staff_count} staff keys under {keyring.primary_id}")
 

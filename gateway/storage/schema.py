@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from gateway.storage.types import UTCDateTime
@@ -46,6 +48,8 @@ customers = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("erased_at", UTCDateTime, nullable=True),
+    # issue 13: True once the customer key is also wrapped by a secret in the key store.
+    Column("shreddable", Boolean, nullable=False, server_default=false(), index=True),
 )
 
 messages = Table(
@@ -312,4 +316,44 @@ template_versions = Table(
     Column("decided_by", String(32), ForeignKey("staff.id"), nullable=True),
     Column("decided_at", UTCDateTime, nullable=True),
     Index("ix_template_versions_name_language", "name", "language"),
+)
+
+# ---------------------------------------------------------------- issue 13: privacy lifecycle
+# A named lease so that one node at a time runs a periodic job (the daily retention run).
+privacy_leases = Table(
+    "privacy_leases",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("holder", String(64), nullable=True),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("last_run_at", UTCDateTime, nullable=True),
+)
+
+# A customer's change of their notification e-mail address, waiting for the code sent to the new
+# address (the address sealed under the customer key; only a hash of the code).
+email_changes = Table(
+    "email_changes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("email_enc", LargeBinary, nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=True),
+)
+
+# A customer's request for correction or erasure: a case for the staff console.
+privacy_requests = Table(
+    "privacy_requests",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # "correction" or "erasure"
+    Column("text_enc", LargeBinary, nullable=True),  # the customer's words, sealed under their key
+    Column("status", String(16), nullable=False),  # "open", "done" or "refused"
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("answered_at", UTCDateTime, nullable=True),
+    Column("answered_by", String(100), nullable=True),
 )

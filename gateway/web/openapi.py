@@ -113,6 +113,27 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {"200": _json(_ref("Created"), "Updated"), "201": _json(_ref("Created"), "Created"),
                               **_problems(400, 401, 403, 409, 413, 422, 429, 503)},
             },
+            "delete": {
+                "summary": "Erase a customer: destroy their key-store secret, delete their data, cancel their "
+                           "notifications; idempotent, and the id can never be used again",
+                "security": [{"apiKey": ["customers:erase"]}],
+                "parameters": [{"name": "customer_id", "in": "path", "required": True, "schema": _ID_PARAMETER}],
+                "responses": {"204": {"description": "Erased (now or before)"},
+                              **_problems(401, 403, 422, 429, 503)},
+            },
+        },
+        "/api/v1/customers/{customer_id}/export": {
+            "get": {
+                "summary": "Everything held about a customer: the portal's ZIP (index.json with contact data, "
+                           "messages, replies, attachments, the audit entries about them and who at the company "
+                           "opened their messages), streamed",
+                "security": [{"apiKey": ["customers:export"]}],
+                "parameters": [{"name": "customer_id", "in": "path", "required": True, "schema": _ID_PARAMETER}],
+                "responses": {"200": {"description": "The archive",
+                                      "content": {"application/zip": {"schema": {"type": "string",
+                                                                                 "format": "binary"}}}},
+                              **_problems(401, 403, 404, 422, 429, 503)},
+            },
         },
         "/api/v1/messages": {
             "post": {

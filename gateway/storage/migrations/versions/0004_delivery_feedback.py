@@ -2,7 +2,7 @@
 and their outbox, reply attempts and automatic answers.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from gateway.storage.types import UTCDateTime
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
