@@ -29,7 +29,8 @@ def _tolerant(pattern: str) -> str:
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile("(?:" + "|".join(_tolerant(p) for p in patterns) + ")")
+    # "opplysning" is also spelt "opplysing" (nynorsk)
+    return re.compile("(?:" + "|".join(_tolerant(p.replace("opplysning", "opplysn?ing")) for p in patterns) + ")")
 
 
 def _verbs(*patterns: str) -> re.Pattern[str]:

@@ -20,6 +20,7 @@ import re
 from . import gate
 from . import lexicon as L
 from . import phrasing as P
+from .broad_ask import check_broad_ask
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
 from .normalize import normalize
@@ -122,6 +123,8 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
     check_object_first(a, add)
     check_have_condition(a, add)
     check_across_sentences(a, pending, add)
+    if not hits:
+        check_broad_ask(a, add)  # the last resort: the form of an ask, no benign frame
     hits = drop_quoted_warnings(a, hits)
     return hits, want_cue and not hits and has_ask_cue(a)
 
