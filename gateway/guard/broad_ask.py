@@ -27,6 +27,7 @@ from collections.abc import Callable
 from . import lexicon as L
 from . import phrasing as P
 from .clauses import COLON, STRONG, WEAK, WORD, Analysis, Obj
+from .findings import Hit
 from .objects import SELF_SERVICE, bare_bankid
 
 Add = Callable[[Obj, int, int], None]
@@ -76,23 +77,41 @@ _BENIGN = frozenset({
     "finner", "finn", "find", "found", "står", "vises", "visast", "viste", "shown", "displayed",
     "registrert", "registered", "lagret", "lagra", "stored", "saved", "kryptert", "encrypted",
     "masked", "maskert", "skjult", "hidden", "printed", "trykt", "appears", "listed",
-    # the customer's own management
-    "endre", "endra", "endrer", "change", "changed", "changing", "reset", "tilbakestill",
-    "tilbakestille", "nullstill", "nullstille", "glemt", "gløymt", "gleymt", "forgot", "forgotten",
-    "lost", "mistet", "mista", "sperr", "sperre", "sperra", "block", "lag", "lage", "laga",
-    "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte", "bytt",
-    # protecting it
-    "hemmelig", "hemmeleg", "secret", "safe", "trygt", "trygg", "secure", "sikkert", "keep",
-    "hold", "behold", "oppbevar", "protect", "beskytt", "beskytte", "cover", "dekk", "gjem",
-    "strong", "sterkt", "sterk", "unikt", "unique", "personlig", "personleg", "personal",
+    "glemt", "gløymt", "gleymt", "forgot", "forgotten", "lost", "mistet", "mista",
     # something we send the reader
     "tilsendt", "posted", "arrive",
     # logging in (a login method, judged by the precise rules)
     "logg", "logge", "logga", "login", "log", "sign", "signin",
     # talking about the data, not asking for it
     "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
-    "godt",
 })
+# Benign only near the object (four words either side): the customer's own management of the
+# data ("endre kontonummeret", "lag et nytt passord") and protecting it ("keep your PIN safe").
+_BENIGN_NEAR = frozenset({
+    "endre", "endra", "endrer", "change", "changed", "changing", "reset", "tilbakestill",
+    "tilbakestille", "nullstill", "nullstille", "sperr", "sperre", "sperra", "block", "lag",
+    "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte",
+    "bytt", "hemmelig", "hemmeleg", "secret", "safe", "trygt", "trygg", "secure", "sikkert", "keep",
+    "hold", "behold", "oppbevar", "protect", "beskytt", "beskytte", "cover", "dekk", "gjem",
+    "strong", "sterkt", "sterk", "unikt", "unique", "personlig", "personleg", "personal", "godt",
+})
+# Where the reader is to put the data: "skal stå i emnefeltet", "go into the fields below".
+_PLACES = frozenset({
+    "emnefeltet", "emnefelt", "emnelinja", "emnelinjen", "emnefelet", "subject", "feltet", "felta",
+    "feltene", "felt", "field", "fields", "boksen", "box", "boxes", "chatten", "chat", "svaret",
+    "reply", "skjemaet", "form", "blank", "blanks", "nedenfor", "nedanfor", "below",
+})
+# Participles of provide verbs after "vert/blir/må/skal" ("vert skrivne inn", "må leveres").
+_PARTICIPLES = frozenset({
+    "skrivne", "skriven", "skrive", "skrevet", "skrivi", "oppgjeve", "oppgjevne", "oppgitt",
+    "oppgitte", "oppgjevast", "sendt", "sende", "sendte", "gjeve", "gjevne", "gitt", "lagt",
+    "tasta", "tastet", "fylt", "fylte", "fyllt", "stadfesta", "bekreftet", "bekrefta", "lest",
+    "lesne", "levert", "levert", "delt", "lasta", "lastet", "innsendt", "innsend", "vedlagt",
+    "oppdatert", "verifisert", "provided", "entered", "sent", "given", "typed", "filled",
+    "supplied", "submitted", "attached", "uploaded", "shared", "included", "written", "stated",
+})
+_BE = frozenset({"vert", "blir", "bli", "verte", "vorte", "blitt", "må", "skal", "bør", "be", "is",
+                 "are", "must", "should", "been", "gets", "get"})
 _RECEIVE = frozenset({"receive", "mottar", "motta", "får", "få", "fått", "get", "gets", "got",
                       "fekk", "fikk"})
 _OURS = frozenset({"vårt", "vår", "våre", "our", "ours", "vårs", "selskapets", "company's"})
@@ -146,9 +165,13 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
             return k  # "vi trenger", "we'll need", "vi er avhengige av"
         if w in _NEED and n and keys[n - 1] in _WE | {"er", "are", "am", "har", "have"}:
             return k
+        if w in _PARTICIPLES and any(x in _BE for x in keys[max(0, n - 2):n]):
+            return k  # "vert skrivne inn", "must be provided"
         if w in _THANKS and not (n + 1 < len(keys) and keys[n + 1] in {"for", "you"}):
             return k  # "Personnummer og kontonummer, takk"
     end = a.toks[hi + 1].key if hi + 1 < len(a.toks) else ""
+    if set(keys) & _PLACES:
+        return lo  # where the reader is to put it
     if "?" in end and set(keys) & (_YOU | L.POSSESSIVE | _WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
         return lo  # a question to the reader about the data
     return None
@@ -182,6 +205,9 @@ def _benign(a: Analysis, lo: int, hi: int, obj: Obj) -> bool:
     others = [w for k, w in words if a.objs_at[k] is None]
     if keys & (L.NEGATIONS | _BENIGN) or set(others) & L.THIRD_WARN or _you_receive(words):
         return True
+    near = {w for k, w in words if obj.i - 4 <= k <= obj.j + 4}
+    if near & _BENIGN_NEAR:
+        return True
     if any(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w)
            for w in others):
         return True
@@ -192,3 +218,27 @@ def _benign(a: Analysis, lo: int, hi: int, obj: Obj) -> bool:
     if set(before) & _OURS or set(after) & _OURS:
         return True
     return bool(before and before[-1] in _INDEFINITE and keys & _WHAT_IS)
+
+
+_WHY = frozenset({"hvorfor", "kvifor", "korfor", "why", "wherefore"})
+
+
+def drop_explanations(a: Analysis, hits: list[Hit]) -> list[Hit]:
+    """'Lurer du på hvorfor vi trenger fødselsnummeret ditt?', 'why we need your ID number':
+    an embedded why-question explains a need, it does not state one to the reader."""
+    if not hits or not any(w in a.text for w in ("hvorfor", "kvifor", "korfor", "why")):
+        return hits
+    out = []
+    for h in hits:
+        k = next((n for n, t in enumerate(a.toks) if t.start >= h.start), 0)
+        back = [a.keys[j] for j in range(max(0, k - 3), k) if a.toks[j].kind == WORD]
+        if not (set(back) & _WHY and set(back) & _WE):
+            out.append(h)
+    return out
+
+
+def explains_need(a: Analysis) -> bool:
+    """The text explains why we need something ("hvorfor vi trenger …"): the second opinion,
+    which cannot see that frame, is not asked."""
+    keys = a.keys
+    return any(w in _WHY and (set(keys[k + 1:k + 3]) & _WE) for k, w in enumerate(keys))
