@@ -22,13 +22,14 @@ definition ("Hva er en engangskode?"). Precision comes from those frames, recall
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from . import lexicon as L
 from . import phrasing as P
 from .clauses import COLON, STRONG, WEAK, WORD, Analysis, Obj
 from .findings import Hit
-from .objects import SELF_SERVICE, bare_bankid
+from .objects import SELF_SERVICE, bare_bankid, passive
 
 Add = Callable[[Obj, int, int], None]
 
@@ -75,13 +76,11 @@ _THANKS = frozenset({"takk", "thanks", "thx", "tak", "please", "pls", "plz", "ve
 _BENIGN = frozenset({
     # information about the data
     "finner", "finn", "find", "found", "står", "vises", "visast", "viste", "shown", "displayed",
-    "registrert", "registered", "lagret", "lagra", "stored", "saved", "kryptert", "encrypted",
+    "lagret", "lagra", "stored", "saved", "kryptert", "encrypted",
     "masked", "maskert", "skjult", "hidden", "printed", "trykt", "appears", "listed",
     "glemt", "gløymt", "gleymt", "forgot", "forgotten", "lost", "mistet", "mista",
-    # something we send the reader
-    "tilsendt", "posted", "arrive",
-    # logging in (a login method, judged by the precise rules)
-    "logg", "logge", "logga", "login", "log", "sign", "signin",
+    # something we send the reader, or a status
+    "already", "allerede", "allereie", "alt", "tilsendt", "posted", "arrive", "deleted", "slettet", "sletta", "expired", "utløpt", "utgått",
     # talking about the data, not asking for it
     "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
 })
@@ -93,7 +92,9 @@ _BENIGN_NEAR = frozenset({
     "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte",
     "bytt", "hemmelig", "hemmeleg", "secret", "safe", "trygt", "trygg", "secure", "sikkert", "keep",
     "hold", "behold", "oppbevar", "protect", "beskytt", "beskytte", "cover", "dekk", "gjem",
-    "strong", "sterkt", "sterk", "unikt", "unique", "personlig", "personleg", "personal", "godt",
+    "strong", "sterkt", "sterk", "unikt", "unique", "godt",
+    # logging in with it (a login method, judged by the precise rules)
+    "logg", "logge", "logga", "login", "log", "sign", "signin",
 })
 # Where the reader is to put the data: "skal stå i emnefeltet", "go into the fields below".
 _PLACES = frozenset({
@@ -106,12 +107,40 @@ _PARTICIPLES = frozenset({
     "skrivne", "skriven", "skrive", "skrevet", "skrivi", "oppgjeve", "oppgjevne", "oppgitt",
     "oppgitte", "oppgjevast", "sendt", "sende", "sendte", "gjeve", "gjevne", "gitt", "lagt",
     "tasta", "tastet", "fylt", "fylte", "fyllt", "stadfesta", "bekreftet", "bekrefta", "lest",
-    "lesne", "levert", "levert", "delt", "lasta", "lastet", "innsendt", "innsend", "vedlagt",
+    "lesne", "levert", "levert", "delt", "lasta", "lastet", "innsendt", "innsend", "vedlagt", "vedlegges", "vedleggast",
     "oppdatert", "verifisert", "provided", "entered", "sent", "given", "typed", "filled",
     "supplied", "submitted", "attached", "uploaded", "shared", "included", "written", "stated",
 })
 _BE = frozenset({"vert", "blir", "bli", "verte", "vorte", "blitt", "må", "skal", "bør", "be", "is",
                  "are", "must", "should", "been", "gets", "get"})
+_NEEDED = frozenset({"nødvendig", "nødvendige", "naudsynt", "naudsynte", "naudsynleg", "påkrevd",
+                     "påkravd", "obligatorisk", "obligatoriske", "required", "needed", "necessary",
+                     "mandatory", "essential", "compulsory", "krevd", "kravd", "påbudt"})
+_RECEIVE_PRESENT = frozenset({"får", "få", "mottar", "motta", "receive", "get", "gets"})
+_RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "received", "got", "had"})
+_SOON = frozenset({"når", "etter", "snart", "straks", "once", "when", "after", "soon", "provided",
+                   "if", "hvis", "dersom", "viss", "om", "berre", "bare", "as"})
+_HAVE = frozenset({"har", "have", "has", "hev", "ve", "youve"})
+_PROVIDE_FORMS = frozenset({"svart", "svara", "replied", "sent", "gitt", "gave", "oppgitt", "oppgav",
+                            "oppgjeve", "given", "provided", "entered", "tastet", "tasta",
+                            "skrevet", "skrive", "written", "wrote", "lagt", "attached",
+                            "confirmed", "bekreftet", "stadfesta", "read", "lest", "forwarded",
+                            "videresendt", "vidaresendt", "vidaresender", "vidaresend", "shared",
+                            "delt", "typed", "texted", "uploaded", "lastet", "lasta"})
+_LOGIN = frozenset({"logg", "logge", "logga", "login", "log", "sign", "signin"})
+_MODIFIERS = ("banking", "nettbank", "bankid", "online")
+_RELATIVE = frozenset({"som", "that", "which", "der"})
+_AVOID = frozenset({"unngå", "unngår", "unngje", "avoid", "uten", "utan", "without", "slippe", "sleppe"})
+_NO_NOUNS = frozenset({"card", "acct", "acc", "account", "personal", "pers", "kort", "konto", "ref",
+                       "phone", "customer", "order", "invoice", "id", "sort", "routing"})
+_THREAT = frozenset({"ellers", "elles", "otherwise"})
+_ONLY_MORE = frozenset({"men", "but", "except", "unntatt", "only", "bare", "berre", "kun"})
+_NN_AFTER_NO = frozenset({"må", "kan", "skal", "er", "har", "vil", "bør", "får", "treng", "du",
+                          "me", "vi", "eg", "de", "dei", "det", "den", "i", "på", "med", "til",
+                          "så", "og", "berre", "straks", "med", "send", "skriv", "les", "gje"})
+_TO_YOU = re.compile(r"\b(?:sendt|sendes|sendast|sender vi|sent|send you|sends you|texted)\b"
+                     r"(?: [\w]+){0,4} (?:til deg|to you|deg)\b|\b(?:we ll send you|we will send you|"
+                     r"vi sender deg|me sender deg|vi sender|me sender)\b")
 _RECEIVE = frozenset({"receive", "mottar", "motta", "får", "få", "fått", "get", "gets", "got",
                       "fekk", "fikk"})
 _OURS = frozenset({"vårt", "vår", "våre", "our", "ours", "vårs", "selskapets", "company's"})
@@ -120,20 +149,47 @@ _WHAT_IS = frozenset({"hva", "kva", "what", "hvordan", "korleis", "how", "hvorfo
 
 
 def check_broad_ask(a: Analysis, add: Add) -> None:
-    """Add a hit for each object whose sentence has the form of an ask and no benign frame."""
+    """Add a hit for each object whose sentence has the form of an ask and no benign frame. A
+    sentence with an ask and a pronoun but no object ("Den les du opp for meg.") asks for the
+    objects of the sentence before it."""
     done: set[int] = set()
     for obj in a.objs:
         sid = a.sentence_id[obj.i]
-        if sid in done or bare_bankid(a, obj):
-            continue
-        if obj.cat == "card_expiry" and sid not in a.card_sentences():
+        if sid in done or not _candidate(a, obj):
             continue
         lo, hi = _sentence_bounds(a, obj.i)
         cue = _ask_cue(a, lo, hi, obj)
-        if cue is None or _benign(a, lo, hi, obj):
+        if cue is not None and _benign(a, lo, hi, obj):
+            cue = None
+        if cue is None and hi + 2 < len(a.toks) and not _benign(a, lo, hi, obj, receive=False):
+            cue = _pronoun_ask(a, hi + 2, obj)  # judged by its own sentence's frames
+        if cue is None:
             continue
         done.add(sid)
         add(obj, min(cue, obj.i), obj.j)
+
+
+def covered_by_benign_frame(a: Analysis) -> bool:
+    """Every sentence that names confidential data has a benign frame: the second opinion, which
+    cannot see frames, is not asked ("Glemt passordet? Trykk på «Glemt passord» …")."""
+    objs = [o for o in a.objs if _candidate(a, o)]
+    return bool(objs) and all(_benign(a, *_sentence_bounds(a, o.i), o) for o in objs)
+
+
+def _candidate(a: Analysis, obj: Obj) -> bool:
+    if bare_bankid(a, obj):
+        return False
+    return obj.cat != "card_expiry" or a.sentence_id[obj.i] in a.card_sentences()
+
+
+def _pronoun_ask(a: Analysis, k: int, obj: Obj) -> int | None:
+    """The next sentence (starting at token k) asks with a pronoun and names no object."""
+    lo, hi = _sentence_bounds(a, k)
+    words = _words(a, lo, hi)
+    if any(a.objs_at[j] is not None for j, _ in words) or not {w for _, w in words} & L.ANAPHORA:
+        return None
+    cue = _ask_cue(a, lo, hi, obj)
+    return None if cue is None or _benign(a, lo, hi, obj) else cue
 
 
 def _sentence_bounds(a: Analysis, i: int) -> tuple[int, int]:
@@ -155,20 +211,8 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     words = _words(a, lo, hi)
     keys = [w for _, w in words]
     for n, (k, w) in enumerate(words):
-        if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n):
+        if _cue_at(a, keys, n, k, lo):
             return k
-        if w in _MODALS and n + 1 < len(keys) and keys[n + 1] in _YOU:
-            return k  # "kan du", "would you", "vil du"
-        if w in _YOU and n + 1 < len(keys) and keys[n + 1] in _MODALS:
-            return k  # "du må", "you need to", "you could"
-        if w in _WE and any(x in _NEED for x in keys[n + 1:n + (3 if w == "i" else 5)]):
-            return k  # "vi trenger", "we'll need", "vi er avhengige av"
-        if w in _NEED and n and keys[n - 1] in _WE | {"er", "are", "am", "har", "have"}:
-            return k
-        if w in _PARTICIPLES and any(x in _BE for x in keys[max(0, n - 2):n]):
-            return k  # "vert skrivne inn", "must be provided"
-        if w in _THANKS and not (n + 1 < len(keys) and keys[n + 1] in {"for", "you"}):
-            return k  # "Personnummer og kontonummer, takk"
     end = a.toks[hi + 1].key if hi + 1 < len(a.toks) else ""
     if set(keys) & _PLACES:
         return lo  # where the reader is to put it
@@ -177,18 +221,62 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     return None
 
 
-def _you_receive(words: list[tuple[int, str]]) -> bool:
-    """'du får en ny PIN-kode', 'you will receive a code': something we send the reader."""
+def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int) -> bool:
+    w = keys[n]
+    prev, nxt = keys[max(0, n - 3):n], keys[n + 1:n + 5]
+    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n):
+        return True
+    if w in _MODALS and nxt[:1] and nxt[0] in _YOU:
+        return True  # "kan du", "would you", "vil du"
+    if w in _YOU and nxt[:1] and nxt[0] in _MODALS:
+        return True  # "du må", "you need to", "you could"
+    if w in _WE and any(x in _NEED for x in nxt[:2 if w == "i" else 4]):
+        return True  # "vi trenger", "we'll need", "vi er avhengige av"
+    if w in _NEED and prev[-1:] and prev[-1] in _WE | {"er", "are", "am", "har", "have"}:
+        return True
+    if w in _NEED and set(prev) & _OURS:
+        return True  # "what our agent needs"
+    if w in _NEEDED:
+        return True  # "er nødvendig", "is required", "er påkravd"
+    if (w in _PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:]):
+        return True  # "vert skrivne inn", "må vedlegges", "must be provided"
+    if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in _WE) or (
+            nxt[:1] and nxt[0] in _WE and _clause_start(a, k, lo))):
+        return True  # "får vi …" (V1: if we get)  # "får vi …", "once we receive", "med ein gong vi får"
+    if w in _RECEIVE_PAST and prev[-2:] and set(prev) & _WE and set(keys[:n]) & _SOON:
+        return True  # "når vi har mottatt …"
+    if w in {"youve", "uve", "youd"} and nxt[:1] and _provide_form(nxt[0]):
+        return True  # "when you've replied with"
+    if w in _YOU and nxt[:1] and (_provide_form(nxt[0]) or (nxt[0] in _HAVE and _provide_form(
+            nxt[1] if len(nxt) > 1 else ""))):
+        return True  # "du sender", "du har svart med", "you've replied with"
+    if _provide_form(w) and nxt[:1] and nxt[0] in {"du", "dere", "dykk"}:
+        return True  # "Den videresender du", "Den les du opp"
+    if w in {"med", "with"} and {"kan", "can"} & set(keys[n + 1:n + 12]) and set(keys[n + 1:n + 13]) & _WE:
+        return True  # "Med kopi av bankkortet ditt kan vi …"
+    return w in _THANKS and not (nxt[:1] and nxt[0] in {"for", "you"})  # "Personnummer, takk"
+
+
+def _provide_form(w: str) -> bool:
+    """An inflected provide verb: 'sender', 'videresender', 'svart', 'sent', 'replied'."""
+    if w in IMPERATIVES or w in _PARTICIPLES or w in _PROVIDE_FORMS:
+        return True
+    return any(w.endswith(e) and w[: -len(e)] in IMPERATIVES for e in ("er", "ar", "r", "s", "es", "ed", "d", "t", "a"))
+
+
+def _you_receive(words: list[tuple[int, str]], obj: Obj) -> bool:
+    """'du får en ny PIN-kode', 'you will receive a code': something we send the reader (not
+    'Engangskoden du mottar, skal sendes tilbake', where the receiving describes the object)."""
     keys = [w for _, w in words]
-    return any(w in _RECEIVE and any(x in _YOU for x in keys[max(0, n - 3):n])
-               for n, w in enumerate(keys))
+    return any(w in _RECEIVE and k < obj.i and any(x in _YOU for x in keys[max(0, n - 3):n])
+               for n, (k, w) in enumerate(words))
 
 
 def _particle_ok(keys: list[str], n: int) -> bool:
     """'last' and 'les' ask only with their particle ('last opp', 'les opp'); 'last' is also
     'the last four digits'."""
     if keys[n] in ("last", "les"):
-        return n + 1 < len(keys) and keys[n + 1] == "opp"
+        return "opp" in keys[n + 1:n + 4]
     return True
 
 
@@ -199,25 +287,72 @@ def _clause_start(a: Analysis, k: int, lo: int) -> bool:
     return j < lo or a.toks[j].kind in (WEAK, COLON, STRONG)
 
 
-def _benign(a: Analysis, lo: int, hi: int, obj: Obj) -> bool:
+def _benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> bool:
     words = _words(a, lo, hi)
-    keys = {w for _, w in words}
-    others = [w for k, w in words if a.objs_at[k] is None]
-    if keys & (L.NEGATIONS | _BENIGN) or set(others) & L.THIRD_WARN or _you_receive(words):
+    keys = {w for k, w in words if not (w in _BENIGN and a.word(k - 1) in _RELATIVE)}
+    others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k)]
+    if keys & _BENIGN or set(others) & L.THIRD_WARN or (receive and _you_receive(words, obj)) or _negation_covers(a, words, obj):
         return True
-    near = {w for k, w in words if obj.i - 4 <= k <= obj.j + 4}
+    near = {w for k, w in words if obj.i - 4 <= k <= obj.j + 4 and (
+        w not in _LOGIN or _login_with(a.next_words(k, 2)))}
     if near & _BENIGN_NEAR:
         return True
     if any(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w)
            for w in others):
         return True
-    if SELF_SERVICE.search(a.text[a.toks[lo].start:a.toks[hi].end]):
+    text = a.text[a.toks[lo].start:a.toks[hi].end]
+    if SELF_SERVICE.search(text) or _TO_YOU.search(text):
         return True
     before = [a.keys[k] for k in range(max(lo, obj.i - 3), obj.i) if a.toks[k].kind == WORD]
     after = [a.keys[k] for k in range(obj.j + 1, min(hi, obj.j + 2) + 1) if a.toks[k].kind == WORD]
     if set(before) & _OURS or set(after) & _OURS:
         return True
     return bool(before and before[-1] in _INDEFINITE and keys & _WHAT_IS)
+
+
+def _login_with(nxt: list[str]) -> bool:
+    """'logg inn med', 'log in with', 'login using': the data as a login method."""
+    if nxt and nxt[0] in ("in", "inn", "on", "på"):
+        nxt = nxt[1:]
+    return bool(nxt) and nxt[0] in ("med", "with", "using", "via")
+
+
+def _modifier(a: Analysis, k: int) -> bool:
+    """'your bank's login page', 'our agent', 'online banking': a word that qualifies another
+    is not a third party or warning subject."""
+    t = a.toks[k]
+    return a.text[t.end - 2:t.end] in ("'s", "’s") or a.word(k - 1) in _OURS or a.keys[k].startswith(_MODIFIERS)
+
+
+def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
+    """A negation covers the sentence unless it sits in an 'ellers/otherwise' threat or an
+    'only/but' separates it from a later object ('Nothing else is required, only your PIN')."""
+    keys = [w for _, w in words]
+    conditional = bool(keys) and keys[0] in _SOON | L.CONDITIONAL
+    for n, (k, w) in enumerate(words):
+        if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
+            continue
+        if conditional and any(a.toks[j].kind in (WEAK, COLON) for j in range(min(k, obj.j) + 1, max(k, obj.i))):
+            continue  # the other side of a condition: "Provided we receive X, no fee will be charged"
+        if w in _AVOID and not 0 < obj.i - k <= 3:
+            continue  # "unngå/avoid/uten" govern only their own object
+        if any(x in _THREAT or (x in {"or", "eller"} and keys[j + 1] in _WE | {"else"})
+               for j, x in enumerate(keys[:n])):
+            continue  # "… or we can't register you", "ellers får vi ikke …"
+        if set(keys[n + 1:n + 3]) & L.DOUBLE_NEG:
+            continue
+        if k < obj.i and {w2 for k2, w2 in words if k < k2 < obj.i} & (L.ONLY | L.CONTRAST_CONJ | _ONLY_MORE):
+            continue
+        return True
+    return False
+
+
+def _english_no(keys: list[str], n: int) -> bool:
+    """Nynorsk 'no' means 'now' ('men no må du', 'akkurat no')."""
+    nxt = keys[n + 1] if n + 1 < len(keys) else ""
+    if n and keys[n - 1] in _NO_NOUNS:
+        return False  # "card no.", "acct no"
+    return bool(nxt) and nxt not in _NN_AFTER_NO and (n == 0 or keys[n - 1] not in {"akkurat", "og", "men", "så", "berre"})
 
 
 _WHY = frozenset({"hvorfor", "kvifor", "korfor", "why", "wherefore"})
@@ -242,3 +377,23 @@ def explains_need(a: Analysis) -> bool:
     which cannot see that frame, is not asked."""
     keys = a.keys
     return any(w in _WHY and (set(keys[k + 1:k + 3]) & _WE) for k, w in enumerate(keys))
+
+
+def drop_reported_asks(a: Analysis, hits: list[Hit]) -> list[Hit]:
+    """'Got a text asking for your one-time code? It's a scam': a message that asks, reported
+    in a text that warns about it, is not our ask."""
+    if not hits or not any(L.THIRD_WARN_RX.search(w) or w in L.NEGATIONS for w in a.keys if w):
+        return hits
+    out = []
+    for h in hits:
+        k = next((n for n, t in enumerate(a.toks) if t.start >= h.start), 0)
+        lo, hi = _sentence_bounds(a, k)
+        keys = [w for _, w in _words(a, lo, hi)]
+        reported = any(w in L.MEDIA and set(keys[n + 1:n + 4]) & _ASKING for n, w in enumerate(keys))
+        if not reported:
+            out.append(h)
+    return out
+
+
+_ASKING = frozenset({"asking", "requesting", "demanding", "ber", "spør", "krev", "krever", "som",
+                     "that", "which", "der", "saying", "says", "wanting", "vil"})

@@ -96,7 +96,8 @@ def _sentence_end(text: str, m: re.Match[str], toks: list[Tok]) -> bool:
 
 _NO_NOUNS = {"acct", "acc", "account", "card", "ref", "reference", "phone", "tel", "customer",
              "order", "invoice", "policy", "case", "id", "contract", "member", "ticket", "serial",
-             "reg", "org", "kunde", "konto", "kort", "sort", "routing", "insurance", "passport"}
+             "reg", "org", "kunde", "konto", "kort", "sort", "routing", "insurance", "passport",
+             "personal", "pers"}
 
 
 class Analysis:

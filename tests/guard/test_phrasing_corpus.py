@@ -15,7 +15,9 @@ import pytest
 HERE = Path(__file__).resolve().parent
 PHRASING = HERE / "corpus_phrasing.jsonl"
 HELDOUT = HERE / "heldout.jsonl"
-HELDOUT_MORE = HERE / "heldout_more.jsonl"  # later rounds: free asks ("ask") and hard negatives
+# Later rounds: own probes (free asks, "ask") and the fresh independent set (its classes, plus
+# "obfuscation"), each with hard negatives.
+HELDOUT_MORE = HERE / "heldout_more.jsonl"
 FIRST_ROUND = HERE / "corpus.jsonl"
 CLASSES = {"negation_scope", "object_first", "condition", "described", "cross_sentence", "informal",
            "security_question", "normaliser"}
@@ -30,7 +32,7 @@ def _load(path: Path) -> list[dict]:
 @pytest.mark.parametrize("path", [PHRASING, HELDOUT, HELDOUT_MORE], ids=lambda p: p.name)
 def test_records_are_well_formed(path):
     recs = _load(path)
-    classes = CLASSES | {"ask"} if path == HELDOUT_MORE else CLASSES
+    classes = CLASSES | {"ask", "obfuscation"} if path == HELDOUT_MORE else CLASSES
     for r in recs:
         assert set(r) == FIELDS, r
         assert ID_RE.match(r["id"]) and r["id"].startswith(r["lang"] + "-"), r["id"]
