@@ -74,10 +74,6 @@ _THANKS = frozenset({"takk", "thanks", "thx", "tak", "please", "pls", "plz", "ve
                      "venligst", "vennlegst", "venlegst", "kindly", "gjerne", "asap", "snarest"})
 # Benign frames: any of these words in the sentence covers it.
 _BENIGN = frozenset({
-    # information about the data
-    "finner", "finn", "find", "found", "står", "vises", "visast", "viste", "shown", "displayed",
-    "lagret", "lagra", "stored", "saved", "kryptert", "encrypted",
-    "masked", "maskert", "skjult", "hidden", "printed", "trykt", "appears", "listed",
     "glemt", "gløymt", "gleymt", "forgot", "forgotten", "lost", "mistet", "mista",
     # something we send the reader, or a status
     "already", "allerede", "allereie", "alt", "tilsendt", "posted", "arrive", "deleted", "slettet", "sletta", "expired", "utløpt", "utgått",
@@ -87,6 +83,12 @@ _BENIGN = frozenset({
 # Benign only near the object (four words either side): the customer's own management of the
 # data ("endre kontonummeret", "lag et nytt passord") and protecting it ("keep your PIN safe").
 _BENIGN_NEAR = frozenset({
+    # our own documents carry our account number
+    "fakturaen", "faktura", "invoice", "giro", "giroen",
+    # information about the data ("Du finner kontonummeret vårt …", "is stored encrypted")
+    "finner", "finn", "find", "found", "står", "vises", "visast", "viste", "shown", "displayed",
+    "lagret", "lagra", "stored", "saved", "kryptert", "encrypted",
+    "masked", "maskert", "skjult", "hidden", "printed", "trykt", "appears", "listed",
     "endre", "endra", "endrer", "change", "changed", "changing", "reset", "tilbakestill",
     "tilbakestille", "nullstill", "nullstille", "sperr", "sperre", "sperra", "block", "lag",
     "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte",
@@ -129,6 +131,8 @@ _PROVIDE_FORMS = frozenset({"svart", "svara", "replied", "sent", "gitt", "gave",
                             "delt", "typed", "texted", "uploaded", "lastet", "lasta"})
 _LOGIN = frozenset({"logg", "logge", "logga", "login", "log", "sign", "signin"})
 _MODIFIERS = ("banking", "nettbank", "bankid", "online")
+_COORD = frozenset({"and", "og", "men", "but", "or", "eller", "så", "so", "while", "mens"})
+_RELATIVE_WIDE = frozenset({"der", "where", "hvor", "kor", "som", "that", "which", "showing", "viser"})
 _RELATIVE = frozenset({"som", "that", "which", "der"})
 _AVOID = frozenset({"unngå", "unngår", "unngje", "avoid", "uten", "utan", "without", "slippe", "sleppe"})
 _NO_NOUNS = frozenset({"card", "acct", "acc", "account", "personal", "pers", "kort", "konto", "ref",
@@ -145,7 +149,7 @@ _RECEIVE = frozenset({"receive", "mottar", "motta", "får", "få", "fått", "get
                       "fekk", "fikk"})
 _OURS = frozenset({"vårt", "vår", "våre", "our", "ours", "vårs", "selskapets", "company's"})
 _INDEFINITE = frozenset({"en", "ein", "ei", "et", "eit", "a", "an", "any", "noen", "nokon"})
-_WHAT_IS = frozenset({"hva", "kva", "what", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
+_WHAT_IS = frozenset({"hva", "kva", "what", "whats", "hvas", "kvas", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
 
 
 def check_broad_ask(a: Analysis, add: Add) -> None:
@@ -211,8 +215,10 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     words = _words(a, lo, hi)
     keys = [w for _, w in words]
     for n, (k, w) in enumerate(words):
-        if _cue_at(a, keys, n, k, lo):
+        if _cue_at(a, keys, n, k, lo, obj):
             return k
+    if _label_fragment(a, lo, obj):
+        return lo  # "Til slutt: personnummeret ditt, så er saka ferdig"
     end = a.toks[hi + 1].key if hi + 1 < len(a.toks) else ""
     if set(keys) & _PLACES:
         return lo  # where the reader is to put it
@@ -221,7 +227,18 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     return None
 
 
-def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int) -> bool:
+def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
+    """A short lead, a colon, then the object with no value after it: 'Finally: your PIN'."""
+    c = obj.i - 1
+    while c > lo and a.toks[c].kind == WORD and a.keys[c] in L.POSSESSIVE | {"the", "og", "and"}:
+        c -= 1
+    if c <= lo or a.toks[c].kind != COLON or c - lo > 3:
+        return False
+    nxt = a.toks[obj.j + 1: obj.j + 3]
+    return not any(t.key[:1].isdigit() or t.key in ("_", "•", "*") for t in nxt)
+
+
+def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> bool:
     w = keys[n]
     prev, nxt = keys[max(0, n - 3):n], keys[n + 1:n + 5]
     if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n):
@@ -236,10 +253,9 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int) -> bool:
         return True
     if w in _NEED and set(prev) & _OURS:
         return True  # "what our agent needs"
-    if w in _NEEDED:
-        return True  # "er nødvendig", "is required", "er påkravd"
-    if (w in _PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:]):
-        return True  # "vert skrivne inn", "må vedlegges", "must be provided"
+    if (w in _NEEDED or ((w in _PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:]))) \
+            and _same_clause(a, k, obj):
+        return True  # "er nødvendig", "is required", "vert skrivne inn", "må vedlegges"
     if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in _WE) or (
             nxt[:1] and nxt[0] in _WE and _clause_start(a, k, lo))):
         return True  # "får vi …" (V1: if we get)  # "får vi …", "once we receive", "med ein gong vi får"
@@ -255,6 +271,14 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int) -> bool:
     if w in {"med", "with"} and {"kan", "can"} & set(keys[n + 1:n + 12]) and set(keys[n + 1:n + 13]) & _WE:
         return True  # "Med kopi av bankkortet ditt kan vi …"
     return w in _THANKS and not (nxt[:1] and nxt[0] in {"for", "you"})  # "Personnummer, takk"
+
+
+def _same_clause(a: Analysis, k: int, obj: Obj) -> bool:
+    """No new coordinated clause between the cue and the object ('X is on the invoice, and
+    the KID number must be included'); a comma alone does not part them ('Koden du får, skal
+    sendes tilbake', 'Nothing else is required, only your PIN')."""
+    lo, hi = (k, obj.i) if k < obj.i else (obj.j, k)
+    return not any(a.toks[j].kind in (WEAK, COLON) and a.word(j + 1) in _COORD for j in range(lo + 1, hi))
 
 
 def _provide_form(w: str) -> bool:
@@ -293,8 +317,9 @@ def _benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> bo
     others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k)]
     if keys & _BENIGN or set(others) & L.THIRD_WARN or (receive and _you_receive(words, obj)) or _negation_covers(a, words, obj):
         return True
-    near = {w for k, w in words if obj.i - 4 <= k <= obj.j + 4 and (
-        w not in _LOGIN or _login_with(a.next_words(k, 2)))}
+    described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
+    near = {w for k, w in words if obj.i - 4 <= k <= obj.j + 4 and a.objs_at[k] is None and (
+        w not in _LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)}
     if near & _BENIGN_NEAR:
         return True
     if any(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w)

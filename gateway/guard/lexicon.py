@@ -167,7 +167,7 @@ _PHRASES: dict[str, re.Pattern[str]] = {
     ),
     "id_document": _rx(
         r"(?:driving|drivers|driver) (?:licence|license)", r"(?:photo|identity|id) (?:card|document|documents|papers)",
-        r"photo id", r"(?:kopi|bilde|skann|scan|copy|photo|picture|image|bilete|foto) (?:av|of) (?:ditt |din |your |the |a )?"
+        r"photo id", r"(?:kopi|kopien|bilde|bildet|biletet|fotoet|skann|skannet|skanning(?:en)?|scan|copy|photo|picture|image|bilete|foto|skjermbilde|skjermbilete|screenshot) (?:av|of) (?:ditt |din |your |the |a )?"
         r"(?:pass|passet|passport|id|førerkort(?:et)?|førarkort|legitimasjon|bankkort)",
         r"nasjonalt id kort(?:et)?", r"id kort(?:et)?", r"id papirer",
     ),
