@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from . import lexicon as L
 from . import phrasing as P
@@ -162,9 +163,7 @@ def check_broad_ask(a: Analysis, add: Add) -> None:
         if sid in done or not _candidate(a, obj):
             continue
         lo, hi = _sentence_bounds(a, obj.i)
-        cue = _ask_cue(a, lo, hi, obj)
-        if cue is not None and _benign(a, lo, hi, obj):
-            cue = None
+        cue = None if _benign(a, lo, hi, obj) else _ask_cue(a, lo, hi, obj)
         if cue is None and hi + 2 < len(a.toks) and not _benign(a, lo, hi, obj, receive=False):
             cue = _pronoun_ask(a, hi + 2, obj)  # judged by its own sentence's frames
         if cue is None:
@@ -281,6 +280,7 @@ def _same_clause(a: Analysis, k: int, obj: Obj) -> bool:
     return not any(a.toks[j].kind in (WEAK, COLON) and a.word(j + 1) in _COORD for j in range(lo + 1, hi))
 
 
+@lru_cache(maxsize=8192)
 def _provide_form(w: str) -> bool:
     """An inflected provide verb: 'sender', 'videresender', 'svart', 'sent', 'replied'."""
     if w in IMPERATIVES or w in _PARTICIPLES or w in _PROVIDE_FORMS:
@@ -311,6 +311,12 @@ def _clause_start(a: Analysis, k: int, lo: int) -> bool:
     return j < lo or a.toks[j].kind in (WEAK, COLON, STRONG)
 
 
+@lru_cache(maxsize=8192)
+def _outside_party(w: str) -> bool:
+    """A warning word, a third party or a law ('svindlere', 'elektrikeren', 'forskriften')."""
+    return bool(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w))
+
+
 def _benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> bool:
     words = _words(a, lo, hi)
     keys = {w for k, w in words if not (w in _BENIGN and a.word(k - 1) in _RELATIVE)}
@@ -322,8 +328,7 @@ def _benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> bo
         w not in _LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)}
     if near & _BENIGN_NEAR:
         return True
-    if any(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w)
-           for w in others):
+    if any(_outside_party(w) for w in others):
         return True
     text = a.text[a.toks[lo].start:a.toks[hi].end]
     if SELF_SERVICE.search(text) or _TO_YOU.search(text):
