@@ -196,11 +196,13 @@ def _pronoun_ask(a: Analysis, k: int, obj: Obj) -> int | None:
 
 
 def _sentence_bounds(a: Analysis, i: int) -> tuple[int, int]:
+    """First and last token of the sentence holding token i (sentence ids are precomputed)."""
+    sid, ids = a.sentence_id[i], a.sentence_id
     lo = i
-    while lo > 0 and a.toks[lo - 1].kind != STRONG:
+    while lo > 0 and ids[lo - 1] == sid:
         lo -= 1
     hi = i
-    while hi + 1 < len(a.toks) and a.toks[hi + 1].kind != STRONG:
+    while hi + 1 < len(ids) and ids[hi + 1] == sid and a.toks[hi + 1].kind != STRONG:
         hi += 1
     return lo, hi
 
@@ -320,8 +322,10 @@ def _outside_party(w: str) -> bool:
 def _benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> bool:
     words = _words(a, lo, hi)
     keys = {w for k, w in words if not (w in _BENIGN and a.word(k - 1) in _RELATIVE)}
+    if keys & _BENIGN or _negation_covers(a, words, obj) or (receive and _you_receive(words, obj)):
+        return True
     others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k)]
-    if keys & _BENIGN or set(others) & L.THIRD_WARN or (receive and _you_receive(words, obj)) or _negation_covers(a, words, obj):
+    if set(others) & L.THIRD_WARN:
         return True
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
     near = {w for k, w in words if obj.i - 4 <= k <= obj.j + 4 and a.objs_at[k] is None and (
