@@ -29,7 +29,6 @@ from functools import lru_cache
 from . import lexicon as L
 from . import phrasing as P
 from .clauses import COLON, STRONG, WEAK, WORD, Analysis, Obj
-from .findings import Hit
 from .objects import SELF_SERVICE, bare_bankid, passive
 
 Add = Callable[[Obj, int, int], None]
@@ -42,17 +41,17 @@ IMPERATIVES = frozenset({
     "sei", "fortell", "svar", "bekreft", "stadfest", "verifiser", "oppdater", "del", "vis", "ta",
     "knips", "fotografer", "skann", "ring", "kontakt", "klikk", "trykk", "gå", "følg", "fylg",
     "husk", "hugs", "sørg", "sjå", "se", "la", "lat", "meld", "registrer", "videresend", "sett",
-    "noter", "hent", "returner", "legg", "inkluder", "tekst", "sms", "mail",
-    "kopier", "lim", "bruk", "godkjenn", "godkjenn", "aktiver", "signer", "lever", "oppgjev",
+    "noter", "hent", "returner", "inkluder", "tekst", "sms", "mail",
+    "kopier", "lim", "bruk", "godkjenn", "aktiver", "signer", "lever", "oppgjev",
     # English
     "give", "provide", "enter", "type", "fill", "put", "pop", "drop", "add", "include", "attach",
     "upload", "read", "say", "tell", "reply", "respond", "answer", "confirm", "verify", "update",
-    "share", "show", "take", "snap", "scan", "call", "ring", "contact", "click", "tap", "press",
+    "share", "show", "take", "snap", "scan", "call", "contact", "click", "tap", "press",
     "go", "follow", "remember", "make", "ensure", "let", "note", "write", "forward", "text",
-    "email", "mail", "submit", "paste", "copy", "key", "punch", "list", "spell", "hand",
-    "bring", "grab", "check", "input", "insert", "supply", "state", "specify", "fill",
-    "complete", "send", "message", "dm", "whatsapp", "post", "approve", "authorise", "authorize",
-    "validate", "register", "re-enter", "reenter", "retype", "resend", "drop", "jot", "leave",
+    "email", "submit", "paste", "copy", "key", "punch", "list", "spell", "hand",
+    "bring", "grab", "check", "input", "insert", "supply", "state", "specify",
+    "complete", "message", "dm", "whatsapp", "post", "approve", "authorise", "authorize",
+    "validate", "register", "re-enter", "reenter", "retype", "resend", "jot", "leave",
 })
 # Words that may precede an imperative at the start of a clause.
 _LEAD = frozenset({"og", "and", "så", "then", "deretter", "da", "bare", "berre", "just", "also",
@@ -63,11 +62,11 @@ _LEAD = frozenset({"og", "and", "så", "then", "deretter", "da", "bare", "berre"
                    "takk", "thanks", "you", "du"})
 _MODALS = frozenset({"kan", "kunne", "må", "bør", "skal", "vil", "ville", "burde", "can", "could",
                      "would", "must", "should", "need", "needs", "will", "mind", "have", "got"})
-_YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
-_WE = frozenset({"vi", "me", "we", "jeg", "eg", "i", "vi'll", "well", "were", "weve"})
+YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
+WE = frozenset({"vi", "me", "we", "jeg", "eg", "i", "vi'll", "well", "were", "weve"})
 _NEED = frozenset({
     "trenger", "treng", "trengs", "trengst", "mangler", "manglar", "behov", "bruk", "avhengig",
-    "avhengige", "avhengig", "venter", "ventar", "krever", "krev", "må", "need", "needs", "require",
+    "avhengige", "venter", "ventar", "krever", "krev", "må", "need", "needs", "require",
     "requires", "rely", "relying", "depend", "depending", "dependent", "waiting", "missing",
     "want", "ønsker", "ønskjer", "like", "trengde", "needed", "required",
 })
@@ -110,7 +109,7 @@ _PARTICIPLES = frozenset({
     "skrivne", "skriven", "skrive", "skrevet", "skrivi", "oppgjeve", "oppgjevne", "oppgitt",
     "oppgitte", "oppgjevast", "sendt", "sende", "sendte", "gjeve", "gjevne", "gitt", "lagt",
     "tasta", "tastet", "fylt", "fylte", "fyllt", "stadfesta", "bekreftet", "bekrefta", "lest",
-    "lesne", "levert", "levert", "delt", "lasta", "lastet", "innsendt", "innsend", "vedlagt", "vedlegges", "vedleggast",
+    "lesne", "levert", "delt", "lasta", "lastet", "innsendt", "innsend", "vedlagt", "vedlegges", "vedleggast",
     "oppdatert", "verifisert", "provided", "entered", "sent", "given", "typed", "filled",
     "supplied", "submitted", "attached", "uploaded", "shared", "included", "written", "stated",
 })
@@ -120,7 +119,7 @@ _NEEDED = frozenset({"nødvendig", "nødvendige", "naudsynt", "naudsynte", "naud
                      "påkravd", "obligatorisk", "obligatoriske", "required", "needed", "necessary",
                      "mandatory", "essential", "compulsory", "krevd", "kravd", "påbudt"})
 _RECEIVE_PRESENT = frozenset({"får", "få", "mottar", "motta", "receive", "get", "gets"})
-_RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "received", "got", "had"})
+RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "received", "got", "had"})
 _SOON = frozenset({"når", "etter", "snart", "straks", "once", "when", "after", "soon", "provided",
                    "if", "hvis", "dersom", "viss", "om", "berre", "bare", "as"})
 _HAVE = frozenset({"har", "have", "has", "hev", "ve", "youve"})
@@ -142,11 +141,11 @@ _THREAT = frozenset({"ellers", "elles", "otherwise"})
 _ONLY_MORE = frozenset({"men", "but", "except", "unntatt", "only", "bare", "berre", "kun"})
 _NN_AFTER_NO = frozenset({"må", "kan", "skal", "er", "har", "vil", "bør", "får", "treng", "du",
                           "me", "vi", "eg", "de", "dei", "det", "den", "i", "på", "med", "til",
-                          "så", "og", "berre", "straks", "med", "send", "skriv", "les", "gje"})
+                          "så", "og", "berre", "straks", "send", "skriv", "les", "gje"})
 _TO_YOU = re.compile(r"\b(?:sendt|sendes|sendast|sender vi|sent|send you|sends you|texted)\b"
                      r"(?: [\w]+){0,4} (?:til deg|to you|deg)\b|\b(?:we ll send you|we will send you|"
                      r"vi sender deg|me sender deg|vi sender|me sender)\b")
-_RECEIVE = frozenset({"receive", "mottar", "motta", "får", "få", "fått", "get", "gets", "got",
+RECEIVE = frozenset({"receive", "mottar", "motta", "får", "få", "fått", "get", "gets", "got",
                       "fekk", "fikk"})
 _OURS = frozenset({"vårt", "vår", "våre", "our", "ours", "vårs", "selskapets", "company's"})
 _INDEFINITE = frozenset({"en", "ein", "ei", "et", "eit", "a", "an", "any", "noen", "nokon"})
@@ -207,6 +206,12 @@ def _sentence_bounds(a: Analysis, i: int) -> tuple[int, int]:
     return lo, hi
 
 
+def sentence_words(a: Analysis, k: int) -> list[str]:
+    """The words of the sentence holding token k."""
+    lo, hi = _sentence_bounds(a, k)
+    return [w for _, w in _words(a, lo, hi)]
+
+
 def _words(a: Analysis, lo: int, hi: int) -> list[tuple[int, str]]:
     return [(k, a.keys[k]) for k in range(lo, hi + 1) if a.toks[k].kind == WORD]
 
@@ -223,7 +228,7 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     end = a.toks[hi + 1].key if hi + 1 < len(a.toks) else ""
     if set(keys) & _PLACES:
         return lo  # where the reader is to put it
-    if "?" in end and set(keys) & (_YOU | L.POSSESSIVE | _WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
+    if "?" in end and set(keys) & (YOU | L.POSSESSIVE | _WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
         return lo  # a question to the reader about the data
     return None
 
@@ -244,32 +249,32 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     prev, nxt = keys[max(0, n - 3):n], keys[n + 1:n + 5]
     if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n):
         return True
-    if w in _MODALS and nxt[:1] and nxt[0] in _YOU:
+    if w in _MODALS and nxt[:1] and nxt[0] in YOU:
         return True  # "kan du", "would you", "vil du"
-    if w in _YOU and nxt[:1] and nxt[0] in _MODALS:
+    if w in YOU and nxt[:1] and nxt[0] in _MODALS:
         return True  # "du må", "you need to", "you could"
-    if w in _WE and any(x in _NEED for x in nxt[:2 if w == "i" else 4]):
+    if w in WE and any(x in _NEED for x in nxt[:2 if w == "i" else 4]):
         return True  # "vi trenger", "we'll need", "vi er avhengige av"
-    if w in _NEED and prev[-1:] and prev[-1] in _WE | {"er", "are", "am", "har", "have"}:
+    if w in _NEED and prev[-1:] and prev[-1] in WE | {"er", "are", "am", "har", "have"}:
         return True
     if w in _NEED and set(prev) & _OURS:
         return True  # "what our agent needs"
     if (w in _NEEDED or ((w in _PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:]))) \
             and _same_clause(a, k, obj):
         return True  # "er nødvendig", "is required", "vert skrivne inn", "må vedlegges"
-    if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in _WE) or (
-            nxt[:1] and nxt[0] in _WE and _clause_start(a, k, lo))):
+    if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in WE) or (
+            nxt[:1] and nxt[0] in WE and _clause_start(a, k, lo))):
         return True  # "får vi …" (V1: if we get)  # "får vi …", "once we receive", "med ein gong vi får"
-    if w in _RECEIVE_PAST and prev[-2:] and set(prev) & _WE and set(keys[:n]) & _SOON:
+    if w in RECEIVE_PAST and prev[-2:] and set(prev) & WE and set(keys[:n]) & _SOON:
         return True  # "når vi har mottatt …"
     if w in {"youve", "uve", "youd"} and nxt[:1] and _provide_form(nxt[0]):
         return True  # "when you've replied with"
-    if w in _YOU and nxt[:1] and (_provide_form(nxt[0]) or (nxt[0] in _HAVE and _provide_form(
+    if w in YOU and nxt[:1] and (_provide_form(nxt[0]) or (nxt[0] in _HAVE and _provide_form(
             nxt[1] if len(nxt) > 1 else ""))):
         return True  # "du sender", "du har svart med", "you've replied with"
     if _provide_form(w) and nxt[:1] and nxt[0] in {"du", "dere", "dykk"}:
         return True  # "Den videresender du", "Den les du opp"
-    if w in {"med", "with"} and {"kan", "can"} & set(keys[n + 1:n + 12]) and set(keys[n + 1:n + 13]) & _WE:
+    if w in {"med", "with"} and {"kan", "can"} & set(keys[n + 1:n + 12]) and set(keys[n + 1:n + 13]) & WE:
         return True  # "Med kopi av bankkortet ditt kan vi …"
     return w in _THANKS and not (nxt[:1] and nxt[0] in {"for", "you"})  # "Personnummer, takk"
 
@@ -294,7 +299,7 @@ def _you_receive(words: list[tuple[int, str]], obj: Obj) -> bool:
     """'du får en ny PIN-kode', 'you will receive a code': something we send the reader (not
     'Engangskoden du mottar, skal sendes tilbake', where the receiving describes the object)."""
     keys = [w for _, w in words]
-    return any(w in _RECEIVE and k < obj.i and any(x in _YOU for x in keys[max(0, n - 3):n])
+    return any(w in RECEIVE and k < obj.i and any(x in YOU for x in keys[max(0, n - 3):n])
                for n, (k, w) in enumerate(words))
 
 
@@ -328,7 +333,7 @@ def _benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> bo
     if set(others) & L.THIRD_WARN:
         return True
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
-    near = {w for k, w in words if obj.i - 4 <= k <= obj.j + 4 and a.objs_at[k] is None and (
+    near = {w for k, w in words if obj.i - 3 <= k <= obj.j + 3 and a.objs_at[k] is None and (
         w not in _LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)}
     if near & _BENIGN_NEAR:
         return True
@@ -370,7 +375,7 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> boo
             continue  # the other side of a condition: "Provided we receive X, no fee will be charged"
         if w in _AVOID and not 0 < obj.i - k <= 3:
             continue  # "unngå/avoid/uten" govern only their own object
-        if any(x in _THREAT or (x in {"or", "eller"} and keys[j + 1] in _WE | {"else"})
+        if any(x in _THREAT or (x in {"or", "eller"} and keys[j + 1] in WE | {"else"})
                for j, x in enumerate(keys[:n])):
             continue  # "… or we can't register you", "ellers får vi ikke …"
         if set(keys[n + 1:n + 3]) & L.DOUBLE_NEG:
@@ -388,46 +393,3 @@ def _english_no(keys: list[str], n: int) -> bool:
         return False  # "card no.", "acct no"
     return bool(nxt) and nxt not in _NN_AFTER_NO and (n == 0 or keys[n - 1] not in {"akkurat", "og", "men", "så", "berre"})
 
-
-_WHY = frozenset({"hvorfor", "kvifor", "korfor", "why", "wherefore"})
-
-
-def drop_explanations(a: Analysis, hits: list[Hit]) -> list[Hit]:
-    """'Lurer du på hvorfor vi trenger fødselsnummeret ditt?', 'why we need your ID number':
-    an embedded why-question explains a need, it does not state one to the reader."""
-    if not hits or not any(w in a.text for w in ("hvorfor", "kvifor", "korfor", "why")):
-        return hits
-    out = []
-    for h in hits:
-        k = next((n for n, t in enumerate(a.toks) if t.start >= h.start), 0)
-        back = [a.keys[j] for j in range(max(0, k - 3), k) if a.toks[j].kind == WORD]
-        if not (set(back) & _WHY and set(back) & _WE):
-            out.append(h)
-    return out
-
-
-def explains_need(a: Analysis) -> bool:
-    """The text explains why we need something ("hvorfor vi trenger …"): the second opinion,
-    which cannot see that frame, is not asked."""
-    keys = a.keys
-    return any(w in _WHY and (set(keys[k + 1:k + 3]) & _WE) for k, w in enumerate(keys))
-
-
-def drop_reported_asks(a: Analysis, hits: list[Hit]) -> list[Hit]:
-    """'Got a text asking for your one-time code? It's a scam': a message that asks, reported
-    in a text that warns about it, is not our ask."""
-    if not hits or not any(L.THIRD_WARN_RX.search(w) or w in L.NEGATIONS for w in a.keys if w):
-        return hits
-    out = []
-    for h in hits:
-        k = next((n for n, t in enumerate(a.toks) if t.start >= h.start), 0)
-        lo, hi = _sentence_bounds(a, k)
-        keys = [w for _, w in _words(a, lo, hi)]
-        reported = any(w in L.MEDIA and set(keys[n + 1:n + 4]) & _ASKING for n, w in enumerate(keys))
-        if not reported:
-            out.append(h)
-    return out
-
-
-_ASKING = frozenset({"asking", "requesting", "demanding", "ber", "spør", "krev", "krever", "som",
-                     "that", "which", "der", "saying", "says", "wanting", "vil"})
