@@ -26,9 +26,9 @@ BODIES = {
 
 def request_path() -> tuple[str, Callable[[bytes], object]]:
     try:
-        from gateway.api import rules
+        from gateway.billing import rules
     except ImportError:
-        from gateway import messages
+        from gateway.billing import messages
 
         return "json.loads + messages.parse_message", lambda raw: messages.parse_message(json.loads(raw), 10 << 20)
     return "gateway.api.rules.message (msgspec)", lambda raw: rules.message(raw, 10 << 20)

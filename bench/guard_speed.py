@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from jinja2.sandbox import ImmutableSandboxedEnvironment  # noqa: E402
 
 from gateway.guard import check_email, check_template, check_text, placeholders  # noqa: E402
-from gateway.message_templates import MessageTemplates  # noqa: E402
+from gateway.billing.templates import MessageTemplates  # noqa: E402
 
 PORTAL = "https://min.example.no"
 

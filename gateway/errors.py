@@ -1,4 +1,4 @@
-"""Domain errors. Each maps to one RFC 9457 problem type in gateway.api.problems; messages never
+"""Domain errors. Each maps to one RFC 9457 problem type in gateway.rest.problems; messages never
 carry personal data or content."""
 
 from __future__ import annotations

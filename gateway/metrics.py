@@ -1,6 +1,6 @@
 """Prometheus metrics. One registry for the process; the queue-depth gauge is read at scrape time.
 
-Under `gateway serve` with several processes (gateway/serve.py) prometheus_client runs in its
+Under `gateway serve` with several processes (gateway/cli/serve.py) prometheus_client runs in its
 multiprocess mode: every process writes its values to files in PROMETHEUS_MULTIPROC_DIR and a
 scrape, answered by any of them, sums the counters of all.
 """

@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import text
 
 from gateway.crypto import init_keys
-from gateway.db import make_engine, upgrade
-from gateway.db.schema import metadata
-from gateway.devmail import MailSink
+from gateway.storage import make_engine, upgrade
+from gateway.storage.schema import metadata
+from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
 from tests.support.processes import CountingHandler
 from tests.support.processes import counting_sink as make_counting_sink

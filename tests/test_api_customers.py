@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import LargeBinary, select, text
 
-from gateway.db.schema import customers, metadata
-from gateway.db.types import utcnow
+from gateway.storage.schema import customers, metadata
+from gateway.storage.types import utcnow
 from tests.support.factories import CANARIES, NATIONAL_ID, canary_notice, put_canary_customer
 from tests.support.service import Gateway, wait_for
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.clock import FakeClock
-from gateway.db.schema import attachments, messages, notifications
-from gateway.devmail import MailSink
+from gateway.storage.schema import attachments, messages, notifications
+from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
 from tests.support.factories import notice, post_message, put_canary_customer
 from tests.support.outbox import settled
@@ -144,7 +144,7 @@ async def test_scopes_are_enforced(gateway: Gateway, scope_given: str, method: s
 
 
 async def test_missing_wrong_and_revoked_keys_are_401(gateway: Gateway) -> None:
-    from gateway import apikeys
+    from gateway.rest import apikeys
 
     key, secret = await apikeys.create(gateway.services.engine, "old", frozenset(apikeys.SCOPES))
     await apikeys.revoke(gateway.services.engine, key.id)
@@ -253,9 +253,9 @@ async def test_revocation_by_another_process_is_honoured_within_a_second(
         clocked: tuple[Gateway, FakeClock]) -> None:
     from sqlalchemy import update
 
-    from gateway.apikeys import REVALIDATE_SECONDS
-    from gateway.db.schema import api_keys
-    from gateway.db.types import utcnow
+    from gateway.rest.apikeys import REVALIDATE_SECONDS
+    from gateway.storage.schema import api_keys
+    from gateway.storage.types import utcnow
 
     gateway, clock = clocked
     token = await gateway.token("messages:read")

@@ -1,4 +1,4 @@
-"""The verified-key cache of gateway/apikeys.py: a stale entry is read again once, however many
+"""The verified-key cache of gateway/rest/apikeys.py: a stale entry is read again once, however many
 requests find it stale together, and a revocation made elsewhere is honoured once it is re-read.
 Real SQLite file and real PostgreSQL; time is a FakeClock, moved past REVALIDATE_SECONDS."""
 
@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, update
 
-from gateway import apikeys
+from gateway.rest import apikeys
 from gateway.clock import FakeClock
-from gateway.db import make_engine
-from gateway.db.schema import api_keys
-from gateway.db.types import utcnow
+from gateway.storage import make_engine
+from gateway.storage.schema import api_keys
+from gateway.storage.types import utcnow
 
 
 @pytest.fixture

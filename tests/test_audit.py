@@ -6,9 +6,9 @@ import json
 
 from sqlalchemy import delete, select, update
 
-from gateway import audit
-from gateway.db import make_engine
-from gateway.db.schema import audit_log
+from gateway.audit import log as audit
+from gateway.storage import make_engine
+from gateway.storage.schema import audit_log
 
 
 async def _filled(database_url: str) -> object:

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway.api.throttle import REFUSALS_PER_WINDOW, THROTTLE, WINDOW_SECONDS, RefusalThrottle, key_prefix
-from gateway.db.schema import audit_log
+from gateway.rest.throttle import REFUSALS_PER_WINDOW, THROTTLE, WINDOW_SECONDS, RefusalThrottle, key_prefix
+from gateway.storage.schema import audit_log
 from tests.support.service import Gateway
 
 

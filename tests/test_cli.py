@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import update
 
 from gateway.crypto import Crypto, Keyring
-from gateway.customers import contact, parse_customer, upsert
-from gateway.db import make_engine
-from gateway.db.schema import audit_log
+from gateway.billing import parse_customer
+from gateway.customers import contact, upsert
+from gateway.storage import make_engine
+from gateway.storage.schema import audit_log
 from tests.support.cli import run
 from tests.support.service import ROOT
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.devmail import MailSink
+from gateway.delivery.devmail import MailSink
 from tests.support.live import LiveGateway, start_live
 from tests.support.processes import ROOT
 

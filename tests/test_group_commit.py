@@ -1,4 +1,4 @@
-"""Concurrent message creates are committed together (gateway/messages.py, _GroupCommit), yet each
+"""Concurrent message creates are committed together (gateway/billing/group_commit.py, _GroupCommit), yet each
 caller gets exactly what running the calls one by one in arrival order would give, and what is
 stored matches. Real SQLite file and real PostgreSQL; the calls run concurrently on one event loop,
 as concurrent HTTP requests do."""
@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from gateway import messages
-from gateway.db.schema import audit_log, messages as messages_table, notifications
+from gateway import billing as messages
+from gateway.storage.schema import audit_log, messages as messages_table, notifications
 from gateway.errors import Conflict, GuardRefused, ValidationFailed
-from gateway.services import Services
+from gateway.web.services import Services
 from gateway.settings import Settings
 from tests.support.factories import store_customer
 

@@ -1,4 +1,4 @@
-"""Property tests for the request rules (gateway/api/rules.py): whatever bytes arrive (arbitrary
+"""Property tests for the request rules (billing/rules.py): whatever bytes arrive (arbitrary
 Unicode, control characters, lone surrogates, deep nesting, huge numbers), the answer is a clear
 4xx naming a field, or a value that can be stored and sent: never another exception. Then the same
 over HTTP against a real `gateway serve` process, checking that nothing refused was stored."""
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.api import rules
-from gateway.devmail import MailSink
+from gateway.billing import rules
+from gateway.delivery.devmail import MailSink
 from gateway.errors import GatewayError
 from tests.support.live import LiveGateway, start_live
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from gateway.db.schema import customers, messages, notifications
+from gateway.storage.schema import customers, messages, notifications
 from tests.support.service import Gateway, wait_for
 
 CUSTOMER = {"email": "h3@example.no", "language": "nb"}
@@ -191,7 +191,7 @@ async def test_portal_redirect_carries_the_portals_security_headers(gateway: Gat
 def _validator(name: str) -> Any:
     import jsonschema_rs
 
-    from gateway.api.openapi import DOCUMENT
+    from gateway.web.openapi import DOCUMENT
 
     return jsonschema_rs.validator_for({"$ref": f"#/components/schemas/{name}", "components": DOCUMENT["components"]})
 
@@ -222,7 +222,7 @@ async def test_document_accepts_what_the_server_accepts_and_refuses_what_it_refu
 
 
 def test_document_patterns_are_anchored_for_ecma_and_python_alike() -> None:
-    from gateway.api.openapi import DOCUMENT
+    from gateway.web.openapi import DOCUMENT
 
     text = json.dumps(DOCUMENT)
     assert "\\\\A" not in text and "\\\\Z" not in text

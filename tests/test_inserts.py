@@ -1,4 +1,4 @@
-"""gateway/db/inserts.py stores exactly what SQLAlchemy's own INSERT stores: the same rows written
+"""gateway/storage/inserts.py stores exactly what SQLAlchemy's own INSERT stores: the same rows written
 both ways read back the same, on the real SQLite file and the real PostgreSQL, including more rows
 than one SQLite statement may bind and a column left to its Python-side default."""
 
@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gateway.db import make_engine
-from gateway.db.inserts import MAX_VARIABLES, insert_rows
-from gateway.db.schema import audit_log, customers, notifications
-from gateway.db.writer import close_writer, writer_for
+from gateway.storage import make_engine
+from gateway.storage.inserts import MAX_VARIABLES, insert_rows
+from gateway.storage.schema import audit_log, customers, notifications
+from gateway.storage.writer import close_writer, writer_for
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ async def test_more_rows_than_one_statement_binds(engine: Any) -> None:
 
 
 def test_a_left_out_column_gets_its_python_default() -> None:
-    from gateway.db.inserts import _defaults
+    from gateway.storage.inserts import _defaults
 
     assert _defaults(notifications, ("id", "message_id", "customer_id", "status", "next_attempt_at",
                                      "created_at")) == {"attempts": 0}

@@ -6,7 +6,7 @@ import email
 import email.policy
 from datetime import UTC, datetime
 
-from gateway.notification import RenderedEmail, build_email
+from gateway.delivery.notification import RenderedEmail, build_email
 
 RENDERED = RenderedEmail(
     "Du har en ny melding på Min strømside",

@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from gateway.api.openapi import DOCUMENT
+from gateway.web.openapi import DOCUMENT
 from tests.support.factories import canary_notice, put_canary_customer
 from tests.support.service import Gateway, wait_for
 

@@ -21,14 +21,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gateway import outbox
-from gateway.api.appkeys import WORKER
+from gateway.delivery import outbox
+from gateway.delivery.inapp import WORKER
 from gateway.clock import SYSTEM, Clock, FakeClock
-from gateway.db.schema import notifications
-from gateway.devmail import MailSink, SinkHandler
-from gateway.outbox import Result
-from gateway.services import Services
-from gateway.worker import Worker
+from gateway.storage.schema import notifications
+from gateway.delivery.devmail import MailSink, SinkHandler
+from gateway.delivery.outbox import Result
+from gateway.web.services import Services
+from gateway.delivery.worker import Worker
 from tests.support.factories import create_notices, post_message, put_customer, store_customer
 from tests.support.outbox import outbox_rows, settled
 from tests.support.processes import CountingHandler, counting_sink, message_id_of

@@ -16,9 +16,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from gateway import apikeys
-from gateway.devmail import MailSink
-from gateway.services import Services
+from gateway.rest import apikeys
+from gateway.delivery.devmail import MailSink
+from gateway.web.services import Services
 from gateway.settings import Settings
 from tests.support.factories import store_customer
 from tests.support.net import free_port

@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from gateway.devmail import SinkHandler
-from gateway.notification import OutgoingEmail, RenderedEmail, build_email
+from gateway.delivery.devmail import SinkHandler
+from gateway.delivery.notification import OutgoingEmail, RenderedEmail, build_email
 from gateway.settings import Settings
-from gateway.smtp import SendFailure, SmtpPool
+from gateway.delivery.smtp import SendFailure, SmtpPool
 from tests.support.factories import canary_notice, put_canary_customer
 from tests.support.net import free_port
 from tests.support.service import start_gateway, stop_gateway, wait_for

@@ -11,9 +11,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import StatementError
 
-from gateway.db import make_engine
-from gateway.db.migrate import head_revision, require_current, current_revision
-from gateway.db.schema import metadata, web_sessions
+from gateway.storage import make_engine
+from gateway.storage.migrate import head_revision, require_current, current_revision
+from gateway.storage.schema import metadata, web_sessions
 
 
 async def test_migrated_schema_matches_the_tables_the_code_uses(database_url: str) -> None:

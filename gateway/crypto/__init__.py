@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from cryptography.hazmat.primitives import hashes, hmac
 

@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 KEY_LENGTH = 32
@@ -31,7 +31,7 @@ class KeyringError(Exception):
 
 
 def _new_kek_id(keys_dir: Path) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     while True:
         key_id = f"kek-{stamp}-{secrets.token_hex(2)}"
         if not (keys_dir / (key_id + KEK_SUFFIX)).exists():
@@ -154,7 +154,7 @@ def retire(keys_dir: Path, key_id: str) -> None:
 class Keyring:
     """A validated snapshot of the keys folder. Load again after rotate/retire."""
 
-    __slots__ = ("keys_dir", "primary_id", "kek_ids", "_keks", "index_key")
+    __slots__ = ("_keks", "index_key", "kek_ids", "keys_dir", "primary_id")
 
     def __init__(self, keys_dir: Path, primary_id: str, keks: dict[str, bytes], index_key: bytes) -> None:
         if primary_id not in keks:
@@ -210,7 +210,8 @@ class Keyring:
             raise KeyringError(f"primary marker {primary_path} does not hold a valid key id")
         if primary_id not in keks:
             raise KeyringError(
-                f"primary marker {primary_path} names {primary_id}, but {keys_dir / (primary_id + KEK_SUFFIX)} does not exist"
+                f"primary marker {primary_path} names {primary_id}, "
+                f"but {keys_dir / (primary_id + KEK_SUFFIX)} does not exist"
             )
 
         index_key = _read_key(keys_dir / INDEX_KEY_FILE, "blind-index key")

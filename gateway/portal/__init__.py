@@ -15,40 +15,44 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.api.appkeys import SERVICES
-from gateway.portal import pages, sessions, store, views
+from gateway.clock import SYSTEM, Clock
+from gateway.crypto import Crypto
+from gateway.portal import pages, sessions, signin, store, views
 from gateway.portal.state import STATE, PortalState
 from gateway.portal.webutil import portal_middleware, security_headers
+from gateway.settings import Settings
 
-__all__ = ["setup", "make_portal_app"]
+__all__ = ["make_portal_app", "setup"]
 log = logging.getLogger("gateway.portal")
 
 
-def setup(app: web.Application) -> None:
-    """Mount the portal at /portal/ on the main application."""
+def setup(app: web.Application, *, engine: AsyncEngine, crypto: Crypto, settings: Settings,
+          clock: Clock = SYSTEM) -> None:
+    """Mount the portal at /portal/ on the main application; `engine` is for its writes."""
     app.router.add_get("/portal", _to_portal, allow_head=False)  # before the sub-app, which would 404 it
-    app.add_subapp("/portal/", make_portal_app(app))
+    app.add_subapp("/portal/", make_portal_app(app, engine=engine, crypto=crypto, settings=settings,
+                                                   clock=clock))
     app.cleanup_ctx.append(_portal_ctx)
 
 
-def make_portal_app(parent: web.Application) -> web.Application:
-    services = parent[SERVICES]
-    settings = services.settings
+def make_portal_app(parent: web.Application, *, engine: AsyncEngine, crypto: Crypto,
+                    settings: Settings, clock: Clock = SYSTEM) -> web.Application:
     portal = web.Application(middlewares=[portal_middleware])
-    state = PortalState.build(services, hot=sessions.HOT_STATEMENTS + store.HOT_STATEMENTS)
+    state = PortalState.build(engine, crypto, settings, clock, hot=sessions.HOT_STATEMENTS + store.HOT_STATEMENTS)
     portal[STATE] = state
     parent[STATE] = state
     state.jinja = pages.setup(portal, Path(settings.templates_dir) / "portal")
     r = portal.router
     r.add_get("/", views.inbox, allow_head=False)
-    r.add_get("/login", views.login_page, allow_head=False)
+    r.add_get("/login", signin.login_page, allow_head=False)
     if not settings.is_production:
-        r.add_post("/login/dev", views.login_dev)  # development sign-in: absent (404) in production
-    r.add_post("/login/oidc", views.login_oidc)
-    r.add_get("/login/callback", views.login_callback, allow_head=False)
-    r.add_post("/logout", views.logout)
-    r.add_post("/language", views.language)
+        r.add_post("/login/dev", signin.login_dev)  # development sign-in: absent (404) in production
+    r.add_post("/login/oidc", signin.login_oidc)
+    r.add_get("/login/callback", signin.login_callback, allow_head=False)
+    r.add_post("/logout", signin.logout)
+    r.add_post("/language", signin.language)
     r.add_get("/messages/{message_id}", views.message, allow_head=False)
     r.add_get("/messages/{message_id}/attachments/{attachment_id}", views.attachment, allow_head=False)
     r.add_post("/messages/{message_id}/replies", views.post_reply)
@@ -85,6 +89,6 @@ async def _sweep(state: PortalState) -> None:
             removed = await state.sessions.sweep()
             if removed:
                 log.info("expired portal sessions removed", extra={"count": removed})
-        except Exception:  # noqa: BLE001 - keep sweeping; the next round tries again
+        except Exception:  # keep sweeping; the next round tries again
             log.warning("portal session sweep failed", exc_info=True)
         await asyncio.sleep(60)

@@ -56,7 +56,8 @@ _T: dict[str, tuple[str, str, str]] = {
     "step_up_text": ("Logg inn på nytt med BankID for å lese den.",
                      "Logg inn på nytt med BankID for å lese ho.",
                      "Sign in again with BankID to read it."),
-    "step_up_export": ("Nedlastingen inneholder meldinger som krever høyere sikkerhetsnivå. Logg inn på nytt med BankID.",
+    "step_up_export": ("Nedlastingen inneholder meldinger som krever høyere sikkerhetsnivå. "
+                       "Logg inn på nytt med BankID.",
                        "Nedlastinga inneheld meldingar som krev høgare tryggleiksnivå. Logg inn på nytt med BankID.",
                        "The download includes messages that need a higher security level. Sign in again with BankID."),
     "sign_in_again": ("Logg inn på nytt", "Logg inn på nytt", "Sign in again"),
@@ -157,7 +158,7 @@ _T: dict[str, tuple[str, str, str]] = {
 _INDEX = {"nb": 0, "nn": 1, "en": 2}
 
 
-def translator(lang: str) -> "Translator":
+def translator(lang: str) -> Translator:
     return _TRANSLATORS.get(lang, _TRANSLATORS[DEFAULT])
 
 

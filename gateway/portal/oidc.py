@@ -24,19 +24,14 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import ipaddress
-import json
-import re
 import secrets
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
-from joserfc import jws, jwt
+from joserfc import jwt
 from joserfc.errors import (
     BadSignatureError,
     ExpiredTokenError,
@@ -47,6 +42,28 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
+from gateway.portal.oidc_common import (
+    ACR_VALUES,
+    ALLOWED_ALGORITHMS,
+    JWKS_REFETCH_INTERVAL,
+    LOA_HIGH,
+    LOA_SUBSTANTIAL,
+    MAX_ID_TOKEN_AGE,
+    MAX_ID_TOKEN_CHARS,
+    PID,
+    TIMEOUT,
+    AuthRequest,
+    Identity,
+    OIDCError,
+    PendingLogins,
+    acr_satisfies,
+    b64url,
+    check_endpoint,
+    read_json,
+    safe_error_code,
+    unverified_kid,
+)
+
 __all__ = [
     "LOA_HIGH",
     "LOA_SUBSTANTIAL",
@@ -56,138 +73,6 @@ __all__ = [
     "OIDCError",
     "PendingLogins",
 ]
-
-#: ID-porten authentication levels (eIDAS "substantial" = MinID/BankID-app, "high" = BankID).
-LOA_SUBSTANTIAL = "idporten-loa-substantial"
-LOA_HIGH = "idporten-loa-high"
-#: Order of the known levels, lowest first (the legacy Level3/Level4 names map to the same ranks).
-_ACR_RANK = {LOA_SUBSTANTIAL: 1, "Level3": 1, LOA_HIGH: 2, "Level4": 2}
-
-#: Signature algorithms the relying party accepts for ID tokens (asymmetric only; never "none",
-#: never HMAC). The provider's id_token_signing_alg_values_supported is intersected with this.
-ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
-
-_TIMEOUT = aiohttp.ClientTimeout(total=10)
-_MAX_RESPONSE_BYTES = 1024 * 1024
-_MAX_ID_TOKEN_CHARS = 16 * 1024
-_MAX_ID_TOKEN_AGE = 600  # seconds since iat (plus clock skew) after which an ID token is refused
-_JWKS_REFETCH_INTERVAL = 60.0  # an unknown kid causes at most one JWKS refetch per kid per minute
-_PID = re.compile(r"\d{11}")
-_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
-_ACR_VALUES = re.compile(r"[A-Za-z0-9_.:-]+( [A-Za-z0-9_.:-]+)*")
-
-
-class OIDCError(Exception):
-    """Sign-in refused. ``str(err)`` is one line without token contents or personal data."""
-
-    def __init__(self, message: str, *, reason: str = "oidc_error") -> None:
-        message = " ".join(str(message).split())
-        super().__init__(message)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class AuthRequest:
-    """One outstanding authorization request. Keep it server-side; use it once."""
-
-    url: str
-    state: str = field(repr=False)
-    nonce: str = field(repr=False)
-    code_verifier: str = field(repr=False)
-    acr_values: str | None
-
-
-@dataclass(frozen=True)
-class Identity:
-    """The signed-in person. ``repr`` masks the national identity number."""
-
-    subject: str
-    pid: str = field(repr=False)
-    acr: str | None
-    auth_time: int | None
-
-    def __repr__(self) -> str:
-        return (
-            f"Identity(subject={self.subject!r}, pid='***********', acr={self.acr!r}, "
-            f"auth_time={self.auth_time!r})"
-        )
-
-    __str__ = __repr__
-
-
-class PendingLogins:
-    """In-memory, single-use, expiring store of outstanding :class:`AuthRequest` objects, by state.
-
-    Suitable for one process. With several workers, store the AuthRequest in the server-side
-    pre-login session instead and delete it when the callback arrives, with the same semantics:
-    ``take`` returns a request at most once, and never after ``ttl`` seconds.
-    """
-
-    def __init__(
-        self, *, ttl: float = 600.0, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._ttl = ttl
-        self._max = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, AuthRequest]] = OrderedDict()
-
-    def __len__(self) -> int:
-        self._purge()
-        return len(self._entries)
-
-    def _purge(self) -> None:
-        now = self._clock()
-        while self._entries:
-            state, (expires, _) = next(iter(self._entries.items()))
-            if expires > now:
-                break
-            del self._entries[state]
-
-    def add(self, request: AuthRequest) -> None:
-        self._purge()
-        while len(self._entries) >= self._max:
-            self._entries.popitem(last=False)  # oldest first
-        self._entries[request.state] = (self._clock() + self._ttl, request)
-
-    def take(self, state: str | None) -> AuthRequest:
-        """Remove and return the request for ``state``; OIDCError if unknown, used or expired."""
-        self._purge()
-        entry = self._entries.pop(state, None) if isinstance(state, str) else None
-        if entry is None:
-            raise OIDCError("unknown, expired or already used sign-in state", reason="state_unknown")
-        return entry[1]
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_endpoint(url: Any, what: str) -> str:
-    """Endpoints must be absolute https URLs (plain http only on loopback, for tests)."""
-    if not isinstance(url, str) or not url:
-        raise OIDCError(f"discovery document lacks {what}", reason="discovery")
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
-        return url
-    raise OIDCError(f"{what} must be an https URL", reason="discovery")
-
-
-def _safe_error_code(value: Any) -> str:
-    return value if isinstance(value, str) and _ERROR_CODE.fullmatch(value) else "unrecognised_error"
-
 
 class OIDCClient:
     """Relying party for one OpenID provider and one confidential client."""
@@ -204,8 +89,8 @@ class OIDCClient:
     ) -> None:
         if not issuer or not client_id or not client_secret or not redirect_uri:
             raise OIDCError("issuer, client id, client secret and redirect URI are required", reason="config")
-        _check_endpoint(issuer, "issuer")
-        _check_endpoint(redirect_uri, "redirect URI")
+        check_endpoint(issuer, "issuer")
+        check_endpoint(redirect_uri, "redirect URI")
         if not 0 <= clock_skew <= 300:
             raise OIDCError("clock_skew must be between 0 and 300 seconds", reason="config")
         self.issuer = issuer
@@ -229,11 +114,11 @@ class OIDCClient:
     async def _get_json(self, url: str, what: str) -> Any:
         try:
             async with self._session.get(
-                url, timeout=_TIMEOUT, allow_redirects=False, headers={"Accept": "application/json"}
+                url, timeout=TIMEOUT, allow_redirects=False, headers={"Accept": "application/json"}
             ) as resp:
                 if resp.status != 200:
                     raise OIDCError(f"{what} answered HTTP {resp.status}", reason="discovery")
-                return await _read_json(resp, what)
+                return await read_json(resp, what)
         except aiohttp.ClientError as exc:
             raise OIDCError(f"{what} unreachable ({type(exc).__name__})", reason="unreachable") from None
         except TimeoutError:
@@ -252,7 +137,7 @@ class OIDCClient:
             ("token_endpoint", "token endpoint"),
             ("jwks_uri", "jwks_uri"),
         ):
-            _check_endpoint(meta.get(key), what)
+            check_endpoint(meta.get(key), what)
         if "code" not in meta.get("response_types_supported", ["code"]):
             raise OIDCError("provider does not support the authorization code flow", reason="discovery")
         methods = meta.get("code_challenge_methods_supported")
@@ -305,7 +190,7 @@ class OIDCClient:
         async with self._jwks_lock:
             now = time.monotonic()
             last = self._jwks_refetched.get(marker)
-            if last is not None and now - last < _JWKS_REFETCH_INTERVAL:
+            if last is not None and now - last < JWKS_REFETCH_INTERVAL:
                 return False
             self._jwks_refetched[marker] = now
             if len(self._jwks_refetched) > 1000:
@@ -326,7 +211,7 @@ class OIDCClient:
         if self._metadata is None:
             raise OIDCError("discover() must run before authorization requests", reason="config")
         if acr_values is not None:
-            if not _ACR_VALUES.fullmatch(acr_values):
+            if not ACR_VALUES.fullmatch(acr_values):
                 raise OIDCError("malformed acr_values", reason="config")
             supported = self._metadata.get("acr_values_supported")
             if supported is not None and not set(acr_values.split()) <= set(supported):
@@ -334,7 +219,7 @@ class OIDCClient:
         state = secrets.token_urlsafe(32)
         nonce = secrets.token_urlsafe(32)
         code_verifier = secrets.token_urlsafe(64)  # 86 characters of [A-Za-z0-9_-]
-        challenge = _b64url(hashlib.sha256(code_verifier.encode("ascii")).digest())
+        challenge = b64url(hashlib.sha256(code_verifier.encode("ascii")).digest())
         params = {
             "response_type": "code",
             "client_id": self.client_id,
@@ -378,7 +263,7 @@ class OIDCClient:
         elif self._metadata.get("authorization_response_iss_parameter_supported") is True:
             raise OIDCError("authorization response lacks the iss parameter", reason="issuer_mismatch")
         if "error" in query:
-            error = _safe_error_code(query.get("error"))
+            error = safe_error_code(query.get("error"))
             reason = "access_denied" if error == "access_denied" else "provider_error"
             raise OIDCError(f"identity provider returned error: {error}", reason=reason)
         code = query.get("code")
@@ -412,20 +297,20 @@ class OIDCClient:
             form["client_secret"] = self._client_secret
         try:
             async with self._session.post(
-                self._metadata["token_endpoint"], data=form, headers=headers, timeout=_TIMEOUT,
+                self._metadata["token_endpoint"], data=form, headers=headers, timeout=TIMEOUT,
                 allow_redirects=False,
             ) as resp:
                 if resp.status != 200:
                     error = "unrecognised_error"
                     try:
-                        body = await _read_json(resp, "token endpoint")
+                        body = await read_json(resp, "token endpoint")
                         if isinstance(body, dict):
-                            error = _safe_error_code(body.get("error"))
+                            error = safe_error_code(body.get("error"))
                     except OIDCError:
                         pass
                     raise OIDCError(f"token endpoint refused the code: HTTP {resp.status} {error}",
                                     reason="token_error")
-                body = await _read_json(resp, "token endpoint")
+                body = await read_json(resp, "token endpoint")
         except aiohttp.ClientError as exc:
             raise OIDCError(f"token endpoint unreachable ({type(exc).__name__})", reason="unreachable") from None
         except TimeoutError:
@@ -438,7 +323,7 @@ class OIDCClient:
         return id_token
 
     async def _validate_id_token(self, id_token: str, expected: AuthRequest) -> dict[str, Any]:
-        if len(id_token) > _MAX_ID_TOKEN_CHARS or id_token.count(".") != 2:
+        if len(id_token) > MAX_ID_TOKEN_CHARS or id_token.count(".") != 2:
             raise OIDCError("ID token is not a compact JWS", reason="invalid_id_token")
         assert self._jwks is not None
         try:
@@ -446,7 +331,7 @@ class OIDCClient:
                 token = jwt.decode(id_token, self._jwks, algorithms=self._algorithms)
             except InvalidKeyIdError:
                 # Key rotation: refetch the JWKS once, then try again.
-                kid = _unverified_kid(id_token)
+                kid = unverified_kid(id_token)
                 if not await self._refetch_jwks_for(kid):
                     raise
                 token = jwt.decode(id_token, self._jwks, algorithms=self._algorithms)
@@ -501,7 +386,7 @@ class OIDCClient:
         if azp is not None and azp != self.client_id:
             raise OIDCError("ID token claim 'azp' is invalid", reason="audience_mismatch")
         # times (exp/nbf/iat-in-future are checked by the registry, with skew)
-        if claims["iat"] < now - _MAX_ID_TOKEN_AGE - self.clock_skew:
+        if claims["iat"] < now - MAX_ID_TOKEN_AGE - self.clock_skew:
             raise OIDCError("ID token was issued too long ago", reason="expired")
         # nonce
         nonce = claims["nonce"]
@@ -513,49 +398,13 @@ class OIDCClient:
         if not isinstance(claims["sub"], str) or not claims["sub"] or len(claims["sub"]) > 255:
             raise OIDCError("ID token claim 'sub' is invalid", reason="invalid_id_token")
         pid = claims["pid"]
-        if not isinstance(pid, str) or not _PID.fullmatch(pid):
+        if not isinstance(pid, str) or not PID.fullmatch(pid):
             raise OIDCError("ID token claim 'pid' is not an 11-digit national identity number",
                             reason="invalid_id_token")
         # authentication level
         acr = claims.get("acr")
         if acr is not None and not isinstance(acr, str):
             raise OIDCError("ID token claim 'acr' is invalid", reason="invalid_id_token")
-        if expected.acr_values:
-            if not acr_satisfies(acr, expected.acr_values):
-                raise OIDCError("authentication level below the requested level", reason="acr_too_low")
+        if expected.acr_values and not acr_satisfies(acr, expected.acr_values):
+            raise OIDCError("authentication level below the requested level", reason="acr_too_low")
         return claims
-
-
-def acr_satisfies(acr: str | None, requested: str) -> bool:
-    """True if ``acr`` meets one of the requested values (a higher known level also does)."""
-    if acr is None:
-        return False
-    wanted = requested.split()
-    if acr in wanted:
-        return True
-    have = _ACR_RANK.get(acr)
-    ranks = [_ACR_RANK[v] for v in wanted if v in _ACR_RANK]
-    return have is not None and bool(ranks) and have >= min(ranks)
-
-
-def _unverified_kid(id_token: str) -> str | None:
-    """The kid from the (not yet verified) protected header, only to decide on a JWKS refetch."""
-    try:
-        kid = jws.extract_compact(id_token.encode("ascii")).headers().get("kid")
-    except (JoseError, ValueError, TypeError, UnicodeError):
-        return None
-    return kid if isinstance(kid, str) and len(kid) <= 256 else None
-
-
-async def _read_json(resp: aiohttp.ClientResponse, what: str) -> Any:
-    if resp.content_length is not None and resp.content_length > _MAX_RESPONSE_BYTES:
-        raise OIDCError(f"{what} response too large", reason="discovery")
-    data = bytearray()
-    async for chunk in resp.content.iter_chunked(64 * 1024):
-        data += chunk
-        if len(data) > _MAX_RESPONSE_BYTES:
-            raise OIDCError(f"{what} response too large", reason="discovery")
-    try:
-        return json.loads(bytes(data))
-    except (ValueError, UnicodeDecodeError):
-        raise OIDCError(f"{what} did not answer JSON", reason="discovery") from None

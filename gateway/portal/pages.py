@@ -13,6 +13,7 @@ renders (tests/portal/test_pages.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -52,7 +53,7 @@ class TranslatedLoader(jinja2.FileSystemLoader):
         super().__init__(str(searchpath))
         self.texts = texts  # i18n.texts(lang): the texts as attributes
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, object]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
         return FIXED_TEXT.sub(self._fixed, source), filename, uptodate
 

@@ -21,8 +21,8 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.clock import SYSTEM, Clock
-from gateway.db.schema import web_sessions
 from gateway.settings import Settings
+from gateway.storage.schema import web_sessions
 
 CUSTOMER = "customer"
 PENDING = "portal_pending"  # not "pending": the staff console has its own pre-sign-in kind
@@ -34,7 +34,7 @@ COOKIE_DEV_HTTP = "portal_session"
 
 
 _LOAD = select(web_sessions).where(web_sessions.c.id_hash == bindparam("id_hash"))
-HOT_STATEMENTS = (_LOAD,)  # run on every request (see state.Reads)
+HOT_STATEMENTS = (_LOAD,)  # run on every request (see storage.reads.Reads)
 
 
 def hash_id(session_id: str) -> str:

@@ -4,6 +4,7 @@ customer's message, attachment or reply is simply not found (404), exactly like 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway import audit
 from gateway.crypto import Crypto, CustomerKey
 from gateway.crypto.cache import KeyCache
-from gateway.db.schema import attachments, customers, messages, replies
-from gateway.db.types import utcnow
+from gateway.customers.sealed import open_contact
 from gateway.ids import new_id
+from gateway.storage.schema import attachments, customers, messages, replies
+from gateway.storage.types import utcnow
 
 PAGE_SIZE = 20
 MAX_REPLY_CHARS = 10_000
@@ -178,7 +180,7 @@ _MESSAGE_PAGE = union_all(
            customers.c.erased_at.is_(None), customers.c.key_wrapped.is_not(None)),
     *_files_and_thread(4),
 ).order_by(*_ORDER)
-#: Run without SQLAlchemy's execution layer (see state.Reads).
+#: Run without SQLAlchemy's execution layer (see storage.reads.Reads).
 HOT_STATEMENTS = (_OWNED_MESSAGE, _FILES_AND_THREAD, _MESSAGE_PAGE)
 
 
@@ -222,7 +224,7 @@ async def owned_message(conn: AsyncConnection, crypto: Crypto | KeyCache, custom
 
 
 async def message_view(conn: AsyncConnection, crypto: Crypto | KeyCache, who: Owner, row: Any, *,
-                       with_data: bool = False, parts: list[Any] | None = None) -> MessageView:
+                       with_data: bool = False, parts: Sequence[Any] | None = None) -> MessageView:
     """The message as the customer reads it; `parts`, its attachments and replies if already read
     (message_page). The template data (`with_data`) is only opened for the export: the page shows
     the body, which already says everything the data held."""
@@ -309,17 +311,11 @@ async def counts(conn: AsyncConnection, customer_id: str) -> dict[str, int]:
 
 
 def contact(crypto: Crypto, who: Customer) -> dict[str, str | None]:
-    def opened(field_name: str, value: bytes | None) -> str | None:
-        return None if value is None else crypto.open(who.key, field_name, value).decode("utf-8")
-
-    return {
-        "email": opened("customer.email", who.row.email_enc),
-        "name": opened("customer.name", who.row.name_enc),
-        "national_id": opened("customer.national_id", who.row.national_id_enc),
-    }
+    return open_contact(crypto, who.key, who.row)
 
 
-async def everything(conn: AsyncConnection, crypto: Crypto, who: Customer) -> tuple[list[MessageView], dict[str, bytes]]:
+async def everything(conn: AsyncConnection, crypto: Crypto,
+                     who: Customer) -> tuple[list[MessageView], dict[str, bytes]]:
     """Every message with its attachments' contents (by attachment id) and replies: the export."""
     rows = (await conn.execute(select(messages).where(messages.c.customer_id == who.id)
                                .order_by(messages.c.created_at, messages.c.id))).all()

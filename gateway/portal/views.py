@@ -1,5 +1,5 @@
-"""The portal's pages. Every handler that shows content first resolves the signed-in customer and
-then looks objects up by (id, customer id): another customer's id is a 404 like a missing one."""
+"""The portal's pages (sign-in is in signin.py). Every handler that shows content first resolves the
+signed-in customer and then looks objects up by (id, customer id): another customer's id is a 404 like a missing one."""
 
 from __future__ import annotations
 
@@ -18,26 +18,19 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway import audit
-from gateway.db.types import utcnow
 from gateway.portal import i18n, store
-from gateway.portal.oidc import LOA_HIGH, LOA_SUBSTANTIAL, OIDCError, acr_satisfies
-from gateway.portal.oidc import AuthRequest
+from gateway.portal.oidc import LOA_HIGH, acr_satisfies
 from gateway.portal.pages import iso
-from gateway.portal.sessions import CUSTOMER, PENDING, Session
+from gateway.portal.sessions import Session
 from gateway.portal.webutil import (
-    SESSION,
     NotFound,
-    PortalError,
-    clear_session_cookie,
-    language_of,
     login_url,
     redirect,
     render,
-    safe_next,
     session_of,
-    set_session_cookie,
     state_of,
 )
+from gateway.storage.types import utcnow
 
 log = logging.getLogger("gateway.portal")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -93,179 +86,6 @@ def _safe_zip_name(filename: str) -> str:
     return (name or "attachment")[:100]
 
 
-# ------------------------------------------------------------------------------- sign-in
-
-async def login_page(request: web.Request) -> web.StreamResponse:
-    state = state_of(request)
-    session = session_of(request)
-    next_path = safe_next(request.query.get("next"))
-    want_high = request.query.get("level") == "high"
-    if session is not None and session.is_customer and (not want_high or _is_high(session)):
-        return redirect(next_path, 302)
-    new_session_id = None
-    if session is None:
-        lang = i18n.from_accept_language(request.headers.get("Accept-Language"))
-        async with state.services.engine.begin() as conn:
-            new_session_id, session = await state.sessions.create(conn, kind=PENDING, data={"lang": lang})
-        request[SESSION] = session
-        set_session_cookie(request, new_session_id)
-    notice = request.query.get("notice")
-    response = render(request, "login.html", {
-        "next": next_path,
-        "want_high": want_high,
-        "oidc": state.settings.oidc_enabled,
-        "dev": not state.settings.is_production,
-        "notice_key": {"signed_out": "signed_out", "expired": "expired"}.get(notice or ""),
-        "error_key": None,
-    })
-    response.headers["Content-Security-Policy"] = state.csp_login
-    return response
-
-
-def _login_error(request: web.Request, error_key: str, status: int = 400, next_path: str = "/portal/") -> web.Response:
-    state = state_of(request)
-    response = render(request, "login.html", {
-        "next": safe_next(next_path), "want_high": False, "oidc": state.settings.oidc_enabled,
-        "dev": not state.settings.is_production, "notice_key": None, "error_key": error_key,
-    }, status=status)
-    response.headers["Content-Security-Policy"] = state.csp_login
-    return response
-
-
-async def _sign_in(request: web.Request, old: Session | None, customer_id: str, acr: str,
-                   method: str, next_path: str) -> web.Response:
-    """Replace whatever session the browser had by a new customer session (new id and CSRF token)."""
-    state = state_of(request)
-    async with state.services.engine.begin() as conn:
-        if old is not None:
-            await state.sessions.delete(conn, old)
-        language = await store.customer_language(conn, customer_id) or i18n.DEFAULT
-        session_id, _ = await state.sessions.create(conn, kind=CUSTOMER, subject_id=customer_id, acr=acr,
-                                                    data={"lang": language})
-        await audit.append(conn, audit.Entry(f"customer:{customer_id}", "portal.signin", customer_id,
-                                             {"method": method, "acr": acr}))
-    set_session_cookie(request, session_id)
-    return redirect(next_path)
-
-
-async def _audit_failure(request: web.Request, method: str, reason: str) -> None:
-    async with state_of(request).services.engine.begin() as conn:
-        await audit.append(conn, audit.Entry("anonymous", "portal.signin.failed", None,
-                                             {"method": method, "reason": reason}))
-
-
-async def login_dev(request: web.Request) -> web.StreamResponse:
-    """Development only (the route does not exist in production): sign in by customer id."""
-    state = state_of(request)
-    if state.settings.is_production:  # defence in depth: never registered in production
-        raise NotFound()
-    form = await request.post()
-    customer_id = str(form.get("customer_id", "")).strip()
-    acr = LOA_HIGH if form.get("level") == "high" else LOA_SUBSTANTIAL
-    valid = bool(_ID.fullmatch(customer_id))
-    if valid:
-        async with state.reads.connect() as conn:
-            valid = await store.exists(conn, customer_id)
-    if not valid:
-        await _audit_failure(request, "development", "unknown_customer")
-        return _login_error(request, "unknown_customer", next_path=str(form.get("next", "")))
-    return await _sign_in(request, session_of(request), customer_id, acr, "development",
-                          safe_next(form.get("next")))
-
-
-async def login_oidc(request: web.Request) -> web.StreamResponse:
-    """Start the OpenID Connect flow; the request (state, nonce, PKCE verifier) stays server-side."""
-    state = state_of(request)
-    if not state.settings.oidc_enabled:
-        raise NotFound()
-    session = session_of(request)
-    assert session is not None  # the CSRF check required one
-    form = await request.post()
-    high = form.get("level") == "high"
-    try:
-        client = await state.oidc()
-        auth = client.authorization_request(acr_values=LOA_HIGH if high else LOA_SUBSTANTIAL,
-                                            prompt="login" if high else None, ui_locales=language_of(request))
-    except OIDCError as exc:
-        log.warning("identity provider unavailable", extra={"reason": exc.reason})
-        return _login_error(request, "sign_in_failed", status=503)
-    session.data["oidc"] = {"state": auth.state, "nonce": auth.nonce, "verifier": auth.code_verifier,
-                            "acr_values": auth.acr_values, "next": safe_next(form.get("next")),
-                            "at": utcnow().timestamp()}
-    await state.sessions.save_data(session)
-    return redirect(auth.url)
-
-
-async def _failed_callback(request: web.Request, reason: str, error_key: str = "sign_in_failed",
-                           status: int = 400) -> web.Response:
-    """Audit the refusal and show the sign-in page again, under a fresh pre-sign-in session."""
-    state = state_of(request)
-    async with state.services.engine.begin() as conn:
-        await audit.append(conn, audit.Entry("anonymous", "portal.signin.failed", None,
-                                             {"method": "oidc", "reason": reason}))
-        session_id, session = await state.sessions.create(conn, kind=PENDING, data={"lang": language_of(request)})
-    request[SESSION] = session
-    set_session_cookie(request, session_id)
-    return _login_error(request, error_key, status=status)
-
-
-async def login_callback(request: web.Request) -> web.StreamResponse:
-    state = state_of(request)
-    if not state.settings.oidc_enabled:
-        raise NotFound()
-    session = session_of(request)
-    pending = session.data.get("oidc") if session is not None else None
-    if session is None or not isinstance(pending, dict):
-        return await _failed_callback(request, "state_unknown")
-    # Single use: the session that started the flow is deleted here, whatever happens next.
-    async with state.services.engine.begin() as conn:
-        won = await state.sessions.delete(conn, session)
-    request[SESSION] = None
-    clear_session_cookie(request)
-    if not won or utcnow().timestamp() - float(pending.get("at", 0)) > 600:
-        return await _failed_callback(request, "state_unknown")
-    expected = AuthRequest(url="", state=pending["state"], nonce=pending["nonce"],
-                           code_verifier=pending["verifier"], acr_values=pending.get("acr_values"))
-    try:
-        client = await state.oidc()
-        identity = await client.complete(query=request.query, expected=expected)
-    except OIDCError as exc:
-        key = "sign_in_cancelled" if exc.reason == "access_denied" else "sign_in_failed"
-        return await _failed_callback(request, exc.reason, key)
-    async with state.reads.connect() as conn:
-        customer_id = await store.find_by_national_id_index(conn, state.services.crypto.blind_index(identity.pid))
-    if customer_id is None:
-        return await _failed_callback(request, "no_customer", "no_customer", status=403)
-    return await _sign_in(request, None, customer_id, identity.acr or LOA_SUBSTANTIAL, "oidc",
-                          safe_next(pending.get("next")))
-
-
-async def logout(request: web.Request) -> web.StreamResponse:
-    state = state_of(request)
-    session = session_of(request)
-    assert session is not None
-    async with state.services.engine.begin() as conn:
-        await state.sessions.delete(conn, session)
-        if session.is_customer:
-            await audit.append(conn, audit.Entry(_actor(session), "portal.signout", session.subject_id, {}))
-    clear_session_cookie(request)
-    return redirect("/portal/login?notice=signed_out")
-
-
-async def language(request: web.Request) -> web.StreamResponse:
-    session = session_of(request)
-    assert session is not None
-    form = await request.post()
-    lang = form.get("lang")
-    if lang not in i18n.LANGUAGES:
-        raise PortalError(400)
-    session.data["lang"] = lang
-    await state_of(request).sessions.save_data(session)
-    if form.get("to_login") == "1":
-        return redirect(login_url(str(form.get("next", "")), level=str(form.get("level", ""))))
-    return redirect(safe_next(form.get("next")))
-
-
 # ------------------------------------------------------------------------------- pages
 
 async def inbox(request: web.Request) -> web.StreamResponse:
@@ -312,7 +132,7 @@ async def message(request: web.Request) -> web.StreamResponse:
             return _step_up(request, "step_up_text")
         view = await store.message_view(conn, state.keys, who, row, parts=parts)
     if row.read_at is None:
-        async with state.services.engine.begin() as conn:
+        async with state.engine.begin() as conn:
             await store.mark_read(conn, who.id, message_id, _actor(session))
     return render(request, "message.html", {"m": view, "reply_error": None, "reply_text": "",
                                             "max_reply": store.MAX_REPLY_CHARS,
@@ -331,7 +151,7 @@ async def attachment(request: web.Request) -> web.StreamResponse:
     if found is None:
         raise NotFound()
     info, content = found
-    async with state.services.engine.begin() as conn:
+    async with state.engine.begin() as conn:
         await audit.append(conn, audit.Entry(_actor(session), "portal.attachment.download", attachment_id,
                                              {"message_id": message_id, "customer_id": who.id}))
     return web.Response(body=content, headers={
@@ -346,10 +166,10 @@ async def post_reply(request: web.Request) -> web.StreamResponse:
     session = _require_customer(request)
     message_id = _id(request, "message_id")
     state = state_of(request)
-    crypto = state.services.crypto
+    crypto = state.crypto
     form = await request.post()
     text = str(form.get("body", "")).replace("\r\n", "\n").strip()
-    async with state.services.engine.begin() as conn:
+    async with state.engine.begin() as conn:
         who = await _customer(conn, request, session)
         row = await store.message_head(conn, who.id, message_id)
         if row is None:
@@ -404,7 +224,7 @@ async def my_data(request: web.Request) -> web.StreamResponse:
     async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
         n = await store.counts(conn, who.id)
-    contact = store.contact(state.services.crypto, who)
+    contact = store.contact(state.crypto, who)
     national_id = contact["national_id"]
     masked = (national_id[:6] + "*****") if national_id else None
     return render(request, "my_data.html", {
@@ -417,7 +237,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     """The right of access: everything held about the customer as one ZIP with a JSON index."""
     session = _require_customer(request)
     state = state_of(request)
-    crypto = state.services.crypto
+    crypto = state.crypto
     async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
         n = await store.counts(conn, who.id)
@@ -427,7 +247,7 @@ async def export(request: web.Request) -> web.StreamResponse:
         views, contents = await store.everything(conn, crypto, who)
     contact = store.contact(crypto, who)
     data = await asyncio.to_thread(_build_zip, who, contact, views, contents)
-    async with state.services.engine.begin() as conn:
+    async with state.engine.begin() as conn:
         await audit.append(conn, audit.Entry(_actor(session), "portal.export", who.id,
                                              {"messages": len(views), "attachments": len(contents)}))
     return web.Response(body=data, headers={

@@ -45,7 +45,7 @@ def state_of(request: web.Request) -> PortalState:
 
 
 def session_of(request: web.Request) -> Session | None:
-    return request.get(SESSION)  # type: ignore[return-value]
+    return request.get(SESSION)
 
 
 def safe_next(value: Any) -> str:
@@ -103,7 +103,7 @@ def error_page(request: web.Request, status: int) -> web.Response:
     title, text = keys.get(status, ("error_title", "error_text"))
     try:
         return render(request, "error.html", {"title_key": title, "text_key": text}, status=status)
-    except Exception:  # noqa: BLE001 - the error page must not fail; fall back to plain text
+    except Exception:  # the error page must not fail; fall back to plain text
         log.exception("portal error page failed to render")
         return web.Response(status=status, text=str(status), content_type="text/plain")
 

@@ -15,7 +15,7 @@ import playwright.async_api as playwright_api  # a missing Playwright fails the 
 import pytest
 import pytest_asyncio
 
-from gateway.devmail import MailSink
+from gateway.delivery.devmail import MailSink
 from tests.support.factories import PDF, put_customer, send
 from tests.support.net import free_port
 from tests.support.oidc_provider import ProviderHandle, start_oidc_provider

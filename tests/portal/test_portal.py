@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from gateway import audit
 from gateway.clock import FakeClock
-from gateway.db.schema import audit_log, replies, web_sessions
-from gateway.devmail import MailSink
+from gateway.storage.schema import audit_log, replies, web_sessions
+from gateway.delivery.devmail import MailSink
 from gateway.portal.sessions import hash_id
 from tests.portal.portal_helpers import PortalClient, _state_key
 from tests.support.factories import PDF, put_customer, send
@@ -521,7 +521,7 @@ async def test_sessions_sweep_removes_expired_rows(database_url: str, keys_dir: 
 
 
 async def test_a_staff_session_is_neither_used_nor_ended_by_the_portal(gateway: Gateway) -> None:
-    from gateway.db.types import utcnow
+    from gateway.storage.types import utcnow
     token = await gateway.token()
     await put_customer(gateway, token, "staff-target")
     staff_id = "s" * 43
@@ -547,8 +547,8 @@ async def test_an_erased_customer_loses_access_at_once_though_their_key_was_just
     key is removed) must still end access on the very next request."""
     from sqlalchemy import update
 
-    from gateway.db.schema import customers
-    from gateway.db.types import utcnow
+    from gateway.storage.schema import customers
+    from gateway.storage.types import utcnow
     token = await gateway.token()
     await put_customer(gateway, token, "erase-me")
     msg = await send(gateway, token, "erase-me", "e1", subject=SECRET_SUBJECT)

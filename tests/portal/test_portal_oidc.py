@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from gateway.db.schema import audit_log, web_sessions
+from gateway.storage.schema import audit_log, web_sessions
 from gateway.portal.sessions import hash_id
 from tests.portal.portal_helpers import PortalClient
 from tests.support.factories import put_customer, send

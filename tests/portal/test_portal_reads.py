@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import insert, text, update
 
 from gateway.crypto import Crypto, Keyring
-from gateway.db import make_engine
-from gateway.db.schema import attachments, customers, messages, replies, web_sessions
+from gateway.storage import make_engine
+from gateway.storage.schema import attachments, customers, messages, replies, web_sessions
 from gateway.portal import sessions, store
-from gateway.portal.state import Reads
+from gateway.storage.reads import Reads
 
 T0 = datetime(2026, 11, 24, 21, 30, 5, 123456, tzinfo=UTC)
 HOT = sessions.HOT_STATEMENTS + store.HOT_STATEMENTS

@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from gateway import customers, messages
-from gateway.services import Services
+from gateway import customers
+from gateway import billing
+from gateway import billing as messages
+from gateway.web.services import Services
 from tests.support.service import Gateway
 
 NATIONAL_ID = "01817010055"  # synthetic test number (month + 80)
@@ -97,7 +99,7 @@ async def send(gw: Gateway, token: str, customer_id: str, key: str, *, subject: 
 
 async def store_customer(services: Services, customer_id: str = "c-1", email: str = "kunde@example.no",
                          language: str = "nb") -> None:
-    data = customers.parse_customer(customer_id, {"email": email, "language": language, "name": "Test Kunde"})
+    data = billing.parse_customer(customer_id, {"email": email, "language": language, "name": "Test Kunde"})
     await customers.upsert(services.engine, services.crypto, customer_id, data, actor="test")
 
 

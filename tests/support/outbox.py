@@ -6,8 +6,8 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from gateway.db.schema import notifications
-from gateway.services import Services
+from gateway.storage.schema import notifications
+from gateway.web.services import Services
 
 FINAL = frozenset({"sent", "failed", "held"})
 

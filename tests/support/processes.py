@@ -22,7 +22,7 @@ from pathlib import Path
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from gateway.devmail import CapturedMail, MailSink, SinkHandler
+from gateway.delivery.devmail import CapturedMail, MailSink, SinkHandler
 from gateway.settings import Settings
 from tests.support.net import free_port
 

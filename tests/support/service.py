@@ -11,11 +11,11 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from gateway import apikeys
-from gateway.app import make_app
+from gateway.rest import apikeys
+from gateway.web.app import make_app
 from gateway.clock import SYSTEM, Clock
-from gateway.devmail import MailSink
-from gateway.services import Services
+from gateway.delivery.devmail import MailSink
+from gateway.web.services import Services
 from gateway.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

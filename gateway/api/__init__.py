@@ -1,1 +1,0 @@
-"""The HTTP API for machine clients, plus health, readiness and metrics."""

@@ -1,0 +1,125 @@
+"""Append-only, hash-chained audit log.
+
+Each row's hash covers the previous row's hash and its own fields, so changing or deleting any row
+breaks the chain from there on (`gateway audit verify`). Details hold ids and counts only: never
+personal data or content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gateway.storage import reading
+from gateway.storage.inserts import insert_rows
+from gateway.storage.schema import audit_log
+from gateway.storage.types import utcnow
+
+GENESIS = "0" * 64
+# Any fixed number: every appender on PostgreSQL takes this transaction-scoped lock so the chain
+# stays linear across processes. SQLite already serialises writers (BEGIN IMMEDIATE).
+_PG_LOCK_ID = 0x6761_7465
+
+
+@dataclass(frozen=True)
+class Entry:
+    actor: str
+    action: str
+    subject: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _digest(prev_hash: str, at: datetime, entry: Entry, details_json: str) -> str:
+    payload = json.dumps(
+        [prev_hash, at.isoformat(), entry.actor, entry.action, entry.subject, details_json],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _head(conn: Connection) -> str:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+    row = conn.execute(select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1))
+    return row.scalar() or GENESIS
+
+
+async def append(conn: AsyncConnection, *entries: Entry) -> None:
+    """Append entries inside the caller's transaction, so the record commits with the action."""
+    await append_many(conn, entries)
+
+
+async def append_many(conn: AsyncConnection, entries: Iterable[Entry]) -> None:
+    entries = list(entries)
+    if entries:
+        await conn.run_sync(append_many_sync, entries)
+
+
+def append_many_sync(conn: Connection, entries: Iterable[Entry]) -> None:
+    """append_many for a synchronous connection (gateway/storage/writer.py runs whole transactions so)."""
+    entries = list(entries)
+    if not entries:
+        return
+    prev = _head(conn)
+    at = utcnow()
+    rows = []
+    for entry in entries:
+        details_json = json.dumps(dict(entry.details), sort_keys=True, separators=(",", ":"))
+        digest = _digest(prev, at, entry, details_json)
+        rows.append(
+            {
+                "at": at,
+                "actor": entry.actor,
+                "action": entry.action,
+                "subject": entry.subject,
+                "details": details_json,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    insert_rows(conn, audit_log, rows)
+
+
+async def latest_details(conn: AsyncConnection, actions: Iterable[str]) -> dict[str, Any] | None:
+    """The details of the newest entry with one of `actions`, or None if there is none."""
+    details = (await conn.execute(
+        select(audit_log.c.details).where(audit_log.c.action.in_(tuple(actions)))
+        .order_by(audit_log.c.seq.desc()).limit(1))).scalar()
+    return None if details is None else dict(json.loads(details))
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    rows: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+async def verify(engine: AsyncEngine) -> VerifyResult:
+    """Walk the chain in order; report where a row was changed, deleted or inserted."""
+    problems: list[str] = []
+    prev = GENESIS
+    count = 0
+    async with reading(engine) as conn:
+        result = await conn.stream(select(audit_log).order_by(audit_log.c.seq))
+        async for row in result:
+            count += 1
+            if row.prev_hash != prev:
+                problems.append(f"row {row.seq}: chain broken (a row before it was changed or deleted)")
+            entry = Entry(row.actor, row.action, row.subject)
+            expected = _digest(row.prev_hash, row.at, entry, row.details)
+            if expected != row.hash:
+                problems.append(f"row {row.seq}: contents do not match its hash (row was changed)")
+            prev = row.hash
+    return VerifyResult(count, problems)

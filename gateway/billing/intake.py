@@ -1,0 +1,192 @@
+"""Store messages from billing with their outbox jobs in one transaction.
+
+The idempotency key makes retries safe: the same key with the same request returns the stored id
+(and no second e-mail, because the outbox row is only written with a new message); the same key
+with a different request is a conflict. Rendering, the guard and encryption happen before the
+write transaction (see prepare); concurrent calls are written together (billing/group_commit.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+
+from gateway import audit
+from gateway.billing.compose import encrypt_rows, render_and_guard
+from gateway.billing.context import BillingContext
+from gateway.billing.messages import MessageInput
+from gateway.crypto import CustomerKey
+from gateway.delivery import queue
+from gateway.errors import Conflict, GatewayError, ValidationFailed
+from gateway.ids import new_id
+from gateway.storage.inserts import insert_rows
+from gateway.storage.schema import attachments, customers, messages, notifications
+from gateway.storage.types import utcnow
+from gateway.storage.writer import writer_for
+
+
+@dataclass
+class Outcome:
+    """One item's result: an id (new or replayed) or a problem."""
+
+    id: str | None = None
+    status: str | None = None
+    replayed: bool = False
+    error: GatewayError | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def create_alone(
+    services: BillingContext, client_id: str, items: Sequence[tuple[str, MessageInput]]
+) -> list[Outcome]:
+    """One call in its own transaction."""
+    for attempt in range(3):
+        [ready] = await prepare(services, [(client_id, items)])
+        try:
+            [outcomes] = await writer_for(services.engine).run(commit_prepared, [(client_id, ready)])
+            return outcomes
+        except IntegrityError:
+            # A concurrent request with the same idempotency key won the race (or the customer
+            # was removed meanwhile); on retry it is found and handled by the normal paths.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class _Ready:
+    """One item made ready outside the write transaction: the message already stored under its
+    idempotency key, or its encrypted rows, or the error it gets."""
+
+    idem_key: str
+    item: MessageInput
+    stored: tuple[str, str, str] | None = None  # (id, request hash, status) found by prepare
+    message_id: str = ""
+    rows: dict[str, list[dict[str, Any]]] | None = None
+    error: GatewayError | None = None
+
+
+Prepared = list[tuple[str, list[_Ready]]]  # (client id, its items made ready) per call
+_UNKNOWN_CUSTOMER = [{"field": "customer_id",
+                      "detail": "no such customer (create it first with PUT /api/v1/customers/{id})"}]
+
+
+async def prepare(
+    services: BillingContext, calls: Sequence[tuple[str, Sequence[tuple[str, MessageInput]]]]
+) -> list[list[_Ready]]:
+    """Look up idempotency keys and customers, then render, guard and encrypt every new item before
+    the write transaction begins, so the database's write lock (SQLite has one for the whole file)
+    is held only for the inserts and the commit: other processes and the next group can write
+    meanwhile. A key stored after this read is caught by the unique index in the transaction."""
+    wanted: dict[str, list[str]] = {}
+    for client_id, items in calls:
+        wanted.setdefault(client_id, []).extend(key for key, _ in items)
+    stored, customer_rows = await writer_for(services.engine).read(_lookups, wanted, calls)
+    now = utcnow()
+    keys: dict[str, CustomerKey] = {}
+    return [[_ready(services, client_id, idem_key, item, stored[client_id].get(idem_key), customer_rows, keys, now)
+             for idem_key, item in items]
+            for client_id, items in calls]
+
+
+def _lookups(conn: Connection, wanted: dict[str, list[str]],
+             calls: Sequence[tuple[str, Sequence[tuple[str, MessageInput]]]],
+             ) -> tuple[dict[str, dict[str, tuple[str, str, str]]], dict[str, Any]]:
+    """What prepare reads: the messages already stored under the keys, per client, and the
+    customers named."""
+    stored = {client_id: _existing(conn, client_id, keys) for client_id, keys in wanted.items()}
+    return stored, _customers(conn, [item.customer_id for _, items in calls for _, item in items])
+
+
+def _ready(services: BillingContext, client_id: str, idem_key: str, item: MessageInput,
+           stored: tuple[str, str, str] | None, customer_rows: dict[str, Any],
+           keys: dict[str, CustomerKey], now: datetime) -> _Ready:
+    if stored is not None:
+        return _Ready(idem_key, item, stored=stored)
+    customer = customer_rows.get(item.customer_id)
+    if customer is None or customer.key_wrapped is None:
+        return _Ready(idem_key, item, error=ValidationFailed(_UNKNOWN_CUSTOMER))
+    try:
+        subject, body = render_and_guard(services, item, customer.language)
+    except GatewayError as exc:
+        return _Ready(idem_key, item, error=exc)
+    if item.customer_id not in keys:
+        keys[item.customer_id] = services.crypto.open_customer_key(item.customer_id, customer.key_wrapped)
+    message_id = new_id()
+    rows = encrypt_rows(services.crypto, keys[item.customer_id], message_id, client_id, idem_key,
+                         item, subject, body, now)
+    return _Ready(idem_key, item, message_id=message_id, rows=rows)
+
+
+def commit_prepared(conn: Connection, calls: Sequence[tuple[str, list[_Ready]]]) -> list[list[Outcome]]:
+    """The write transaction (run whole by gateway/storage/writer.py): decide each item in arrival order,
+    as a replay of what prepare found stored or of an earlier item of this group, or new, and insert
+    the rows of the new ones. A key stored by someone else since prepare read, or a customer removed
+    since, fails the unique index or the foreign key: the transaction rolls back and each call is
+    tried again alone, which then finds them."""
+    existing: dict[str, dict[str, tuple[str, str, str]]] = {client_id: {} for client_id, _ in calls}
+    rows: dict[str, list[dict[str, Any]]] = {"messages": [], "attachments": [], "notifications": []}
+    entries: list[audit.Entry] = []
+    results: list[list[Outcome]] = []
+    for client_id, ready in calls:
+        results.append([_decide(client_id, r, existing[client_id], rows, entries) for r in ready])
+    for table in (messages, attachments):
+        insert_rows(conn, table, rows[table.name])
+    queue.enqueue_sync(conn, rows["notifications"])
+    audit.append_many_sync(conn, entries)
+    return results
+
+
+def _decide(client_id: str, ready: _Ready, existing: dict[str, tuple[str, str, str]],
+            rows: dict[str, list[dict[str, Any]]], entries: list[audit.Entry]) -> Outcome:
+    if ready.stored is not None:
+        return _replay(ready.stored, ready.item)
+    if ready.idem_key in existing:
+        return _replay(existing[ready.idem_key], ready.item)
+    if ready.rows is None:
+        return Outcome(error=ready.error)
+    for table, new in ready.rows.items():
+        rows[table].extend(new)
+    existing[ready.idem_key] = (ready.message_id, ready.item.request_hash, "pending")
+    entries.append(audit.Entry(f"api_key:{client_id}", "message.create", ready.message_id,
+                               {"customer_id": ready.item.customer_id, "category": ready.item.category}))
+    return Outcome(id=ready.message_id, status="pending")
+
+
+def _replay(stored: tuple[str, str, str], item: MessageInput) -> Outcome:
+    message_id, stored_hash, status = stored
+    if stored_hash != item.request_hash:
+        return Outcome(error=Conflict(
+            "This Idempotency-Key was already used with a different request"))
+    return Outcome(id=message_id, status=status, replayed=True)
+
+
+def _existing(conn: Connection, client_id: str, keys: list[str]) -> dict[str, tuple[str, str, str]]:
+    found: dict[str, tuple[str, str, str]] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        rows = conn.execute(
+            select(messages.c.idempotency_key, messages.c.id, messages.c.request_hash, notifications.c.status)
+            .join(notifications, notifications.c.message_id == messages.c.id)
+            .where(messages.c.client_id == client_id, messages.c.idempotency_key.in_(chunk))
+        )
+        for row in rows:
+            found[row.idempotency_key] = (row.id, row.request_hash, row.status)
+    return found
+
+
+def _customers(conn: Connection, ids: list[str]) -> dict[str, Any]:
+    unique = sorted(set(ids))
+    found: dict[str, Any] = {}
+    for start in range(0, len(unique), 500):
+        rows = conn.execute(
+            select(customers.c.id, customers.c.key_wrapped, customers.c.language)
+            .where(customers.c.id.in_(unique[start:start + 500]))
+        )
+        found.update({row.id: row for row in rows})
+    return found

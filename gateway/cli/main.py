@@ -1,0 +1,251 @@
+"""The `gateway` command. Every failure is one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from gateway import audit, logs
+from gateway.cli import key_ops
+from gateway.crypto import Crypto, Keyring, KeyringError, init_keys, rotate
+from gateway.rest import apikeys
+from gateway.rest.apikeys import ApiKeyError
+from gateway.settings import ConfigError, Settings
+from gateway.storage import make_engine, upgrade
+from gateway.storage.migrate import SchemaOutOfDate, require_current
+from gateway.web.template_checks import TemplateRefused
+
+EXPECTED_ERRORS = (ConfigError, KeyringError, TemplateRefused, ApiKeyError, SchemaOutOfDate,
+                   key_ops.KeyOpError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.load()
+        return int(args.run(settings, args) or 0)
+    except EXPECTED_ERRORS as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("serve", help="HTTP service with the outbox worker in-process").set_defaults(run=cmd_serve)
+    sub.add_parser("worker", help="the outbox worker alone").set_defaults(run=cmd_worker)
+    sub.add_parser("demo", help="everything on embedded defaults with a local SMTP sink").set_defaults(run=cmd_demo)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
+
+    keys = sub.add_parser("keys", help="key-encryption keys").add_subparsers(dest="action", required=True)
+    keys.add_parser("init", help="create the first key").set_defaults(run=cmd_keys_init)
+    keys.add_parser("rotate", help="make a new primary key").set_defaults(run=cmd_keys_rotate)
+    keys.add_parser("rewrap", help="re-wrap customer keys under the primary").set_defaults(run=cmd_keys_rewrap)
+    keys.add_parser("status", help="what each key protects").set_defaults(run=cmd_keys_status)
+    retire = keys.add_parser("retire", help="remove an unused old key")
+    retire.add_argument("key_id")
+    retire.set_defaults(run=cmd_keys_retire)
+
+    ak = sub.add_parser("api-keys", help="API keys for machine clients").add_subparsers(dest="action", required=True)
+    create = ak.add_parser("create", help="create a key; the secret is printed once, last")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scopes", required=True, help="comma-separated: " + ",".join(apikeys.SCOPES))
+    create.set_defaults(run=cmd_api_keys_create)
+    ak.add_parser("list", help="list keys").set_defaults(run=cmd_api_keys_list)
+    revoke = ak.add_parser("revoke", help="revoke a key")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(run=cmd_api_keys_revoke)
+
+    templates = sub.add_parser("templates", help="templates").add_subparsers(dest="action", required=True)
+    check = templates.add_parser("check", help="run the content guard over template files")
+    check.add_argument("--kind", choices=("email", "message"))
+    check.add_argument("--json", action="store_true", dest="as_json")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.set_defaults(run=cmd_templates_check)
+
+    au = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
+    au.add_parser("verify", help="verify the hash chain").set_defaults(run=cmd_audit_verify)
+    return parser
+
+
+def _with_engine(settings: Settings, body: Callable[[Any], Awaitable[int | None]]) -> int:
+    """Run body(engine) on a migrated database, and dispose of the engine afterwards."""
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            await require_current(engine)
+            return int(await body(engine) or 0)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.cli.serve import serve
+
+    return serve(settings)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.delivery.worker import Worker
+    from gateway.web.services import Services
+
+    logs.setup(settings.log_level)
+    services = Services.build(settings)
+
+    async def run() -> None:
+        await require_current(services.engine)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        ops = await _start_ops_server(services) if settings.worker_metrics_port else None
+        try:
+            await Worker(services).run(stop)
+        finally:
+            if ops is not None:
+                await ops.cleanup()
+            await services.close()
+
+    asyncio.run(run())
+    return 0
+
+
+async def _start_ops_server(services: Any) -> Any:
+    """/healthz, /readyz and /metrics of a standalone worker, so its counters can be scraped."""
+    from aiohttp import web
+
+    from gateway.web.app import make_ops_app
+
+    runner = web.AppRunner(make_ops_app(services), access_log=None)
+    await runner.setup()
+    s = services.settings
+    await web.TCPSite(runner, s.host, s.worker_metrics_port).start()
+    return runner
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.cli.demo import run_demo
+
+    return run_demo(settings)
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    print("database schema is up to date")
+    return 0
+
+
+def cmd_keys_init(settings: Settings, args: argparse.Namespace) -> int:
+    async def record(engine: Any) -> None:
+        key_id = init_keys(Path(settings.keys_dir))
+        async with engine.begin() as conn:
+            await audit.append(conn, audit.Entry("operator", "keys.init", key_id))
+        print(f"created key-encryption key {key_id} in {settings.keys_dir}/")
+
+    return _with_engine(settings, record)
+
+
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    async def record(engine: Any) -> None:
+        Keyring.load(Path(settings.keys_dir))  # refuse to rotate a keyring that does not load
+        key_id = rotate(Path(settings.keys_dir))
+        async with engine.begin() as conn:
+            await audit.append(conn, audit.Entry("operator", "keys.rotate", key_id))
+        print(f"new primary key-encryption key {key_id}; restart the service, then run `gateway keys rewrap`")
+
+    return _with_engine(settings, record)
+
+
+def cmd_keys_rewrap(settings: Settings, args: argparse.Namespace) -> int:
+    keyring = Keyring.load(Path(settings.keys_dir))
+
+    async def run(engine: Any) -> None:
+        count = await key_ops.rewrap(engine, Crypto(keyring), keyring.primary_id)
+        print(f"re-wrapped {count} customer keys under {keyring.primary_id}")
+
+    return _with_engine(settings, run)
+
+
+def cmd_keys_status(settings: Settings, args: argparse.Namespace) -> int:
+    keyring = Keyring.load(Path(settings.keys_dir))
+
+    async def run(engine: Any) -> None:
+        for kek_id, count in (await key_ops.status(engine, keyring)).items():
+            role = "primary" if kek_id == keyring.primary_id else (
+                "decrypt-only" if kek_id in keyring.kek_ids else "MISSING")
+            print(f"{kek_id}\t{role}\t{count} customer keys")
+
+    return _with_engine(settings, run)
+
+
+def cmd_keys_retire(settings: Settings, args: argparse.Namespace) -> int:
+    keyring = Keyring.load(Path(settings.keys_dir))
+
+    async def run(engine: Any) -> None:
+        await key_ops.retire_key(engine, keyring, Path(settings.keys_dir), args.key_id)
+        print(f"retired {args.key_id}")
+
+    return _with_engine(settings, run)
+
+
+def cmd_api_keys_create(settings: Settings, args: argparse.Namespace) -> int:
+    scopes = apikeys.parse_scopes(args.scopes)
+
+    async def run(engine: Any) -> None:
+        key, secret = await apikeys.create(engine, args.name, scopes)
+        print(f"created API key {key.id} ({key.name}) with scopes {','.join(sorted(scopes))}")
+        print("the secret below is shown only now; store it in the client's secret store")
+        print(secret)
+
+    return _with_engine(settings, run)
+
+
+def cmd_api_keys_list(settings: Settings, args: argparse.Namespace) -> int:
+    async def run(engine: Any) -> None:
+        for key in await apikeys.list_keys(engine):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            print(f"{key.id}\t{key.name}\t{','.join(sorted(key.scopes))}\t{key.created_at:%Y-%m-%d}\t{state}")
+
+    return _with_engine(settings, run)
+
+
+def cmd_api_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    async def run(engine: Any) -> None:
+        await apikeys.revoke(engine, args.key_id)
+        print(f"revoked API key {args.key_id}")
+
+    return _with_engine(settings, run)
+
+
+def cmd_templates_check(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.guard.cli import run_templates_check
+
+    return run_templates_check(args.paths, args.kind, args.as_json, settings.public_url)
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    async def run(engine: Any) -> int:
+        result = await audit.verify(engine)
+        for line in result.problems:
+            print(line)
+        print(f"{result.rows} audit rows checked: {'chain intact' if result.ok else 'CHAIN BROKEN'}")
+        return 0 if result.ok else 1
+
+    return _with_engine(settings, run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""The gateway's tables. Content columns (suffix _enc) hold envelope-encrypted records only;
+ids, categories, timestamps and statuses are in clear so the service can work without keys."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from gateway.storage.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("key_wrapped", LargeBinary, nullable=True),  # NULL once erased: crypto-shredded
+    Column("kek_id", String(64), nullable=True, index=True),
+    Column("email_enc", LargeBinary, nullable=True),
+    Column("name_enc", LargeBinary, nullable=True),
+    Column("national_id_enc", LargeBinary, nullable=True),
+    Column("national_id_index", String(64), nullable=True, index=True),
+    Column("language", String(2), nullable=False),
+    Column("last_invoice_settled_at", UTCDateTime, nullable=True),
+    Column("relationship_ended_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("erased_at", UTCDateTime, nullable=True),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(64), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("client_id", String(64), nullable=False),  # API key id or staff id that created it
+    Column("idempotency_key", String(255), nullable=True),
+    Column("request_hash", String(64), nullable=True),
+    Column("category", String(16), nullable=False),
+    Column("sensitivity", String(16), nullable=False),
+    Column("auth_level", String(16), nullable=False),
+    Column("template", String(100), nullable=True),
+    Column("key_wrapped", LargeBinary, nullable=True),
+    Column("subject_enc", LargeBinary, nullable=True),
+    Column("body_enc", LargeBinary, nullable=True),
+    Column("data_enc", LargeBinary, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("read_at", UTCDateTime, nullable=True),
+    UniqueConstraint("client_id", "idempotency_key", name="uq_messages_client_idempotency"),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("message_id", String(32), ForeignKey("messages.id"), nullable=False, index=True),
+    Column("customer_id", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("key_wrapped", LargeBinary, nullable=True),
+    Column("filename_enc", LargeBinary, nullable=True),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content_enc", LargeBinary, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+replies = Table(
+    "replies",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("message_id", String(32), ForeignKey("messages.id"), nullable=False, index=True),
+    Column("customer_id", String(64), nullable=False),
+    Column("author", String(16), nullable=False),  # "customer" or "staff"
+    Column("key_wrapped", LargeBinary, nullable=True),
+    Column("body_enc", LargeBinary, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The transactional outbox: one row per notification e-mail, written with its message.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("message_id", String(32), ForeignKey("messages.id"), nullable=False, unique=True),
+    Column("customer_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Index("ix_notifications_due", "status", "next_attempt_at"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("scopes", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(100), nullable=True),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# A token bucket shared by every worker process: the global send-rate limit.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Server-side web sessions (portal and console). Only a hash of the session id is stored.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # "customer", "staff" or "pending"
+    Column("subject_id", String(64), nullable=True),
+    Column("acr", String(64), nullable=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("data", Text, nullable=False, default="{}"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,87 @@
+"""The aiohttp application: API, operations endpoints, portal, and the in-process worker."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from aiohttp import web
+
+from gateway import audit, portal
+from gateway.billing import api as billing
+from gateway.billing.context import BILLING
+from gateway.delivery.inapp import run_in_app
+from gateway.delivery.worker import Worker
+from gateway.rest import draining
+from gateway.rest.apikeys import KEYS
+from gateway.rest.problems import problem_middleware
+from gateway.rest.throttle import DIGEST_KEY, THROTTLE, RefusalThrottle, throttle_ctx
+from gateway.web import ops, templates_check
+from gateway.web.openapi import openapi_json
+from gateway.web.services import SERVICES, Services
+
+log = logging.getLogger("gateway.app")
+
+
+def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
+    app = web.Application(client_max_size=services.settings.max_body_bytes,
+                          middlewares=[problem_middleware])
+    app[SERVICES] = services
+    app[BILLING] = services
+    app[KEYS] = services
+    app[THROTTLE] = RefusalThrottle()
+    app[DIGEST_KEY] = services.crypto.keyring.index_key
+    draining.setup(app)
+    app.cleanup_ctx.append(throttle_ctx)
+    add_api_routes(app)
+    portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings,
+                 clock=services.clock)
+    if run_worker:
+        run_in_app(app, lambda: Worker(services))
+    app.on_startup.append(_record_start)
+    return app
+
+
+def make_ops_app(services: Services) -> web.Application:
+    """Health, readiness and metrics alone: what a standalone `gateway worker` serves."""
+    app = web.Application(middlewares=[problem_middleware])
+    app[SERVICES] = services
+    app.router.add_get("/healthz", ops.healthz, allow_head=False)
+    app.router.add_get("/readyz", ops.readyz, allow_head=False)
+    app.router.add_get("/metrics", ops.metrics_endpoint, allow_head=False)
+    return app
+
+
+def add_api_routes(app: web.Application) -> None:
+    app.router.add_put("/api/v1/customers/{customer_id}", billing.put_customer)
+    app.router.add_post("/api/v1/messages", billing.post_message)
+    app.router.add_post("/api/v1/messages/batch", billing.post_batch)
+    app.router.add_get("/api/v1/messages/{message_id}", billing.get_message, allow_head=False)
+    app.router.add_post("/api/v1/templates/check", templates_check.post_check)
+    app.router.add_get("/api/v1/openapi.json", openapi_json, allow_head=False)
+    app.router.add_get("/healthz", ops.healthz, allow_head=False)
+    app.router.add_get("/readyz", ops.readyz, allow_head=False)
+    app.router.add_get("/metrics", ops.metrics_endpoint, allow_head=False)
+
+
+async def _record_start(app: web.Application) -> None:
+    """Audit the start, and any change to the templates since the last start (they are files,
+    deployed outside the gateway, so a change shows up here first)."""
+    settings = app[SERVICES].settings
+    digest = templates_digest(Path(settings.templates_dir))
+    async with app[SERVICES].engine.begin() as conn:
+        last = await audit.latest_details(conn, ("templates.loaded", "templates.changed"))
+        entries = [audit.Entry("system", "service.start", None, {"env": settings.env})]
+        if last is None or last.get("digest") != digest:
+            action = "templates.loaded" if last is None else "templates.changed"
+            entries.append(audit.Entry("system", action, None, {"digest": digest}))
+        await audit.append_many(conn, entries)
+
+
+def templates_digest(templates_dir: Path) -> str:
+    """One SHA-256 over every template's path and bytes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(templates_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()

@@ -1,0 +1,53 @@
+"""Everything a request handler or worker needs, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.billing.templates import MessageTemplates
+from gateway.clock import SYSTEM, Clock
+from gateway.crypto import Crypto, Keyring
+from gateway.delivery.notification import NotificationRenderer
+from gateway.settings import Settings
+from gateway.storage import make_engine
+from gateway.storage.writer import close_writer
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    crypto: Crypto
+    message_templates: MessageTemplates
+    notifications: NotificationRenderer
+    clock: Clock = field(default=SYSTEM)  # what sessions, leases, retries and key checks read
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock = SYSTEM) -> Services:
+        """Refuses to build (KeyringError, TemplateRefused, ...) rather than run half-configured."""
+        keyring = Keyring.load(Path(settings.keys_dir))
+        templates_dir = Path(settings.templates_dir)
+        from gateway.web.template_checks import check_templates_dir
+
+        check_templates_dir(templates_dir, settings.public_url)
+        return cls(
+            settings=settings,
+            engine=make_engine(settings.database_url),
+            crypto=Crypto(keyring),
+            message_templates=MessageTemplates(templates_dir),
+            notifications=NotificationRenderer(
+                templates_dir, public_url=settings.public_url, company_name=settings.company_name
+            ),
+            clock=clock,
+        )
+
+    async def close(self) -> None:
+        close_writer(self.engine)
+        await self.engine.dispose()
+
+
+SERVICES = web.AppKey("services", Services)
