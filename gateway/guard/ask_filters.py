@@ -9,7 +9,6 @@ from .broad_ask import RECEIVE, RECEIVE_PAST, WE, YOU, sentence_words
 from .clauses import WORD, Analysis
 from .findings import Hit
 
-
 _WHY = frozenset({"hvorfor", "kvifor", "korfor", "why", "wherefore"})
 
 

@@ -220,7 +220,7 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     """The token that gives the sentence the form of an ask, or None."""
     words = _words(a, lo, hi)
     keys = [w for _, w in words]
-    for n, (k, w) in enumerate(words):
+    for n, (k, _w) in enumerate(words):
         if _cue_at(a, keys, n, k, lo, obj):
             return k
     if _label_fragment(a, lo, obj):
