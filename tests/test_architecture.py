@@ -27,11 +27,14 @@ ALLOWED: dict[str, set[str]] = {
     "rest": {"base", "storage", "audit"},
     "delivery": {"base", "guard", "crypto", "storage", "audit", "customers"},
     "billing": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "delivery", "rest"},
-    "portal": {"base", "crypto", "storage", "audit", "customers"},
+    "webkit": {"base", "storage"},
+    "portal": {"base", "crypto", "storage", "audit", "customers", "webkit"},
+    "console": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "delivery", "billing",
+                "webkit"},
     "web": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
-            "portal"},
+            "webkit", "portal", "console"},
     "cli": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
-            "portal", "web"},
+            "webkit", "portal", "console", "web"},
 }
 # Entered from outside only through these modules (the rest is the room's own business).
 PUBLIC_FACE = {"guard": {"gateway.guard", "gateway.guard.cli"}}

@@ -2,14 +2,32 @@
 
 from gateway.audit.log import (
                                GENESIS,
+                               STAFF_READ,
                                Entry,
+                               StaffRead,
                                VerifyResult,
                                append,
                                append_many,
                                append_many_sync,
                                latest_details,
+                               staff_reads,
                                verify,
 )
+from gateway.audit.query import Filter, Row, search
 
-__all__ = ["GENESIS", "Entry", "VerifyResult", "append", "append_many", "append_many_sync", "latest_details",
-           "verify"]
+__all__ = [
+                               "GENESIS",
+                               "STAFF_READ",
+                               "Entry",
+                               "Filter",
+                               "Row",
+                               "StaffRead",
+                               "VerifyResult",
+                               "append",
+                               "append_many",
+                               "append_many_sync",
+                               "latest_details",
+                               "search",
+                               "staff_reads",
+                               "verify",
+]

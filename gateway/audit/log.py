@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.storage import reading
 from gateway.storage.inserts import insert_rows
-from gateway.storage.schema import audit_log
+from gateway.storage.schema import audit_log, staff
 from gateway.storage.types import utcnow
 
 GENESIS = "0" * 64
@@ -123,3 +123,26 @@ async def verify(engine: AsyncEngine) -> VerifyResult:
                 problems.append(f"row {row.seq}: contents do not match its hash (row was changed)")
             prev = row.hash
     return VerifyResult(count, problems)
+
+
+@dataclass(frozen=True)
+class StaffRead:
+    at: datetime
+    role: str
+    first_name: str
+
+
+STAFF_READ = "console.message.read"  # subject: the customer whose message a staff member opened
+
+
+async def staff_reads(conn: AsyncConnection, customer_id: str, limit: int = 200) -> list[StaffRead]:
+    """Who at the company opened this customer's messages, and when (newest first): role and first
+    name only, never an e-mail address. Read from the audit log itself, so it cannot leave one out."""
+    rows = (await conn.execute(select(audit_log.c.at, audit_log.c.actor)
+                               .where(audit_log.c.action == STAFF_READ, audit_log.c.subject == customer_id)
+                               .order_by(audit_log.c.seq.desc()).limit(limit))).all()
+    ids = {row.actor.removeprefix("staff:") for row in rows if row.actor.startswith("staff:")}
+    people = {r.id: (r.role, r.first_name) for r in await conn.execute(
+        select(staff.c.id, staff.c.role, staff.c.first_name).where(staff.c.id.in_(ids)))} if ids else {}
+    return [StaffRead(row.at, *people.get(row.actor.removeprefix("staff:"), ("staff", "")))
+            for row in rows]

@@ -153,7 +153,9 @@ def _decide(client_id: str, ready: _Ready, existing: dict[str, tuple[str, str, s
     for table, new in ready.rows.items():
         rows[table].extend(new)
     existing[ready.idem_key] = (ready.message_id, ready.item.request_hash, "pending")
-    entries.append(audit.Entry(f"api_key:{client_id}", "message.create", ready.message_id,
+    # A staff member's message (the console) names its author; billing's names the API key.
+    actor = client_id if client_id.startswith("staff:") else f"api_key:{client_id}"
+    entries.append(audit.Entry(actor, "message.create", ready.message_id,
                                {"customer_id": ready.item.customer_id, "category": ready.item.category}))
     return Outcome(id=ready.message_id, status="pending")
 

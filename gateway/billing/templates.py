@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")  # matched whole (fullmatch)
@@ -30,15 +30,36 @@ class MessageTemplates:
             autoescape=False,
             keep_trailing_newline=False,
         )
+        # Approved stored versions (the console's template editing) by (name, language), used instead
+        # of the file; replaced whole by use_versions, so a render sees one consistent set.
+        self._stored: dict[tuple[str, str], Template] = {}
 
     def names(self) -> list[str]:
-        return sorted({p.name.split(".")[0] for p in self.root.glob("*.j2")})
+        return sorted({p.name.split(".")[0] for p in self.root.glob("*.j2")} | {name for name, _ in self._stored})
+
+    def use_versions(self, sources: dict[tuple[str, str], str]) -> None:
+        """Make these approved sources live (unchanged ones keep their compiled template)."""
+        current = {key: template for key, template in self._stored.items()
+                   if sources.get(key) == getattr(template, "source_text", None)}
+        for key, source in sources.items():
+            if key not in current:
+                template = self.env.from_string(source)
+                template.source_text = source  # type: ignore[attr-defined]
+                current[key] = template
+        self._stored = current
+
+    def file_source(self, name: str, language: str) -> str | None:
+        """The reviewed default in templates/messages/, if there is one."""
+        if not NAME_RE.match(name):
+            return None
+        path = self.root / f"{name}.{language}.j2"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def render(self, name: str, language: str, data: dict[str, Any]) -> tuple[str, str]:
         if not NAME_RE.fullmatch(name):
             raise TemplateProblem("unknown template")
         try:
-            template = self.env.get_template(f"{name}.{language}.j2")
+            template = self._stored.get((name, language)) or self.env.get_template(f"{name}.{language}.j2")
         except TemplateNotFound:
             raise TemplateProblem("unknown template (or no version in the customer's language)") from None
         except TemplateSyntaxError:

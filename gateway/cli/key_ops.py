@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway import audit
 from gateway.crypto import Crypto, Keyring, retire
 from gateway.storage import reading
-from gateway.storage.schema import customers
+from gateway.storage.schema import customers, staff
 
 REWRAP_BATCH = 500
 
@@ -61,6 +61,29 @@ async def rewrap(engine: AsyncEngine, crypto: Crypto, primary_id: str) -> int:
     return total
 
 
+async def rewrap_staff(engine: AsyncEngine, crypto: Crypto) -> int:
+    """Re-wrap the staff accounts' own keys (they seal the TOTP secrets) under the primary KEK; few rows."""
+    done = 0
+    async with engine.begin() as conn:
+        for row in (await conn.execute(select(staff.c.id, staff.c.key_wrapped)
+                                       .where(staff.c.key_wrapped.is_not(None)))).all():
+            new = crypto.rewrap(f"staff:{row.id}", row.key_wrapped)
+            if new is not None:
+                await conn.execute(update(staff).where(staff.c.id == row.id, staff.c.key_wrapped == row.key_wrapped)
+                                   .values(key_wrapped=new))
+                done += 1
+        if done:
+            await audit.append(conn, audit.Entry("operator", "keys.rewrap", crypto.keyring.primary_id,
+                                                 {"staff": done}))
+    return done
+
+
+async def staff_keys_under(engine: AsyncEngine, kek_id: str) -> int:
+    async with reading(engine) as conn:
+        rows = (await conn.execute(select(staff.c.key_wrapped).where(staff.c.key_wrapped.is_not(None)))).all()
+    return sum(1 for row in rows if Crypto.kek_id_of(row.key_wrapped) == kek_id)
+
+
 async def retire_key(engine: AsyncEngine, keyring: Keyring, keys_dir: Path, kek_id: str) -> None:
     if kek_id not in keyring.kek_ids:
         raise KeyOpError(f"no key-encryption key with id {kek_id}")
@@ -69,6 +92,8 @@ async def retire_key(engine: AsyncEngine, keyring: Keyring, keys_dir: Path, kek_
     counts = await status(engine, keyring)
     if counts.get(kek_id, 0):
         raise KeyOpError(f"{kek_id} still protects {counts[kek_id]} customer keys; run `gateway keys rewrap` first")
+    if await staff_keys_under(engine, kek_id):
+        raise KeyOpError(f"{kek_id} still protects staff accounts' keys; run `gateway keys rewrap` first")
     retire(keys_dir, kek_id)
     async with engine.begin() as conn:
         await audit.append(conn, audit.Entry("operator", "keys.retire", kek_id))

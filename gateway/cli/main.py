@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway import audit, logs
-from gateway.cli import key_ops
+from gateway.cli import key_ops, staff_ops
+from gateway.console.accounts import AccountError
 from gateway.crypto import Crypto, Keyring, KeyringError, init_keys, rotate
 from gateway.rest import apikeys
 from gateway.rest.apikeys import ApiKeyError
@@ -21,7 +22,7 @@ from gateway.storage.migrate import SchemaOutOfDate, require_current
 from gateway.web.template_checks import TemplateRefused
 
 EXPECTED_ERRORS = (ConfigError, KeyringError, TemplateRefused, ApiKeyError, SchemaOutOfDate,
-                   key_ops.KeyOpError)
+                   key_ops.KeyOpError, AccountError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", dest="as_json")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.set_defaults(run=cmd_templates_check)
+
+    staff_ops.add_parsers(sub)
 
     au = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
     au.add_parser("verify", help="verify the hash chain").set_defaults(run=cmd_audit_verify)
@@ -174,7 +177,8 @@ def cmd_keys_rewrap(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run(engine: Any) -> None:
         count = await key_ops.rewrap(engine, Crypto(keyring), keyring.primary_id)
-        print(f"re-wrapped {count} customer keys under {keyring.primary_id}")
+        staff_count = await key_ops.rewrap_staff(engine, Crypto(keyring))
+        print(f"re-wrapped {count} customer keys and {staff_count} staff keys under {keyring.primary_id}")
 
     return _with_engine(settings, run)
 

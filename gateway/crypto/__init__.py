@@ -159,6 +159,16 @@ class Crypto:
         mac.update(digits.encode("ascii"))
         return mac.finalize().hex()
 
+    def email_index(self, email: str) -> str:
+        """Keyed, deterministic index of an e-mail address (trimmed, case-folded). The "email:"
+        prefix keeps it apart from the national id's index, which is over digits only."""
+        normal = email.strip().casefold()
+        if "@" not in normal:
+            raise ValueError("not an e-mail address")
+        mac = hmac.HMAC(self.keyring.index_key, hashes.SHA256())
+        mac.update(b"email:" + normal.encode("utf-8"))
+        return mac.finalize().hex()
+
 
 def _only(key_id: str, key: bytes) -> KeyLookup:
     """A lookup that knows exactly one key: a record naming any other key id fails."""

@@ -20,7 +20,7 @@ class ContactInput(Protocol):
 
 
 def sealed_fields(crypto: Crypto, key: CustomerKey, data: ContactInput) -> dict[str, Any]:
-    """The customers row's encrypted columns (and the national id's blind index) for `data`."""
+    """The customers row's encrypted columns (and the blind indexes of e-mail and national id) for `data`."""
     def seal(field: str, value: str | None) -> bytes | None:
         return None if value is None else crypto.seal(key, field, value.encode())
 
@@ -29,6 +29,7 @@ def sealed_fields(crypto: Crypto, key: CustomerKey, data: ContactInput) -> dict[
         "name_enc": seal(NAME, data.name),
         "national_id_enc": seal(NATIONAL_ID, data.national_id),
         "national_id_index": crypto.blind_index(data.national_id) if data.national_id else None,
+        "email_index": crypto.email_index(data.email),
     }
 
 

@@ -21,8 +21,9 @@ from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto
 from gateway.portal import pages, sessions, signin, store, views
 from gateway.portal.state import STATE, PortalState
-from gateway.portal.webutil import portal_middleware, security_headers
+from gateway.portal.webutil import portal_middleware
 from gateway.settings import Settings
+from gateway.webkit import security_headers
 
 __all__ = ["make_portal_app", "setup"]
 log = logging.getLogger("gateway.portal")
@@ -65,8 +66,9 @@ def make_portal_app(parent: web.Application, *, engine: AsyncEngine, crypto: Cry
 
 async def _to_portal(request: web.Request) -> web.StreamResponse:
     # Served by the main app, outside the portal's middleware: its headers are added here.
+    state = request.app[STATE]
     response = web.Response(status=301, headers={"Location": "/portal/"})
-    security_headers(request.app[STATE], response)
+    security_headers(state.settings, state.csp, response)
     return response
 
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from gateway import audit
 from gateway.portal import i18n, store
 from gateway.portal.oidc import LOA_HIGH, LOA_SUBSTANTIAL, AuthRequest, OIDCError
-from gateway.portal.sessions import CUSTOMER, PENDING, Session
+from gateway.portal.sessions import CUSTOMER, PENDING
 from gateway.portal.views import _ID, _actor, _is_high
 from gateway.portal.webutil import (
     SESSION,
@@ -26,6 +26,7 @@ from gateway.portal.webutil import (
     state_of,
 )
 from gateway.storage.types import utcnow
+from gateway.webkit import Session
 
 log = logging.getLogger("gateway.portal")
 
@@ -35,7 +36,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     session = session_of(request)
     next_path = safe_next(request.query.get("next"))
     want_high = request.query.get("level") == "high"
-    if session is not None and session.is_customer and (not want_high or _is_high(session)):
+    if session is not None and session.signed_in and (not want_high or _is_high(session)):
         return redirect(next_path, 302)
     new_session_id = None
     if session is None:
@@ -181,7 +182,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     assert session is not None
     async with state.engine.begin() as conn:
         await state.sessions.delete(conn, session)
-        if session.is_customer:
+        if session.signed_in:
             await audit.append(conn, audit.Entry(_actor(session), "portal.signout", session.subject_id, {}))
     clear_session_cookie(request)
     return redirect("/portal/login?notice=signed_out")

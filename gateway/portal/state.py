@@ -20,20 +20,15 @@ from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto
 from gateway.crypto.cache import KeyCache
 from gateway.portal.oidc import OIDCClient
-from gateway.portal.sessions import CookiePolicy, SessionStore
+from gateway.portal.sessions import cookie_policy, session_store
 from gateway.settings import Settings
 from gateway.storage.reads import Reads
+from gateway.webkit import CookiePolicy, SessionStore, csp
 
 
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def csp(form_action_extra: str = "") -> str:
-    form_action = "'self'" + (f" {form_action_extra}" if form_action_extra else "")
-    return ("default-src 'none'; style-src 'self'; img-src 'self'; "
-            f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'")
 
 
 @dataclass
@@ -69,8 +64,8 @@ class PortalState:
             engine=engine,
             crypto=crypto,
             settings=settings,
-            sessions=SessionStore(engine, settings, reads, clock),
-            cookie=CookiePolicy.for_settings(settings),
+            sessions=session_store(engine, settings, reads, clock),
+            cookie=cookie_policy(settings),
             css=css,
             css_etag='"' + hashlib.sha256(css).hexdigest()[:32] + '"',
             csp=csp(),

@@ -21,7 +21,6 @@ from gateway import audit
 from gateway.portal import i18n, store
 from gateway.portal.oidc import LOA_HIGH, acr_satisfies
 from gateway.portal.pages import iso
-from gateway.portal.sessions import Session
 from gateway.portal.webutil import (
     NotFound,
     login_url,
@@ -31,6 +30,7 @@ from gateway.portal.webutil import (
     state_of,
 )
 from gateway.storage.types import utcnow
+from gateway.webkit import Session
 
 log = logging.getLogger("gateway.portal")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -52,7 +52,7 @@ def _id(request: web.Request, name: str) -> str:
 
 def _require_customer(request: web.Request) -> Session:
     session = session_of(request)
-    if session is None or not session.is_customer:
+    if session is None or not session.signed_in:
         raise web.HTTPFound(login_url(request.path))
     return session
 
@@ -224,12 +224,14 @@ async def my_data(request: web.Request) -> web.StreamResponse:
     async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
         n = await store.counts(conn, who.id)
+        staff_reads = await audit.staff_reads(conn, who.id)
     contact = store.contact(state.crypto, who)
     national_id = contact["national_id"]
     masked = (national_id[:6] + "*****") if national_id else None
     return render(request, "my_data.html", {
         "who": who, "contact": contact, "national_id_masked": masked, "n": n,
         "kept_until": _kept_until(who), "language_name": i18n.LANGUAGE_NAMES.get(who.language, who.language),
+        "staff_reads": staff_reads,
     })
 
 

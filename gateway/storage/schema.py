@@ -39,6 +39,7 @@ customers = Table(
     Column("name_enc", LargeBinary, nullable=True),
     Column("national_id_enc", LargeBinary, nullable=True),
     Column("national_id_index", String(64), nullable=True, index=True),
+    Column("email_index", String(64), nullable=True, index=True),  # keyed blind index (migration 0002)
     Column("language", String(2), nullable=False),
     Column("last_invoice_settled_at", UTCDateTime, nullable=True),
     Column("relationship_ended_at", UTCDateTime, nullable=True),
@@ -158,4 +159,87 @@ web_sessions = Table(
     Column("data", Text, nullable=False, default="{}"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
+)
+
+
+# ---------------------------------------------------------------- the staff console (issue 12, migration 0002)
+
+# Staff accounts. The e-mail is the sign-in name (staff are not customers; it is never logged or
+# audited, only the id is). The TOTP secret is sealed under a key of the account's own, wrapped by
+# the primary key-encryption key like a customer key.
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("first_name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),  # agent | template_admin | auditor | admin
+    Column("status", String(16), nullable=False),  # invited | active | disabled
+    Column("password_hash", String(255), nullable=True),
+    Column("key_wrapped", LargeBinary, nullable=True),
+    Column("totp_secret_enc", LargeBinary, nullable=True),
+    Column("totp_confirmed", Integer, nullable=False, default=0),
+    Column("totp_last_step", BigInteger, nullable=True),  # a code is accepted once
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("enrolled_at", UTCDateTime, nullable=True),
+    Column("disabled_at", UTCDateTime, nullable=True),
+)
+
+# One-time enrolment links: only the SHA-256 of the token is kept; opened once, expiring.
+staff_enrolments = Table(
+    "staff_enrolments",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_id", String(32), ForeignKey("staff.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+
+# WebAuthn credentials (security keys, passkeys): public keys only.
+staff_passkeys = Table(
+    "staff_passkeys",
+    metadata,
+    Column("credential_id", String(255), primary_key=True),  # base64url
+    Column("staff_id", String(32), ForeignKey("staff.id"), nullable=False, index=True),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("sign_count", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Failed sign-ins per account ("account:<id>") and per source ("source:<hash of address>").
+staff_throttle = Table(
+    "staff_throttle",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_start", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+)
+
+# A customer reply's place in the staff inbox: who it is assigned to, and the message that answered it.
+console_replies = Table(
+    "console_replies",
+    metadata,
+    Column("reply_id", String(32), primary_key=True),  # no foreign key: erasure may remove replies
+    Column("assigned_to", String(32), ForeignKey("staff.id"), nullable=True),
+    Column("answered_by_message", String(32), nullable=True),
+    Column("answered_at", UTCDateTime, nullable=True),
+)
+
+# Message templates edited in the console: every saved version with its author; live only once a
+# second template admin approved it (status "active"; the one before it becomes "superseded").
+template_versions = Table(
+    "template_versions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | active | superseded | rejected
+    Column("author", String(32), ForeignKey("staff.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_by", String(32), ForeignKey("staff.id"), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Index("ix_template_versions_name_language", "name", "language"),
 )

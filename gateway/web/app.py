@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from gateway import audit, portal
+from gateway import audit, console, portal
 from gateway.billing import api as billing
 from gateway.billing.context import BILLING
 from gateway.delivery.inapp import run_in_app
@@ -37,6 +37,7 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
     add_api_routes(app)
     portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings,
                  clock=services.clock)
+    console.setup(app, billing=services, notifications=services.notifications, clock=services.clock)
     if run_worker:
         run_in_app(app, lambda: Worker(services))
     app.on_startup.append(_record_start)

@@ -1,0 +1,127 @@
+"""The staff console under /console/ (an aiohttp sub-application): staff sign-in with a second
+factor, finding a customer, composing with the guard at hand, sending through billing's pipeline.
+
+``setup(app, billing=..., notifications=...)`` mounts it. Sessions, CSRF and security headers are
+gateway.webkit's, the same as the portal's. ``ROUTES`` is every route with the roles allowed
+(the role-matrix test walks it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from gateway.billing.context import BillingContext
+from gateway.clock import SYSTEM, Clock
+from gateway.console import audit_views, delivery_views, enrol, signin, template_views, thread_views, views
+from gateway.console.accounts import ROLES
+from gateway.console.pages import Handler, console_middleware
+from gateway.console.state import STATE, ConsoleState
+from gateway.delivery.notification import NotificationRenderer
+from gateway.webkit import security_headers
+
+__all__ = ["ROLES", "ROUTES", "STATE", "setup"]
+log = logging.getLogger("gateway.console")
+TEMPLATE_REFRESH_SECONDS = 5
+
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/", views.home),
+    ("GET", "/login", signin.login_page),
+    ("POST", "/login", signin.login_password),
+    ("GET", "/login/second", signin.second_page),
+    ("POST", "/login/totp", signin.login_totp),
+    ("POST", "/login/passkey/options", signin.passkey_options),
+    ("POST", "/login/passkey", signin.login_passkey),
+    ("POST", "/logout", signin.logout),
+    ("POST", "/language", signin.language),
+    ("GET", "/enrol/{token}", enrol.open_link),
+    ("GET", "/enrol", enrol.page),
+    ("POST", "/enrol/password", enrol.set_password),
+    ("POST", "/enrol/totp", enrol.confirm_totp),
+    ("POST", "/enrol/passkey/options", enrol.passkey_options),
+    ("POST", "/enrol/passkey", enrol.register_passkey),
+    ("POST", "/customers/search", views.search),
+    ("GET", "/customers/{customer_id}", views.customer),
+    ("GET", "/customers/{customer_id}/compose", views.compose_page),
+    ("POST", "/customers/{customer_id}/compose", views.compose_post),
+    ("POST", "/check", views.check),
+    ("GET", "/inbox", thread_views.inbox),
+    ("POST", "/replies/{reply_id}/assign", thread_views.assign),
+    ("GET", "/messages/{message_id}", thread_views.message),
+    ("POST", "/messages/{message_id}/answer", thread_views.answer),
+    ("POST", "/messages/{message_id}/release", delivery_views.release),
+    ("POST", "/messages/{message_id}/cancel", delivery_views.cancel),
+    ("GET", "/templates", template_views.index),
+    ("POST", "/templates/check", template_views.check),
+    ("GET", "/templates/{name}/{language}", template_views.edit),
+    ("POST", "/templates/{name}/{language}", template_views.save),
+    ("POST", "/templates/versions/{version_id}/approve", template_views.approve),
+    ("POST", "/templates/versions/{version_id}/reject", template_views.reject),
+    ("GET", "/audit", audit_views.view),
+    ("GET", "/audit.csv", audit_views.export),
+    ("GET", "/static/{name}", views.static),
+]
+
+
+def setup(app: web.Application, *, billing: BillingContext, notifications: NotificationRenderer,
+          clock: Clock = SYSTEM) -> None:
+    """Mount the console at /console/ on the main application."""
+    app.router.add_get("/console", _to_console, allow_head=False)
+    console = web.Application(middlewares=[console_middleware])
+    state = ConsoleState.build(billing, notifications, clock=clock)
+    state.parent = app
+    console[STATE] = state
+    for method, path, handler in ROUTES:
+        if method == "GET":
+            console.router.add_get(path, handler, allow_head=False)
+        else:
+            console.router.add_route(method, path, handler)
+    app.add_subapp("/console/", console)
+    app[STATE] = state
+    app.cleanup_ctx.append(_console_ctx)
+
+
+async def _to_console(request: web.Request) -> web.StreamResponse:
+    # Served by the main app, outside the console's middleware: its headers are added here.
+    state = request.app[STATE]
+    response = web.Response(status=301, headers={"Location": "/console/"})
+    security_headers(state.settings, state.csp, response)
+    return response
+
+
+async def _console_ctx(app: web.Application) -> AsyncIterator[None]:
+    state = app[STATE]
+    await template_views.refresh(state)  # approved template versions are live from the start
+    tasks = [asyncio.create_task(_sweep(state), name="console-session-sweeper"),
+             asyncio.create_task(_templates(state), name="console-template-refresh")]
+    yield
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await state.reads.dispose()
+
+
+async def _templates(state: ConsoleState) -> None:
+    """Versions approved in another process go live here within TEMPLATE_REFRESH_SECONDS."""
+    while True:
+        await asyncio.sleep(TEMPLATE_REFRESH_SECONDS)
+        try:
+            await template_views.refresh(state)
+        except Exception:  # try again next round
+            log.warning("template refresh failed", exc_info=True)
+
+
+async def _sweep(state: ConsoleState) -> None:
+    while True:
+        try:
+            removed = await state.sessions.sweep()
+            if removed:
+                log.info("expired console sessions removed", extra={"count": removed})
+        except Exception:  # keep sweeping; the next round tries again
+            log.warning("console session sweep failed", exc_info=True)
+        await asyncio.sleep(60)

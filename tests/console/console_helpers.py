@@ -1,0 +1,86 @@
+"""Helpers for the console tests: a gateway whose clock the test moves, a staff member enrolled
+through the real pages, and a cookie-explicit client (the portal tests' PortalClient)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+
+import aiohttp
+import pyotp
+from aiohttp.test_utils import TestServer
+
+from gateway.clock import FakeClock
+from gateway.console import accounts
+from gateway.console.state import STATE
+from gateway.delivery.devmail import MailSink
+from gateway.settings import Settings
+from gateway.web.app import make_app
+from gateway.web.services import Services
+from tests.portal.portal_helpers import Page, PortalClient
+from tests.support.service import Gateway
+
+PASSWORD = "correct horse battery staple"
+_SECRET = re.compile(r'<code id="totp-secret">([A-Z2-7]+)</code>')
+
+
+async def start_console_gateway(settings: Settings, sink: MailSink, clock: FakeClock, *,
+                                port: int | None = None, run_worker: bool = True) -> Gateway:
+    services = Services.build(settings, clock)
+    server = TestServer(make_app(services, run_worker=run_worker), host="127.0.0.1",
+                        **({"port": port} if port else {}))
+    await server.start_server()
+    return Gateway(services, server, aiohttp.ClientSession(), sink)
+
+
+def console_client(gw: Gateway) -> PortalClient:
+    return PortalClient(gw, cookie_name=gw.server.app[STATE].cookie.name)
+
+
+def code_at(secret: str, clock: FakeClock, offset_steps: int = 0) -> str:
+    return pyotp.TOTP(secret).at(clock.now().timestamp() + 30 * offset_steps)
+
+
+@dataclass
+class Enrolled:
+    staff_id: str
+    email: str
+    secret: str
+
+
+async def enrol(gw: Gateway, clock: FakeClock, email: str, role: str, *, password: str = PASSWORD) -> Enrolled:
+    """Invite (as the CLI does) and enrol through the pages with a password and TOTP."""
+    staff_id, token = await accounts.add(gw.services.engine, email, role, clock=clock)
+    client = console_client(gw)
+    try:
+        page = await client.get(accounts.enrolment_path(token))
+        assert page.status == 303 and page.location == "/console/enrol", page.status
+        await client.get("/console/enrol")
+        page = await client.post("/console/enrol/password", {"password": password, "password_again": password})
+        assert page.status == 303, page.text
+        page = await client.get("/console/enrol")
+        secret = secret_on(page)
+        page = await client.post("/console/enrol/totp", {"code": code_at(secret, clock)})
+        assert page.status == 303 and page.location == "/console/login?notice=enrolled", page.text
+    finally:
+        await client.close()
+    return Enrolled(staff_id, email, secret)
+
+
+def secret_on(page: Page) -> str:
+    match = _SECRET.search(page.text)
+    assert match, "no TOTP key on the page"
+    return unescape(match.group(1))
+
+
+async def sign_in(client: PortalClient, clock: FakeClock, who: Enrolled, *, password: str = PASSWORD,
+                  step_offset: int = 0) -> Page:
+    """Password, then TOTP; returns the answer to the second step."""
+    await client.get("/console/login")
+    page = await client.post("/console/login", {"email": who.email, "password": password})
+    if page.status != 303:
+        return page
+    await client.get("/console/login/second")
+    clock.advance(30)  # a TOTP code is good once: the next step's code
+    return await client.post("/console/login/totp", {"code": code_at(who.secret, clock, step_offset)})
