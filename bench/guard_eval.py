@@ -3,7 +3,9 @@
 Prints precision, recall and false-alarm rate overall, per language, per class (family) and per
 class and language. By default it reads the tuning corpora (tests/guard/corpus.jsonl, the first
 round, and tests/guard/corpus_phrasing.jsonl, the second-round phrasing classes); ``--heldout``
-reads tests/guard/heldout.jsonl instead, a set written separately and never tuned against.
+reads the held-out sets instead (tests/guard/heldout.jsonl and heldout_more.jsonl), written
+separately and measured before tuning; ``--corpus PATH`` evaluates any JSONL file with the same
+fields (id, lang, kind, label, family, source), for example a fresh independent set.
 Usage: python bench/guard_eval.py [--corpus PATH ...] [--heldout] [--errors]
 """
 
@@ -23,6 +25,9 @@ from gateway.guard import check_template, check_text, is_refused  # noqa: E402
 CORPUS = ROOT / "tests" / "guard" / "corpus.jsonl"
 PHRASING = ROOT / "tests" / "guard" / "corpus_phrasing.jsonl"
 HELDOUT = ROOT / "tests" / "guard" / "heldout.jsonl"
+# Later held-out rounds (issue 11, third round): asks phrased freely, and independent sets, each
+# measured once before any tuning (the figure is in each record's note).
+HELDOUT_MORE = ROOT / "tests" / "guard" / "heldout_more.jsonl"
 TUNING = (CORPUS, PHRASING)
 PORTAL = "https://min.example.no"
 
@@ -104,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--heldout", action="store_true", help="evaluate on the held-out set")
     ap.add_argument("--errors", action="store_true", help="list every misclassified record")
     args = ap.parse_args(argv)
-    paths = args.corpus or ([HELDOUT] if args.heldout else list(TUNING))
+    paths = args.corpus or ([HELDOUT, HELDOUT_MORE] if args.heldout else list(TUNING))
     per: dict[str, Score] = {}
     total, by_lang, by_family, wrong = evaluate(load(*paths), per)
     print("corpora:", ", ".join(str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in paths))

@@ -89,8 +89,15 @@ def _sentence_end(text: str, m: re.Match[str], toks: list[Tok]) -> bool:
     if end < len(text) and not text[end].isspace():
         return False  # "min.example.no", "1.5"
     if toks and toks[-1].kind == WORD and toks[-1].end == m.start() and toks[-1].key in L.ABBREVIATIONS:
-        return False
+        # nynorsk "no" (now) ends sentences; "no." abbreviates "number" only after its noun
+        return toks[-1].key == "no" and not (len(toks) > 1 and toks[-2].key in _NO_NOUNS)
     return True
+
+
+_NO_NOUNS = {"acct", "acc", "account", "card", "ref", "reference", "phone", "tel", "customer",
+             "order", "invoice", "policy", "case", "id", "contract", "member", "ticket", "serial",
+             "reg", "org", "kunde", "konto", "kort", "sort", "routing", "insurance", "passport",
+             "personal", "pers"}
 
 
 class Analysis:

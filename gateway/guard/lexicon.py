@@ -29,7 +29,8 @@ def _tolerant(pattern: str) -> str:
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile("(?:" + "|".join(_tolerant(p) for p in patterns) + ")")
+    # "opplysning" is also spelt "opplysing" (nynorsk)
+    return re.compile("(?:" + "|".join(_tolerant(p.replace("opplysning", "opplysn?ing")) for p in patterns) + ")")
 
 
 def _verbs(*patterns: str) -> re.Pattern[str]:
@@ -44,7 +45,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "password": _rx(
         r"(?:bankid|nettbank|innloggings|pålogging|påloggings|innlogging|bruker|brukar|e?post|"
         r"konto|mobil|app|engangs|eingongs|nytt|gammelt|noverande|nåværende)?"
-        r"pass(?:ord(?:et|a|ene|s)?|word(?:s|et|en|a)?|wd|phrase|frase(?:n)?)",
+        r"pass(?:ord(?:et|a|ene|s)?|word(?:s|et|en|a)?|wd|phrase|frase(?:n)?)", r"pwd?", r"passw",
     ),
     "pin": _rx(r"pin(?:s|en|ane|a)?", r"pin(?:kod(?:e|en|er|ene|ane|ar|a)|code(?:s|n|en)?|nummer(?:et)?|number|nr)",
                r"bankkortpin", r"kortpin"),
@@ -63,11 +64,11 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"passcode(?:s)?", r"totp", r"2fakode(?:n)?", r"mfakode(?:n)?", r"smscode(?:s)?",
     ),
     "security_code": _rx(
-        r"(?:sikkerhets|tryggleiks|tryggings|kontroll)kode(?:n|r|ne|a)?", r"cvc2?", r"cvv2?",
+        r"(?:sikkerhets|tryggleiks|tryggings|trygging|kontroll)kode(?:n|r|ne|a)?", r"cvc2?", r"cvv2?",
         r"cvn", r"csc", r"cvc(?:kode|code|nummer)(?:n|en|et)?", r"cvv(?:kode|code|nummer)(?:n|en|et)?",
         r"kortkode(?:n)?",
     ),
-    "code_device": _rx(r"kodebrikke(?:n|a|r|ne)?", r"kodekort(?:et)?", r"kodebrikkekode(?:n)?",
+    "code_device": _rx(r"kodebrikk(?:e|en|a|er|ene|ar|ane)", r"kodekort(?:et)?", r"kodebrikkekode(?:n)?",
                        r"kodegenerator(?:en)?", r"tokengenerator"),
     "card_number": _rx(
         r"kort(?:nummer(?:et|a)?|numra(?:ne)?|numre(?:ne)?|nr|opplysning(?:er|ene|ar|ane)?|opplysningar(?:ne)?|"
@@ -105,7 +106,9 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"idpapir(?:er|ene)?", r"idcard(?:s)?", r"licence", r"license", r"licences",
     ),
     "security_question": _rx(
-        r"(?:sikkerhets|tryggleiks|kontroll|hemmelig|løyndoms)spørsmål(?:et|a|ene|ane)?",
+        r"(?:sikkerhets|tryggleiks|tryggings|kontroll|hemmelig|løyndoms)spørsmål(?:et|a|ene|ane)?",
+        r"(?:sikkerhets|tryggleiks|tryggings|kontroll|løyndoms)svar(?:et|a|ene|ane)?",
+        r"beste ?ven(?:n|nen|en)", r"bestevenn(?:en|inne|inna)?",
         r"securityquestion(?:s)?", r"pikenavn(?:et)?", r"pikenamn(?:et)?", r"jentenamn(?:et)?",
         r"barndomsvenn(?:en|inne|inna|innen)?", r"barndomsven(?:en|nen|ninne|ninna)?", r"barndomsgate(?:n|a)?", r"barndomsadresse(?:n|a)?",
         r"favorittlærer(?:en)?", r"maidenname",
@@ -130,6 +133,7 @@ _PHRASES: dict[str, re.Pattern[str]] = {
         r" (?:code|codes|passcode|password|pin)",
         r"(?:engangs|eingongs|sms|tekstmeldings) kode(?:n)?", r"kode(?:n)? (?:fra|frå|på|i) sms(?:en)?",
         r"code (?:from|in) (?:the )?(?:sms|text)", r"one time password",
+        r"(?:one ?time|onetime|verification|sms|text|login) (?:cdoe|ocde|coed|cod|kdoe)",
     ),
     "security_code": _rx(r"card (?:security|verification) (?:code|value|number)",
                          r"card verification", r"(?:three|3) digit(?:s)? (?:code|on|from)",
@@ -153,7 +157,7 @@ _PHRASES: dict[str, re.Pattern[str]] = {
         r"national identity", r"national id", r"personal number", r"personal id number",
         r"norwegian (?:national )?id(?:entity)? number", r"11 sifret (?:nummer|fødselsnummer)",
         r"11 digit (?:number|id|national id)", r"d number", r"personal identity",
-        r"fødselsnummer (?:og|eller) personnummer", r"f nr", r"pers nr", r"person nr", r"d nr",
+        r"fødselsnummer (?:og|eller) personnummer", r"f nr", r"pers nr", r"pers no", r"personal no", r"person nr", r"d nr",
     ),
     "account_number": _rx(
         r"(?:bank )?account (?:number|numbers|no|nr)", r"konto nummer(?:et)?", r"acct (?:no|nr|number|num)",
@@ -163,13 +167,15 @@ _PHRASES: dict[str, re.Pattern[str]] = {
     ),
     "id_document": _rx(
         r"(?:driving|drivers|driver) (?:licence|license)", r"(?:photo|identity|id) (?:card|document|documents|papers)",
-        r"photo id", r"(?:kopi|bilde|skann|scan|copy|photo|picture|image|bilete|foto) (?:av|of) (?:ditt |din |your |the |a )?"
+        r"photo id", r"(?:kopi|kopien|bilde|bildet|biletet|fotoet|skann|skannet|skanning(?:en)?|scan|copy|photo|picture|image|bilete|foto|skjermbilde|skjermbilete|screenshot) (?:av|of) (?:ditt |din |your |the |a )?"
         r"(?:pass|passet|passport|id|førerkort(?:et)?|førarkort|legitimasjon|bankkort)",
         r"nasjonalt id kort(?:et)?", r"id kort(?:et)?", r"id papirer",
     ),
     "security_question": _rx(
         r"(?:security|secret|memorable|verification) (?:question|questions|answer|word)",
         r"(?:sikkerhets|tryggleiks|kontroll) spørsmål(?:et|a)?", r"maiden name",
+        r"(?:hemmelege|hemmelige|hemmelig|hemmeleg|secret) (?:spørsmålet|spørsmål|question)",
+        r"(?:beste venn|bestevenn|bestevenen|bestevennen|best friend) i barndommen",
         r"(?:first|childhood) (?:pet|pets|school|teacher|car|street|best friend|friend)",
         r"childhood (?:best )?friend(?:s)?", r"best friend (?:as|in) a child",
         r"(?:første|fyrste) (?:kjæledyr(?:et)?|bil(?:en)?|skole(?:n)?|lærer(?:en)?|lærar(?:en)?)",
@@ -183,7 +189,7 @@ _PHRASES: dict[str, re.Pattern[str]] = {
 }
 
 # Bare "code"/"kode" is confidential only with a context word nearby (see requests.py).
-CODE_RX = _rx(r"kode(?:n|r|ne|a)?", r"code(?:s)?", r"koder", r"digits", r"siffer", r"sifrene",
+CODE_RX = _rx(r"kode(?:n|r|ne|a)?", r"kod(?:ane|ar|a)", r"code(?:s)?", r"koder", r"digits", r"siffer", r"sifrene",
               r"sifra", r"tala", r"sifre", r"numbers")
 DIGIT_WORDS = {"digits", "siffer", "sifrene", "sifra", "tala", "sifre", "numbers"}
 CODE_CONTEXT = _rx(r"sms(?:en)?", r"text(?:ed|s|ing)?", r"tekstmelding(?:en)?", r"sent", r"sendt(?:e)?", r"fikk",

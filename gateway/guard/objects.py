@@ -46,10 +46,11 @@ WISH = {"vil", "want", "wants", "ønsker", "ønskjer", "like", "prefer", "foretr
 
 
 OTHERS = {"andre", "others", "anyone", "anybody", "noen", "nokon", "someone", "somebody",
-           "strangers", "fremmede", "framande", "ukjente", "third", "tredjepart", "them", "dei", "de"}
+           "strangers", "fremmede", "framande", "ukjente", "third", "tredjepart", "them", "dei", "de",
+           "bort", "away", "vekk"}
 
 
-SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at) (?:min side|mi side|minside|the portal|portalen|"
+SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at) (?:(?:min|mi|my) \w{0,14}(?:side|sida|page)|minside|the portal|portalen|"
                            r"appen vår|our app)|"
                            r"self[- ]?service|selvbetjening|sjølvbetening|yourself|selv|sjølv|"
                            r"on (?:the|our) (?:website|site)|på (?:nettsida|nettsiden|nettstaden) vår)\b")
@@ -60,6 +61,7 @@ SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at) (?:min side|mi side|mins
 # The reader changing their own data where they manage it ("Du kan selv oppdatere kontonummeret
 # på Min side") is what we want them to do instead of sending it.
 SELF_VERBS = {"oppdater", "oppdatere", "oppdatera", "update", "updating", "endre", "endra", "change",
+               "oppdaterer", "oppdaterar", "endrer", "endrar", "updates", "changes", "registrerer",
                "registrer", "registrere", "registrera", "register", "legg", "legge", "leggje", "add",
                "fyll", "fylle", "fylla", "enter"}
 

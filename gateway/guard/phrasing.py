@@ -42,14 +42,14 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("card_security_code", ("bak",), rf"(?:koden|nummeret|talet|tallet) (?:bak på|på baksiden av|på baksida av) {_YOUR}? ?{_CARD}"),
     ("card_security_code", ("tresif",), r"(?:tresifra|tresifrede|tresifret) (?:kode|koden|nummer|nummeret)"),
     ("national_id", ("digit", "sifre", "sifra", "siffer"), r"(?:11|ii|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
-    ("national_id", ("identif",), r"(?:number|nummeret|nummer|talet) (?:that|som) identifi(?:es|serer) (?:you|deg|dykk)"),
+    ("national_id", ("identif",), r"(?:number|nummeret|nummer|talet|(?:the )?(?:11|ii|eleven|elleve) (?:digits|sifrene|sifra|tala|siffer)) (?:that|which|som) identif(?:ies|y|iserer) (?:you|deg|dykk)"),
     ("national_id", ("fødselsdato",), r"(?:de|dei) (?:fem|5) (?:sifrene|sifra|tala|tallene|siste sifrene|siste sifra) (?:etter|bak) (?:fødselsdatoen|fødselsdato|fødselsdagen)"),
     ("national_id", ("birth",), r"(?:the )?(?:five|5) digits (?:after|following) (?:your|the) (?:date of birth|birth date|birthdate)"),
     ("national_id", ("fødselsdato", "birth"), r"(?:fødselsdato|fødselsdatoen|date of birth|birth date)(?: din| your)? (?:og|and|\+|&) (?:de|dei|the)? ?(?:fem|5|five) (?:siste )?(?:sifrene|sifra|tala|digits|numbers)"),
     ("one_time_code", ("device", "dongle", "token", "fob", "brikk", " app"), r"(?:what|the (?:number|numbers|code|digits)) (?:that )?(?:the|your) (?:little )?(?:bankid |code |security )?(?:device|dongle|token|key ?fob|brikke|app) (?:displays|shows|says|gives you|generates)"),
-    ("one_time_code", ("som st", "som vis", "som kommer", "som kjem", "som dukk", "som blink"), r"(?:det|tallene|sifrene|koden|tala|sifra|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|mobilen|telefonen|bankid)"),
+    ("one_time_code", ("som st", "som vis", "som kommer", "som kjem", "som dukk", "som blink"), r"(?:det|tallene|sifrene|koden|kodane|kodene|tala|sifra|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:akkurat no |akkurat nå |nå |no )?(?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:den |din |di )?(?:lille |vesle |litle )?(?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|bankid dingsen|bankid brikka|bankid brikken|mobilen|telefonen|bankid)"),
     ("one_time_code", ("kodebrikk", "brikk", "dingsen", "display"), r"(?:tallene|sifrene|tala|sifra|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen|displayet)"),
-    ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of"), r"(?:the )?(?:numbers?|digits|code) (?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:code device|bankid app|authenticator|display|token|screen of your phone)"),
+    ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of", "fob", "dongle", "device"), r"(?:the )?(?:numbers?|digits|code) (?:currently |now )?(?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:little |small )?(?:bankid )?(?:code device|bankid app|authenticator|display|token|screen of your phone|key ?fob|fob|dongle|device)"),
     ("one_time_code", ("koden du", "koden de", "koden dere", "koden dykk", "nummeret du", "tallkoden"), r"(?:koden|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid)"),
     ("one_time_code", ("texted", "we sent", "we just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
     ("id_document", ("photo", "picture", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|picture|image|scan|copy|selfie|snapshot|bilde|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|driving licence|driver s license|drivers license)"),
@@ -59,8 +59,12 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("credentials", ("innlogging", "pålogging"), r"(?:innloggingsinformasjon|innloggingsinfo|påloggingsinformasjon|innloggingsopplysninger|innloggingsdetaljer|påloggingsdetaljer|påloggingsopplysningar)(?:en|ane|ene|a)? (?:til|for|i) (?:nettbanken|banken|kontoen)"),
     ("credentials", ("bruker for", "brukar for", "bruker til", "brukar til", "use to"), r"(?:det|what|the details) (?:du|you) (?:bruker|brukar|use) (?:for å|til å|to) (?:logge|logga|log|sign) (?:inn|in|på|on)"),
     ("credentials", ("what you", "det du"), r"(?:what|det) (?:you|du) (?:type|log|sign|skriv|skriver|taster|tastar|logger|loggar) (?:in )?(?:with|med|inn med|på med)"),
+    ("credentials", ("what you", "det du"), r"(?:what|det) (?:you|du) (?:type|enter|key|skriv|skriver|taster|tastar|bruker|brukar|use) (?:in |inn )?(?:when|når|da) (?:you|du) (?:log|logger|loggar|sign|signs) (?:in|on|inn|på)"),
     ("security_question", ("grew", "lived"), r"(?:the )?(?:street|road|town) (?:you|where you) (?:grew up|lived as a child)(?: on| in)?"),
     ("security_question", ("vokste", "voks", "vaks", "bodde", "budde"), r"(?:gata|gaten|vegen|veien|byen|gården) (?:du|de|dykk) (?:vokste|voks|vaks|bodde|budde) (?:opp )?(?:i|på)?(?: som barn)?"),
+    ("security_question", ("barndom", "childhood", "as a child", "som barn", "som liten"), r"(?:hva het|kva heitte|kva het|what was(?: the name of)?|what s|what is|who was|kven var|hvem var)(?: [\w]+){0,6} (?:i barndommen|in (?:your )?childhood|as a child|som barn|som liten)"),
+    ("security_question", ("skole", "skule", "school"), r"(?:hvilken|hvilke|kva|kva for ein|which|what) (?:skole|skule|barneskole|barneskule|school|primary school|elementary school) (?:gikk|gjekk|did|went|attended)(?: [\w]+){0,5}"),
+    ("security_question", ("møttes", "møttest", "parents"), r"(?:byen|staden|stedet|plassen|the (?:city|town|place)) (?:der|hvor|kor|where) (?:foreldrene|foreldra|your parents|mor og far|mora og faren)(?: [\w]+){0,2} (?:møttes|møttest|met)"),
     ("security_question", ("first", "childhood"), r"(?:name of )?(?:your )?(?:first|childhood) (?:pet|dog|cat|school|teacher|car|best friend|friend|street)"),
     ("security_question", ("born", "født", "fødd"), r"(?:which|what|hvilken|hvilket|kva for ei|kva for ein|kva|hvor|kor) (?:city|town|place|by|stad|sted|by ble|by var) ?(?:was|were|ble|vart|var|er)? (?:your (?:mother|father|mum|dad)|moren din|mora di|mor di|faren din|far din|du) (?:born|født|fødd)"),
     ("security_question", ("første", "fyrste"), r"(?:navnet|namnet) på (?:den |det |ditt |di |din )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|hunden|katt|katten|skole|skolen|skule|skulen|lærer|læreren|lærar|læraren|bil|bilen)(?: din| di| ditt)?"),
@@ -216,6 +220,7 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
 NEED_MARKER = re.compile(_p(
     r"nesten ferdig|nesten i mål|almost done|almost there|nearly done|nearly there|last step|"
     r"siste steg|siste steget|one last thing|en siste ting|ein siste ting|"
+    r"(?:one|1|en|ein|én) more (?:thing|detail|item|step|ting)|"
     r"(?:en|ein|eitt|én|ett|one|1) (?:ting|sak|opplysning|detalj|thing|detail|item|step|steg) "
     r"(?:til|more|igjen|left|remaining|mangler|manglar|gjenstår|står att|to go)"
     r"|(?:before|for|until|so that|to|før|for at|slik at|så) (?:we|vi|me|i|eg|jeg) (?:can|kan) "
@@ -253,6 +258,7 @@ ANCHORS = re.compile("|".join([
     "innloggingsinf", "påloggingsinf", "innloggingsopp", "innloggingsdet", "påloggingsdet", "påloggingsopp",
     "grew", "vokste", "voks", "vaks", "bodde", "budde", "lived", "childhood", "maiden", "mothers",
     "first pet", "first dog", "first cat", "first school", "first teacher", "first car", "first street",
-    "first best", "first friend", "born", "født", "fødd", "kjæledyr", "hund", "katt", "skole", "skule", "lærer", "lærar", "bil",
+    "first best", "first friend", "born", "barndom", "childhood", "as a child", "som barn", "som liten",
+    "school", "møttes", "møttest", "parents", "født", "fødd", "kjæledyr", "hund", "katt", "skole", "skule", "lærer", "lærar", "bil",
     "security", "secret", "sikkerhets", "tryggleiks", "kontroll", "hemmelege", "hemmelige",
 ]))

@@ -20,6 +20,8 @@ import re
 from . import gate
 from . import lexicon as L
 from . import phrasing as P
+from .ask_filters import drop_explanations, drop_own_actions, drop_reported_asks, explains_need
+from .broad_ask import check_broad_ask, covered_by_benign_frame
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
 from .normalize import normalize
@@ -122,8 +124,12 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
     check_object_first(a, add)
     check_have_condition(a, add)
     check_across_sentences(a, pending, add)
-    hits = drop_quoted_warnings(a, hits)
-    return hits, want_cue and not hits and has_ask_cue(a)
+    if not hits:
+        check_broad_ask(a, add)  # the last resort: the form of an ask, no benign frame
+    hits = drop_reported_asks(a, drop_explanations(a, drop_quoted_warnings(a, hits)))
+    hits = drop_own_actions(a, hits)
+    return hits, (want_cue and not hits and has_ask_cue(a) and not explains_need(a)
+                  and not covered_by_benign_frame(a))
 
 
 _ASK_VERBS = {"ask", "be", "bed", "spør", "spørre", "spørja", "request", "contact", "kontakt",

@@ -18,7 +18,7 @@ _spec.loader.exec_module(guard_eval)
 
 @pytest.mark.parametrize("which", ["tuning", "heldout"])
 def test_corpus_recall_and_false_alarms_per_language(which):
-    paths = guard_eval.TUNING if which == "tuning" else (guard_eval.HELDOUT,)
+    paths = guard_eval.TUNING if which == "tuning" else (guard_eval.HELDOUT, guard_eval.HELDOUT_MORE)
     records = guard_eval.load(*paths)
     assert len(records) >= (2000 if which == "tuning" else 150)
     total, by_lang, _, wrong = guard_eval.evaluate(records)

@@ -15,6 +15,9 @@ import pytest
 HERE = Path(__file__).resolve().parent
 PHRASING = HERE / "corpus_phrasing.jsonl"
 HELDOUT = HERE / "heldout.jsonl"
+# Later rounds: own probes (free asks, "ask") and the fresh independent set (its classes, plus
+# "obfuscation"), each with hard negatives.
+HELDOUT_MORE = HERE / "heldout_more.jsonl"
 FIRST_ROUND = HERE / "corpus.jsonl"
 CLASSES = {"negation_scope", "object_first", "condition", "described", "cross_sentence", "informal",
            "security_question", "normaliser"}
@@ -26,15 +29,18 @@ def _load(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("path", [PHRASING, HELDOUT], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [PHRASING, HELDOUT, HELDOUT_MORE], ids=lambda p: p.name)
 def test_records_are_well_formed(path):
     recs = _load(path)
+    classes = CLASSES | {"ask", "obfuscation"} if path == HELDOUT_MORE else CLASSES
     for r in recs:
         assert set(r) == FIELDS, r
         assert ID_RE.match(r["id"]) and r["id"].startswith(r["lang"] + "-"), r["id"]
         assert r["kind"] == "text" and r["source"].strip()
-        assert (r["label"] == "refuse") == (r["family"] in CLASSES), r
-        assert r["family"] in CLASSES | {"hard_negative"}, r
+        assert (r["label"] == "refuse") == (r["family"] in classes), r
+        assert r["family"] in classes | {"hard_negative"}, r
+        if path != PHRASING:
+            assert "measured" in r["note"] and "before tuning" in r["note"], r["id"]
     assert len({r["id"] for r in recs}) == len(recs), "ids are unique"
     assert len({r["source"] for r in recs}) == len(recs), "no sentence twice"
 

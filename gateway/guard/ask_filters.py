@@ -1,0 +1,73 @@
+"""Filters on request hits that recognise what is not our ask (issue 11, third round): a
+why-question that explains a need, an ask reported in a warning, the reader's own action on the
+data (confirming receipt, creating a new password)."""
+
+from __future__ import annotations
+
+from . import lexicon as L
+from .broad_ask import RECEIVE, RECEIVE_PAST, WE, YOU, sentence_words
+from .clauses import WORD, Analysis
+from .findings import Hit
+
+_WHY = frozenset({"hvorfor", "kvifor", "korfor", "why", "wherefore"})
+
+
+def drop_explanations(a: Analysis, hits: list[Hit]) -> list[Hit]:
+    """'Lurer du på hvorfor vi trenger fødselsnummeret ditt?', 'why we need your ID number':
+    an embedded why-question explains a need, it does not state one to the reader."""
+    if not hits or not any(w in a.text for w in ("hvorfor", "kvifor", "korfor", "why")):
+        return hits
+    out = []
+    for h in hits:
+        k = next((n for n, t in enumerate(a.toks) if t.start >= h.start), 0)
+        back = [a.keys[j] for j in range(max(0, k - 3), k) if a.toks[j].kind == WORD]
+        if not (set(back) & _WHY and set(back) & WE):
+            out.append(h)
+    return out
+
+
+_CREATE = frozenset({"create", "lage", "lag", "laga", "opprett", "opprette", "make", "set",
+                     "velg", "vel", "choose", "pick"})
+
+
+def drop_own_actions(a: Analysis, hits: list[Hit]) -> list[Hit]:
+    """The reader's own action on the data, not handing it over: 'Kan du bekrefte at du har
+    mottatt den nye PIN-koden?', 'we'll send you a link to create a new password'."""
+    out = []
+    for h in hits:
+        ks = [n for n, t in enumerate(a.toks) if h.start <= t.start < h.end and t.kind == WORD]
+        keys = [a.keys[n] for n in ks]
+        obj_at = next((n for n, k in enumerate(ks) if a.objs_at[k] is not None), len(ks))
+        before = keys[:obj_at]
+        received = any(w in ("at", "that") and set(before[j + 1:j + 3]) & YOU
+                       and set(before[j + 2:j + 5]) & (RECEIVE | RECEIVE_PAST) for j, w in enumerate(before))
+        created = bool(set(before[-4:]) & _CREATE) and bool(set(before[-2:]) & {"new", "ny", "nytt", "nye", "a", "et", "eit"})
+        if not (received or created):
+            out.append(h)
+    return out
+
+
+def explains_need(a: Analysis) -> bool:
+    """The text explains why we need something ("hvorfor vi trenger …"): the second opinion,
+    which cannot see that frame, is not asked."""
+    keys = a.keys
+    return any(w in _WHY and (set(keys[k + 1:k + 3]) & WE) for k, w in enumerate(keys))
+
+
+def drop_reported_asks(a: Analysis, hits: list[Hit]) -> list[Hit]:
+    """'Got a text asking for your one-time code? It's a scam': a message that asks, reported
+    in a text that warns about it, is not our ask."""
+    if not hits or not any(L.THIRD_WARN_RX.search(w) or w in L.NEGATIONS for w in a.keys if w):
+        return hits
+    out = []
+    for h in hits:
+        k = next((n for n, t in enumerate(a.toks) if t.start >= h.start), 0)
+        keys = sentence_words(a, k)
+        reported = any(w in L.MEDIA and set(keys[n + 1:n + 4]) & _ASKING for n, w in enumerate(keys))
+        if not reported:
+            out.append(h)
+    return out
+
+
+_ASKING = frozenset({"asking", "requesting", "demanding", "ber", "spør", "krev", "krever", "som",
+                     "that", "which", "der", "saying", "says", "wanting", "vil"})
