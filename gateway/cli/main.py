@@ -102,6 +102,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.console import follow_email_templates, refresh_email_templates
     from gateway.delivery.worker import Worker
     from gateway.web.services import Services
 
@@ -115,9 +116,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         ops = await _start_ops_server(services) if settings.worker_metrics_port else None
+        await refresh_email_templates(services.engine, services.notifications)  # before the first send
+        follow = asyncio.create_task(follow_email_templates(services.engine, services.notifications))
         try:
             await Worker(services).run(stop)
         finally:
+            follow.cancel()
             if ops is not None:
                 await ops.cleanup()
             await services.close()

@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.billing.context import BillingContext
 from gateway.clock import SYSTEM, Clock
@@ -24,7 +25,8 @@ from gateway.console.state import STATE, ConsoleState
 from gateway.delivery.notification import NotificationRenderer
 from gateway.webkit import security_headers
 
-__all__ = ["ROLES", "ROUTES", "STATE", "setup"]
+__all__ = ["ROLES", "ROUTES", "STATE", "follow_email_templates", "refresh_email_templates", "setup"]
+refresh_email_templates = template_views.refresh_emails
 log = logging.getLogger("gateway.console")
 TEMPLATE_REFRESH_SECONDS = 5
 
@@ -114,6 +116,17 @@ async def _templates(state: ConsoleState) -> None:
             await template_views.refresh(state)
         except Exception:  # try again next round
             log.warning("template refresh failed", exc_info=True)
+
+
+async def follow_email_templates(engine: AsyncEngine, notifications: NotificationRenderer) -> None:
+    """For a process without the console (`gateway worker`, after refresh_email_templates at start):
+    versions approved later go live within TEMPLATE_REFRESH_SECONDS."""
+    while True:
+        await asyncio.sleep(TEMPLATE_REFRESH_SECONDS)
+        try:
+            await template_views.refresh_emails(engine, notifications)
+        except Exception:  # try again next round
+            log.warning("e-mail template refresh failed", exc_info=True)
 
 
 async def _sweep(state: ConsoleState) -> None:
