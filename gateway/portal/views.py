@@ -19,7 +19,6 @@ from aiohttp import web
 
 from gateway import audit
 from gateway.portal import i18n, store
-from gateway.portal.oidc import LOA_HIGH, acr_satisfies
 from gateway.portal.pages import iso
 from gateway.portal.webutil import (
     NotFound,
@@ -31,6 +30,7 @@ from gateway.portal.webutil import (
 )
 from gateway.storage.types import utcnow
 from gateway.webkit import Session
+from gateway.webkit.oidc import LOA_HIGH, acr_satisfies
 
 log = logging.getLogger("gateway.portal")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

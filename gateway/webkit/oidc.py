@@ -42,7 +42,7 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
-from gateway.portal.oidc_common import (
+from gateway.webkit.oidc_common import (
     ACR_VALUES,
     ALLOWED_ALGORITHMS,
     JWKS_REFETCH_INTERVAL,
