@@ -18,7 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.billing.context import BillingContext
 from gateway.clock import SYSTEM, Clock
-from gateway.console import audit_views, delivery_views, enrol, signin, template_views, thread_views, views
+from gateway.console import (
+    audit_views,
+    delivery_views,
+    enrol,
+    oidc_signin,
+    signin,
+    template_views,
+    thread_views,
+    views,
+)
 from gateway.console.accounts import ROLES
 from gateway.console.pages import Handler, console_middleware
 from gateway.console.state import STATE, ConsoleState
@@ -38,6 +47,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/login/totp", signin.login_totp),
     ("POST", "/login/passkey/options", signin.passkey_options),
     ("POST", "/login/passkey", signin.login_passkey),
+    ("POST", "/login/oidc", oidc_signin.start),
+    ("GET", "/login/oidc/callback", oidc_signin.callback),
     ("POST", "/logout", signin.logout),
     ("POST", "/language", signin.language),
     ("GET", "/enrol/{token}", enrol.open_link),
@@ -106,6 +117,8 @@ async def _console_ctx(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await state.reads.dispose()
+    if state.http is not None:
+        await state.http.close()
 
 
 async def _templates(state: ConsoleState) -> None:
