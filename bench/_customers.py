@@ -3,7 +3,8 @@
     python bench/_customers.py KEYS_DIR SQLITE_PATH COUNT LANGUAGE
 
 Inserts customers cust-000000 ... straight into the database with the gateway's own encryption code
-(a customer key per customer, wrapped by the KEK; e-mail and name sealed under it, as
+(a customer key per customer, wrapped by the KEK and, where the key store exists, first by the
+customer's secret in it; e-mail and name sealed under it, as
 PUT /api/v1/customers/{id} stores them), in one transaction. The modules are looked up where each
 layout of the code keeps them; when none is found this exits 3 and bench/_common.py creates the
 customers through the API instead.
@@ -54,16 +55,23 @@ def main() -> int:
     from sqlalchemy import create_engine
 
     crypto_cls = parts["Crypto"]
-    crypto = crypto_cls(parts["Keyring"].load(Path(keys_dir)))
+    keyring = parts["Keyring"].load(Path(keys_dir))
+    ids = [f"cust-{i:06d}" for i in range(count)]
+    made: dict[str, Any] = {}
+    try:  # a layout with the key store (issue 13): each customer key also under its secret
+        keystore = importlib.import_module("gateway.crypto").KeyStore.open(Path(keys_dir).parent / "keystore.db")
+        crypto = crypto_cls(keyring, keystore)
+        made = keystore.create_many(ids)
+    except AttributeError:
+        crypto = crypto_cls(keyring)
     now = parts["utcnow"]()
     rows = []
-    for i in range(count):
-        customer_id = f"cust-{i:06d}"
-        key = crypto.new_customer_key(customer_id)
+    for customer_id in ids:
+        key = crypto.new_customer_key(customer_id, made[customer_id]) if made else crypto.new_customer_key(customer_id)
         data = parts["CustomerInput"](f"{customer_id}@example.no", language, "Ragnhild Nordmann", None, None, None)
         rows.append({"id": customer_id, "key_wrapped": key.wrapped, "kek_id": crypto_cls.kek_id_of(key.wrapped),
                      "created_at": now, "updated_at": now, "language": language,
-                     **parts["row_fields"](crypto, key, data)})
+                     **({"shreddable": True} if made else {}), **parts["row_fields"](crypto, key, data)})
     engine = create_engine(f"sqlite:///{db_path}")
     try:
         with engine.begin() as conn:

@@ -42,3 +42,20 @@ def exposition() -> tuple[bytes, str]:
         MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+# Delivery feedback (issue 14).
+bounces = Counter("gateway_notifications_bounced_total", "Delivery status notifications received", ["kind"],
+                  registry=REGISTRY)
+undeliverable = Counter("gateway_addresses_undeliverable_total",
+                        "Customer addresses marked undeliverable after repeated hard bounces", registry=REGISTRY)
+inbound = Counter("gateway_inbound_mail_total", "Mail received by `gateway inbound`", ["kind"], registry=REGISTRY)
+auto_answers = Counter("gateway_auto_answers_sent_total", "Automatic answers to replies (RFC 3834)",
+                       registry=REGISTRY)
+callbacks_delivered = Counter("gateway_callbacks_delivered_total", "Status callback events delivered (2xx)",
+                              registry=REGISTRY)
+callbacks_retried = Counter("gateway_callbacks_retried_total", "Status callback attempts that failed and will retry",
+                            registry=REGISTRY)
+callbacks_failed = Counter("gateway_callbacks_failed_total", "Status callback events given up (replayable)",
+                           registry=REGISTRY)
+callback_queue = Gauge("gateway_callback_events", "Status callback events by status", ["status"],
+                       registry=REGISTRY, multiprocess_mode="mostrecent")

@@ -8,10 +8,13 @@ be a password).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,9 +74,32 @@ def _http_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _bool(value: str) -> bool:
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _dns_label(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", value):
+        raise ValueError("must be one DNS label (letters, digits, hyphens)")
+    return value
+
+
 def _database_url(value: str) -> str:
     if not value.startswith(("sqlite", "postgresql", "postgres")):
         raise ValueError("must be a sqlite:/// or postgresql:// URL")
+    return value
+
+
+def _category_days(value: str) -> str:
+    """"support=365,general=730" (checked here, read by retention_policy)."""
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, days = item.partition("=")
+        if not name.strip().isidentifier() or not days.strip().isdigit() or int(days) <= 0:
+            raise ValueError("must be category=days pairs separated by commas, e.g. support=365")
     return value
 
 
@@ -125,6 +151,25 @@ _FIELDS: dict[str, Field] = {
     "session_idle_seconds": Field("GATEWAY_SESSION_IDLE_SECONDS", _positive(_parse_int)),
     "session_absolute_seconds": Field("GATEWAY_SESSION_ABSOLUTE_SECONDS", _positive(_parse_int)),
     "log_level": Field("GATEWAY_LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR")),
+    # -- delivery feedback (issue 14): DKIM, bounces, replies, status callbacks
+    "dkim_selector": Field("GATEWAY_DKIM_SELECTOR", _dns_label),
+    "dkim_domain": Field("GATEWAY_DKIM_DOMAIN", _parse_str),
+    "dkim_algorithm": Field("GATEWAY_DKIM_ALGORITHM", _choice("rsa-sha256", "ed25519-sha256")),
+    "bounce_domain": Field("GATEWAY_BOUNCE_DOMAIN", _parse_str),
+    "inbound_host": Field("GATEWAY_INBOUND_HOST", _parse_str),
+    "inbound_port": Field("GATEWAY_INBOUND_PORT", _port),
+    "inbound_in_serve": Field("GATEWAY_INBOUND_IN_SERVE", _bool),
+    "hard_bounce_limit": Field("GATEWAY_HARD_BOUNCE_LIMIT", _positive(_parse_int)),
+    "callback_retry_base_seconds": Field("GATEWAY_CALLBACK_RETRY_BASE_SECONDS", _positive(_parse_float)),
+    "callback_give_up_seconds": Field("GATEWAY_CALLBACK_GIVE_UP_SECONDS", _positive(_parse_float)),
+    "callback_timeout_seconds": Field("GATEWAY_CALLBACK_TIMEOUT_SECONDS", _positive(_parse_float)),
+    "callback_concurrency": Field("GATEWAY_CALLBACK_CONCURRENCY", _positive(_parse_int)),
+    # -- issue 13: privacy lifecycle (docs/operations.md, "Privacy")
+    "keystore_path": Field("GATEWAY_KEYSTORE_PATH", _parse_str),
+    "erasure_log_path": Field("GATEWAY_ERASURE_LOG_PATH", _parse_str),
+    "retention_years": Field("GATEWAY_RETENTION_YEARS", _positive(_parse_int)),
+    "retention_category_days": Field("GATEWAY_RETENTION_CATEGORY_DAYS", _category_days),
+    "retention_check_seconds": Field("GATEWAY_RETENTION_CHECK_SECONDS", _positive(_parse_float)),
 }
 
 
@@ -170,6 +215,33 @@ class Settings:
     session_idle_seconds: int = 15 * 60
     session_absolute_seconds: int = 8 * 3600
     log_level: str = "INFO"
+    # -- delivery feedback (issue 14); docs/operations.md "Delivery feedback"
+    dkim_selector: str = "gateway"
+    dkim_domain: str = ""  # "": the domain of GATEWAY_MAIL_FROM
+    dkim_algorithm: str = "rsa-sha256"
+    bounce_domain: str = ""  # "": the domain of GATEWAY_MAIL_FROM
+    inbound_host: str = "127.0.0.1"
+    inbound_port: int = 2525
+    inbound_in_serve: bool = False
+    hard_bounce_limit: int = 3
+    callback_retry_base_seconds: float = 10.0
+    callback_give_up_seconds: float = 3 * 24 * 3600.0
+    callback_timeout_seconds: float = 10.0
+    callback_concurrency: int = 16
+    # -- issue 13: privacy lifecycle. Empty: beside the keys folder (keystore.db, erasures.log).
+    keystore_path: str = ""
+    erasure_log_path: str = ""
+    retention_years: int = 5  # erase when the relationship has ended and this long since the last settled invoice
+    retention_category_days: str = ""  # "support=365,general=730": delete those messages this many days old
+    retention_check_seconds: float = 3600.0  # how often each serve process asks whether the daily run is due
+
+    @property
+    def keystore_file(self) -> Path:
+        return Path(self.keystore_path) if self.keystore_path else Path(self.keys_dir).parent / "keystore.db"
+
+    @property
+    def erasure_log_file(self) -> Path:
+        return Path(self.erasure_log_path) if self.erasure_log_path else Path(self.keys_dir).parent / "erasures.log"
 
     @property
     def is_production(self) -> bool:
@@ -212,6 +284,19 @@ class Settings:
             raise ConfigError(
                 "GATEWAY_SESSION_IDLE_SECONDS must not exceed GATEWAY_SESSION_ABSOLUTE_SECONDS"
             )
+
+    @functools.cached_property
+    def mail_domain(self) -> str:
+        """The domain of GATEWAY_MAIL_FROM's address."""
+        return parseaddr(self.mail_from)[1].rpartition("@")[2].lower() or "localhost"
+
+    @functools.cached_property
+    def signing_domain(self) -> str:
+        return (self.dkim_domain or self.mail_domain).lower()
+
+    @functools.cached_property
+    def return_path_domain(self) -> str:
+        return (self.bounce_domain or self.mail_domain).lower()
 
     @property
     def public_origin(self) -> str:

@@ -117,8 +117,9 @@ async def test_two_workers_on_postgres_never_send_a_job_twice(
     services = build(services_factory, settings)
     await store_customer(services)
     # Both running and polling before there is work, so both compete for every batch.
-    workers.start(settings, "a", mail_from="Kraft <a@kraft.example.no>")
-    workers.start(settings, "b", mail_from="Kraft <b@kraft.example.no>")
+    # Each worker's envelope sender (the VERP bounce address) names its own bounce domain.
+    workers.start(settings, "a", bounce_domain="a.kraft.example.no")
+    workers.start(settings, "b", bounce_domain="b.kraft.example.no")
     await wait_for(lambda: started(workers, "a", "b"), timeout=60)
     await create_notices(services, 1000)
 
@@ -129,8 +130,8 @@ async def test_two_workers_on_postgres_never_send_a_job_twice(
     counts = handler.per_id()
     assert len(counts) == 1000
     assert {nid: n for nid, n in counts.items() if n > 1} == {}
-    by_worker = {d.mail_from for d in handler.deliveries}
-    assert by_worker == {"a@kraft.example.no", "b@kraft.example.no"}, "both workers must have sent"
+    by_worker = {d.mail_from.rpartition("@")[2] for d in handler.deliveries}
+    assert by_worker == {"a.kraft.example.no", "b.kraft.example.no"}, "both workers must have sent"
     assert {r["attempts"] for r in await outbox_rows(services)} == {1}  # no job was ever taken over
     assert (await audit.verify(services.engine)).ok  # two processes appending, one linear chain
 
@@ -191,8 +192,9 @@ async def test_send_rate_limit_holds_across_two_workers(
                              worker_batch_size=100)
     services = build(services_factory, settings)
     await store_customer(services)
-    workers.start(settings, "a", mail_from="Kraft <a@kraft.example.no>")
-    workers.start(settings, "b", mail_from="Kraft <b@kraft.example.no>")
+    # Each worker's envelope sender (the VERP bounce address) names its own bounce domain.
+    workers.start(settings, "a", bounce_domain="a.kraft.example.no")
+    workers.start(settings, "b", bounce_domain="b.kraft.example.no")
     await wait_for(lambda: started(workers, "a", "b"), timeout=60)
     # The bucket is now at most full (one bucket = `rate` tokens), and stays so while idle.
     t0 = time.monotonic()
@@ -206,7 +208,7 @@ async def test_send_rate_limit_holds_across_two_workers(
     assert worst <= 2, f"{worst:.1f} e-mails over the global limit"
     elapsed = deliveries[-1].at - t0
     assert len(deliveries) <= rate + rate * elapsed + 2
-    assert {d.mail_from for d in deliveries} == {"a@kraft.example.no", "b@kraft.example.no"}
+    assert {d.mail_from.rpartition("@")[2] for d in deliveries} == {"a.kraft.example.no", "b.kraft.example.no"}
     assert set(handler.per_id().values()) == {1}
 
 

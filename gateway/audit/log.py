@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -94,6 +94,26 @@ async def latest_details(conn: AsyncConnection, actions: Iterable[str]) -> dict[
         select(audit_log.c.details).where(audit_log.c.action.in_(tuple(actions)))
         .order_by(audit_log.c.seq.desc()).limit(1))).scalar()
     return None if details is None else dict(json.loads(details))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str | None
+    details: dict[str, Any]
+
+
+async def concerning(conn: AsyncConnection, subjects: Sequence[str]) -> list[Recorded]:
+    """Every entry about one of `subjects` (a customer id and their message, attachment and reply
+    ids), oldest first: what the right of access shows of the audit log."""
+    found: list[Recorded] = []
+    for start in range(0, len(subjects), 500):
+        rows = await conn.execute(select(audit_log).where(audit_log.c.subject.in_(subjects[start:start + 500])))
+        found.extend(Recorded(r.seq, r.at, r.actor, r.action, r.subject, json.loads(r.details)) for r in rows)
+    return sorted(found, key=lambda r: r.seq)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from gateway import audit
 from gateway.billing.compose import encrypt_rows, render_and_guard
 from gateway.billing.context import BillingContext
 from gateway.billing.messages import MessageInput
-from gateway.crypto import CustomerKey
+from gateway.crypto import CustomerKey, DecryptionError
 from gateway.delivery import queue
 from gateway.errors import Conflict, GatewayError, ValidationFailed
 from gateway.ids import new_id
@@ -71,6 +71,7 @@ class _Ready:
     error: GatewayError | None = None
 
 
+_ERASED = "This customer was erased; nothing can be sent to them"
 Prepared = list[tuple[str, list[_Ready]]]  # (client id, its items made ready) per call
 _UNKNOWN_CUSTOMER = [{"field": "customer_id",
                       "detail": "no such customer (create it first with PUT /api/v1/customers/{id})"}]
@@ -109,14 +110,19 @@ def _ready(services: BillingContext, client_id: str, idem_key: str, item: Messag
     if stored is not None:
         return _Ready(idem_key, item, stored=stored)
     customer = customer_rows.get(item.customer_id)
-    if customer is None or customer.key_wrapped is None:
+    if customer is None:
         return _Ready(idem_key, item, error=ValidationFailed(_UNKNOWN_CUSTOMER))
+    if customer.key_wrapped is None:  # erased (issue 13): the id stays, nothing is stored for it again
+        return _Ready(idem_key, item, error=Conflict(_ERASED))
     try:
         subject, body = render_and_guard(services, item, customer.language)
     except GatewayError as exc:
         return _Ready(idem_key, item, error=exc)
     if item.customer_id not in keys:
-        keys[item.customer_id] = services.crypto.open_customer_key(item.customer_id, customer.key_wrapped)
+        try:
+            keys[item.customer_id] = services.crypto.open_customer_key(item.customer_id, customer.key_wrapped)
+        except DecryptionError:  # its secret was destroyed a moment ago: being erased
+            return _Ready(idem_key, item, error=Conflict(_ERASED))
     message_id = new_id()
     rows = encrypt_rows(services.crypto, keys[item.customer_id], message_id, client_id, idem_key,
                          item, subject, body, now)

@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -22,7 +23,7 @@ from aiohttp import web
 
 from gateway.billing import schemas
 from gateway.billing.messages import CONTENT_TYPES, Attachment, MessageInput
-from gateway.customers import CustomerInput
+from gateway.customers import CustomerInput, day_or_moment
 from gateway.errors import GatewayError, ValidationFailed
 from gateway.identifiers import national_id
 from gateway.rest import draining
@@ -72,8 +73,20 @@ def customer_input(body: schemas.Customer) -> CustomerInput:
         raise ValidationFailed([{"field": "national_id", "detail": "must be a valid Norwegian national "
                                                                    "identity number (11 digits, check digits)"}])
     nid = national_id.normalise(body.national_id) if body.national_id else None
-    return CustomerInput(body.email, body.language, body.name, nid, body.last_invoice_settled_at,
-                         body.relationship_ended_at)
+    return CustomerInput(body.email, body.language, body.name, nid,
+                         _day_or_moment(body.last_invoice_settled_at, "last_invoice_settled_at"),
+                         _day_or_moment(body.relationship_ended_at, "relationship_ended_at"))
+
+
+def _day_or_moment(value: str | None, field: str) -> datetime | None:
+    """The declaration admitted the shape; a day or time that does not exist (2026-02-30) is a 422."""
+    if value is None:
+        return None
+    try:
+        return day_or_moment(value)
+    except ValueError:
+        raise ValidationFailed([{"field": field, "detail": "must be an RFC 3339 date-time with a time zone "
+                                                          "offset, or a date (YYYY-MM-DD)"}]) from None
 
 
 def message(raw: bytes, max_attachment_bytes: int) -> MessageInput:

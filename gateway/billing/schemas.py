@@ -50,6 +50,14 @@ Email = Annotated[str, Meta(max_length=addresses.MAX_LENGTH, pattern=full(addres
                             description="One plain ASCII address (an internationalised domain in its xn-- form)")]
 DateTime = Annotated[datetime, Meta(tz=True, extra_json_schema={"format": "date-time"},
                                     description="RFC 3339, with a time zone offset")]
+# Billing's dates (issue 13): a timestamp, or a plain date meaning that day in Norway. A string with
+# a pattern: msgspec allows only one string-encoded type in a union (datetime | date is refused), so
+# customers.day_or_moment turns it into a datetime after the pattern has admitted it.
+DayOrMoment = Annotated[str, Meta(
+    pattern=full(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+                 r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?"),
+    extra_json_schema={"anyOf": [{"format": "date-time"}, {"format": "date"}]},
+    description="RFC 3339 with a time zone offset, or a plain date (YYYY-MM-DD: that day in Norway)")]
 Category = Literal["invoice", "reminder", "contract", "support", "general"]
 ContentType = Literal["application/pdf", "image/png", "image/jpeg", "text/plain", "text/csv"]
 
@@ -63,8 +71,8 @@ class Customer(Struct, forbid_unknown_fields=True):
     national_id: Annotated[str, Meta(max_length=20, pattern=full(r" *(?:[0-9] *){11}"),
                                      description="11 digits (spaces allowed between groups) with a "
                                                  "plausible birth date and valid check digits")] | None = None
-    last_invoice_settled_at: DateTime | None = None
-    relationship_ended_at: DateTime | None = None
+    last_invoice_settled_at: DayOrMoment | None = None
+    relationship_ended_at: DayOrMoment | None = None
 
 
 class Attachment(Struct, forbid_unknown_fields=True):
@@ -123,11 +131,20 @@ class Accepted(Struct):
     status: Literal["pending", "sending", "sent", "failed", "held", "bounced"]
 
 
+class Bounce(Struct):
+    """The delivery report that returned the notification: no content, addresses removed."""
+
+    status: Annotated[str, Meta(description="RFC 3463 enhanced status code, e.g. 5.1.1")]
+    diagnostic: str | None
+    bounced_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
+
+
 class Notification(Struct):
-    status: Literal["pending", "sending", "sent", "failed", "held", "bounced"]
+    status: Literal["pending", "sending", "sent", "failed", "held", "bounced", "undeliverable"]
     attempts: int
     sent_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None
     last_error: str | None
+    bounce: Bounce | None = None
 
 
 class MessageStatus(Struct):

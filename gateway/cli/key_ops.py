@@ -97,3 +97,36 @@ async def retire_key(engine: AsyncEngine, keyring: Keyring, keys_dir: Path, kek_
     retire(keys_dir, kek_id)
     async with engine.begin() as conn:
         await audit.append(conn, audit.Entry("operator", "keys.retire", kek_id))
+
+
+async def move_to_keystore(engine: AsyncEngine, crypto: Crypto) -> int:
+    """Put every customer key from before the key store under a key-store secret (docs/encryption.md).
+
+    Online: each row is swapped only if its wrapped key is unchanged since read (a concurrent
+    `keys rewrap` or erasure wins; the row is picked up again). Resumable: a secret made for a row
+    whose swap did not commit is reused on the next run, and done rows are never read again.
+    """
+    total = 0
+    while True:
+        async with reading(engine) as conn:
+            rows = (await conn.execute(
+                select(customers.c.id, customers.c.key_wrapped)
+                .where(customers.c.key_wrapped.is_not(None), customers.c.shreddable.is_(False))
+                .order_by(customers.c.id).limit(REWRAP_BATCH)
+            )).all()
+        if not rows:
+            return total
+        assert crypto.keystore is not None
+        made = crypto.keystore.create_many([row.id for row in rows])  # one key-store transaction per batch
+        async with engine.begin() as conn:
+            for row in rows:
+                if row.id not in made:
+                    continue  # erased meanwhile: its row is being blanked, nothing to move
+                new = crypto.shred(row.id, row.key_wrapped, made[row.id]) or row.key_wrapped
+                await conn.execute(
+                    update(customers)
+                    .where(customers.c.id == row.id, customers.c.key_wrapped == row.key_wrapped)
+                    .values(key_wrapped=new, kek_id=Crypto.kek_id_of(new), shreddable=True)
+                )
+            total += len(rows)
+            await audit.append(conn, audit.Entry("operator", "keys.move-to-keystore", None, {"customers": len(rows)}))

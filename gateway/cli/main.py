@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from gateway import audit, logs
-from gateway.cli import key_ops, staff_ops
+from gateway.cli import key_ops, privacy_cmds, staff_ops
 from gateway.console.accounts import AccountError
-from gateway.crypto import Crypto, Keyring, KeyringError, init_keys, rotate
+from gateway.crypto import Crypto, Keyring, KeyringError, KeyStore, KeyStoreError, init_keys, rotate
+from gateway.privacy import ErasureLogError
+from gateway.privacy.backup import BackupError
 from gateway.rest import apikeys
 from gateway.rest.apikeys import ApiKeyError
 from gateway.settings import ConfigError, Settings
@@ -22,7 +24,8 @@ from gateway.storage.migrate import SchemaOutOfDate, require_current
 from gateway.web.template_checks import TemplateRefused
 
 EXPECTED_ERRORS = (ConfigError, KeyringError, TemplateRefused, ApiKeyError, SchemaOutOfDate,
-                   key_ops.KeyOpError, AccountError)
+                   key_ops.KeyOpError, KeyStoreError, ErasureLogError, privacy_cmds.PrivacyCommandError,
+                   BackupError, AccountError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,9 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("rotate", help="make a new primary key").set_defaults(run=cmd_keys_rotate)
     keys.add_parser("rewrap", help="re-wrap customer keys under the primary").set_defaults(run=cmd_keys_rewrap)
     keys.add_parser("status", help="what each key protects").set_defaults(run=cmd_keys_status)
+    keys.add_parser("dkim-init", help="create the DKIM signing key and print its DNS TXT record").set_defaults(
+        run=cmd_keys_dkim_init)
     retire = keys.add_parser("retire", help="remove an unused old key")
     retire.add_argument("key_id")
     retire.set_defaults(run=cmd_keys_retire)
+    keys.add_parser("move-to-keystore", help="put customer keys from before the key store under its secrets"
+                    ).set_defaults(run=privacy_cmds.cmd_keys_move_to_keystore)
+    privacy_cmds.register(sub)
 
     ak = sub.add_parser("api-keys", help="API keys for machine clients").add_subparsers(dest="action", required=True)
     create = ak.add_parser("create", help="create a key; the secret is printed once, last")
@@ -74,11 +82,32 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.set_defaults(run=cmd_templates_check)
 
+    sub.add_parser("inbound", help="SMTP server for bounces and replies").set_defaults(run=cmd_inbound)
+    cb = sub.add_parser("callbacks", help="status callbacks").add_subparsers(dest="action", required=True)
+    cb.add_parser("status", help="events per client and state").set_defaults(run=cmd_callbacks_status)
+    replay = cb.add_parser("replay", help="deliver given-up (or all) events again")
+    replay.add_argument("--client", help="API key id (default: every client)")
+    replay.add_argument("--message", help="one message's events")
+    replay.add_argument("--since", type=_timestamp, help="events that happened at or after (RFC 3339)")
+    replay.add_argument("--include-delivered", action="store_true")
+    replay.set_defaults(run=cmd_callbacks_replay)
     staff_ops.add_parsers(sub)
 
     au = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
     au.add_parser("verify", help="verify the hash chain").set_defaults(run=cmd_audit_verify)
     return parser
+
+
+def _timestamp(value: str) -> Any:
+    from datetime import datetime
+
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError("must be an RFC 3339 timestamp with a zone")
+    return parsed
 
 
 def _with_engine(settings: Settings, body: Callable[[Any], Awaitable[int | None]]) -> int:
@@ -102,6 +131,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.callbacks.dispatch import Dispatcher
     from gateway.console import follow_email_templates, refresh_email_templates
     from gateway.delivery.worker import Worker
     from gateway.web.services import Services
@@ -116,10 +146,11 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         ops = await _start_ops_server(services) if settings.worker_metrics_port else None
+        dispatcher = Dispatcher(services.engine, services.crypto.keyring, settings)
         await refresh_email_templates(services.engine, services.notifications)  # before the first send
         follow = asyncio.create_task(follow_email_templates(services.engine, services.notifications))
         try:
-            await Worker(services).run(stop)
+            await asyncio.gather(Worker(services).run(stop), dispatcher.run(stop))
         finally:
             follow.cancel()
             if ops is not None:
@@ -143,6 +174,61 @@ async def _start_ops_server(services: Any) -> Any:
     return runner
 
 
+def cmd_inbound(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.inbound import InboundHandler, InboundServer
+    from gateway.web.services import Services
+
+    logs.setup(settings.log_level)
+    services = Services.build(settings)
+
+    async def run() -> None:
+        await require_current(services.engine)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        handler = InboundHandler(services.engine, services.crypto, settings, services.dkim)
+        server = await InboundServer(handler, settings.inbound_host, settings.inbound_port).start()
+        print(f"inbound SMTP on {settings.inbound_host}:{server.port}", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+            await services.close()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_callbacks_status(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from gateway.storage import reading
+    from gateway.storage.schema import callback_events
+
+    async def run(engine: Any) -> None:
+        async with reading(engine) as conn:
+            rows = (await conn.execute(
+                select(callback_events.c.client_id, callback_events.c.status, func.count())
+                .group_by(callback_events.c.client_id, callback_events.c.status)
+                .order_by(callback_events.c.client_id, callback_events.c.status))).all()
+        for client_id, status, count in rows:
+            print(f"{client_id}\t{status}\t{count}")
+
+    return _with_engine(settings, run)
+
+
+def cmd_callbacks_replay(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.callbacks import replay
+
+    async def run(engine: Any) -> None:
+        count = await replay(engine, client_id=args.client, message_id=args.message, since=args.since,
+                             include_delivered=args.include_delivered, actor="operator")
+        print(f"{count} callback events queued again")
+
+    return _with_engine(settings, run)
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from gateway.cli.demo import run_demo
 
@@ -158,9 +244,24 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_keys_init(settings: Settings, args: argparse.Namespace) -> int:
     async def record(engine: Any) -> None:
         key_id = init_keys(Path(settings.keys_dir))
+        KeyStore.open(settings.keystore_file).close()
         async with engine.begin() as conn:
             await audit.append(conn, audit.Entry("operator", "keys.init", key_id))
         print(f"created key-encryption key {key_id} in {settings.keys_dir}/")
+
+    return _with_engine(settings, record)
+
+
+def cmd_keys_dkim_init(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.delivery import dkim
+
+    async def record(engine: Any) -> None:
+        txt = dkim.init_key(settings)
+        async with engine.begin() as conn:
+            await audit.append(conn, audit.Entry("operator", "keys.dkim_init", settings.dkim_selector,
+                                                 {"domain": settings.signing_domain}))
+        print(f"created DKIM key {dkim.key_path(Path(settings.keys_dir), settings.dkim_selector)}; publish:")
+        print(dkim.zone_line(settings, txt))
 
     return _with_engine(settings, record)
 
@@ -180,7 +281,7 @@ def cmd_keys_rewrap(settings: Settings, args: argparse.Namespace) -> int:
     keyring = Keyring.load(Path(settings.keys_dir))
 
     async def run(engine: Any) -> None:
-        count = await key_ops.rewrap(engine, Crypto(keyring), keyring.primary_id)
+        count = await key_ops.rewrap(engine, privacy_cmds.crypto_for(settings), keyring.primary_id)
         staff_count = await key_ops.rewrap_staff(engine, Crypto(keyring))
         print(f"re-wrapped {count} customer keys and {staff_count} staff keys under {keyring.primary_id}")
 

@@ -74,12 +74,14 @@ async def check_schema(settings: Settings) -> None:
         await engine.dispose()
 
 
-def _build_app(settings: Settings, run_worker: bool) -> web.Application:
-    """Services (keys, templates, guard) are checked here: a refusal raises before anything runs."""
+def _build_app(settings: Settings, run_worker: bool, *, first: bool = True) -> web.Application:
+    """Services (keys, templates, guard) are checked here: a refusal raises before anything runs.
+    The inbound SMTP server (GATEWAY_INBOUND_IN_SERVE) runs in the first process only."""
     from gateway.web.app import make_app
     from gateway.web.services import Services
 
-    return make_app(Services.build(settings), run_worker=run_worker)
+    return make_app(Services.build(settings), run_worker=run_worker,
+                    run_inbound=settings.inbound_in_serve and first)
 
 
 def _check_services(settings: Settings) -> None:
@@ -99,7 +101,7 @@ def _supervise(settings: Settings, run_worker: bool) -> int:
         asyncio.run(check_schema(settings))
         check_port(settings.host, settings.port)
         context = multiprocessing.get_context("fork")
-        children = [context.Process(target=_child, args=(settings, run_worker, os.getpid()),
+        children = [context.Process(target=_child, args=(settings, run_worker, os.getpid(), i == 0),
                                     name=f"gateway-serve-{i + 1}", daemon=False)
                     for i in range(settings.serve_processes)]
         for child in children:
@@ -182,11 +184,11 @@ def _signal_all(children: Sequence[BaseProcess], sig: int) -> None:
 # ---------------------------------------------------------------- one copy
 
 
-def _child(settings: Settings, run_worker: bool, parent: int) -> None:
+def _child(settings: Settings, run_worker: bool, parent: int, first: bool) -> None:
     from aiohttp import web
 
     os.setpgrp()  # Ctrl-C reaches the supervisor only; it stops the copies with SIGTERM
-    app = _build_app(settings, run_worker)
+    app = _build_app(settings, run_worker, first=first)
 
     async def orphan_guard(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(_stop_when_orphaned(parent))

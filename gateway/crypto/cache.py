@@ -28,6 +28,8 @@ DEFAULT_TTL_SECONDS = 60.0
 DEFAULT_MAX_ENTRIES = 1024
 #: Data keys kept per customer: an inbox page (20 messages) and a few messages with attachments.
 DEFAULT_MAX_DATA_KEYS = 64
+#: How often (at most) the cache asks the key store which customers were erased by any process.
+DEFAULT_ERASURE_CHECK_SECONDS = 1.0
 
 
 @dataclass
@@ -44,6 +46,7 @@ class KeyCache:
 
     def __init__(self, crypto: Crypto, *, ttl_seconds: float = DEFAULT_TTL_SECONDS,
                  max_entries: int = DEFAULT_MAX_ENTRIES, max_data_keys: int = DEFAULT_MAX_DATA_KEYS,
+                 erasure_check_seconds: float = DEFAULT_ERASURE_CHECK_SECONDS,
                  clock: Callable[[], float] = time.monotonic) -> None:
         if ttl_seconds <= 0 or max_entries <= 0 or max_data_keys <= 0:
             raise ValueError("ttl_seconds, max_entries and max_data_keys must be positive")
@@ -53,6 +56,9 @@ class KeyCache:
         self.max_data_keys = max_data_keys
         self._clock = clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self.erasure_check_seconds = erasure_check_seconds
+        self._erasure_seq = crypto.keystore.generation() if crypto.keystore is not None else 0
+        self._erasures_checked_at = clock()
 
     def __len__(self) -> int:
         """How many customers' keys are held."""
@@ -68,6 +74,8 @@ class KeyCache:
     def open_customer_key(self, customer_id: str, wrapped: bytes) -> CustomerKey:
         """Crypto.open_customer_key; raises DecryptionError exactly as Crypto does."""
         now = self._clock()
+        if now - self._erasures_checked_at >= self.erasure_check_seconds:
+            self.forget_erased()
         entry = self._entries.get(customer_id)
         if entry is not None and entry.expires_at > now and entry.key.wrapped == wrapped:
             self._entries.move_to_end(customer_id)
@@ -101,8 +109,20 @@ class KeyCache:
         """Drop one customer's keys now (erasure in this process)."""
         self._entries.pop(customer_id, None)
 
+    def forget_erased(self) -> list[str]:
+        """Drop the keys of every customer erased (by any process) since the last look."""
+        self._erasures_checked_at = self._clock()
+        if self.crypto.keystore is None:
+            return []
+        self._erasure_seq, erased = self.crypto.keystore.erased_since(self._erasure_seq)
+        for customer_id in erased:
+            self._entries.pop(customer_id, None)
+        return erased
+
     def purge(self) -> int:
-        """Drop every expired entry (run periodically, so an idle key does not stay in memory)."""
+        """Drop every expired entry and those of erased customers (run periodically, so an idle key
+        does not stay in memory)."""
+        self.forget_erased()
         now = self._clock()
         expired = [cid for cid, entry in self._entries.items() if entry.expires_at <= now]
         for customer_id in expired:

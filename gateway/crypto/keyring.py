@@ -216,3 +216,30 @@ class Keyring:
 
         index_key = _read_key(keys_dir / INDEX_KEY_FILE, "blind-index key")
         return cls(keys_dir, primary_id, keks, index_key)
+
+
+def write_secret_file(path: Path, data: bytes) -> None:
+    """Another kind of key in the keys folder (e.g. the DKIM signing key), under the same rules as
+    the KEKs: file 0600 in a folder 0700, written atomically, never overwriting an existing one."""
+    path = Path(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    _atomic_write(path, data, overwrite=False)
+
+
+def read_secret_file(path: Path, what: str) -> bytes:
+    """Read such a key, refusing a folder looser than 0700 or a file looser than 0600."""
+    path = Path(path)
+    try:
+        folder = path.parent.stat()
+    except FileNotFoundError:
+        raise KeyringError(f"keys folder missing: {path.parent}") from None
+    _check_mode(path.parent, folder, 0o700, "keys folder")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise KeyringError(f"{what} missing: {path}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise KeyringError(f"{what} {path} is not a regular file")
+    _check_mode(path, st, 0o600, what)
+    return path.read_bytes()

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway import audit
-from gateway.crypto import Crypto, CustomerKey
+from gateway.crypto import Crypto, CustomerErased, CustomerKey
 from gateway.customers.sealed import open_email, sealed_fields
 from gateway.errors import Conflict, NotFound
 from gateway.storage.schema import customers
 from gateway.storage.types import utcnow
 
 LANGUAGES = ("nb", "nn", "en")
+NORWAY = ZoneInfo("Europe/Oslo")
+_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,18 @@ class Contact:
     language: str
 
 
+def day_or_moment(value: str) -> datetime:
+    """Billing's dates (issue 13): an RFC 3339 timestamp with its offset, or a plain date
+    ("2026-10-31"), which means the start of that day in Norway. ValueError otherwise."""
+    if _PLAIN_DATE.fullmatch(value):
+        day = date.fromisoformat(value)
+        return datetime(day.year, day.month, day.day, tzinfo=NORWAY).astimezone(UTC)
+    moment = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("no time zone offset")
+    return moment
+
+
 def _encrypted_fields(crypto: Crypto, key: CustomerKey, data: CustomerInput) -> dict[str, Any]:
     return {
         **sealed_fields(crypto, key, data),
@@ -55,19 +71,24 @@ async def upsert(
     async with engine.begin() as conn:
         row = (
             await conn.execute(
-                select(customers.c.key_wrapped, customers.c.erased_at).where(customers.c.id == customer_id)
+                select(customers.c.key_wrapped, customers.c.erased_at, customers.c.email_index)
+                .where(customers.c.id == customer_id)
             )
         ).first()
         if row is not None and row.erased_at is not None:
             raise Conflict("This customer was erased; its id cannot be used again")
         if row is None:
-            key = crypto.new_customer_key(customer_id)
+            try:
+                key = crypto.new_customer_key(customer_id)
+            except CustomerErased:  # the key store remembers erasures a restored database forgot
+                raise Conflict("This customer was erased; its id cannot be used again") from None
             values = _encrypted_fields(crypto, key, data)
             await conn.execute(
                 customers.insert().values(
                     id=customer_id,
                     key_wrapped=key.wrapped,
                     kek_id=Crypto.kek_id_of(key.wrapped),
+                    shreddable=crypto.keystore is not None,
                     created_at=now,
                     updated_at=now,
                     **values,
@@ -76,6 +97,9 @@ async def upsert(
         else:
             key = crypto.open_customer_key(customer_id, row.key_wrapped)
             values = _encrypted_fields(crypto, key, data)
+            if values["email_index"] != row.email_index:
+                # A new address starts afresh: an undeliverable mark belongs to the old one.
+                values.update(email_hard_bounces=0, email_undeliverable_at=None)
             await conn.execute(
                 update(customers).where(customers.c.id == customer_id).values(updated_at=now, **values)
             )

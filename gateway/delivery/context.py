@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.clock import Clock
 from gateway.crypto import Crypto
+from gateway.delivery.dkim import DkimSigner
 from gateway.delivery.notification import NotificationRenderer
 from gateway.settings import Settings
 
@@ -24,3 +25,5 @@ class DeliveryContext(Protocol):
     def crypto(self) -> Crypto: ...
     @property
     def notifications(self) -> NotificationRenderer: ...
+    @property
+    def dkim(self) -> DkimSigner | None: ...

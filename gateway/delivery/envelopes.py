@@ -18,6 +18,8 @@ from gateway.storage.schema import customers, messages
 
 log = logging.getLogger("gateway.worker")
 
+UNDELIVERABLE = "address undeliverable after repeated hard bounces"
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -37,7 +39,7 @@ async def envelopes(engine: AsyncEngine, crypto: Crypto, jobs: list[Job]) -> dic
         rows = (await conn.execute(
             select(messages.c.id, messages.c.category, messages.c.sensitivity, messages.c.created_at,
                    customers.c.id.label("customer_id"), customers.c.key_wrapped,
-                   customers.c.email_enc, customers.c.language)
+                   customers.c.email_enc, customers.c.language, customers.c.email_undeliverable_at)
             .join(customers, customers.c.id == messages.c.customer_id)
             .where(messages.c.id.in_(list(by_message)))
         )).all()
@@ -47,6 +49,9 @@ async def envelopes(engine: AsyncEngine, crypto: Crypto, jobs: list[Job]) -> dic
         job = by_message[row.id]
         if row.key_wrapped is None or row.email_enc is None:
             result[job.id] = "customer erased"
+            continue
+        if row.email_undeliverable_at is not None:  # until billing or the customer changes it
+            result[job.id] = UNDELIVERABLE
             continue
         try:
             if row.customer_id not in keys:

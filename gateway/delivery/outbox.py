@@ -35,7 +35,7 @@ from gateway.storage import reading
 from gateway.storage.schema import notifications, rate_limits
 from gateway.storage.writer import writer_for
 
-STATUSES = ("pending", "sending", "sent", "failed", "held")
+STATUSES = ("pending", "sending", "sent", "failed", "held", "bounced", "undeliverable")
 MAX_BACKOFF_SECONDS = 3600.0
 _BUCKET = "smtp"
 
@@ -47,6 +47,7 @@ class Job:
     customer_id: str
     attempts: int
     created_at: datetime
+    bounce_token: str | None = None  # None for notifications queued before migration 0004
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def claim_sync(conn: Connection, owner: str, limit: int, lease_seconds: float, r
         rows += _lease(conn, owner, _pending(now), notifications.c.next_attempt_at, allowed - len(rows), now,
                        lease_seconds)
     _spend(conn, tokens, at, len(rows))
-    jobs = [Job(r.id, r.message_id, r.customer_id, r.attempts, r.created_at) for r in rows]
+    jobs = [Job(r.id, r.message_id, r.customer_id, r.attempts, r.created_at, r.bounce_token) for r in rows]
     return Claim(jobs, short_of_tokens=tokens < limit and len(jobs) == allowed)
 
 
@@ -108,7 +109,7 @@ def _lease(conn: Connection, owner: str, due: ColumnElement[bool], order: Column
         .values(status="sending", lease_owner=owner, attempts=notifications.c.attempts + 1,
                 lease_expires_at=now + timedelta(seconds=lease_seconds))
         .returning(notifications.c.id, notifications.c.message_id, notifications.c.customer_id,
-                   notifications.c.attempts, notifications.c.created_at)
+                   notifications.c.attempts, notifications.c.created_at, notifications.c.bounce_token)
     ).all())
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
+from gateway.delivery.verp import new_token
 from gateway.ids import new_id
 from gateway.storage.inserts import insert_rows
 from gateway.storage.schema import notifications
@@ -23,7 +24,7 @@ WAKEUP = web.AppKey("outbox_wakeup", asyncio.Event)
 def new_job(message_id: str, customer_id: str, now: datetime) -> dict[str, Any]:
     """The outbox row that notifies `customer_id` of a new message, due at once."""
     return {"id": new_id(), "message_id": message_id, "customer_id": customer_id, "status": "pending",
-            "attempts": 0, "next_attempt_at": now, "created_at": now}
+            "attempts": 0, "next_attempt_at": now, "created_at": now, "bounce_token": new_token()}
 
 
 def enqueue_sync(conn: Connection, jobs: Sequence[dict[str, Any]]) -> None:

@@ -53,7 +53,7 @@ from zoneinfo import ZoneInfo
 from gateway import metrics
 from gateway.delivery import outbox
 from gateway.delivery.context import DeliveryContext
-from gateway.delivery.envelopes import Envelope
+from gateway.delivery.envelopes import UNDELIVERABLE, Envelope
 from gateway.delivery.envelopes import envelopes as address
 from gateway.delivery.leases import Leases
 from gateway.delivery.notification import BadRecipient, OutgoingEmail, build_email
@@ -61,6 +61,7 @@ from gateway.delivery.notification_check import NotificationChecker
 from gateway.delivery.outbox import Job, Result
 from gateway.delivery.recording import count, record_sync
 from gateway.delivery.smtp import SendFailure, SmtpPool
+from gateway.delivery.verp import bounce_address
 from gateway.guard import is_refused
 from gateway.storage.writer import writer_for
 
@@ -109,6 +110,8 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker started", extra={"owner": self.owner})
+        if self.services.dkim is None:
+            log.warning("no DKIM key: notifications go out unsigned (run `gateway keys dkim-init`)")
         self._stop = stop
         try:
             await self._pipeline(self._claim_loop, hand_back=True)
@@ -280,6 +283,8 @@ class Worker:
 
     def _prepare(self, job: Job, envelope: Envelope | str | None) -> OutgoingEmail | Result:
         """The e-mail to send, or the final result of a job that must not be sent."""
+        if envelope == UNDELIVERABLE:
+            return Result(job, "undeliverable", UNDELIVERABLE)
         if not isinstance(envelope, Envelope):
             return Result(job, "failed", envelope or "message not found")
         rendered, findings = self.checker.render_and_check(
@@ -291,12 +296,21 @@ class Worker:
                       extra={"message_id": job.message_id, "rules": rules})
             return Result(job, "held", ("held by content guard: " + ", ".join(rules))[:200])
         try:
-            return build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
-                               notification_id=job.id, language=envelope.language,
-                               date=self.clock.now().astimezone(OSLO))
+            email = build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
+                                notification_id=job.id, language=envelope.language,
+                                date=self.clock.now().astimezone(OSLO))
         except BadRecipient as exc:  # stored before addresses were matched whole; never retried
             log.error("notification not sent: bad recipient address", extra={"message_id": job.message_id})
             return Result(job, "failed", str(exc))
+        return self._envelope_and_signature(job, email)
+
+    def _envelope_and_signature(self, job: Job, email: OutgoingEmail) -> OutgoingEmail:
+        """The per-notification bounce address as envelope sender (VERP), and the DKIM signature."""
+        sender = bounce_address(job.bounce_token, self.settings.return_path_domain) if job.bounce_token \
+            else email.sender
+        signer = self.services.dkim
+        data = signer.sign(email.data) if signer is not None else email.data
+        return OutgoingEmail(sender, email.recipient, data)
 
     # ------------------------------------------------------------ recording
 

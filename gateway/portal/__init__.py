@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto
-from gateway.portal import pages, sessions, signin, store, views
+from gateway.portal import pages, privacy_views, sessions, signin, store, views
 from gateway.portal.state import STATE, PortalState
 from gateway.portal.webutil import portal_middleware
 from gateway.settings import Settings
@@ -60,6 +60,10 @@ def make_portal_app(parent: web.Application, *, engine: AsyncEngine, crypto: Cry
     r.add_get("/messages/{message_id}/replies/{reply_id}", views.reply, allow_head=False)
     r.add_get("/my-data", views.my_data, allow_head=False)
     r.add_post("/my-data/export", views.export)
+    r.add_get("/my-data/email", privacy_views.email_page, allow_head=False)
+    r.add_post("/my-data/email", privacy_views.email_request)
+    r.add_post("/my-data/email/confirm", privacy_views.email_confirm)
+    r.add_post("/my-data/requests", privacy_views.request_case)
     r.add_get("/static/portal.css", views.stylesheet, allow_head=False)
     return portal
 

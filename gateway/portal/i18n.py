@@ -133,6 +133,48 @@ _T: dict[str, tuple[str, str, str]] = {
     "rights": ("Du kan be om retting eller sletting ved å kontakte kundeservice.",
                "Du kan be om retting eller sletting ved å kontakte kundeservice.",
                "You can ask for correction or deletion by contacting customer service."),
+    "email_change_title": ("Endre e-postadresse for varsler", "Endre e-postadresse for varsel",
+                           "Change the e-mail address for notifications"),
+    "email_change_text": ("Vi sender en kode til den nye adressen. Adressen endres først når du har "
+                          "skrevet inn koden.",
+                          "Vi sender ein kode til den nye adressa. Adressa blir endra først når du har "
+                          "skrive inn koden.",
+                          "We send a code to the new address. The address changes once you have entered the code."),
+    "email_change_error": ("Det gikk ikke. Sjekk det du skrev, og prøv igjen.",
+                           "Det gjekk ikkje. Sjekk det du skreiv, og prøv igjen.",
+                           "That did not work. Check what you entered and try again."),
+    "new_email": ("Ny e-postadresse", "Ny e-postadresse", "New e-mail address"),
+    "send_code": ("Send kode", "Send kode", "Send code"),
+    "code_sent": ("Vi har sendt en kode til den nye adressen. Skriv den inn her.",
+                  "Vi har sendt ein kode til den nye adressa. Skriv han inn her.",
+                  "We have sent a code to the new address. Enter it here."),
+    "code": ("Kode", "Kode", "Code"),
+    "confirm": ("Bekreft", "Stadfest", "Confirm"),
+    "email_changed": ("E-postadressen for varsler er endret.", "E-postadressa for varsel er endra.",
+                      "The e-mail address for notifications has been changed."),
+    "mail_code_subject": ("Bekreft ny e-postadresse", "Stadfest ny e-postadresse", "Confirm your new e-mail address"),
+    "mail_code_text": ("Koden din er {code}. Skriv den inn på {url} innen 30 minutter. Har du ikke bedt om dette, "
+                       "kan du se bort fra denne e-posten.",
+                       "Koden din er {code}. Skriv han inn på {url} innan 30 minutt. Har du ikkje bede om dette, "
+                       "kan du sjå bort frå denne e-posten.",
+                       "Your code is {code}. Enter it at {url} within 30 minutes. If you did not ask for this, "
+                       "ignore this e-mail."),
+    "mail_changed_subject": ("E-postadressen din er endret", "E-postadressa di er endra",
+                             "Your e-mail address was changed"),
+    "mail_changed_text": ("E-postadressen for varsler fra Min strømside er endret. Var det ikke deg, "
+                          "ta kontakt med kundeservice.",
+                          "E-postadressa for varsel frå Min strømside er endra. Var det ikkje deg, "
+                          "ta kontakt med kundeservice.",
+                          "The e-mail address for notifications from Min strømside was changed. If this was not "
+                          "you, contact customer service."),
+    "requests_title": ("Be om retting eller sletting", "Be om retting eller sletting", "Ask for correction or erasure"),
+    "request_kind_correction": ("Retting", "Retting", "Correction"),
+    "request_kind_erasure": ("Sletting", "Sletting", "Erasure"),
+    "request_text": ("Hva gjelder det?", "Kva gjeld det?", "What is it about?"),
+    "send_request": ("Send", "Send", "Send"),
+    "request_status_open": ("Under behandling", "Under handsaming", "Being handled"),
+    "request_status_done": ("Utført", "Utført", "Done"),
+    "request_status_refused": ("Avslått", "Avslått", "Refused"),
     "staff_reads_title": ("Hvem hos oss har åpnet meldingene dine", "Kven hos oss har opna meldingane dine",
                           "Who at our company opened your messages"),
     "staff_reads_intro": ("Ansatte i kundeservice kan åpne meldingene dine for å hjelpe deg. Hver gang står her.",

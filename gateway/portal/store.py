@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, literal_column, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway import audit
+from gateway import audit, callbacks
 from gateway.crypto import Crypto, CustomerKey
 from gateway.crypto.cache import KeyCache
 from gateway.customers.sealed import open_contact
@@ -271,6 +271,7 @@ async def mark_read(conn: AsyncConnection, customer_id: str, message_id: str, ac
     if result.rowcount == 1:
         await audit.append(conn, audit.Entry(actor, "portal.message.read", message_id,
                                              {"customer_id": customer_id}))
+        await callbacks.emit(conn, [(message_id, "read", utcnow())])
         return True
     return False
 

@@ -3,15 +3,11 @@ signed-in customer and then looks objects up by (id, customer id): another custo
 
 from __future__ import annotations
 
-import asyncio
-import io
-import json
 import logging
 import math
 import re
 import unicodedata
-import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -19,7 +15,6 @@ from aiohttp import web
 
 from gateway import audit
 from gateway.portal import i18n, store
-from gateway.portal.pages import iso
 from gateway.portal.webutil import (
     NotFound,
     login_url,
@@ -28,13 +23,16 @@ from gateway.portal.webutil import (
     session_of,
     state_of,
 )
+from gateway.privacy import requests as privacy_requests
+from gateway.privacy.export import write_zip as export_zip
+from gateway.privacy.retention import RetentionPolicy, erase_after, policy_from
+from gateway.storage import reading
 from gateway.storage.types import utcnow
 from gateway.webkit import Session
 from gateway.webkit.oidc import LOA_HIGH, acr_satisfies
 
 log = logging.getLogger("gateway.portal")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-RETENTION_YEARS = 5
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -79,11 +77,6 @@ def _content_disposition(filename: str) -> str:
     ascii_name = "".join(c for c in normal if 32 <= ord(c) < 127 and c not in '"\\/;%')
     ascii_name = ascii_name.strip(" .") or "attachment"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def _safe_zip_name(filename: str) -> str:
-    name = "".join(c if (c.isalnum() or c in "._- ") else "_" for c in filename).strip(" .")
-    return (name or "attachment")[:100]
 
 
 # ------------------------------------------------------------------------------- pages
@@ -207,15 +200,10 @@ async def reply(request: web.Request) -> web.StreamResponse:
     return render(request, "reply.html", {"r": found, "message_id": message_id})
 
 
-def _kept_until(who: store.Customer) -> datetime | None:
-    """The erasure date: relationship ended and 5 years after the last invoice was settled."""
-    if who.relationship_ended_at is None:
-        return None
-    settled = who.last_invoice_settled_at
-    after_settled = settled.replace(year=settled.year + RETENTION_YEARS) if settled is not None else None
-    if after_settled is not None and settled is not None and settled.month == 2 and settled.day == 29:
-        after_settled = settled + timedelta(days=365 * RETENTION_YEARS + 1)
-    return max(d for d in (who.relationship_ended_at, after_settled) if d is not None)
+def _kept_until(who: store.Customer, policy: RetentionPolicy) -> datetime | None:
+    """The erasure date by the retention rule (gateway/privacy/retention.py): relationship ended and
+    the configured years (5) after the last invoice was settled, in Norway's calendar."""
+    return erase_after(who.relationship_ended_at, who.last_invoice_settled_at, policy)
 
 
 async def my_data(request: web.Request) -> web.StreamResponse:
@@ -225,75 +213,51 @@ async def my_data(request: web.Request) -> web.StreamResponse:
         who = await _customer(conn, request, session)
         n = await store.counts(conn, who.id)
         staff_reads = await audit.staff_reads(conn, who.id)
+    async with reading(state.engine) as conn:
+        cases = await privacy_requests.for_customer(conn, who.id)
     contact = store.contact(state.crypto, who)
     national_id = contact["national_id"]
     masked = (national_id[:6] + "*****") if national_id else None
     return render(request, "my_data.html", {
         "who": who, "contact": contact, "national_id_masked": masked, "n": n,
-        "kept_until": _kept_until(who), "language_name": i18n.LANGUAGE_NAMES.get(who.language, who.language),
+        "kept_until": _kept_until(who, policy_from(state.settings)),
+        "language_name": i18n.LANGUAGE_NAMES.get(who.language, who.language),
         "staff_reads": staff_reads,
+        "cases": cases, "email_changed": request.query.get("email_changed") == "1",
+        "request_sent": request.query.get("request"),
     })
 
 
 async def export(request: web.Request) -> web.StreamResponse:
-    """The right of access: everything held about the customer as one ZIP with a JSON index."""
+    """The right of access: everything held about the customer as one ZIP with a JSON index,
+    streamed (gateway/privacy/export.py; the same archive as the API's and the CLI's export)."""
     session = _require_customer(request)
     state = state_of(request)
-    crypto = state.crypto
     async with state.reads.connect() as conn:
         who = await _customer(conn, request, session)
         n = await store.counts(conn, who.id)
         if n["high"] and not _is_high(session):
             return render(request, "step_up.html", {
                 "text_key": "step_up_export", "login_href": login_url("/portal/my-data", level="high")}, status=403)
-        views, contents = await store.everything(conn, crypto, who)
-    contact = store.contact(crypto, who)
-    data = await asyncio.to_thread(_build_zip, who, contact, views, contents)
-    async with state.engine.begin() as conn:
-        await audit.append(conn, audit.Entry(_actor(session), "portal.export", who.id,
-                                             {"messages": len(views), "attachments": len(contents)}))
-    return web.Response(body=data, headers={
+    response = web.StreamResponse(headers={
         "Content-Type": "application/zip",
         "Content-Disposition": 'attachment; filename="min-stromside-data.zip"',
         "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
+        "Cache-Control": "no-store",
     })
 
+    async def write(chunk: bytes) -> None:
+        if not response.prepared:
+            await response.prepare(request)
+        await response.write(chunk)
 
-def _build_zip(who: store.Customer, contact: dict[str, str | None], views: list[store.MessageView],
-               contents: dict[str, bytes]) -> bytes:
-    index: dict[str, Any] = {
-        "format": "min-stromside-export/1",
-        "generated_at": iso(utcnow()),
-        "customer": {
-            "id": who.id, **contact, "language": who.language, "created_at": iso(who.created_at),
-            "last_invoice_settled_at": iso(who.last_invoice_settled_at) or None,
-            "relationship_ended_at": iso(who.relationship_ended_at) or None,
-        },
-        "retention": {
-            "rule": "kept while the customer relationship lasts and 5 years after the last invoice is settled",
-            "erase_after": iso(_kept_until(who)) or None,
-        },
-        "messages": [],
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for view in views:
-            entry: dict[str, Any] = {
-                "id": view.id, "category": view.category, "auth_level": view.auth_level,
-                "created_at": iso(view.created_at), "read_at": iso(view.read_at) or None,
-                "subject": view.subject, "body": view.body, "data": view.data,
-                "attachments": [], "replies": [
-                    {"id": r.id, "author": r.author, "created_at": iso(r.created_at), "body": r.body}
-                    for r in view.replies],
-            }
-            for a in view.attachments:
-                path = f"attachments/{view.id}/{a.id}-{_safe_zip_name(a.filename)}"
-                archive.writestr(path, contents.get(a.id, b""))
-                entry["attachments"].append({"id": a.id, "filename": a.filename, "content_type": a.content_type,
-                                             "size": a.size, "path": path})
-            index["messages"].append(entry)
-        archive.writestr("index.json", json.dumps(index, ensure_ascii=False, indent=2))
-    return buffer.getvalue()
+    async with reading(state.engine) as conn:
+        summary = await export_zip(conn, state.crypto, who.id, write, now=utcnow())
+    async with state.engine.begin() as conn:
+        await audit.append(conn, audit.Entry(_actor(session), "portal.export", who.id,
+                                             {"messages": summary.messages, "attachments": summary.attachments}))
+    await response.write_eof()
+    return response
 
 
 async def stylesheet(request: web.Request) -> web.StreamResponse:

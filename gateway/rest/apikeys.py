@@ -27,7 +27,8 @@ from gateway.storage import reading
 from gateway.storage.schema import api_keys
 from gateway.storage.types import utcnow
 
-SCOPES = ("customers:write", "messages:write", "messages:read", "templates:write")
+SCOPES = ("customers:write", "messages:write", "messages:read", "templates:write", "customers:erase",
+          "customers:export")
 _KEY_RE = re.compile(r"gw_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})")  # matched whole (fullmatch)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from gateway.storage.types import UTCDateTime
@@ -46,6 +48,8 @@ customers = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("erased_at", UTCDateTime, nullable=True),
+    # issue 13: True once the customer key is also wrapped by a secret in the key store.
+    Column("shreddable", Boolean, nullable=False, server_default=false(), index=True),
 )
 
 messages = Table(
@@ -162,6 +166,76 @@ web_sessions = Table(
 )
 
 
+# ---------------------------------------------------------------- delivery feedback (issue 14)
+# Migration 0004. Bounces: each notification's envelope sender carries its own random token (VERP);
+# a DSN for it records the status code and a diagnostic stripped of addresses, never the content.
+notifications.append_column(Column("bounce_token", String(32), nullable=True))
+notifications.append_column(Column("bounce_status", String(16), nullable=True))
+notifications.append_column(Column("bounce_diagnostic", String(200), nullable=True))
+notifications.append_column(Column("bounced_at", UTCDateTime, nullable=True))
+Index("ix_notifications_bounce_token", notifications.c.bounce_token, unique=True)
+
+# A keyed blind index of the address (found again without decrypting a row), and how many hard
+# bounces in a row it has had: at the limit it is undeliverable until it changes. The staff console
+# (issue 12, migration 0002) adds the same email_index column: whichever comes first makes it.
+if "email_index" not in customers.c:
+    customers.append_column(Column("email_index", String(64), nullable=True, index=True))
+customers.append_column(Column("email_hard_bounces", Integer, nullable=False, default=0, server_default="0"))
+customers.append_column(Column("email_undeliverable_at", UTCDateTime, nullable=True))
+
+# Status callbacks: one URL per machine client (API key). The signing secret is derived from a key
+# in keys/ and the nonce here, so a database backup alone cannot forge a signature.
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret_nonce", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The callback outbox: written in the transaction of the state change; delivered in seq order per
+# message. Ids, types and times only.
+callback_events = Table(
+    "callback_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("client_id", String(64), nullable=False),
+    Column("message_id", String(32), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # pending, delivered, failed (given up)
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Index("ix_callback_events_due", "status", "next_attempt_at"),
+    Index("ix_callback_events_message", "message_id", "seq"),
+)
+
+# "The customer tried to reply by e-mail": who and about which message, never what they wrote.
+reply_attempts = Table(
+    "reply_attempts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("message_id", String(32), nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# When each sender (by keyed index, never the address) last got an automatic answer.
+auto_answers = Table(
+    "auto_answers",
+    metadata,
+    Column("sender_index", String(64), primary_key=True),
+    Column("last_at", UTCDateTime, nullable=False),
+)
+
+
 # ---------------------------------------------------------------- the staff console (issue 12, migration 0002)
 
 # Staff accounts. The e-mail is the sign-in name (staff are not customers; it is never logged or
@@ -242,4 +316,44 @@ template_versions = Table(
     Column("decided_by", String(32), ForeignKey("staff.id"), nullable=True),
     Column("decided_at", UTCDateTime, nullable=True),
     Index("ix_template_versions_name_language", "name", "language"),
+)
+
+# ---------------------------------------------------------------- issue 13: privacy lifecycle
+# A named lease so that one node at a time runs a periodic job (the daily retention run).
+privacy_leases = Table(
+    "privacy_leases",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("holder", String(64), nullable=True),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("last_run_at", UTCDateTime, nullable=True),
+)
+
+# A customer's change of their notification e-mail address, waiting for the code sent to the new
+# address (the address sealed under the customer key; only a hash of the code).
+email_changes = Table(
+    "email_changes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("email_enc", LargeBinary, nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=True),
+)
+
+# A customer's request for correction or erasure: a case for the staff console.
+privacy_requests = Table(
+    "privacy_requests",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # "correction" or "erasure"
+    Column("text_enc", LargeBinary, nullable=True),  # the customer's words, sealed under their key
+    Column("status", String(16), nullable=False),  # "open", "done" or "refused"
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("answered_at", UTCDateTime, nullable=True),
+    Column("answered_by", String(100), nullable=True),
 )

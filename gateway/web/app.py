@@ -10,25 +10,34 @@ from aiohttp import web
 
 from gateway import audit, console, portal
 from gateway.billing import api as billing
+from gateway.billing import callbacks_api
 from gateway.billing.context import BILLING
 from gateway.delivery.inapp import run_in_app
 from gateway.delivery.worker import Worker
+from gateway.privacy import api as privacy
+from gateway.privacy.context import PRIVACY
+from gateway.privacy.schedule import run_daily_in_app
 from gateway.rest import draining
 from gateway.rest.apikeys import KEYS
 from gateway.rest.problems import problem_middleware
 from gateway.rest.throttle import DIGEST_KEY, THROTTLE, RefusalThrottle, throttle_ctx
-from gateway.web import ops, templates_check
+from gateway.web import feedback, mailer, ops, templates_check
 from gateway.web.openapi import openapi_json
 from gateway.web.services import SERVICES, Services
 
 log = logging.getLogger("gateway.app")
 
 
-def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
+def make_app(services: Services, *, run_worker: bool = True, run_inbound: bool | None = None) -> web.Application:
+    """`run_inbound` (default: GATEWAY_INBOUND_IN_SERVE) runs the inbound SMTP server in this app."""
+    if run_inbound is None:
+        run_inbound = services.settings.inbound_in_serve
     app = web.Application(client_max_size=services.settings.max_body_bytes,
                           middlewares=[problem_middleware])
     app[SERVICES] = services
     app[BILLING] = services
+    app[PRIVACY] = services
+    mailer.install(app, services.settings)
     app[KEYS] = services
     app[THROTTLE] = RefusalThrottle()
     app[DIGEST_KEY] = services.crypto.keyring.index_key
@@ -40,6 +49,10 @@ def make_app(services: Services, *, run_worker: bool = True) -> web.Application:
     console.setup(app, billing=services, notifications=services.notifications, clock=services.clock)
     if run_worker:
         run_in_app(app, lambda: Worker(services))
+        feedback.run_dispatcher(app, services)
+    if run_inbound:
+        feedback.run_inbound(app, services)
+    run_daily_in_app(app, lambda: services.settings.retention_check_seconds)
     app.on_startup.append(_record_start)
     return app
 
@@ -56,9 +69,14 @@ def make_ops_app(services: Services) -> web.Application:
 
 def add_api_routes(app: web.Application) -> None:
     app.router.add_put("/api/v1/customers/{customer_id}", billing.put_customer)
+    app.router.add_delete("/api/v1/customers/{customer_id}", privacy.delete_customer)
+    app.router.add_get("/api/v1/customers/{customer_id}/export", privacy.export_customer, allow_head=False)
     app.router.add_post("/api/v1/messages", billing.post_message)
     app.router.add_post("/api/v1/messages/batch", billing.post_batch)
     app.router.add_get("/api/v1/messages/{message_id}", billing.get_message, allow_head=False)
+    app.router.add_put("/api/v1/callbacks", callbacks_api.put_callbacks)
+    app.router.add_get("/api/v1/callbacks", callbacks_api.get_callbacks, allow_head=False)
+    app.router.add_post("/api/v1/callbacks/replay", callbacks_api.post_replay)
     app.router.add_post("/api/v1/templates/check", templates_check.post_check)
     app.router.add_get("/api/v1/openapi.json", openapi_json, allow_head=False)
     app.router.add_get("/healthz", ops.healthz, allow_head=False)

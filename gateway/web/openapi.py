@@ -9,7 +9,7 @@ import msgspec
 from aiohttp import web
 
 from gateway import __version__
-from gateway.billing import schemas
+from gateway.billing import callback_schemas, schemas
 from gateway.rest.apikeys import SCOPES
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -113,6 +113,27 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {"200": _json(_ref("Created"), "Updated"), "201": _json(_ref("Created"), "Created"),
                               **_problems(400, 401, 403, 409, 413, 422, 429, 503)},
             },
+            "delete": {
+                "summary": "Erase a customer: destroy their key-store secret, delete their data, cancel their "
+                           "notifications; idempotent, and the id can never be used again",
+                "security": [{"apiKey": ["customers:erase"]}],
+                "parameters": [{"name": "customer_id", "in": "path", "required": True, "schema": _ID_PARAMETER}],
+                "responses": {"204": {"description": "Erased (now or before)"},
+                              **_problems(401, 403, 422, 429, 503)},
+            },
+        },
+        "/api/v1/customers/{customer_id}/export": {
+            "get": {
+                "summary": "Everything held about a customer: the portal's ZIP (index.json with contact data, "
+                           "messages, replies, attachments, the audit entries about them and who at the company "
+                           "opened their messages), streamed",
+                "security": [{"apiKey": ["customers:export"]}],
+                "parameters": [{"name": "customer_id", "in": "path", "required": True, "schema": _ID_PARAMETER}],
+                "responses": {"200": {"description": "The archive",
+                                      "content": {"application/zip": {"schema": {"type": "string",
+                                                                                 "format": "binary"}}}},
+                              **_problems(401, 403, 404, 422, 429, 503)},
+            },
         },
         "/api/v1/messages": {
             "post": {
@@ -145,6 +166,33 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {"200": _json(_ref("MessageStatus"), "Status"), **_problems(401, 403, 404, 429)},
             },
         },
+        "/api/v1/callbacks": {
+            "put": {
+                "summary": "Set this API key's status callback URL; answers the signing secret",
+                "security": [{"apiKey": ["messages:read"]}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/CallbackRequest"}}}},
+                "responses": {"200": _json({"$ref": "#/components/schemas/Callback"}, "Updated"),
+                              "201": _json({"$ref": "#/components/schemas/Callback"}, "Created"),
+                              **_problems(400, 401, 403, 413, 422)},
+            },
+            "get": {
+                "summary": "This API key's callback URL and its events by state",
+                "security": [{"apiKey": ["messages:read"]}],
+                "responses": {"200": _json({"$ref": "#/components/schemas/CallbackState"}, "Callback"),
+                              **_problems(401, 403, 404)},
+            },
+        },
+        "/api/v1/callbacks/replay": {
+            "post": {
+                "summary": "Deliver given-up (or also delivered) events again, in order per message",
+                "security": [{"apiKey": ["messages:read"]}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ReplayRequest"}}}},
+                "responses": {"200": _json({"$ref": "#/components/schemas/Replayed"}, "Events queued again"),
+                              **_problems(400, 401, 403, 413, 422)},
+            },
+        },
         "/api/v1/templates/check": {
             "post": {
                 "summary": "Run the content guard over a template source",
@@ -169,6 +217,28 @@ DOCUMENT: dict[str, Any] = {
                                                    "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
     },
 }
+
+
+def _callback_components() -> dict[str, Any]:
+    """The status-callback bodies' JSON Schema, derived from their msgspec declarations."""
+    _, found = msgspec.json.schema_components(callback_schemas.COMPONENTS,
+                                              ref_template="#/components/schemas/{name}")
+    return {name: {k: v for k, v in schema.items() if k != "title"} for name, schema in found.items()}
+
+
+DOCUMENT["components"]["schemas"].update(_callback_components())
+# What the gateway sends to a client's callback URL (OpenAPI 3.1 webhooks).
+DOCUMENT["webhooks"] = {"messageStatus": {"post": {
+    "summary": "A message's status changed (sent, failed, held, bounced, read); ids, statuses and times only",
+    "parameters": [{"name": name, "in": "header", "required": True, "schema": {"type": "string"},
+                    "description": text} for name, text in (
+        ("webhook-id", "The event's id; the same event may come again (at least once): deduplicate on it"),
+        ("webhook-timestamp", "Seconds since the epoch when this attempt was signed"),
+        ("webhook-signature", "v1,<base64 HMAC-SHA256> per the Standard Webhooks specification"))],
+    "requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/CallbackEvent"}}}},
+    "responses": {"2XX": {"description": "Stored; any other answer (or none) is retried with backoff"}},
+}}}
 
 
 async def openapi_json(request: web.Request) -> web.Response:

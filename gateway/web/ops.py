@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from gateway import metrics
+from gateway.callbacks.dispatch import depth as callback_depth
 from gateway.crypto import Keyring, KeyringError
 from gateway.delivery import outbox
 from gateway.storage import reading
@@ -43,5 +44,7 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics_endpoint(request: web.Request) -> web.Response:
     for status, count in (await outbox.depth(request.app[SERVICES].engine)).items():
         metrics.queue_depth.labels(status).set(count)
+    for status, count in (await callback_depth(request.app[SERVICES].engine)).items():
+        metrics.callback_queue.labels(status).set(count)
     body, content_type = metrics.exposition()
     return web.Response(body=body, headers={"Content-Type": content_type})

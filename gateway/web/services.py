@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.billing.templates import MessageTemplates
 from gateway.clock import SYSTEM, Clock
-from gateway.crypto import Crypto, Keyring
+from gateway.crypto import Crypto, Keyring, KeyStore
+from gateway.delivery.dkim import DkimSigner, load_signer
 from gateway.delivery.notification import NotificationRenderer
 from gateway.settings import Settings
 from gateway.storage import make_engine
@@ -24,6 +25,7 @@ class Services:
     crypto: Crypto
     message_templates: MessageTemplates
     notifications: NotificationRenderer
+    dkim: DkimSigner | None = None
     clock: Clock = field(default=SYSTEM)  # what sessions, leases, retries and key checks read
 
     @classmethod
@@ -37,16 +39,19 @@ class Services:
         return cls(
             settings=settings,
             engine=make_engine(settings.database_url),
-            crypto=Crypto(keyring),
+            crypto=Crypto(keyring, KeyStore.open(settings.keystore_file)),
             message_templates=MessageTemplates(templates_dir),
             notifications=NotificationRenderer(
                 templates_dir, public_url=settings.public_url, company_name=settings.company_name
             ),
+            dkim=load_signer(settings),
             clock=clock,
         )
 
     async def close(self) -> None:
         close_writer(self.engine)
+        if self.crypto.keystore is not None:
+            self.crypto.keystore.close()
         await self.engine.dispose()
 
 

@@ -479,6 +479,9 @@ async def test_production_has_no_development_sign_in_and_sends_hsts(
     settings = make_settings(database_url, keys_dir, sink)
     settings = dataclasses.replace(settings, env="production", oidc_issuer="https://idp.example.no",
                                    oidc_client_id="gateway", oidc_client_secret="s3cret")
+    from gateway.delivery.dkim import init_key
+
+    init_key(settings)  # production signs every notification: no start without the DKIM key
     gw = await start_gateway(settings, sink, run_worker=False)
     try:
         token = await gw.token()

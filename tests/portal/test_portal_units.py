@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.portal import i18n
-from gateway.portal.views import _content_disposition, _safe_zip_name
+from gateway.portal.views import _content_disposition
 from gateway.portal.webutil import safe_next
+from gateway.privacy.export import safe_name as _safe_zip_name
 
 
 @settings(max_examples=2000)
