@@ -141,6 +141,13 @@ _FIELDS: dict[str, Field] = {
     "oidc_issuer": Field("GATEWAY_OIDC_ISSUER", _parse_str),
     "oidc_client_id": Field("GATEWAY_OIDC_CLIENT_ID", _parse_str),
     "oidc_client_secret": Field("GATEWAY_OIDC_CLIENT_SECRET", _parse_str, secret=True),
+    # -- staff sign-in through the company's OpenID provider (issue 12; off while the issuer is empty)
+    "staff_oidc_issuer": Field("GATEWAY_STAFF_OIDC_ISSUER", _parse_str),
+    "staff_oidc_client_id": Field("GATEWAY_STAFF_OIDC_CLIENT_ID", _parse_str),
+    "staff_oidc_client_secret": Field("GATEWAY_STAFF_OIDC_CLIENT_SECRET", _parse_str, secret=True),
+    "staff_oidc_claim": Field("GATEWAY_STAFF_OIDC_CLAIM", _parse_str),
+    "staff_oidc_amr": Field("GATEWAY_STAFF_OIDC_AMR", _parse_str),
+    "staff_oidc_acr": Field("GATEWAY_STAFF_OIDC_ACR", _parse_str),
     "session_idle_seconds": Field("GATEWAY_SESSION_IDLE_SECONDS", _positive(_parse_int)),
     "session_absolute_seconds": Field("GATEWAY_SESSION_ABSOLUTE_SECONDS", _positive(_parse_int)),
     "log_level": Field("GATEWAY_LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR")),
@@ -197,6 +204,14 @@ class Settings:
     oidc_issuer: str = ""
     oidc_client_id: str = ""
     oidc_client_secret: str = dataclasses.field(default="", repr=False)
+    # staff sign-in through the company's OpenID provider: the claim naming the staff account, and
+    # the MFA it must vouch for (an amr method of these, or an acr at least this level)
+    staff_oidc_issuer: str = ""
+    staff_oidc_client_id: str = ""
+    staff_oidc_client_secret: str = dataclasses.field(default="", repr=False)
+    staff_oidc_claim: str = "email"
+    staff_oidc_amr: str = "mfa otp hwk"
+    staff_oidc_acr: str = ""
     session_idle_seconds: int = 15 * 60
     session_absolute_seconds: int = 8 * 3600
     log_level: str = "INFO"
@@ -262,6 +277,9 @@ class Settings:
                 )
             if not self.public_url.startswith("https://"):
                 raise ConfigError("GATEWAY_PUBLIC_URL must be an https:// URL when GATEWAY_ENV=production")
+        if self.staff_oidc_issuer and not (self.staff_oidc_client_id and self.staff_oidc_client_secret):
+            raise ConfigError("GATEWAY_STAFF_OIDC_CLIENT_ID and GATEWAY_STAFF_OIDC_CLIENT_SECRET are required "
+                              "with GATEWAY_STAFF_OIDC_ISSUER")
         if self.session_idle_seconds > self.session_absolute_seconds:
             raise ConfigError(
                 "GATEWAY_SESSION_IDLE_SECONDS must not exceed GATEWAY_SESSION_ABSOLUTE_SECONDS"

@@ -132,6 +132,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from gateway.callbacks.dispatch import Dispatcher
+    from gateway.console import follow_email_templates, refresh_email_templates
     from gateway.delivery.worker import Worker
     from gateway.web.services import Services
 
@@ -146,9 +147,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         ops = await _start_ops_server(services) if settings.worker_metrics_port else None
         dispatcher = Dispatcher(services.engine, services.crypto.keyring, settings)
+        await refresh_email_templates(services.engine, services.notifications)  # before the first send
+        follow = asyncio.create_task(follow_email_templates(services.engine, services.notifications))
         try:
             await asyncio.gather(Worker(services).run(stop), dispatcher.run(stop))
         finally:
+            follow.cancel()
             if ops is not None:
                 await ops.cleanup()
             await services.close()

@@ -14,17 +14,28 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.billing.context import BillingContext
 from gateway.clock import SYSTEM, Clock
-from gateway.console import audit_views, delivery_views, enrol, signin, template_views, thread_views, views
+from gateway.console import (
+    audit_views,
+    delivery_views,
+    enrol,
+    oidc_signin,
+    signin,
+    template_views,
+    thread_views,
+    views,
+)
 from gateway.console.accounts import ROLES
 from gateway.console.pages import Handler, console_middleware
 from gateway.console.state import STATE, ConsoleState
 from gateway.delivery.notification import NotificationRenderer
 from gateway.webkit import security_headers
 
-__all__ = ["ROLES", "ROUTES", "STATE", "setup"]
+__all__ = ["ROLES", "ROUTES", "STATE", "follow_email_templates", "refresh_email_templates", "setup"]
+refresh_email_templates = template_views.refresh_emails
 log = logging.getLogger("gateway.console")
 TEMPLATE_REFRESH_SECONDS = 5
 
@@ -36,6 +47,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/login/totp", signin.login_totp),
     ("POST", "/login/passkey/options", signin.passkey_options),
     ("POST", "/login/passkey", signin.login_passkey),
+    ("POST", "/login/oidc", oidc_signin.start),
+    ("GET", "/login/oidc/callback", oidc_signin.callback),
     ("POST", "/logout", signin.logout),
     ("POST", "/language", signin.language),
     ("GET", "/enrol/{token}", enrol.open_link),
@@ -104,6 +117,8 @@ async def _console_ctx(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await state.reads.dispose()
+    if state.http is not None:
+        await state.http.close()
 
 
 async def _templates(state: ConsoleState) -> None:
@@ -114,6 +129,17 @@ async def _templates(state: ConsoleState) -> None:
             await template_views.refresh(state)
         except Exception:  # try again next round
             log.warning("template refresh failed", exc_info=True)
+
+
+async def follow_email_templates(engine: AsyncEngine, notifications: NotificationRenderer) -> None:
+    """For a process without the console (`gateway worker`, after refresh_email_templates at start):
+    versions approved later go live within TEMPLATE_REFRESH_SECONDS."""
+    while True:
+        await asyncio.sleep(TEMPLATE_REFRESH_SECONDS)
+        try:
+            await template_views.refresh_emails(engine, notifications)
+        except Exception:  # try again next round
+            log.warning("e-mail template refresh failed", exc_info=True)
 
 
 async def _sweep(state: ConsoleState) -> None:

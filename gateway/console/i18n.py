@@ -25,6 +25,11 @@ _T: dict[str, tuple[str, str]] = {
     "next_step": ("Neste", "Next"),
     "sign_in": ("Logg inn", "Sign in"),
     "sign_in_failed": ("Feil e-post eller passord.", "Wrong e-mail or password."),
+    "oidc_sign_in": ("Logg inn med firmakontoen", "Sign in with the company account"),
+    "oidc_failed": ("Innloggingen gjennom firmakontoen ble ikke godtatt.",
+                    "The sign-in through the company account was not accepted."),
+    "oidc_no_mfa": ("Firmakontoen må logge inn med to faktorer før du kan bruke konsollen.",
+                    "The company account must sign in with two factors before you can use the console."),
     "code_failed": ("Koden stemmer ikke. Prøv igjen.", "The code is not right. Try again."),
     "locked": ("For mange mislykkede forsøk. Vent en stund og prøv igjen.",
                "Too many failed attempts. Wait a while and try again."),
@@ -144,15 +149,16 @@ _T: dict[str, tuple[str, str]] = {
     "audit_since": ("Fra og med dato", "From date"),
     "audit_until": ("Til dato", "Until date"),
     "audit_csv": ("Last ned som CSV", "Download as CSV"),
-    "templates_title": ("Meldingsmaler", "Message templates"),
-    "templates_intro": ("Filene i templates/messages/ er de gjennomgåtte standardene. En lagret versjon blir gjeldende "
-                        "først når en annen maladministrator har godkjent den.",
-                        "The files in templates/messages/ are the reviewed defaults. A saved version goes live "
+    "templates_title": ("Meldings- og e-postmaler", "Message and e-mail templates"),
+    "templates_intro": ("Filene i templates/messages/ og templates/email/ er de gjennomgåtte standardene. "
+                        "En lagret versjon blir gjeldende først når en annen maladministrator har godkjent den.",
+                        "The files in templates/messages/ and templates/email/ are the reviewed defaults. "
+                        "A saved version goes live "
                         "only when a second template admin has approved it."),
     "templates_waiting": ("Venter på godkjenning", "Waiting for approval"),
     "templates_none_waiting": ("Ingen versjoner venter.", "No versions are waiting."),
-    "template_source": ("Malens tekst (Jinja, blokkene subject og body)",
-                        "Template text (Jinja, blocks subject and body)"),
+    "template_source": ("Malens tekst (Jinja; en meldingsmal har blokkene subject og body)",
+                        "Template text (Jinja; a message template has the blocks subject and body)"),
     "template_check": ("Kontroller og forhåndsvis", "Check and preview"),
     "template_save": ("Lagre ny versjon", "Save a new version"),
     "template_saved": ("Versjonen er lagret og venter på godkjenning av en annen maladministrator.",

@@ -57,7 +57,8 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
     staff: Staff | None = request.get(STAFF)
     ctx: dict[str, Any] = {"t": i18n.translator(lang), "lang": lang, "languages": i18n.LANGUAGE_NAMES,
                            "csrf": session.csrf_token if session is not None else "", "staff": staff,
-                           "company": state.settings.company_name, "here": request.path}
+                           "company": state.settings.company_name, "here": request.path,
+                           "staff_oidc": bool(state.settings.staff_oidc_issuer)}
     ctx.update(context or {})
     html = state.page(template).render(ctx)
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",

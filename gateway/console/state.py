@@ -3,10 +3,12 @@ billing pipeline, the notification renderer), its session store and cookie, its 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +23,7 @@ from gateway.delivery.notification import NotificationRenderer
 from gateway.settings import Settings
 from gateway.storage.reads import Reads
 from gateway.webkit import HOT_STATEMENTS, CookiePolicy, SessionStore, csp
+from gateway.webkit.oidc import OIDCClient
 
 COOKIE_SECURE = "__Host-console"
 COOKIE_DEV_HTTP = "console_session"
@@ -43,6 +46,10 @@ class ConsoleState:
     limits: Limits = field(default_factory=Limits)
     parent: web.Application | None = None  # the main app: its worker is woken after a send
     static: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # staff sign-in through the company's OpenID provider (oidc_signin.py), made on first use
+    http: aiohttp.ClientSession | None = None
+    oidc: OIDCClient | None = None
+    oidc_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     def build(cls, billing: BillingContext, notifications: NotificationRenderer, *,

@@ -1,11 +1,15 @@
-"""Stored versions of message templates, with four-eyes approval.
+"""Stored versions of message and e-mail templates, with four-eyes approval.
 
-The files in templates/messages/ are the reviewed defaults. A template admin saves a new version of
+Both kinds take the same path. A message template is named like its file in templates/messages/
+(`invoice_ready`); an e-mail template is one part of the notification e-mail, named
+`notification.subject|txt|html` like its file in templates/email/ (the dot keeps the two kinds
+apart: no message template name has one). The files are the reviewed defaults. A template admin saves a new version of
 one (name, language) in the console: it is checked by the guard first and cannot be saved while
 refused, and it is stored as "pending" with its author. It goes live only when a second template
 admin approves it ("active"; the active one before it becomes "superseded"); the author cannot
 approve their own. Rolling back is saving an earlier version's text again, which is approved the
-same way. Every process makes the active versions live (`load_active` → MessageTemplates.use_versions).
+same way. Every process makes the active versions live (`load_active` → MessageTemplates.use_versions
+for messages, NotificationRenderer.use_versions for the e-mail).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.billing.templates import NAME_RE
+from gateway.delivery.notification import PARTS
 from gateway.guard import Finding, check_template, is_refused
 from gateway.ids import new_id
 from gateway.storage.schema import staff, template_versions
@@ -27,6 +32,8 @@ from gateway.storage.schema import staff, template_versions
 LANGUAGES = ("nb", "nn", "en")
 MAX_SOURCE = 50_000
 PENDING, ACTIVE, SUPERSEDED, REJECTED = "pending", "active", "superseded", "rejected"
+MESSAGE, EMAIL = "message", "email"
+EMAIL_NAMES = tuple(f"notification.{part}" for part in PARTS)
 
 
 class TemplateRefusal(Exception):
@@ -52,13 +59,17 @@ class Version:
     decided_at: datetime | None
 
 
+def kind_of(name: str) -> str:
+    return EMAIL if name in EMAIL_NAMES else MESSAGE
+
+
 def check(name: str, language: str, source: str, portal_url: str) -> list[Finding]:
-    """The guard's findings for a message template; a missing block is refused like a syntax error."""
-    return check_template(source, kind="message", name=f"{name}.{language}", portal_url=portal_url)
+    """The guard's findings under the rules of the template's kind (the e-mail's are the stricter)."""
+    return check_template(source, kind=kind_of(name), name=f"{name}.{language}", portal_url=portal_url)
 
 
 def valid_key(name: str, language: str) -> bool:
-    return bool(NAME_RE.match(name)) and language in LANGUAGES
+    return (name in EMAIL_NAMES or bool(NAME_RE.fullmatch(name))) and language in LANGUAGES
 
 
 async def save(conn: AsyncConnection, name: str, language: str, source: str, author: str, now: datetime,
@@ -68,7 +79,7 @@ async def save(conn: AsyncConnection, name: str, language: str, source: str, aut
     findings = check(name, language, source, portal_url)
     if is_refused(findings):
         raise TemplateRefusal("template_refused", findings)
-    if not _has_blocks(source):
+    if kind_of(name) == MESSAGE and not _has_blocks(source):
         raise TemplateRefusal("template_blocks")
     version_id = new_id()
     await conn.execute(template_versions.insert().values(
@@ -133,10 +144,11 @@ async def pending(conn: AsyncConnection) -> list[Version]:
     return [_version(row) for row in rows]
 
 
-async def load_active(conn: AsyncConnection) -> dict[tuple[str, str], str]:
+async def load_active(conn: AsyncConnection, kind: str) -> dict[tuple[str, str], str]:
+    """The approved source of each (name, language) of this kind."""
     rows = await conn.execute(select(template_versions.c.name, template_versions.c.language,
                                      template_versions.c.source).where(template_versions.c.status == ACTIVE))
-    return {(row.name, row.language): row.source for row in rows}
+    return {(row.name, row.language): row.source for row in rows if kind_of(row.name) == kind}
 
 
 def _version(r: Any) -> Version:

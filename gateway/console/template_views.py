@@ -1,4 +1,4 @@
-"""Message templates in the browser (template_admin): the live text of each template and language,
+"""Message and e-mail templates in the browser (template_admin): the live text of each template and language,
 an editor with the guard as you type and a preview in every language, saving a new version (never
 while the guard refuses it), and four-eyes approval by a second template admin. See docs/templates.md."""
 
@@ -9,15 +9,18 @@ from typing import Any
 
 from aiohttp import web
 from jinja2 import TemplateError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway import audit
 from gateway.billing.templates import MessageTemplates, TemplateProblem
 from gateway.console import template_store as store
 from gateway.console.pages import language_of, redirect, render, requires, staff_of, state_of
 from gateway.console.state import ConsoleState
+from gateway.delivery.notification import NotificationRenderer
 from gateway.webkit import PageError
 
 ADMINS = ("template_admin",)
+Active = dict[tuple[str, str], str]
 SAMPLE = {"name": "Kari Nordmann", "period": "oktober 2026", "amount": "512,00", "due_date": "20.11.2026",
           "invoice_number": "10000001", "effective_date": "01.01.2027", "contract_name": "Spotpris"}
 
@@ -29,34 +32,60 @@ def _key(request: web.Request) -> tuple[str, str]:
     return name, language
 
 
+async def refresh_emails(engine: AsyncEngine, notifications: NotificationRenderer) -> None:
+    """Make the approved e-mail versions live in a process without the console (`gateway worker`)."""
+    async with engine.connect() as conn:
+        notifications.use_versions(await store.load_active(conn, store.EMAIL))
+
+
 async def refresh(state: ConsoleState) -> None:
     """Make the approved versions live in this process (also run every few seconds: other processes approve)."""
     async with state.engine.connect() as conn:
-        active = await store.load_active(conn)
-    state.billing.message_templates.use_versions(active)
+        messages = await store.load_active(conn, store.MESSAGE)
+        emails = await store.load_active(conn, store.EMAIL)
+    state.billing.message_templates.use_versions(messages)
+    state.notifications.use_versions(emails)
 
 
-def _live(state: ConsoleState, active: dict[tuple[str, str], str], name: str, language: str) -> str:
+async def _active(state: ConsoleState, name: str) -> Active:
+    async with state.engine.connect() as conn:
+        return await store.load_active(conn, store.kind_of(name))
+
+
+def _live(state: ConsoleState, active: Active, name: str, language: str) -> str:
+    if store.kind_of(name) == store.EMAIL:
+        return active.get((name, language)) or state.notifications.file_source(language, name.split(".", 1)[1])
     return active.get((name, language)) or state.billing.message_templates.file_source(name, language) or ""
 
 
-def _previews(state: ConsoleState, active: dict[tuple[str, str], str], name: str, edited_language: str,
+def _previews(state: ConsoleState, active: Active, name: str, edited_language: str,
               edited: str, data: dict[str, Any]) -> list[dict[str, str]]:
-    """The edited text in its language, and every other language's live text, rendered with `data`."""
+    """The edited text in its language, and every other language's live text, rendered with `data`
+    (an e-mail part: the whole notification e-mail with the live versions of its other parts)."""
     previews = []
     for language in store.LANGUAGES:
         source = edited if language == edited_language else _live(state, active, name, language)
-        one = MessageTemplates(state.billing.message_templates.root.parent)
         try:
-            one.use_versions({(name, language): source} if source else {})
-            subject, body = one.render(name, language, data)
-            previews.append({"language": language, "subject": subject, "body": body, "error": ""})
+            if store.kind_of(name) == store.EMAIL:
+                subject, body, html = _email_preview(state, {**active, (name, language): source}, language)
+            else:
+                one = MessageTemplates(state.billing.message_templates.root.parent)
+                one.use_versions({(name, language): source} if source else {})
+                (subject, body), html = one.render(name, language, data), ""
+            previews.append({"language": language, "subject": subject, "body": body, "html": html, "error": ""})
         except TemplateProblem as exc:
-            previews.append({"language": language, "subject": "", "body": "", "error": str(exc)})
+            previews.append({"language": language, "subject": "", "body": "", "html": "", "error": str(exc)})
         except TemplateError:
-            previews.append({"language": language, "subject": "", "body": "",
+            previews.append({"language": language, "subject": "", "body": "", "html": "",
                              "error": "the template has a syntax error"})
     return previews
+
+
+def _email_preview(state: ConsoleState, sources: Active, language: str) -> tuple[str, str, str]:
+    """The notification e-mail exactly as the worker renders it, for a sample message sent now."""
+    email = state.notifications.with_versions(sources).render(
+        language=language, message_id="0" * 26, category="invoice", sensitive=False, sent_at=state.clock.now())
+    return email.subject, email.text, email.html
 
 
 def _placed(findings: list[Any], lang: str) -> list[dict[str, Any]]:
@@ -64,12 +93,16 @@ def _placed(findings: list[Any], lang: str) -> list[dict[str, Any]]:
              "line": f.line, "column": f.column, "excerpt": f.excerpt, "severity": f.severity} for f in findings]
 
 
+def _names(state: ConsoleState) -> list[str]:
+    return [*state.billing.message_templates.names(), *store.EMAIL_NAMES]
+
+
 @requires(*ADMINS)
 async def index(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     async with state.engine.connect() as conn:
         waiting = await store.pending(conn)
-    return render(request, "templates.html", {"names": state.billing.message_templates.names(),
+    return render(request, "templates.html", {"names": _names(state),
                                               "template_languages": store.LANGUAGES, "waiting": waiting,
                                               "error": None})
 
@@ -77,8 +110,8 @@ async def index(request: web.Request) -> web.StreamResponse:
 async def _editor(request: web.Request, name: str, language: str, source: str | None = None, data: str = "",
                   **extra: Any) -> web.Response:
     state = state_of(request)
+    active = await _active(state, name)
     async with state.engine.connect() as conn:
-        active = await store.load_active(conn)
         versions = await store.history(conn, name, language)
     text = _live(state, active, name, language) if source is None else source
     try:
@@ -144,7 +177,7 @@ async def _decide(request: web.Request, approve: bool) -> web.StreamResponse:
     except store.TemplateRefusal as exc:
         async with state.engine.connect() as conn:
             waiting = await store.pending(conn)
-        return render(request, "templates.html", {"names": state.billing.message_templates.names(),
+        return render(request, "templates.html", {"names": _names(state),
                                                   "template_languages": store.LANGUAGES, "waiting": waiting,
                                                   "error": exc.key}, status=409 if exc.key != "template_unknown"
                       else 404)

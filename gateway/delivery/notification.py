@@ -1,7 +1,8 @@
 """The notification e-mail: "you have a new message", a link to it, and nothing sensitive.
 
-Templates live in templates/email/notification.LANG.{subject,txt,html}.j2 and are rendered in an
-immutable sandbox that can see exactly five values. The e-mail is built fresh for every attempt,
+Templates live in templates/email/notification.LANG.{subject,txt,html}.j2 (the reviewed defaults;
+a version approved in the console replaces one part of one language, see use_versions) and are
+rendered in an immutable sandbox that can see exactly five values. The e-mail is built fresh for every attempt,
 but its Message-ID is derived from the notification id, so a retried send is recognisably the same
 e-mail to the receiving side.
 """
@@ -55,6 +56,7 @@ def format_date(when: datetime, language: str) -> str:
 
 class NotificationRenderer:
     def __init__(self, templates_dir: Path, *, public_url: str, company_name: str) -> None:
+        self.templates_dir = templates_dir
         self.public_url = public_url.rstrip("/")
         self.company_name = company_name
         loader = FileSystemLoader(str(templates_dir / "email"))
@@ -63,11 +65,38 @@ class NotificationRenderer:
         self.html_env = ImmutableSandboxedEnvironment(loader=loader, undefined=StrictUndefined,
                                                       autoescape=True)
         # Parse once at start-up; a missing template stops the service there, not mid-send.
-        self.templates = {
-            (lang, part): (self.html_env if part == "html" else self.text_env).get_template(
-                template_name(lang, part))
+        self.files = {
+            (lang, part): self._env(part).get_template(template_name(lang, part))
             for lang in LANGUAGES for part in PARTS
         }
+        self.templates = dict(self.files)
+        self.versions: dict[tuple[str, str], str] = {}
+
+    def _env(self, part: str) -> ImmutableSandboxedEnvironment:
+        return self.html_env if part == "html" else self.text_env
+
+    def use_versions(self, sources: dict[tuple[str, str], str]) -> None:
+        """Make these approved sources live, keyed (`notification.PART`, language) as the console
+        stores them; every other part and language keeps its reviewed file."""
+        if sources == self.versions:
+            return
+        templates = dict(self.files)
+        for (name, lang), source in sources.items():
+            part = name.removeprefix("notification.")
+            if (lang, part) in templates:
+                templates[(lang, part)] = self._env(part).from_string(source)
+        self.templates, self.versions = templates, dict(sources)
+
+    def with_versions(self, sources: dict[tuple[str, str], str]) -> NotificationRenderer:
+        """A renderer of its own for a preview (the live one is left as it is)."""
+        other = NotificationRenderer(self.templates_dir, public_url=self.public_url,
+                                     company_name=self.company_name)
+        other.use_versions(sources)
+        return other
+
+    def file_source(self, language: str, part: str) -> str:
+        """The reviewed default text of one part."""
+        return (self.templates_dir / "email" / template_name(language, part)).read_text(encoding="utf-8")
 
     def message_url(self, message_id: str) -> str:
         return f"{self.public_url}/portal/messages/{message_id}"

@@ -8,7 +8,6 @@ from aiohttp import web
 
 from gateway import audit
 from gateway.portal import i18n, store
-from gateway.portal.oidc import LOA_HIGH, LOA_SUBSTANTIAL, AuthRequest, OIDCError
 from gateway.portal.sessions import CUSTOMER, PENDING
 from gateway.portal.views import _ID, _actor, _is_high
 from gateway.portal.webutil import (
@@ -27,6 +26,7 @@ from gateway.portal.webutil import (
 )
 from gateway.storage.types import utcnow
 from gateway.webkit import Session
+from gateway.webkit.oidc import LOA_HIGH, LOA_SUBSTANTIAL, AuthRequest, OIDCError
 
 log = logging.getLogger("gateway.portal")
 

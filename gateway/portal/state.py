@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto
 from gateway.crypto.cache import KeyCache
-from gateway.portal.oidc import OIDCClient
 from gateway.portal.sessions import cookie_policy, session_store
 from gateway.settings import Settings
 from gateway.storage.reads import Reads
 from gateway.webkit import CookiePolicy, SessionStore, csp
+from gateway.webkit.oidc import OIDCClient
 
 
 def _origin(url: str) -> str:

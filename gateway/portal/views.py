@@ -15,7 +15,6 @@ from aiohttp import web
 
 from gateway import audit
 from gateway.portal import i18n, store
-from gateway.portal.oidc import LOA_HIGH, acr_satisfies
 from gateway.portal.webutil import (
     NotFound,
     login_url,
@@ -30,6 +29,7 @@ from gateway.privacy.retention import RetentionPolicy, erase_after, policy_from
 from gateway.storage import reading
 from gateway.storage.types import utcnow
 from gateway.webkit import Session
+from gateway.webkit.oidc import LOA_HIGH, acr_satisfies
 
 log = logging.getLogger("gateway.portal")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

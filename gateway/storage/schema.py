@@ -301,7 +301,7 @@ console_replies = Table(
     Column("answered_at", UTCDateTime, nullable=True),
 )
 
-# Message templates edited in the console: every saved version with its author; live only once a
+# Message and e-mail templates edited in the console: every saved version with its author; live only once a
 # second template admin approved it (status "active"; the one before it becomes "superseded").
 template_versions = Table(
     "template_versions",

@@ -234,8 +234,8 @@ async def test_template_edit_refused_fixed_approved_by_a_second_admin_and_used(b
                                                                               gw: Gateway) -> None:
     from tests.console.test_console_templates import FIXED, REFUSED
     first = await _totp_staff(browser, gw, "mal.en@kraft.example.no", "template_admin")
-    await first.get_by_role("link", name="Meldingsmaler").click()
-    await first.get_by_role("heading", level=1, name="Meldingsmaler").wait_for()
+    await first.get_by_role("link", name="Meldings- og e-postmaler").click()
+    await first.get_by_role("heading", level=1, name="Meldings- og e-postmaler").wait_for()
     await _checked(first, "templates")
     await first.get_by_role("link", name="Rediger invoice_ready nb").click()
     await first.locator("#preview-en").wait_for()

@@ -20,6 +20,7 @@ from tests.support.service import Gateway, stop_gateway
 
 # Routes anyone may reach (sign-in, enrolment, the script and stylesheet): they check their own state.
 PUBLIC = {"/login", "/login/second", "/login/totp", "/login/passkey/options", "/login/passkey", "/logout",
+          "/login/oidc", "/login/oidc/callback",
           "/language", "/enrol/{token}", "/enrol", "/enrol/password", "/enrol/totp", "/enrol/passkey/options",
           "/enrol/passkey", "/static/{name}"}
 # What each protected route allows; the test checks the code says the same.

@@ -23,6 +23,7 @@
 //
 // Login page (GET /interaction/:uid) is a plain HTML form that a plain HTTP client can post:
 //   POST /interaction/:uid/login  pid=<login name>&acr=substantial|high&action=login|cancel
+//                                 [&email=<e-mail claim>&amr=<methods, space-separated; default TESTID>]
 // acr is "idporten-loa-high" when the form asks for "high" or when acr_values asked for it,
 // otherwise "idporten-loa-substantial". action=cancel ends with error=access_denied at the client.
 //
@@ -132,6 +133,7 @@ const foreign = await newSigningKey('unused'); // never published
 let rotated; // created on the first "rotated_key" token
 
 const accounts = new Map(); // accountId (the pairwise-looking sub) -> pid
+const emails = new Map(); // accountId -> e-mail, when the login form gave one
 
 function accountIdFor(pid) {
   const sub = createHash('sha256').update(`test-provider-sub:${pid}`).digest('base64url').slice(0, 32);
@@ -297,8 +299,12 @@ async function handleInteraction(req, res, url) {
     }
     const requested = String(details.params.acr_values || '').split(' ');
     const acr = form.get('acr') === 'high' || requested.includes(LOA_HIGH) ? LOA_HIGH : LOA_SUBSTANTIAL;
+    // Optional (staff sign-in tests): an e-mail claim and the methods used (amr, space-separated).
+    const email = (form.get('email') || '').trim().slice(0, 254);
+    const amr = (form.get('amr') || 'TESTID').trim().split(/\s+/).slice(0, 8);
+    if (email) emails.set(accountIdFor(pid), email);
     return provider.interactionFinished(req, res, {
-      login: { accountId: accountIdFor(pid), acr, amr: ['TESTID'], remember: false },
+      login: { accountId: accountIdFor(pid), acr, amr, remember: false },
     }, { mergeWithLastSubmission: false });
   }
   return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
@@ -381,7 +387,7 @@ provider = new Provider(issuer, {
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   pkce: { required: () => true },
   acrValues: [LOA_SUBSTANTIAL, LOA_HIGH],
-  claims: { openid: ['sub', 'pid', 'acr', 'auth_time'] }, // ID-porten always sends acr
+  claims: { openid: ['sub', 'pid', 'acr', 'amr', 'auth_time', 'email'] }, // ID-porten always sends acr
   conformIdTokenClaims: false, // ID-porten puts pid in the ID token
   features: {
     devInteractions: { enabled: false },
@@ -393,7 +399,8 @@ provider = new Provider(issuer, {
   async findAccount(ctx, sub) {
     const pid = accounts.get(sub);
     if (pid === undefined) return undefined;
-    return { accountId: sub, async claims() { return { sub, pid }; } };
+    const email = emails.get(sub);
+    return { accountId: sub, async claims() { return email ? { sub, pid, email } : { sub, pid }; } };
   },
   async loadExistingGrant(ctx) {
     // First-party client: no consent screen; the openid scope and pid claim are always granted.
@@ -405,7 +412,7 @@ provider = new Provider(issuer, {
       accountId: ctx.oidc.session.accountId,
     });
     grant.addOIDCScope('openid');
-    grant.addOIDCClaims(['sub', 'pid', 'acr', 'auth_time']);
+    grant.addOIDCClaims(['sub', 'pid', 'acr', 'amr', 'auth_time', 'email']);
     await grant.save();
     return grant;
   },

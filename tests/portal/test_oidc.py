@@ -1,7 +1,7 @@
 """The OpenID Connect relying party against a real OpenID provider (oidc-provider on Node, loopback).
 
 No mocks: every test starts the provider process from tests/oidc_provider, signs in over real
-HTTP through its login form, and lets gateway.portal.oidc exchange the code and validate the ID token.
+HTTP through its login form, and lets gateway.webkit.oidc exchange the code and validate the ID token.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tests.support` is imported from the repository root
     sys.path.insert(0, str(ROOT))
 
-from gateway.portal.oidc import (  # noqa: E402
+from gateway.webkit.oidc import (  # noqa: E402
     LOA_HIGH,
     LOA_SUBSTANTIAL,
     AuthRequest,

@@ -132,6 +132,8 @@ class ProviderHandle:
         acr: str | None = None,
         cancel: bool = False,
         session: aiohttp.ClientSession | None = None,
+        email: str | None = None,
+        amr: str | None = None,
     ) -> str:
         """Drive the provider's login form with plain HTTP, as a browser would.
 
@@ -139,7 +141,8 @@ class ProviderHandle:
         ``pid`` (``acr="high"`` ticks the high level) or cancels, and returns the URL the provider
         redirects back to (on the relying party; not fetched). Pass ``session`` (with a cookie jar
         that accepts IP hosts: ``aiohttp.CookieJar(unsafe=True)``) to keep the provider's SSO
-        session between logins.
+        session between logins. ``email`` adds an e-mail claim, ``amr`` (space-separated methods,
+        e.g. ``"pwd otp"``) replaces the default ``TESTID`` (staff sign-in tests).
         """
         own = session is None
         http = session or aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
@@ -163,6 +166,7 @@ class ProviderHandle:
                 if not match:
                     raise OIDCProviderError("no login form on the provider's page")
                 form = {"pid": pid, "acr": acr or "substantial", "action": "cancel" if cancel else "login"}
+                form.update({k: v for k, v in (("email", email), ("amr", amr)) if v is not None})
                 action = urljoin(url, unescape(match.group(1)))
                 async with http.post(action, data=form, allow_redirects=False) as resp:
                     if resp.status not in (302, 303):

@@ -42,7 +42,7 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
-from gateway.portal.oidc_common import (
+from gateway.webkit.oidc_common import (
     ACR_VALUES,
     ALLOWED_ALGORITHMS,
     JWKS_REFETCH_INTERVAL,
@@ -59,6 +59,7 @@ from gateway.portal.oidc_common import (
     acr_satisfies,
     b64url,
     check_endpoint,
+    mfa_satisfied,
     read_json,
     safe_error_code,
     unverified_kid,
@@ -72,6 +73,8 @@ __all__ = [
     "OIDCClient",
     "OIDCError",
     "PendingLogins",
+    "acr_satisfies",
+    "mfa_satisfied",
 ]
 
 class OIDCClient:
@@ -86,7 +89,10 @@ class OIDCClient:
         session: aiohttp.ClientSession,
         *,
         clock_skew: int = 60,
+        identity_claim: str = "pid",
     ) -> None:
+        """`identity_claim` is the required claim that names the person: the national identity
+        number (`pid`, 11 digits) for the portal, a configured one (e.g. `email`) for staff."""
         if not issuer or not client_id or not client_secret or not redirect_uri:
             raise OIDCError("issuer, client id, client secret and redirect URI are required", reason="config")
         check_endpoint(issuer, "issuer")
@@ -99,6 +105,9 @@ class OIDCClient:
         self.redirect_uri = redirect_uri
         self._session = session
         self.clock_skew = clock_skew
+        if not identity_claim.isidentifier() or identity_claim in ("sub", "iss", "aud", "nonce"):
+            raise OIDCError("identity claim must be a plain claim name", reason="config")
+        self.identity_claim = identity_claim
         self._metadata: dict[str, Any] | None = None
         self._algorithms: tuple[str, ...] = ()
         self._auth_method = "client_secret_basic"
@@ -272,11 +281,13 @@ class OIDCClient:
         id_token = await self._exchange(code, expected)
         claims = await self._validate_id_token(id_token, expected)
         auth_time = claims.get("auth_time")
+        amr = claims.get("amr")
         return Identity(
             subject=claims["sub"],
-            pid=claims["pid"],
+            pid=claims[self.identity_claim],
             acr=claims.get("acr"),
             auth_time=auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None,
+            amr=tuple(m for m in amr if isinstance(m, str))[:16] if isinstance(amr, list) else (),
         )
 
     async def _exchange(self, code: str, expected: AuthRequest) -> str:
@@ -348,6 +359,7 @@ class OIDCClient:
             raise OIDCError("ID token algorithm not allowed", reason="invalid_signature")
         claims = token.claims
         now = int(time.time())
+        identity_option: dict[str, Any] = {self.identity_claim: {"essential": True}}
         registry = jwt.JWTClaimsRegistry(
             now=now,
             leeway=self.clock_skew,
@@ -357,7 +369,7 @@ class OIDCClient:
             exp={"essential": True},
             iat={"essential": True},
             nonce={"essential": True},
-            pid={"essential": True},
+            **identity_option,
         )
         try:
             registry.validate(claims)
@@ -397,10 +409,12 @@ class OIDCClient:
         # subject and national identity number
         if not isinstance(claims["sub"], str) or not claims["sub"] or len(claims["sub"]) > 255:
             raise OIDCError("ID token claim 'sub' is invalid", reason="invalid_id_token")
-        pid = claims["pid"]
-        if not isinstance(pid, str) or not PID.fullmatch(pid):
+        pid = claims[self.identity_claim]
+        if self.identity_claim == "pid" and (not isinstance(pid, str) or not PID.fullmatch(pid)):
             raise OIDCError("ID token claim 'pid' is not an 11-digit national identity number",
                             reason="invalid_id_token")
+        if not isinstance(pid, str) or not pid or len(pid) > 320:
+            raise OIDCError("ID token identity claim is invalid", reason="invalid_id_token")
         # authentication level
         acr = claims.get("acr")
         if acr is not None and not isinstance(acr, str):

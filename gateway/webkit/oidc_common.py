@@ -65,14 +65,15 @@ class Identity:
     """The signed-in person. ``repr`` masks the national identity number."""
 
     subject: str
-    pid: str = field(repr=False)
+    pid: str = field(repr=False)  # the identity claim's value (the national id for the portal)
     acr: str | None
     auth_time: int | None
+    amr: tuple[str, ...] = ()  # authentication methods (RFC 8176), when the provider says
 
     def __repr__(self) -> str:
         return (
             f"Identity(subject={self.subject!r}, pid='***********', acr={self.acr!r}, "
-            f"auth_time={self.auth_time!r})"
+            f"auth_time={self.auth_time!r}, amr={self.amr!r})"
         )
 
     __str__ = __repr__
@@ -162,6 +163,16 @@ def acr_satisfies(acr: str | None, requested: str) -> bool:
     have = _ACR_RANK.get(acr)
     ranks = [_ACR_RANK[v] for v in wanted if v in _ACR_RANK]
     return have is not None and bool(ranks) and have >= min(ranks)
+
+
+def mfa_satisfied(identity: Identity, amr_values: frozenset[str], acr_level: str | None) -> bool:
+    """Did the provider vouch for more than one factor: an `amr` method among `amr_values`
+    (e.g. mfa, otp, hwk) or, when `acr_level` is set, an `acr` at least that level?"""
+    if amr_values & set(identity.amr):
+        return True
+    if not acr_level or identity.acr is None:
+        return False
+    return identity.acr == acr_level or acr_satisfies(identity.acr, acr_level)
 
 
 def unverified_kid(id_token: str) -> str | None:
