@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway import audit, logs
-from gateway.cli import key_ops, privacy_cmds, staff_ops
+from gateway.cli import key_ops, privacy_cmds, reindex_cmds, staff_ops
 from gateway.console.accounts import AccountError
 from gateway.crypto import Crypto, Keyring, KeyringError, KeyStore, KeyStoreError, init_keys, rotate
 from gateway.privacy import ErasureLogError
@@ -25,7 +25,7 @@ from gateway.web.template_checks import TemplateRefused
 
 EXPECTED_ERRORS = (ConfigError, KeyringError, TemplateRefused, ApiKeyError, SchemaOutOfDate,
                    key_ops.KeyOpError, KeyStoreError, ErasureLogError, privacy_cmds.PrivacyCommandError,
-                   BackupError, AccountError)
+                   BackupError, AccountError, reindex_cmds.ReindexError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="everything on embedded defaults with a local SMTP sink").set_defaults(run=cmd_demo)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
-    db.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
+    db.add_parser("upgrade", help="apply migrations, then backfill what they need where the keys are"
+                  ).set_defaults(run=cmd_db_upgrade)
 
     keys = sub.add_parser("keys", help="key-encryption keys").add_subparsers(dest="action", required=True)
     keys.add_parser("init", help="create the first key").set_defaults(run=cmd_keys_init)
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     retire.set_defaults(run=cmd_keys_retire)
     keys.add_parser("move-to-keystore", help="put customer keys from before the key store under its secrets"
                     ).set_defaults(run=privacy_cmds.cmd_keys_move_to_keystore)
-    privacy_cmds.register(sub)
+    reindex_cmds.register(privacy_cmds.register(sub))
 
     ak = sub.add_parser("api-keys", help="API keys for machine clients").add_subparsers(dest="action", required=True)
     create = ak.add_parser("create", help="create a key; the secret is printed once, last")
@@ -238,6 +239,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     print("database schema is up to date")
+    reindex_cmds.after_upgrade(settings)
     return 0
 
 

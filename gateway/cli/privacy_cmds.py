@@ -28,7 +28,8 @@ class PrivacyCommandError(Exception):
     """Bad input to a privacy command; the message is one line."""
 
 
-def register(sub: Any) -> None:
+def register(sub: Any) -> Any:
+    """Add the privacy commands; returns the `customers` sub-command group for others to join."""
     cu = sub.add_parser("customers", help="one customer's data").add_subparsers(dest="action", required=True)
     erase = cu.add_parser("erase", help="erase a customer for good (idempotent)")
     erase.add_argument("customer_id")
@@ -53,6 +54,7 @@ def register(sub: Any) -> None:
     bk.add_argument("path", type=Path, metavar="PATH")
     bk.add_argument("--keystore", action="store_true", help="copy the key store instead (keep it apart)")
     bk.set_defaults(run=cmd_backup)
+    return cu
 
 
 def crypto_for(settings: Settings, *, create: bool = False) -> Crypto:

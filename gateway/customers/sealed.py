@@ -29,8 +29,13 @@ def sealed_fields(crypto: Crypto, key: CustomerKey, data: ContactInput) -> dict[
         "name_enc": seal(NAME, data.name),
         "national_id_enc": seal(NATIONAL_ID, data.national_id),
         "national_id_index": crypto.blind_index(data.national_id) if data.national_id else None,
-        "email_index": crypto.email_index(data.email),
+        "email_index": email_index(crypto, data.email),
     }
+
+
+def email_index(crypto: Crypto, email: str) -> str:
+    """The e-mail blind index as the customers row keeps it: the upsert and the backfill both use this."""
+    return crypto.email_index(email)
 
 
 def open_email(crypto: Crypto, key: CustomerKey, email_enc: bytes) -> str:
