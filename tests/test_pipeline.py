@@ -31,7 +31,14 @@ async def test_notice_reaches_inbox_without_any_sensitive_content(gateway: Gatew
     assert f'href="https://min.example.no/portal/messages/{message_id}"' in html
     assert len(message_id) >= 22
 
-    status, body, _ = await gateway.request("GET", f"/api/v1/messages/{message_id}", token=token)
+    # The worker records "sent" once the SMTP hand-off has returned, which can be a moment after
+    # the sink has the mail: wait (bounded) for the notification to leave the in-flight states.
+    async def settled() -> bool:
+        nonlocal status, body
+        status, body, _ = await gateway.request("GET", f"/api/v1/messages/{message_id}", token=token)
+        return status != 200 or body["notification"]["status"] not in ("pending", "sending")
+
+    await wait_for(settled)
     assert status == 200
     assert body["notification"]["status"] == "sent"
     assert body["notification"]["attempts"] == 1
