@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from gateway.delivery import outbox
 from gateway.delivery.inapp import WORKER
@@ -333,6 +333,50 @@ async def test_worker_keeps_its_leases_while_a_slow_batch_runs(
             stop = asyncio.Event()
             tasks = [asyncio.create_task(Worker(s).run(stop)) for s in (first, second)]
             try:
+                await wait_for(lambda: len(handler.deliveries) >= 40, timeout=60)
+
+                async def all_sent() -> bool:
+                    return {r["status"] for r in await outbox_rows(first)} == {"sent"}
+
+                await wait_for(all_sent, timeout=30)
+            finally:
+                stop.set()
+                await asyncio.gather(*tasks)
+            duplicates = {k: n for k, n in handler.per_id().items() if n > 1}
+            assert duplicates == {}, f"{len(duplicates)} notifications sent more than once"
+            assert len(handler.per_id()) == 40
+            rows = await outbox_rows(first)
+            assert all(r["attempts"] == 1 for r in rows), sorted({r["attempts"] for r in rows})
+        finally:
+            await first.close()
+            await second.close()
+    finally:
+        sink.stop()
+
+
+@pytest.mark.slow
+async def test_a_stalled_recording_does_not_let_a_live_workers_leases_run_out(
+        postgres_url: str, keys_dir: Path) -> None:
+    """A recording transaction that cannot commit for longer than a lease (here it waits for a
+    lock on the audit log; under load, a stalled commit) must not hold up the renewal of the other
+    jobs the worker holds: else they run out while it is alive, and the other worker takes over
+    and sends again jobs already sent. PostgreSQL: on SQLite a stalled writer stalls every writer."""
+    sink, handler = counting_sink(delay=0.2)
+    lease = 2.0
+    try:
+        settings = dict(lease_seconds=lease, smtp_connections=2)
+        first = await services_for(postgres_url, keys_dir, sink, worker_batch_size=30, **settings)
+        second = await services_for(postgres_url, keys_dir, sink, worker_batch_size=4, **settings)
+        try:
+            await store_customer(first)
+            await create_notices(first, 40)
+            stop = asyncio.Event()
+            tasks = [asyncio.create_task(Worker(s).run(stop)) for s in (first, second)]
+            try:
+                await wait_for(lambda: len(handler.deliveries) >= 3, timeout=60, interval=0.01)
+                async with first.engine.connect() as conn, conn.begin():
+                    await conn.execute(text("LOCK TABLE audit_log IN EXCLUSIVE MODE"))
+                    await asyncio.sleep(2.5 * lease)  # every recording waits for this lock meanwhile
                 await wait_for(lambda: len(handler.deliveries) >= 40, timeout=60)
 
                 async def all_sent() -> bool:

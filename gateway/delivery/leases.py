@@ -27,14 +27,18 @@ class Leases:
         until = self.until.get(job_id)
         return until is not None and self.clock.monotonic() <= until - self.seconds / 2
 
-    def renewed(self, asked: Iterable[str], still: set[str], at: float) -> int:
-        """Apply a renewal that started at `at`; returns how many jobs were found taken over."""
+    def renewed(self, asked: Iterable[str], still: set[str], at: float, busy: Iterable[str] = ()) -> int:
+        """Apply a renewal that started at `at`: `still` were extended, `busy` are held but were
+        not extended (locked by another transaction); returns how many jobs were found taken over."""
         lost = 0
+        busy = set(busy)
         for job_id in asked:
             if job_id not in self.until or job_id in self.recording:
                 continue  # recorded (or being recorded) since the renewal started
             if job_id in still:
                 self.until[job_id] = at + self.seconds
+            elif job_id in busy:
+                continue  # not extended: sendable only on what its last claim or renewal left
             else:
                 del self.until[job_id]
                 lost += 1

@@ -158,24 +158,46 @@ def _spend(conn: Connection, tokens: float, now: float, count: int) -> None:
                      .values(tokens=tokens - count, updated_at=now))
 
 
+@dataclass(frozen=True)
+class Renewal:
+    renewed: set[str]  # leases extended now
+    busy: set[str]  # still this owner's, but locked by another of its own transactions (a recording): not extended
+
+
 async def renew(engine: AsyncEngine, owner: str, ids: Sequence[str], lease_seconds: float,
                 clock: Clock = SYSTEM) -> set[str]:
-    """Extend this owner's leases on `ids`; returns the ids it still holds (a job whose lease was
-    taken over, or that is no longer `sending`, is not renewed and not returned)."""
+    """Extend this owner's leases on `ids`; returns the ids extended (a job whose lease was taken
+    over, or that is no longer `sending`, is not renewed and not returned)."""
+    return (await renew_leases(engine, owner, ids, lease_seconds, clock)).renewed
+
+
+async def renew_leases(engine: AsyncEngine, owner: str, ids: Sequence[str], lease_seconds: float,
+                       clock: Clock = SYSTEM) -> Renewal:
+    """renew, telling apart the jobs still held but not extended because a transaction of the
+    owner's own has them locked (PostgreSQL): the renewal never waits for a row lock, so a
+    recording that is slow to commit cannot hold up the renewal of every other job held."""
     if not ids:
-        return set()
+        return Renewal(set(), set())
     return await writer_for(engine).run(_renew_sync, owner, list(ids), lease_seconds, clock)
 
 
-def _renew_sync(conn: Connection, owner: str, ids: list[str], lease_seconds: float, clock: Clock) -> set[str]:
-    rows = conn.execute(
+def _renew_sync(conn: Connection, owner: str, ids: list[str], lease_seconds: float, clock: Clock) -> Renewal:
+    mine = and_(notifications.c.id.in_(ids), notifications.c.lease_owner == owner,
+                notifications.c.status == "sending")
+    # SKIP LOCKED: a row locked by a claim or recording is passed over, never waited for.
+    free = select(notifications.c.id).where(mine).with_for_update(skip_locked=True)
+    renewed = set(conn.execute(
         update(notifications)
-        .where(notifications.c.id.in_(ids), notifications.c.lease_owner == owner,
-               notifications.c.status == "sending")
+        .where(notifications.c.id.in_(free.scalar_subquery()))
         .values(lease_expires_at=clock.now() + timedelta(seconds=lease_seconds))
         .returning(notifications.c.id)
-    )
-    return {row.id for row in rows}
+    ).scalars())
+    rest = [job_id for job_id in ids if job_id not in renewed]
+    # Passed over: the last committed state says whether the job is still this owner's.
+    busy = set(conn.execute(select(notifications.c.id).where(
+        notifications.c.id.in_(rest), notifications.c.lease_owner == owner,
+        notifications.c.status == "sending")).scalars()) if rest else set()
+    return Renewal(renewed, busy)
 
 
 async def finish(conn: AsyncConnection, owner: str, results: Sequence[Result], *,

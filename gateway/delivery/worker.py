@@ -19,9 +19,11 @@ and the next claim:
 - the lease keeper renews, every third of GATEWAY_LEASE_SECONDS, the lease of every job claimed
   and not yet recorded.
 
-The worker's database writes (claim, renew, record) take turns within the process, so they never
-wait for each other's lock, and each runs as one whole transaction (gateway/storage/writer.py: on
-SQLite in one thread, holding the write lock only for the database work).
+The worker's claims and recordings take turns within the process, so they never wait for each
+other's lock; renewals do not wait for them (they pass over rows locked by a recording instead),
+so a slow claim or recording cannot let the other leases run out. Each write runs as one whole
+transaction (gateway/storage/writer.py: on SQLite in one thread, holding the write lock only for
+the database work).
 
 Leases: a send starts only while at least half a lease is left on the job's last claim or
 renewal, so a worker whose renewals stall (database unreachable, event loop blocked) stops
@@ -380,14 +382,17 @@ class Worker:
             asked = sorted(self._leases.until)
             if not asked:
                 continue
+            # Not behind self._writes: a claim or recording slow to commit (a lock, a stalled
+            # fsync) must not hold up the renewals of the other jobs held, or they could run out
+            # while this worker is alive and be taken over after they were sent. The renewal
+            # passes over rows its own recording has locked (outbox.renew_leases).
             try:
-                async with self._writes:
-                    started = self.clock.monotonic()
-                    still = await outbox.renew(self.services.engine, self.owner, asked,
-                                               self.settings.lease_seconds, self.clock)
+                started = self.clock.monotonic()
+                renewal = await outbox.renew_leases(self.services.engine, self.owner, asked,
+                                                    self.settings.lease_seconds, self.clock)
             except Exception:  # sends stop on their own when the lease runs low
                 log.exception("lease renewal failed")
                 continue
-            lost = self._leases.renewed(asked, still, started)
+            lost = self._leases.renewed(asked, renewal.renewed, started, busy=renewal.busy)
             if lost:
                 log.warning("lease taken over; those jobs will not be sent here", extra={"jobs": lost})
