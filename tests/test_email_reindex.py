@@ -82,6 +82,23 @@ async def test_customers_stored_without_an_index_are_found_by_email_after_the_ba
     assert (erased.email_index, erased.email_enc, erased.key_wrapped) == (None, None, None)
 
 
+async def test_after_the_backfill_billing_resending_the_same_address_keeps_its_bounce_count(
+        services: Services) -> None:
+    """The backfill's index is the upsert's: the same address sent again is not a new address
+    (which would wipe the hard-bounce count that makes an address undeliverable)."""
+    await legacy_customers(services, ["c-1"])
+    async with services.engine.begin() as conn:
+        await conn.execute(update(customers_table).where(customers_table.c.id == "c-1").values(email_hard_bounces=2))
+    await customers.backfill_email_index(services.engine, services.crypto, actor="test")
+
+    await store_customer(services, "c-1", email=email_of("c-1").lower())
+
+    async with reading(services.engine) as conn:
+        bounces = (await conn.execute(select(customers_table.c.email_hard_bounces)
+                                      .where(customers_table.c.id == "c-1"))).scalar_one()
+    assert bounces == 2
+
+
 async def test_a_second_run_changes_nothing(services: Services, settings: Settings) -> None:
     await legacy_customers(services, ["c-1", "c-2", "c-gone"])
     await privacy.erase(services.engine, services.crypto, settings.erasure_log_file, "c-gone", actor="test")
