@@ -18,12 +18,18 @@ import pytest_asyncio
 from gateway.clock import FakeClock
 from gateway.delivery.devmail import MailSink
 from gateway.inbound import InboundHandler, InboundServer
-from tests.browser.test_console_browser import _checked, _totp_staff, _url
-from tests.browser.test_portal_browser import PHONE, browser  # noqa: F401
+from tests.browser.test_console_browser import _checked, _totp_staff
+from tests.browser.test_portal_browser import browser  # noqa: F401
 from tests.console.console_helpers import start_console_gateway
 from tests.console.test_console_feedback import bounced_and_tried
-from tests.console.test_console_privacy import BANKID_REPLY, CASE_TEXT, GOOD_REPLY, _case_ids, _portal_cases, \
-    _status_in_portal
+from tests.console.test_console_privacy import (
+    BANKID_REPLY,
+    CASE_TEXT,
+    GOOD_REPLY,
+    _case_ids,
+    _portal_cases,
+    _status_in_portal,
+)
 from tests.support.factories import put_customer as add_customer
 from tests.support.net import free_port
 from tests.support.service import Gateway, make_settings, stop_gateway
