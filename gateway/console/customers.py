@@ -69,6 +69,7 @@ class Listed:
     author: str
     bounce_status: str | None = None  # the SMTP status code of a bounce, e.g. "5.1.1"
     bounce_diagnostic: str | None = None  # the remote server's cleaned words, never content
+    bounced_at: datetime | None = None
 
 
 async def messages_of(conn: AsyncConnection, customer_id: str, limit: int = 100) -> list[Listed]:
@@ -76,10 +77,10 @@ async def messages_of(conn: AsyncConnection, customer_id: str, limit: int = 100)
     rows = await conn.execute(
         select(messages.c.id, messages.c.category, messages.c.created_at, messages.c.read_at, messages.c.client_id,
                notifications.c.status, notifications.c.attempts, notifications.c.bounce_status,
-               notifications.c.bounce_diagnostic)
+               notifications.c.bounce_diagnostic, notifications.c.bounced_at)
         .join(notifications, notifications.c.message_id == messages.c.id)
         .where(messages.c.customer_id == customer_id)
         .order_by(messages.c.created_at.desc()).limit(limit))
     return [Listed(r.id, r.category, r.created_at, r.status, r.attempts, r.read_at,
                    "staff" if r.client_id.startswith("staff:") else "billing", r.bounce_status,
-                   r.bounce_diagnostic) for r in rows]
+                   r.bounce_diagnostic, r.bounced_at) for r in rows]
