@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "privacy": {"base", "crypto", "storage", "audit", "customers", "rest"},
     "portal": {"base", "crypto", "storage", "audit", "customers", "webkit", "callbacks", "privacy"},
     "console": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "delivery", "billing",
-                "webkit", "callbacks", "inbound"},
+                "webkit", "callbacks", "inbound", "privacy"},
     "web": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",
             "webkit", "portal", "console", "callbacks", "inbound", "privacy"},
     "cli": {"base", "identifiers", "guard", "crypto", "storage", "audit", "customers", "rest", "delivery", "billing",

@@ -1,5 +1,6 @@
 """The staff console under /console/ (an aiohttp sub-application): staff sign-in with a second
-factor, finding a customer, composing with the guard at hand, sending through billing's pipeline.
+factor, finding a customer, composing with the guard at hand, sending through billing's pipeline,
+threads with delivery feedback, templates, the audit view, and (admins) erasure and privacy cases.
 
 ``setup(app, billing=..., notifications=...)`` mounts it. Sessions, CSRF and security headers are
 gateway.webkit's, the same as the portal's. ``ROUTES`` is every route with the roles allowed
@@ -23,6 +24,7 @@ from gateway.console import (
     delivery_views,
     enrol,
     oidc_signin,
+    privacy_views,
     signin,
     template_views,
     thread_views,
@@ -61,6 +63,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/customers/{customer_id}", views.customer),
     ("GET", "/customers/{customer_id}/compose", views.compose_page),
     ("POST", "/customers/{customer_id}/compose", views.compose_post),
+    ("GET", "/customers/{customer_id}/erase", privacy_views.erase_page),
+    ("POST", "/customers/{customer_id}/erase", privacy_views.erase),
     ("POST", "/check", views.check),
     ("GET", "/inbox", thread_views.inbox),
     ("POST", "/replies/{reply_id}/assign", thread_views.assign),
@@ -74,6 +78,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/templates/{name}/{language}", template_views.save),
     ("POST", "/templates/versions/{version_id}/approve", template_views.approve),
     ("POST", "/templates/versions/{version_id}/reject", template_views.reject),
+    ("GET", "/privacy/cases", privacy_views.cases),
+    ("GET", "/privacy/cases/{case_id}", privacy_views.case),
+    ("POST", "/privacy/cases/{case_id}/answer", privacy_views.answer),
     ("GET", "/audit", audit_views.view),
     ("GET", "/audit.csv", audit_views.export),
     ("GET", "/static/{name}", views.static),

@@ -45,6 +45,7 @@ class Summary:
     id: str
     name: str | None
     language: str
+    undeliverable_since: datetime | None = None  # repeated hard bounces (gateway/inbound/bounces.py)
 
 
 async def summary(conn: AsyncConnection, crypto: Crypto, customer_id: str) -> Summary | None:
@@ -53,7 +54,8 @@ async def summary(conn: AsyncConnection, crypto: Crypto, customer_id: str) -> Su
     if row is None or row.key_wrapped is None:
         return None
     key = crypto.open_customer_key(customer_id, row.key_wrapped)
-    return Summary(customer_id, customer_data.open_contact(crypto, key, row)["name"], row.language)
+    return Summary(customer_id, customer_data.open_contact(crypto, key, row)["name"], row.language,
+                   row.email_undeliverable_at)
 
 
 @dataclass(frozen=True)
@@ -65,15 +67,20 @@ class Listed:
     attempts: int
     read_at: datetime | None
     author: str
+    bounce_status: str | None = None  # the SMTP status code of a bounce, e.g. "5.1.1"
+    bounce_diagnostic: str | None = None  # the remote server's cleaned words, never content
+    bounced_at: datetime | None = None
 
 
 async def messages_of(conn: AsyncConnection, customer_id: str, limit: int = 100) -> list[Listed]:
     """The customer's messages, newest first, with delivery status: no content."""
     rows = await conn.execute(
         select(messages.c.id, messages.c.category, messages.c.created_at, messages.c.read_at, messages.c.client_id,
-               notifications.c.status, notifications.c.attempts)
+               notifications.c.status, notifications.c.attempts, notifications.c.bounce_status,
+               notifications.c.bounce_diagnostic, notifications.c.bounced_at)
         .join(notifications, notifications.c.message_id == messages.c.id)
         .where(messages.c.customer_id == customer_id)
         .order_by(messages.c.created_at.desc()).limit(limit))
     return [Listed(r.id, r.category, r.created_at, r.status, r.attempts, r.read_at,
-                   "staff" if r.client_id.startswith("staff:") else "billing") for r in rows]
+                   "staff" if r.client_id.startswith("staff:") else "billing", r.bounce_status,
+                   r.bounce_diagnostic, r.bounced_at) for r in rows]

@@ -185,6 +185,70 @@ _T: dict[str, tuple[str, str]] = {
     "field_source": ("Malen", "Template"),
     "field_subject": ("Emne", "Subject"),
     "field_body": ("Tekst", "Text"),
+    # delivery feedback (bounces, undeliverable addresses, replies by e-mail)
+    "notification": ("E-postvarsel", "Notification e-mail"),
+    "bounced": ("avvist av mottakerens e-postserver", "bounced by the recipient's mail server"),
+    "bounce_code": ("statuskode {code}", "status code {code}"),
+    "undeliverable": ("E-postadressen er ikke leverbar siden {date}: varsler sendes ikke før adressen er endret.",
+                      "E-mail address undeliverable since {date}: no notifications are sent until the address "
+                      "is changed."),
+    "email_attempt": ("Kunden prøvde å svare på e-post ({date}). Det kunden skrev, er ikke tatt vare på.",
+                      "The customer tried to reply by e-mail ({date}). What they wrote was not kept."),
+    "email_attempts_title": ("Forsøk på å svare på e-post", "Attempts to reply by e-mail"),
+    "email_attempt_about": ("om meldingen fra {date}", "about the message of {date}"),
+    "email_attempt_unknown": ("uten henvisning til en melding", "naming no message"),
+    # erasure (admins)
+    "erase_link": ("Slett kunden …", "Erase the customer …"),
+    "erase_title": ("Slett kunde {id}", "Erase customer {id}"),
+    "erase_intro": ("Slettingen kan ikke angres. Nøkkelen som gjør kundens data lesbare, blir ødelagt, så "
+                    "ingenting av kundens data kan leses igjen, heller ikke fra sikkerhetskopier. Meldinger, svar, "
+                    "vedlegg og saker slettes, varsler som venter, stoppes, og kunde-ID-en kan aldri brukes igjen.",
+                    "Erasure cannot be undone. The key that makes the customer's data readable is destroyed, so "
+                    "nothing of theirs can be read again, not even from backups. Messages, replies, attachments "
+                    "and cases are deleted, pending notifications are cancelled, and the customer id can never "
+                    "be used again."),
+    "erase_confirm_label": ("Skriv kunde-ID-en ({id}) for å bekrefte", "Type the customer id ({id}) to confirm"),
+    "erase_button": ("Slett kunden for godt", "Erase the customer for good"),
+    "erase_mismatch": ("Kunde-ID-en du skrev, stemmer ikke. Ingenting er slettet.",
+                       "The customer id you typed does not match. Nothing was erased."),
+    "erased_title": ("Kunden er slettet", "The customer is erased"),
+    "erased_text": ("Kunde {id} er slettet: {messages} meldinger slettet, {cancelled} varsler stoppet.",
+                    "Customer {id} is erased: {messages} messages deleted, {cancelled} notifications cancelled."),
+    "erased_already": ("Kunde {id} var allerede slettet. Ingenting mer å gjøre.",
+                       "Customer {id} was already erased. Nothing more to do."),
+    # privacy cases (admins)
+    "cases_title": ("Personvernsaker", "Privacy cases"),
+    "cases_intro": ("Kunders forespørsler om retting og sletting fra Min strømside, eldste først.",
+                    "Customers' requests for correction and erasure from Min strømside, oldest first."),
+    "cases_none": ("Ingen åpne saker.", "No open cases."),
+    "case_title": ("Sak {id}", "Case {id}"),
+    "case_id": ("Saksnummer", "Case id"),
+    "case_kind": ("Type", "Kind"),
+    "case_kind_correction": ("Retting", "Correction"),
+    "case_kind_erasure": ("Sletting", "Erasure"),
+    "case_status_open": ("åpen", "open"),
+    "case_status_done": ("utført", "done"),
+    "case_status_refused": ("avslått", "refused"),
+    "case_created": ("Opprettet", "Created"),
+    "case_answered_at": ("Besvart", "Answered"),
+    "case_text": ("Kundens ord", "The customer's words"),
+    "case_no_text": ("Kunden skrev ingen tekst.", "The customer wrote no text."),
+    "case_answer": ("Svar på saken", "Answer the case"),
+    "case_done": ("Utført", "Done"),
+    "case_refused": ("Avslått", "Refused"),
+    "case_reply": ("Svar til kunden (kommer som melding i Min strømside)",
+                   "Reply to the customer (arrives as a message in Min strømside)"),
+    "case_send": ("Send svaret og lukk saken", "Send the reply and close the case"),
+    "case_answered": ("Saken er besvart. Kunden ser den nye statusen i Min strømside.",
+                      "The case is answered. The customer sees the new status in Min strømside."),
+    "case_already_answered": ("Saken er allerede besvart.", "The case is already answered."),
+    "case_choose": ("Velg utført eller avslått.", "Choose done or refused."),
+    "case_reply_missing": ("Skriv et svar til kunden.", "Write a reply to the customer."),
+    "case_erase_instead": ("En slettesak utføres ved å slette kunden (det sletter også saken). Avslå den med en "
+                           "begrunnelse hvis dataene må beholdes.",
+                           "An erasure case is done by erasing the customer (which deletes the case too). "
+                           "Refuse it with a reason if the data must be kept."),
+    "case_answer_invalid": ("Svaret kunne ikke sendes.", "The reply could not be sent."),
 }
 
 _INDEX = {"nb": 0, "en": 1}

@@ -63,6 +63,8 @@ async def _open(request: web.Request, message_id: str) -> threads.MessageView:
             raise PageError(404)
         await audit.append(conn, audit.Entry(staff_of(request).actor, audit.STAFF_READ, view.customer_id,
                                              {"message_id": message_id}))
+    view.email_attempts = [a.received_at for a in await threads.email_attempts(state.engine, view.customer_id)
+                           if a.message_id == message_id]
     return view
 
 

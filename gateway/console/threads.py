@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.crypto import Crypto
 from gateway.storage.schema import attachments, console_replies, customers, messages, notifications, replies, staff
+
+if TYPE_CHECKING:
+    from gateway.inbound.replies import ReplyAttempt
 
 
 @dataclass(frozen=True)
@@ -35,14 +39,25 @@ class MessageView:
     attempts: int
     sent_at: datetime | None
     last_error: str | None
+    bounce_status: str | None = None
+    bounce_diagnostic: str | None = None
+    bounced_at: datetime | None = None
     attachments: list[str] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
+    email_attempts: list[datetime] = field(default_factory=list)  # the customer replied to the e-mail
+
+    def timeline(self) -> list[Reply | datetime]:
+        """The thread in time order: the replies, and where the customer tried to reply by e-mail
+        (a time only: that text was never kept)."""
+        items: list[Reply | datetime] = [*self.replies, *self.email_attempts]
+        return sorted(items, key=lambda item: item.created_at if isinstance(item, Reply) else item)
 
 
 async def open_message(conn: AsyncConnection, crypto: Crypto, message_id: str) -> MessageView | None:
     row = (await conn.execute(
         select(messages, customers.c.key_wrapped.label("customer_key"), notifications.c.status,
-               notifications.c.attempts, notifications.c.sent_at, notifications.c.last_error)
+               notifications.c.attempts, notifications.c.sent_at, notifications.c.last_error,
+               notifications.c.bounce_status, notifications.c.bounce_diagnostic, notifications.c.bounced_at)
         .join(customers, customers.c.id == messages.c.customer_id)
         .join(notifications, notifications.c.message_id == messages.c.id)
         .where(messages.c.id == message_id, customers.c.erased_at.is_(None)))).first()
@@ -53,7 +68,7 @@ async def open_message(conn: AsyncConnection, crypto: Crypto, message_id: str) -
     view = MessageView(row.id, row.customer_id, row.category, row.sensitivity, row.created_at, row.read_at,
                        crypto.open(dk, "message.subject", row.subject_enc).decode(),
                        crypto.open(dk, "message.body", row.body_enc).decode(), row.status, row.attempts,
-                       row.sent_at, row.last_error)
+                       row.sent_at, row.last_error, row.bounce_status, row.bounce_diagnostic, row.bounced_at)
     for a in await conn.execute(select(attachments.c.id, attachments.c.key_wrapped, attachments.c.filename_enc)
                                 .where(attachments.c.message_id == message_id).order_by(attachments.c.position)):
         ak = crypto.open_data_key(ck, a.id, a.key_wrapped)
@@ -124,3 +139,11 @@ async def assignable(conn: AsyncConnection) -> list[tuple[str, str]]:
                               .where(staff.c.status == "active", staff.c.role.in_(("agent", "admin")))
                               .order_by(staff.c.first_name))
     return [(r.id, r.first_name) for r in rows]
+
+
+async def email_attempts(engine: AsyncEngine, customer_id: str) -> list[ReplyAttempt]:
+    """When the customer tried to reply by e-mail, and about which message (never what they wrote)."""
+    # Imported here: gateway.inbound's package loads its SMTP server and with it prometheus_client,
+    # which `gateway serve` must set up before anything imports it (tests/test_architecture.py).
+    from gateway.inbound.replies import attempts_for
+    return await attempts_for(engine, customer_id)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from gateway import audit
 from gateway.billing import create_many
 from gateway.billing.messages import CATEGORIES
-from gateway.console import customers, drafts
+from gateway.console import customers, drafts, threads
 from gateway.console.pages import language_of, redirect, render, requires, staff_of, state_of
 from gateway.delivery import notify
 from gateway.errors import Conflict, GatewayError, GuardRefused, ValidationFailed
@@ -64,7 +64,10 @@ async def customer(request: web.Request) -> web.StreamResponse:
         listing = await customers.messages_of(conn, customer_id)
         await audit.append(conn, audit.Entry(staff_of(request).actor, "console.customer.read", customer_id,
                                              {"fields": ["name"]}))
-    return render(request, "customer.html", {"who": who, "messages": listing,
+    # Reply attempts by e-mail: when, and about which message; what they wrote was never kept.
+    by_id = {m.id: m for m in listing}
+    attempts = [(a, by_id.get(a.message_id or "")) for a in await threads.email_attempts(state.engine, customer_id)]
+    return render(request, "customer.html", {"who": who, "messages": listing, "attempts": attempts,
                                              "sent": request.query.get("sent", "")[:40]})
 
 

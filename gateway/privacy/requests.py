@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -64,18 +65,9 @@ async def for_customer(conn: AsyncConnection, customer_id: str) -> list[Case]:
 
 async def open_cases(conn: AsyncConnection, crypto: Crypto) -> list[Case]:
     """Every open case, oldest first, with the customer's words (for the staff console)."""
-    rows = (await conn.execute(
-        select(privacy_requests, customers.c.key_wrapped)
-        .join(customers, customers.c.id == privacy_requests.c.customer_id)
-        .where(privacy_requests.c.status == "open").order_by(privacy_requests.c.created_at))).all()
-    cases = []
-    for r in rows:
-        text = None
-        if r.text_enc is not None and r.key_wrapped is not None:
-            key = crypto.open_customer_key(r.customer_id, r.key_wrapped)
-            text = crypto.open(key, TEXT_FIELD, r.text_enc).decode()
-        cases.append(Case(r.id, r.customer_id, r.kind, r.status, r.created_at, r.answered_at, text))
-    return cases
+    rows = (await conn.execute(_WITH_KEY.where(privacy_requests.c.status == "open")
+                               .order_by(privacy_requests.c.created_at))).all()
+    return [_opened(crypto, r) for r in rows]
 
 
 async def answer(engine: AsyncEngine, case_id: str, status: str, actor: str, *, clock: Clock = SYSTEM) -> None:
@@ -89,3 +81,21 @@ async def answer(engine: AsyncEngine, case_id: str, status: str, actor: str, *, 
         if not done.rowcount:
             raise NotFound("no open case with this id")
         await audit.append(conn, audit.Entry(actor, f"privacy_request.{status}", case_id))
+
+
+async def case(conn: AsyncConnection, crypto: Crypto, case_id: str) -> Case | None:
+    """One case, open or answered, with the customer's words (for the staff console's case page)."""
+    row = (await conn.execute(_WITH_KEY.where(privacy_requests.c.id == case_id))).first()
+    return None if row is None else _opened(crypto, row)
+
+
+_WITH_KEY = (select(privacy_requests, customers.c.key_wrapped)
+             .join(customers, customers.c.id == privacy_requests.c.customer_id))
+
+
+def _opened(crypto: Crypto, r: Any) -> Case:
+    text = None
+    if r.text_enc is not None and r.key_wrapped is not None:
+        key = crypto.open_customer_key(r.customer_id, r.key_wrapped)
+        text = crypto.open(key, TEXT_FIELD, r.text_enc).decode()
+    return Case(r.id, r.customer_id, r.kind, r.status, r.created_at, r.answered_at, text)

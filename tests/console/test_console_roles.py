@@ -29,6 +29,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "/customers/search": ("agent", "admin"),
     "/customers/{customer_id}": ("agent", "admin"),
     "/customers/{customer_id}/compose": ("agent", "admin"),
+    "/customers/{customer_id}/erase": ("admin",),
     "/check": ("agent", "admin"),
     "/inbox": ("agent", "admin"),
     "/replies/{reply_id}/assign": ("agent", "admin"),
@@ -41,6 +42,9 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "/templates/{name}/{language}": ("template_admin",),
     "/templates/versions/{version_id}/approve": ("template_admin",),
     "/templates/versions/{version_id}/reject": ("template_admin",),
+    "/privacy/cases": ("admin",),
+    "/privacy/cases/{case_id}": ("admin",),
+    "/privacy/cases/{case_id}/answer": ("admin",),
     "/audit": ("auditor", "admin"),
     "/audit.csv": ("auditor", "admin"),
 }
@@ -57,6 +61,7 @@ async def gw(settings: Settings, sink: MailSink) -> AsyncIterator[Gateway]:
 
 def _path(template: str) -> str:
     return template.replace("{customer_id}", "cust-1").replace("{reply_id}", "r-1").replace("{message_id}", "m-1")\
+        .replace("{case_id}", "case-1")\
         .replace("{name}/{language}", "invoice_ready/nb").replace("{version_id}", "v-1").replace("{token}", "x").replace("{name}", "console.js")
 
 
