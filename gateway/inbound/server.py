@@ -120,7 +120,7 @@ class InboundHandler:
     async def _send(self, mail: OutgoingEmail) -> None:
         if self._pool is None:
             self._pool = SmtpPool(self.settings, size=1)
-        data = self.dkim.sign(mail.data) if self.dkim is not None else mail.data
+        data = await self.dkim.sign_off_loop(mail.data, self.clock.now()) if self.dkim is not None else mail.data
         try:
             await self._pool.send(OutgoingEmail(mail.sender, mail.recipient, data))
             metrics.auto_answers.inc()
