@@ -31,8 +31,7 @@ SIGNED_HEADERS = (b"from", b"from", b"to", b"subject", b"date", b"message-id", b
 # Headers relaxed, body simple: the body is quoted-printable with CRLF lines, nothing may touch it.
 _POLICY = CanonicalizationPolicy.from_c_value(b"relaxed/simple")
 _NAME = b"DKIM-Signature"
-# Threads that sign off the event loop. OpenSSL's RSA-2048 step (about 300 µs, most of a
-# signature) releases the GIL, so on a second core it overlaps the loop's SMTP work.
+# Threads for the private-key step (DkimSigner.sign_off_loop).
 SIGNING_THREADS = 2
 _threads: ThreadPoolExecutor | None = None
 
@@ -55,19 +54,31 @@ class DkimSigner:
     key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey = field(repr=False, compare=False)
 
     def sign(self, data: bytes, now: datetime | None = None) -> bytes:
-        """The message with its DKIM-Signature header in front. Thread-safe: OpenSSL's RSA step
-        runs without the GIL, so the worker signs on a small thread pool."""
+        """The message with its DKIM-Signature header in front."""
         return self.header(data, now) + data
 
     async def sign_off_loop(self, data: bytes, now: datetime | None = None) -> bytes:
-        """`sign` on the signing threads, so the event loop goes on with other sends meanwhile."""
+        """`sign`, with the private-key step on the signing threads: OpenSSL's RSA-2048 (about
+        300 µs, most of a signature) runs there without the GIL, so the event loop goes on with
+        other sends meanwhile. dkimpy's part (Python, holding the GIL) stays on the loop: on a
+        thread it would only contend for the GIL with it."""
         global _threads
         if _threads is None:
             _threads = ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="dkim")
-        return await asyncio.get_running_loop().run_in_executor(_threads, self.sign, data, now)
+        fields, digest = self._unsigned(data, now)
+        if isinstance(self.key, rsa.RSAPrivateKey):
+            signature = await asyncio.get_running_loop().run_in_executor(_threads, self._sign_digest, digest)
+        else:  # Ed25519 takes microseconds: less than the hop to a thread
+            signature = self._sign_digest(digest)
+        return self._signed(fields, signature) + data
 
     def header(self, data: bytes, now: datetime | None = None) -> bytes:
         """The DKIM-Signature header field (CRLF-terminated) for `data`, t= from `now`."""
+        fields, digest = self._unsigned(data, now)
+        return self._signed(fields, self._sign_digest(digest))
+
+    def _unsigned(self, data: bytes, now: datetime | None) -> tuple[list[tuple[bytes, bytes]], bytes]:
+        """dkimpy's steps up to the signature: the header's tags and the digest to sign."""
         headers, body = dkim.rfc822_parse(data)
         body_hash = base64.b64encode(hashlib.sha256(_POLICY.canonicalize_body(body)).digest())
         domain = self.domain.encode("ascii")
@@ -81,8 +92,11 @@ class DkimSigner:
         digest = hashlib.sha256()
         dkim.hash_headers(digest, _POLICY, _POLICY.canonicalize_headers(headers), SIGNED_HEADERS,
                           (_NAME, b" " + dkim.RE_BTAG.sub(b"\\1", unsigned)), None)
-        fields[-1] = (b"b", base64.b64encode(self._sign_digest(digest.digest())))
-        value = b"; ".join(b"=".join(f) for f in fields) + b"\r\n"
+        return fields, digest.digest()
+
+    @staticmethod
+    def _signed(fields: list[tuple[bytes, bytes]], signature: bytes) -> bytes:
+        value = b"; ".join(b"=".join(f) for f in [*fields[:-1], (b"b", base64.b64encode(signature))]) + b"\r\n"
         return _NAME + b": " + dkim.fold(value, namelen=len(_NAME), linesep=b"\r\n")
 
     def _sign_digest(self, digest: bytes) -> bytes:

@@ -6,6 +6,7 @@ receiver sees a signature that does not verify."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from datetime import UTC, datetime
@@ -64,3 +65,12 @@ def test_the_signature_is_the_one_dkimpy_makes_and_verifies(make, monkeypatch: p
     assert dkim.verify(ours + MESSAGE, dnsfunc=dns)
     assert not dkim.verify(ours + MESSAGE.replace(b"klar.", b"betalt."), dnsfunc=dns)
     assert signer.sign(MESSAGE, datetime.fromtimestamp(stamp, UTC)) == ours + MESSAGE
+
+
+@pytest.mark.parametrize("make", [_rsa, _ed25519], ids=["rsa-sha256", "ed25519-sha256"])
+async def test_signing_off_the_event_loop_gives_the_same_mail(make) -> None:  # type: ignore[no-untyped-def]
+    signer = make()[0]
+    now = datetime.fromtimestamp(int(time.time()), UTC)
+    mails = await asyncio.gather(*(signer.sign_off_loop(MESSAGE.replace(b"n1@", f"n{i}@".encode()), now)
+                                   for i in range(8)))
+    assert mails == [signer.sign(MESSAGE.replace(b"n1@", f"n{i}@".encode()), now) for i in range(8)]
