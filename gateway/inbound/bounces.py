@@ -55,8 +55,10 @@ def record_many_sync(conn: Connection, reports: list[tuple[str, Report]], now: d
             outcomes.append("bounced")
     if not bounced:
         return outcomes
+    # Rows are updated in id order, so that two copies of `gateway inbound` (PostgreSQL) take their
+    # row locks in the same order and never deadlock.
     conn.execute(_MARK_BOUNCED, [{"n_id": row.id, "b_status": report.status, "b_diagnostic": report.diagnostic or None,
-                                  "b_at": now} for row, report in bounced.values()])
+                                  "b_at": now} for row, report in sorted(bounced.values(), key=lambda b: b[0].id)])
     reaching = _count_hard_bounces(conn, [row.customer_id for row, report in bounced.values() if report.hard],
                                    now, hard_limit)
     entries: list[audit.Entry] = []
@@ -92,7 +94,7 @@ def _count_hard_bounces(conn: Connection, customer_ids: list[str], now: datetime
     if not customer_ids:
         return {}
     added = Counter(customer_ids)
-    conn.execute(_ADD_HARD, [{"c_id": c, "n": n} for c, n in added.items()])
+    conn.execute(_ADD_HARD, [{"c_id": c, "n": n} for c, n in sorted(added.items())])
     reaching: dict[str, int] = {}
     # Read after the update in the same transaction: the rows are ours (locked) until commit.
     for row in conn.execute(_HARD_STATE, {"ids": sorted(added)}):
@@ -101,5 +103,5 @@ def _count_hard_bounces(conn: Connection, customer_ids: list[str], now: datetime
         before = row.email_hard_bounces - added[row.id]
         reaching[row.id] = max(0, limit - before - 1)
     if reaching:
-        conn.execute(_MARK_UNDELIVERABLE, [{"c_id": c, "at": now} for c in reaching])
+        conn.execute(_MARK_UNDELIVERABLE, [{"c_id": c, "at": now} for c in sorted(reaching)])
     return reaching
