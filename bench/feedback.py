@@ -10,7 +10,7 @@
    callback event) committed. Rate = reports per second, first to last. Target >= 500/s.
 
     .venv/bin/python bench/feedback.py [--events 10000] [--dsns 3000] [--connections 8]
-        [--inbound-processes 2] [--only callbacks|dsns] [--code PATH]
+        [--inbound-processes 1] [--only callbacks|dsns] [--code PATH]
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ async def main() -> int:
     parser.add_argument("--events", type=int, default=10000)
     parser.add_argument("--dsns", type=int, default=3000)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--inbound-processes", type=int, default=2, help="GATEWAY_INBOUND_PROCESSES (default 2)")
+    parser.add_argument("--inbound-processes", type=int, default=1, help="GATEWAY_INBOUND_PROCESSES (default 1)")
     parser.add_argument("--only", choices=("callbacks", "dsns"), default=None)
     add_code_option(parser)
     args = parser.parse_args()
