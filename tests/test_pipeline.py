@@ -31,6 +31,11 @@ async def test_notice_reaches_inbox_without_any_sensitive_content(gateway: Gatew
     assert f'href="https://min.example.no/portal/messages/{message_id}"' in html
     assert len(message_id) >= 22
 
+    async def recorded_sent() -> bool:  # the sink has the mail a moment before the worker records it
+        return (await gateway.request("GET", f"/api/v1/messages/{message_id}", token=token))[1]["notification"][
+            "status"] == "sent"
+
+    await wait_for(recorded_sent)
     status, body, _ = await gateway.request("GET", f"/api/v1/messages/{message_id}", token=token)
     assert status == 200
     assert body["notification"]["status"] == "sent"
