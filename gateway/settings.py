@@ -159,6 +159,7 @@ _FIELDS: dict[str, Field] = {
     "inbound_host": Field("GATEWAY_INBOUND_HOST", _parse_str),
     "inbound_port": Field("GATEWAY_INBOUND_PORT", _port),
     "inbound_in_serve": Field("GATEWAY_INBOUND_IN_SERVE", _bool),
+    "inbound_processes": Field("GATEWAY_INBOUND_PROCESSES", _positive(_parse_int)),
     "hard_bounce_limit": Field("GATEWAY_HARD_BOUNCE_LIMIT", _positive(_parse_int)),
     "callback_retry_base_seconds": Field("GATEWAY_CALLBACK_RETRY_BASE_SECONDS", _positive(_parse_float)),
     "callback_give_up_seconds": Field("GATEWAY_CALLBACK_GIVE_UP_SECONDS", _positive(_parse_float)),
@@ -223,6 +224,7 @@ class Settings:
     inbound_host: str = "127.0.0.1"
     inbound_port: int = 2525
     inbound_in_serve: bool = False
+    inbound_processes: int = 1  # `gateway inbound` processes sharing the port (one CPU core each)
     hard_bounce_limit: int = 3
     callback_retry_base_seconds: float = 10.0
     callback_give_up_seconds: float = 3 * 24 * 3600.0

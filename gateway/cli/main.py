@@ -176,29 +176,9 @@ async def _start_ops_server(services: Any) -> Any:
 
 
 def cmd_inbound(settings: Settings, args: argparse.Namespace) -> int:
-    from gateway.inbound import InboundHandler, InboundServer
-    from gateway.web.services import Services
+    from gateway.cli import inbound
 
-    logs.setup(settings.log_level)
-    services = Services.build(settings)
-
-    async def run() -> None:
-        await require_current(services.engine)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        handler = InboundHandler(services.engine, services.crypto, settings, services.dkim)
-        server = await InboundServer(handler, settings.inbound_host, settings.inbound_port).start()
-        print(f"inbound SMTP on {settings.inbound_host}:{server.port}", flush=True)
-        try:
-            await stop.wait()
-        finally:
-            await server.stop()
-            await services.close()
-
-    asyncio.run(run())
-    return 0
+    return inbound.run(settings)
 
 
 def cmd_callbacks_status(settings: Settings, args: argparse.Namespace) -> int:

@@ -273,6 +273,9 @@ class Worker:
         email = self._prepare(job, envelope)
         if isinstance(email, Result):
             return email
+        if self.services.dkim is not None:
+            signed = await self.services.dkim.sign_off_loop(email.data, self.clock.now())
+            email = OutgoingEmail(email.sender, email.recipient, signed)
         started = time.perf_counter()
         try:
             await self.pool.send(email)
@@ -304,15 +307,10 @@ class Worker:
         except BadRecipient as exc:  # stored before addresses were matched whole; never retried
             log.error("notification not sent: bad recipient address", extra={"message_id": job.message_id})
             return Result(job, "failed", str(exc))
-        return self._envelope_and_signature(job, email)
-
-    def _envelope_and_signature(self, job: Job, email: OutgoingEmail) -> OutgoingEmail:
-        """The per-notification bounce address as envelope sender (VERP), and the DKIM signature."""
+        # The per-notification bounce address as envelope sender (VERP); signed by the caller.
         sender = bounce_address(job.bounce_token, self.settings.return_path_domain) if job.bounce_token \
             else email.sender
-        signer = self.services.dkim
-        data = signer.sign(email.data) if signer is not None else email.data
-        return OutgoingEmail(sender, email.recipient, data)
+        return OutgoingEmail(sender, email.recipient, email.data)
 
     # ------------------------------------------------------------ recording
 

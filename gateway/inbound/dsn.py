@@ -59,9 +59,10 @@ def parse(raw: bytes) -> Report | None:
     return _plain_text(message)
 
 
-def _delivery_status_part(raw: bytes) -> list[Message] | None:
+def _delivery_status_part(raw: bytes) -> list[dict[str, str]] | None:
     """The common case without parsing the whole message (the returned original can be large): the
-    blocks of the message/delivery-status part, found by its Content-Type line; None if not found."""
+    field blocks of the message/delivery-status part, found by its Content-Type line and read with
+    one split per line (no email.parser); None if not found."""
     match = _DS_PART.search(raw)
     if match is None:
         return None
@@ -73,31 +74,45 @@ def _delivery_status_part(raw: bytes) -> list[Message] | None:
         return None  # encoded: leave it to the full parser
     end = _BOUNDARY_LINE.search(raw, head_end.end())
     body = raw[head_end.end():end.start() if end else len(raw)]
-    parser = BytesParser(policy=compat32)
-    return [parser.parsebytes(block, headersonly=True) for block in _BLANK.split(body) if block.strip()]
+    return [_fields(block.decode("utf-8", "replace")) for block in _BLANK.split(body) if block.strip()]
+
+
+def _fields(block: str) -> dict[str, str]:
+    """One block's fields, names in lower case, folded lines joined; the first of a name wins."""
+    fields: dict[str, str] = {}
+    name = ""
+    for line in block.splitlines():
+        if line[:1] in (" ", "\t") and name:
+            fields[name] += " " + line.strip()
+        elif ":" in line:
+            key, _, value = line.partition(":")
+            name = key.strip().lower()
+            if name in fields:
+                name = ""  # a repeated field: keep the first, as email.message.Message.get does
+            else:
+                fields[name] = value.strip()
+    return fields
 
 
 def _standard(part: Message) -> Report | None:
     """Per-recipient fields of an RFC 3464 report: the first failed recipient, else the first delayed."""
     blocks = part.get_payload()
     if isinstance(blocks, str):  # not split into blocks by the parser: do it here
-        blocks = [BytesParser(policy=compat32).parsebytes(b.encode("utf-8", "replace"), headersonly=True)
-                  for b in re.split(r"\r?\n\r?\n", blocks) if b.strip()]
-    return _standard_blocks(blocks)
-
-
-def _standard_blocks(blocks: list[Message] | object) -> Report | None:
+        return _standard_blocks([_fields(b) for b in re.split(r"\r?\n\r?\n", blocks) if b.strip()])
     if not isinstance(blocks, list):
         return None
+    return _standard_blocks([{k.lower(): str(v) for k, v in reversed(b.items())}
+                             for b in blocks if isinstance(b, Message)])
+
+
+def _standard_blocks(blocks: list[dict[str, str]]) -> Report | None:
     found: list[Report] = []
     for block in blocks:
-        if not isinstance(block, Message):
-            continue
-        action = (block.get("Action") or "").strip().lower()
-        status = _ENHANCED.search(block.get("Status") or "")
+        action = block.get("action", "").strip().lower()
+        status = _ENHANCED.search(block.get("status", ""))
         if action not in ("failed", "delayed") or status is None:
             continue
-        found.append(Report(action, status.group(0), clean(str(block.get("Diagnostic-Code") or ""))))
+        found.append(Report(action, status.group(0), clean(block.get("diagnostic-code", ""))))
     failed = [r for r in found if r.action == "failed"]
     chosen = failed or found
     return chosen[0] if chosen else None

@@ -120,7 +120,7 @@ class InboundHandler:
     async def _send(self, mail: OutgoingEmail) -> None:
         if self._pool is None:
             self._pool = SmtpPool(self.settings, size=1)
-        data = self.dkim.sign(mail.data) if self.dkim is not None else mail.data
+        data = await self.dkim.sign_off_loop(mail.data, self.clock.now()) if self.dkim is not None else mail.data
         try:
             await self._pool.send(OutgoingEmail(mail.sender, mail.recipient, data))
             metrics.auto_answers.inc()
@@ -156,8 +156,8 @@ class _Smtp(SMTP):
 class InboundServer:
     """The SMTP listener on the running loop: `await start()`, `await stop()`."""
 
-    def __init__(self, handler: InboundHandler, host: str, port: int) -> None:
-        self.handler, self.host, self.port = handler, host, port
+    def __init__(self, handler: InboundHandler, host: str, port: int, *, reuse_port: bool = False) -> None:
+        self.handler, self.host, self.port, self.reuse_port = handler, host, port, reuse_port
         self._server: asyncio.Server | None = None
 
     async def start(self) -> InboundServer:
@@ -169,7 +169,7 @@ class InboundServer:
             return _Smtp(self.handler, hostname=self.handler.settings.return_path_domain,
                         data_size_limit=MAX_MESSAGE_BYTES, loop=loop)
 
-        self._server = await loop.create_server(protocol, self.host, self.port)
+        self._server = await loop.create_server(protocol, self.host, self.port, reuse_port=self.reuse_port)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("inbound SMTP listening", extra={"port": self.port})
         return self

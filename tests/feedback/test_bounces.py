@@ -11,8 +11,10 @@ import aiosmtplib
 import pytest
 from sqlalchemy import select
 
-from gateway.inbound import InboundHandler, InboundServer
-from gateway.storage.schema import customers
+from gateway.inbound import InboundHandler, InboundServer, bounces
+from gateway.inbound.dsn import Report
+from gateway.storage.schema import audit_log, customers
+from gateway.storage.writer import writer_for
 from tests.feedback.support import Receiver, by_message, dsn, smtp_send
 from tests.support.service import Gateway, wait_for
 from tests.support.factories import canary_notice
@@ -112,6 +114,7 @@ async def test_repeated_hard_bounces_make_the_address_undeliverable_until_billin
     fresh = await send_message(gateway, token, "h-new")
     await wait_for(lambda: len(gateway.sink.mails) == limit + 1)
     assert gateway.sink.mails[-1].rcpt_tos == ("ragnhild.ny@example.no",)
+    # the sink has it before the worker records it: wait for the record, not just the mail
     await wait_for(lambda: notification_status(gateway, token, fresh, "sent"))
 
 
@@ -132,3 +135,28 @@ async def test_a_delay_notice_and_a_vacation_reply_change_nothing(gateway: Gatew
     await smtp_send(inbound.port, dsn(address, "ragnhild@example.no", status="5.2.2"), sender="", to=address)
     state = await notification(gateway, token, message_id)
     assert state["status"] == "bounced" and state["bounce"]["status"] == "5.2.2"  # type: ignore[index]
+
+
+async def test_reports_recorded_in_one_group_count_as_they_would_one_by_one(gateway: Gateway) -> None:
+    """What the group commit writes in a handful of statements for many reports: the same outcomes,
+    counts and audit entries as one report at a time (a duplicate in the same group, a delay, an
+    unknown token, the limit reached in the middle of the group)."""
+    token = await gateway.token()
+    await add_customer(gateway, token)
+    ids = [await send_message(gateway, token, f"g-{n}") for n in range(4)]
+    await wait_for(lambda: len(gateway.sink.mails) == 4)
+    t = [mail.mail_from.split("+", 1)[1].split("@", 1)[0] for mail in gateway.sink.mails]
+    hard, delayed = Report("failed", "5.1.1", "user unknown"), Report("delayed", "4.4.1", "")
+    now = gateway.services.clock.now()
+    outcomes = await writer_for(gateway.services.engine).run(
+        bounces.record_many_sync,
+        [(t[0], hard), (t[1], delayed), (t[1], hard), (t[0], hard), ("f" * 32, hard), (t[2], hard), (t[3], hard)],
+        now, 3)
+    assert outcomes == ["bounced", "delayed", "bounced", "duplicate", "unknown", "undeliverable", "bounced"]
+    assert sorted([(await notification(gateway, token, i))["status"] for i in ids]) == ["bounced"] * 4
+    async with gateway.services.engine.connect() as conn:
+        row = (await conn.execute(select(customers.c.email_hard_bounces, customers.c.email_undeliverable_at))).one()
+        actions = [a for (a,) in await conn.execute(select(audit_log.c.action)
+                                                    .where(audit_log.c.actor == "inbound"))]
+    assert row.email_hard_bounces == 4 and row.email_undeliverable_at is not None
+    assert sorted(actions) == ["customer.email_undeliverable"] + ["notification.bounced"] * 4

@@ -48,3 +48,21 @@ def test_a_delay_is_not_final_and_a_vacation_reply_is_not_a_bounce() -> None:
                 b"Back Monday. (Ignore: 550 5.1.1)\r\n")
     assert dsn.parse(vacation) is None
     assert dsn.parse(b"From: someone@example.no\r\nSubject: hei\r\n\r\nHei, takk for sist!\r\n") is None
+
+
+def _report(status_part: bytes) -> bytes:
+    return (b"From: MAILER-DAEMON@mx.example.no\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+            b"--B\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n\r\n"
+            b"--B\r\nContent-Type: message/delivery-status\r\n\r\n" + status_part + b"\r\n--B--\r\n")
+
+
+def test_the_failed_recipient_wins_and_a_folded_diagnostic_is_read_whole() -> None:
+    fields = (b"Reporting-MTA: dns; mx.example.no\r\n\r\n"
+              b"Final-Recipient: rfc822; other@example.no\r\nAction: delayed\r\nStatus: 4.4.1\r\n\r\n"
+              b"Final-Recipient: rfc822; ragnhild@example.no\r\naction: Failed\r\nSTATUS: 5.2.1\r\n"
+              b"Diagnostic-Code: smtp; 550 5.2.1 The email account that you tried to reach\r\n"
+              b"    is disabled\r\nDiagnostic-Code: smtp; a second one is ignored\r\n")
+    report = dsn.parse(_report(fields))
+    assert report == dsn.Report("failed", "5.2.1", "smtp; 550 5.2.1 The email account that you tried to reach "
+                                                   "is disabled")
