@@ -39,7 +39,7 @@ class Services:
         return cls(
             settings=settings,
             engine=make_engine(settings.database_url),
-            crypto=Crypto(keyring, KeyStore.open(settings.keystore_file)),
+            crypto=Crypto(keyring, KeyStore.open(settings.keystore_location)),
             message_templates=MessageTemplates(templates_dir),
             notifications=NotificationRenderer(
                 templates_dir, public_url=settings.public_url, company_name=settings.company_name

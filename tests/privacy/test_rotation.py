@@ -72,7 +72,7 @@ async def test_rotate_rewrap_retire_under_load_with_zero_decrypt_errors(gw: Gate
     env = cli_env(settings)
     keys = Path(settings.keys_dir)
     old = Keyring.load(keys).primary_id
-    other_process = Crypto(Keyring.load(keys), KeyStore.open(settings.keystore_file))
+    other_process = Crypto(Keyring.load(keys), KeyStore.open(settings.keystore_location))
     token = await gw.token("customers:write", "messages:write")
     load = Load()
     tasks = [asyncio.create_task(load.writer(gw, token)), asyncio.create_task(load.reader(gw, gw.services.crypto)),
