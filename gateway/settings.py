@@ -254,6 +254,12 @@ class Settings:
         return self.keystore_url or self.keystore_file
 
     @property
+    def keystore_moving_from(self) -> Path | None:
+        """Both set: the SQLite key store at GATEWAY_KEYSTORE_PATH is being moved into the PostgreSQL
+        one (`gateway keys import-keystore`) and is read through until then (docs/operations.md)."""
+        return Path(self.keystore_path) if self.keystore_url and self.keystore_path else None
+
+    @property
     def erasure_log_file(self) -> Path:
         return Path(self.erasure_log_path) if self.erasure_log_path else Path(self.keys_dir).parent / "erasures.log"
 
@@ -308,8 +314,6 @@ class Settings:
             raise ConfigError("GATEWAY_KEYSTORE_URL (a PostgreSQL database of its own for the key store) is "
                               "required when GATEWAY_DATABASE_URL is PostgreSQL and GATEWAY_ENV=production; "
                               "set GATEWAY_KEYSTORE_PATH instead to keep a SQLite key store on one host")
-        if self.keystore_url and self.keystore_path:
-            raise ConfigError("set GATEWAY_KEYSTORE_URL or GATEWAY_KEYSTORE_PATH, not both")
         if self.keystore_url and on_postgres and _same_database(self.keystore_url, self.database_url):
             raise ConfigError("GATEWAY_KEYSTORE_URL must name a database other than GATEWAY_DATABASE_URL's: "
                               "the key store must stay out of the database backups")

@@ -248,7 +248,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_keys_init(settings: Settings, args: argparse.Namespace) -> int:
     async def record(engine: Any) -> None:
         key_id = init_keys(Path(settings.keys_dir))
-        KeyStore.open(settings.keystore_location).close()
+        KeyStore.open(settings.keystore_location, moving_from=settings.keystore_moving_from).close()
         async with engine.begin() as conn:
             await audit.append(conn, audit.Entry("operator", "keys.init", key_id))
         print(f"created key-encryption key {key_id} in {settings.keys_dir}/")

@@ -57,7 +57,8 @@ def register(sub: Any) -> None:
 
 
 def crypto_for(settings: Settings, *, create: bool = False) -> Crypto:
-    keystore = KeyStore.open(settings.keystore_location, create=create)
+    keystore = KeyStore.open(settings.keystore_location, create=create,
+                             moving_from=settings.keystore_moving_from)
     return Crypto(Keyring.load(Path(settings.keys_dir)), keystore)
 
 

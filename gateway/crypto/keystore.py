@@ -49,13 +49,16 @@ class KeyStore(ABC):
     """Customer secrets and the erasure tombstones. Safe to share between threads and across fork."""
 
     @staticmethod
-    def open(location: Path | str, *, create: bool = True) -> KeyStore:
+    def open(location: Path | str, *, create: bool = True, moving_from: Path | None = None) -> KeyStore:
         """The key store at `location`: a SQLite file path, or a postgresql:// URL of a database of
-        its own. `create`: make the file (mode 0600) or the tables if missing."""
+        its own. `create`: make the file (mode 0600) or the tables if missing. `moving_from`: a
+        SQLite key store being moved into the PostgreSQL one, read through until the move is done."""
         if is_url(location):
             from gateway.crypto.keystore_pg import PgKeyStore
+            from gateway.crypto.keystore_sqlite import SqliteKeyStore
 
-            return PgKeyStore.open(str(location), create=create)
+            fallback = None if moving_from is None else SqliteKeyStore.open(moving_from, create=False)
+            return PgKeyStore.open(str(location), create=create, fallback=fallback)
         from gateway.crypto.keystore_sqlite import SqliteKeyStore
 
         return SqliteKeyStore.open(Path(location), create=create)

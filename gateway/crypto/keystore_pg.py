@@ -51,18 +51,23 @@ def describe(url: str) -> str:
 
 
 class PgKeyStore(KeyStore):
-    def __init__(self, url: str) -> None:
+    """`fallback`: the SQLite key store being moved in (keystore_copy), read through while the move
+    runs: a secret found only there is copied here on first use, and erasures destroy it in both."""
+
+    def __init__(self, url: str, fallback: KeyStore | None = None) -> None:
         self.url = url.replace("postgres://", "postgresql://", 1)
+        self.fallback = fallback
         self._pool: tuple[int, ConnectionPool] | None = None
 
     def __repr__(self) -> str:
         return f"PgKeyStore({describe(self.url)!r})"
 
     @classmethod
-    def open(cls, url: str, *, create: bool = True) -> PgKeyStore:  # type: ignore[override]
+    def open(cls, url: str, *, create: bool = True,  # type: ignore[override]
+             fallback: KeyStore | None = None) -> PgKeyStore:
         """Connect, and create the tables if allowed; refuses a database that is not a key store
         (`create=False`) or one made by a newer gateway."""
-        store = cls(url)
+        store = cls(url, fallback)
         try:
             with store._connection() as conn, conn.transaction():
                 if create:
@@ -85,6 +90,7 @@ class PgKeyStore(KeyStore):
             store.close()
             raise KeyStoreError(f"key store database {describe(url)} has schema {version[0]}, newer than "
                                 f"this gateway's {SCHEMA_VERSION}")
+        store.close()  # connect again on first use: a `serve` parent then forks no open connection
         return store
 
     # -- connections ------------------------------------------------------------------
@@ -114,15 +120,35 @@ class PgKeyStore(KeyStore):
         held, self._pool = self._pool, None
         if held is not None and held[0] == os.getpid():
             held[1].close()
+        if self.fallback is not None:
+            self.fallback.close()
+
+    def _read_through(self, ids: list[str]) -> None:
+        """Copy the fallback's secrets of these customers here (unless erased in either store)."""
+        assert self.fallback is not None
+        erased = [cid for cid in ids if self.fallback.is_erased(cid)]
+        if erased:
+            self.erase_many(erased)
+        found = [s for s in map(self.fallback.secret, ids) if s is not None]
+        if found:
+            self.adopt(found)
 
     # -- secrets ----------------------------------------------------------------------
     def secret(self, customer_id: str) -> CustomerSecret | None:
-        row = self._read(lambda c: c.execute(
-            "SELECT secret_id, secret FROM customer_secrets WHERE customer_id = %s", (customer_id,)).fetchone())
+        def query(c: psycopg.Connection) -> tuple[str, bytes] | None:
+            return c.execute("SELECT secret_id, secret FROM customer_secrets WHERE customer_id = %s",
+                             (customer_id,)).fetchone()
+
+        row = self._read(query)
+        if row is None and self.fallback is not None:
+            self._read_through([customer_id])
+            row = self._read(query)
         return None if row is None else CustomerSecret(customer_id, row[0], bytes(row[1]))
 
     def create_many(self, customer_ids: Iterable[str]) -> dict[str, CustomerSecret]:
         ids = list(customer_ids)
+        if self.fallback is not None:  # an existing secret there is the customer's: never make a second
+            self._read_through(ids)
         with self._connection() as conn, conn.transaction():
             conn.execute("LOCK TABLE erasures IN ROW SHARE MODE")
             with conn.cursor() as cur:
@@ -144,6 +170,8 @@ class PgKeyStore(KeyStore):
                 "DELETE FROM customer_secrets WHERE customer_id = ANY(%s) RETURNING customer_id", (ids,))}
             conn.execute("INSERT INTO erasures (customer_id) SELECT unnest(%s::text[]) ORDER BY 1"
                          " ON CONFLICT (customer_id) DO NOTHING", (ids,))
+        if self.fallback is not None:
+            destroyed |= self.fallback.erase_many(ids)
         return destroyed
 
     def is_erased(self, customer_id: str) -> bool:

@@ -208,7 +208,41 @@ def test_production_on_postgresql_must_say_where_the_key_store_is() -> None:
     assert "pw2" not in repr(chosen)
     one_host = Settings.load({**base, "GATEWAY_KEYSTORE_PATH": "/srv/gateway/keystore.db"})
     assert one_host.keystore_location == Path("/srv/gateway/keystore.db")
-    with pytest.raises(ConfigError, match="not both"):
-        Settings.load({**base, "GATEWAY_KEYSTORE_PATH": "/srv/k.db", "GATEWAY_KEYSTORE_URL": "postgresql://h/k"})
+    moving = Settings.load({**base, "GATEWAY_KEYSTORE_PATH": "/srv/k.db", "GATEWAY_KEYSTORE_URL": "postgresql://h/k"})
+    assert moving.keystore_location == "postgresql://h/k" and moving.keystore_moving_from == Path("/srv/k.db")
     with pytest.raises(ConfigError, match="GATEWAY_KEYSTORE_URL"):
         Settings.load({"GATEWAY_KEYSTORE_URL": "sqlite:///k.db"})
+
+
+async def test_during_the_move_the_sqlite_key_store_is_read_through_with_no_decrypt_error(
+        postgres_url: str, pg_keystore: str, keys_dir: Path, tmp_path: Path) -> None:
+    engine = make_engine(postgres_url)
+    path = tmp_path / "keystore.db"
+    old = KeyStore.open(path)
+    before = Crypto(Keyring.load(keys_dir), old)  # a process still on the SQLite key store
+    moving = Crypto(Keyring.load(keys_dir), KeyStore.open(pg_keystore, moving_from=path))  # restarted, both set
+    new = KeyStore.open(pg_keystore)
+    try:
+        for i in range(3):
+            await customer_records.upsert(engine, before, f"c-{i}", CONTACT, actor="test")
+        await customer_records.upsert(engine, moving, "c-pg", CONTACT, actor="test")
+        await customer_records.upsert(engine, before, "c-late", CONTACT, actor="test")  # after the switch began
+        rows = {r["id"]: r["key_wrapped"] for r in (await snapshot(engine))["customers"]}
+        for cid in rows:  # nothing imported yet: every key opens, the old ones read through
+            moving.open_customer_key(cid, rows[cid])
+        assert moving.keystore is not None and old.secret("c-pg") is None
+        moving.keystore.erase("c-0")  # an erasure during the move destroys the secret in both stores
+        assert old.secret("c-0") is None
+        old.erase("c-1")  # by a process not yet restarted: the import applies it
+        assert import_keystore(old, new).erasures_applied == 1
+        after = Crypto(Keyring.load(keys_dir), new)  # then GATEWAY_KEYSTORE_PATH is removed
+        for cid in ("c-2", "c-pg", "c-late"):
+            assert after.open_customer_key(cid, rows[cid]).key == moving.open_customer_key(cid, rows[cid]).key
+        for cid in ("c-0", "c-1"):
+            assert opens_nothing(after, {"customers": [{"id": cid, "key_wrapped": rows[cid]}], "messages": [],
+                                         "attachments": [], "replies": []}, cid)
+    finally:
+        for store in (old, new, moving.keystore):
+            assert store is not None
+            store.close()
+        await engine.dispose()
