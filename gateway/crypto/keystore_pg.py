@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import psycopg
@@ -40,6 +41,7 @@ _SCHEMA_LOCK = 0x6B657973746F7265  # "keystore": one process creates the tables,
 _ADD = ("INSERT INTO customer_secrets (customer_id, secret_id, secret)"
         " SELECT %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE customer_id = %s)"
         " ON CONFLICT (customer_id) DO NOTHING")
+Connection = psycopg.Connection[tuple[Any, ...]]
 POOL_MAX = 4  # per process: reads are point queries of well under a millisecond
 T = TypeVar("T")
 
@@ -69,7 +71,7 @@ class PgKeyStore(KeyStore):
         (`create=False`) or one made by a newer gateway."""
         store = cls(url, fallback)
         try:
-            with store._connection() as conn, conn.transaction():
+            with store._pool_here().connection(timeout=10) as conn, conn.transaction():
                 if create:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                     for statement in _SCHEMA:
@@ -104,15 +106,22 @@ class PgKeyStore(KeyStore):
         self._pool = (os.getpid(), pool)
         return pool
 
-    def _connection(self):  # type: ignore[no-untyped-def]
-        return self._pool_here().connection(timeout=10)
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A pooled connection; any database error becomes a one-line KeyStoreError."""
+        try:
+            with self._pool_here().connection(timeout=10) as conn:
+                yield conn
+        except psycopg.Error as exc:
+            raise KeyStoreError(f"key store database {describe(self.url)} cannot be used: "
+                                f"{type(exc).__name__}") from None
 
-    def _read(self, work: Callable[[psycopg.Connection], T]) -> T:
+    def _read(self, work: Callable[[Connection], T]) -> T:
         """Run a read; once more on a fresh connection if the server dropped the pooled one."""
         try:
             with self._connection() as conn:
                 return work(conn)
-        except psycopg.OperationalError:
+        except KeyStoreError:
             with self._connection() as conn:
                 return work(conn)
 
@@ -135,7 +144,7 @@ class PgKeyStore(KeyStore):
 
     # -- secrets ----------------------------------------------------------------------
     def secret(self, customer_id: str) -> CustomerSecret | None:
-        def query(c: psycopg.Connection) -> tuple[str, bytes] | None:
+        def query(c: Connection) -> tuple[Any, ...] | None:
             return c.execute("SELECT secret_id, secret FROM customer_secrets WHERE customer_id = %s",
                              (customer_id,)).fetchone()
 
