@@ -5,7 +5,10 @@ store into it (online, resumable), and the settings that choose it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -246,3 +249,48 @@ async def test_during_the_move_the_sqlite_key_store_is_read_through_with_no_decr
             assert store is not None
             store.close()
         await engine.dispose()
+
+
+def test_concurrent_erasures_reach_every_poller_and_leave_no_secret(pg_keystore: str) -> None:
+    """Erasures committed by several connections at once: a poller of the generation counter misses
+    none of them (commits follow seq order), and a secret made at the same moment as an erasure of
+    the same id never survives it."""
+    stores = [KeyStore.open(pg_keystore) for _ in range(4)]
+    poller = KeyStore.open(pg_keystore)
+    ids = [f"c-{i}" for i in range(120)]
+    seen: set[str] = set()
+    seq = 0
+    done = threading.Event()
+
+    def poll() -> None:  # while the erasures commit, then once more after the last one
+        nonlocal seq
+        while True:
+            last = done.is_set()
+            seq, erased = poller.erased_since(seq)
+            seen.update(erased)
+            if last:
+                return
+
+    def erase(part: list[str]) -> None:
+        for cid in part:
+            stores[0 if cid.endswith(("0", "2", "4")) else 1].erase(cid)
+
+    def create(part: list[str]) -> None:
+        for cid in part:
+            with contextlib.suppress(CustomerErased):
+                stores[2 if cid.endswith(("1", "3")) else 3].create(cid)
+
+    watcher = threading.Thread(target=poll)
+    watcher.start()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda work: work[0](work[1]), [
+                (create, ids[0::2]), (create, ids[1::2]), (erase, ids[0::2]), (erase, ids[1::2])]))
+        done.set()
+        watcher.join(timeout=60)
+        assert seen == set(ids)
+        assert all(poller.secret(cid) is None for cid in ids) and poller.count() == 0
+    finally:
+        done.set()
+        for store in [*stores, poller]:
+            store.close()
