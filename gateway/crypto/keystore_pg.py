@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,9 @@ _ADD = ("INSERT INTO customer_secrets (customer_id, secret_id, secret)"
 Connection = psycopg.Connection[tuple[Any, ...]]
 POOL_MAX = 4  # per process: reads are point queries of well under a millisecond
 T = TypeVar("T")
+# Pools a forked child inherited: kept referenced, so they are never garbage-collected there (freeing
+# their connections would end the parent's sessions on the shared sockets).
+_inherited: list[ConnectionPool] = []
 
 
 def describe(url: str) -> str:
@@ -60,6 +64,7 @@ class PgKeyStore(KeyStore):
         self.url = url.replace("postgres://", "postgresql://", 1)
         self.fallback = fallback
         self._pool: tuple[int, ConnectionPool] | None = None
+        self._pool_lock = threading.Lock()  # two threads' first use make one pool
 
     def __repr__(self) -> str:
         return f"PgKeyStore({describe(self.url)!r})"
@@ -100,11 +105,16 @@ class PgKeyStore(KeyStore):
         held = self._pool
         if held is not None and held[0] == os.getpid():
             return held[1]
-        # A forked child never touches its parent's pool (closing it would close the parent's sockets).
-        pool = ConnectionPool(self.url, min_size=1, max_size=POOL_MAX, open=True, name="keystore",
-                              kwargs={"autocommit": True, "application_name": "gateway-keystore"})
-        self._pool = (os.getpid(), pool)
-        return pool
+        with self._pool_lock:
+            held = self._pool
+            if held is not None and held[0] == os.getpid():
+                return held[1]
+            if held is not None:
+                _inherited.append(held[1])
+            pool = ConnectionPool(self.url, min_size=1, max_size=POOL_MAX, open=True, name="keystore",
+                                  kwargs={"autocommit": True, "application_name": "gateway-keystore"})
+            self._pool = (os.getpid(), pool)
+            return pool
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:

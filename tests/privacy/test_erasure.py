@@ -56,6 +56,9 @@ async def test_a_backup_from_before_the_erasure_reveals_nothing_of_that_customer
     # such backups are kept (docs/encryption.md).
     old_store = Crypto(Keyring.load(Path(settings.keys_dir)), KeyStore.open(tmp_path / "keystore-backup.db"))
     assert readable(old_store, db_copy, "c-gone")["email"] == b"gone@example.no"
+    for crypto in (everything, old_store):
+        assert crypto.keystore is not None
+        crypto.keystore.close()
 
 
 async def test_erasure_deletes_rows_cancels_notifications_and_is_idempotent(quiet_gateway: Gateway) -> None:

@@ -91,6 +91,8 @@ async def test_restore_then_replay_erases_again_and_verify_confirms(settings: Se
         old_db = await _old_rows(tmp_path, settings)
         assert opens_nothing(everything, old_db, "c-gone")
         assert readable(everything, old_db, "c-kept")["email"] == b"kept@example.no"
+        assert everything.keystore is not None
+        everything.keystore.close()
     finally:
         await stop_gateway(gw)
 
