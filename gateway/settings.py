@@ -94,6 +94,12 @@ def _database_url(value: str) -> str:
     return value
 
 
+def _postgres_url(value: str) -> str:
+    if value and not value.startswith(("postgresql://", "postgres://")):
+        raise ValueError("must be a postgresql:// URL")
+    return value
+
+
 def _category_days(value: str) -> str:
     """"support=365,general=730" (checked here, read by retention_policy)."""
     for item in filter(None, (part.strip() for part in value.split(","))):
@@ -167,6 +173,7 @@ _FIELDS: dict[str, Field] = {
     "callback_concurrency": Field("GATEWAY_CALLBACK_CONCURRENCY", _positive(_parse_int)),
     # -- issue 13: privacy lifecycle (docs/operations.md, "Privacy")
     "keystore_path": Field("GATEWAY_KEYSTORE_PATH", _parse_str),
+    "keystore_url": Field("GATEWAY_KEYSTORE_URL", _postgres_url, secret=True),
     "erasure_log_path": Field("GATEWAY_ERASURE_LOG_PATH", _parse_str),
     "retention_years": Field("GATEWAY_RETENTION_YEARS", _positive(_parse_int)),
     "retention_category_days": Field("GATEWAY_RETENTION_CATEGORY_DAYS", _category_days),
@@ -232,6 +239,8 @@ class Settings:
     callback_concurrency: int = 16
     # -- issue 13: privacy lifecycle. Empty: beside the keys folder (keystore.db, erasures.log).
     keystore_path: str = ""
+    # A PostgreSQL database of its own for the key store (several hosts); docs/encryption.md.
+    keystore_url: str = dataclasses.field(default="", repr=False)
     erasure_log_path: str = ""
     retention_years: int = 5  # erase when the relationship has ended and this long since the last settled invoice
     retention_category_days: str = ""  # "support=365,general=730": delete those messages this many days old
@@ -240,6 +249,17 @@ class Settings:
     @property
     def keystore_file(self) -> Path:
         return Path(self.keystore_path) if self.keystore_path else Path(self.keys_dir).parent / "keystore.db"
+
+    @property
+    def keystore_location(self) -> Path | str:
+        """What KeyStore.open takes: the PostgreSQL key store's URL if set, else the SQLite file."""
+        return self.keystore_url or self.keystore_file
+
+    @property
+    def keystore_moving_from(self) -> Path | None:
+        """Both set: the SQLite key store at GATEWAY_KEYSTORE_PATH is being moved into the PostgreSQL
+        one (`gateway keys import-keystore`) and is read through until then (docs/operations.md)."""
+        return Path(self.keystore_path) if self.keystore_url and self.keystore_path else None
 
     @property
     def erasure_log_file(self) -> Path:
@@ -282,10 +302,23 @@ class Settings:
         if self.staff_oidc_issuer and not (self.staff_oidc_client_id and self.staff_oidc_client_secret):
             raise ConfigError("GATEWAY_STAFF_OIDC_CLIENT_ID and GATEWAY_STAFF_OIDC_CLIENT_SECRET are required "
                               "with GATEWAY_STAFF_OIDC_ISSUER")
+        self._validate_keystore()
         if self.session_idle_seconds > self.session_absolute_seconds:
             raise ConfigError(
                 "GATEWAY_SESSION_IDLE_SECONDS must not exceed GATEWAY_SESSION_ABSOLUTE_SECONDS"
             )
+
+    def _validate_keystore(self) -> None:
+        """Production on PostgreSQL must say where the key store lives: a SQLite file beside keys/
+        (the development default) is one per host, which breaks several hosts silently."""
+        on_postgres = self.database_url.startswith(("postgresql", "postgres"))
+        if self.is_production and on_postgres and not (self.keystore_url or self.keystore_path):
+            raise ConfigError("GATEWAY_KEYSTORE_URL (a PostgreSQL database of its own for the key store) is "
+                              "required when GATEWAY_DATABASE_URL is PostgreSQL and GATEWAY_ENV=production; "
+                              "set GATEWAY_KEYSTORE_PATH instead to keep a SQLite key store on one host")
+        if self.keystore_url and on_postgres and _same_database(self.keystore_url, self.database_url):
+            raise ConfigError("GATEWAY_KEYSTORE_URL must name a database other than GATEWAY_DATABASE_URL's: "
+                              "the key store must stay out of the database backups")
 
     @functools.cached_property
     def mail_domain(self) -> str:
@@ -304,6 +337,14 @@ class Settings:
     def public_origin(self) -> str:
         parts = urlsplit(self.public_url)
         return f"{parts.scheme}://{parts.netloc}"
+
+
+def _same_database(a: str, b: str) -> bool:
+    def where(url: str) -> tuple[str, int, str]:
+        parts = urlsplit(url)
+        return ((parts.hostname or "localhost").lower(), parts.port or 5432, parts.path.strip("/"))
+
+    return where(a) == where(b)
 
 
 def _convert(name: str, value: Any) -> Any:

@@ -21,11 +21,13 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
-from gateway.crypto import init_keys
+from gateway.crypto import KeyStore, init_keys
 from gateway.storage import make_engine, upgrade
+from gateway.storage.engine import is_sqlite
 from gateway.storage.schema import metadata
 from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
+from tests.support.keystores import empty_keystore
 from tests.support.processes import CountingHandler
 from tests.support.processes import counting_sink as make_counting_sink
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway
@@ -44,29 +46,46 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+async def pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str | None]:
     """A database of this session's own on the PostgreSQL server, migrated to head."""
     name = f"gateway_test_{os.getpid()}_{secrets.token_hex(3)}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
     try:
-        _in_thread(lambda: asyncio.run(admin(f'CREATE DATABASE "{name}"')))
+        _in_thread(lambda: asyncio.run(pg_admin(f'CREATE DATABASE "{name}"')))
     except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required but unreachable: {exc}")
         yield None
         return
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = pg_url(name)
     _in_thread(lambda: upgrade(url))
     yield url
-    _in_thread(lambda: asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+    _in_thread(lambda: asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+
+
+@pytest.fixture(scope="session")
+def postgres_keystore_database(postgres_database: str | None) -> Iterator[str | None]:
+    """The key store's own database beside this session's data database (never the same one)."""
+    if postgres_database is None:
+        yield None
+        return
+    name = postgres_database.rsplit("/", 1)[1] + "_keys"
+    _in_thread(lambda: asyncio.run(pg_admin(f'CREATE DATABASE "{name}"')))
+    KeyStore.open(pg_url(name)).close()
+    yield pg_url(name)
+    _in_thread(lambda: asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
 
 
 def _in_thread(work: Callable[[], object]) -> None:
@@ -110,6 +129,17 @@ async def postgres_url(postgres_database: str | None) -> str:
 
 
 @pytest.fixture
+def keystore_url(database_url: str, request: pytest.FixtureRequest) -> str:
+    """On PostgreSQL the key store is a database of its own (emptied for each test); on SQLite ""
+    (the keystore.db file beside keys/)."""
+    if is_sqlite(database_url):
+        return ""
+    url = request.getfixturevalue("postgres_keystore_database")
+    empty_keystore(url)
+    return str(url)
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     """For tests about behaviour that does not depend on the backend."""
     path = tmp_path / "gateway.db"
@@ -142,8 +172,8 @@ def counting() -> Iterator[tuple[MailSink, CountingHandler]]:
 
 
 @pytest.fixture
-def settings(database_url: str, keys_dir: Path, sink: MailSink) -> Settings:
-    return make_settings(database_url, keys_dir, sink)
+def settings(database_url: str, keystore_url: str, keys_dir: Path, sink: MailSink) -> Settings:
+    return make_settings(database_url, keys_dir, sink, keystore_url=keystore_url)
 
 
 # ---------------------------------------------------------------- running service

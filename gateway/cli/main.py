@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     retire.set_defaults(run=cmd_keys_retire)
     keys.add_parser("move-to-keystore", help="put customer keys from before the key store under its secrets"
                     ).set_defaults(run=privacy_cmds.cmd_keys_move_to_keystore)
+    imp = keys.add_parser("import-keystore", help="copy a SQLite key-store file (the old store, or a backup) "
+                          "into the configured key store; online, resumable")
+    imp.add_argument("path", type=Path, metavar="FILE")
+    imp.set_defaults(run=privacy_cmds.cmd_keys_import_keystore)
     reindex_cmds.register(privacy_cmds.register(sub))
 
     ak = sub.add_parser("api-keys", help="API keys for machine clients").add_subparsers(dest="action", required=True)
@@ -226,7 +230,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_keys_init(settings: Settings, args: argparse.Namespace) -> int:
     async def record(engine: Any) -> None:
         key_id = init_keys(Path(settings.keys_dir))
-        KeyStore.open(settings.keystore_file).close()
+        KeyStore.open(settings.keystore_location, moving_from=settings.keystore_moving_from).close()
         async with engine.begin() as conn:
             await audit.append(conn, audit.Entry("operator", "keys.init", key_id))
         print(f"created key-encryption key {key_id} in {settings.keys_dir}/")

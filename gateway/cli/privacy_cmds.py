@@ -16,6 +16,7 @@ from gateway import audit, privacy
 from gateway.cli import key_ops
 from gateway.clock import SYSTEM
 from gateway.crypto import Crypto, Keyring, KeyStore
+from gateway.crypto.keystore_copy import import_keystore
 from gateway.errors import GatewayError
 from gateway.privacy import export, retention
 from gateway.privacy.backup import backup_database, backup_keystore
@@ -58,7 +59,8 @@ def register(sub: Any) -> Any:
 
 
 def crypto_for(settings: Settings, *, create: bool = False) -> Crypto:
-    keystore = KeyStore.open(settings.keystore_file, create=create)
+    keystore = KeyStore.open(settings.keystore_location, create=create,
+                             moving_from=settings.keystore_moving_from)
     return Crypto(Keyring.load(Path(settings.keys_dir)), keystore)
 
 
@@ -158,12 +160,13 @@ def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     if args.keystore:
-        store = KeyStore.open(settings.keystore_file, create=False)
+        store = KeyStore.open(settings.keystore_location, create=False)
         try:
             backup_keystore(store, args.path)
         finally:
             store.close()
-        print(f"key store copied to {args.path}; keep it apart from the database backups, and only briefly")
+        print(f"key store copied to {args.path} (a SQLite key-store file); keep it apart from the database "
+              "backups, and only briefly")
         return 0
     pages = backup_database(settings.database_url, args.path)
     print(f"database copied to {args.path} ({pages} pages); it holds no keys (keys/ and the key store are apart)")
@@ -176,3 +179,19 @@ def cmd_keys_move_to_keystore(settings: Settings, args: argparse.Namespace) -> i
         print(f"moved {count} customer keys under key-store secrets")
 
     return with_crypto(settings, run)
+
+
+def cmd_keys_import_keystore(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy a SQLite key-store file into the configured key store (keystore_copy)."""
+    if not settings.keystore_url and args.path.resolve() == settings.keystore_file.resolve():
+        raise PrivacyCommandError(f"{args.path} is the configured key store itself")
+    source = KeyStore.open(args.path, create=False)
+    target = KeyStore.open(settings.keystore_location)
+    try:
+        done = import_keystore(source, target)
+    finally:
+        source.close()
+        target.close()
+    print(f"{done.secrets_seen} secrets read, {done.secrets_added} added; "
+          f"{done.erasures_applied} secrets destroyed for erasures in {args.path}")
+    return 0

@@ -102,7 +102,7 @@ def _check_id(name: str, value: str) -> None:
 
 class Crypto:
     """The high-level API. Thread-safe: it holds the immutable keyring snapshot and the key store
-    (a connection per thread).
+    (a connection per thread for SQLite, a pool per process for PostgreSQL).
 
     A customer key is wrapped twice (docs/encryption.md, "Erasure"): by the customer's secret in
     the key store, then by the primary KEK. Without a key store (`keystore=None`, tools and tests of

@@ -1,54 +1,33 @@
-"""The key store: one random secret per customer, in a SQLite file of its own beside `keys/`.
+"""The key store: one random secret per customer, kept where the database backups do not reach.
 
 A customer's key is wrapped twice: first by the customer's secret held here, then by the primary
 KEK (docs/encryption.md, "Erasure"). The database holds only the outer record, so a database
-backup is useless without this file, and erasing a customer deletes the secret here, which makes
-every copy of their wrapped key (in the database or any backup of it) unopenable for good. This
-file is kept out of the database backup and has its own short backup retention: that retention
-bounds how long an erased customer stays readable in any backup.
+backup is useless without the key store, and erasing a customer deletes the secret here, which
+makes every copy of their wrapped key (in the database or any backup of it) unopenable for good.
+The key store is kept out of the database backup and has its own short backup retention: that
+retention bounds how long an erased customer stays readable in any backup.
+
+Two backends with the same behaviour: a SQLite file beside `keys/` (one host; keystore_sqlite.py)
+and a PostgreSQL database of its own, apart from the data database (several hosts;
+keystore_pg.py). `KeyStore.open` picks one by its argument: a path, or a postgresql:// URL.
 
 The `erasures` table doubles as the generation counter that lets every process drop cached keys
-of erased customers (`erased_since`). Lookups are synchronous point queries on one connection per
-thread and process (a few microseconds), so `Crypto` stays synchronous.
+of erased customers (`erased_since`). Lookups are synchronous point queries, so `Crypto` stays
+synchronous.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gateway.crypto.envelope import KEY_LENGTH
-
-_SECRET = "SELECT secret_id, secret FROM customer_secrets WHERE customer_id = ?"
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS customer_secrets ("
-    " customer_id TEXT PRIMARY KEY, secret_id TEXT NOT NULL, secret BLOB NOT NULL, created_at TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS erasures ("
-    " seq INTEGER PRIMARY KEY AUTOINCREMENT, customer_id TEXT NOT NULL UNIQUE, erased_at TEXT NOT NULL)",
-)
-
-
-_pid = os.getpid()  # kept current across fork, so a connection lookup costs no system call
-
-
-def _after_fork() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_after_fork)
-
 
 class KeyStoreError(Exception):
-    """The key store cannot be used; the message is one line naming the file."""
+    """The key store cannot be used; the message is one line naming the file or database (never a password)."""
 
 
 class CustomerErased(Exception):
@@ -62,147 +41,98 @@ class CustomerSecret:
     secret: bytes = dc_field(repr=False)
 
 
-class KeyStore:
-    """Customer secrets and the erasure tombstones. Safe to share between threads (a connection
-    per thread) and across fork (a connection per process)."""
+def is_url(location: Path | str) -> bool:
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._local = threading.local()
 
-    def __repr__(self) -> str:
-        return f"KeyStore({str(self.path)!r})"
+class KeyStore(ABC):
+    """Customer secrets and the erasure tombstones. Safe to share between threads and across fork."""
 
-    @classmethod
-    def open(cls, path: Path, *, create: bool = True) -> KeyStore:
-        """Open (and, if allowed, create with mode 0600) the key store at `path`."""
-        if not path.exists():
-            if not create:
-                raise KeyStoreError(f"key store {path} does not exist")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        elif path.stat().st_mode & 0o077:
-            raise KeyStoreError(f"key store {path} has mode {path.stat().st_mode & 0o777:04o}, "
-                                f"looser than 0600 (chmod 600 {path})")
-        store = cls(path)
-        with store._write() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-        return store
+    @staticmethod
+    def open(location: Path | str, *, create: bool = True, moving_from: Path | None = None) -> KeyStore:
+        """The key store at `location`: a SQLite file path, or a postgresql:// URL of a database of
+        its own. `create`: make the file (mode 0600) or the tables if missing. `moving_from`: a
+        SQLite key store being moved into the PostgreSQL one, read through until the move is done."""
+        if is_url(location):
+            from gateway.crypto.keystore_pg import PgKeyStore
+            from gateway.crypto.keystore_sqlite import SqliteKeyStore
 
-    # -- connections ------------------------------------------------------------------
-    def _conn(self) -> sqlite3.Connection:
-        held = getattr(self._local, "conn", None)
-        if held is not None and held[0] == _pid:
-            conn: sqlite3.Connection = held[1]
-            return conn
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA busy_timeout=10000")
-        # Overwrite deleted secrets in the file instead of leaving them in free pages.
-        conn.execute("PRAGMA secure_delete=ON")
-        self._local.conn = (_pid, conn)
-        return conn
+            fallback = None if moving_from is None else SqliteKeyStore.open(moving_from, create=False)
+            return PgKeyStore.open(str(location), create=create, fallback=fallback)
+        from gateway.crypto.keystore_sqlite import SqliteKeyStore
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        return SqliteKeyStore.open(Path(location), create=create)
 
+    @abstractmethod
     def close(self) -> None:
-        held = getattr(self._local, "conn", None)
-        if held is not None and held[0] == os.getpid():
-            held[1].close()
-        self._local.conn = None
+        """Release this process's connections (the store opens them again when used)."""
 
-    # -- secrets ----------------------------------------------------------------------
-    def secret(self, customer_id: str) -> CustomerSecret | None:
-        row = self._conn().execute(_SECRET, (customer_id,)).fetchone()
-        return None if row is None else CustomerSecret(customer_id, row[0], row[1])
+    @abstractmethod
+    def secret(self, customer_id: str) -> CustomerSecret | None: ...
+
+    @abstractmethod
+    def create_many(self, customer_ids: Iterable[str]) -> dict[str, CustomerSecret]:
+        """The customers' secrets, made now where there is none, in one transaction (bulk set-up,
+        the move of existing keys). Erased ids are left out of the answer."""
 
     def create(self, customer_id: str) -> CustomerSecret:
         """The customer's secret, made now if there is none. Raises CustomerErased for an erased id."""
-        with self._write() as conn:
-            if conn.execute("SELECT 1 FROM erasures WHERE customer_id = ?", (customer_id,)).fetchone():
-                raise CustomerErased(customer_id)
-            conn.execute(
-                "INSERT OR IGNORE INTO customer_secrets (customer_id, secret_id, secret, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (customer_id, f"cs-{secrets.token_hex(8)}", secrets.token_bytes(KEY_LENGTH), _now()))
-        found = self.secret(customer_id)
-        assert found is not None
+        found = self.create_many([customer_id]).get(customer_id)
+        if found is None:
+            raise CustomerErased(customer_id)
         return found
 
-    def create_many(self, customer_ids: Iterable[str]) -> dict[str, CustomerSecret]:
-        """`create` for many customers in one transaction (bulk set-up, the move of existing keys).
-        Erased ids are left out of the answer."""
-        ids = list(customer_ids)
-        with self._write() as conn:
-            conn.executemany(
-                "INSERT OR IGNORE INTO customer_secrets (customer_id, secret_id, secret, created_at)"
-                " SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE customer_id = ?)",
-                [(cid, f"cs-{secrets.token_hex(8)}", secrets.token_bytes(KEY_LENGTH), _now(), cid) for cid in ids])
-        found: dict[str, CustomerSecret] = {}
-        conn = self._conn()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for cid, sid, secret in conn.execute(
-                    f"SELECT customer_id, secret_id, secret FROM customer_secrets WHERE customer_id IN ({marks})",
-                    chunk):
-                found[cid] = CustomerSecret(cid, sid, bytes(secret))
-        return found
+    @abstractmethod
+    def erase_many(self, customer_ids: Iterable[str]) -> set[str]:
+        """Destroy these customers' secrets and keep tombstones, in one transaction. Returns the ids
+        whose secret was destroyed now."""
 
     def erase(self, customer_id: str) -> bool:
         """Destroy the customer's secret and keep a tombstone. True if a secret was destroyed."""
         return customer_id in self.erase_many([customer_id])
 
-    def erase_many(self, customer_ids: Iterable[str]) -> set[str]:
-        """Destroy these customers' secrets and keep tombstones, in one transaction. Returns the ids
-        whose secret was destroyed now."""
-        destroyed: set[str] = set()
-        now = _now()
-        with self._write() as conn:
-            for customer_id in customer_ids:
-                if conn.execute("DELETE FROM customer_secrets WHERE customer_id = ?", (customer_id,)).rowcount:
-                    destroyed.add(customer_id)
-                conn.execute("INSERT OR IGNORE INTO erasures (customer_id, erased_at) VALUES (?, ?)",
-                             (customer_id, now))
-        # The deleted pages may still sit in the write-ahead log: fold them in and empty the log.
-        self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return destroyed
+    @abstractmethod
+    def is_erased(self, customer_id: str) -> bool: ...
 
-    def is_erased(self, customer_id: str) -> bool:
-        return self._conn().execute(
-            "SELECT 1 FROM erasures WHERE customer_id = ?", (customer_id,)).fetchone() is not None
-
+    @abstractmethod
     def erased_since(self, seq: int) -> tuple[int, list[str]]:
         """Customers erased after generation `seq`, and the generation now."""
-        rows = self._conn().execute(
-            "SELECT seq, customer_id FROM erasures WHERE seq > ? ORDER BY seq", (seq,)).fetchall()
-        return (rows[-1][0] if rows else seq), [row[1] for row in rows]
 
-    def generation(self) -> int:
-        row = self._conn().execute("SELECT coalesce(max(seq), 0) FROM erasures").fetchone()
-        return int(row[0])
+    @abstractmethod
+    def generation(self) -> int: ...
 
-    def count(self) -> int:
-        return int(self._conn().execute("SELECT count(*) FROM customer_secrets").fetchone()[0])
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def rows(self, after: str, limit: int) -> list[CustomerSecret]:
+        """Up to `limit` secrets with customer ids greater than `after`, in id order (copying the store)."""
+
+    @abstractmethod
+    def tombstones(self, after: int, limit: int) -> list[tuple[int, str]]:
+        """Up to `limit` (seq, customer id) erasures after `after`, in seq order (copying the store)."""
+
+    @abstractmethod
+    def adopt(self, found: list[CustomerSecret]) -> int:
+        """Keep these secrets as they are (ids and bytes), unless the store already has one for the
+        customer or has erased them; one transaction. Returns how many were added."""
 
     def backup(self, target: Path) -> None:
-        """A consistent copy of the key store (SQLite's backup API), mode 0600."""
-        os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
-        with sqlite3.connect(target) as copy:
-            self._conn().backup(copy)
-        copy.close()
+        """A consistent copy of the key store as a new SQLite key-store file (mode 0600)."""
+        from gateway.crypto.keystore_sqlite import SqliteKeyStore
+
+        copy = SqliteKeyStore.open(target)
+        try:
+            self.copy_into(copy)
+        finally:
+            copy.close()
+
+    def copy_into(self, target: KeyStore) -> None:
+        """Copy every secret and tombstone into `target` (keystore_copy.import_keystore)."""
+        from gateway.crypto.keystore_copy import import_keystore
+
+        import_keystore(self, target)
 
 
-def _now() -> str:
+def now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")

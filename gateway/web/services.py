@@ -39,7 +39,8 @@ class Services:
         return cls(
             settings=settings,
             engine=make_engine(settings.database_url),
-            crypto=Crypto(keyring, KeyStore.open(settings.keystore_file)),
+            crypto=Crypto(keyring, KeyStore.open(settings.keystore_location,
+                                                 moving_from=settings.keystore_moving_from)),
             message_templates=MessageTemplates(templates_dir),
             notifications=NotificationRenderer(
                 templates_dir, public_url=settings.public_url, company_name=settings.company_name

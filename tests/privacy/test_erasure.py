@@ -44,7 +44,7 @@ async def test_a_backup_from_before_the_erasure_reveals_nothing_of_that_customer
     assert status == 204
 
     # Everything the company has afterwards: every key file and the live key store.
-    everything = Crypto(Keyring.load(Path(settings.keys_dir)), KeyStore.open(settings.keystore_file, create=False))
+    everything = Crypto(Keyring.load(Path(settings.keys_dir)), KeyStore.open(settings.keystore_location, create=False))
     assert opens_nothing(everything, db_copy, "c-gone")
     with pytest.raises(DecryptionError):  # not even the customer key: the first layer is gone
         row = next(r for r in db_copy["customers"] if r["id"] == "c-gone")
@@ -56,6 +56,9 @@ async def test_a_backup_from_before_the_erasure_reveals_nothing_of_that_customer
     # such backups are kept (docs/encryption.md).
     old_store = Crypto(Keyring.load(Path(settings.keys_dir)), KeyStore.open(tmp_path / "keystore-backup.db"))
     assert readable(old_store, db_copy, "c-gone")["email"] == b"gone@example.no"
+    for crypto in (everything, old_store):
+        assert crypto.keystore is not None
+        crypto.keystore.close()
 
 
 async def test_erasure_deletes_rows_cancels_notifications_and_is_idempotent(quiet_gateway: Gateway) -> None:

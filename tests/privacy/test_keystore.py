@@ -34,7 +34,7 @@ async def wrapped_keys(engine: AsyncEngine) -> dict[str, tuple[bytes, bool]]:
 
 
 async def test_customers_from_before_the_key_store_move_under_it_resumably(
-        engine: AsyncEngine, keys_dir: Path, tmp_path: Path) -> None:
+        engine: AsyncEngine, keystore_url: str, keys_dir: Path, tmp_path: Path) -> None:
     legacy = Crypto(Keyring.load(keys_dir))  # a gateway from before the key store
     for i in range(7):
         await customer_records.upsert(engine, legacy, f"c-{i}", CONTACT, actor="test")
@@ -42,7 +42,7 @@ async def test_customers_from_before_the_key_store_move_under_it_resumably(
     assert not any(shreddable for _, shreddable in before.values())
     keys_of = {cid: legacy.open_customer_key(cid, w).key for cid, (w, _) in before.items()}
 
-    store = KeyStore.open(tmp_path / "keystore.db")
+    store = KeyStore.open(keystore_url or tmp_path / "keystore.db")  # PostgreSQL: its own database
     crypto = Crypto(Keyring.load(keys_dir), store)
     # An earlier run stopped after making c-3's secret but before its row was swapped.
     interrupted = store.create("c-3")
@@ -58,6 +58,7 @@ async def test_customers_from_before_the_key_store_move_under_it_resumably(
     # New customers are made under the key store from the start.
     await customer_records.upsert(engine, crypto, "c-new", CONTACT, actor="test")
     assert (await wrapped_keys(engine))["c-new"][1] is True
+    store.close()
 
 
 def test_every_process_drops_cached_keys_of_a_customer_erased_elsewhere(keys_dir: Path, tmp_path: Path) -> None:

@@ -16,11 +16,12 @@ from gateway.storage.engine import is_sqlite
 from tests.privacy.privacy_helpers import add_customer_with_message, held, opens_nothing, readable, snapshot
 from tests.support.service import ROOT, start_gateway, stop_gateway
 from tests.support.cli import run
+from tests.support.keystores import drop, empty_keystore, restore_as_new
 
 
 def cli_env(settings: Settings) -> dict[str, str]:
     return {"GATEWAY_DATABASE_URL": settings.database_url, "GATEWAY_KEYS_DIR": settings.keys_dir,
-            "GATEWAY_TEMPLATES_DIR": str(ROOT / "templates")}
+            "GATEWAY_KEYSTORE_URL": settings.keystore_url, "GATEWAY_TEMPLATES_DIR": str(ROOT / "templates")}
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -67,8 +68,12 @@ async def test_restore_then_replay_erases_again_and_verify_confirms(settings: Se
 
     # Disaster: both the database and the key store come back from before the erasure.
     restore(settings, tmp_path / "before.backup")
-    shutil.copyfile(tmp_path / "keystore-before.db", settings.keystore_file)
-    Path(f"{settings.keystore_file}-wal").unlink(missing_ok=True)
+    if settings.keystore_url:  # a new, empty key-store database, filled from the key-store backup
+        empty_keystore(settings.keystore_url)
+        assert "2 secrets read, 2 added" in ok(run(env, "keys", "import-keystore", str(tmp_path / "keystore-before.db")))
+    else:
+        shutil.copyfile(tmp_path / "keystore-before.db", settings.keystore_file)
+        Path(f"{settings.keystore_file}-wal").unlink(missing_ok=True)
     result = run(env, "erasures", "verify")
     assert result.returncode == 1 and "NOT ERASED c-gone" in result.stdout and "c-kept" not in result.stdout
 
@@ -81,23 +86,33 @@ async def test_restore_then_replay_erases_again_and_verify_confirms(settings: Se
     try:
         after = await snapshot(gw.services.engine)
         assert held(after, "messages", "c-gone") == 0 and held(after, "messages", "c-kept") == 1
-        everything = Crypto(Keyring.load(Path(settings.keys_dir)), KeyStore.open(settings.keystore_file))
+        everything = Crypto(Keyring.load(Path(settings.keys_dir)), KeyStore.open(settings.keystore_location))
         assert readable(everything, after, "c-kept")["email"] == b"kept@example.no"
         old_db = await _old_rows(tmp_path, settings)
-        if old_db is not None:
-            assert opens_nothing(everything, old_db, "c-gone")
+        assert opens_nothing(everything, old_db, "c-gone")
+        assert readable(everything, old_db, "c-kept")["email"] == b"kept@example.no"
+        assert everything.keystore is not None
+        everything.keystore.close()
     finally:
         await stop_gateway(gw)
 
 
-async def _old_rows(tmp_path: Path, settings: Settings) -> dict[str, list[dict[str, object]]] | None:
-    """The rows of the SQLite backup file (what an attacker holding it has)."""
-    if not is_sqlite(settings.database_url):
-        return None
+async def _old_rows(tmp_path: Path, settings: Settings) -> dict[str, list[dict[str, object]]]:
+    """The rows of the database backup from before the erasure (what an attacker holding it has)."""
     from gateway.storage import make_engine
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'before.backup'}")
+    if is_sqlite(settings.database_url):
+        url = f"sqlite:///{tmp_path / 'before.backup'}"
+    else:
+        url = restore_as_new(settings.database_url, tmp_path / "before.backup", _copy_name(settings))
+    engine = make_engine(url)
     try:
         return await snapshot(engine)
     finally:
         await engine.dispose()
+        if not is_sqlite(settings.database_url):
+            drop(settings.database_url, _copy_name(settings))
+
+
+def _copy_name(settings: Settings) -> str:
+    return settings.database_url.rsplit("/", 1)[1] + "_copy"

@@ -72,7 +72,7 @@ async def test_rotate_rewrap_retire_under_load_with_zero_decrypt_errors(gw: Gate
     env = cli_env(settings)
     keys = Path(settings.keys_dir)
     old = Keyring.load(keys).primary_id
-    other_process = Crypto(Keyring.load(keys), KeyStore.open(settings.keystore_file))
+    other_process = Crypto(Keyring.load(keys), KeyStore.open(settings.keystore_location))
     token = await gw.token("customers:write", "messages:write")
     load = Load()
     tasks = [asyncio.create_task(load.writer(gw, token)), asyncio.create_task(load.reader(gw, gw.services.crypto)),
@@ -96,6 +96,8 @@ async def test_rotate_rewrap_retire_under_load_with_zero_decrypt_errors(gw: Gate
     finally:
         load.stop.set()
         await asyncio.gather(*tasks)
+        assert other_process.keystore is not None
+        other_process.keystore.close()
     assert load.decrypt_errors == [] and load.write_errors == 0
     async with gw.services.engine.connect() as conn:
         kek_ids = set((await conn.execute(select(customers.c.kek_id))).scalars())

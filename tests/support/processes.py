@@ -88,6 +88,7 @@ def worker_env(settings: Settings, **overrides: object) -> dict[str, str]:
     values = {
         "GATEWAY_DATABASE_URL": settings.database_url,
         "GATEWAY_KEYS_DIR": settings.keys_dir,
+        "GATEWAY_KEYSTORE_URL": settings.keystore_url,
         "GATEWAY_TEMPLATES_DIR": settings.templates_dir,
         "GATEWAY_SMTP_HOST": settings.smtp_host,
         "GATEWAY_SMTP_PORT": settings.smtp_port,
