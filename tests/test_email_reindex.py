@@ -116,7 +116,8 @@ async def test_a_second_run_changes_nothing(services: Services, settings: Settin
 
 def cli_env(settings: Settings, **changes: str) -> dict[str, str]:
     return {"GATEWAY_DATABASE_URL": settings.database_url, "GATEWAY_KEYS_DIR": settings.keys_dir,
-            "GATEWAY_TEMPLATES_DIR": str(ROOT / "templates"), **changes}
+            "GATEWAY_KEYSTORE_URL": settings.keystore_url, "GATEWAY_TEMPLATES_DIR": str(ROOT / "templates"),
+            **changes}
 
 
 async def indexed_under_write_lock(services: Services, proc: subprocess.Popen[str], at_least: int) -> int:
@@ -177,8 +178,9 @@ async def test_db_upgrade_backfills_where_the_keys_are_and_reports_counts_only(
 
     other_keys = tmp_path / "other" / "keys"
     init_keys(other_keys)  # a keyring that opens none of these customers' keys
-    wrong = await asyncio.to_thread(run, cli_env(settings, GATEWAY_KEYS_DIR=str(other_keys),
-                                                 GATEWAY_KEYSTORE_PATH=str(settings.keystore_file)),
+    # The same key store (the SQLite file stays beside the real keys; PostgreSQL's is named by URL).
+    same_store = {} if settings.keystore_url else {"GATEWAY_KEYSTORE_PATH": str(settings.keystore_file)}
+    wrong = await asyncio.to_thread(run, cli_env(settings, GATEWAY_KEYS_DIR=str(other_keys), **same_store),
                                     "customers", "reindex")
     assert wrong.returncode == 1
     assert len(wrong.stderr.strip().splitlines()) == 1 and wrong.stderr.startswith("gateway: ")
