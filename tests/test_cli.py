@@ -107,9 +107,19 @@ def test_api_key_lifecycle(env: dict[str, str]) -> None:
     assert secret.split("_", 2)[2].encode() not in db_file.read_bytes()
 
 
-def test_usage_error_exits_2(env: dict[str, str]) -> None:
-    assert run(env, "keys", "explode").returncode == 2
-    assert run(env).returncode == 2
+@pytest.mark.parametrize("argv, needle", [
+    (("keys", "explode"), "invalid choice: 'explode'"),
+    ((), "COMMAND"),
+    (("keys", "retire"), "key_id"),
+    (("staff", "add", "--email", "a@example.no"), "--role"),
+    (("callbacks", "replay", "--since", "yesterday"), "RFC 3339"),
+])
+def test_usage_error_is_one_line_and_exits_2(env: dict[str, str], argv: tuple[str, ...], needle: str) -> None:
+    result = run(env, *argv)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gateway") and needle in lines[0], result.stderr
+    assert "--help" in lines[0] and not result.stdout
 
 
 async def test_rotate_rewrap_status_retire(database_url: str, tmp_path: Path) -> None:
