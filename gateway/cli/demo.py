@@ -56,7 +56,9 @@ async def _serve(settings: Settings, sink: devmail.MailSink) -> None:
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     base = f"http://{settings.host}:{settings.port}"
+    captured = len(sink.mails)
     message_id = await _send_sample(services, base)
+    await _until_captured(sink, captured)
     _print_urls(settings, base, message_id)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -86,6 +88,15 @@ async def _send_sample(services: Services, base: str) -> str:
             http.post(f"{base}/api/v1/messages", json=notice, headers=headers) as response:
         response.raise_for_status()
         return str((await response.json())["id"])
+
+
+async def _until_captured(sink: devmail.MailSink, before: int, timeout: float = 30.0) -> None:
+    """Wait until the worker has delivered the sample's notice to the sink, so /dev/mail shows it
+    as soon as the URLs are printed (bounded: a slow machine still gets its URLs)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(sink.mails) <= before and loop.time() < deadline:
+        await asyncio.sleep(0.05)
 
 
 def _print_urls(settings: Settings, base: str, message_id: str) -> None:
