@@ -168,3 +168,15 @@ async def test_audit_verify_reports_tampering(env: dict[str, str]) -> None:
     result = run(env, "audit", "verify")
     assert result.returncode == 1
     assert "row 1" in result.stdout and "CHAIN BROKEN" in result.stdout
+
+
+@pytest.mark.parametrize("argv", [("db", "upgrade"), ("audit", "verify"), ("api-keys", "list"), ("serve",),
+                                  ("worker",)])
+def test_an_unreachable_database_is_one_line_without_the_url(env: dict[str, str], argv: tuple[str, ...]) -> None:
+    from tests.support.net import free_port
+
+    assert run(env, "keys", "init").returncode == 0
+    url = f"postgresql://gateway:s3cret-pw@127.0.0.1:{free_port()}/gateway"  # nothing listens there
+    result = run({**env, "GATEWAY_DATABASE_URL": url}, *argv)
+    one_line_error(result, "GATEWAY_DATABASE_URL", "ConnectionRefusedError")
+    assert "s3cret-pw" not in result.stderr + result.stdout and "Traceback" not in result.stderr

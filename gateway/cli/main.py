@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -38,6 +39,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not _database_unusable(exc):
+            raise
+        # The class name only: a driver's message may quote the URL, and the URL may hold a password.
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        print(f"gateway: the database (GATEWAY_DATABASE_URL) cannot be reached or refused us ({cause})",
+              file=sys.stderr)
+        return 1
+
+
+def _database_unusable(exc: BaseException) -> bool:
+    """An unreachable database, a refused login, a missing database: the operator's to fix."""
+    from sqlalchemy.exc import DBAPIError
+
+    return (isinstance(exc, (DBAPIError, ConnectionError, socket.gaierror, TimeoutError))
+            or type(exc).__module__.split(".")[0] in ("asyncpg", "psycopg", "psycopg2", "sqlite3"))
 
 
 class OneLineParser(argparse.ArgumentParser):
