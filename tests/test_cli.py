@@ -180,3 +180,18 @@ def test_an_unreachable_database_is_one_line_without_the_url(env: dict[str, str]
     result = run({**env, "GATEWAY_DATABASE_URL": url}, *argv)
     one_line_error(result, "GATEWAY_DATABASE_URL", "ConnectionRefusedError")
     assert "s3cret-pw" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command, setting", [("inbound", "GATEWAY_INBOUND_PORT"),
+                                              ("worker", "GATEWAY_WORKER_METRICS_PORT")])
+def test_inbound_and_worker_refuse_a_port_in_use_with_one_line(env: dict[str, str], command: str,
+                                                              setting: str) -> None:
+    import socket
+
+    assert run(env, "keys", "init").returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        result = run({**env, setting: port}, command)
+    one_line_error(result, setting, port, "in use")

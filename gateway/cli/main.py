@@ -170,7 +170,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        ops = await _start_ops_server(services) if settings.worker_metrics_port else None
+        try:
+            ops = await _start_ops_server(services) if settings.worker_metrics_port else None
+        except OSError as exc:
+            await services.close()
+            raise _cannot_listen("GATEWAY_WORKER_METRICS_PORT", settings.host, settings.worker_metrics_port,
+                                 exc) from None
         dispatcher = Dispatcher(services.engine, services.crypto.keyring, settings)
         await refresh_email_templates(services.engine, services.notifications)  # before the first send
         follow = asyncio.create_task(follow_email_templates(services.engine, services.notifications))
@@ -213,7 +218,12 @@ def cmd_inbound(settings: Settings, args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         handler = InboundHandler(services.engine, services.crypto, settings, services.dkim)
-        server = await InboundServer(handler, settings.inbound_host, settings.inbound_port).start()
+        try:
+            server = await InboundServer(handler, settings.inbound_host, settings.inbound_port).start()
+        except OSError as exc:
+            await services.close()
+            raise _cannot_listen("GATEWAY_INBOUND_HOST/GATEWAY_INBOUND_PORT", settings.inbound_host,
+                                 settings.inbound_port, exc) from None
         print(f"inbound SMTP on {settings.inbound_host}:{server.port}", flush=True)
         try:
             await stop.wait()
@@ -223,6 +233,11 @@ def cmd_inbound(settings: Settings, args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     return 0
+
+
+def _cannot_listen(setting: str, host: str, port: int, exc: OSError) -> ConfigError:
+    """One line for a port in use (or an address this host does not have), as `serve` gives."""
+    return ConfigError(f"{setting}: cannot listen on {host}:{port} ({exc.strerror or type(exc).__name__})")
 
 
 def cmd_callbacks_status(settings: Settings, args: argparse.Namespace) -> int:
