@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from gateway import billing, customers, logs
+from gateway.cli.serve import check_port
 from gateway.crypto import init_keys
 from gateway.delivery import devmail
 from gateway.rest import apikeys
@@ -28,6 +29,7 @@ from gateway.web.services import Services
 DEMO_CUSTOMER = "demo-customer-1"
 # A synthetic test number (month + 80, the range NAV's test data uses), never a real person's.
 DEMO_NATIONAL_ID = "01817010055"
+DEFAULT_PORT = Settings.port
 SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -35,11 +37,20 @@ def run_demo(settings: Settings) -> int:
     if settings.is_production:
         raise ConfigError("gateway demo refuses to run with GATEWAY_ENV=production")
     logs.setup("WARNING")
+    check_port(settings.host, settings.port)  # 8080 taken: one line naming GATEWAY_PORT, nothing started
     keys_dir = Path(settings.keys_dir)
     if not (keys_dir / "primary").exists():
         init_keys(keys_dir)
     upgrade(settings.database_url)
-    sink = devmail.MailSink(settings.smtp_host, settings.smtp_port).start()
+    if settings.public_url == Settings.public_url and settings.port != DEFAULT_PORT:
+        # Only the port was changed (8080 was taken): the links must point where the demo listens.
+        settings = dataclasses.replace(settings, public_url=f"http://{settings.host}:{settings.port}")
+    try:
+        sink = devmail.MailSink(settings.smtp_host, settings.smtp_port).start()
+    except OSError as exc:
+        raise ConfigError(f"GATEWAY_SMTP_HOST/GATEWAY_SMTP_PORT: the demo's mail sink cannot listen on "
+                          f"{settings.smtp_host}:{settings.smtp_port} ({exc.strerror or type(exc).__name__})"
+                          ) from None
     settings = dataclasses.replace(settings, smtp_host=sink.host, smtp_port=sink.port, smtp_tls="none")
     try:
         asyncio.run(_serve(settings, sink))
