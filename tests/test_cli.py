@@ -182,16 +182,22 @@ def test_an_unreachable_database_is_one_line_without_the_url(env: dict[str, str]
     assert "s3cret-pw" not in result.stderr + result.stdout and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command, setting", [("inbound", "GATEWAY_INBOUND_PORT"),
-                                              ("worker", "GATEWAY_WORKER_METRICS_PORT")])
+@pytest.mark.parametrize("command, setting, extra", [
+    ("inbound", "GATEWAY_INBOUND_PORT", {}),
+    ("worker", "GATEWAY_WORKER_METRICS_PORT", {}),
+    ("serve", "GATEWAY_INBOUND_PORT", {"GATEWAY_INBOUND_IN_SERVE": "true"}),
+    ("serve", "GATEWAY_INBOUND_PORT", {"GATEWAY_INBOUND_IN_SERVE": "true", "GATEWAY_SERVE_PROCESSES": "2"}),
+])
 def test_inbound_and_worker_refuse_a_port_in_use_with_one_line(env: dict[str, str], command: str,
-                                                              setting: str) -> None:
+                                                              setting: str, extra: dict[str, str]) -> None:
     import socket
+
+    from tests.support.net import free_port
 
     assert run(env, "keys", "init").returncode == 0
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = str(taken.getsockname()[1])
-        result = run({**env, setting: port}, command)
+        result = run({**env, **extra, "GATEWAY_PORT": str(free_port()), setting: port}, command)
     one_line_error(result, setting, port, "in use")
