@@ -132,7 +132,9 @@ def _timestamp(value: str) -> Any:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise argparse.ArgumentTypeError("must be an RFC 3339 timestamp with a zone")
-    return parsed
+    from gateway.billing.callback_schemas import since_utc
+
+    return since_utc(parsed)
 
 
 def _with_engine(settings: Settings, body: Callable[[Any], Awaitable[int | None]]) -> int:
