@@ -43,6 +43,11 @@ BAD_CUSTOMERS: list[tuple[str, dict[str, Any], str]] = [
     ("national id length", {**CUSTOMER, "national_id": "123"}, "national_id"),
     ("bad date", {**CUSTOMER, "last_invoice_settled_at": "yesterday"}, "last_invoice_settled_at"),
     ("naive date", {**CUSTOMER, "relationship_ended_at": "2026-01-01T00:00:00"}, "relationship_ended_at"),
+    *[(f"date {value} out of range", {**CUSTOMER, field: value}, field)  # was a 500 (datetime overflow)
+      for field, value in (("relationship_ended_at", "0001-01-01"),
+                           ("relationship_ended_at", "0001-01-01T00:00:00+01:00"),
+                           ("last_invoice_settled_at", "9999-12-31T23:59:59-14:00"),
+                           ("last_invoice_settled_at", "9999-12-31"), ("last_invoice_settled_at", "1899-12-31"))],
     ("unknown field", {**CUSTOMER, "phone": "123"}, "phone"),
     ("name not text", {**CUSTOMER, "name": 5}, "name"),
 ]

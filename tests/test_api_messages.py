@@ -22,6 +22,8 @@ from tests.support.processes import message_id_of
 from tests.support.service import Gateway, start_gateway, stop_gateway, wait_for
 
 PDF = base64.b64encode(b"%PDF-1.7 test").decode()
+INVOICE = {"name": "Kari", "period": "oktober 2026", "amount": "1 234,50", "due_date": "20.11.2026",
+           "invoice_number": "2026-104233"}
 
 
 async def stored_counts(gw: Gateway) -> tuple[int, int, int]:
@@ -166,6 +168,9 @@ BAD_MESSAGES: list[tuple[str, dict[str, Any], int, str]] = [
     ("unknown template", notice(subject=None, body=None, template="nope"), 422, "template"),
     ("template data missing", notice(subject=None, body=None, template="invoice_ready", data={}), 422, "template"),
     ("data not an object", notice(subject=None, body=None, template="invoice_ready", data=[1]), 422, "data"),
+    *[(f"template data {kind} printed", notice(subject=None, body=None, template="invoice_ready",
+                                               data={**INVOICE, "amount": value}), 422, "not text or a number")
+      for kind, value in (("null", None), ("boolean", True), ("object", {"kr": 1}), ("list", [1]))],
     ("bad sensitivity", notice(sensitivity="secret"), 422, "sensitivity"),
     ("bad customer id", notice(customer_id="../etc"), 422, "customer_id"),
     ("unknown customer", notice(customer_id="c-2"), 422, "customer"),

@@ -107,9 +107,19 @@ def test_api_key_lifecycle(env: dict[str, str]) -> None:
     assert secret.split("_", 2)[2].encode() not in db_file.read_bytes()
 
 
-def test_usage_error_exits_2(env: dict[str, str]) -> None:
-    assert run(env, "keys", "explode").returncode == 2
-    assert run(env).returncode == 2
+@pytest.mark.parametrize("argv, needle", [
+    (("keys", "explode"), "invalid choice: 'explode'"),
+    ((), "COMMAND"),
+    (("keys", "retire"), "key_id"),
+    (("staff", "add", "--email", "a@example.no"), "--role"),
+    (("callbacks", "replay", "--since", "yesterday"), "RFC 3339"),
+])
+def test_usage_error_is_one_line_and_exits_2(env: dict[str, str], argv: tuple[str, ...], needle: str) -> None:
+    result = run(env, *argv)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gateway") and needle in lines[0], result.stderr
+    assert "--help" in lines[0] and not result.stdout
 
 
 async def test_rotate_rewrap_status_retire(database_url: str, tmp_path: Path) -> None:
@@ -158,3 +168,36 @@ async def test_audit_verify_reports_tampering(env: dict[str, str]) -> None:
     result = run(env, "audit", "verify")
     assert result.returncode == 1
     assert "row 1" in result.stdout and "CHAIN BROKEN" in result.stdout
+
+
+@pytest.mark.parametrize("argv", [("db", "upgrade"), ("audit", "verify"), ("api-keys", "list"), ("serve",),
+                                  ("worker",)])
+def test_an_unreachable_database_is_one_line_without_the_url(env: dict[str, str], argv: tuple[str, ...]) -> None:
+    from tests.support.net import free_port
+
+    assert run(env, "keys", "init").returncode == 0
+    url = f"postgresql://gateway:s3cret-pw@127.0.0.1:{free_port()}/gateway"  # nothing listens there
+    result = run({**env, "GATEWAY_DATABASE_URL": url}, *argv)
+    one_line_error(result, "GATEWAY_DATABASE_URL", "ConnectionRefusedError")
+    assert "s3cret-pw" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command, setting, extra", [
+    ("inbound", "GATEWAY_INBOUND_PORT", {}),
+    ("worker", "GATEWAY_WORKER_METRICS_PORT", {}),
+    ("serve", "GATEWAY_INBOUND_PORT", {"GATEWAY_INBOUND_IN_SERVE": "true"}),
+    ("serve", "GATEWAY_INBOUND_PORT", {"GATEWAY_INBOUND_IN_SERVE": "true", "GATEWAY_SERVE_PROCESSES": "2"}),
+])
+def test_inbound_and_worker_refuse_a_port_in_use_with_one_line(env: dict[str, str], command: str,
+                                                              setting: str, extra: dict[str, str]) -> None:
+    import socket
+
+    from tests.support.net import free_port
+
+    assert run(env, "keys", "init").returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        result = run({**env, **extra, "GATEWAY_PORT": str(free_port()), setting: port}, command)
+    one_line_error(result, setting, port, "in use")

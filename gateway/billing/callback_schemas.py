@@ -4,7 +4,7 @@ Schema from the same declarations (gateway/web/openapi.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal, TypeVar
 
 import msgspec
@@ -85,3 +85,13 @@ def decode(kind: type[T], raw: bytes) -> T:
         raise ValidationFailed([{"field": field, "detail": message.split(" - at ", 1)[0]}]) from None
     except (msgspec.DecodeError, RecursionError):
         raise GatewayError("The request body is not valid JSON") from None
+
+
+def since_utc(since: datetime) -> datetime:
+    """`since` in UTC; one beyond datetime's range there (0001-01-01T00:00+01:00, or year 9999 at
+    -14:00) is before every event or after all of them, so it is clamped instead of failing."""
+    try:
+        return since.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if since.year == datetime.min.year else datetime.max
+        return edge.replace(tzinfo=UTC)

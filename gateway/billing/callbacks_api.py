@@ -56,6 +56,6 @@ async def post_replay(request: web.Request) -> web.Response:
     client_id = request[API_KEY].id
     count = await replay(services.engine, client_id=client_id,
                          message_id=body.message_id if isinstance(body.message_id, str) else None,
-                         since=None if body.since is schemas.UNSET else body.since,
+                         since=None if body.since is schemas.UNSET else schemas.since_utc(body.since),
                          include_delivered=body.include_delivered, actor=f"api_key:{client_id}")
     return web.json_response({"replayed": count})

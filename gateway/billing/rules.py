@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -78,15 +78,27 @@ def customer_input(body: schemas.Customer) -> CustomerInput:
                          _day_or_moment(body.relationship_ended_at, "relationship_ended_at"))
 
 
+# Billing's dates are of a customer relationship: outside these years a date is a mistake, and
+# retention's arithmetic (years after it, in Norwegian time) would leave datetime's range.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
 def _day_or_moment(value: str | None, field: str) -> datetime | None:
-    """The declaration admitted the shape; a day or time that does not exist (2026-02-30) is a 422."""
+    """The declaration admitted the shape; a day or time that does not exist (2026-02-30) is a 422,
+    and so is one outside FIRST_YEAR..LAST_YEAR (0001-01-01 in Norway is before year 1 in UTC)."""
     if value is None:
         return None
     try:
-        return day_or_moment(value)
+        moment = day_or_moment(value)
+        year = moment.astimezone(UTC).year
     except ValueError:
         raise ValidationFailed([{"field": field, "detail": "must be an RFC 3339 date-time with a time zone "
                                                           "offset, or a date (YYYY-MM-DD)"}]) from None
+    except OverflowError:
+        year = 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationFailed([{"field": field, "detail": f"must be in the years {FIRST_YEAR}-{LAST_YEAR}"}])
+    return moment
 
 
 def message(raw: bytes, max_attachment_bytes: int) -> MessageInput:

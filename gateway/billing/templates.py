@@ -2,7 +2,9 @@
 
 A template defines two blocks, `subject` and `body`. Rendering happens in Jinja's immutable
 sandbox with StrictUndefined, so a missing value is an error instead of an empty hole in a
-customer's letter, and template data can never reach Python internals.
+customer's letter, and template data can never reach Python internals. Only text and numbers
+are printed: null, true/false, an object or a list in `{{ }}` is refused rather than written into
+the letter as Python shows it ("None kr", "{'a': 1}").
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ class TemplateProblem(Exception):
     """Rendering failed; the message says why without echoing template data."""
 
 
+def _printable(value: Any) -> Any:
+    """Jinja's finalize: what a `{{ }}` prints must be text or a number."""
+    if value is None or isinstance(value, (bool, dict, list, tuple)):
+        raise TemplateProblem("the template data gives a value that is not text or a number "
+                              "(null, true/false, an object or a list)")
+    return value
+
+
 class MessageTemplates:
     def __init__(self, templates_dir: Path) -> None:
         self.root = templates_dir / "messages"
@@ -29,6 +39,7 @@ class MessageTemplates:
             undefined=StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,
+            finalize=_printable,
         )
         # Approved stored versions (the console's template editing) by (name, language), used instead
         # of the file; replaced whole by use_versions, so a render sees one consistent set.
@@ -73,6 +84,8 @@ class MessageTemplates:
         except UndefinedError as exc:
             # Jinja's message names the missing variable, which comes from the template, not data.
             raise TemplateProblem(f"missing template data: {exc.message}") from None
+        except TemplateProblem:
+            raise
         except SecurityError:
             raise TemplateProblem("the template data tried an unsafe operation") from None
         except Exception:  # noqa: BLE001 - any other render failure is bad input, not a crash

@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from gateway import billing, customers, logs
+from gateway.cli.serve import check_port
 from gateway.crypto import init_keys
 from gateway.delivery import devmail
 from gateway.rest import apikeys
@@ -28,6 +29,7 @@ from gateway.web.services import Services
 DEMO_CUSTOMER = "demo-customer-1"
 # A synthetic test number (month + 80, the range NAV's test data uses), never a real person's.
 DEMO_NATIONAL_ID = "01817010055"
+DEFAULT_PORT = Settings.port
 SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -35,11 +37,20 @@ def run_demo(settings: Settings) -> int:
     if settings.is_production:
         raise ConfigError("gateway demo refuses to run with GATEWAY_ENV=production")
     logs.setup("WARNING")
+    check_port(settings.host, settings.port)  # 8080 taken: one line naming GATEWAY_PORT, nothing started
     keys_dir = Path(settings.keys_dir)
     if not (keys_dir / "primary").exists():
         init_keys(keys_dir)
     upgrade(settings.database_url)
-    sink = devmail.MailSink(settings.smtp_host, settings.smtp_port).start()
+    if settings.public_url == Settings.public_url and settings.port != DEFAULT_PORT:
+        # Only the port was changed (8080 was taken): the links must point where the demo listens.
+        settings = dataclasses.replace(settings, public_url=f"http://{settings.host}:{settings.port}")
+    try:
+        sink = devmail.MailSink(settings.smtp_host, settings.smtp_port).start()
+    except OSError as exc:
+        raise ConfigError(f"GATEWAY_SMTP_HOST/GATEWAY_SMTP_PORT: the demo's mail sink cannot listen on "
+                          f"{settings.smtp_host}:{settings.smtp_port} ({exc.strerror or type(exc).__name__})"
+                          ) from None
     settings = dataclasses.replace(settings, smtp_host=sink.host, smtp_port=sink.port, smtp_tls="none")
     try:
         asyncio.run(_serve(settings, sink))
@@ -56,7 +67,9 @@ async def _serve(settings: Settings, sink: devmail.MailSink) -> None:
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     base = f"http://{settings.host}:{settings.port}"
+    captured = len(sink.mails)
     message_id = await _send_sample(services, base)
+    await _until_captured(sink, captured)
     _print_urls(settings, base, message_id)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -86,6 +99,15 @@ async def _send_sample(services: Services, base: str) -> str:
             http.post(f"{base}/api/v1/messages", json=notice, headers=headers) as response:
         response.raise_for_status()
         return str((await response.json())["id"])
+
+
+async def _until_captured(sink: devmail.MailSink, before: int, timeout: float = 30.0) -> None:
+    """Wait until the worker has delivered the sample's notice to the sink, so /dev/mail shows it
+    as soon as the URLs are printed (bounded: a slow machine still gets its URLs)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(sink.mails) <= before and loop.time() < deadline:
+        await asyncio.sleep(0.05)
 
 
 def _print_urls(settings: Settings, base: str, message_id: str) -> None:

@@ -18,15 +18,18 @@ from gateway import logs
 from gateway.cli.serve import _check_services, _stop_when_orphaned, _wait, check_port, check_schema
 from gateway.settings import Settings
 
+PORT_SETTING = "GATEWAY_INBOUND_HOST/GATEWAY_INBOUND_PORT"
+
 
 def run(settings: Settings) -> int:
     logs.setup(settings.log_level)
     if settings.inbound_processes <= 1:
+        check_port(settings.inbound_host, settings.inbound_port, PORT_SETTING)  # in use: one line, exit 1
         asyncio.run(_serve(settings, reuse_port=False, parent=None))
         return 0
     _check_services(settings)  # a bad key or template: one line and exit 1, before anything forks
     asyncio.run(check_schema(settings))
-    check_port(settings.inbound_host, settings.inbound_port)
+    check_port(settings.inbound_host, settings.inbound_port, PORT_SETTING)
     context = multiprocessing.get_context("fork")
     children = [context.Process(target=_child, args=(settings, os.getpid()), name=f"gateway-inbound-{i + 1}")
                 for i in range(settings.inbound_processes)]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from gateway import audit, logs
 from gateway.cli import key_ops, privacy_cmds, reindex_cmds, staff_ops
@@ -38,10 +39,34 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not _database_unusable(exc):
+            raise
+        # The class name only: a driver's message may quote the URL, and the URL may hold a password.
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        print(f"gateway: the database (GATEWAY_DATABASE_URL) cannot be reached or refused us ({cause})",
+              file=sys.stderr)
+        return 1
+
+
+def _database_unusable(exc: BaseException) -> bool:
+    """An unreachable database, a refused login, a missing database: the operator's to fix."""
+    from sqlalchemy.exc import DBAPIError
+
+    return (isinstance(exc, (DBAPIError, ConnectionError, socket.gaierror, TimeoutError))
+            or type(exc).__module__.split(".")[0] in ("asyncpg", "psycopg", "psycopg2", "sqlite3"))
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2), like every other failure;
+    the sub-command parsers inherit the class (add_subparsers uses type(parent))."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
+    parser = OneLineParser(prog="gateway", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("serve", help="HTTP service with the outbox worker in-process").set_defaults(run=cmd_serve)
@@ -112,7 +137,9 @@ def _timestamp(value: str) -> Any:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise argparse.ArgumentTypeError("must be an RFC 3339 timestamp with a zone")
-    return parsed
+    from gateway.billing.callback_schemas import since_utc
+
+    return since_utc(parsed)
 
 
 def _with_engine(settings: Settings, body: Callable[[Any], Awaitable[int | None]]) -> int:
@@ -150,7 +177,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        ops = await _start_ops_server(services) if settings.worker_metrics_port else None
+        try:
+            ops = await _start_ops_server(services) if settings.worker_metrics_port else None
+        except OSError as exc:
+            await services.close()
+            raise _cannot_listen("GATEWAY_WORKER_METRICS_PORT", settings.host, settings.worker_metrics_port,
+                                 exc) from None
         dispatcher = Dispatcher(services.engine, services.crypto.keyring, settings)
         await refresh_email_templates(services.engine, services.notifications)  # before the first send
         follow = asyncio.create_task(follow_email_templates(services.engine, services.notifications))
@@ -183,6 +215,11 @@ def cmd_inbound(settings: Settings, args: argparse.Namespace) -> int:
     from gateway.cli import inbound
 
     return inbound.run(settings)
+
+
+def _cannot_listen(setting: str, host: str, port: int, exc: OSError) -> ConfigError:
+    """One line for a port in use (or an address this host does not have), as `serve` gives."""
+    return ConfigError(f"{setting}: cannot listen on {host}:{port} ({exc.strerror or type(exc).__name__})")
 
 
 def cmd_callbacks_status(settings: Settings, args: argparse.Namespace) -> int:

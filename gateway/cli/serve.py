@@ -60,7 +60,7 @@ def serve(settings: Settings, *, run_worker: bool = True) -> int:
 
     app = _build_app(settings, run_worker)
     asyncio.run(check_schema(settings))
-    check_port(settings.host, settings.port)
+    check_ports(settings)
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None,
                 shutdown_timeout=SHUTDOWN_TIMEOUT)
     return 0
@@ -99,7 +99,7 @@ def _supervise(settings: Settings, run_worker: bool) -> int:
     try:
         _check_services(settings)  # refuse bad keys or templates before forking anything
         asyncio.run(check_schema(settings))
-        check_port(settings.host, settings.port)
+        check_ports(settings)
         context = multiprocessing.get_context("fork")
         children = [context.Process(target=_child, args=(settings, run_worker, os.getpid(), i == 0),
                                     name=f"gateway-serve-{i + 1}", daemon=False)
@@ -131,7 +131,14 @@ def _use_multiprocess_metrics() -> tuple[str, bool]:
     return path, True
 
 
-def check_port(host: str, port: int) -> None:
+def check_ports(settings: Settings) -> None:
+    """The HTTP port, and the inbound SMTP port when serve runs it (GATEWAY_INBOUND_IN_SERVE)."""
+    check_port(settings.host, settings.port)
+    if settings.inbound_in_serve:
+        check_port(settings.inbound_host, settings.inbound_port, "GATEWAY_INBOUND_HOST/GATEWAY_INBOUND_PORT")
+
+
+def check_port(host: str, port: int, setting: str = "GATEWAY_HOST/GATEWAY_PORT") -> None:
     """Fail with one line if nothing could listen on the port (in use, no such address). Bound
     without SO_REUSEPORT, so a port another `gateway serve` already shares is refused too."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -141,7 +148,7 @@ def check_port(host: str, port: int) -> None:
             sock.bind((host, port))
             sock.listen(1)
     except OSError as exc:
-        raise ConfigError(f"GATEWAY_HOST/GATEWAY_PORT: cannot listen on {host}:{port} ({exc.strerror})") from None
+        raise ConfigError(f"{setting}: cannot listen on {host}:{port} ({exc.strerror})") from None
 
 
 def _wait(children: Sequence[BaseProcess]) -> int:

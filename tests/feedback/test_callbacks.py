@@ -116,6 +116,31 @@ async def test_given_up_events_are_visible_and_replayable(quiet: Gateway) -> Non
     assert by_message(events) == {message_id: ["sent", "bounced"] for message_id in ids}
 
 
+async def test_replay_since_beyond_the_utc_range_is_clamped_not_a_500(quiet: Gateway) -> None:
+    gw = quiet
+    token = await gw.token()
+    receiver = Receiver()
+    await gw.request("PUT", "/api/v1/callbacks", token=token, json={"url": receiver.url})
+    await make_events(gw, token, 1)
+    await receiver.up()
+    try:
+        async with Dispatcher(gw.services.engine, gw.services.crypto.keyring, gw.services.settings) as d:
+            while await d.run_once():
+                pass  # both events delivered
+    finally:
+        await receiver.down()
+
+    async def replayed(since: str) -> object:
+        status, body, response = await gw.request("POST", "/api/v1/callbacks/replay", token=token,
+                                                  json={"since": since, "include_delivered": True})
+        assert status == 200, body
+        return body["replayed"]
+
+    # A replay makes what it finds pending again: first the one that finds nothing, then all.
+    assert await replayed("9999-12-31T23:59:59-14:00") == 0  # after year 9999 in UTC: none
+    assert await replayed("0001-01-01T00:00:00+01:00") == 2  # before year 1 in UTC: both events
+
+
 async def test_callback_url_rules_and_secret(quiet: Gateway) -> None:
     gw = quiet
     token = await gw.token()
