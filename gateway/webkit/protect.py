@@ -122,6 +122,8 @@ def site_middleware(state_key: web.AppKey[Any], request_key: web.RequestKey[Any]
             response = await handler(request)
         except PageError as exc:
             response = error_page(request, exc.status)
+        except UnicodeDecodeError:  # a form body that is not UTF-8 (aiohttp decodes it on request.post())
+            response = error_page(request, 400)
         except web.HTTPException as exc:
             response = _from_http_exception(request, exc, error_page)
         except Exception:

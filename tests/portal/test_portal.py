@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gateway import audit
 from gateway.clock import FakeClock
@@ -567,3 +567,23 @@ async def test_an_erased_customer_loses_access_at_once_though_their_key_was_just
     assert (await client.get("/portal/")).status == 302
     assert (await client.get(f"/portal/messages/{msg}/attachments/x")).status == 404
     await client.close()
+
+
+async def test_a_form_body_that_is_not_utf8_is_a_400_page_not_a_500(gateway: Gateway, two: dict[str, str]) -> None:
+    a = PortalClient(gateway)
+    await a.sign_in("cust-a")
+    token = (await a.get("/portal/")).csrf
+    bad = f"csrf_token={token}&body=\xff\xfe".encode("latin-1")
+    async with gateway.services.engine.connect() as conn:
+        stored = (await conn.execute(select(func.count()).select_from(replies))).scalar_one()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for path in (f"/portal/messages/{two['a_msg']}/replies", "/portal/language", "/portal/logout",
+                 "/portal/my-data/requests", "/console/login"):
+        assert a.cookie is not None
+        async with a.http.post(gateway.url(path), data=bad, allow_redirects=False,
+                               headers={**form, "Cookie": f"{a.cookie_name}={a.cookie}"}) as resp:
+            assert resp.status == 400, (path, resp.status)
+            assert "text/html" in resp.headers["Content-Type"]
+    async with gateway.services.engine.connect() as conn:  # nothing was stored
+        assert (await conn.execute(select(func.count()).select_from(replies))).scalar_one() == stored
+    await a.close()
