@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,8 @@ def policy_from(settings: Settings) -> RetentionPolicy:
 
 def years_before(moment: datetime, years: int) -> datetime:
     """The same local time `years` calendar years earlier in Norway (29 February -> 28 February)."""
+    if not MINYEAR < moment.year - years < MAXYEAR:  # dates stored before 1900-2199 was enforced
+        return (datetime.max if years < 0 else datetime.min).replace(tzinfo=UTC)
     local = moment.astimezone(NORWAY)
     try:
         earlier = local.replace(year=local.year - years)

@@ -168,3 +168,15 @@ def test_retention_run_from_the_command_line_prints_ids_and_counts(sqlite_url: s
     assert done.stdout.splitlines()[:2] == ["customers erased: 1", "customer c-old"]
     assert "Secret Name" not in done.stdout + done.stderr and "@example.no" not in done.stdout
     assert run(env, "retention", "run").stdout.startswith("customers erased: 0")
+
+
+def test_dates_at_the_ends_of_the_calendar_give_a_date_not_an_error() -> None:
+    # Dates stored before the upsert limited them to 1900-2199 (year 9999, year 1) must not break
+    # retention or the customer's export: they are due never, or at once.
+    policy = retention.RetentionPolicy(5, {})
+    late = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    early = datetime(1, 1, 2, tzinfo=UTC)
+    assert retention.erase_after(late, late, policy) == datetime.max.replace(tzinfo=UTC)
+    assert retention.years_before(early, 5) == datetime.min.replace(tzinfo=UTC)
+    ordinary = datetime(2026, 10, 31, 12, tzinfo=UTC)
+    assert retention.erase_after(ordinary, ordinary, policy) == datetime(2031, 10, 31, 12, tzinfo=UTC)
