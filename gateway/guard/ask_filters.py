@@ -5,7 +5,8 @@ data (confirming receipt, creating a new password)."""
 from __future__ import annotations
 
 from . import lexicon as L
-from .broad_ask import RECEIVE, RECEIVE_PAST, WE, YOU, sentence_words
+from .benign_frames import RECEIVE, WE, YOU
+from .broad_ask import RECEIVE_PAST, sentence_words
 from .clauses import WORD, Analysis
 from .findings import Hit
 

@@ -278,7 +278,7 @@ class Analysis:
         if k >= len(self.toks) or self.toks[k].kind != WORD:
             return False
         key = self.keys[k]
-        if key in L.CONDITIONAL or key in L.SECOND_SUBJECT or key in ("we", "vi", "jeg", "eg"):
+        if key in L.CONDITIONAL or key in L.SECOND_SUBJECT or key in ("we", "vi", "jeg", "eg", "well", "weve"):
             return True
         if key in L.DEMAND_MODALS:
             return True
@@ -299,8 +299,8 @@ class Analysis:
                 return k + 1
             if t.kind == WORD and t.key in L.CONTRAST:
                 return k + 1
-            if t.kind == WEAK and self.is_clause_start(k + 1) and not self._list_continues(k + 1):
-                return k + 1
+            if t.kind in (WEAK, COLON) and self.is_clause_start(k + 1) and not self._list_continues(k + 1):
+                return k + 1  # "Det tar ikke mer enn et minutt: skriv …" starts a new clause
             k -= 1
         return floor
 
@@ -319,7 +319,7 @@ class Analysis:
             t = self.toks[k]
             if t.kind == STRONG or (t.kind == WORD and t.key in L.CONTRAST):
                 return k
-            if t.kind == WEAK and self.is_clause_start(k + 1):
+            if t.kind in (WEAK, COLON) and self.is_clause_start(k + 1):
                 return k
             k += 1
         return k
@@ -342,6 +342,8 @@ class Analysis:
                 continue
             if set(self.next_words(k, 2)) & L.DOUBLE_NEG or self.word(k - 1) in L.DOUBLE_NEG:
                 continue  # "don't forget to send", "glem ikke å sende"
+            if key not in L.WITHOUT and any(self.keys[x] in L.WITHOUT for x in range(k + 1, hi)):
+                continue  # "kan ikke avsluttes uten at vi får …": not … without is a requirement
             cond = any(self.keys[c] in L.CONDITIONAL for c in range(max(lo, k - 4), k))
             if cond and key not in ("never", "aldri", "nobody", "noone", "ingen", "none"):
                 continue  # "hvis du ikke bekrefter ..." is a threat, not a reassurance

@@ -35,11 +35,14 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("card_number", ("card", "kort"), rf"(?:first|last|(?:de|dei) (?:første|fyrste|siste)) {_NUM4} {_DIGITS} (?:of|on|from|in|i|på|av|fra|frå) {_YOUR}? ?{_CARD}(?: ?number| ?nummeret)?"),
     ("card_number", ("digits", "numbers"), rf"(?:last|first) {_NUM4} (?:digits|numbers)(?: of (?:the|your) card)?(?= and| og| \+| &)"),
     ("card_number", ("sifrene", "sifra", "tala"), r"(?:de|dei) (?:fire|4) (?:siste|første) (?:sifrene|sifra|tala)(?= og| \+| &)"),
-    ("card_security_code", ("back",), rf"(?:the )?(?:three|3)(?: (?:digits|numbers|digit code|digit number))? (?:on|at|from) (?:the )?back(?: of {_YOUR}? ?{_CARD})?"),
+    ("card_security_code", ("back",), rf"(?:the )?(?:three|3)(?: (?:digits|numbers|digit code|digit number))? (?:on|at|from) (?:the )?back(?: of {_YOUR}? ?{_CARD}|(?! of))"),
     ("card_security_code", ("back",), rf"(?:the )?code on the back of {_YOUR}? ?{_CARD}"),
-    ("card_security_code", ("back", "bak"), r"(?:the )?(?:digits|numbers|code|sifrene|sifra|tala|tallene|tala|koden|tallkoden) (?:printed |shown |written |som står |som er trykt |som står trykt )?(?:on|at|på|bak på) (?:the )?(?:back|baksiden|baksida|bakside)"),
+    ("card_security_code", ("card",), rf"(?:the )?(?:three|3) (?:digits|numbers) (?:on|from|printed on) {_YOUR}? ?{_CARD}"),
+    ("card_security_code", ("back", "bak"), r"(?:the )?(?:digits|numbers|code|sifrene|sifra|tala|tallene|tala|koden|tallkoden) (?:printed |shown |written |som står |som er trykt |som står trykt )?(?:on|at|på|bak på) (?:the )?(?:back|baksiden|baksida|bakside)(?! (?:of|av|på|til) (?!(?:(?:the|your|this) )?(?:(?:bank|credit|debit|payment) )?card|(?:bank|betalings|kreditt|debet)?kort))"),
     ("card_security_code", ("bak",), rf"(?:de|dei) (?:tre|3) (?:siste )?(?:sifrene|sifra|tala|tallene|tal|siffer)(?: som står)? (?:bak på|på baksiden av|på baksida av|på baksida|på baksiden) ?(?:{_YOUR} )?(?:{_CARD})?"),
     ("card_security_code", ("bak",), rf"(?:koden|nummeret|talet|tallet) (?:bak på|på baksiden av|på baksida av) {_YOUR}? ?{_CARD}"),
+    # The card named elsewhere in the message: "Har du kortet framfor deg, les opp tala på framsida".
+    ("card_number", ("framsid", "forsid", "fremsid", "the front"), r"(?:de |dei |the )?(?:nummeret|tallene|sifrene|tala|sifra|talet|tallet|numbers|digits|number) (?:på|fra|frå|on|across) (?:forsiden|framsida|framsiden|fremsiden|the front)(?! (?:av|på|til|of) (?!(?:kortet|kortet ditt|the card|your card)))"),
     ("card_security_code", ("tresif",), r"(?:tresifra|tresifrede|tresifret) (?:kode|koden|nummer|nummeret)"),
     ("national_id", ("digit", "sifre", "sifra", "siffer"), r"(?:11|ii|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
     ("national_id", ("identif",), r"(?:number|nummeret|nummer|talet|(?:the )?(?:11|ii|eleven|elleve) (?:digits|sifrene|sifra|tala|siffer)) (?:that|which|som) identif(?:ies|y|iserer) (?:you|deg|dykk)"),
@@ -70,6 +73,13 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("security_question", ("første", "fyrste"), r"(?:navnet|namnet) på (?:den |det |ditt |di |din )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|hunden|katt|katten|skole|skolen|skule|skulen|lærer|læreren|lærar|læraren|bil|bilen)(?: din| di| ditt)?"),
     ("security_question", ("første", "fyrste"), r"(?:ditt |din |di )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|katt|bil|lærer|lærar)(?: ditt| din| di)? (?:het|heitte|hette)"),
     ("security_question", ("maiden", "pikenavn", "pikenamn", "jentenamn", "etternavn"), r"(?:mother s|mothers|mum s|mom s) (?:maiden|birth) name|(?:mors|morens|moras|mora di sitt|mor di sitt) (?:pikenavn|pikenamn|jentenamn|etternavn før hun giftet seg)"),
+    # The question word before the place ("Hvilken gate vokste du opp i?", "Which street did you
+    # grow up on?", "Kva skule gjekk du på som barn?").
+    ("security_question", ("vokste", "voks", "vaks", "bodde", "budde", "grow", "grew", "live", "skole", "skule", "school"), r"(?:hvilken|hvilke|hvilket|kva for ei|kva for ein|kva for eit|kva for|kva|which|what|in which|in what|on which|on what) (?:gate|gata|gaten|vei|veg|veien|vegen|street|road|by|town|city|sted|stad|place|bydel|grend|skole|skule|barneskole|barneskule|school|primary school) (?:vokste|voks|vaks|bodde|budde|gikk|gjekk|did you grow|did you live|did you go to|did you attend|grew|lived)"),
+    # The name of a childhood place or person ("navnet på barneskolen din").
+    ("security_question", ("barneskol", "barneskul", "primary school", "elementary school", "barndomsven", "barndomsgat", "barndomshjem", "childhood"), r"(?:navnet|namnet|the name) (?:på|of|til) (?:den |det |din |ditt |di |your )?(?:barneskolen|barneskulen|primary school|elementary school|barndomsvennen|barndomsvenen|barndomsvenninna|barndomsvenninnen|barndomsgata|barndomsgaten|barndomshjemmet|childhood (?:friend|best friend|home|street|pet|hero|nickname))"),
+    # A relative's maiden or middle name ("mellomnamnet til mora di før ho gifta seg").
+    ("security_question", ("mellomnavn", "mellomnamn", "middle name", "giftet", "gifta", "married"), r"(?:(?:mellomnavn|mellomnamn|etternavn|etternamn|navn|namn)(?:et)? (?:til|på) (?:moren|mora|mor|faren|far|broren|bror|søstera|søsteren|søster|besteforeldrene|bestemor|bestefar) (?:din|di|ditt)(?: før (?:hun|ho) (?:giftet|gifta) seg)?|(?:mother|father|mum|mom|dad|sibling|brother|sister|oldest sibling|grandmother|grandfather)(?: s)? (?:middle name|name before (?:she|he) (?:got )?married|surname before marriage))"),
     ("security_question", ("security", "secret", "sikkerhet", "tryggleik", "kontroll", "hemmeleg", "hemmelig"), r"(?:answer|answers|svaret|svara|svar) (?:to|på|til) (?:your |the |ditt |dine )?(?:security|secret|sikkerhets|tryggleiks|kontroll|hemmelege|hemmelige)(?: )?(?:question|questions|spørsmålet|spørsmål|spørsmåla|spørsmålene)"),
 ]
 DESCRIBED: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
@@ -136,8 +146,10 @@ _MIN_FUZZY = 7
 def fuzzy_category(key: str) -> str | None:
     """The category of a canonical object word within edit distance 1 of ``key`` (7+ letters;
     same first two letters), e.g. "passrod", "fødselsnumer", "engangskde"."""
-    if len(key) < _MIN_FUZZY or key[:2] not in _FIRST2 or not key.isalpha():
+    if len(key) < _MIN_FUZZY - 1 or key[:2] not in _FIRST2 or not key.isalpha():
         return None
+    if len(key) < _MIN_FUZZY:
+        return _DELETES.get(key)  # six letters: only a letter dropped from a 7-letter word ("pasord")
     if key in _FUZZY:
         return _FUZZY[key]
     if key in _DELETES:
@@ -153,7 +165,7 @@ def fuzzy_category(key: str) -> str | None:
 
 # Long words that begin like a canonical word (no look-behind, so re skips ahead by the first
 # letters; the word start is checked on each match).
-_FUZZY_CANDIDATE = re.compile("(?:" + "|".join(sorted(_FIRST2)) + r")[^\W\d_]{5,}")
+_FUZZY_CANDIDATE = re.compile("(?:" + "|".join(sorted(_FIRST2)) + r")[^\W\d_]{4,}")
 
 
 def may_be_fuzzy(text: str) -> bool:
@@ -180,7 +192,8 @@ THIRD_PARTY = re.compile(
     r"vaktmester|caretaker|borettslag|sameie|styret|nettselskap|grid|netteier|bank|banken|banks|"
     r"regnskapsfører|accountant|arbeidsgiver|employer|lege|doctor|advokat|lawyer|skatteetaten|"
     r"nav|kommune|municipality|council|forsikringsselskap|insurer|leverandør|supplier|"
-    r"installatøren|tidligere|previous|former|megler|agent|realtor|takstmann|surveyor)\w*")
+    r"installatøren|tidligere|previous|former|megler|realtor|takstmann|surveyor|folkeregister|"
+    r"population register)\w*")
 LAW_SUBJECT = re.compile(
     r"(?:forskrift|lov|loven|lova|law|laws|regulation|regelverk|regler|reglane|reglene|rules|"
     r"gdpr|standard|avtalevilkår|vilkår|terms|directive|direktiv|hvitvaskingslov|"
@@ -261,4 +274,7 @@ ANCHORS = re.compile("|".join([
     "first best", "first friend", "born", "barndom", "childhood", "as a child", "som barn", "som liten",
     "school", "møttes", "møttest", "parents", "født", "fødd", "kjæledyr", "hund", "katt", "skole", "skule", "lærer", "lærar", "bil",
     "security", "secret", "sikkerhets", "tryggleiks", "kontroll", "hemmelege", "hemmelige",
+    "grow", "live", "barneskol", "barneskul", "barndomsven", "barndomsgat", "barndomshjem",
+    "mellomnavn", "mellomnamn", "middle name", "giftet", "gifta", "married", "framsid", "forsid",
+    "fremsid", "the front",
 ]))

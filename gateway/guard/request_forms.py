@@ -84,7 +84,8 @@ _SOON = {"once", "when", "as", "after", "straks", "når", "etter", "så", "snart
 
 
 _RECEIVE = {"have", "has", "got", "get", "receive", "received", "har", "får", "fått", "mottar",
-            "mottek", "mottatt", "motteke", "fatt", "hear", "hører", "høyrer"}
+            "mottek", "mottatt", "motteke", "fatt", "hear", "hører", "høyrer", "see", "sees", "ser",
+            "sjå", "seen", "sett"}
 
 
 def check_have_condition(a: Analysis, add) -> None:

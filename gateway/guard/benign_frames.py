@@ -1,0 +1,205 @@
+"""Benign frames for the broad ask (broad_ask.py): what makes a sentence that names
+confidential data *not* an ask — a negation whose grammatical scope covers the object, a warning
+or third party, a law, the customer's own page, our own data, information about the data, the
+customer's own management of it, protecting it, logging in with it, something we send the reader,
+a definition. Split from broad_ask.py."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from . import lexicon as L
+from . import phrasing as P
+from .clauses import COLON, WEAK, WORD, Analysis, Obj
+from .objects import SELF_SERVICE
+
+YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
+
+WE = frozenset({"vi", "me", "we", "jeg", "eg", "i", "vi'll", "well", "were", "weve"})
+
+# Benign frames: any of these words in the sentence covers it.
+_BENIGN = frozenset({
+    "glemt", "gløymt", "gleymt", "forgot", "forgotten", "lost", "mistet", "mista",
+    # given away to someone else ("Har du gitt bort passordet ditt, må du endre det")
+    "bort", "vekk", "away",
+    # something we send the reader, or a status
+    "already", "allerede", "allereie", "alt", "tilsendt", "posted", "arrive", "deleted", "slettet", "sletta", "expired", "utløpt", "utgått",
+    # talking about the data, not asking for it
+    "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
+})
+
+# Benign only near the object (four words either side): the customer's own management of the
+# data ("endre kontonummeret", "lag et nytt passord") and protecting it ("keep your PIN safe").
+_BENIGN_NEAR = frozenset({
+    # our own documents carry our account number
+    "fakturaen", "faktura", "invoice", "giro", "giroen",
+    # information about the data ("Du finner kontonummeret vårt …", "is stored encrypted")
+    "finner", "finn", "find", "found", "står", "vises", "visast", "viste", "shown", "displayed",
+    "lagret", "lagra", "stored", "saved", "kryptert", "encrypted",
+    "masked", "maskert", "skjult", "hidden", "printed", "trykt", "appears", "listed",
+    "endre", "endra", "endrer", "change", "changed", "changing", "reset", "tilbakestill",
+    "tilbakestille", "nullstill", "nullstille", "sperr", "sperre", "sperra", "block", "lag",
+    "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte",
+    "bytt", "hemmelig", "hemmeleg", "secret", "safe", "trygt", "trygg", "secure", "sikkert", "keep",
+    "hold", "behold", "oppbevar", "protect", "beskytt", "beskytte", "cover", "dekk", "gjem",
+    "strong", "sterkt", "sterk", "unikt", "unique", "godt",
+    # logging in with it (a login method, judged by the precise rules)
+    "logg", "logge", "logga", "login", "log", "sign", "signin",
+    # it reaches us without the reader ("Vi får fødselsnummeret ditt automatisk fra …")
+    "automatisk", "automatically", "automatic",
+})
+
+SOON = frozenset({"når", "etter", "snart", "straks", "once", "when", "after", "soon", "provided",
+                   "if", "hvis", "dersom", "viss", "om", "berre", "bare", "as"})
+
+LOGIN = frozenset({"logg", "logge", "logga", "login", "log", "sign", "signin"})
+
+_MODIFIERS = ("banking", "nettbank", "bankid", "online")
+
+_RELATIVE_WIDE = frozenset({"der", "where", "hvor", "kor", "som", "that", "which", "showing", "viser"})
+
+_RELATIVE = frozenset({"som", "that", "which", "der"})
+
+_UNTIL = frozenset({"until", "unless", "before", "før", "inntil", "till"})
+
+_OUR_DOCUMENTS = frozenset({"fakturaen", "faktura", "fakturane", "fakturaene", "invoice", "invoices",
+                            "giro", "giroen", "kid", "kidnummer", "kidnummeret", "kidnumber"})
+
+_NOBODY = frozenset({"ingen", "nobody", "noone", "none", "nokon", "noen", "anyone"})
+
+AVOID = frozenset({"unngå", "unngår", "unngje", "avoid", "uten", "utan", "without", "slippe", "sleppe"})
+
+_NO_NOUNS = frozenset({"card", "acct", "acc", "account", "personal", "pers", "kort", "konto", "ref",
+                       "phone", "customer", "order", "invoice", "id", "sort", "routing"})
+
+_THREAT = frozenset({"ellers", "elles", "otherwise"})
+
+_ONLY_MORE = frozenset({"men", "but", "except", "unntatt", "only", "bare", "berre", "kun"})
+
+_NN_AFTER_NO = frozenset({"må", "kan", "skal", "er", "har", "vil", "bør", "får", "treng", "du",
+                          "me", "vi", "eg", "de", "dei", "det", "den", "i", "på", "med", "til",
+                          "så", "og", "berre", "straks", "send", "skriv", "les", "gje"})
+
+_TO_YOU = re.compile(r"\b(?:sendt|sendes|sendast|sender vi|sent|send you|sends you|texted)\b"
+                     r"(?: [\w]+){0,4} (?:til deg|to you|deg)\b|\b(?:we ll send you|we will send you|"
+                     r"vi sender deg|me sender deg|vi sender|me sender)\b")
+
+RECEIVE = frozenset({"receive", "mottar", "motta", "får", "få", "fått", "get", "gets", "got",
+                      "fekk", "fikk"})
+
+OURS = frozenset({"vårt", "vår", "våre", "our", "ours", "vårs", "selskapets", "company's"})
+
+_INDEFINITE = frozenset({"en", "ein", "ei", "et", "eit", "a", "an", "any", "noen", "nokon"})
+
+WHAT_IS = frozenset({"hva", "kva", "what", "whats", "hvas", "kvas", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
+
+
+def words_of(a: Analysis, lo: int, hi: int) -> list[tuple[int, str]]:
+    return [(k, a.keys[k]) for k in range(lo, hi + 1) if a.toks[k].kind == WORD]
+
+
+def _you_receive(words: list[tuple[int, str]], obj: Obj) -> bool:
+    """'du får en ny PIN-kode', 'you will receive a code': something we send the reader (not
+    'Engangskoden du mottar, skal sendes tilbake', where the receiving describes the object)."""
+    keys = [w for _, w in words]
+    return any(w in RECEIVE and k < obj.i and any(x in YOU for x in keys[max(0, n - 3):n])
+               for n, (k, w) in enumerate(words))
+
+
+@lru_cache(maxsize=8192)
+def _outside_party(w: str) -> bool:
+    """A warning word, a third party or a law ('svindlere', 'elektrikeren', 'forskriften')."""
+    return bool(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w))
+
+
+def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> bool:
+    words = words_of(a, lo, hi)
+    keys = {w for k, w in words if not (w in _BENIGN and a.word(k - 1) in _RELATIVE)}
+    if keys & _BENIGN or _negation_covers(a, words, obj) or (receive and _you_receive(words, obj)):
+        return True
+    others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k)]
+    if set(others) & L.THIRD_WARN:
+        return True
+    described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
+    near = {w for k, w in words if obj.i - 3 <= k <= obj.j + 3 and a.objs_at[k] is None and (
+        w not in LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)}
+    if near & _BENIGN_NEAR:
+        return True
+    if any(_outside_party(w) for w in others):
+        return True
+    text = a.text[a.toks[lo].start:a.toks[hi].end]
+    if SELF_SERVICE.search(text) or _TO_YOU.search(text):
+        return True
+    before = [a.keys[k] for k in range(max(lo, obj.i - 3), obj.i) if a.toks[k].kind == WORD]
+    after = [a.keys[k] for k in range(obj.j + 1, min(hi, obj.j + 2) + 1) if a.toks[k].kind == WORD]
+    if set(before) & OURS or set(after) & OURS:
+        return True
+    if obj.cat == "account_number" and keys & _OUR_DOCUMENTS and not (set(before) | set(after)) & L.POSSESSIVE:
+        return True  # "bruk kontonummeret og KID-nummeret som står på fakturaen": ours
+    return bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
+
+
+def _login_with(nxt: list[str]) -> bool:
+    """'logg inn med', 'log in with', 'login using': the data as a login method."""
+    if nxt and nxt[0] in ("in", "inn", "on", "på"):
+        nxt = nxt[1:]
+    return bool(nxt) and nxt[0] in ("med", "with", "using", "via")
+
+
+def _modifier(a: Analysis, k: int) -> bool:
+    """'your bank's login page', 'our agent', 'online banking': a word that qualifies another
+    is not a third party or warning subject."""
+    t = a.toks[k]
+    return a.text[t.end - 2:t.end] in ("'s", "’s") or a.word(k - 1) in OURS or a.keys[k].startswith(_MODIFIERS)
+
+
+def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
+    """A negation covers the sentence unless it sits in an 'ellers/otherwise' threat or an
+    'only/but' separates it from a later object ('Nothing else is required, only your PIN')."""
+    keys = [w for _, w in words]
+    conditional = bool(keys) and keys[0] in SOON | L.CONDITIONAL
+    clause = a.clause_start(obj.i)
+    for n, (k, w) in enumerate(words):
+        if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
+            continue
+        if k < clause:
+            continue  # grammatical scope: a negation in an earlier clause ("Don't worry, …, send …")
+        if requirement(a, words, n, obj):
+            continue  # "not … without X" requires X
+        if k < obj.i and any(w2 in _UNTIL for k2, w2 in words if k < k2 < obj.i):
+            continue  # "we can't release it until we see …": the precondition asks
+        if conditional and any(a.toks[j].kind in (WEAK, COLON) for j in range(min(k, obj.j) + 1, max(k, obj.i))):
+            continue  # the other side of a condition: "Provided we receive X, no fee will be charged"
+        if w in AVOID and not 0 < obj.i - k <= 3:
+            continue  # "unngå/avoid/uten" govern only their own object
+        if any(x in _THREAT or (x in {"or", "eller"} and keys[j + 1] in WE | {"else"})
+               for j, x in enumerate(keys[:n])):
+            continue  # "… or we can't register you", "ellers får vi ikke …"
+        if set(keys[n + 1:n + 3]) & L.DOUBLE_NEG:
+            continue
+        if k < obj.i and {w2 for k2, w2 in words if k < k2 < obj.i} & (L.ONLY | L.CONTRAST_CONJ | _ONLY_MORE):
+            continue
+        return True
+    return False
+
+
+def requirement(a: Analysis, words: list[tuple[int, str]], n: int, obj: Obj) -> bool:
+    """'Saka kan ikkje avsluttast utan at vi får …', 'Uten kontonummeret kommer vi ikke videre',
+    'We can't proceed without your account number': a negation and a 'without' together state
+    that the data is required. Not when the negated subject is everyone else ('Ingen kan logge
+    inn uten passordet ditt')."""
+    keys = [w for _, w in words]
+    negs = [(k, w) for k, w in words if w in L.NEGATIONS and w not in AVOID]
+    withouts = [k for k, w in words if w in L.WITHOUT and k < obj.i]
+    if not negs or not withouts or any(w in _NOBODY for _, w in negs):
+        return False
+    return bool(set(keys) & WE or not set(keys) & (YOU | LOGIN))
+
+
+def _english_no(keys: list[str], n: int) -> bool:
+    """Nynorsk 'no' means 'now' ('men no må du', 'akkurat no')."""
+    nxt = keys[n + 1] if n + 1 < len(keys) else ""
+    if n and keys[n - 1] in _NO_NOUNS:
+        return False  # "card no.", "acct no"
+    return bool(nxt) and nxt not in _NN_AFTER_NO and (n == 0 or keys[n - 1] not in {"akkurat", "og", "men", "så", "berre"})
