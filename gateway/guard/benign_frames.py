@@ -27,6 +27,8 @@ _BENIGN = frozenset({
     "already", "allerede", "allereie", "alt", "tilsendt", "posted", "arrive", "deleted", "slettet", "sletta", "expired", "utløpt", "utgått",
     # talking about the data, not asking for it
     "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
+    "forklarer", "forklarar", "explains", "explain", "personvernerklæringen", "personvernerklæringa",
+    "behandler", "handsamar", "handle", "handles",
 })
 
 # Benign only near the object (four words either side): the customer's own management of the
@@ -43,7 +45,8 @@ _BENIGN_NEAR = frozenset({
     "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte",
     "bytt", "hemmelig", "hemmeleg", "secret", "safe", "trygt", "trygg", "secure", "sikkert", "keep",
     "hold", "behold", "oppbevar", "protect", "beskytt", "beskytte", "cover", "dekk", "gjem",
-    "strong", "sterkt", "sterk", "unikt", "unique", "godt",
+    "strong", "sterkt", "sterk", "unikt", "unique", "godt", "ulike", "ulikt", "forskjellige",
+    "different", "separate", "passordbehandler", "passordbehandlar", "passordhandsamar", "manager",
     # logging in with it (a login method, judged by the precise rules)
     "logg", "logge", "logga", "login", "log", "sign", "signin",
     # it reaches us without the reader ("Vi får fødselsnummeret ditt automatisk fra …")
@@ -115,12 +118,19 @@ def _outside_party(w: str) -> bool:
 
 def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> bool:
     words = words_of(a, lo, hi)
-    keys = {w for k, w in words if not (w in _BENIGN and a.word(k - 1) in _RELATIVE)}
+    keys = {w for k, w in words if a.objs_at[k] is None and not (
+        (w in _BENIGN and a.word(k - 1) in _RELATIVE) or (w in _ALREADY and a.word(k + 1) in _TIME))}
     if keys & _BENIGN or _negation_covers(a, words, obj) or (receive and _you_receive(words, obj)):
         return True
-    others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k)]
+    others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not _determiner(a, k)]
     if set(others) & L.THIRD_WARN:
         return True
+    text = a.text[a.toks[lo].start:a.toks[hi].end]
+    if NOT_OURS.search(text) or _FROM_SOURCE.search(text):
+        return True
+    if obj.cat in ("pin", "one_time_code") and any(
+            P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6))):
+        return True  # "The PIN for your EV charger", "koden til ladeboksen"
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
     near = {w for k, w in words if obj.i - 3 <= k <= obj.j + 3 and a.objs_at[k] is None and (
         w not in LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)}
@@ -128,7 +138,6 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> boo
         return True
     if any(_outside_party(w) for w in others):
         return True
-    text = a.text[a.toks[lo].start:a.toks[hi].end]
     if SELF_SERVICE.search(text) or _TO_YOU.search(text):
         return True
     before = [a.keys[k] for k in range(max(lo, obj.i - 3), obj.i) if a.toks[k].kind == WORD]
@@ -138,6 +147,32 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> boo
     if obj.cat == "account_number" and keys & _OUR_DOCUMENTS and not (set(before) | set(after)) & L.POSSESSIVE:
         return True  # "bruk kontonummeret og KID-nummeret som står på fakturaen": ours
     return bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
+
+
+_ALREADY = frozenset({"already", "allerede", "allereie", "alt"})
+_TIME = frozenset({"i", "today", "tomorrow", "now", "nå", "no", "this", "innen", "innan", "by", "before", "før"})
+_DETERMINED = frozenset({"siste", "første", "fyrste", "nye", "gamle", "andre", "same", "samme", "to", "tre",
+                         "fire", "fem", "seks", "elleve"})
+# A sentence that says the ask is not ours: "er den ikke fra oss", "never with us", "berre for deg".
+NOT_OURS = re.compile(
+    r"\b(?:(?:er|is|are) (?:den |det |han |ho |it |they )?(?:ikke|ikkje|not|never|aldri) (?:fra|frå|from) "
+    r"(?:oss|us)|(?:isn t|aren t|wasn t) from us|not from us|ikke fra oss|ikkje frå oss|"
+    r"(?:aldri|ikke|ikkje|never|not) (?:hos|with|til|to) (?:oss|us)\b|"
+    r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|"
+    r"ta (?:godt )?vare på(?= ?[,.;!?]| ?$| (?:den|det|han|ho|dei|dem|din|di|ditt|dine)\b)|"
+    r"take (?:good )?care of (?:it|them|your)\b)")
+# Data that reaches us from a source other than the reader ("fødselsnummeret vi får fra BankID").
+_FROM_SOURCE = re.compile(
+    r"\b(?:(?:vi|me|we) (?:får|mottar|mottek|henter|hentar|receive|get|fetch|obtain)|(?:får|mottar|henter) (?:vi|me))\b[^.!?\n]{0,50}?"
+    r"\b(?:fra|frå|from) (?:bankid|folkeregister\w*|skatteetaten|the population register|the national registry|nav)\b")
+
+
+def _determiner(a: Analysis, k: int) -> bool:
+    """'blir de 842 kronene overført': "de/dei" before a number or noun is 'the', not 'they'."""
+    if a.keys[k] not in ("de", "dei"):
+        return False
+    nxt = a.word(k + 1)
+    return bool(nxt) and (nxt[0].isdigit() or nxt in _DETERMINED or nxt.endswith(("ene", "ane")))
 
 
 def _login_with(nxt: list[str]) -> bool:

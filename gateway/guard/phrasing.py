@@ -51,7 +51,7 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("national_id", ("fødselsdato", "birth"), r"(?:fødselsdato|fødselsdatoen|date of birth|birth date)(?: din| your)? (?:og|and|\+|&) (?:de|dei|the)? ?(?:fem|5|five) (?:siste )?(?:sifrene|sifra|tala|digits|numbers)"),
     ("one_time_code", ("device", "dongle", "token", "fob", "brikk", " app"), r"(?:what|the (?:number|numbers|code|digits)) (?:that )?(?:the|your) (?:little )?(?:bankid |code |security )?(?:device|dongle|token|key ?fob|brikke|app) (?:displays|shows|says|gives you|generates)"),
     ("one_time_code", ("som st", "som vis", "som kommer", "som kjem", "som dukk", "som blink"), r"(?:det|tallene|sifrene|koden|kodane|kodene|tala|sifra|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:akkurat no |akkurat nå |nå |no )?(?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:den |din |di )?(?:lille |vesle |litle )?(?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|bankid dingsen|bankid brikka|bankid brikken|mobilen|telefonen|bankid)"),
-    ("one_time_code", ("kodebrikk", "brikk", "dingsen", "display"), r"(?:tallene|sifrene|tala|sifra|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen|displayet)"),
+    ("one_time_code", ("kodebrikk", "brikk", "dingsen"), r"(?:tallene|sifrene|tala|sifra|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen)"),
     ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of", "fob", "dongle", "device"), r"(?:the )?(?:numbers?|digits|code) (?:currently |now )?(?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:little |small )?(?:bankid )?(?:code device|bankid app|authenticator|display|token|screen of your phone|key ?fob|fob|dongle|device)"),
     ("one_time_code", ("koden du", "koden de", "koden dere", "koden dykk", "nummeret du", "tallkoden"), r"(?:koden|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid)"),
     ("one_time_code", ("texted", "we sent", "we just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
@@ -185,7 +185,8 @@ BENIGN_CODE_CONTEXT = re.compile(
     r"kid|ordre\w*|order\w*|booking\w*|referanse\w*|reference\w*|saksnummer\w*|wifi|dør\w*|door\w*|"
     r"porttelefon\w*|nøkkelboks\w*|keybox|qr|strekkode\w*|barcode\w*|sporings\w*|tracking|"
     r"hentekode\w*|pakke\w*|parcel\w*|package\w*|ladebrikke\w*|ladekort\w*|ladestasjon\w*|"
-    r"charging|aktiveringskode\w*")
+    r"charging|aktiveringskode\w*|lader|laderen|ladeboks\w*|charger\w*|router\w*|alarm\w*|"
+    r"garasje\w*|garage\w*|installasjonskort\w*|installation")
 # People and bodies the reader may be told to ask: "be elektrikeren om ...".
 THIRD_PARTY = re.compile(
     r"(?:elektriker|electrician|installatør|installer|rørlegger|plumber|utleier|landlord|huseier|"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from . import lexicon as L
 from . import phrasing as P
+from .benign_frames import benign
 from .clauses import COLON, STRONG, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
 from .objects import NEEDED, bare_bankid, objects_between, passive, reader_gives, valid_object
@@ -160,7 +161,8 @@ def check_across_sentences(a: Analysis, pending: list[int], add) -> None:
             lead = a.text[a.toks[lo].start:a.toks[hi - 1].end] if hi > lo else ""
             if len(words) <= 12 or P.FOLLOW_UP.match(lead) or set(words) & L.POSSESSIVE:
                 for obj in objs:
-                    if not bare_bankid(a, obj):
+                    # "Si fra … Da kan du bytte passord på Min side": a benign frame still covers it
+                    if not bare_bankid(a, obj) and not benign(a, lo, hi - 1, obj):
                         add(obj, obj.i, obj.j)
             break
 

@@ -18,7 +18,13 @@ from __future__ import annotations
 from . import gate
 from . import lexicon as L
 from . import phrasing as P
-from .ask_filters import drop_explanations, drop_own_actions, drop_reported_asks, explains_need
+from .ask_filters import (
+    drop_answered_no,
+    drop_explanations,
+    drop_own_actions,
+    drop_reported_asks,
+    explains_need,
+)
 from .broad_ask import check_broad_ask, covered_by_benign_frame
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
@@ -123,7 +129,7 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
     if not hits:
         check_broad_ask(a, add)  # the last resort: the form of an ask, no benign frame
     hits = drop_reported_asks(a, drop_explanations(a, drop_quoted_warnings(a, hits)))
-    hits = drop_own_actions(a, hits)
+    hits = drop_answered_no(a, drop_own_actions(a, hits))
     return hits, (want_cue and not hits and has_ask_cue(a) and not explains_need(a)
                   and not covered_by_benign_frame(a))
 
