@@ -19,8 +19,8 @@ def _p(pattern: str) -> str:
     return body + r"(?![^\W_])"
 
 
-_YOUR = r"(?:your|the|din|ditt|di|dine|dykkar|deres|the|this|dette|denne|det|den)"
-_CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master)?kort(?:et|a)?|(?:bank |credit |debit |payment )?card)"
+_YOUR = r"(?:your|ur|yr|the|din|ditt|di|dine|dykkar|deres|this|dette|denne|det|den)"
+_CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master|plast)?kort(?:et|a)?|(?:bank |credit |debit |payment |plastic )?card)"
 _DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|sifre|tal|tala|tall|tallene|nummer|nummeret)"
 _NUM4 = r"(?:four|4|a|fire|six|6|seks|tre|three|3|e|sixteen|16|i6|ib|seksten)"
 
@@ -55,7 +55,7 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of", "fob", "dongle", "device"), r"(?:the )?(?:numbers?|digits|code) (?:currently |now )?(?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:little |small )?(?:bankid )?(?:code device|bankid app|authenticator|display|token|screen of your phone|key ?fob|fob|dongle|device)"),
     ("one_time_code", ("koden du", "koden de", "koden dere", "koden dykk", "nummeret du", "tallkoden"), r"(?:koden|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid)"),
     ("one_time_code", ("texted", "we sent", "we just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
-    ("id_document", ("photo", "picture", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|picture|image|scan|copy|selfie|snapshot|bilde|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|driving licence|driver s license|drivers license)"),
+    ("id_document", ("photo", "picture", "pic", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|picture|pic|pics|image|scan|copy|selfie|snapshot|bilde|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|leg|legen|driving licence|driver s license|drivers license)"),
     ("id_document", ("passport page", "passside", "passsida", "passiden", "bildesiden", "bilete sida", "photo page"), r"(?:passport page|passside|passsida|passiden|bildesiden i passet|bilete sida i passet|photo page)"),
     ("id_document", ("selfie", "bilde", "bilete", "photo", "picture"), rf"(?:selfie|bilde|bilete|photo|picture) (?:with|med|holding|der du holder) {_YOUR}? ?(?:passport|id|pass|passet|legitimasjon|legitimasjonen|id kort|førerkort)"),
     ("credentials", ("details for", "details to", "details of", "information for", "information to", "info for", "info to", "credentials for", "credentials to"), rf"(?:login|log in|sign in|logon) (?:details|information|info|credentials) (?:for|to|of) {_YOUR}? ?(?:online bank|nettbank|bank|account)"),
@@ -82,6 +82,42 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("security_question", ("mellomnavn", "mellomnamn", "middle name", "giftet", "gifta", "married"), r"(?:(?:mellomnavn|mellomnamn|etternavn|etternamn|navn|namn)(?:et)? (?:til|på) (?:moren|mora|mor|faren|far|broren|bror|søstera|søsteren|søster|besteforeldrene|bestemor|bestefar) (?:din|di|ditt)(?: før (?:hun|ho) (?:giftet|gifta) seg)?|(?:mother|father|mum|mom|dad|sibling|brother|sister|oldest sibling|grandmother|grandfather)(?: s)? (?:middle name|name before (?:she|he) (?:got )?married|surname before marriage))"),
     ("security_question", ("security", "secret", "sikkerhet", "tryggleik", "kontroll", "hemmeleg", "hemmelig"), r"(?:answer|answers|svaret|svara|svar) (?:to|på|til) (?:your |the |ditt |dine )?(?:security|secret|sikkerhets|tryggleiks|kontroll|hemmelege|hemmelige)(?: )?(?:question|questions|spørsmålet|spørsmål|spørsmåla|spørsmålene)"),
 ]
+# --- described by what it does or where it is (issue 11, fourth round) -------------------------
+_DEVICE = r"(?:little |small |vesle |lille |litle )?(?:bankid )?(?:code device|kodebrikken|kodebrikka|brikken|brikka|dingsen|dings|greia|gadget|thingy|key ?fob|fob|dongle|token|device|bankid appen|bankid app|appen|the app|app)"
+_NOT_OURS_NOUN = r"(?! ?(?:order|ordre|kunde|customer|måler|målar|meter|faktura|invoice|referanse|reference|sak|case|kid|post|tracking|sporing))"
+_EXTRA: list[tuple[str, tuple[str, ...], str]] = [
+    # national id by what it is: "nummeret du fikk da du ble født", "personal digits after it"
+    ("national_id", ("født", "fødd", "born"), r"(?:nummeret|talet|tallet|the number|number) (?:du|you) (?:fikk|fekk|got|were given|was given|received) (?:da|når|when|at) (?:du|you) (?:ble|vart|were|was) (?:født|fødd|born)"),
+    ("national_id", ("personal", "personlig", "personleg"), r"(?:the )?(?:personal|personlige|personlege) (?:digits|numbers|sifre|sifrene|sifra|tall|tala|tallene|nummeret|number)"),
+    ("national_id", ("11 ", "elleve", "eleven"), r"(?:11|elleve|eleven) (?:tall|tal|siffer|sifre|digits|numbers)(?! (?:til|på|of|for|in) (?:the |your |din |di )?(?:konto|account))"),
+    # account number by what it is for
+    ("account_number", ("konto", "account"), r"(?:nummeret|number|nummer|tala|sifra|sifrene|digits) (?:på|til|of|for) (?:the |your |din |di )?(?:kontoen|konto|account)(?! (?:hos oss|with us|vår|vårt|our))"),
+    ("account_number", ("konto", "account"), r"(?:hvilket|kva for eit|kva|what|which) (?:nummer|number) (?:har|has|is|er) (?:the |your )?(?:kontoen|account|konto)"),
+    ("account_number", ("konto", "account"), r"(?:11|elleve|eleven|alle 11|all 11) (?:sifrene|sifra|siffer|digits|numbers|tala|tallene) (?:til|på|of|for|in) (?:the |your |din |di )?(?:kontoen|konto|account)"),
+    # one-time code by its length or where it appears
+    ("one_time_code", ("seks", "six", "6"), r"(?:sekssifra|sekssifrede|sekssifret|seks sifra|six digit|6 digit|6 sifret|6 sifra|6 sifrede) (?:koden|kode|tallet|talet|nummeret|number|code|pin)" + _NOT_OURS_NOUN),
+    ("one_time_code", ("seks", "six", "6"), r"(?:(?:de|dei|the) )?(?:seks|6|six) (?:tala|tallene|sifrene|sifra|sifre|siffer|tal|tall|digits|numbers)" + _NOT_OURS_NOUN),
+    ("one_time_code", ("sms", "text", "melding", "message"), r"(?:tallet|talet|nummeret|koden|tala|tallene|sifrene|sifra|number|code|digits|numbers) (?:fra|frå|from|in|i) (?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|meldingen|meldinga|text message|text|message)(?: (?:vi|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted))?"),
+    ("one_time_code", ("dukk", "popped", "appear", "viser", "shows", "display", "kom opp", "kjem fram", "kom fram"), r"(?:tallet|talet|tala|tallene|sifrene|sifra|number|numbers|digits|code|koden|kode|tal|tall) (?:som |that )?(?:just |nettopp |akkurat )?(?:dukket opp|dukka opp|kom opp|kjem opp|kjem fram|kom fram|popped up|appeared|appears|shows|vises|visast) (?:i|på|in|on) (?:the |your |din |di )?" + _DEVICE),
+    ("one_time_code", ("viser", "shows", "displays", "say"), r"(?:tal|tall|tala|tallene|numbers|number|code|kode|koden|digits) (?:viser|shows|displays) (?:the |your |din |di )?" + _DEVICE),
+    ("one_time_code", ("display", "skjerm"), r"(?:the )?(?:display|screen|skjermen|displayet) (?:on|of|på) (?:the |your |din |di )?" + _DEVICE),
+    ("one_time_code", ("gadget", "thingy", "dings", "greia", "fob", "brikk"), r"(?:code|number|numbers|digits|koden|tala|tallene|sifrene) (?:on|from|shown on|på|fra|frå) (?:the |your |ur |din |di )?" + _DEVICE),
+    # PIN by where it is used
+    ("pin", ("minibank", "atm", "cash machine", "shop", "butikk", "terminal"), r"(?:koden|kode|tallene|tala|sifrene|sifra|nummeret|number|code|digits|numbers|digit number|sifra)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen)"),
+    ("pin", ("four digit", "4 digit", "firesifr"), r"(?:four digit|4 digit|firesifra|firesifrede|firesifret) (?:number|code|kode|koden|tallet|talet|nummer)(?: [\w]+){0,5} (?:pay|betaler|use|bruker|brukar|card|kort)"),
+    # card expiry and the code by the signature
+    ("card_expiry", ("går ut", "expires", "utløper", "mm"), rf"(?:(?:når|when|the month and year|month and year|månaden og året|måneden og året|mnd og år) {_YOUR}? ?{_CARD} (?:går ut|expires|utløper)|mm ?/ ?(?:åå|yy|aa))"),
+    ("card_security_code", ("signatur", "underskrift"), r"(?:koden|code|tallene|tala|sifrene|numbers|digits|tal) (?:som står |printed |written )?(?:ved siden av|attmed|ved|next to|beside|by) (?:the )?(?:signaturen|signaturfeltet|underskrifta|underskriften|signature strip|signature)"),
+    # both sides of the card
+    ("card_number", ("sider", "sides", "framsida", "forsiden", "front and back"), rf"(?:begge sider|both sides|framsida og baksida|forsiden og baksiden|front and back) (?:av|of|på) {_YOUR}? ?{_CARD}"),
+    # the passport page with the photo
+    ("id_document", ("passet", "passport"), r"(?:siden|sida|side|page|sidene|pages) (?:i|in|of|fra|frå) (?:the |your )?(?:passet|passport)"),
+    # security answers and secret phrases
+    ("security_question", ("født", "fødd", "born"), r"(?:hvor|kvar|kor|where) (?:ble|vart|var|was|were|is) (?:moren din|mora di|mor di|faren din|far din|your mother|your father|your mum|your mom|your dad|your parents|foreldra dine|foreldrene dine) (?:født|fødd|fødde|born)"),
+    ("security_question", ("maiden", "birth", "surname"), r"(?:mother|mum|mom)(?: s)? (?:maiden|birth|original) (?:name|surname)"),
+    ("password", ("secret", "memorable", "hemmelig", "hemmeleg", "frase", "kodeord"), r"(?:the )?(?:secret|memorable|hemmelige|hemmelege|hemmelig|hemmeleg) (?:memorable )?(?:word|phrase|ord|ordet|frase|frasen|sikkerhetsfrasen|sikkerheitsfrasen)"),
+]
+_DESCRIBED.extend(_EXTRA)
 DESCRIBED: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     (cat, needles, re.compile(_p(p))) for cat, needles, p in _DESCRIBED]
 
@@ -278,4 +314,12 @@ ANCHORS = re.compile("|".join([
     "grow", "live", "barneskol", "barneskul", "barndomsven", "barndomsgat", "barndomshjem",
     "mellomnavn", "mellomnamn", "middle name", "giftet", "gifta", "married", "framsid", "forsid",
     "fremsid", "the front",
+    # fourth round: what it does or where it is (a word every match holds; not "number",
+    # "message" or bare digits, which ordinary billing text holds)
+    "født", "fødd", "personlig", "personleg", "personal", "tall", "tal", "tallet", "talet", "numbers",
+    "kontoen", "the account", "your account", "sekssif", "firesif", "minibank", "atm", "cash machine",
+    "butikken", "butikkar", "butikker", "shops", "terminalen", "betalingsterminal", "går ut", "expires",
+    "utløper", "mm åå", "mm yy", "mm aa", "signatur", "underskrift", "begge sider", "both sides",
+    "framsida og", "forsiden og", "front and back", "passet", "maiden", "surname", "memorable",
+    "hemmelig", "hemmeleg", "pic", "legen", "leg", "gadget", "thingy", "dings", "greia", "display",
 ]))
