@@ -116,11 +116,11 @@ def _outside_party(w: str) -> bool:
     return bool(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w))
 
 
-def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> bool:
+def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: int | None = None) -> bool:
     words = words_of(a, lo, hi)
     keys = {w for k, w in words if a.objs_at[k] is None and not (
         (w in _BENIGN and a.word(k - 1) in _RELATIVE) or (w in _ALREADY and a.word(k + 1) in _TIME))}
-    if keys & _BENIGN or _negation_covers(a, words, obj) or (receive and _you_receive(words, obj)):
+    if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
         return True
     others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not _determiner(a, k)]
     if set(others) & L.THIRD_WARN:
@@ -132,13 +132,18 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> boo
             P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6))):
         return True  # "The PIN for your EV charger", "koden til ladeboksen"
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
+    sid = a.sentence_id[obj.i]
+    asked = any(w in WHAT_IS for _, w in words) and hi + 1 < len(a.toks) and "?" in a.toks[hi + 1].key
     near = {w for k, w in words if obj.i - 3 <= k <= obj.j + 3 and a.objs_at[k] is None and (
-        w not in LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)}
+        w not in LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)
+        and a.sentence_id[k] == sid  # a pronoun sentence is judged by its own frames
+        and not (asked and w in _SAYS)  # "Hva står det i displayet?" asks what it says
+        and not (w in _SAYS and set(a.next_words(k, 3)) & _REMAINS)}  # "står berre … att"
     if near & _BENIGN_NEAR:
         return True
     if any(_outside_party(w) for w in others):
         return True
-    if SELF_SERVICE.search(text) or _TO_YOU.search(text):
+    if SELF_SERVICE.search(text) or (receive and _TO_YOU.search(text)):
         return True
     before = [a.keys[k] for k in range(max(lo, obj.i - 3), obj.i) if a.toks[k].kind == WORD]
     after = [a.keys[k] for k in range(obj.j + 1, min(hi, obj.j + 2) + 1) if a.toks[k].kind == WORD]
@@ -149,6 +154,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> boo
     return bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
 
 
+_SAYS = frozenset({"står", "stod", "says", "viser", "shows", "vises", "visast"})
+_REMAINS = frozenset({"att", "igjen", "tilbake", "left", "remaining", "outstanding"})
 _ALREADY = frozenset({"already", "allerede", "allereie", "alt"})
 _TIME = frozenset({"i", "today", "tomorrow", "now", "nå", "no", "this", "innen", "innan", "by", "before", "før"})
 _DETERMINED = frozenset({"siste", "første", "fyrste", "nye", "gamle", "andre", "same", "samme", "to", "tre",
@@ -189,7 +196,21 @@ def _modifier(a: Analysis, k: int) -> bool:
     return a.text[t.end - 2:t.end] in ("'s", "’s") or a.word(k - 1) in OURS or a.keys[k].startswith(_MODIFIERS)
 
 
-def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
+def _later_clause(a: Analysis, k: int, obj: Obj, cue: int | None) -> bool:
+    """'Koden skal gjevast til oss på telefon, ikkje skrivast nokon stad': the negation is in a
+    later clause than both the ask and the object, so it does not cover them."""
+    if cue is None or k <= max(cue, obj.j):
+        return False
+    lo, hi = min(cue, obj.i), max(cue, obj.j)
+    if any(a.toks[j].kind in (WEAK, COLON) for j in range(lo, hi)):
+        return False  # the ask and the object are in different clauses
+    if not any(a.toks[j].kind in (WEAK, COLON) for j in range(hi + 1, k)):
+        return False
+    # its own verb, not an elliptical continuation ("…, aldri i en e-post eller på telefon")
+    return any(L.is_passive(w) or L.is_provide(w) or L.is_participle(w) for w in a.next_words(k, 3))
+
+
+def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: int | None = None) -> bool:
     """A negation covers the sentence unless it sits in an 'ellers/otherwise' threat or an
     'only/but' separates it from a later object ('Nothing else is required, only your PIN')."""
     keys = [w for _, w in words]
@@ -198,8 +219,8 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> boo
     for n, (k, w) in enumerate(words):
         if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
             continue
-        if k < clause:
-            continue  # grammatical scope: a negation in an earlier clause ("Don't worry, …, send …")
+        if k < clause or _later_clause(a, k, obj, cue):
+            continue  # grammatical scope: a negation in another clause ("Don't worry, …, send …")
         if requirement(a, words, n, obj):
             continue  # "not … without X" requires X
         if k < obj.i and any(w2 in _UNTIL for k2, w2 in words if k < k2 < obj.i):

@@ -22,6 +22,7 @@ definition ("Hva er en engangskode?"). Precision comes from those frames, recall
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -60,7 +61,7 @@ IMPERATIVES = frozenset({
     "bring", "grab", "check", "input", "insert", "supply", "state", "specify",
     "complete", "message", "dm", "whatsapp", "post", "approve", "authorise", "authorize",
     "validate", "register", "re-enter", "reenter", "retype", "resend", "jot", "leave", "pass",
-    "relay", "videreformidle", "formidle", "gjenta", "repeat", "skicka",
+    "relay", "videreformidle", "formidle", "gjenta", "repeat", "skicka", "gimme",
 })
 # Words that may precede an imperative at the start of a clause.
 _LEAD = frozenset({"og", "and", "så", "then", "deretter", "da", "bare", "berre", "just", "also",
@@ -93,6 +94,8 @@ _PARTICIPLES = frozenset({
     "lesne", "levert", "delt", "lasta", "lastet", "innsendt", "innsend", "vedlagt", "vedlegges", "vedleggast",
     "oppdatert", "verifisert", "provided", "entered", "sent", "given", "typed", "filled",
     "supplied", "submitted", "attached", "uploaded", "shared", "included", "written", "stated",
+    "confirmed", "reconfirmed", "verified", "validated", "updated", "resubmitted", "reentered",
+    "read", "told", "texted", "emailed", "forwarded", "passed", "handed", "gjevast", "givast",
 })
 _BE = frozenset({"vert", "blir", "bli", "verte", "vorte", "blitt", "må", "skal", "bør", "be", "is",
                  "are", "must", "should", "been", "gets", "get"})
@@ -102,6 +105,9 @@ _NEEDED = frozenset({"nødvendig", "nødvendige", "naudsynt", "naudsynte", "naud
                      "hende"})  # "må vere oss i hende innan fredag"
 _RECEIVE_PRESENT = frozenset({"får", "få", "mottar", "motta", "receive", "get", "gets"})
 RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "received", "got", "had"})
+# "once we've verified your CVC": we check the data, so the reader must give it first.
+_CHECKED_PAST = RECEIVE_PAST | {"verified", "verifisert", "confirmed", "bekreftet", "stadfesta",
+                                "checked", "sjekket", "registered", "registrert", "validated"}
 _HAVE = frozenset({"har", "have", "has", "hev", "ve", "youve"})
 _PROVIDE_FORMS = frozenset({"svart", "svara", "replied", "sent", "gitt", "gave", "oppgitt", "oppgav",
                             "oppgjeve", "given", "provided", "entered", "tastet", "tasta",
@@ -112,6 +118,13 @@ _PROVIDE_FORMS = frozenset({"svart", "svara", "replied", "sent", "gitt", "gave",
 _COORD = frozenset({"and", "og", "men", "but", "or", "eller", "så", "so", "while", "mens"})
 # A bare question about trouble with the data is a help heading, not an ask ("Problemer med
 # passordet?").
+# The reader having the data ready for us: "for hand", "klar", "ready".
+_READY = frozenset({"hand", "handa", "hånden", "klar", "klart", "klare", "ready", "handy",
+                    "tilgjengeleg", "tilgjengelig", "framme", "fremme", "nearby"})
+_HAVE_READY = frozenset({"ha", "have", "hold", "keep", "finn", "find"})
+# The data reaching us: "kjem fram til oss", "når oss", "reaches us".
+_REACHES_US = re.compile(r"\b(?:(?:fram|frem|inn) til oss|(?:reaches|reach|gets to|arrives with) us|"
+                         r"(?:når|naar) oss (?:innen|innan|før|by))\b")
 _TROUBLE = frozenset({"problem", "problemer", "problema", "problemar", "trouble", "issue", "issues",
                       "hjelp", "help", "trøbbel", "feil", "error", "spørsmål", "question", "questions",
                       "how", "hvordan", "korleis", "why", "hvorfor", "kvifor", "where", "hvor", "kvar"})
@@ -127,7 +140,9 @@ def check_broad_ask(a: Analysis, add: Add) -> None:
         if sid in done or not _candidate(a, obj):
             continue
         lo, hi = _sentence_bounds(a, obj.i)
-        cue = None if benign(a, lo, hi, obj) else _ask_cue(a, lo, hi, obj)
+        cue = _ask_cue(a, lo, hi, obj)
+        if cue is not None and benign(a, lo, hi, obj, cue=cue):
+            cue = None
         if cue is None and hi + 2 < len(a.toks) and not benign(a, lo, hi, obj, receive=False):
             cue = _pronoun_ask(a, hi + 2, obj)  # judged by its own sentence's frames
         if cue is None:
@@ -191,12 +206,24 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
         return lo  # where the reader is to put it
     if "?" in end and set(keys) & (YOU | L.POSSESSIVE | WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
         return lo  # a question to the reader about the data
+    if set(keys) & _READY and (_v1_have(keys) or set(keys) & _HAVE_READY):
+        return lo  # "Har du kortnummeret for hand, kan eg …", "ha dem klare"
+    text = a.text[a.toks[lo].start:a.toks[hi].end]
+    if _REACHES_US.search(text):
+        return lo  # "Kjem tala … fram til oss", "As long as your IBAN reaches us"
     if "?" in end and len(keys) <= 5 and not set(keys) & _TROUBLE:
         return lo  # a bare question: "Kortnummer?", "Kontonr. til utbetaling?"
     for k, w in words:
         if w in L.WITHOUT and 0 < obj.i - k <= 4 and requirement(a, words, 0, obj):
             return k  # "We can't proceed without your account number"
     return None
+
+
+def _v1_have(keys: list[str]) -> bool:
+    """'Har du …', 'Have you got …', 'Do you have …' at the start of the sentence."""
+    head = keys[:3]
+    return (head[:1] in (["har"], ["have"], ["got"]) and len(head) > 1 and head[1] in YOU) or (
+        head[:1] == ["do"] and len(head) > 2 and head[1] in YOU and head[2] == "have")
 
 
 def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
@@ -228,10 +255,14 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     if (w in _NEEDED or ((w in _PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:]))) \
             and _same_clause(a, k, obj):
         return True  # "er nødvendig", "is required", "vert skrivne inn", "må vedlegges"
+    if (passive(w) or w in _PARTICIPLES or w in IMPERATIVES) and _to_us(nxt) and _same_clause(a, k, obj):
+        return True  # "Koden leses opp til meg", "will be read out to me", "skal gjevast til oss"
+    if w in _MISSING or (w == "står" and set(nxt) & {"att", "igjen"}):
+        return True  # "that's all that's missing", "Då står berre personnummeret att"
     if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in WE) or (
             nxt[:1] and nxt[0] in WE and _clause_start(a, k, lo))):
         return True  # "får vi …" (V1: if we get)  # "får vi …", "once we receive", "med ein gong vi får"
-    if w in RECEIVE_PAST and prev[-2:] and set(prev) & WE and set(keys[:n]) & SOON:
+    if w in _CHECKED_PAST and prev[-2:] and set(prev) & WE and set(keys[:n]) & SOON:
         return True  # "når vi har mottatt …"
     if w in {"youve", "uve", "youd"} and nxt[:1] and _provide_form(nxt[0]):
         return True  # "when you've replied with"
@@ -243,6 +274,17 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     if w in {"med", "with"} and {"kan", "can"} & set(keys[n + 1:n + 12]) and set(keys[n + 1:n + 13]) & WE:
         return True  # "Med kopi av bankkortet ditt kan vi …"
     return w in _THANKS and not (nxt[:1] and nxt[0] in {"for", "you"})  # "Personnummer, takk"
+
+
+_MISSING = frozenset({"mangler", "manglar", "gjenstår", "missing", "remains", "outstanding", "utestående"})
+
+
+def _to_us(nxt: list[str]) -> bool:
+    """'… opp til meg', '… out to us', 'til oss på telefon'."""
+    for j, x in enumerate(nxt[:3]):
+        if x in ("til", "to", "for") and j + 1 < len(nxt) and nxt[j + 1] in ("meg", "oss", "me", "us"):
+            return True
+    return False
 
 
 def _same_clause(a: Analysis, k: int, obj: Obj) -> bool:
