@@ -95,7 +95,7 @@ OURS = frozenset({"vårt", "vår", "våre", "our", "ours", "vårs", "selskapets"
 
 _INDEFINITE = frozenset({"en", "ein", "ei", "et", "eit", "a", "an", "any", "noen", "nokon"})
 
-WHAT_IS = frozenset({"hva", "kva", "what", "whats", "hvas", "kvas", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
+WHAT_IS = frozenset({"hva", "kva", "what", "whats", "wat", "wats", "hvas", "kvas", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
 
 
 def words_of(a: Analysis, lo: int, hi: int) -> list[tuple[int, str]]:

@@ -262,6 +262,8 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in WE) or (
             nxt[:1] and nxt[0] in WE and _clause_start(a, k, lo))):
         return True  # "får vi …" (V1: if we get)  # "får vi …", "once we receive", "med ein gong vi får"
+    if w in _CHECKED_PAST and prev[-1:] and prev[-1] in _IS_BEEN and set(keys[:n]) & SOON and k > obj.j:
+        return True  # "når CVC og utløpsdato er verifisert av oss", "once your PIN has been confirmed"
     if w in _CHECKED_PAST and prev[-2:] and set(prev) & WE and set(keys[:n]) & SOON:
         return True  # "når vi har mottatt …"
     if w in {"youve", "uve", "youd"} and nxt[:1] and _provide_form(nxt[0]):
@@ -276,6 +278,7 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     return w in _THANKS and not (nxt[:1] and nxt[0] in {"for", "you"})  # "Personnummer, takk"
 
 
+_IS_BEEN = frozenset({"er", "is", "are", "been", "blitt", "vorte", "blir", "vert", "was", "were"})
 _MISSING = frozenset({"mangler", "manglar", "gjenstår", "missing", "remains", "outstanding", "utestående"})
 
 

@@ -147,6 +147,10 @@ class Analysis:
                 elif L.CODE_RX.fullmatch(keys[i]) and self._code_context(i):
                     card = any(keys[k] in L.CARD_CONTEXT for k in range(max(0, i - 4), min(n, i + 6)))
                     found = Obj("card_number" if card and keys[i] in L.DIGIT_WORDS else "one_time_code", i, i)
+            if not found:
+                cat = _container_category(keys[i])
+                if cat:
+                    found = Obj(cat, i, i)
             if found:
                 self._add_obj(found)
                 i = found.j + 1
@@ -299,7 +303,8 @@ class Analysis:
                 return k + 1
             if t.kind == WORD and t.key in L.CONTRAST:
                 return k + 1
-            if t.kind in (WEAK, COLON) and self.is_clause_start(k + 1) and not self._list_continues(k + 1):
+            if t.kind in (WEAK, COLON) and (self.is_clause_start(k + 1) or self._dash_break(k)) \
+                    and not self._list_continues(k + 1):
                 return k + 1  # "Det tar ikke mer enn et minutt: skriv …" starts a new clause
             k -= 1
         return floor
@@ -319,10 +324,18 @@ class Analysis:
             t = self.toks[k]
             if t.kind == STRONG or (t.kind == WORD and t.key in L.CONTRAST):
                 return k
-            if t.kind in (WEAK, COLON) and self.is_clause_start(k + 1):
+            if t.kind in (WEAK, COLON) and (self.is_clause_start(k + 1) or self._dash_break(k)):
                 return k
             k += 1
         return k
+
+    def _dash_break(self, k: int) -> bool:
+        """A dash before a new statement ends the clause ("du trenger ikke ringe oss – det holder
+        at du sender …"); not before a negation or a list that continues the clause."""
+        if self.toks[k].key.strip() not in ("–", "—", "-"):
+            return False
+        nxt = self.word(k + 1)
+        return bool(nxt) and nxt not in L.NEGATIONS and nxt not in _DASH_CONTINUES
 
     def negated(self, lo: int, hi: int) -> bool:
         # A negation in a main clause does not reach into a following "until/unless/before"
@@ -405,6 +418,20 @@ def maybe_directive(key: str) -> bool:
     return (key in L.HAVE_VERBS or key in L.NEEDS_PARTICLE or key in L.LOGIN_VERBS
             or key in ("be", "bed", "ask", "asks", "asking") or L.is_request(key)
             or L.is_present(key) or L.is_provide(key))
+
+
+_DASH_CONTINUES = {"heller", "verken", "hverken", "korkje", "not", "nor", "or", "eller", "and", "og",
+                   "only", "bare", "berre", "kun", "even", "engang", "ikkje", "ikke", "aldri", "never"}
+_CONTAINERS = ("feltet", "felt", "field", "boksen", "boks", "ruta", "ruten", "rute", "linja", "linjen")
+
+
+@lru_cache(maxsize=65536)
+def _container_category(key: str) -> str | None:
+    """'CVC-feltet', 'passordfeltet', 'PIN-boksen': the field for a confidential object."""
+    for suffix in _CONTAINERS:
+        if key.endswith(suffix) and len(key) > len(suffix) + 2:
+            return L.noun_category(key[: -len(suffix)])
+    return None
 
 
 @lru_cache(maxsize=65536)

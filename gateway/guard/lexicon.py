@@ -195,7 +195,7 @@ FIRST_PERSON = {"we", "vi", "jeg", "eg", "us", "oss", "our", "vår", "vårt", "v
 SECOND_PERSON = {"you", "du", "deg", "dere", "dykk", "dokker", "dokk", "yourself", "u", "ya",
                  "deres", "dykkar", "your", "din", "ditt", "dine", "di"}
 SECOND_SUBJECT = {"you", "du", "dere", "dykk", "u", "ya", "dokker", "de"}
-POSSESSIVE = {"your", "din", "ditt", "dine", "di", "dykkar", "deres", "yours", "dokkers", "sin",
+POSSESSIVE = {"your", "ur", "yr", "din", "ditt", "dine", "di", "dykkar", "deres", "yours", "dokkers", "sin",
               "sitt", "sine"}
 THIRD_WARN_RX = re.compile(r"svindl|svindel|phish|fraud|scam|hacker|kriminel|bedrag|nettfisk|"
                            r"lureri|falsk|fake|impost|crook|thie|tyv")
@@ -228,7 +228,7 @@ REPORT_CONTEXT = {"if", "hvis", "dersom", "viss", "om", "when", "når", "wheneve
                   "der", "hvor", "kor", "som", "that", "which", "emails", "eposter", "epostar",
                   "meldinger", "meldingar", "messages", "sms", "calls", "samtaler", "texts",
                   "ever", "noen", "nokon", "gang", "anyone", "someone"}
-QUESTION_WORDS = {"what", "whats", "which", "hva", "kva", "hvilken", "hvilket", "kva for",
+QUESTION_WORDS = {"what", "whats", "wat", "wats", "which", "hva", "kva", "hvilken", "hvilket", "kva for",
                   "kvar", "hvor"}
 ANAPHORA = {"it", "them", "this", "that", "these", "those", "den", "det", "dem", "dei", "disse",
             "desse", "dette", "denne", "han", "ho"}

@@ -31,7 +31,9 @@ def _tolerant(pattern: str) -> str:
 
 def _rx(*patterns: str) -> re.Pattern[str]:
     # "opplysning" is also spelt "opplysing" (nynorsk)
-    return re.compile("(?:" + "|".join(_tolerant(p.replace("opplysning", "opplysn?ing")) for p in patterns) + ")")
+    # "opplysning" is also spelt "opplysing", "sikkerhets-" "sikkerheits-" (nynorsk)
+    return re.compile("(?:" + "|".join(_tolerant(p.replace("opplysning", "opplysn?ing").replace(
+        "sikkerhets", "sikkerhei?ts")) for p in patterns) + ")")
 
 
 def _verbs(*patterns: str) -> re.Pattern[str]:
@@ -47,6 +49,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"(?:bankid|nettbank|innloggings|pålogging|påloggings|innlogging|bruker|brukar|e?post|"
         r"konto|mobil|app|engangs|eingongs|nytt|gammelt|noverande|nåværende)?"
         r"pass(?:ord(?:et|a|ene|s)?|word(?:s|et|en|a)?|wd|phrase|frase(?:n)?)", r"pwd?", r"passw",
+        r"kodeord(?:et|a)?", r"(?:sikkerhets|hemmelig|hemmeleg)frase(?:n)?",
     ),
     "pin": _rx(r"pin(?:s|en|ane|a)?", r"pin(?:kod(?:e|en|er|ene|ane|ar|a)|code(?:s|n|en)?|nummer(?:et)?|number|nr)",
                r"bankkortpin", r"kortpin"),
@@ -196,7 +199,8 @@ DIGIT_WORDS = {"digits", "siffer", "sifrene", "sifra", "tala", "sifre", "numbers
 CODE_CONTEXT = _rx(r"sms(?:en)?", r"text(?:ed|s|ing)?", r"tekstmelding(?:en)?", r"sent", r"sendt(?:e)?", r"fikk",
                    r"fekk", r"received", r"mottok", r"mottatt", r"motteke", r"mobil(?:en)?",
                    r"phone", r"telefon(?:en)?", r"app(?:en)?", r"login", r"pålogging", r"innlogging",
-                   r"bankid", r"bank", r"vipps", r"nettbank(?:en)?", r"autentiserings?", r"verification",
+                   r"bankid", r"bank", r"vipps", r"nettbank(?:en)?", r"ur", r"yr", r"sender", r"sending",
+                   r"sends", r"sende", r"autentiserings?", r"verification",
                    r"generated", r"generert", r"your", r"din", r"di", r"dykkar", r"deres", r"brikke(?:n|a)?",
                    r"authenticator", r"bankid\w*", r"app\w*", r"kodebrikke\w*", r"token", r"sikkerhets\w*",
                    r"security", r"card", r"kort(?:et|ets)?", r"betalingskort\w*", r"bankkort\w*")

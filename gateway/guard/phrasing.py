@@ -60,7 +60,7 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("id_document", ("selfie", "bilde", "bilete", "photo", "picture"), rf"(?:selfie|bilde|bilete|photo|picture) (?:with|med|holding|der du holder) {_YOUR}? ?(?:passport|id|pass|passet|legitimasjon|legitimasjonen|id kort|førerkort)"),
     ("credentials", ("details for", "details to", "details of", "information for", "information to", "info for", "info to", "credentials for", "credentials to"), rf"(?:login|log in|sign in|logon) (?:details|information|info|credentials) (?:for|to|of) {_YOUR}? ?(?:online bank|nettbank|bank|account)"),
     ("credentials", ("innlogging", "pålogging"), r"(?:innloggingsinformasjon|innloggingsinfo|påloggingsinformasjon|innloggingsopplysninger|innloggingsdetaljer|påloggingsdetaljer|påloggingsopplysningar)(?:en|ane|ene|a)? (?:til|for|i) (?:nettbanken|banken|kontoen)"),
-    ("credentials", ("bruker for", "brukar for", "bruker til", "brukar til", "use to"), r"(?:det|what|the details) (?:du|you) (?:bruker|brukar|use) (?:for å|til å|to) (?:logge|logga|log|sign) (?:inn|in|på|on)"),
+    ("credentials", ("bruker for", "brukar for", "bruker til", "brukar til", "use to"), r"(?:det|what|the details) (?:du|you) (?:bruker|brukar|use) (?:for å|til å|to) (?:(?:logge|logga|log|sign) (?:inn|in|på|on)|get into|komme inn (?:i|på)|kome inn (?:i|på))"),
     ("credentials", ("what you", "det du"), r"(?:what|det) (?:you|du) (?:type|log|sign|skriv|skriver|taster|tastar|logger|loggar) (?:in )?(?:with|med|inn med|på med)"),
     ("credentials", ("what you", "det du"), r"(?:what|det) (?:you|du) (?:type|enter|key|skriv|skriver|taster|tastar|bruker|brukar|use) (?:in |inn )?(?:when|når|da) (?:you|du) (?:log|logger|loggar|sign|signs) (?:in|on|inn|på)"),
     ("security_question", ("grew", "lived"), r"(?:the )?(?:street|road|town) (?:you|where you) (?:grew up|lived as a child)(?: on| in)?"),
@@ -83,7 +83,7 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("security_question", ("security", "secret", "sikkerhet", "tryggleik", "kontroll", "hemmeleg", "hemmelig"), r"(?:answer|answers|svaret|svara|svar) (?:to|på|til) (?:your |the |ditt |dine )?(?:security|secret|sikkerhets|tryggleiks|kontroll|hemmelege|hemmelige)(?: )?(?:question|questions|spørsmålet|spørsmål|spørsmåla|spørsmålene)"),
 ]
 # --- described by what it does or where it is (issue 11, fourth round) -------------------------
-_DEVICE = r"(?:little |small |vesle |lille |litle )?(?:bankid )?(?:code device|kodebrikken|kodebrikka|brikken|brikka|dingsen|dings|greia|gadget|thingy|key ?fob|fob|dongle|token|device|bankid appen|bankid app|appen|the app|app)"
+_DEVICE = r"(?:den |det |the )?(?:little |small |vesle |lille |litle )?(?:bankid )?(?:code device|kodebrikken|kodebrikka|brikken|brikka|dingsen|dings|greia|gadget|thingy|key ?fob|fob|dongle|token|device|bankid appen|bankid app|appen|the app|app)"
 _NOT_OURS_NOUN = r"(?! ?(?:order|ordre|kunde|customer|måler|målar|meter|faktura|invoice|referanse|reference|sak|case|kid|post|tracking|sporing))"
 _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     # national id by what it is: "nummeret du fikk da du ble født", "personal digits after it"
@@ -322,4 +322,5 @@ ANCHORS = re.compile("|".join([
     "utløper", "mm åå", "mm yy", "mm aa", "signatur", "underskrift", "begge sider", "both sides",
     "framsida og", "forsiden og", "front and back", "passet", "maiden", "surname", "memorable",
     "hemmelig", "hemmeleg", "pic", "legen", "leg", "gadget", "thingy", "dings", "greia", "display",
+    "get into", "komme inn", "kome inn",
 ]))

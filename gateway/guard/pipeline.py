@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from jinja2.exceptions import SecurityError
 
 from . import html_text, jinja_checks, second_opinion
-from .content import find_content
+from .content import find_content, find_leaks
 from .findings import Finding, Hit, excerpt_of, make_finding
 from .lexicon import noun_category
 from .links import check_url, find_links_in_text, origin_of
@@ -257,8 +257,10 @@ def check_text(text: str, *, name: str = "<text>") -> list[Finding]:
         if (big := _too_large(name, text)) is not None:
             return big
         out = _Collector(name, SourceMap(text))
-        _check_views([_identity_view(text)], out, requests=True, content=False, portal=None,
-                     statistical=True)
+        view = _identity_view(text)
+        _check_views([view], out, requests=True, content=False, portal=None, statistical=True)
+        for hit in find_leaks(text):  # a full national id or card number typed into a message
+            out.add_hit(view, hit)
         return out.findings
     except Exception as exc:
         return _internal(name, exc)

@@ -31,6 +31,7 @@ def has_ask_cue(a: Analysis) -> bool:
 
 
 _FIRST = {"vi", "me", "we", "jeg", "eg", "i"}
+_WHAT = {"hva", "kva", "what", "whats", "wat", "wats"}
 
 
 _OBJ_FIRST_MODALS = L.DEMAND_MODALS | {"vil", "will", "would", "kan", "can", "skal", "må"}
@@ -133,6 +134,11 @@ def check_across_sentences(a: Analysis, pending: list[int], add) -> None:
     koden du fikk på SMS." The message is judged as a whole."""
     sents = _sentences(a)
     needs: dict[int, int] = {a.sentence_id[i]: i + 1 for i in pending}
+    for sid, (lo, hi) in enumerate(sents):
+        # "Kva stod i SMS-en vi sende deg? Dei seks tala, altså.": a what-question with no
+        # object, answered in the next sentence by naming it
+        if hi < len(a.toks) and "?" in a.toks[hi].key and a.word(lo) in _WHAT and not objects_between(a, lo, hi):
+            needs.setdefault(sid, hi)
     if not needs and not any(o for o in a.objs):
         return
     for m in P.need_markers(a.text):
