@@ -4,6 +4,8 @@ data (confirming receipt, creating a new password)."""
 
 from __future__ import annotations
 
+import re
+
 from . import lexicon as L
 from .benign_frames import NOT_OURS, RECEIVE, WE, YOU
 from .broad_ask import RECEIVE_PAST, sentence_words
@@ -74,6 +76,11 @@ _ASKING = frozenset({"asking", "requesting", "demanding", "ber", "spør", "krev"
                      "that", "which", "der", "saying", "says", "wanting", "vil"})
 
 
+# The reader's own earlier act, reported: "Du sende oss personnummeret ditt i førre melding".
+_PAST_REPORT = re.compile(r"\b(?:du|you|dere|de) (?:sende|sendte|sent|ga|gav|gave|oppgav|oppga|skreiv|skrev|"
+                          r"wrote|provided|entered|typed|told|delte|shared)\b.{0,80}\b(?:i går|yesterday|"
+                          r"førre|forrige|last|previous|tidligere|tidlegare|earlier|sletta|slettet|deleted)\b")
+_ASK_TOO = re.compile(r"\b(?:men|but|however|også|òg|also|again|igjen|på nytt|trenger|treng|need|send|oppgi|oppgje)\b")
 _ANSWER_NO = frozenset({"nei", "no", "aldri", "never", "niks", "nope"})
 
 
@@ -92,7 +99,7 @@ def drop_answered_no(a: Analysis, hits: list[Hit]) -> list[Hit]:
         question = end < len(a.toks) and "?" in a.toks[end].key
         if question and a.word(end + 1) in _ANSWER_NO:
             continue
-        if NOT_OURS.search(sentence):
+        if NOT_OURS.search(sentence) or (_PAST_REPORT.search(sentence) and not _ASK_TOO.search(sentence)):
             continue
         out.append(h)
     return out

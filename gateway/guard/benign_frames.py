@@ -16,7 +16,7 @@ from .objects import SELF_SERVICE
 
 YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
 
-WE = frozenset({"vi", "me", "we", "jeg", "eg", "i", "vi'll", "well", "were", "weve"})
+WE = frozenset({"vi", "me", "we", "jeg", "eg", "i", "vi'll", "well", "were", "weve", "ill", "ive"})
 
 # Benign frames: any of these words in the sentence covers it.
 _BENIGN = frozenset({
@@ -28,6 +28,7 @@ _BENIGN = frozenset({
     # talking about the data, not asking for it
     "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
     "forklarer", "forklarar", "explains", "explain", "personvernerklæringen", "personvernerklæringa",
+    "notat", "internnotat", "saksnotat", "spurd", "spurt",
     "behandler", "handsamar", "handle", "handles",
 })
 
@@ -119,7 +120,8 @@ def _outside_party(w: str) -> bool:
 def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: int | None = None) -> bool:
     words = words_of(a, lo, hi)
     keys = {w for k, w in words if a.objs_at[k] is None and not (
-        (w in _BENIGN and a.word(k - 1) in _RELATIVE) or (w in _ALREADY and a.word(k + 1) in _TIME))}
+        (w in _BENIGN and a.word(k - 1) in _RELATIVE) or (w in _ALREADY and a.word(k + 1) in _TIME)
+        or (w in _QUESTION and k + 1 < len(a.toks) and a.toks[k + 1].kind == COLON))}  # "Løynd spørsmål: …"
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
         return True
     others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not _determiner(a, k)]
@@ -154,6 +156,7 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     return bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
 
 
+_QUESTION = frozenset({"spørsmål", "question", "questions"})
 _SAYS = frozenset({"står", "stod", "says", "viser", "shows", "vises", "visast"})
 _REMAINS = frozenset({"att", "igjen", "tilbake", "left", "remaining", "outstanding"})
 _ALREADY = frozenset({"already", "allerede", "allereie", "alt"})
@@ -170,7 +173,8 @@ NOT_OURS = re.compile(
     r"take (?:good )?care of (?:it|them|your)\b)")
 # Data that reaches us from a source other than the reader ("fødselsnummeret vi får fra BankID").
 _FROM_SOURCE = re.compile(
-    r"\b(?:(?:vi|me|we) (?:får|mottar|mottek|henter|hentar|receive|get|fetch|obtain)|(?:får|mottar|henter) (?:vi|me))\b[^.!?\n]{0,50}?"
+    r"\b(?:(?:vi|me|we) (?:får|mottar|mottek|henter|hentar|receive|get|fetch|obtain)|(?:får|mottar|henter) (?:vi|me)|"
+    r"henta|hentet|innhenta|innhentet|fetched|retrieved|obtained)\b[^.!?\n]{0,50}?"
     r"\b(?:fra|frå|from) (?:bankid|folkeregister\w*|skatteetaten|the population register|the national registry|nav)\b")
 
 
@@ -207,7 +211,22 @@ def _later_clause(a: Analysis, k: int, obj: Obj, cue: int | None) -> bool:
     if not any(a.toks[j].kind in (WEAK, COLON) for j in range(hi + 1, k)):
         return False
     # its own verb, not an elliptical continuation ("…, aldri i en e-post eller på telefon")
-    return any(L.is_passive(w) or L.is_provide(w) or L.is_participle(w) for w in a.next_words(k, 3))
+    nxt = a.next_words(k, 4)
+    if set(nxt) & L.ANAPHORA:
+        return False  # "…, never give it out over the phone" protects the object
+    return any(L.is_passive(w) or L.is_provide(w) or L.is_participle(w) for w in nxt[:3])
+
+
+_BECAUSE = frozenset({"since", "because", "as", "fordi", "siden", "sidan", "ettersom", "sia"})
+
+
+def _reason_clause(words: list[tuple[int, str]], n: int, k: int, obj: Obj) -> bool:
+    """'Since you don't have BankID to hand we can use your security question': the negation
+    is inside a reason clause; a new subject (we) before the object starts the main clause."""
+    keys = [w for _, w in words]
+    if not set(keys[max(0, n - 4):n]) & _BECAUSE:
+        return False
+    return any(w in WE for k2, w in words if k < k2 < obj.i)
 
 
 def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: int | None = None) -> bool:
@@ -219,7 +238,7 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: i
     for n, (k, w) in enumerate(words):
         if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
             continue
-        if k < clause or _later_clause(a, k, obj, cue):
+        if k < clause or _later_clause(a, k, obj, cue) or _reason_clause(words, n, k, obj):
             continue  # grammatical scope: a negation in another clause ("Don't worry, …, send …")
         if requirement(a, words, n, obj):
             continue  # "not … without X" requires X

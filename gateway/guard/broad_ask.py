@@ -61,7 +61,8 @@ IMPERATIVES = frozenset({
     "bring", "grab", "check", "input", "insert", "supply", "state", "specify",
     "complete", "message", "dm", "whatsapp", "post", "approve", "authorise", "authorize",
     "validate", "register", "re-enter", "reenter", "retype", "resend", "jot", "leave", "pass",
-    "relay", "videreformidle", "formidle", "gjenta", "repeat", "skicka", "gimme",
+    "relay", "videreformidle", "formidle", "gjenta", "repeat", "skicka", "gimme", "sleng", "bung",
+    "chuck", "ping", "shoot",
 })
 # Words that may precede an imperative at the start of a clause.
 _LEAD = frozenset({"og", "and", "så", "then", "deretter", "da", "bare", "berre", "just", "also",
@@ -166,6 +167,10 @@ def _candidate(a: Analysis, obj: Obj) -> bool:
 
 def _pronoun_ask(a: Analysis, k: int, obj: Obj) -> int | None:
     """The next sentence (starting at token k) asks with a pronoun and names no object."""
+    while k < len(a.toks) and a.toks[k].kind == STRONG:
+        k += 1  # "… på SMS.\n\nDen leser du opp …": a paragraph break between them
+    if k >= len(a.toks):
+        return None
     lo, hi = _sentence_bounds(a, k)
     words = words_of(a, lo, hi)
     if any(a.objs_at[j] is not None for j, _ in words) or not {w for _, w in words} & L.ANAPHORA:
@@ -250,6 +255,12 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "vi trenger", "we'll need", "vi er avhengige av"
     if w in _NEED and prev[-1:] and prev[-1] in WE | {"er", "are", "am", "har", "have"}:
         return True
+    if w in _NEED and nxt[:1] and nxt[0] in WE and (n == 0 or keys[n - 1] in L.ANAPHORA):
+        return True  # "Den trenger vi for å bekrefte" (V2: the pronoun first)
+    if w in _HAVE and nxt[:1] and nxt[0] in WE and (n == 0 or keys[n - 1] in ("i", "det", "idet")):
+        return True  # "Har vi CVC og utløpsdato, kan …", "I det vi har fnr. ditt, kan vi …"
+    if w in {"gotta", "gonna"} and nxt[:1] and nxt[0] in {"have", "get", "see"}:
+        return True  # "Gotta have ur pin to confirm"
     if w in _NEED and set(prev) & OURS:
         return True  # "what our agent needs"
     if (w in _NEEDED or ((w in _PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:]))) \

@@ -175,6 +175,8 @@ class Analysis:
             if not inside:
                 continue
             i, j = inside[0], inside[-1]
+            if cat in ("one_time_code", "pin") and self._harmless_code(i, j):
+                continue  # "the pick-up code in the text from Posten", "talet på displayet" of the meter
             old = {id(o) for o in self.objs_at[i:j + 1] if o is not None}
             if any(o.i < i or o.j > j for o in self.objs if id(o) in old):
                 continue  # overlaps an object that reaches outside: keep that one
@@ -183,6 +185,10 @@ class Analysis:
                 self.objs_at[k] = None
             self._add_obj(Obj(cat, i, j))
         self.objs.sort(key=lambda o: o.i)
+
+    def _harmless_code(self, i: int, j: int) -> bool:
+        lo, hi = max(0, i - 8), min(len(self.toks), j + 9)
+        return any(self.toks[k].kind == WORD and P.BENIGN_CODE_CONTEXT.fullmatch(self.keys[k]) for k in range(lo, hi))
 
     def card_sentences(self) -> set[int]:
         if self._card_sids is None:
@@ -286,6 +292,8 @@ class Analysis:
             return True
         if key in L.DEMAND_MODALS:
             return True
+        if key in ("det", "dette", "that", "it", "this") and self.word(k + 1) in _FINITE_AFTER_IT:
+            return True  # "Du trenger ikke ringe oss, det holder at du sender …": a new main clause
         if (key in _POLITE_START and self.word(k + 1) in ("snill", "snil", "venleg", "vennlig", "kind", "so")) \
                 or key in ("please", "vennligst", "venligst", "vennlegst", "pls", "kindly"):
             return True  # "..., ver snill og send oss ...", "..., please send ..."
@@ -398,7 +406,7 @@ class Analysis:
             key = self.keys[k]
             if key in L.SECOND_PERSON:
                 return "second"
-            if key in ("we", "vi", "jeg", "eg") or (key == "me" and self.word(k + 1) in L.AUX | L.MODALS | {"sender", "treng", "ber", "spør", "aldri", "ikkje"}) \
+            if key in ("we", "vi", "jeg", "eg", "ill", "ive", "weve", "well") or (key == "me" and self.word(k + 1) in L.AUX | L.MODALS | {"sender", "treng", "ber", "spør", "aldri", "ikkje"}) \
                     or (key == "i" and self.word(k + 1) in {"will", "would", "shall", "can", "could", "have", "am", "need", "want", "must", "ll", "just", "also"}):
                 return "first"
             if key in _STATEMENT_AUX:
@@ -420,6 +428,9 @@ def maybe_directive(key: str) -> bool:
             or L.is_present(key) or L.is_provide(key))
 
 
+_FINITE_AFTER_IT = {"holder", "held", "er", "is", "går", "gjeng", "tar", "hjelper", "hjelp", "blir", "vert",
+                    "funker", "fungerer", "works", "holds", "does", "will", "would", "må", "skal",
+                    "kan", "s", "ll", "rekk", "rekker", "suffices"}
 _DASH_CONTINUES = {"heller", "verken", "hverken", "korkje", "not", "nor", "or", "eller", "and", "og",
                    "only", "bare", "berre", "kun", "even", "engang", "ikkje", "ikke", "aldri", "never"}
 _CONTAINERS = ("feltet", "felt", "field", "boksen", "boks", "ruta", "ruten", "rute", "linja", "linjen")
@@ -434,9 +445,17 @@ def _container_category(key: str) -> str | None:
     return None
 
 
+_TYPO_TAILS = {"numbr": "number", "nmbr": "number", "nuber": "number", "numbe": "number", "numner": "number",
+               "numer": "nummer", "nummr": "nummer", "nummmer": "nummer"}
+
+
 @lru_cache(maxsize=65536)
 def _multi_category(words: tuple[str, ...]) -> str | None:
-    return L.phrase_category(" ".join(words)) or L.noun_category("".join(words))
+    cat = L.phrase_category(" ".join(words)) or L.noun_category("".join(words))
+    if cat is None and words[-1] in _TYPO_TAILS:  # "personal numbr", "konto numer"
+        fixed = words[:-1] + (_TYPO_TAILS[words[-1]],)
+        cat = L.phrase_category(" ".join(fixed)) or L.noun_category("".join(fixed))
+    return cat
 
 
 def canonical(cat: str) -> str:

@@ -120,7 +120,7 @@ HAVE_VERBS = {"have", "ha", "få", "receive", "motta", "get", "obtain", "see", "
               "collect", "fått", "mottatt", "hear", "høre", "høyre", "know", "vite", "vita"}
 HAVE_TRIGGERS = {"must", "må", "need", "needs", "to", "å", "gjerne", "like", "love", "want",
                  "have", "got", "ønsker", "ønskjer", "trenger", "treng", "bør", "should", "skal",
-                 "kindly", "please", "vennligst", "venligst"}
+                 "kindly", "please", "vennligst", "venligst", "gotta", "gonna"}
 # Passive or adjectival demands: "kortnummer må oppgis", "PIN is required".
 PASSIVE = _verbs(
     r"oppgis", r"oppgjevast", r"oppgjevst", r"tastes", r"tastast", r"skrives", r"skrivast",
@@ -239,7 +239,7 @@ ABBREVIATIONS = {"nr", "kontonr", "fnr", "tlf", "f", "eks", "bl", "a", "dvs", "c
                  "mv", "etc", "e", "g", "i", "inkl", "evt", "ev", "jf", "vs", "ref", "kl", "pkt",
                  "mr", "mrs", "dr", "no", "personnr", "fødselsnr", "t", "o", "m", "st", "kr",
                  "avd", "tel", "ph", "d", "h", "jr", "sr", "co", "ltd", "nb", "ps", "obs", "kortnr", "ktonr",
-                 "kto", "pers", "persnr", "pnr", "acct", "acc"}
+                 "kto", "pers", "persnr", "pnr", "acct", "acc", "adr", "el", "mob", "ekskl", "tlfnr"}
 
 
 

@@ -115,7 +115,8 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"beste ?ven(?:n|nen|en)", r"bestevenn(?:en|inne|inna)?",
         r"securityquestion(?:s)?", r"pikenavn(?:et)?", r"pikenamn(?:et)?", r"jentenamn(?:et)?",
         r"barndomsvenn(?:en|inne|inna|innen)?", r"barndomsven(?:en|nen|ninne|ninna)?", r"barndomsgate(?:n|a)?", r"barndomsadresse(?:n|a)?",
-        r"favorittlærer(?:en)?", r"maidenname",
+        r"favorittlærer(?:en)?", r"maidenname", r"yndlingslær(?:er|ar)(?:en)?", r"fødenavn(?:et)?",
+        r"fødenamn(?:et)?",
     ),
     "credentials": _rx(
         r"brukernavn(?:et)?", r"brukarnamn(?:et)?", r"brukerid(?:en)?", r"username(?:s)?",
@@ -178,7 +179,8 @@ _PHRASES: dict[str, re.Pattern[str]] = {
     "security_question": _rx(
         r"(?:security|secret|memorable|verification) (?:question|questions|answer|word)",
         r"(?:sikkerhets|tryggleiks|kontroll) spørsmål(?:et|a)?", r"maiden name",
-        r"(?:hemmelege|hemmelige|hemmelig|hemmeleg|secret) (?:spørsmålet|spørsmål|question)",
+        r"(?:hemmelege|hemmelige|hemmelig|hemmeleg|secret|løynd|løynde|løyndoms) (?:spørsmålet|spørsmål|question)",
+        r"(?:favourite|favorite) teacher(?:s)?",
         r"(?:beste venn|bestevenn|bestevenen|bestevennen|best friend) i barndommen",
         r"(?:first|childhood) (?:pet|pets|school|teacher|car|street|best friend|friend)",
         r"childhood (?:best )?friend(?:s)?", r"best friend (?:as|in) a child",

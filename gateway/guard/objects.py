@@ -64,7 +64,7 @@ SELF_VERBS = {"oppdater", "oppdatere", "oppdatera", "update", "updating", "endre
                "oppdaterer", "oppdaterar", "endrer", "endrar", "updates", "changes", "registrerer",
                "registrer", "registrere", "registrera", "register", "legg", "legge", "leggje", "add",
                "fyll", "fylle", "fylla", "enter", "legger", "leggjer", "fyller", "fyllar", "adds",
-               "enters"}
+               "enters", "skriv", "skrive", "skriva", "tast", "taste", "type"}
 
 
 def reader_gives(a: Analysis, lo: int, i: int) -> bool:

@@ -100,8 +100,15 @@ _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     ("one_time_code", ("sms", "text", "melding", "message"), r"(?:tallet|talet|nummeret|koden|tala|tallene|sifrene|sifra|number|code|digits|numbers) (?:fra|frå|from|in|i) (?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|meldingen|meldinga|text message|text|message)(?: (?:vi|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted))?"),
     ("one_time_code", ("dukk", "popped", "appear", "viser", "shows", "display", "kom opp", "kjem fram", "kom fram"), r"(?:tallet|talet|tala|tallene|sifrene|sifra|number|numbers|digits|code|koden|kode|tal|tall) (?:som |that )?(?:just |nettopp |akkurat )?(?:dukket opp|dukka opp|kom opp|kjem opp|kjem fram|kom fram|popped up|appeared|appears|shows|vises|visast) (?:i|på|in|on) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("viser", "shows", "displays", "say"), r"(?:tal|tall|tala|tallene|numbers|number|code|kode|koden|digits) (?:viser|shows|displays) (?:the |your |din |di )?" + _DEVICE),
-    ("one_time_code", ("display", "skjerm"), r"(?:the )?(?:display|screen|skjermen|displayet) (?:on|of|på) (?:the |your |din |di )?" + _DEVICE),
-    ("one_time_code", ("gadget", "thingy", "dings", "greia", "fob", "brikk"), r"(?:code|number|numbers|digits|koden|tala|tallene|sifrene) (?:on|from|shown on|på|fra|frå) (?:the |your |ur |din |di )?" + _DEVICE),
+    ("one_time_code", ("display", "skjerm", "vindu", "window", "screen"), r"(?:the )?(?:display|screen|skjermen|displayet|vinduet|vindauget|window) (?:on|of|på|i) (?:the |your |din |di )?" + _DEVICE),
+    ("one_time_code", ("screen", "display"), _DEVICE + r" s (?:screen|display)"),
+    ("one_time_code", ("showing", "displayed"), r"(?:showing|displayed|shown) (?:on|in) (?:the |your )?" + _DEVICE),
+    # what the message we sent says: "Det som står der, skriv det tilbake", "Whatever it says"
+    ("one_time_code", ("som står", "it says", "text says"), r"(?:det som står (?:der|i den|i han|i meldinga|i meldingen|i sms en)|whatever it says|what it says|whatever the text says|what the text says)"),
+    ("national_id", ("ellevesif", "eleven digit", "11 digit", "11 sif"), r"(?:ellevesifrede|ellevesifra|ellevesifret|11 sifrede|11 sifret|11 sifra|eleven digit|11 digit) (?:nummeret|nummer|number|talet|id)"),
+    ("card_number", ("16", "seksten", "sixteen"), r"(?:alle |all |de |dei |the )?(?:16|seksten|sixteen) (?:sifrene|sifra|siffer|digits|numbers|tall|tala|tallene)"),
+    ("credentials", ("ordet", "word"), r"(?:det samme ordet|det same ordet|same ordet|samme ordet|the same word|ordet|the word) (?:som )?(?:du|you) (?:bruker|brukar|use|type) (?:når|when|to) (?:du |you )?(?:logger|loggar|log|sign|logge|logga) (?:på|inn|in|on|into)"),
+    ("one_time_code", ("gadget", "thingy", "dings", "greia", "fob", "brikk", "dongle"), r"(?:code|number|numbers|digits|koden|tala|tallene|sifrene) (?:on|off|from|shown on|på|fra|frå) (?:the |your |ur |din |di )?" + _DEVICE),
     # PIN by where it is used
     ("pin", ("minibank", "atm", "cash machine", "shop", "butikk", "terminal"), r"(?:koden|kode|tallene|tala|sifrene|sifra|nummeret|number|code|digits|numbers|digit number|sifra)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen)"),
     ("pin", ("four digit", "4 digit", "firesifr"), r"(?:four digit|4 digit|firesifra|firesifrede|firesifret) (?:number|code|kode|koden|tallet|talet|nummer)(?: [\w]+){0,5} (?:pay|betaler|use|bruker|brukar|card|kort)"),
@@ -222,7 +229,7 @@ BENIGN_CODE_CONTEXT = re.compile(
     r"porttelefon\w*|nøkkelboks\w*|keybox|qr|strekkode\w*|barcode\w*|sporings\w*|tracking|"
     r"hentekode\w*|pakke\w*|parcel\w*|package\w*|ladebrikke\w*|ladekort\w*|ladestasjon\w*|"
     r"charging|aktiveringskode\w*|lader|laderen|ladeboks\w*|charger\w*|router\w*|alarm\w*|"
-    r"garasje\w*|garage\w*|installasjonskort\w*|installation")
+    r"garasje\w*|garage\w*|installasjonskort\w*|installation|pickup\w*|posten|postnord|helthjem|instabox")
 # People and bodies the reader may be told to ask: "be elektrikeren om ...".
 THIRD_PARTY = re.compile(
     r"(?:elektriker|electrician|installatør|installer|rørlegger|plumber|utleier|landlord|huseier|"
@@ -322,5 +329,7 @@ ANCHORS = re.compile("|".join([
     "utløper", "mm åå", "mm yy", "mm aa", "signatur", "underskrift", "begge sider", "both sides",
     "framsida og", "forsiden og", "front and back", "passet", "maiden", "surname", "memorable",
     "hemmelig", "hemmeleg", "pic", "legen", "leg", "gadget", "thingy", "dings", "greia", "display",
-    "get into", "komme inn", "kome inn",
+    "get into", "komme inn", "kome inn", "vindu", "window", "screen", "showing", "displayed",
+    "som står", "it says", "text says", "ellevesif", "eleven digit", "seksten", "sixteen", "ordet",
+    "same word", "the word", "dongle",
 ]))

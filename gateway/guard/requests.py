@@ -155,7 +155,7 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     verb = a.keys[i]
     lo = a.clause_start(i)
     subj = a.subject(lo, i)
-    if subj == "warn" or _third_party_asked(a, i):
+    if subj == "warn" or _third_party_asked(a, i) or _spared(a, i):
         return False
     if kind == "request":
         if subj == "second":
@@ -188,6 +188,15 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
     return kind in ("provide", "request") and not found
+
+
+_SPARED = {"slipper", "slepp", "slippe", "sleppe", "slipp", "avoid", "avoids", "unngå", "unngår", "spare", "skip"}
+
+
+def _spared(a: Analysis, i: int) -> bool:
+    """'… så slipper du å sende den til oss': the reader is spared the sending."""
+    back = [a.word(i - 1), a.word(i - 2), a.word(i - 3)]
+    return back[0] in _SPARED or (back[0] in ("å", "to") and bool({back[1], back[2]} & _SPARED))
 
 
 def _law_subject(a: Analysis, lo: int, i: int) -> bool:
