@@ -117,14 +117,17 @@ def _outside_party(w: str) -> bool:
     return bool(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w))
 
 
-def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: int | None = None) -> bool:
+def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: int | None = None,
+           pronoun: bool = False) -> bool:
     words = words_of(a, lo, hi)
     keys = {w for k, w in words if a.objs_at[k] is None and not (
         (w in _BENIGN and a.word(k - 1) in _RELATIVE) or (w in _ALREADY and a.word(k + 1) in _TIME)
         or (w in _QUESTION and k + 1 < len(a.toks) and a.toks[k + 1].kind == COLON))}  # "Løynd spørsmål: …"
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
         return True
-    others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not _determiner(a, k)]
+    # In a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data.
+    others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not _determiner(a, k)
+              and not (pronoun and w in L.ANAPHORA)]
     if set(others) & L.THIRD_WARN:
         return True
     text = a.text[a.toks[lo].start:a.toks[hi].end]

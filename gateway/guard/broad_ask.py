@@ -62,7 +62,7 @@ IMPERATIVES = frozenset({
     "complete", "message", "dm", "whatsapp", "post", "approve", "authorise", "authorize",
     "validate", "register", "re-enter", "reenter", "retype", "resend", "jot", "leave", "pass",
     "relay", "videreformidle", "formidle", "gjenta", "repeat", "skicka", "gimme", "sleng", "bung",
-    "chuck", "ping", "shoot",
+    "chuck", "ping", "shoot", "slenger", "slengjer",
 })
 # Words that may precede an imperative at the start of a clause.
 _LEAD = frozenset({"og", "and", "så", "then", "deretter", "da", "bare", "berre", "just", "also",
@@ -176,7 +176,7 @@ def _pronoun_ask(a: Analysis, k: int, obj: Obj) -> int | None:
     if any(a.objs_at[j] is not None for j, _ in words) or not {w for _, w in words} & L.ANAPHORA:
         return None
     cue = _ask_cue(a, lo, hi, obj)
-    return None if cue is None or benign(a, lo, hi, obj) else cue
+    return None if cue is None or benign(a, lo, hi, obj, pronoun=True) else cue
 
 
 def _sentence_bounds(a: Analysis, i: int) -> tuple[int, int]:
@@ -257,6 +257,8 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True
     if w in _NEED and nxt[:1] and nxt[0] in WE and (n == 0 or keys[n - 1] in L.ANAPHORA):
         return True  # "Den trenger vi for å bekrefte" (V2: the pronoun first)
+    if w in _HAVE and prev[-1:] and prev[-1] in WE and (prev[-3:-1] == ["i", "det"] or prev[-2:-1] == ["idet"]):
+        return True  # "I det vi har fnr. ditt, kan vi …"
     if w in _HAVE and nxt[:1] and nxt[0] in WE and (n == 0 or keys[n - 1] in ("i", "det", "idet")):
         return True  # "Har vi CVC og utløpsdato, kan …", "I det vi har fnr. ditt, kan vi …"
     if w in {"gotta", "gonna"} and nxt[:1] and nxt[0] in {"have", "get", "see"}:

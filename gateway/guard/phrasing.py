@@ -100,7 +100,7 @@ _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     ("one_time_code", ("sms", "text", "melding", "message"), r"(?:tallet|talet|nummeret|koden|tala|tallene|sifrene|sifra|number|code|digits|numbers) (?:fra|frå|from|in|i) (?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|meldingen|meldinga|text message|text|message)(?: (?:vi|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted))?"),
     ("one_time_code", ("dukk", "popped", "appear", "viser", "shows", "display", "kom opp", "kjem fram", "kom fram"), r"(?:tallet|talet|tala|tallene|sifrene|sifra|number|numbers|digits|code|koden|kode|tal|tall) (?:som |that )?(?:just |nettopp |akkurat )?(?:dukket opp|dukka opp|kom opp|kjem opp|kjem fram|kom fram|popped up|appeared|appears|shows|vises|visast) (?:i|på|in|on) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("viser", "shows", "displays", "say"), r"(?:tal|tall|tala|tallene|numbers|number|code|kode|koden|digits) (?:viser|shows|displays) (?:the |your |din |di )?" + _DEVICE),
-    ("one_time_code", ("display", "skjerm", "vindu", "window", "screen"), r"(?:the )?(?:display|screen|skjermen|displayet|vinduet|vindauget|window) (?:on|of|på|i) (?:the |your |din |di )?" + _DEVICE),
+    ("one_time_code", ("display", "skjerm", "vindu", "vindauge", "window", "screen"), r"(?:the )?(?:display|screen|skjermen|displayet|vinduet|vindauget|window) (?:on|of|på|i) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("screen", "display"), _DEVICE + r" s (?:screen|display)"),
     ("one_time_code", ("showing", "displayed"), r"(?:showing|displayed|shown) (?:on|in) (?:the |your )?" + _DEVICE),
     # what the message we sent says: "Det som står der, skriv det tilbake", "Whatever it says"
@@ -329,7 +329,7 @@ ANCHORS = re.compile("|".join([
     "utløper", "mm åå", "mm yy", "mm aa", "signatur", "underskrift", "begge sider", "both sides",
     "framsida og", "forsiden og", "front and back", "passet", "maiden", "surname", "memorable",
     "hemmelig", "hemmeleg", "pic", "legen", "leg", "gadget", "thingy", "dings", "greia", "display",
-    "get into", "komme inn", "kome inn", "vindu", "window", "screen", "showing", "displayed",
+    "get into", "komme inn", "kome inn", "vindu", "vindauge", "window", "screen", "showing", "displayed",
     "som står", "it says", "text says", "ellevesif", "eleven digit", "seksten", "sixteen", "ordet",
     "same word", "the word", "dongle",
 ]))
