@@ -130,9 +130,6 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
               and not (pronoun and w in L.ANAPHORA)]
     if set(others) & L.THIRD_WARN:
         return True
-    text = a.text[a.toks[lo].start:a.toks[hi].end]
-    if NOT_OURS.search(text) or _FROM_SOURCE.search(text):
-        return True
     if obj.cat in ("pin", "one_time_code") and any(
             P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6))):
         return True  # "The PIN for your EV charger", "koden til ladeboksen"
@@ -148,7 +145,10 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         return True
     if any(_outside_party(w) for w in others):
         return True
+    text = a.text[a.toks[lo].start:a.toks[hi].end]
     if SELF_SERVICE.search(text) or (receive and _TO_YOU.search(text)):
+        return True
+    if NOT_OURS.search(text) or _FROM_SOURCE.search(text):
         return True
     before = [a.keys[k] for k in range(max(lo, obj.i - 3), obj.i) if a.toks[k].kind == WORD]
     after = [a.keys[k] for k in range(obj.j + 1, min(hi, obj.j + 2) + 1) if a.toks[k].kind == WORD]
@@ -236,16 +236,23 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: i
     """A negation covers the sentence unless it sits in an 'ellers/otherwise' threat or an
     'only/but' separates it from a later object ('Nothing else is required, only your PIN')."""
     keys = [w for _, w in words]
+    if L.NEGATIONS.isdisjoint(keys):
+        return False
     conditional = bool(keys) and keys[0] in SOON | L.CONDITIONAL
-    clause = a.clause_start(obj.i)
+    clause = -1
+    # "not … without X" requires X (the same for every negation of the sentence)
+    required = not L.WITHOUT.isdisjoint(keys) and requirement(a, words, 0, obj)
+    until = not _UNTIL.isdisjoint(keys)
     for n, (k, w) in enumerate(words):
         if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
             continue
+        if required:
+            continue
+        if k < obj.i and clause < 0:
+            clause = a.clause_start(obj.i)  # only when a negation comes before the object
         if k < clause or _later_clause(a, k, obj, cue) or _reason_clause(words, n, k, obj):
             continue  # grammatical scope: a negation in another clause ("Don't worry, …, send …")
-        if requirement(a, words, n, obj):
-            continue  # "not … without X" requires X
-        if k < obj.i and any(w2 in _UNTIL for k2, w2 in words if k < k2 < obj.i):
+        if until and k < obj.i and any(w2 in _UNTIL for k2, w2 in words if k < k2 < obj.i):
             continue  # "we can't release it until we see …": the precondition asks
         if conditional and any(a.toks[j].kind in (WEAK, COLON) for j in range(min(k, obj.j) + 1, max(k, obj.i))):
             continue  # the other side of a condition: "Provided we receive X, no fee will be charged"

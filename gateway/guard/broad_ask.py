@@ -141,15 +141,34 @@ def check_broad_ask(a: Analysis, add: Add) -> None:
         if sid in done or not _candidate(a, obj):
             continue
         lo, hi = _sentence_bounds(a, obj.i)
-        cue = _ask_cue(a, lo, hi, obj)
-        if cue is not None and benign(a, lo, hi, obj, cue=cue):
-            cue = None
+        # Frames first (a negated warning ends here cheaply); a negation after the object may
+        # belong to a later clause than the ask, so then the frames are judged again with the cue.
+        cue = None
+        if not benign(a, lo, hi, obj):
+            cue = _ask_cue(a, lo, hi, obj)
+        elif _negation_after(a, obj, hi):
+            cue = _ask_cue(a, lo, hi, obj)
+            if cue is not None and benign(a, lo, hi, obj, cue=cue):
+                cue = None
         if cue is None and hi + 2 < len(a.toks) and not benign(a, lo, hi, obj, receive=False):
             cue = _pronoun_ask(a, hi + 2, obj)  # judged by its own sentence's frames
         if cue is None:
             continue
         done.add(sid)
         add(obj, min(cue, obj.i), obj.j)
+
+
+def _negation_after(a: Analysis, obj: Obj, hi: int) -> bool:
+    """A negation after the object, behind a clause boundary: the only negation whose scope
+    depends on where the ask is (benign_frames._later_clause)."""
+    boundary = False
+    for k in range(obj.j + 1, hi + 1):
+        kind = a.toks[k].kind
+        if kind in (WEAK, COLON):
+            boundary = True
+        elif boundary and kind == WORD and a.keys[k] in L.NEGATIONS:
+            return True
+    return False
 
 
 def covered_by_benign_frame(a: Analysis) -> bool:

@@ -108,6 +108,7 @@ class Analysis:
         self.keys = [t.key if t.kind == WORD else "" for t in self.toks]
         self.objs_at: list[Obj | None] = [None] * n
         self._kinds: dict[int, str | None] = {}
+        self._starts: dict[int, int] = {}  # clause_start, memoised (asked for the same token often)
         self._card_sids: set[int] | None = None
         self.objs: list[Obj] = []
         self._find_objects()
@@ -147,7 +148,7 @@ class Analysis:
                 elif L.CODE_RX.fullmatch(keys[i]) and self._code_context(i):
                     card = any(keys[k] in L.CARD_CONTEXT for k in range(max(0, i - 4), min(n, i + 6)))
                     found = Obj("card_number" if card and keys[i] in L.DIGIT_WORDS else "one_time_code", i, i)
-            if not found:
+            if not found and keys[i].endswith(_CONTAINERS):
                 cat = _container_category(keys[i])
                 if cat:
                     found = Obj(cat, i, i)
@@ -303,6 +304,12 @@ class Analysis:
         return kind is not None and (key not in _INFINITIVES or key in _NN_IMPERATIVES)
 
     def clause_start(self, i: int) -> int:
+        got = self._starts.get(i)
+        if got is None:
+            got = self._starts[i] = self._clause_start(i)
+        return got
+
+    def _clause_start(self, i: int) -> int:
         k = i - 1
         floor = max(0, i - MAX_CLAUSE)  # long unpunctuated text must not make this quadratic
         while k >= floor:

@@ -89,15 +89,15 @@ _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     # national id by what it is: "nummeret du fikk da du ble født", "personal digits after it"
     ("national_id", ("født", "fødd", "born"), r"(?:nummeret|talet|tallet|the number|number) (?:du|you) (?:fikk|fekk|got|were given|was given|received) (?:da|når|when|at) (?:du|you) (?:ble|vart|were|was) (?:født|fødd|born)"),
     ("national_id", ("personal", "personlig", "personleg"), r"(?:the )?(?:personal|personlige|personlege) (?:digits|numbers|sifre|sifrene|sifra|tall|tala|tallene|nummeret|number)"),
-    ("national_id", ("11 ", "elleve", "eleven"), r"(?:11|elleve|eleven) (?:tall|tal|siffer|sifre|digits|numbers)(?! (?:til|på|of|for|in) (?:the |your |din |di )?(?:konto|account))"),
+    ("national_id", ("11 t", "11 s", "11 d", "11 n", "elleve", "eleven"), r"(?:11|elleve|eleven) (?:tall|tal|siffer|sifre|digits|numbers)(?! (?:til|på|of|for|in) (?:the |your |din |di )?(?:konto|account))"),
     # account number by what it is for
-    ("account_number", ("konto", "account"), r"(?:nummeret|number|nummer|tala|sifra|sifrene|digits) (?:på|til|of|for) (?:the |your |din |di )?(?:kontoen|konto|account)(?! (?:hos oss|with us|vår|vårt|our))"),
-    ("account_number", ("konto", "account"), r"(?:hvilket|kva for eit|kva|what|which) (?:nummer|number) (?:har|has|is|er) (?:the |your )?(?:kontoen|account|konto)"),
-    ("account_number", ("konto", "account"), r"(?:11|elleve|eleven|alle 11|all 11) (?:sifrene|sifra|siffer|digits|numbers|tala|tallene) (?:til|på|of|for|in) (?:the |your |din |di )?(?:kontoen|konto|account)"),
+    ("account_number", ("kontoen", "konto ", "the account", "your account", "account where", "account for"), r"(?:nummeret|number|nummer|tala|sifra|sifrene|digits) (?:på|til|of|for) (?:the |your |din |di )?(?:kontoen|konto|account)(?! (?:hos oss|with us|vår|vårt|our))"),
+    ("account_number", ("kontoen", "konto ", "account"), r"(?:hvilket|kva for eit|kva|what|which) (?:nummer|number) (?:har|has|is|er) (?:the |your )?(?:kontoen|account|konto)"),
+    ("account_number", ("11 s", "11 d", "11 n", "11 t", "elleve", "eleven"), r"(?:11|elleve|eleven|alle 11|all 11) (?:sifrene|sifra|siffer|digits|numbers|tala|tallene) (?:til|på|of|for|in) (?:the |your |din |di )?(?:kontoen|konto|account)"),
     # one-time code by its length or where it appears
-    ("one_time_code", ("seks", "six", "6"), r"(?:sekssifra|sekssifrede|sekssifret|seks sifra|six digit|6 digit|6 sifret|6 sifra|6 sifrede) (?:koden|kode|tallet|talet|nummeret|number|code|pin)" + _NOT_OURS_NOUN),
-    ("one_time_code", ("seks", "six", "6"), r"(?:(?:de|dei|the) )?(?:seks|6|six) (?:tala|tallene|sifrene|sifra|sifre|siffer|tal|tall|digits|numbers)" + _NOT_OURS_NOUN),
-    ("one_time_code", ("sms", "text", "melding", "message"), r"(?:tallet|talet|nummeret|koden|tala|tallene|sifrene|sifra|number|code|digits|numbers) (?:fra|frå|from|in|i) (?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|meldingen|meldinga|text message|text|message)(?: (?:vi|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted))?"),
+    ("one_time_code", ("sekssif", "seks sif", "six digit", "six-digit", "6 digit", "6-digit", "6 sif", "6-sif"), r"(?:sekssifra|sekssifrede|sekssifret|seks sifra|six digit|6 digit|6 sifret|6 sifra|6 sifrede) (?:koden|kode|tallet|talet|nummeret|number|code|pin)" + _NOT_OURS_NOUN),
+    ("one_time_code", ("seks ", "six ", "6 t", "6 s", "6 d", "6 n"), r"(?:(?:de|dei|the) )?(?:seks|6|six) (?:tala|tallene|sifrene|sifra|sifre|siffer|tal|tall|digits|numbers)" + _NOT_OURS_NOUN),
+    ("one_time_code", ("fra sms", "frå sms", "i sms", "in sms", "from sms", "the text", "that text", "the sms", "the message", "meldingen", "meldinga", "tekstmelding", "text message", "from text"), r"(?:tallet|talet|nummeret|koden|tala|tallene|sifrene|sifra|number|code|digits|numbers) (?:fra|frå|from|in|i) (?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|meldingen|meldinga|text message|text|message)(?: (?:vi|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted))?"),
     ("one_time_code", ("dukk", "popped", "appear", "viser", "shows", "display", "kom opp", "kjem fram", "kom fram"), r"(?:tallet|talet|tala|tallene|sifrene|sifra|number|numbers|digits|code|koden|kode|tal|tall) (?:som |that )?(?:just |nettopp |akkurat )?(?:dukket opp|dukka opp|kom opp|kjem opp|kjem fram|kom fram|popped up|appeared|appears|shows|vises|visast) (?:i|på|in|on) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("viser", "shows", "displays", "say"), r"(?:tal|tall|tala|tallene|numbers|number|code|kode|koden|digits) (?:viser|shows|displays) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("display", "skjerm", "vindu", "vindauge", "window", "screen"), r"(?:the )?(?:display|screen|skjermen|displayet|vinduet|vindauget|window) (?:on|of|på|i) (?:the |your |din |di )?" + _DEVICE),
@@ -106,14 +106,14 @@ _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     # what the message we sent says: "Det som står der, skriv det tilbake", "Whatever it says"
     ("one_time_code", ("som står", "it says", "text says"), r"(?:det som står (?:der|i den|i han|i meldinga|i meldingen|i sms en)|whatever it says|what it says|whatever the text says|what the text says)"),
     ("national_id", ("ellevesif", "eleven digit", "11 digit", "11 sif"), r"(?:ellevesifrede|ellevesifra|ellevesifret|11 sifrede|11 sifret|11 sifra|eleven digit|11 digit) (?:nummeret|nummer|number|talet|id)"),
-    ("card_number", ("16", "seksten", "sixteen"), r"(?:alle |all |de |dei |the )?(?:16|seksten|sixteen) (?:sifrene|sifra|siffer|digits|numbers|tall|tala|tallene)"),
+    ("card_number", ("16 ", "seksten", "sixteen"), r"(?:alle |all |de |dei |the )?(?:16|seksten|sixteen) (?:sifrene|sifra|siffer|digits|numbers|tall|tala|tallene)"),
     ("credentials", ("ordet", "word"), r"(?:det samme ordet|det same ordet|same ordet|samme ordet|the same word|ordet|the word) (?:som )?(?:du|you) (?:bruker|brukar|use|type) (?:når|when|to) (?:du |you )?(?:logger|loggar|log|sign|logge|logga) (?:på|inn|in|on|into)"),
     ("one_time_code", ("gadget", "thingy", "dings", "greia", "fob", "brikk", "dongle"), r"(?:code|number|numbers|digits|koden|tala|tallene|sifrene) (?:on|off|from|shown on|på|fra|frå) (?:the |your |ur |din |di )?" + _DEVICE),
     # PIN by where it is used
-    ("pin", ("minibank", "atm", "cash machine", "shop", "butikk", "terminal"), r"(?:koden|kode|tallene|tala|sifrene|sifra|nummeret|number|code|digits|numbers|digit number|sifra)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen)"),
+    ("pin", ("minibank", "atm", "cash machine", "shops", "butikk", "terminalen"), r"(?:koden|kode|tallene|tala|sifrene|sifra|nummeret|number|code|digits|numbers|digit number|sifra)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen)"),
     ("pin", ("four digit", "4 digit", "firesifr"), r"(?:four digit|4 digit|firesifra|firesifrede|firesifret) (?:number|code|kode|koden|tallet|talet|nummer)(?: [\w]+){0,5} (?:pay|betaler|use|bruker|brukar|card|kort)"),
     # card expiry and the code by the signature
-    ("card_expiry", ("går ut", "expires", "utløper", "mm"), rf"(?:(?:når|when|the month and year|month and year|månaden og året|måneden og året|mnd og år) {_YOUR}? ?{_CARD} (?:går ut|expires|utløper)|mm ?/ ?(?:åå|yy|aa))"),
+    ("card_expiry", ("går ut", "expires", "utløper", "mm/", "mm /"), rf"(?:(?:når|when|the month and year|month and year|månaden og året|måneden og året|mnd og år) {_YOUR}? ?{_CARD} (?:går ut|expires|utløper)|mm ?/ ?(?:åå|yy|aa))"),
     ("card_security_code", ("signatur", "underskrift"), r"(?:koden|code|tallene|tala|sifrene|numbers|digits|tal) (?:som står |printed |written )?(?:ved siden av|attmed|ved|next to|beside|by) (?:the )?(?:signaturen|signaturfeltet|underskrifta|underskriften|signature strip|signature)"),
     # both sides of the card
     ("card_number", ("sider", "sides", "framsida", "forsiden", "front and back"), rf"(?:begge sider|both sides|framsida og baksida|forsiden og baksiden|front and back) (?:av|of|på) {_YOUR}? ?{_CARD}"),
@@ -132,15 +132,42 @@ DESCRIBED: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
 _ALL_NEEDLES = tuple(sorted({n for _, needles, _ in DESCRIBED for n in needles}))
 
 
+def _trie_regex(words: list[str]) -> str:
+    """An alternation of ``words`` shaped as a trie, so that re tests one character at most
+    positions; at each position it matches the longest word that starts there (greedy)."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        end = "" in node
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if end else body
+    return build(tree)
+
+
+# Every needle present, in one scan: at each position the longest needle starting there, and the
+# needles that are its prefixes (two needles starting at one position are prefixes of each other).
+_NEEDLE_RX = re.compile("(?=(" + _trie_regex(list(_ALL_NEEDLES)) + "))")
+_PREFIXES = {n: frozenset(m for m in _ALL_NEEDLES if n.startswith(m)) for n in _ALL_NEEDLES}
+
+
 def _at_word_start(text: str, k: int) -> bool:
     return k == 0 or not (text[k - 1].isalnum() or text[k - 1] == "_")
 
 
 def described(text: str) -> list[tuple[str, int, int]]:
     """(category, start, end) of each confidential thing described in the normalised text."""
-    present = frozenset(n for n in _ALL_NEEDLES if n in text)
-    if not present:
+    found = {m.group(1) for m in _NEEDLE_RX.finditer(text)}
+    if not found:
         return []
+    present = frozenset().union(*(_PREFIXES[n] for n in found))
     out: list[tuple[str, int, int]] = []
     for cat, needles, rx in DESCRIBED:
         if not present.isdisjoint(needles):
@@ -323,12 +350,12 @@ ANCHORS = re.compile("|".join([
     "fremsid", "the front",
     # fourth round: what it does or where it is (a word every match holds; not "number",
     # "message" or bare digits, which ordinary billing text holds)
-    "født", "fødd", "personlig", "personleg", "personal", "tall", "tal", "tallet", "talet", "numbers",
+    "født", "fødd", "personlig", "personleg", "personal", "tall", "tallet", "talet", "numbers",
     "kontoen", "the account", "your account", "sekssif", "firesif", "minibank", "atm", "cash machine",
     "butikken", "butikkar", "butikker", "shops", "terminalen", "betalingsterminal", "går ut", "expires",
     "utløper", "mm åå", "mm yy", "mm aa", "signatur", "underskrift", "begge sider", "both sides",
     "framsida og", "forsiden og", "front and back", "passet", "maiden", "surname", "memorable",
-    "hemmelig", "hemmeleg", "pic", "legen", "leg", "gadget", "thingy", "dings", "greia", "display",
+    "hemmelig", "hemmeleg", "pic", "gadget", "thingy", "dings", "greia", "display",
     "get into", "komme inn", "kome inn", "vindu", "vindauge", "window", "screen", "showing", "displayed",
     "som står", "it says", "text says", "ellevesif", "eleven digit", "seksten", "sixteen", "ordet",
     "same word", "the word", "dongle",

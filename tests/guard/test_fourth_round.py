@@ -109,3 +109,28 @@ def test_a_leak_finding_says_what_to_do_instead_and_masks_the_value():
     assert f.rule == "leak.card_number"
     assert "Instead" in f.message and "heller" in f.message_nb
     assert "4111 1111 1111 1111" not in f.excerpt
+
+
+def test_the_needle_scan_finds_exactly_the_needles_present():
+    """phrasing.described looks for its needles with one trie-shaped scan; it must find exactly
+    the needles a plain substring test finds (corpora, and random strings built from needles)."""
+    import json
+    import random
+    from pathlib import Path
+
+    from gateway.guard import phrasing as P
+    from gateway.guard.normalize import normalize
+
+    here = Path(__file__).parent
+    texts = [normalize(json.loads(line)["source"])[0]
+             for name in ("corpus.jsonl", "corpus_phrasing.jsonl", "corpus_written.jsonl")
+             for line in (here / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rnd = random.Random(11)
+    needles = list(P._ALL_NEEDLES)
+    for _ in range(2000):
+        parts = [rnd.choice(needles)[: rnd.randint(1, 12)] for _ in range(rnd.randint(1, 6))]
+        texts.append(rnd.choice(["", " ", "x"]).join(parts))
+    for t in texts:
+        plain = frozenset(n for n in needles if n in t)
+        found = {m.group(1) for m in P._NEEDLE_RX.finditer(t)}
+        assert frozenset().union(*(P._PREFIXES[n] for n in found)) == plain, t
