@@ -122,7 +122,7 @@ _NOT_SECRETS = {"personlig", "personal", "hemmelig", "secret", "required", "påk
 # Free text (messages, billing) is not under the e-mail content rules: the portal is where the
 # customer's data may be shown. But a full national id or card number has no business in a
 # message, and a customer's account number only in payment instructions (our own account).
-_LONG_NUMBER = re.compile(r"\d(?:[ .\-\u00a0]?\d){10,}")
+_LEAK_QUICK = re.compile(r"\d[\d .\-\u00a0]{9,}\d")
 _PAYMENT_CTX = re.compile(r"(?i)\b(?:kid|betal\w*|pay\w*|faktura\w*|invoice\w*|forfall\w*|due|"
                           r"vårt|vår|our|giro\w*|innbetal\w*|remit\w*)\b")
 _LEAK_RULES = {"content.national_id": "leak.national_id", "content.card_number": "leak.card_number",
@@ -132,8 +132,8 @@ _LEAK_RULES = {"content.national_id": "leak.national_id", "content.card_number":
 def find_leaks(text: str) -> list[Hit]:
     """Full national ids and card numbers in free text, and account numbers outside payment
     instructions ("Konto: 1503.24.56798" in a note to the customer)."""
-    if not _LONG_NUMBER.search(text) and not _IBAN_RE.search(text):
-        return []
+    if not _LEAK_QUICK.search(text):
+        return []  # every value it looks for has a stretch of 11+ digits and separators (IBANs too)
     payment = bool(_PAYMENT_CTX.search(text))
     t = normalize_for_numbers(text)
     out = []

@@ -235,14 +235,18 @@ def fuzzy_category(key: str) -> str | None:
 
 # Long words that begin like a canonical word (no look-behind, so re skips ahead by the first
 # letters; the word start is checked on each match).
-_FUZZY_CANDIDATE = re.compile("(?:" + "|".join(sorted(_FIRST2)) + r")[^\W\d_]{4,}")
+# Seven letters or more; six only where a 7-letter canonical word begins ("pasord", "pinkde").
+_FIRST2_OF_7 = sorted({w[:2] for w in _FUZZY if len(w) == _MIN_FUZZY})
+_FUZZY_CANDIDATE = re.compile("(?:" + "|".join(sorted(_FIRST2)) + r")[^\W\d_]{5,}")
+_FUZZY_SIX = re.compile("(?:" + "|".join(_FIRST2_OF_7) + r")[^\W\d_]{4}(?![^\W\d_])")
 
 
 def may_be_fuzzy(text: str) -> bool:
-    for m in _FUZZY_CANDIDATE.finditer(text):
-        k = m.start()
-        if (k == 0 or not (text[k - 1].isalnum() or text[k - 1] == "_")) and fuzzy_category(m.group()):
-            return True
+    for rx in (_FUZZY_CANDIDATE, _FUZZY_SIX):
+        for m in rx.finditer(text):
+            k = m.start()
+            if (k == 0 or not (text[k - 1].isalnum() or text[k - 1] == "_")) and fuzzy_category(m.group()):
+                return True
     return False
 
 
