@@ -239,7 +239,6 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: i
     if L.NEGATIONS.isdisjoint(keys):
         return False
     conditional = bool(keys) and keys[0] in SOON | L.CONDITIONAL
-    clause = -1
     # "not … without X" requires X (the same for every negation of the sentence)
     required = not L.WITHOUT.isdisjoint(keys) and requirement(a, words, 0, obj)
     until = not _UNTIL.isdisjoint(keys)
@@ -248,9 +247,8 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: i
             continue
         if required:
             continue
-        if k < obj.i and clause < 0:
-            clause = a.clause_start(obj.i)  # only when a negation comes before the object
-        if k < clause or _later_clause(a, k, obj, cue) or _reason_clause(words, n, k, obj):
+        if (k < obj.i and a.clause_break_between(k, obj.i)) or _later_clause(a, k, obj, cue) \
+                or _reason_clause(words, n, k, obj):
             continue  # grammatical scope: a negation in another clause ("Don't worry, …, send …")
         if until and k < obj.i and any(w2 in _UNTIL for k2, w2 in words if k < k2 < obj.i):
             continue  # "we can't release it until we see …": the precondition asks

@@ -309,6 +309,19 @@ class Analysis:
             got = self._starts[i] = self._clause_start(i)
         return got
 
+    def clause_break_between(self, k: int, i: int) -> bool:
+        """clause_start(i) > k, looking back only as far as k (cheaper than clause_start)."""
+        if i - k > MAX_CLAUSE:
+            return self.clause_start(i) > k
+        for j in range(i - 1, k, -1):
+            t = self.toks[j]
+            if t.kind == STRONG or (t.kind == WORD and t.key in L.CONTRAST):
+                return True
+            if t.kind in (WEAK, COLON) and (self.is_clause_start(j + 1) or self._dash_break(j)) \
+                    and not self._list_continues(j + 1):
+                return True
+        return False
+
     def _clause_start(self, i: int) -> int:
         k = i - 1
         floor = max(0, i - MAX_CLAUSE)  # long unpunctuated text must not make this quadratic
