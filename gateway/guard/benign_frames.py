@@ -117,17 +117,29 @@ def _outside_party(w: str) -> bool:
     return bool(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w))
 
 
+def _sentence_frame(a: Analysis, lo: int, hi: int) -> tuple[list[tuple[int, str]], set[str], list[str]]:
+    """The words of a sentence, its frame words (not objects, not in a relative clause, not a
+    label) and its non-object words that could name a third party: the same for every object of
+    the sentence, so computed once per sentence."""
+    cache: dict = a.__dict__.setdefault("_frames", {})
+    got = cache.get((lo, hi))
+    if got is None:
+        words = words_of(a, lo, hi)
+        keys = {w for k, w in words if a.objs_at[k] is None and not (
+            (w in _BENIGN and a.word(k - 1) in _RELATIVE) or (w in _ALREADY and a.word(k + 1) in _TIME)
+            or (w in _QUESTION and k + 1 < len(a.toks) and a.toks[k + 1].kind == COLON))}  # "Løynd spørsmål: …"
+        others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not _determiner(a, k)]
+        got = cache[(lo, hi)] = (words, keys, others)
+    return got
+
+
 def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: int | None = None,
            pronoun: bool = False) -> bool:
-    words = words_of(a, lo, hi)
-    keys = {w for k, w in words if a.objs_at[k] is None and not (
-        (w in _BENIGN and a.word(k - 1) in _RELATIVE) or (w in _ALREADY and a.word(k + 1) in _TIME)
-        or (w in _QUESTION and k + 1 < len(a.toks) and a.toks[k + 1].kind == COLON))}  # "Løynd spørsmål: …"
+    words, keys, others = _sentence_frame(a, lo, hi)
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
         return True
-    # In a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data.
-    others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not _determiner(a, k)
-              and not (pronoun and w in L.ANAPHORA)]
+    if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
+        others = [w for w in others if w not in L.ANAPHORA]
     if set(others) & L.THIRD_WARN:
         return True
     if obj.cat in ("pin", "one_time_code") and any(
