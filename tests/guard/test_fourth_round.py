@@ -94,18 +94,26 @@ PASS = [
 ]
 
 
-@pytest.mark.parametrize("text", [t for texts in REFUSE.values() for t in texts])
+@pytest.mark.parametrize("text", [t for k, texts in REFUSE.items() if k != "leak" for t in texts])
 def test_refused(text):
     assert is_refused(check_text(text)), text
 
 
+@pytest.mark.parametrize("text", REFUSE["leak"])
+def test_leaks_are_refused_where_staff_type_free_text(text):
+    """The console's check (leaks=True) refuses a full value; billing's notices may carry the
+    customer's own data to the portal, so its check (the default) passes it."""
+    assert is_refused(check_text(text, leaks=True)), text
+    assert not any(f.rule.startswith("leak.") for f in check_text(text)), text
+
+
 @pytest.mark.parametrize("text", PASS)
 def test_passes(text):
-    assert not is_refused(check_text(text)), [f.rule for f in check_text(text)]
+    assert not is_refused(check_text(text, leaks=True)), [f.rule for f in check_text(text, leaks=True)]
 
 
 def test_a_leak_finding_says_what_to_do_instead_and_masks_the_value():
-    (f,) = check_text("Card on file: 4111 1111 1111 1111, exp 09/28.")
+    (f,) = check_text("Card on file: 4111 1111 1111 1111, exp 09/28.", leaks=True)
     assert f.rule == "leak.card_number"
     assert "Instead" in f.message and "heller" in f.message_nb
     assert "4111 1111 1111 1111" not in f.excerpt
