@@ -2,7 +2,8 @@
 
 Prints precision, recall and false-alarm rate overall, per language, per class (family) and per
 class and language. By default it reads the tuning corpora (tests/guard/corpus.jsonl, the first
-round, and tests/guard/corpus_phrasing.jsonl, the second-round phrasing classes); ``--heldout``
+round, tests/guard/corpus_phrasing.jsonl, the second-round phrasing classes, and
+tests/guard/corpus_written.jsonl, the fourth round's two blind sets); ``--heldout``
 reads the held-out sets instead (tests/guard/heldout.jsonl and heldout_more.jsonl), written
 separately and measured before tuning; ``--corpus PATH`` evaluates any JSONL file with the same
 fields (id, lang, kind, label, family, source), for example a fresh independent set.
@@ -28,7 +29,10 @@ HELDOUT = ROOT / "tests" / "guard" / "heldout.jsonl"
 # Later held-out rounds (issue 11, third round): asks phrased freely, and independent sets, each
 # measured once before any tuning (the figure is in each record's note).
 HELDOUT_MORE = ROOT / "tests" / "guard" / "heldout_more.jsonl"
-TUNING = (CORPUS, PHRASING)
+# Fourth round: two blind sets (setA, setB) written by people who had not seen the guard, each
+# measured before tuning (figures in docs/guard.md), kept with their ids and notes.
+WRITTEN = ROOT / "tests" / "guard" / "corpus_written.jsonl"
+TUNING = (CORPUS, PHRASING, WRITTEN)
 PORTAL = "https://min.example.no"
 
 
@@ -43,7 +47,8 @@ def load(*paths: Path) -> list[dict]:
 def verdict(rec: dict) -> tuple[bool, list]:
     """(refused, findings) for one corpus record."""
     if rec["kind"] == "text":
-        findings = check_text(rec["source"], name=rec["id"])
+        # leaks=True: the console's check, where staff type free text (the issue's concern)
+        findings = check_text(rec["source"], name=rec["id"], leaks=True)
     else:
         findings = check_template(rec["source"], kind=rec["kind"], name=rec["id"], portal_url=PORTAL)
     return is_refused(findings), findings

@@ -102,7 +102,7 @@ def texts(billing: BillingContext, item: MessageInput, language: str) -> tuple[s
 def check(subject: str, body: str, lang: str) -> tuple[bool, list[Placed]]:
     """The guard over subject and body exactly as billing's pipeline checks them (one text,
     subject first), each finding placed back in its field."""
-    findings = check_text(f"{subject}\n\n{body}", name="<message>")
+    findings = check_text(f"{subject}\n\n{body}", name="<message>", leaks=True)
     return is_refused(findings), [_place(f, lang) for f in findings]
 
 

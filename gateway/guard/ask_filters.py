@@ -4,9 +4,12 @@ data (confirming receipt, creating a new password)."""
 
 from __future__ import annotations
 
+import re
+
 from . import lexicon as L
-from .broad_ask import RECEIVE, RECEIVE_PAST, WE, YOU, sentence_words
-from .clauses import WORD, Analysis
+from .benign_frames import NOT_OURS, RECEIVE, WE, YOU
+from .broad_ask import RECEIVE_PAST, sentence_words
+from .clauses import STRONG, WORD, Analysis
 from .findings import Hit
 
 _WHY = frozenset({"hvorfor", "kvifor", "korfor", "why", "wherefore"})
@@ -63,7 +66,7 @@ def drop_reported_asks(a: Analysis, hits: list[Hit]) -> list[Hit]:
     for h in hits:
         k = next((n for n, t in enumerate(a.toks) if t.start >= h.start), 0)
         keys = sentence_words(a, k)
-        reported = any(w in L.MEDIA and set(keys[n + 1:n + 4]) & _ASKING for n, w in enumerate(keys))
+        reported = any(w in L.MEDIA and set(keys[n + 1:n + 7]) & _ASKING for n, w in enumerate(keys))
         if not reported:
             out.append(h)
     return out
@@ -71,3 +74,32 @@ def drop_reported_asks(a: Analysis, hits: list[Hit]) -> list[Hit]:
 
 _ASKING = frozenset({"asking", "requesting", "demanding", "ber", "spør", "krev", "krever", "som",
                      "that", "which", "der", "saying", "says", "wanting", "vil"})
+
+
+# The reader's own earlier act, reported: "Du sende oss personnummeret ditt i førre melding".
+_PAST_REPORT = re.compile(r"\b(?:du|you|dere|de) (?:sende|sendte|sent|ga|gav|gave|oppgav|oppga|skreiv|skrev|"
+                          r"wrote|provided|entered|typed|told|delte|shared)\b.{0,80}\b(?:i går|yesterday|"
+                          r"førre|forrige|last|previous|tidligere|tidlegare|earlier|sletta|slettet|deleted)\b")
+_ASK_TOO = re.compile(r"\b(?:men|but|however|også|òg|also|again|igjen|på nytt|trenger|treng|need|send|oppgi|oppgje)\b")
+_ANSWER_NO = frozenset({"nei", "no", "aldri", "never", "niks", "nope"})
+
+
+def drop_answered_no(a: Analysis, hits: list[Hit]) -> list[Hit]:
+    """'Oppgi fødselsnummer på SMS? Nei! Det ber vi aldri om.': a question the text answers
+    "no" to at once is quoted to be refused, and 'Der taster du passordet ditt – aldri hos oss'
+    says where the data belongs; neither is our ask."""
+    out = []
+    for h in hits:
+        k = next((n for n, t in enumerate(a.toks) if t.start >= h.start), 0)
+        end = next((n for n in range(k, len(a.toks)) if a.toks[n].kind == STRONG), len(a.toks))
+        start = end
+        while start > 0 and a.toks[start - 1].kind != STRONG:
+            start -= 1
+        sentence = a.text[a.toks[start].start:a.toks[end - 1].end] if end > start else ""
+        question = end < len(a.toks) and "?" in a.toks[end].key
+        if question and a.word(end + 1) in _ANSWER_NO:
+            continue
+        if NOT_OURS.search(sentence) or (_PAST_REPORT.search(sentence) and not _ASK_TOO.search(sentence)):
+            continue
+        out.append(h)
+    return out

@@ -27,9 +27,18 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from . import lexicon as L
-from . import phrasing as P
+from .benign_frames import (
+    OURS,
+    SOON,
+    WE,
+    WHAT_IS,
+    YOU,
+    benign,
+    requirement,
+    words_of,
+)
 from .clauses import COLON, STRONG, WEAK, WORD, Analysis, Obj
-from .objects import SELF_SERVICE, bare_bankid, passive
+from .objects import bare_bankid, passive
 
 Add = Callable[[Obj, int, int], None]
 
@@ -51,7 +60,9 @@ IMPERATIVES = frozenset({
     "email", "submit", "paste", "copy", "key", "punch", "list", "spell", "hand",
     "bring", "grab", "check", "input", "insert", "supply", "state", "specify",
     "complete", "message", "dm", "whatsapp", "post", "approve", "authorise", "authorize",
-    "validate", "register", "re-enter", "reenter", "retype", "resend", "jot", "leave",
+    "validate", "register", "re-enter", "reenter", "retype", "resend", "jot", "leave", "pass",
+    "relay", "videreformidle", "formidle", "gjenta", "repeat", "skicka", "gimme", "sleng", "bung",
+    "chuck", "ping", "shoot", "slenger", "slengjer",
 })
 # Words that may precede an imperative at the start of a clause.
 _LEAD = frozenset({"og", "and", "så", "then", "deretter", "da", "bare", "berre", "just", "also",
@@ -62,8 +73,6 @@ _LEAD = frozenset({"og", "and", "så", "then", "deretter", "da", "bare", "berre"
                    "takk", "thanks", "you", "du"})
 _MODALS = frozenset({"kan", "kunne", "må", "bør", "skal", "vil", "ville", "burde", "can", "could",
                      "would", "must", "should", "need", "needs", "will", "mind", "have", "got"})
-YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
-WE = frozenset({"vi", "me", "we", "jeg", "eg", "i", "vi'll", "well", "were", "weve"})
 _NEED = frozenset({
     "trenger", "treng", "trengs", "trengst", "mangler", "manglar", "behov", "bruk", "avhengig",
     "avhengige", "venter", "ventar", "krever", "krev", "må", "need", "needs", "require",
@@ -72,32 +81,6 @@ _NEED = frozenset({
 })
 _THANKS = frozenset({"takk", "thanks", "thx", "tak", "please", "pls", "plz", "vennligst",
                      "venligst", "vennlegst", "venlegst", "kindly", "gjerne", "asap", "snarest"})
-# Benign frames: any of these words in the sentence covers it.
-_BENIGN = frozenset({
-    "glemt", "gløymt", "gleymt", "forgot", "forgotten", "lost", "mistet", "mista",
-    # something we send the reader, or a status
-    "already", "allerede", "allereie", "alt", "tilsendt", "posted", "arrive", "deleted", "slettet", "sletta", "expired", "utløpt", "utgått",
-    # talking about the data, not asking for it
-    "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
-})
-# Benign only near the object (four words either side): the customer's own management of the
-# data ("endre kontonummeret", "lag et nytt passord") and protecting it ("keep your PIN safe").
-_BENIGN_NEAR = frozenset({
-    # our own documents carry our account number
-    "fakturaen", "faktura", "invoice", "giro", "giroen",
-    # information about the data ("Du finner kontonummeret vårt …", "is stored encrypted")
-    "finner", "finn", "find", "found", "står", "vises", "visast", "viste", "shown", "displayed",
-    "lagret", "lagra", "stored", "saved", "kryptert", "encrypted",
-    "masked", "maskert", "skjult", "hidden", "printed", "trykt", "appears", "listed",
-    "endre", "endra", "endrer", "change", "changed", "changing", "reset", "tilbakestill",
-    "tilbakestille", "nullstill", "nullstille", "sperr", "sperre", "sperra", "block", "lag",
-    "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte",
-    "bytt", "hemmelig", "hemmeleg", "secret", "safe", "trygt", "trygg", "secure", "sikkert", "keep",
-    "hold", "behold", "oppbevar", "protect", "beskytt", "beskytte", "cover", "dekk", "gjem",
-    "strong", "sterkt", "sterk", "unikt", "unique", "godt",
-    # logging in with it (a login method, judged by the precise rules)
-    "logg", "logge", "logga", "login", "log", "sign", "signin",
-})
 # Where the reader is to put the data: "skal stå i emnefeltet", "go into the fields below".
 _PLACES = frozenset({
     "emnefeltet", "emnefelt", "emnelinja", "emnelinjen", "emnefelet", "subject", "feltet", "felta",
@@ -112,16 +95,20 @@ _PARTICIPLES = frozenset({
     "lesne", "levert", "delt", "lasta", "lastet", "innsendt", "innsend", "vedlagt", "vedlegges", "vedleggast",
     "oppdatert", "verifisert", "provided", "entered", "sent", "given", "typed", "filled",
     "supplied", "submitted", "attached", "uploaded", "shared", "included", "written", "stated",
+    "confirmed", "reconfirmed", "verified", "validated", "updated", "resubmitted", "reentered",
+    "read", "told", "texted", "emailed", "forwarded", "passed", "handed", "gjevast", "givast",
 })
 _BE = frozenset({"vert", "blir", "bli", "verte", "vorte", "blitt", "må", "skal", "bør", "be", "is",
                  "are", "must", "should", "been", "gets", "get"})
 _NEEDED = frozenset({"nødvendig", "nødvendige", "naudsynt", "naudsynte", "naudsynleg", "påkrevd",
                      "påkravd", "obligatorisk", "obligatoriske", "required", "needed", "necessary",
-                     "mandatory", "essential", "compulsory", "krevd", "kravd", "påbudt"})
+                     "mandatory", "essential", "compulsory", "krevd", "kravd", "påbudt",
+                     "hende"})  # "må vere oss i hende innan fredag"
 _RECEIVE_PRESENT = frozenset({"får", "få", "mottar", "motta", "receive", "get", "gets"})
 RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "received", "got", "had"})
-_SOON = frozenset({"når", "etter", "snart", "straks", "once", "when", "after", "soon", "provided",
-                   "if", "hvis", "dersom", "viss", "om", "berre", "bare", "as"})
+# "once we've verified your CVC": we check the data, so the reader must give it first.
+_CHECKED_PAST = RECEIVE_PAST | {"verified", "verifisert", "confirmed", "bekreftet", "stadfesta",
+                                "checked", "sjekket", "registered", "registrert", "validated"}
 _HAVE = frozenset({"har", "have", "has", "hev", "ve", "youve"})
 _PROVIDE_FORMS = frozenset({"svart", "svara", "replied", "sent", "gitt", "gave", "oppgitt", "oppgav",
                             "oppgjeve", "given", "provided", "entered", "tastet", "tasta",
@@ -129,27 +116,19 @@ _PROVIDE_FORMS = frozenset({"svart", "svara", "replied", "sent", "gitt", "gave",
                             "confirmed", "bekreftet", "stadfesta", "read", "lest", "forwarded",
                             "videresendt", "vidaresendt", "vidaresender", "vidaresend", "shared",
                             "delt", "typed", "texted", "uploaded", "lastet", "lasta"})
-_LOGIN = frozenset({"logg", "logge", "logga", "login", "log", "sign", "signin"})
-_MODIFIERS = ("banking", "nettbank", "bankid", "online")
 _COORD = frozenset({"and", "og", "men", "but", "or", "eller", "så", "so", "while", "mens"})
-_RELATIVE_WIDE = frozenset({"der", "where", "hvor", "kor", "som", "that", "which", "showing", "viser"})
-_RELATIVE = frozenset({"som", "that", "which", "der"})
-_AVOID = frozenset({"unngå", "unngår", "unngje", "avoid", "uten", "utan", "without", "slippe", "sleppe"})
-_NO_NOUNS = frozenset({"card", "acct", "acc", "account", "personal", "pers", "kort", "konto", "ref",
-                       "phone", "customer", "order", "invoice", "id", "sort", "routing"})
-_THREAT = frozenset({"ellers", "elles", "otherwise"})
-_ONLY_MORE = frozenset({"men", "but", "except", "unntatt", "only", "bare", "berre", "kun"})
-_NN_AFTER_NO = frozenset({"må", "kan", "skal", "er", "har", "vil", "bør", "får", "treng", "du",
-                          "me", "vi", "eg", "de", "dei", "det", "den", "i", "på", "med", "til",
-                          "så", "og", "berre", "straks", "send", "skriv", "les", "gje"})
-_TO_YOU = re.compile(r"\b(?:sendt|sendes|sendast|sender vi|sent|send you|sends you|texted)\b"
-                     r"(?: [\w]+){0,4} (?:til deg|to you|deg)\b|\b(?:we ll send you|we will send you|"
-                     r"vi sender deg|me sender deg|vi sender|me sender)\b")
-RECEIVE = frozenset({"receive", "mottar", "motta", "får", "få", "fått", "get", "gets", "got",
-                      "fekk", "fikk"})
-_OURS = frozenset({"vårt", "vår", "våre", "our", "ours", "vårs", "selskapets", "company's"})
-_INDEFINITE = frozenset({"en", "ein", "ei", "et", "eit", "a", "an", "any", "noen", "nokon"})
-_WHAT_IS = frozenset({"hva", "kva", "what", "whats", "hvas", "kvas", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
+# A bare question about trouble with the data is a help heading, not an ask ("Problemer med
+# passordet?").
+# The reader having the data ready for us: "for hand", "klar", "ready".
+_READY = frozenset({"hand", "handa", "hånden", "klar", "klart", "klare", "ready", "handy",
+                    "tilgjengeleg", "tilgjengelig", "framme", "fremme", "nearby"})
+_HAVE_READY = frozenset({"ha", "have", "hold", "keep", "finn", "find"})
+# The data reaching us: "kjem fram til oss", "når oss", "reaches us".
+_REACHES_US = re.compile(r"\b(?:(?:fram|frem|inn) til oss|(?:reaches|reach|gets to|arrives with) us|"
+                         r"(?:når|naar) oss (?:innen|innan|før|by))\b")
+_TROUBLE = frozenset({"problem", "problemer", "problema", "problemar", "trouble", "issue", "issues",
+                      "hjelp", "help", "trøbbel", "feil", "error", "spørsmål", "question", "questions",
+                      "how", "hvordan", "korleis", "why", "hvorfor", "kvifor", "where", "hvor", "kvar"})
 
 
 def check_broad_ask(a: Analysis, add: Add) -> None:
@@ -162,8 +141,16 @@ def check_broad_ask(a: Analysis, add: Add) -> None:
         if sid in done or not _candidate(a, obj):
             continue
         lo, hi = _sentence_bounds(a, obj.i)
-        cue = None if _benign(a, lo, hi, obj) else _ask_cue(a, lo, hi, obj)
-        if cue is None and hi + 2 < len(a.toks) and not _benign(a, lo, hi, obj, receive=False):
+        # Frames first (a negated warning ends here cheaply); a negation after the object may
+        # belong to a later clause than the ask, so then the frames are judged again with the cue.
+        cue = None
+        if not benign(a, lo, hi, obj):
+            cue = _ask_cue(a, lo, hi, obj)
+        elif _negation_after(a, obj, hi):
+            cue = _ask_cue(a, lo, hi, obj)
+            if cue is not None and benign(a, lo, hi, obj, cue=cue):
+                cue = None
+        if cue is None and hi + 2 < len(a.toks) and not benign(a, lo, hi, obj, receive=False):
             cue = _pronoun_ask(a, hi + 2, obj)  # judged by its own sentence's frames
         if cue is None:
             continue
@@ -171,11 +158,24 @@ def check_broad_ask(a: Analysis, add: Add) -> None:
         add(obj, min(cue, obj.i), obj.j)
 
 
+def _negation_after(a: Analysis, obj: Obj, hi: int) -> bool:
+    """A negation after the object, behind a clause boundary: the only negation whose scope
+    depends on where the ask is (benign_frames._later_clause)."""
+    boundary = False
+    for k in range(obj.j + 1, hi + 1):
+        kind = a.toks[k].kind
+        if kind in (WEAK, COLON):
+            boundary = True
+        elif boundary and kind == WORD and a.keys[k] in L.NEGATIONS:
+            return True
+    return False
+
+
 def covered_by_benign_frame(a: Analysis) -> bool:
     """Every sentence that names confidential data has a benign frame: the second opinion, which
     cannot see frames, is not asked ("Glemt passordet? Trykk på «Glemt passord» …")."""
     objs = [o for o in a.objs if _candidate(a, o)]
-    return bool(objs) and all(_benign(a, *_sentence_bounds(a, o.i), o) for o in objs)
+    return bool(objs) and all(benign(a, *_sentence_bounds(a, o.i), o) for o in objs)
 
 
 def _candidate(a: Analysis, obj: Obj) -> bool:
@@ -186,12 +186,16 @@ def _candidate(a: Analysis, obj: Obj) -> bool:
 
 def _pronoun_ask(a: Analysis, k: int, obj: Obj) -> int | None:
     """The next sentence (starting at token k) asks with a pronoun and names no object."""
+    while k < len(a.toks) and a.toks[k].kind == STRONG:
+        k += 1  # "… på SMS.\n\nDen leser du opp …": a paragraph break between them
+    if k >= len(a.toks):
+        return None
     lo, hi = _sentence_bounds(a, k)
-    words = _words(a, lo, hi)
+    words = words_of(a, lo, hi)
     if any(a.objs_at[j] is not None for j, _ in words) or not {w for _, w in words} & L.ANAPHORA:
         return None
     cue = _ask_cue(a, lo, hi, obj)
-    return None if cue is None or _benign(a, lo, hi, obj) else cue
+    return None if cue is None or benign(a, lo, hi, obj, pronoun=True) else cue
 
 
 def _sentence_bounds(a: Analysis, i: int) -> tuple[int, int]:
@@ -209,16 +213,12 @@ def _sentence_bounds(a: Analysis, i: int) -> tuple[int, int]:
 def sentence_words(a: Analysis, k: int) -> list[str]:
     """The words of the sentence holding token k."""
     lo, hi = _sentence_bounds(a, k)
-    return [w for _, w in _words(a, lo, hi)]
-
-
-def _words(a: Analysis, lo: int, hi: int) -> list[tuple[int, str]]:
-    return [(k, a.keys[k]) for k in range(lo, hi + 1) if a.toks[k].kind == WORD]
+    return [w for _, w in words_of(a, lo, hi)]
 
 
 def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     """The token that gives the sentence the form of an ask, or None."""
-    words = _words(a, lo, hi)
+    words = words_of(a, lo, hi)
     keys = [w for _, w in words]
     for n, (k, _w) in enumerate(words):
         if _cue_at(a, keys, n, k, lo, obj):
@@ -228,9 +228,26 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     end = a.toks[hi + 1].key if hi + 1 < len(a.toks) else ""
     if set(keys) & _PLACES:
         return lo  # where the reader is to put it
-    if "?" in end and set(keys) & (YOU | L.POSSESSIVE | _WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
+    if "?" in end and set(keys) & (YOU | L.POSSESSIVE | WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
         return lo  # a question to the reader about the data
+    if set(keys) & _READY and (_v1_have(keys) or set(keys) & _HAVE_READY):
+        return lo  # "Har du kortnummeret for hand, kan eg …", "ha dem klare"
+    text = a.text[a.toks[lo].start:a.toks[hi].end]
+    if _REACHES_US.search(text):
+        return lo  # "Kjem tala … fram til oss", "As long as your IBAN reaches us"
+    if "?" in end and len(keys) <= 5 and not set(keys) & _TROUBLE:
+        return lo  # a bare question: "Kortnummer?", "Kontonr. til utbetaling?"
+    for k, w in words:
+        if w in L.WITHOUT and 0 < obj.i - k <= 4 and requirement(a, words, 0, obj):
+            return k  # "We can't proceed without your account number"
     return None
+
+
+def _v1_have(keys: list[str]) -> bool:
+    """'Har du …', 'Have you got …', 'Do you have …' at the start of the sentence."""
+    head = keys[:3]
+    return (head[:1] in (["har"], ["have"], ["got"]) and len(head) > 1 and head[1] in YOU) or (
+        head[:1] == ["do"] and len(head) > 2 and head[1] in YOU and head[2] == "have")
 
 
 def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
@@ -257,15 +274,29 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "vi trenger", "we'll need", "vi er avhengige av"
     if w in _NEED and prev[-1:] and prev[-1] in WE | {"er", "are", "am", "har", "have"}:
         return True
-    if w in _NEED and set(prev) & _OURS:
+    if w in _NEED and nxt[:1] and nxt[0] in WE and (n == 0 or keys[n - 1] in L.ANAPHORA):
+        return True  # "Den trenger vi for å bekrefte" (V2: the pronoun first)
+    if w in _HAVE and prev[-1:] and prev[-1] in WE and (prev[-3:-1] == ["i", "det"] or prev[-2:-1] == ["idet"]):
+        return True  # "I det vi har fnr. ditt, kan vi …"
+    if w in _HAVE and nxt[:1] and nxt[0] in WE and (n == 0 or keys[n - 1] in ("i", "det", "idet")):
+        return True  # "Har vi CVC og utløpsdato, kan …", "I det vi har fnr. ditt, kan vi …"
+    if w in {"gotta", "gonna"} and nxt[:1] and nxt[0] in {"have", "get", "see"}:
+        return True  # "Gotta have ur pin to confirm"
+    if w in _NEED and set(prev) & OURS:
         return True  # "what our agent needs"
     if (w in _NEEDED or ((w in _PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:]))) \
             and _same_clause(a, k, obj):
         return True  # "er nødvendig", "is required", "vert skrivne inn", "må vedlegges"
+    if (passive(w) or w in _PARTICIPLES or w in IMPERATIVES) and _to_us(nxt) and _same_clause(a, k, obj):
+        return True  # "Koden leses opp til meg", "will be read out to me", "skal gjevast til oss"
+    if w in _MISSING or (w == "står" and set(nxt) & {"att", "igjen"}):
+        return True  # "that's all that's missing", "Då står berre personnummeret att"
     if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in WE) or (
             nxt[:1] and nxt[0] in WE and _clause_start(a, k, lo))):
         return True  # "får vi …" (V1: if we get)  # "får vi …", "once we receive", "med ein gong vi får"
-    if w in RECEIVE_PAST and prev[-2:] and set(prev) & WE and set(keys[:n]) & _SOON:
+    if w in _CHECKED_PAST and prev[-1:] and prev[-1] in _IS_BEEN and set(keys[:n]) & SOON and k > obj.j:
+        return True  # "når CVC og utløpsdato er verifisert av oss", "once your PIN has been confirmed"
+    if w in _CHECKED_PAST and prev[-2:] and set(prev) & WE and set(keys[:n]) & SOON:
         return True  # "når vi har mottatt …"
     if w in {"youve", "uve", "youd"} and nxt[:1] and _provide_form(nxt[0]):
         return True  # "when you've replied with"
@@ -277,6 +308,18 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     if w in {"med", "with"} and {"kan", "can"} & set(keys[n + 1:n + 12]) and set(keys[n + 1:n + 13]) & WE:
         return True  # "Med kopi av bankkortet ditt kan vi …"
     return w in _THANKS and not (nxt[:1] and nxt[0] in {"for", "you"})  # "Personnummer, takk"
+
+
+_IS_BEEN = frozenset({"er", "is", "are", "been", "blitt", "vorte", "blir", "vert", "was", "were"})
+_MISSING = frozenset({"mangler", "manglar", "gjenstår", "missing", "remains", "outstanding", "utestående"})
+
+
+def _to_us(nxt: list[str]) -> bool:
+    """'… opp til meg', '… out to us', 'til oss på telefon'."""
+    for j, x in enumerate(nxt[:3]):
+        if x in ("til", "to", "for") and j + 1 < len(nxt) and nxt[j + 1] in ("meg", "oss", "me", "us"):
+            return True
+    return False
 
 
 def _same_clause(a: Analysis, k: int, obj: Obj) -> bool:
@@ -295,19 +338,13 @@ def _provide_form(w: str) -> bool:
     return any(w.endswith(e) and w[: -len(e)] in IMPERATIVES for e in ("er", "ar", "r", "s", "es", "ed", "d", "t", "a"))
 
 
-def _you_receive(words: list[tuple[int, str]], obj: Obj) -> bool:
-    """'du får en ny PIN-kode', 'you will receive a code': something we send the reader (not
-    'Engangskoden du mottar, skal sendes tilbake', where the receiving describes the object)."""
-    keys = [w for _, w in words]
-    return any(w in RECEIVE and k < obj.i and any(x in YOU for x in keys[max(0, n - 3):n])
-               for n, (k, w) in enumerate(words))
-
-
 def _particle_ok(keys: list[str], n: int) -> bool:
     """'last' and 'les' ask only with their particle ('last opp', 'les opp'); 'last' is also
     'the last four digits'."""
     if keys[n] in ("last", "les"):
         return "opp" in keys[n + 1:n + 4]
+    if keys[n] == "pass":
+        return bool({"on", "along"} & set(keys[n + 1:n + 4]))  # not "pass" (passport), "pass på"
     return True
 
 
@@ -317,79 +354,4 @@ def _clause_start(a: Analysis, k: int, lo: int) -> bool:
         j -= 1
     return j < lo or a.toks[j].kind in (WEAK, COLON, STRONG)
 
-
-@lru_cache(maxsize=8192)
-def _outside_party(w: str) -> bool:
-    """A warning word, a third party or a law ('svindlere', 'elektrikeren', 'forskriften')."""
-    return bool(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w))
-
-
-def _benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True) -> bool:
-    words = _words(a, lo, hi)
-    keys = {w for k, w in words if not (w in _BENIGN and a.word(k - 1) in _RELATIVE)}
-    if keys & _BENIGN or _negation_covers(a, words, obj) or (receive and _you_receive(words, obj)):
-        return True
-    others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k)]
-    if set(others) & L.THIRD_WARN:
-        return True
-    described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
-    near = {w for k, w in words if obj.i - 3 <= k <= obj.j + 3 and a.objs_at[k] is None and (
-        w not in _LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)}
-    if near & _BENIGN_NEAR:
-        return True
-    if any(_outside_party(w) for w in others):
-        return True
-    text = a.text[a.toks[lo].start:a.toks[hi].end]
-    if SELF_SERVICE.search(text) or _TO_YOU.search(text):
-        return True
-    before = [a.keys[k] for k in range(max(lo, obj.i - 3), obj.i) if a.toks[k].kind == WORD]
-    after = [a.keys[k] for k in range(obj.j + 1, min(hi, obj.j + 2) + 1) if a.toks[k].kind == WORD]
-    if set(before) & _OURS or set(after) & _OURS:
-        return True
-    return bool(before and before[-1] in _INDEFINITE and keys & _WHAT_IS)
-
-
-def _login_with(nxt: list[str]) -> bool:
-    """'logg inn med', 'log in with', 'login using': the data as a login method."""
-    if nxt and nxt[0] in ("in", "inn", "on", "på"):
-        nxt = nxt[1:]
-    return bool(nxt) and nxt[0] in ("med", "with", "using", "via")
-
-
-def _modifier(a: Analysis, k: int) -> bool:
-    """'your bank's login page', 'our agent', 'online banking': a word that qualifies another
-    is not a third party or warning subject."""
-    t = a.toks[k]
-    return a.text[t.end - 2:t.end] in ("'s", "’s") or a.word(k - 1) in _OURS or a.keys[k].startswith(_MODIFIERS)
-
-
-def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
-    """A negation covers the sentence unless it sits in an 'ellers/otherwise' threat or an
-    'only/but' separates it from a later object ('Nothing else is required, only your PIN')."""
-    keys = [w for _, w in words]
-    conditional = bool(keys) and keys[0] in _SOON | L.CONDITIONAL
-    for n, (k, w) in enumerate(words):
-        if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
-            continue
-        if conditional and any(a.toks[j].kind in (WEAK, COLON) for j in range(min(k, obj.j) + 1, max(k, obj.i))):
-            continue  # the other side of a condition: "Provided we receive X, no fee will be charged"
-        if w in _AVOID and not 0 < obj.i - k <= 3:
-            continue  # "unngå/avoid/uten" govern only their own object
-        if any(x in _THREAT or (x in {"or", "eller"} and keys[j + 1] in WE | {"else"})
-               for j, x in enumerate(keys[:n])):
-            continue  # "… or we can't register you", "ellers får vi ikke …"
-        if set(keys[n + 1:n + 3]) & L.DOUBLE_NEG:
-            continue
-        if k < obj.i and {w2 for k2, w2 in words if k < k2 < obj.i} & (L.ONLY | L.CONTRAST_CONJ | _ONLY_MORE):
-            continue
-        return True
-    return False
-
-
-def _english_no(keys: list[str], n: int) -> bool:
-    """Nynorsk 'no' means 'now' ('men no må du', 'akkurat no')."""
-    nxt = keys[n + 1] if n + 1 < len(keys) else ""
-    if n and keys[n - 1] in _NO_NOUNS:
-        return False  # "card no.", "acct no"
-    return bool(nxt) and nxt not in _NN_AFTER_NO and (n == 0 or keys[n - 1] not in {"akkurat", "og", "men", "så", "berre"})
 

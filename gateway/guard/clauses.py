@@ -7,19 +7,24 @@ answers into findings.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from . import lexicon as L
 from . import phrasing as P
 from .gate import may_start_object
-
-_TOKEN_RE = re.compile(
-    r"(?P<w>[^\W_]+(?:['\-][^\W_]+)*)|(?P<p>\n[ \t]*\n|[.!?;]+|\n|,|[–—]|\s-\s|:|\(|\)|\[|\]|\|)"
+from .tokens import (
+    COLON,
+    CONTAINERS,
+    STRONG,
+    WEAK,
+    WORD,
+    Obj,
+    canonical,
+    container_category,
+    multi_category,
+    tokenize,
 )
 
-STRONG, WEAK, COLON, WORD = "S", "W", ":", "w"
 _CARD_CONTEXT = {"card_number", "card_security_code"}
 _CARD_WORDS = {"card", "cards", "kort", "kortet", "kortets", "korta", "kortnummer", "kortnummeret"}
 _INFINITIVES = {
@@ -46,60 +51,6 @@ _SKIP_BACK = L.AUX | L.POLITE | L.NEGATIONS | L.DEMAND_MODALS | {
 }
 
 
-@dataclass(slots=True)
-class Tok:
-    kind: str  # WORD, STRONG, WEAK, COLON
-    key: str
-    start: int
-    end: int
-
-
-@dataclass(slots=True)
-class Obj:
-    cat: str
-    i: int  # first token
-    j: int  # last token (inclusive)
-
-
-def tokenize(text: str) -> list[Tok]:
-    toks: list[Tok] = []
-    append = toks.append
-    for m in _TOKEN_RE.finditer(text):
-        p = m.group()
-        if m.lastgroup == "w":
-            if "-" in p or "'" in p:
-                p = p.replace("-", "").replace("'", "")
-            append(Tok(WORD, p, m.start(), m.end()))
-            continue
-        if p == ":":
-            toks.append(Tok(COLON, p, m.start(), m.end()))
-        elif p[0] in ".!?;":
-            if p[0] == "." and len(p) == 1 and not _sentence_end(text, m, toks):
-                continue
-            toks.append(Tok(STRONG, p, m.start(), m.end()))
-        elif p.count("\n") >= 2:
-            toks.append(Tok(STRONG, p, m.start(), m.end()))
-        else:
-            toks.append(Tok(WEAK, p, m.start(), m.end()))
-    return toks
-
-
-def _sentence_end(text: str, m: re.Match[str], toks: list[Tok]) -> bool:
-    end = m.end()
-    if end < len(text) and not text[end].isspace():
-        return False  # "min.example.no", "1.5"
-    if toks and toks[-1].kind == WORD and toks[-1].end == m.start() and toks[-1].key in L.ABBREVIATIONS:
-        # nynorsk "no" (now) ends sentences; "no." abbreviates "number" only after its noun
-        return toks[-1].key == "no" and not (len(toks) > 1 and toks[-2].key in _NO_NOUNS)
-    return True
-
-
-_NO_NOUNS = {"acct", "acc", "account", "card", "ref", "reference", "phone", "tel", "customer",
-             "order", "invoice", "policy", "case", "id", "contract", "member", "ticket", "serial",
-             "reg", "org", "kunde", "konto", "kort", "sort", "routing", "insurance", "passport",
-             "personal", "pers"}
-
-
 class Analysis:
     def __init__(self, text: str):
         self.text = text
@@ -108,6 +59,7 @@ class Analysis:
         self.keys = [t.key if t.kind == WORD else "" for t in self.toks]
         self.objs_at: list[Obj | None] = [None] * n
         self._kinds: dict[int, str | None] = {}
+        self._starts: dict[int, int] = {}  # clause_start, memoised (asked for the same token often)
         self._card_sids: set[int] | None = None
         self.objs: list[Obj] = []
         self._find_objects()
@@ -136,7 +88,7 @@ class Analysis:
             for size in (4, 3, 2):
                 if i + size > run_end[i]:
                     continue
-                cat = _multi_category(tuple(keys[i:i + size]))
+                cat = multi_category(tuple(keys[i:i + size]))
                 if cat:
                     found = Obj(cat, i, i + size - 1)
                     break
@@ -147,6 +99,10 @@ class Analysis:
                 elif L.CODE_RX.fullmatch(keys[i]) and self._code_context(i):
                     card = any(keys[k] in L.CARD_CONTEXT for k in range(max(0, i - 4), min(n, i + 6)))
                     found = Obj("card_number" if card and keys[i] in L.DIGIT_WORDS else "one_time_code", i, i)
+            if not found and keys[i].endswith(CONTAINERS):
+                cat = container_category(keys[i])
+                if cat:
+                    found = Obj(cat, i, i)
             if found:
                 self._add_obj(found)
                 i = found.j + 1
@@ -171,6 +127,8 @@ class Analysis:
             if not inside:
                 continue
             i, j = inside[0], inside[-1]
+            if cat in ("one_time_code", "pin") and self._harmless_code(i, j):
+                continue  # "the pick-up code in the text from Posten", "talet på displayet" of the meter
             old = {id(o) for o in self.objs_at[i:j + 1] if o is not None}
             if any(o.i < i or o.j > j for o in self.objs if id(o) in old):
                 continue  # overlaps an object that reaches outside: keep that one
@@ -179,6 +137,10 @@ class Analysis:
                 self.objs_at[k] = None
             self._add_obj(Obj(cat, i, j))
         self.objs.sort(key=lambda o: o.i)
+
+    def _harmless_code(self, i: int, j: int) -> bool:
+        lo, hi = max(0, i - 8), min(len(self.toks), j + 9)
+        return any(self.toks[k].kind == WORD and P.BENIGN_CODE_CONTEXT.fullmatch(self.keys[k]) for k in range(lo, hi))
 
     def card_sentences(self) -> set[int]:
         if self._card_sids is None:
@@ -278,10 +240,12 @@ class Analysis:
         if k >= len(self.toks) or self.toks[k].kind != WORD:
             return False
         key = self.keys[k]
-        if key in L.CONDITIONAL or key in L.SECOND_SUBJECT or key in ("we", "vi", "jeg", "eg"):
+        if key in L.CONDITIONAL or key in L.SECOND_SUBJECT or key in ("we", "vi", "jeg", "eg", "well", "weve"):
             return True
         if key in L.DEMAND_MODALS:
             return True
+        if key in ("det", "dette", "that", "it", "this") and self.word(k + 1) in _FINITE_AFTER_IT:
+            return True  # "Du trenger ikke ringe oss, det holder at du sender …": a new main clause
         if (key in _POLITE_START and self.word(k + 1) in ("snill", "snil", "venleg", "vennlig", "kind", "so")) \
                 or key in ("please", "vennligst", "venligst", "vennlegst", "pls", "kindly"):
             return True  # "..., ver snill og send oss ...", "..., please send ..."
@@ -291,6 +255,25 @@ class Analysis:
         return kind is not None and (key not in _INFINITIVES or key in _NN_IMPERATIVES)
 
     def clause_start(self, i: int) -> int:
+        got = self._starts.get(i)
+        if got is None:
+            got = self._starts[i] = self._clause_start(i)
+        return got
+
+    def clause_break_between(self, k: int, i: int) -> bool:
+        """clause_start(i) > k, looking back only as far as k (cheaper than clause_start)."""
+        if i - k > MAX_CLAUSE:
+            return self.clause_start(i) > k
+        for j in range(i - 1, k, -1):
+            t = self.toks[j]
+            if t.kind == STRONG or (t.kind == WORD and t.key in L.CONTRAST):
+                return True
+            if t.kind in (WEAK, COLON) and (self.is_clause_start(j + 1) or self._dash_break(j)) \
+                    and not self._list_continues(j + 1):
+                return True
+        return False
+
+    def _clause_start(self, i: int) -> int:
         k = i - 1
         floor = max(0, i - MAX_CLAUSE)  # long unpunctuated text must not make this quadratic
         while k >= floor:
@@ -299,8 +282,9 @@ class Analysis:
                 return k + 1
             if t.kind == WORD and t.key in L.CONTRAST:
                 return k + 1
-            if t.kind == WEAK and self.is_clause_start(k + 1) and not self._list_continues(k + 1):
-                return k + 1
+            if t.kind in (WEAK, COLON) and (self.is_clause_start(k + 1) or self._dash_break(k)) \
+                    and not self._list_continues(k + 1):
+                return k + 1  # "Det tar ikke mer enn et minutt: skriv …" starts a new clause
             k -= 1
         return floor
 
@@ -319,10 +303,18 @@ class Analysis:
             t = self.toks[k]
             if t.kind == STRONG or (t.kind == WORD and t.key in L.CONTRAST):
                 return k
-            if t.kind == WEAK and self.is_clause_start(k + 1):
+            if t.kind in (WEAK, COLON) and (self.is_clause_start(k + 1) or self._dash_break(k)):
                 return k
             k += 1
         return k
+
+    def _dash_break(self, k: int) -> bool:
+        """A dash before a new statement ends the clause ("du trenger ikke ringe oss – det holder
+        at du sender …"); not before a negation or a list that continues the clause."""
+        if self.toks[k].key.strip() not in ("–", "—", "-"):
+            return False
+        nxt = self.word(k + 1)
+        return bool(nxt) and nxt not in L.NEGATIONS and nxt not in _DASH_CONTINUES
 
     def negated(self, lo: int, hi: int) -> bool:
         # A negation in a main clause does not reach into a following "until/unless/before"
@@ -342,6 +334,8 @@ class Analysis:
                 continue
             if set(self.next_words(k, 2)) & L.DOUBLE_NEG or self.word(k - 1) in L.DOUBLE_NEG:
                 continue  # "don't forget to send", "glem ikke å sende"
+            if key not in L.WITHOUT and any(self.keys[x] in L.WITHOUT for x in range(k + 1, hi)):
+                continue  # "kan ikke avsluttes uten at vi får …": not … without is a requirement
             cond = any(self.keys[c] in L.CONDITIONAL for c in range(max(lo, k - 4), k))
             if cond and key not in ("never", "aldri", "nobody", "noone", "ingen", "none"):
                 continue  # "hvis du ikke bekrefter ..." is a threat, not a reassurance
@@ -383,7 +377,7 @@ class Analysis:
             key = self.keys[k]
             if key in L.SECOND_PERSON:
                 return "second"
-            if key in ("we", "vi", "jeg", "eg") or (key == "me" and self.word(k + 1) in L.AUX | L.MODALS | {"sender", "treng", "ber", "spør", "aldri", "ikkje"}) \
+            if key in ("we", "vi", "jeg", "eg", "ill", "ive", "weve", "well") or (key == "me" and self.word(k + 1) in L.AUX | L.MODALS | {"sender", "treng", "ber", "spør", "aldri", "ikkje"}) \
                     or (key == "i" and self.word(k + 1) in {"will", "would", "shall", "can", "could", "have", "am", "need", "want", "must", "ll", "just", "also"}):
                 return "first"
             if key in _STATEMENT_AUX:
@@ -405,10 +399,8 @@ def maybe_directive(key: str) -> bool:
             or L.is_present(key) or L.is_provide(key))
 
 
-@lru_cache(maxsize=65536)
-def _multi_category(words: tuple[str, ...]) -> str | None:
-    return L.phrase_category(" ".join(words)) or L.noun_category("".join(words))
-
-
-def canonical(cat: str) -> str:
-    return {"bankid_code": "bankid", "security_code": "card_security_code"}.get(cat, cat)
+_FINITE_AFTER_IT = {"holder", "held", "er", "is", "går", "gjeng", "tar", "hjelper", "hjelp", "blir", "vert",
+                    "funker", "fungerer", "works", "holds", "does", "will", "would", "må", "skal",
+                    "kan", "s", "ll", "rekk", "rekker", "suffices"}
+_DASH_CONTINUES = {"heller", "verken", "hverken", "korkje", "not", "nor", "or", "eller", "and", "og",
+                   "only", "bare", "berre", "kun", "even", "engang", "ikkje", "ikke", "aldri", "never"}

@@ -117,3 +117,29 @@ _NOT_SECRETS = {"personlig", "personal", "hemmelig", "secret", "required", "påk
                 "invalid", "endret", "changed", "utløpt", "expired", "riktig", "correct", "feil",
                 "wrong", "korrekt", "confidential", "fortrolig", "privat", "private", "kun",
                 "only", "never", "aldri", "ikke", "ikkje", "not", "sterkt", "strong"}
+
+
+# Free text (messages, billing) is not under the e-mail content rules: the portal is where the
+# customer's data may be shown. But a full national id or card number has no business in a
+# message, and a customer's account number only in payment instructions (our own account).
+_LEAK_QUICK = re.compile(r"\d[\d .\-\u00a0]{9,}\d")
+_PAYMENT_CTX = re.compile(r"(?i)\b(?:kid|betal\w*|pay\w*|faktura\w*|invoice\w*|forfall\w*|due|"
+                          r"vårt|vår|our|giro\w*|innbetal\w*|remit\w*)\b")
+_LEAK_RULES = {"content.national_id": "leak.national_id", "content.card_number": "leak.card_number",
+               "content.account_number": "leak.account_number", "content.iban": "leak.account_number"}
+
+
+def find_leaks(text: str) -> list[Hit]:
+    """Full national ids and card numbers in free text, and account numbers outside payment
+    instructions ("Konto: 1503.24.56798" in a note to the customer)."""
+    if not _LEAK_QUICK.search(text):
+        return []  # every value it looks for has a stretch of 11+ digits and separators (IBANs too)
+    payment = bool(_PAYMENT_CTX.search(text))
+    t = normalize_for_numbers(text)
+    out = []
+    for h in find_content(text):
+        rule = _LEAK_RULES.get(h.rule)
+        if rule is None or (payment and (rule == "leak.account_number" or _ACCOUNT_FMT.match(t[h.start:h.end]))):
+            continue  # our account number in payment instructions (it may also pass as an id)
+        out.append(Hit(rule, h.start, h.end, h.mask, key=h.key))
+    return out

@@ -74,6 +74,12 @@ RULES: dict[str, tuple[str, str, str]] = {
     "content.iban": (ERROR, "The e-mail contains an IBAN.", "E-posten inneholder et IBAN-nummer."),
     "content.card_number": (ERROR, "The e-mail contains a payment card number.",
                             "E-posten inneholder et betalingskortnummer."),
+    "leak.national_id": (ERROR, "The message contains a full national identity number.",
+                         "Meldingen inneholder et fullstendig fødselsnummer."),
+    "leak.card_number": (ERROR, "The message contains a full payment card number.",
+                         "Meldingen inneholder et fullstendig kortnummer."),
+    "leak.account_number": (ERROR, "The message contains a customer's bank account number or IBAN.",
+                            "Meldingen inneholder kundens kontonummer eller IBAN."),
     "content.secret": (ERROR, "The e-mail contains a password, PIN or code value.",
                        "E-posten inneholder et passord, en PIN eller en kode."),
     "link.foreign_origin": (ERROR, "A link points outside the portal.",
@@ -130,6 +136,10 @@ _ADVICE: dict[str, tuple[str, str]] = {
     "request.form_field": ("Instead, link to the portal page where the customer enters this themselves.",
                            "Lenk heller til siden i portalen der kunden fyller inn dette selv."),
     **{f"content.{k}": _LEAVE_OUT for k in ("national_id", "account_number", "iban", "card_number", "secret")},
+    **{f"leak.{k}": ("Instead, leave the value out (at most its last digits): the customer sees it on "
+                     "Min strømside after signing in with BankID.",
+                     "Ta heller verdien ut (høyst de siste sifrene): kunden ser den på Min strømside "
+                     "etter innlogging med BankID.") for k in ("national_id", "card_number", "account_number")},
     **{f"link.{k}": _PORTAL_LINK for k in ("foreign_origin", "shortener", "redirect", "token", "scheme", "phone")},
     "template.syntax": ("Instead, close every {% if %}/{% for %} block and every {{ }}.",
                         "Lukk heller hver {% if %}/{% for %}-blokk og hver {{ }}."),

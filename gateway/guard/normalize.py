@@ -55,7 +55,20 @@ _CONFUSABLES = str.maketrans({
 # Capitals whose lower-case form looks like another Latin letter than the capital does (Greek
 # Eta "Η" looks like H but folds to "η", which reads n): mapped before case-folding.
 _CAPITALS = str.maketrans({"Η": "h", "Ν": "n", "Μ": "m", "Υ": "y", "Ϲ": "c", "ϲ": "c",
-                           "Ү": "y", "ү": "y", "Ꮃ": "w", "Ѵ": "v", "ѵ": "v"})
+                           "Ү": "y", "ү": "y", "Ꮃ": "w", "Ѵ": "v", "ѵ": "v",
+                           # Latin and Armenian capitals that are other letters in disguise
+                           "Ƅ": "b", "ƅ": "b", "Ɓ": "b", "Ɗ": "d", "Ƙ": "k", "Ƥ": "p", "Ɵ": "o",
+                           "Օ": "o", "Ս": "u", "Ꮪ": "s",
+                           # Cherokee capitals (case-folding keeps them Cherokee)
+                           "Ꭺ": "a", "Ᏼ": "b", "Ꮯ": "c", "Ꭰ": "d", "Ꭼ": "e", "Ꮐ": "g",
+                           "Ꮋ": "h", "Ꭻ": "j", "Ꮶ": "k", "Ꮮ": "l", "Ꮇ": "m", "Ꮲ": "p",
+                           "Ꭱ": "r", "Ꭲ": "t", "Ꮩ": "v", "Ꮓ": "z", "Ꭵ": "i",
+                           # Lisu letters (no case; used in look-alike spoofing)
+                           "ꓮ": "a", "ꓐ": "b", "ꓚ": "c", "ꓓ": "d", "ꓰ": "e", "ꓝ": "f",
+                           "ꓖ": "g", "ꓧ": "h", "ꓲ": "i", "ꓙ": "j", "ꓗ": "k", "ꓡ": "l",
+                           "ꓟ": "m", "ꓠ": "n", "ꓳ": "o", "ꓑ": "p", "ꓣ": "r", "ꓢ": "s",
+                           "ꓔ": "t", "ꓴ": "u", "ꓦ": "v", "ꓪ": "w", "ꓫ": "x", "ꓬ": "y",
+                           "ꓜ": "z"})
 _CAPITALS_RE = re.compile("[" + "".join(chr(c) for c in _CAPITALS) + "]")
 
 _CONFUSABLE_RE = re.compile("[" + re.escape("".join(chr(c) for c in _CONFUSABLES)) + "]")

@@ -63,7 +63,8 @@ SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at) (?:(?:min|mi|my) \w{0,14
 SELF_VERBS = {"oppdater", "oppdatere", "oppdatera", "update", "updating", "endre", "endra", "change",
                "oppdaterer", "oppdaterar", "endrer", "endrar", "updates", "changes", "registrerer",
                "registrer", "registrere", "registrera", "register", "legg", "legge", "leggje", "add",
-               "fyll", "fylle", "fylla", "enter"}
+               "fyll", "fylle", "fylla", "enter", "legger", "leggjer", "fyller", "fyllar", "adds",
+               "enters", "skriv", "skrive", "skriva", "tast", "taste", "type"}
 
 
 def reader_gives(a: Analysis, lo: int, i: int) -> bool:

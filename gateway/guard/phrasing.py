@@ -19,8 +19,8 @@ def _p(pattern: str) -> str:
     return body + r"(?![^\W_])"
 
 
-_YOUR = r"(?:your|the|din|ditt|di|dine|dykkar|deres|the|this|dette|denne|det|den)"
-_CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master)?kort(?:et|a)?|(?:bank |credit |debit |payment )?card)"
+_YOUR = r"(?:your|ur|yr|the|din|ditt|di|dine|dykkar|deres|this|dette|denne|det|den)"
+_CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master|plast)?kort(?:et|a)?|(?:bank |credit |debit |payment |plastic )?card)"
 _DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|sifre|tal|tala|tall|tallene|nummer|nummeret)"
 _NUM4 = r"(?:four|4|a|fire|six|6|seks|tre|three|3|e|sixteen|16|i6|ib|seksten)"
 
@@ -35,11 +35,14 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("card_number", ("card", "kort"), rf"(?:first|last|(?:de|dei) (?:første|fyrste|siste)) {_NUM4} {_DIGITS} (?:of|on|from|in|i|på|av|fra|frå) {_YOUR}? ?{_CARD}(?: ?number| ?nummeret)?"),
     ("card_number", ("digits", "numbers"), rf"(?:last|first) {_NUM4} (?:digits|numbers)(?: of (?:the|your) card)?(?= and| og| \+| &)"),
     ("card_number", ("sifrene", "sifra", "tala"), r"(?:de|dei) (?:fire|4) (?:siste|første) (?:sifrene|sifra|tala)(?= og| \+| &)"),
-    ("card_security_code", ("back",), rf"(?:the )?(?:three|3)(?: (?:digits|numbers|digit code|digit number))? (?:on|at|from) (?:the )?back(?: of {_YOUR}? ?{_CARD})?"),
+    ("card_security_code", ("back",), rf"(?:the )?(?:three|3)(?: (?:digits|numbers|digit code|digit number))? (?:on|at|from) (?:the )?back(?: of {_YOUR}? ?{_CARD}|(?! of))"),
     ("card_security_code", ("back",), rf"(?:the )?code on the back of {_YOUR}? ?{_CARD}"),
-    ("card_security_code", ("back", "bak"), r"(?:the )?(?:digits|numbers|code|sifrene|sifra|tala|tallene|tala|koden|tallkoden) (?:printed |shown |written |som står |som er trykt |som står trykt )?(?:on|at|på|bak på) (?:the )?(?:back|baksiden|baksida|bakside)"),
+    ("card_security_code", ("card",), rf"(?:the )?(?:three|3) (?:digits|numbers) (?:on|from|printed on) {_YOUR}? ?{_CARD}"),
+    ("card_security_code", ("back", "bak"), r"(?:the )?(?:digits|numbers|code|sifrene|sifra|tala|tallene|tala|koden|tallkoden) (?:printed |shown |written |som står |som er trykt |som står trykt )?(?:on|at|på|bak på) (?:the )?(?:back|baksiden|baksida|bakside)(?! (?:of|av|på|til) (?!(?:(?:the|your|this) )?(?:(?:bank|credit|debit|payment) )?card|(?:bank|betalings|kreditt|debet)?kort))"),
     ("card_security_code", ("bak",), rf"(?:de|dei) (?:tre|3) (?:siste )?(?:sifrene|sifra|tala|tallene|tal|siffer)(?: som står)? (?:bak på|på baksiden av|på baksida av|på baksida|på baksiden) ?(?:{_YOUR} )?(?:{_CARD})?"),
     ("card_security_code", ("bak",), rf"(?:koden|nummeret|talet|tallet) (?:bak på|på baksiden av|på baksida av) {_YOUR}? ?{_CARD}"),
+    # The card named elsewhere in the message: "Har du kortet framfor deg, les opp tala på framsida".
+    ("card_number", ("framsid", "forsid", "fremsid", "the front"), r"(?:de |dei |the )?(?:nummeret|tallene|sifrene|tala|sifra|talet|tallet|numbers|digits|number) (?:på|fra|frå|on|across) (?:forsiden|framsida|framsiden|fremsiden|the front)(?! (?:av|på|til|of) (?!(?:kortet|kortet ditt|the card|your card)))"),
     ("card_security_code", ("tresif",), r"(?:tresifra|tresifrede|tresifret) (?:kode|koden|nummer|nummeret)"),
     ("national_id", ("digit", "sifre", "sifra", "siffer"), r"(?:11|ii|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
     ("national_id", ("identif",), r"(?:number|nummeret|nummer|talet|(?:the )?(?:11|ii|eleven|elleve) (?:digits|sifrene|sifra|tala|siffer)) (?:that|which|som) identif(?:ies|y|iserer) (?:you|deg|dykk)"),
@@ -48,16 +51,16 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("national_id", ("fødselsdato", "birth"), r"(?:fødselsdato|fødselsdatoen|date of birth|birth date)(?: din| your)? (?:og|and|\+|&) (?:de|dei|the)? ?(?:fem|5|five) (?:siste )?(?:sifrene|sifra|tala|digits|numbers)"),
     ("one_time_code", ("device", "dongle", "token", "fob", "brikk", " app"), r"(?:what|the (?:number|numbers|code|digits)) (?:that )?(?:the|your) (?:little )?(?:bankid |code |security )?(?:device|dongle|token|key ?fob|brikke|app) (?:displays|shows|says|gives you|generates)"),
     ("one_time_code", ("som st", "som vis", "som kommer", "som kjem", "som dukk", "som blink"), r"(?:det|tallene|sifrene|koden|kodane|kodene|tala|sifra|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:akkurat no |akkurat nå |nå |no )?(?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:den |din |di )?(?:lille |vesle |litle )?(?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|bankid dingsen|bankid brikka|bankid brikken|mobilen|telefonen|bankid)"),
-    ("one_time_code", ("kodebrikk", "brikk", "dingsen", "display"), r"(?:tallene|sifrene|tala|sifra|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen|displayet)"),
+    ("one_time_code", ("kodebrikk", "brikk", "dingsen"), r"(?:tallene|sifrene|tala|sifra|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen)"),
     ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of", "fob", "dongle", "device"), r"(?:the )?(?:numbers?|digits|code) (?:currently |now )?(?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:little |small )?(?:bankid )?(?:code device|bankid app|authenticator|display|token|screen of your phone|key ?fob|fob|dongle|device)"),
     ("one_time_code", ("koden du", "koden de", "koden dere", "koden dykk", "nummeret du", "tallkoden"), r"(?:koden|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid)"),
     ("one_time_code", ("texted", "we sent", "we just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
-    ("id_document", ("photo", "picture", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|picture|image|scan|copy|selfie|snapshot|bilde|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|driving licence|driver s license|drivers license)"),
+    ("id_document", ("photo", "picture", "pic", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|picture|pic|pics|image|scan|copy|selfie|snapshot|bilde|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|leg|legen|driving licence|driver s license|drivers license)"),
     ("id_document", ("passport page", "passside", "passsida", "passiden", "bildesiden", "bilete sida", "photo page"), r"(?:passport page|passside|passsida|passiden|bildesiden i passet|bilete sida i passet|photo page)"),
     ("id_document", ("selfie", "bilde", "bilete", "photo", "picture"), rf"(?:selfie|bilde|bilete|photo|picture) (?:with|med|holding|der du holder) {_YOUR}? ?(?:passport|id|pass|passet|legitimasjon|legitimasjonen|id kort|førerkort)"),
     ("credentials", ("details for", "details to", "details of", "information for", "information to", "info for", "info to", "credentials for", "credentials to"), rf"(?:login|log in|sign in|logon) (?:details|information|info|credentials) (?:for|to|of) {_YOUR}? ?(?:online bank|nettbank|bank|account)"),
     ("credentials", ("innlogging", "pålogging"), r"(?:innloggingsinformasjon|innloggingsinfo|påloggingsinformasjon|innloggingsopplysninger|innloggingsdetaljer|påloggingsdetaljer|påloggingsopplysningar)(?:en|ane|ene|a)? (?:til|for|i) (?:nettbanken|banken|kontoen)"),
-    ("credentials", ("bruker for", "brukar for", "bruker til", "brukar til", "use to"), r"(?:det|what|the details) (?:du|you) (?:bruker|brukar|use) (?:for å|til å|to) (?:logge|logga|log|sign) (?:inn|in|på|on)"),
+    ("credentials", ("bruker for", "brukar for", "bruker til", "brukar til", "use to"), r"(?:det|what|the details) (?:du|you) (?:bruker|brukar|use) (?:for å|til å|to) (?:(?:logge|logga|log|sign) (?:inn|in|på|on)|get into|komme inn (?:i|på)|kome inn (?:i|på))"),
     ("credentials", ("what you", "det du"), r"(?:what|det) (?:you|du) (?:type|log|sign|skriv|skriver|taster|tastar|logger|loggar) (?:in )?(?:with|med|inn med|på med)"),
     ("credentials", ("what you", "det du"), r"(?:what|det) (?:you|du) (?:type|enter|key|skriv|skriver|taster|tastar|bruker|brukar|use) (?:in |inn )?(?:when|når|da) (?:you|du) (?:log|logger|loggar|sign|signs) (?:in|on|inn|på)"),
     ("security_question", ("grew", "lived"), r"(?:the )?(?:street|road|town) (?:you|where you) (?:grew up|lived as a child)(?: on| in)?"),
@@ -70,13 +73,89 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("security_question", ("første", "fyrste"), r"(?:navnet|namnet) på (?:den |det |ditt |di |din )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|hunden|katt|katten|skole|skolen|skule|skulen|lærer|læreren|lærar|læraren|bil|bilen)(?: din| di| ditt)?"),
     ("security_question", ("første", "fyrste"), r"(?:ditt |din |di )?(?:første|fyrste) (?:kjæledyr|kjæledyret|hund|katt|bil|lærer|lærar)(?: ditt| din| di)? (?:het|heitte|hette)"),
     ("security_question", ("maiden", "pikenavn", "pikenamn", "jentenamn", "etternavn"), r"(?:mother s|mothers|mum s|mom s) (?:maiden|birth) name|(?:mors|morens|moras|mora di sitt|mor di sitt) (?:pikenavn|pikenamn|jentenamn|etternavn før hun giftet seg)"),
+    # The question word before the place ("Hvilken gate vokste du opp i?", "Which street did you
+    # grow up on?", "Kva skule gjekk du på som barn?").
+    ("security_question", ("vokste", "voks", "vaks", "bodde", "budde", "grow", "grew", "live", "skole", "skule", "school"), r"(?:hvilken|hvilke|hvilket|kva for ei|kva for ein|kva for eit|kva for|kva|which|what|in which|in what|on which|on what) (?:gate|gata|gaten|vei|veg|veien|vegen|street|road|by|town|city|sted|stad|place|bydel|grend|skole|skule|barneskole|barneskule|school|primary school) (?:vokste|voks|vaks|bodde|budde|gikk|gjekk|did you grow|did you live|did you go to|did you attend|grew|lived)"),
+    # The name of a childhood place or person ("navnet på barneskolen din").
+    ("security_question", ("barneskol", "barneskul", "primary school", "elementary school", "barndomsven", "barndomsgat", "barndomshjem", "childhood"), r"(?:navnet|namnet|the name) (?:på|of|til) (?:den |det |din |ditt |di |your )?(?:barneskolen|barneskulen|primary school|elementary school|barndomsvennen|barndomsvenen|barndomsvenninna|barndomsvenninnen|barndomsgata|barndomsgaten|barndomshjemmet|childhood (?:friend|best friend|home|street|pet|hero|nickname))"),
+    # A relative's maiden or middle name ("mellomnamnet til mora di før ho gifta seg").
+    ("security_question", ("mellomnavn", "mellomnamn", "middle name", "giftet", "gifta", "married"), r"(?:(?:mellomnavn|mellomnamn|etternavn|etternamn|navn|namn)(?:et)? (?:til|på) (?:moren|mora|mor|faren|far|broren|bror|søstera|søsteren|søster|besteforeldrene|bestemor|bestefar) (?:din|di|ditt)(?: før (?:hun|ho) (?:giftet|gifta) seg)?|(?:mother|father|mum|mom|dad|sibling|brother|sister|oldest sibling|grandmother|grandfather)(?: s)? (?:middle name|name before (?:she|he) (?:got )?married|surname before marriage))"),
     ("security_question", ("security", "secret", "sikkerhet", "tryggleik", "kontroll", "hemmeleg", "hemmelig"), r"(?:answer|answers|svaret|svara|svar) (?:to|på|til) (?:your |the |ditt |dine )?(?:security|secret|sikkerhets|tryggleiks|kontroll|hemmelege|hemmelige)(?: )?(?:question|questions|spørsmålet|spørsmål|spørsmåla|spørsmålene)"),
 ]
+# --- described by what it does or where it is (issue 11, fourth round) -------------------------
+_DEVICE = r"(?:den |det |the )?(?:little |small |vesle |lille |litle )?(?:bankid )?(?:code device|kodebrikken|kodebrikka|brikken|brikka|dingsen|dings|greia|gadget|thingy|key ?fob|fob|dongle|token|device|bankid appen|bankid app|appen|the app|app)"
+_NOT_OURS_NOUN = r"(?! ?(?:order|ordre|kunde|customer|måler|målar|meter|faktura|invoice|referanse|reference|sak|case|kid|post|tracking|sporing))"
+_EXTRA: list[tuple[str, tuple[str, ...], str]] = [
+    # national id by what it is: "nummeret du fikk da du ble født", "personal digits after it"
+    ("national_id", ("født", "fødd", "born"), r"(?:nummeret|talet|tallet|the number|number) (?:du|you) (?:fikk|fekk|got|were given|was given|received) (?:da|når|when|at) (?:du|you) (?:ble|vart|were|was) (?:født|fødd|born)"),
+    ("national_id", ("personal", "personlig", "personleg"), r"(?:the )?(?:personal|personlige|personlege) (?:digits|numbers|sifre|sifrene|sifra|tall|tala|tallene|nummeret|number)"),
+    ("national_id", ("11 t", "11 s", "11 d", "11 n", "elleve", "eleven"), r"(?:11|elleve|eleven) (?:tall|tal|siffer|sifre|digits|numbers)(?! (?:til|på|of|for|in) (?:the |your |din |di )?(?:konto|account))"),
+    # account number by what it is for
+    ("account_number", ("kontoen", "konto ", "the account", "your account", "account where", "account for"), r"(?:nummeret|number|nummer|tala|sifra|sifrene|digits) (?:på|til|of|for) (?:the |your |din |di )?(?:kontoen|konto|account)(?! (?:hos oss|with us|vår|vårt|our))"),
+    ("account_number", ("kontoen", "konto ", "account"), r"(?:hvilket|kva for eit|kva|what|which) (?:nummer|number) (?:har|has|is|er) (?:the |your )?(?:kontoen|account|konto)"),
+    ("account_number", ("11 s", "11 d", "11 n", "11 t", "elleve", "eleven"), r"(?:11|elleve|eleven|alle 11|all 11) (?:sifrene|sifra|siffer|digits|numbers|tala|tallene) (?:til|på|of|for|in) (?:the |your |din |di )?(?:kontoen|konto|account)"),
+    # one-time code by its length or where it appears
+    ("one_time_code", ("sekssif", "seks sif", "six digit", "six-digit", "6 digit", "6-digit", "6 sif", "6-sif"), r"(?:sekssifra|sekssifrede|sekssifret|seks sifra|six digit|6 digit|6 sifret|6 sifra|6 sifrede) (?:koden|kode|tallet|talet|nummeret|number|code|pin)" + _NOT_OURS_NOUN),
+    ("one_time_code", ("seks ", "six ", "6 t", "6 s", "6 d", "6 n"), r"(?:(?:de|dei|the) )?(?:seks|6|six) (?:tala|tallene|sifrene|sifra|sifre|siffer|tal|tall|digits|numbers)" + _NOT_OURS_NOUN),
+    ("one_time_code", ("fra sms", "frå sms", "i sms", "in sms", "from sms", "the text", "that text", "the sms", "the message", "meldingen", "meldinga", "tekstmelding", "text message", "from text"), r"(?:tallet|talet|nummeret|koden|tala|tallene|sifrene|sifra|number|code|digits|numbers) (?:fra|frå|from|in|i) (?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|meldingen|meldinga|text message|text|message)(?: (?:vi|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted))?"),
+    ("one_time_code", ("dukk", "popped", "appear", "viser", "shows", "display", "kom opp", "kjem fram", "kom fram"), r"(?:tallet|talet|tala|tallene|sifrene|sifra|number|numbers|digits|code|koden|kode|tal|tall) (?:som |that )?(?:just |nettopp |akkurat )?(?:dukket opp|dukka opp|kom opp|kjem opp|kjem fram|kom fram|popped up|appeared|appears|shows|vises|visast) (?:i|på|in|on) (?:the |your |din |di )?" + _DEVICE),
+    ("one_time_code", ("viser", "shows", "displays", "say"), r"(?:tal|tall|tala|tallene|numbers|number|code|kode|koden|digits) (?:viser|shows|displays) (?:the |your |din |di )?" + _DEVICE),
+    ("one_time_code", ("display", "skjerm", "vindu", "vindauge", "window", "screen"), r"(?:the )?(?:display|screen|skjermen|displayet|vinduet|vindauget|window) (?:on|of|på|i) (?:the |your |din |di )?" + _DEVICE),
+    ("one_time_code", ("screen", "display"), _DEVICE + r" s (?:screen|display)"),
+    ("one_time_code", ("showing", "displayed"), r"(?:showing|displayed|shown) (?:on|in) (?:the |your )?" + _DEVICE),
+    # what the message we sent says: "Det som står der, skriv det tilbake", "Whatever it says"
+    ("one_time_code", ("som står", "it says", "text says"), r"(?:det som står (?:der|i den|i han|i meldinga|i meldingen|i sms en)|whatever it says|what it says|whatever the text says|what the text says)"),
+    ("national_id", ("ellevesif", "eleven digit", "11 digit", "11 sif"), r"(?:ellevesifrede|ellevesifra|ellevesifret|11 sifrede|11 sifret|11 sifra|eleven digit|11 digit) (?:nummeret|nummer|number|talet|id)"),
+    ("card_number", ("16 ", "seksten", "sixteen"), r"(?:alle |all |de |dei |the )?(?:16|seksten|sixteen) (?:sifrene|sifra|siffer|digits|numbers|tall|tala|tallene)"),
+    ("credentials", ("ordet", "word"), r"(?:det samme ordet|det same ordet|same ordet|samme ordet|the same word|ordet|the word) (?:som )?(?:du|you) (?:bruker|brukar|use|type) (?:når|when|to) (?:du |you )?(?:logger|loggar|log|sign|logge|logga) (?:på|inn|in|on|into)"),
+    ("one_time_code", ("gadget", "thingy", "dings", "greia", "fob", "brikk", "dongle"), r"(?:code|number|numbers|digits|koden|tala|tallene|sifrene) (?:on|off|from|shown on|på|fra|frå) (?:the |your |ur |din |di )?" + _DEVICE),
+    # PIN by where it is used
+    ("pin", ("minibank", "atm", "cash machine", "shops", "butikk", "terminalen"), r"(?:koden|kode|tallene|tala|sifrene|sifra|nummeret|number|code|digits|numbers|digit number|sifra)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen)"),
+    ("pin", ("four digit", "4 digit", "firesifr"), r"(?:four digit|4 digit|firesifra|firesifrede|firesifret) (?:number|code|kode|koden|tallet|talet|nummer)(?: [\w]+){0,5} (?:pay|betaler|use|bruker|brukar|card|kort)"),
+    # card expiry and the code by the signature
+    ("card_expiry", ("går ut", "expires", "utløper", "mm/", "mm /"), rf"(?:(?:når|when|the month and year|month and year|månaden og året|måneden og året|mnd og år) {_YOUR}? ?{_CARD} (?:går ut|expires|utløper)|mm ?/ ?(?:åå|yy|aa))"),
+    ("card_security_code", ("signatur", "underskrift"), r"(?:koden|code|tallene|tala|sifrene|numbers|digits|tal) (?:som står |printed |written )?(?:ved siden av|attmed|ved|next to|beside|by) (?:the )?(?:signaturen|signaturfeltet|underskrifta|underskriften|signature strip|signature)"),
+    # both sides of the card
+    ("card_number", ("sider", "sides", "framsida", "forsiden", "front and back"), rf"(?:begge sider|both sides|framsida og baksida|forsiden og baksiden|front and back) (?:av|of|på) {_YOUR}? ?{_CARD}"),
+    # the passport page with the photo
+    ("id_document", ("passet", "passport"), r"(?:siden|sida|side|page|sidene|pages) (?:i|in|of|fra|frå) (?:the |your )?(?:passet|passport)"),
+    # security answers and secret phrases
+    ("security_question", ("født", "fødd", "born"), r"(?:hvor|kvar|kor|where) (?:ble|vart|var|was|were|is) (?:moren din|mora di|mor di|faren din|far din|your mother|your father|your mum|your mom|your dad|your parents|foreldra dine|foreldrene dine) (?:født|fødd|fødde|born)"),
+    ("security_question", ("maiden", "birth", "surname"), r"(?:mother|mum|mom)(?: s)? (?:maiden|birth|original) (?:name|surname)"),
+    ("password", ("secret", "memorable", "hemmelig", "hemmeleg", "frase", "kodeord"), r"(?:the )?(?:secret|memorable|hemmelige|hemmelege|hemmelig|hemmeleg) (?:memorable )?(?:word|phrase|ord|ordet|frase|frasen|sikkerhetsfrasen|sikkerheitsfrasen)"),
+]
+_DESCRIBED.extend(_EXTRA)
 DESCRIBED: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     (cat, needles, re.compile(_p(p))) for cat, needles, p in _DESCRIBED]
 
 
 _ALL_NEEDLES = tuple(sorted({n for _, needles, _ in DESCRIBED for n in needles}))
+
+
+def _trie_regex(words: list[str]) -> str:
+    """An alternation of ``words`` shaped as a trie, so that re tests one character at most
+    positions; at each position it matches the longest word that starts there (greedy)."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        end = "" in node
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if end else body
+    return build(tree)
+
+
+# Every needle present, in one scan: at each position the longest needle starting there, and the
+# needles that are its prefixes (two needles starting at one position are prefixes of each other).
+_NEEDLE_RX = re.compile("(?=(" + _trie_regex(list(_ALL_NEEDLES)) + "))")
+_PREFIXES = {n: frozenset(m for m in _ALL_NEEDLES if n.startswith(m)) for n in _ALL_NEEDLES}
 
 
 def _at_word_start(text: str, k: int) -> bool:
@@ -85,9 +164,10 @@ def _at_word_start(text: str, k: int) -> bool:
 
 def described(text: str) -> list[tuple[str, int, int]]:
     """(category, start, end) of each confidential thing described in the normalised text."""
-    present = frozenset(n for n in _ALL_NEEDLES if n in text)
-    if not present:
+    found = {m.group(1) for m in _NEEDLE_RX.finditer(text)}
+    if not found:
         return []
+    present = frozenset().union(*(_PREFIXES[n] for n in found))
     out: list[tuple[str, int, int]] = []
     for cat, needles, rx in DESCRIBED:
         if not present.isdisjoint(needles):
@@ -136,8 +216,10 @@ _MIN_FUZZY = 7
 def fuzzy_category(key: str) -> str | None:
     """The category of a canonical object word within edit distance 1 of ``key`` (7+ letters;
     same first two letters), e.g. "passrod", "fødselsnumer", "engangskde"."""
-    if len(key) < _MIN_FUZZY or key[:2] not in _FIRST2 or not key.isalpha():
+    if len(key) < _MIN_FUZZY - 1 or key[:2] not in _FIRST2 or not key.isalpha():
         return None
+    if len(key) < _MIN_FUZZY:
+        return _DELETES.get(key)  # six letters: only a letter dropped from a 7-letter word ("pasord")
     if key in _FUZZY:
         return _FUZZY[key]
     if key in _DELETES:
@@ -153,14 +235,18 @@ def fuzzy_category(key: str) -> str | None:
 
 # Long words that begin like a canonical word (no look-behind, so re skips ahead by the first
 # letters; the word start is checked on each match).
+# Seven letters or more; six only where a 7-letter canonical word begins ("pasord", "pinkde").
+_FIRST2_OF_7 = sorted({w[:2] for w in _FUZZY if len(w) == _MIN_FUZZY})
 _FUZZY_CANDIDATE = re.compile("(?:" + "|".join(sorted(_FIRST2)) + r")[^\W\d_]{5,}")
+_FUZZY_SIX = re.compile("(?:" + "|".join(_FIRST2_OF_7) + r")[^\W\d_]{4}(?![^\W\d_])")
 
 
 def may_be_fuzzy(text: str) -> bool:
-    for m in _FUZZY_CANDIDATE.finditer(text):
-        k = m.start()
-        if (k == 0 or not (text[k - 1].isalnum() or text[k - 1] == "_")) and fuzzy_category(m.group()):
-            return True
+    for rx in (_FUZZY_CANDIDATE, _FUZZY_SIX):
+        for m in rx.finditer(text):
+            k = m.start()
+            if (k == 0 or not (text[k - 1].isalnum() or text[k - 1] == "_")) and fuzzy_category(m.group()):
+                return True
     return False
 
 
@@ -173,14 +259,16 @@ BENIGN_CODE_CONTEXT = re.compile(
     r"kid|ordre\w*|order\w*|booking\w*|referanse\w*|reference\w*|saksnummer\w*|wifi|dør\w*|door\w*|"
     r"porttelefon\w*|nøkkelboks\w*|keybox|qr|strekkode\w*|barcode\w*|sporings\w*|tracking|"
     r"hentekode\w*|pakke\w*|parcel\w*|package\w*|ladebrikke\w*|ladekort\w*|ladestasjon\w*|"
-    r"charging|aktiveringskode\w*")
+    r"charging|aktiveringskode\w*|lader|laderen|ladeboks\w*|charger\w*|router\w*|alarm\w*|"
+    r"garasje\w*|garage\w*|installasjonskort\w*|installation|pickup\w*|posten|postnord|helthjem|instabox")
 # People and bodies the reader may be told to ask: "be elektrikeren om ...".
 THIRD_PARTY = re.compile(
     r"(?:elektriker|electrician|installatør|installer|rørlegger|plumber|utleier|landlord|huseier|"
     r"vaktmester|caretaker|borettslag|sameie|styret|nettselskap|grid|netteier|bank|banken|banks|"
     r"regnskapsfører|accountant|arbeidsgiver|employer|lege|doctor|advokat|lawyer|skatteetaten|"
     r"nav|kommune|municipality|council|forsikringsselskap|insurer|leverandør|supplier|"
-    r"installatøren|tidligere|previous|former|megler|agent|realtor|takstmann|surveyor)\w*")
+    r"installatøren|tidligere|previous|former|megler|realtor|takstmann|surveyor|folkeregister|"
+    r"population register)\w*")
 LAW_SUBJECT = re.compile(
     r"(?:forskrift|lov|loven|lova|law|laws|regulation|regelverk|regler|reglane|reglene|rules|"
     r"gdpr|standard|avtalevilkår|vilkår|terms|directive|direktiv|hvitvaskingslov|"
@@ -261,4 +349,18 @@ ANCHORS = re.compile("|".join([
     "first best", "first friend", "born", "barndom", "childhood", "as a child", "som barn", "som liten",
     "school", "møttes", "møttest", "parents", "født", "fødd", "kjæledyr", "hund", "katt", "skole", "skule", "lærer", "lærar", "bil",
     "security", "secret", "sikkerhets", "tryggleiks", "kontroll", "hemmelege", "hemmelige",
+    "grow", "live", "barneskol", "barneskul", "barndomsven", "barndomsgat", "barndomshjem",
+    "mellomnavn", "mellomnamn", "middle name", "giftet", "gifta", "married", "framsid", "forsid",
+    "fremsid", "the front",
+    # fourth round: what it does or where it is (a word every match holds; not "number",
+    # "message" or bare digits, which ordinary billing text holds)
+    "født", "fødd", "personlig", "personleg", "personal", "tall", "tallet", "talet", "numbers",
+    "kontoen", "the account", "your account", "sekssif", "firesif", "minibank", "atm", "cash machine",
+    "butikken", "butikkar", "butikker", "shops", "terminalen", "betalingsterminal", "går ut", "expires",
+    "utløper", "mm åå", "mm yy", "mm aa", "signatur", "underskrift", "begge sider", "both sides",
+    "framsida og", "forsiden og", "front and back", "passet", "maiden", "surname", "memorable",
+    "hemmelig", "hemmeleg", "pic", "gadget", "thingy", "dings", "greia", "display",
+    "get into", "komme inn", "kome inn", "vindu", "vindauge", "window", "screen", "showing", "displayed",
+    "som står", "it says", "text says", "ellevesif", "eleven digit", "seksten", "sixteen", "ordet",
+    "same word", "the word", "dongle",
 ]))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from jinja2.exceptions import SecurityError
 
 from . import html_text, jinja_checks, second_opinion
-from .content import find_content
+from .content import find_content, find_leaks
 from .findings import Finding, Hit, excerpt_of, make_finding
 from .lexicon import noun_category
 from .links import check_url, find_links_in_text, origin_of
@@ -251,14 +251,19 @@ def _portal(portal_url: str) -> tuple[str, str, int]:
     return origin_of(portal_url) or ("https", "min.example.no", 443)
 
 
-def check_text(text: str, *, name: str = "<text>") -> list[Finding]:
-    """Billing free text or a staff message: request rules only."""
+def check_text(text: str, *, name: str = "<text>", leaks: bool = False) -> list[Finding]:
+    """Billing free text or a staff message: request rules; with ``leaks`` (the console, where
+    staff type free text) also full national ids, card numbers and customers' account numbers.
+    Billing's own notices may carry the customer's data to the portal, so it does not ask."""
     try:
         if (big := _too_large(name, text)) is not None:
             return big
         out = _Collector(name, SourceMap(text))
-        _check_views([_identity_view(text)], out, requests=True, content=False, portal=None,
-                     statistical=True)
+        view = _identity_view(text)
+        _check_views([view], out, requests=True, content=False, portal=None, statistical=True)
+        if leaks:  # a full national id or card number typed into a message by staff
+            for hit in find_leaks(text):
+                out.add_hit(view, hit)
         return out.findings
     except Exception as exc:
         return _internal(name, exc)

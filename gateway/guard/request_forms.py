@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from . import lexicon as L
 from . import phrasing as P
+from .benign_frames import benign
 from .clauses import COLON, STRONG, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
 from .objects import NEEDED, bare_bankid, objects_between, passive, reader_gives, valid_object
@@ -30,6 +31,7 @@ def has_ask_cue(a: Analysis) -> bool:
 
 
 _FIRST = {"vi", "me", "we", "jeg", "eg", "i"}
+_WHAT = {"hva", "kva", "what", "whats", "wat", "wats"}
 
 
 _OBJ_FIRST_MODALS = L.DEMAND_MODALS | {"vil", "will", "would", "kan", "can", "skal", "må"}
@@ -84,7 +86,8 @@ _SOON = {"once", "when", "as", "after", "straks", "når", "etter", "så", "snart
 
 
 _RECEIVE = {"have", "has", "got", "get", "receive", "received", "har", "får", "fått", "mottar",
-            "mottek", "mottatt", "motteke", "fatt", "hear", "hører", "høyrer"}
+            "mottek", "mottatt", "motteke", "fatt", "hear", "hører", "høyrer", "see", "sees", "ser",
+            "sjå", "seen", "sett"}
 
 
 def check_have_condition(a: Analysis, add) -> None:
@@ -131,6 +134,11 @@ def check_across_sentences(a: Analysis, pending: list[int], add) -> None:
     koden du fikk på SMS." The message is judged as a whole."""
     sents = _sentences(a)
     needs: dict[int, int] = {a.sentence_id[i]: i + 1 for i in pending}
+    for sid, (lo, hi) in enumerate(sents):
+        # "Kva stod i SMS-en vi sende deg? Dei seks tala, altså.": a what-question with no
+        # object, answered in the next sentence by naming it
+        if hi < len(a.toks) and "?" in a.toks[hi].key and a.word(lo) in _WHAT and not objects_between(a, lo, hi):
+            needs.setdefault(sid, hi)
     if not needs and not any(o for o in a.objs):
         return
     for m in P.need_markers(a.text):
@@ -159,7 +167,8 @@ def check_across_sentences(a: Analysis, pending: list[int], add) -> None:
             lead = a.text[a.toks[lo].start:a.toks[hi - 1].end] if hi > lo else ""
             if len(words) <= 12 or P.FOLLOW_UP.match(lead) or set(words) & L.POSSESSIVE:
                 for obj in objs:
-                    if not bare_bankid(a, obj):
+                    # "Si fra … Da kan du bytte passord på Min side": a benign frame still covers it
+                    if not bare_bankid(a, obj) and not benign(a, lo, hi - 1, obj):
                         add(obj, obj.i, obj.j)
             break
 

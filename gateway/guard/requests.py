@@ -15,12 +15,16 @@ A small clause grammar over normalised tokens, in three steps:
 
 from __future__ import annotations
 
-import re
-
 from . import gate
 from . import lexicon as L
 from . import phrasing as P
-from .ask_filters import drop_explanations, drop_own_actions, drop_reported_asks, explains_need
+from .ask_filters import (
+    drop_answered_no,
+    drop_explanations,
+    drop_own_actions,
+    drop_reported_asks,
+    explains_need,
+)
 from .broad_ask import check_broad_ask, covered_by_benign_frame
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
@@ -30,7 +34,6 @@ from .objects import (
     SELF_VERBS,
     bare_bankid,
     clause_text,
-    objects_between,
     passive,
     reader_gives,
     valid_object,
@@ -42,8 +45,7 @@ from .request_forms import (
     drop_quoted_warnings,
     has_ask_cue,
 )
-
-_FORM_BLANK = re.compile(r"[ \t]*(?:[_.…]{3,}|\[[ \t]*\]|\([ \t]*\)|<[ \t]*>|\{\{[ \t]*\}\})")
+from .value_asks import check_form_fields, check_passive, check_question, check_suffices
 
 _WINDOW = 12
 _BANKID_RENEW = {"renew", "reactivate", "update", "verify", "confirm", "unlock", "validate",
@@ -116,18 +118,18 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
             if _check_directive(a, i, kind, add) and len(hits) == before:
                 pending.append(i)
         elif passive(tok.key) or (L.is_participle(tok.key) and a.word(i - 1) in L.BE_FORMS):
-            _check_passive(a, i, add)
+            check_passive(a, i, add)
         elif tok.key in L.QUESTION_WORDS:
-            _check_question(a, i, add)
-    _check_form_fields(a, add)
-    _check_suffices(a, add)
+            check_question(a, i, add)
+    check_form_fields(a, add)
+    check_suffices(a, add)
     check_object_first(a, add)
     check_have_condition(a, add)
     check_across_sentences(a, pending, add)
     if not hits:
         check_broad_ask(a, add)  # the last resort: the form of an ask, no benign frame
     hits = drop_reported_asks(a, drop_explanations(a, drop_quoted_warnings(a, hits)))
-    hits = drop_own_actions(a, hits)
+    hits = drop_answered_no(a, drop_own_actions(a, hits))
     return hits, (want_cue and not hits and has_ask_cue(a) and not explains_need(a)
                   and not covered_by_benign_frame(a))
 
@@ -153,7 +155,7 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     verb = a.keys[i]
     lo = a.clause_start(i)
     subj = a.subject(lo, i)
-    if subj == "warn" or _third_party_asked(a, i):
+    if subj == "warn" or _third_party_asked(a, i) or _spared(a, i):
         return False
     if kind == "request":
         if subj == "second":
@@ -186,6 +188,15 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
     return kind in ("provide", "request") and not found
+
+
+_SPARED = {"slipper", "slepp", "slippe", "sleppe", "slipp", "avoid", "avoids", "unngå", "unngår", "spare", "skip"}
+
+
+def _spared(a: Analysis, i: int) -> bool:
+    """'… så slipper du å sende den til oss': the reader is spared the sending."""
+    back = [a.word(i - 1), a.word(i - 2), a.word(i - 3)]
+    return back[0] in _SPARED or (back[0] in ("å", "to") and bool({back[1], back[2]} & _SPARED))
 
 
 def _law_subject(a: Analysis, lo: int, i: int) -> bool:
@@ -324,82 +335,3 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
         if not bare_bankid(a, obj) or a.keys[i] in _BANKID_RENEW:
             add(obj, i, i)
             return
-
-
-def _check_passive(a: Analysis, i: int, add) -> None:
-    key = a.keys[i]
-    lo, hi = a.clause_start(i), a.clause_end(i)
-    if key in L.PASSIVE_NEEDS_MODAL or L.is_participle(key) or not L.is_passive(key):
-        prev = {a.word(i - 1), a.word(i - 2), a.word(i - 3)}
-        if not (prev & L.DEMAND_MODALS):
-            return
-    if a.negated(lo, hi) or a.subject(lo, i) == "warn":
-        return
-    for obj in objects_between(a, max(lo, i - 12), min(hi, i + 9)):
-        if bare_bankid(a, obj):
-            continue
-        if valid_object(a, obj, key, []):
-            add(obj, i, i)
-
-
-# "is" and "was called": "Hva er PIN-koden din?", "Kva heitte det fyrste kjæledyret ditt?"
-_COPULA = {"is", "are", "er", "was", "var", "s", "het", "heter", "heitte", "heiter", "hette", "called",
-           "named", "were"}
-_INDEFINITE = {"a", "an", "en", "et", "ei", "ein", "eit", "any", "noen", "nokon", "slik", "such"}
-
-
-def _check_question(a: Analysis, i: int, add) -> None:
-    """'Hva er PIN-koden din?', 'What is the account holder's ID number?', 'Which account number
-    should we use?' ask for the value; 'Hva er en engangskode?' asks for a definition."""
-    lo, hi = a.clause_start(i), a.clause_end(i)
-    if a.negated(lo, hi):
-        return
-    question = hi < len(a.toks) and "?" in a.toks[hi].key
-    key = a.keys[i]
-    nxt = a.next_words(i, 2)
-    words = [a.keys[k] for k in range(i, hi) if a.toks[k].kind == WORD]
-    second = bool(set(words) & (L.SECOND_PERSON | L.POSSESSIVE))
-    for obj in objects_between(a, i + 1, min(hi, i + 8)):
-        if bare_bankid(a, obj):
-            continue
-        before = a.word(obj.i - 1)
-        if key in ("which", "hvilket", "hvilken", "hvilke", "kva", "kvart", "kven") and obj.i <= i + 2 \
-                and (question or second) and not (nxt and nxt[0] in ("er", "is", "are")):
-            add(obj, i, obj.j)
-        elif (nxt and (nxt[0] in _COPULA or key == "whats")):
-            if before in _INDEFINITE:
-                continue
-            between = {a.keys[k] for k in range(i + 1, obj.i) if a.toks[k].kind == WORD}
-            if second or (question and not between & _INDEFINITE):
-                add(obj, i, obj.j)
-
-
-def _check_form_fields(a: Analysis, add) -> None:
-    for k, t in enumerate(a.toks):
-        if t.kind != COLON or k == 0:
-            continue
-        obj = a.objs_at[k - 1]
-        if obj is None:
-            continue
-        if _FORM_BLANK.match(a.text, t.end):
-            add(obj, obj.i, k)
-
-
-_SUFFICES = {("will", "do"), ("will", "suffice"), ("is", "enough"), ("is", "sufficient"),
-             ("suffices",), ("holder",), ("er", "nok"), ("er", "tilstrekkelig"),
-             ("er", "tilstrekkeleg"), ("rekk",), ("duger",), ("would", "do")}
-
-
-def _check_suffices(a: Analysis, add) -> None:
-    """'Your national ID number will do' / 'fødselsnummeret ditt holder' offers the value as
-    what we want."""
-    for obj in a.objs:
-        after = [a.word(obj.j + k) for k in (1, 2, 3)]
-        if after[0] in L.POSSESSIVE:
-            after = after[1:]
-        if (after[0],) in _SUFFICES or tuple(after[:2]) in _SUFFICES:
-            lo, hi = a.clause_start(obj.i), a.clause_end(obj.i)
-            if not a.negated(lo, hi) and not bare_bankid(a, obj):
-                add(obj, obj.i, obj.j + 2)
-
-

@@ -1,0 +1,300 @@
+"""Benign frames for the broad ask (broad_ask.py): what makes a sentence that names
+confidential data *not* an ask — a negation whose grammatical scope covers the object, a warning
+or third party, a law, the customer's own page, our own data, information about the data, the
+customer's own management of it, protecting it, logging in with it, something we send the reader,
+a definition. Split from broad_ask.py."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from . import lexicon as L
+from . import phrasing as P
+from .clauses import COLON, WEAK, WORD, Analysis, Obj
+from .objects import SELF_SERVICE
+
+YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
+
+WE = frozenset({"vi", "me", "we", "jeg", "eg", "i", "vi'll", "well", "were", "weve", "ill", "ive"})
+
+# Benign frames: any of these words in the sentence covers it.
+_BENIGN = frozenset({
+    "glemt", "gløymt", "gleymt", "forgot", "forgotten", "lost", "mistet", "mista",
+    # given away to someone else ("Har du gitt bort passordet ditt, må du endre det")
+    "bort", "vekk", "away",
+    # something we send the reader, or a status
+    "already", "allerede", "allereie", "alt", "tilsendt", "posted", "arrive", "deleted", "slettet", "sletta", "expired", "utløpt", "utgått",
+    # talking about the data, not asking for it
+    "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
+    "forklarer", "forklarar", "explains", "explain", "personvernerklæringen", "personvernerklæringa",
+    "notat", "internnotat", "saksnotat", "spurd", "spurt",
+    "behandler", "handsamar", "handle", "handles",
+})
+
+# Benign only near the object (four words either side): the customer's own management of the
+# data ("endre kontonummeret", "lag et nytt passord") and protecting it ("keep your PIN safe").
+_BENIGN_NEAR = frozenset({
+    # our own documents carry our account number
+    "fakturaen", "faktura", "invoice", "giro", "giroen",
+    # information about the data ("Du finner kontonummeret vårt …", "is stored encrypted")
+    "finner", "finn", "find", "found", "står", "vises", "visast", "viste", "shown", "displayed",
+    "lagret", "lagra", "stored", "saved", "kryptert", "encrypted",
+    "masked", "maskert", "skjult", "hidden", "printed", "trykt", "appears", "listed",
+    "endre", "endra", "endrer", "change", "changed", "changing", "reset", "tilbakestill",
+    "tilbakestille", "nullstill", "nullstille", "sperr", "sperre", "sperra", "block", "lag",
+    "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte",
+    "bytt", "hemmelig", "hemmeleg", "secret", "safe", "trygt", "trygg", "secure", "sikkert", "keep",
+    "hold", "behold", "oppbevar", "protect", "beskytt", "beskytte", "cover", "dekk", "gjem",
+    "strong", "sterkt", "sterk", "unikt", "unique", "godt", "ulike", "ulikt", "forskjellige",
+    "different", "separate", "passordbehandler", "passordbehandlar", "passordhandsamar", "manager",
+    # logging in with it (a login method, judged by the precise rules)
+    "logg", "logge", "logga", "login", "log", "sign", "signin",
+    # it reaches us without the reader ("Vi får fødselsnummeret ditt automatisk fra …")
+    "automatisk", "automatically", "automatic",
+})
+
+SOON = frozenset({"når", "etter", "snart", "straks", "once", "when", "after", "soon", "provided",
+                   "if", "hvis", "dersom", "viss", "om", "berre", "bare", "as"})
+
+LOGIN = frozenset({"logg", "logge", "logga", "login", "log", "sign", "signin"})
+
+_MODIFIERS = ("banking", "nettbank", "bankid", "online")
+
+_RELATIVE_WIDE = frozenset({"der", "where", "hvor", "kor", "som", "that", "which", "showing", "viser"})
+
+_RELATIVE = frozenset({"som", "that", "which", "der"})
+
+_UNTIL = frozenset({"until", "unless", "before", "før", "inntil", "till"})
+
+_OUR_DOCUMENTS = frozenset({"fakturaen", "faktura", "fakturane", "fakturaene", "invoice", "invoices",
+                            "giro", "giroen", "kid", "kidnummer", "kidnummeret", "kidnumber"})
+
+_NOBODY = frozenset({"ingen", "nobody", "noone", "none", "nokon", "noen", "anyone"})
+
+AVOID = frozenset({"unngå", "unngår", "unngje", "avoid", "uten", "utan", "without", "slippe", "sleppe"})
+
+_NO_NOUNS = frozenset({"card", "acct", "acc", "account", "personal", "pers", "kort", "konto", "ref",
+                       "phone", "customer", "order", "invoice", "id", "sort", "routing"})
+
+_THREAT = frozenset({"ellers", "elles", "otherwise"})
+
+_ONLY_MORE = frozenset({"men", "but", "except", "unntatt", "only", "bare", "berre", "kun"})
+
+_NN_AFTER_NO = frozenset({"må", "kan", "skal", "er", "har", "vil", "bør", "får", "treng", "du",
+                          "me", "vi", "eg", "de", "dei", "det", "den", "i", "på", "med", "til",
+                          "så", "og", "berre", "straks", "send", "skriv", "les", "gje"})
+
+_TO_YOU = re.compile(r"\b(?:sendt|sendes|sendast|sender vi|sent|send you|sends you|texted)\b"
+                     r"(?: [\w]+){0,4} (?:til deg|to you|deg)\b|\b(?:we ll send you|we will send you|"
+                     r"vi sender deg|me sender deg|vi sender|me sender)\b")
+
+RECEIVE = frozenset({"receive", "mottar", "motta", "får", "få", "fått", "get", "gets", "got",
+                      "fekk", "fikk"})
+
+OURS = frozenset({"vårt", "vår", "våre", "our", "ours", "vårs", "selskapets", "company's"})
+
+_INDEFINITE = frozenset({"en", "ein", "ei", "et", "eit", "a", "an", "any", "noen", "nokon"})
+
+WHAT_IS = frozenset({"hva", "kva", "what", "whats", "wat", "wats", "hvas", "kvas", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
+
+
+def words_of(a: Analysis, lo: int, hi: int) -> list[tuple[int, str]]:
+    return [(k, a.keys[k]) for k in range(lo, hi + 1) if a.toks[k].kind == WORD]
+
+
+def _you_receive(words: list[tuple[int, str]], obj: Obj) -> bool:
+    """'du får en ny PIN-kode', 'you will receive a code': something we send the reader (not
+    'Engangskoden du mottar, skal sendes tilbake', where the receiving describes the object)."""
+    keys = [w for _, w in words]
+    return any(w in RECEIVE and k < obj.i and any(x in YOU for x in keys[max(0, n - 3):n])
+               for n, (k, w) in enumerate(words))
+
+
+@lru_cache(maxsize=8192)
+def _outside_party(w: str) -> bool:
+    """A warning word, a third party or a law ('svindlere', 'elektrikeren', 'forskriften')."""
+    return bool(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w))
+
+
+def _sentence_frame(a: Analysis, lo: int, hi: int) -> tuple[list[tuple[int, str]], set[str], list[str]]:
+    """The words of a sentence, its frame words (not objects, not in a relative clause, not a
+    label) and its non-object words that could name a third party: the same for every object of
+    the sentence, so computed once per sentence."""
+    cache: dict = a.__dict__.setdefault("_frames", {})
+    got = cache.get((lo, hi))
+    if got is None:
+        words = words_of(a, lo, hi)
+        keys = {w for k, w in words if a.objs_at[k] is None and not (
+            (w in _BENIGN and a.word(k - 1) in _RELATIVE) or (w in _ALREADY and a.word(k + 1) in _TIME)
+            or (w in _QUESTION and k + 1 < len(a.toks) and a.toks[k + 1].kind == COLON))}  # "Løynd spørsmål: …"
+        others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not _determiner(a, k)]
+        got = cache[(lo, hi)] = (words, keys, others)
+    return got
+
+
+def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: int | None = None,
+           pronoun: bool = False) -> bool:
+    words, keys, others = _sentence_frame(a, lo, hi)
+    if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
+        return True
+    if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
+        others = [w for w in others if w not in L.ANAPHORA]
+    if set(others) & L.THIRD_WARN:
+        return True
+    if obj.cat in ("pin", "one_time_code") and any(
+            P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6))):
+        return True  # "The PIN for your EV charger", "koden til ladeboksen"
+    described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
+    sid = a.sentence_id[obj.i]
+    asked = any(w in WHAT_IS for _, w in words) and hi + 1 < len(a.toks) and "?" in a.toks[hi + 1].key
+    near = {w for k, w in words if obj.i - 3 <= k <= obj.j + 3 and a.objs_at[k] is None and (
+        w not in LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)
+        and a.sentence_id[k] == sid  # a pronoun sentence is judged by its own frames
+        and not (asked and w in _SAYS)  # "Hva står det i displayet?" asks what it says
+        and not (w in _SAYS and set(a.next_words(k, 3)) & _REMAINS)}  # "står berre … att"
+    if near & _BENIGN_NEAR:
+        return True
+    if any(_outside_party(w) for w in others):
+        return True
+    text = a.text[a.toks[lo].start:a.toks[hi].end]
+    if SELF_SERVICE.search(text) or (receive and _TO_YOU.search(text)):
+        return True
+    if NOT_OURS.search(text) or _FROM_SOURCE.search(text):
+        return True
+    before = [a.keys[k] for k in range(max(lo, obj.i - 3), obj.i) if a.toks[k].kind == WORD]
+    after = [a.keys[k] for k in range(obj.j + 1, min(hi, obj.j + 2) + 1) if a.toks[k].kind == WORD]
+    if set(before) & OURS or set(after) & OURS:
+        return True
+    if obj.cat == "account_number" and keys & _OUR_DOCUMENTS and not (set(before) | set(after)) & L.POSSESSIVE:
+        return True  # "bruk kontonummeret og KID-nummeret som står på fakturaen": ours
+    return bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
+
+
+_QUESTION = frozenset({"spørsmål", "question", "questions"})
+_SAYS = frozenset({"står", "stod", "says", "viser", "shows", "vises", "visast"})
+_REMAINS = frozenset({"att", "igjen", "tilbake", "left", "remaining", "outstanding"})
+_ALREADY = frozenset({"already", "allerede", "allereie", "alt"})
+_TIME = frozenset({"i", "today", "tomorrow", "now", "nå", "no", "this", "innen", "innan", "by", "before", "før"})
+_DETERMINED = frozenset({"siste", "første", "fyrste", "nye", "gamle", "andre", "same", "samme", "to", "tre",
+                         "fire", "fem", "seks", "elleve"})
+# A sentence that says the ask is not ours: "er den ikke fra oss", "never with us", "berre for deg".
+NOT_OURS = re.compile(
+    r"\b(?:(?:er|is|are) (?:den |det |han |ho |it |they )?(?:ikke|ikkje|not|never|aldri) (?:fra|frå|from) "
+    r"(?:oss|us)|(?:isn t|aren t|wasn t) from us|not from us|ikke fra oss|ikkje frå oss|"
+    r"(?:aldri|ikke|ikkje|never|not) (?:hos|with|til|to) (?:oss|us)\b|"
+    r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|"
+    r"ta (?:godt )?vare på(?= ?[,.;!?]| ?$| (?:den|det|han|ho|dei|dem|din|di|ditt|dine)\b)|"
+    r"take (?:good )?care of (?:it|them|your)\b)")
+# Data that reaches us from a source other than the reader ("fødselsnummeret vi får fra BankID").
+_FROM_SOURCE = re.compile(
+    r"\b(?:(?:vi|me|we) (?:får|mottar|mottek|henter|hentar|receive|get|fetch|obtain)|(?:får|mottar|henter) (?:vi|me)|"
+    r"henta|hentet|innhenta|innhentet|fetched|retrieved|obtained)\b[^.!?\n]{0,50}?"
+    r"\b(?:fra|frå|from) (?:bankid|folkeregister\w*|skatteetaten|the population register|the national registry|nav)\b")
+
+
+def _determiner(a: Analysis, k: int) -> bool:
+    """'blir de 842 kronene overført': "de/dei" before a number or noun is 'the', not 'they'."""
+    if a.keys[k] not in ("de", "dei"):
+        return False
+    nxt = a.word(k + 1)
+    return bool(nxt) and (nxt[0].isdigit() or nxt in _DETERMINED or nxt.endswith(("ene", "ane")))
+
+
+def _login_with(nxt: list[str]) -> bool:
+    """'logg inn med', 'log in with', 'login using': the data as a login method."""
+    if nxt and nxt[0] in ("in", "inn", "on", "på"):
+        nxt = nxt[1:]
+    return bool(nxt) and nxt[0] in ("med", "with", "using", "via")
+
+
+def _modifier(a: Analysis, k: int) -> bool:
+    """'your bank's login page', 'our agent', 'online banking': a word that qualifies another
+    is not a third party or warning subject."""
+    t = a.toks[k]
+    return a.text[t.end - 2:t.end] in ("'s", "’s") or a.word(k - 1) in OURS or a.keys[k].startswith(_MODIFIERS)
+
+
+def _later_clause(a: Analysis, k: int, obj: Obj, cue: int | None) -> bool:
+    """'Koden skal gjevast til oss på telefon, ikkje skrivast nokon stad': the negation is in a
+    later clause than both the ask and the object, so it does not cover them."""
+    if cue is None or k <= max(cue, obj.j):
+        return False
+    lo, hi = min(cue, obj.i), max(cue, obj.j)
+    if any(a.toks[j].kind in (WEAK, COLON) for j in range(lo, hi)):
+        return False  # the ask and the object are in different clauses
+    if not any(a.toks[j].kind in (WEAK, COLON) for j in range(hi + 1, k)):
+        return False
+    # its own verb, not an elliptical continuation ("…, aldri i en e-post eller på telefon")
+    nxt = a.next_words(k, 4)
+    if set(nxt) & L.ANAPHORA:
+        return False  # "…, never give it out over the phone" protects the object
+    return any(L.is_passive(w) or L.is_provide(w) or L.is_participle(w) for w in nxt[:3])
+
+
+_BECAUSE = frozenset({"since", "because", "as", "fordi", "siden", "sidan", "ettersom", "sia"})
+
+
+def _reason_clause(words: list[tuple[int, str]], n: int, k: int, obj: Obj) -> bool:
+    """'Since you don't have BankID to hand we can use your security question': the negation
+    is inside a reason clause; a new subject (we) before the object starts the main clause."""
+    keys = [w for _, w in words]
+    if not set(keys[max(0, n - 4):n]) & _BECAUSE:
+        return False
+    return any(w in WE for k2, w in words if k < k2 < obj.i)
+
+
+def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: int | None = None) -> bool:
+    """A negation covers the sentence unless it sits in an 'ellers/otherwise' threat or an
+    'only/but' separates it from a later object ('Nothing else is required, only your PIN')."""
+    keys = [w for _, w in words]
+    if L.NEGATIONS.isdisjoint(keys):
+        return False
+    conditional = bool(keys) and keys[0] in SOON | L.CONDITIONAL
+    # "not … without X" requires X (the same for every negation of the sentence)
+    required = not L.WITHOUT.isdisjoint(keys) and requirement(a, words, 0, obj)
+    until = not _UNTIL.isdisjoint(keys)
+    for n, (k, w) in enumerate(words):
+        if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
+            continue
+        if required:
+            continue
+        if (k < obj.i and a.clause_break_between(k, obj.i)) or _later_clause(a, k, obj, cue) \
+                or _reason_clause(words, n, k, obj):
+            continue  # grammatical scope: a negation in another clause ("Don't worry, …, send …")
+        if until and k < obj.i and any(w2 in _UNTIL for k2, w2 in words if k < k2 < obj.i):
+            continue  # "we can't release it until we see …": the precondition asks
+        if conditional and any(a.toks[j].kind in (WEAK, COLON) for j in range(min(k, obj.j) + 1, max(k, obj.i))):
+            continue  # the other side of a condition: "Provided we receive X, no fee will be charged"
+        if w in AVOID and not 0 < obj.i - k <= 3:
+            continue  # "unngå/avoid/uten" govern only their own object
+        if any(x in _THREAT or (x in {"or", "eller"} and keys[j + 1] in WE | {"else"})
+               for j, x in enumerate(keys[:n])):
+            continue  # "… or we can't register you", "ellers får vi ikke …"
+        if set(keys[n + 1:n + 3]) & L.DOUBLE_NEG:
+            continue
+        if k < obj.i and {w2 for k2, w2 in words if k < k2 < obj.i} & (L.ONLY | L.CONTRAST_CONJ | _ONLY_MORE):
+            continue
+        return True
+    return False
+
+
+def requirement(a: Analysis, words: list[tuple[int, str]], n: int, obj: Obj) -> bool:
+    """'Saka kan ikkje avsluttast utan at vi får …', 'Uten kontonummeret kommer vi ikke videre',
+    'We can't proceed without your account number': a negation and a 'without' together state
+    that the data is required. Not when the negated subject is everyone else ('Ingen kan logge
+    inn uten passordet ditt')."""
+    keys = [w for _, w in words]
+    negs = [(k, w) for k, w in words if w in L.NEGATIONS and w not in AVOID]
+    withouts = [k for k, w in words if w in L.WITHOUT and k < obj.i]
+    if not negs or not withouts or any(w in _NOBODY for _, w in negs):
+        return False
+    return bool(set(keys) & WE or not set(keys) & (YOU | LOGIN))
+
+
+def _english_no(keys: list[str], n: int) -> bool:
+    """Nynorsk 'no' means 'now' ('men no må du', 'akkurat no')."""
+    nxt = keys[n + 1] if n + 1 < len(keys) else ""
+    if n and keys[n - 1] in _NO_NOUNS:
+        return False  # "card no.", "acct no"
+    return bool(nxt) and nxt not in _NN_AFTER_NO and (n == 0 or keys[n - 1] not in {"akkurat", "og", "men", "så", "berre"})
