@@ -118,6 +118,11 @@ class Model:
         self._scores = _WordScores(weights)
         # word pairs keyed by (previous word, word), so scoring builds no strings
         self._pairs = {tuple(f[2:].split("_", 1)): v for f, v in weights.items() if f.startswith("b:")}
+        # the most any pair ending in a word can add: a cheap upper bound on the pairs' share
+        self._pair_ub: dict[str, float] = {}
+        for (_, second), v in self._pairs.items():
+            if v > self._pair_ub.get(second, 0.0):
+                self._pair_ub[second] = v
 
     @property
     def threshold(self) -> float:
@@ -128,13 +133,18 @@ class Model:
         return self._scores[w]
 
     def logit(self, norm: str) -> float:
-        """The score as a log-odds, without positions: the cheap path every text takes (the
-        loops run in C: distinct words and pairs in text order, cached word scores)."""
+        """The score as a log-odds, without positions (the loops run in C: distinct words and
+        pairs in text order, cached word scores)."""
         ks = keys_of(norm)
-        z = self.bias + sum(map(self._scores.__getitem__, dict.fromkeys(ks)))
-        if len(ks) > 1:
-            z += sum(filter(None, map(self._pairs.get, dict.fromkeys(zip(ks, ks[1:], strict=False)))))
-        return z
+        return self._words_z(ks) + self._pairs_z(ks)
+
+    def _words_z(self, ks: list[str]) -> float:
+        return self.bias + sum(map(self._scores.__getitem__, dict.fromkeys(ks)))
+
+    def _pairs_z(self, ks: list[str]) -> float:
+        if len(ks) < 2:
+            return 0.0
+        return sum(filter(None, map(self._pairs.get, dict.fromkeys(zip(ks, ks[1:], strict=False)))))
 
     def verdict(self, norm: str) -> Verdict:
         """The probability, and up to three words that pushed it up most."""
@@ -155,7 +165,15 @@ class Model:
     def refuses(self, norm: str, regime: str) -> Verdict | None:
         """The verdict when the score reaches the regime's threshold, else None."""
         z_min = self._z_min.get(regime, math.inf)
-        if z_min == math.inf or self.logit(norm) < z_min:
+        if z_min == math.inf:
+            return None
+        ks = keys_of(norm)
+        z = self._words_z(ks)
+        # The cheap path every text takes: each distinct pair ending in word w adds at most
+        # _pair_ub[w], and there are no more of them than later positions holding w.
+        if z + sum(filter(None, map(self._pair_ub.get, ks[1:]))) < z_min:
+            return None
+        if z + self._pairs_z(ks) < z_min:
             return None
         v = self.verdict(norm)
         return v if v.words else None

@@ -205,3 +205,17 @@ def test_it_is_not_asked_about_rendered_notification_emails(with_model):
     with_model(_always(True, "Du har en ny melding fra oss."))
     assert check_text("Du har en ny melding fra oss.") != []
     assert check_email("Du har en ny melding fra oss.", None, portal_url="https://min.example.no") == []
+
+
+def test_the_cheap_bound_never_changes_a_verdict():
+    # refuses() skips the word pairs when even their largest possible share cannot reach the
+    # threshold; it must decide exactly as the full score does.
+    model = second_opinion.model()
+    assert model is not None
+    texts = [t for _, t in billing_texts(count=120)] + DESCRIBED_ASKS + BENIGN_HARD + RULE_REFUSED
+    for text in texts:
+        norm = normalize(text)[0]
+        for regime in REGIMES:
+            full = model.verdict(norm)
+            expected = full.score >= model.thresholds[regime] and bool(full.words)
+            assert (model.refuses(norm, regime) is not None) == expected, (regime, text)
