@@ -1,10 +1,34 @@
 """Train the guard's statistical second opinion (gateway/guard/second_opinion.py).
 
-Logistic regression on words, word pairs and character 3-5-grams of the normalised text, trained
-by plain full-batch gradient descent (deterministic: same corpora, same weights) on the text
-records of the tuning corpora. It reports 5-fold cross-validated recall and false alarms at the
-chosen threshold, per language, and writes gateway/guard/second_opinion.json.
-Usage: python bench/guard_train.py [--epochs N] [--threshold P] [--dry-run]
+One command retrains it on the final corpora and writes gateway/guard/second_opinion.json:
+
+    .venv/bin/python bench/guard_train.py --set /work/guardsets/setA.jsonl --set ... (more sets)
+
+What it does, deterministically (the same data give the same JSON, byte for byte):
+
+1. Reads the naturally written labelled sets: the repository's tests/guard/corpus.jsonl (its
+   text records), heldout.jsonl, heldout_more.jsonl and second_opinion_benign.jsonl, the message
+   templates (templates/messages) rendered with example billing data (benign set ``product``),
+   and every ``--set FILE`` (independent sets kept outside the repository). A text in two sets is
+   kept only in the first. A file named setC* is refused: that is the lead's held-out judge and
+   must never be trained or tuned on. tests/guard/corpus_phrasing.jsonl is generated from
+   sentence frames: it is used for training only, with the low weight ``--phrasing-weight``
+   (default 0.3, chosen by leave-one-set-out evaluation; see docs/guard.md).
+2. Runs the rules on every text once, recording whether a rule refused it and, if not, the regime
+   the second opinion is asked in (``ask`` or ``other``: see second_opinion.py).
+3. Leave-one-set-out: for each set, trains on all the others and scores the held-out set. Items in
+   one writer's set are correlated, so random folds of mixed data would flatter the model.
+4. Chooses one threshold per regime from those held-out scores: the most recall the model adds,
+   with the false alarms it adds at most ``--max-added-fa`` in every language (pooled over the
+   held-out sets). Prints rules-alone and rules+model figures per set and language.
+5. Trains on everything, prunes weights below ``--prune`` and writes the JSON.
+
+The model: logistic regression on words, word pairs and character 3-5-grams of the normalised
+text (each distinct word and pair once, as the runtime sums them), classes balanced within each
+language, L2-regularised, the texts the rules pass weighted ``--passed-weight`` (they are what
+the model judges), trained by stochastic gradient descent in a seeded order. Pure Python.
+Options: --dry-run (print figures, write nothing), --no-loso (skip steps 3-4 and take
+--thresholds ask,other), --out FILE, --no-repo-sets, --epochs, --l2, --rate.
 """
 
 from __future__ import annotations
@@ -15,82 +39,295 @@ import math
 import random
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.guard_eval import TUNING, load  # noqa: E402
+from bench.guard_eval import CORPUS, HELDOUT, HELDOUT_MORE, PHRASING, load  # noqa: E402
+from gateway.guard import check_text, is_refused, second_opinion  # noqa: E402
 from gateway.guard.normalize import normalize  # noqa: E402
-from gateway.guard.second_opinion import WEIGHTS, features, words_of  # noqa: E402
+from gateway.guard.second_opinion import REGIMES, WEIGHTS, features, keys_of  # noqa: E402
+
+# Benign statements that name confidential or payment data and ask nothing (refunds to the
+# registered account, a changed password, a code we sent): the model's hardest negatives.
+BENIGN = ROOT / "tests" / "guard" / "second_opinion_benign.jsonl"
+REPO_SETS = (("corpus", CORPUS), ("heldout", HELDOUT), ("heldout_more", HELDOUT_MORE), ("benign", BENIGN))
+LANGS = ("en", "nb", "nn")
+# Candidate thresholds per regime (probabilities); 2.0 means "never refuses in this regime".
+GRID = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.825, 0.85, 0.875, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 2.0)
 
 
-def vectorise(texts: list[str]) -> list[dict[str, float]]:
+class Item:
+    __slots__ = ("id", "label", "lang", "norm", "regime", "rule_refused", "set", "source", "weight", "x")
+
+    def __init__(self, set_name: str, rec: dict, weight: float = 1.0):
+        self.set = set_name
+        self.id = rec["id"]
+        self.lang = rec["lang"]
+        self.label = 1 if rec["label"] == "refuse" else 0
+        self.source = rec["source"]
+        self.norm = normalize(self.source)[0]
+        self.rule_refused = False
+        self.regime: str | None = None
+        self.x: list[int] = []
+        self.weight = weight
+
+
+def read_sets(extra: list[Path], phrasing_weight: float,
+              repo_sets: bool = True) -> tuple[list[Item], list[Item]]:
+    """(natural items, frame-generated items), text records only, first occurrence of a text."""
+    named: list[tuple[str, Path]] = list(REPO_SETS) if repo_sets else []
+    for p in extra:
+        if p.name.lower().startswith("setc"):
+            raise SystemExit(f"refusing {p}: setC is the held-out judge and is never trained on")
+        named.append((p.stem, p))
+    seen: set[str] = set()
+    natural: list[Item] = []
+    for name, path in named:
+        for rec in load(path):
+            if rec["kind"] == "text" and rec["source"] not in seen:
+                seen.add(rec["source"])
+                natural.append(Item(name, rec))
+    generated = []
+    if phrasing_weight > 0:
+        generated = [Item("phrasing", r, phrasing_weight) for r in load(PHRASING)
+                     if r["kind"] == "text" and r["source"] not in seen]
+    return natural, generated
+
+
+# The product's own outbound text: every message template rendered with example billing data
+# (the model reads every billing message, so these must pass; a set of its own in the evaluation).
+_PRODUCT_DATA = [
+    {"name": "Kari Nordmann", "period": "mars 2027", "amount": "1 234,50", "due_date": "20.04.2027",
+     "new_due_date": "05.05.2027", "effective_date": "01.06.2027", "invoice_number": "10023456",
+     "product": "Spotpris", "change_summary": ""},
+    {"name": "John Smith", "period": "October 2026", "amount": "12,951.57", "due_date": "22.11.2026",
+     "new_due_date": "06.12.2026", "effective_date": "01.01.2027", "invoice_number": "7410709593",
+     "product": "Fastpris 12 mnd", "change_summary": "Påslaget endres fra 4,90 til 5,90 øre/kWh."},
+]
+
+
+def product_items() -> list[Item]:
+    from gateway.billing.templates import MessageTemplates
+    templates = MessageTemplates(ROOT / "templates")
     out = []
-    for t in texts:
-        counts: dict[str, float] = defaultdict(float)
-        for f, _ in features([w for w, _, _ in words_of(normalize(t)[0])]):
-            counts[f] = 1.0
-        out.append(dict(counts))
+    for name in templates.names():
+        for lang in LANGS:
+            for k, data in enumerate(_PRODUCT_DATA):
+                subject, body = templates.render(name, lang, data)
+                out.append(Item("product", {"id": f"{name}.{lang}.{k}", "lang": lang, "label": "pass",
+                                            "source": f"{subject}\n\n{body}"}))
     return out
 
 
-def train(xs: list[dict[str, float]], ys: list[int], epochs: int, rate: float = 0.05,
-          l2: float = 1e-5) -> tuple[float, dict[str, float]]:
-    """Stochastic gradient descent in a fixed (seeded) order: the same data gives the same model."""
-    w: dict[str, float] = defaultdict(float)
+class _Recorder:
+    """Stands in for the model during the rule pass: records the regime it is asked in."""
+
+    def __init__(self) -> None:
+        self.regimes: list[str] = []
+
+    def refuses(self, norm: str, regime: str) -> None:
+        self.regimes.append(regime)
+
+
+@contextmanager
+def recording() -> Iterator[_Recorder]:
+    rec = _Recorder()
+    original = second_opinion.model
+    second_opinion.model = lambda: rec  # type: ignore[assignment]
+    try:
+        yield rec
+    finally:
+        second_opinion.model = original  # type: ignore[assignment]
+
+
+def rule_pass(items: list[Item]) -> None:
+    """The rules' verdict and, where they do not refuse, the regime the model is asked in."""
+    with recording() as rec:
+        for it in items:
+            rec.regimes.clear()
+            it.rule_refused = is_refused(check_text(it.source, name=it.id))
+            regs = [r for r in REGIMES if r in rec.regimes]  # the loosest regime asked
+            it.regime = None if it.rule_refused or not regs else regs[0]
+
+
+def vectorise(items: list[Item]) -> dict[str, int]:
+    """Feature ids, as the runtime sums them; returns the vocabulary."""
+    vocab: dict[str, int] = {}
+    for it in items:
+        it.x = [vocab.setdefault(f, len(vocab)) for f, _ in features(keys_of(it.norm))]
+    return vocab
+
+
+def train(items: list[Item], nfeat: int, *, epochs: int, rate: float, l2: float,
+          seed: int = 0) -> tuple[float, list[float]]:
+    """Class-balanced logistic regression by SGD in a seeded order: same data, same weights."""
+    w = [0.0] * nfeat
     b = 0.0
-    n = len(xs)
-    pos = sum(ys)
-    cw = {1: n / (2 * pos), 0: n / (2 * (n - pos))}  # balance the classes
-    order = list(range(n))
-    rnd = random.Random(0)
+    # Balance the classes within each language: English items are more often refusals in the
+    # sets, and "the" must not learn to ask.
+    mass: dict[tuple[str, int], float] = defaultdict(float)
+    for it in items:
+        mass[it.lang, it.label] += it.weight
+    total = sum(mass.values())
+    cw = {k: total / (len(mass) * v) for k, v in mass.items()}
+    order = list(range(len(items)))
+    rnd = random.Random(seed)
     for epoch in range(epochs):
         rnd.shuffle(order)
-        lr = rate / (1 + epoch * 0.2)
+        lr = rate / (1 + 0.3 * epoch)
+        decay = 1 - lr * l2
         for k in order:
-            x, y = xs[k], ys[k]
-            z = b + sum(w[f] for f in x)
+            it = items[k]
+            x = it.x
+            z = b + sum(map(w.__getitem__, x))
             p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-            g = (p - y) * cw[y] * lr
+            g = (p - it.label) * cw[it.lang, it.label] * it.weight * lr
+            if not g:
+                continue
             b -= g
             for f in x:
-                w[f] -= g + lr * l2 * w[f]
-    return b, {f: v for f, v in w.items() if abs(v) >= 1e-3}
+                w[f] = w[f] * decay - g
+    return b, w
 
 
-def score(b: float, w: dict[str, float], x: dict[str, float]) -> float:
-    z = b + sum(w.get(f, 0.0) for f in x)
+def score(b: float, w: list[float], it: Item) -> float:
+    z = b + sum(map(w.__getitem__, it.x))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+def loso(natural: list[Item], generated: list[Item], nfeat: int, args) -> dict[str, float]:
+    """Held-out score of every natural item, each from a model that never saw its set."""
+    scores: dict[str, float] = {}
+    for held in sorted({it.set for it in natural}):
+        train_items = [it for it in natural if it.set != held] + generated
+        b, w = train(train_items, nfeat, epochs=args.epochs, rate=args.rate, l2=args.l2)
+        for it in natural:
+            if it.set == held:
+                scores[it.set + "\x00" + it.id] = score(b, w, it)
+        print(f"  trained without {held}", file=sys.stderr, flush=True)
+    return scores
+
+
+def choose_thresholds(natural: list[Item], scores: dict[str, float], max_fa: float) -> dict[str, float]:
+    """Per regime, the threshold that adds the most true refusals while the false alarms the model
+    adds stay within max_fa in every language (pooled over the held-out sets); the ``other``
+    threshold is never below the ``ask`` one."""
+    negatives = {lang: sum(1 for it in natural if it.lang == lang and not it.label) for lang in LANGS}
+    # gain[regime][t] = (added true refusals, {lang: added false alarms})
+    gain: dict[str, list[tuple[int, dict[str, int]]]] = {}
+    for reg in REGIMES:
+        row = []
+        for t in GRID:
+            tp, fp = 0, dict.fromkeys(LANGS, 0)
+            for it in natural:
+                if it.regime == reg and scores[it.set + "\x00" + it.id] >= t:
+                    if it.label:
+                        tp += 1
+                    else:
+                        fp[it.lang] += 1
+            row.append((tp, fp))
+        gain[reg] = row
+    best: tuple[int, float, tuple[int, ...]] | None = None
+    n = len(GRID)
+    for i in range(n):
+        for j in range(i, n):  # never looser where the rules saw less
+            parts = (gain["ask"][i], gain["other"][j])
+            if any(sum(p[1][lang] for p in parts) > max_fa * negatives[lang] for lang in LANGS):
+                continue
+            cand = (sum(p[0] for p in parts), GRID[i] + GRID[j], (i, j))
+            if best is None or cand[:2] > best[:2]:  # more recall; then stricter thresholds
+                best = cand
+    assert best is not None  # 2.0 everywhere adds nothing and is always allowed
+    return {reg: GRID[idx] for reg, idx in zip(REGIMES, best[2], strict=True)}
+
+
+def report(natural: list[Item], scores: dict[str, float], th: dict[str, float]) -> dict:
+    """Rules alone and rules + model, per held-out set and language, and pooled."""
+    table: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 6))
+    for it in natural:
+        model = (not it.rule_refused and it.regime is not None
+                 and scores[it.set + "\x00" + it.id] >= th[it.regime])
+        for s in (it.set, "ALL"):
+            t = table[s][it.lang]
+            if it.label:
+                t[0] += it.rule_refused
+                t[1] += it.rule_refused or model
+                t[2] += 1
+            else:
+                t[3] += it.rule_refused
+                t[4] += it.rule_refused or model
+                t[5] += 1
+    out = {}
+    print(f"{'held-out set':<14}{'lang':<5}{'n':>5}  rules recall/FA   rules+model recall/FA   model adds FA")
+    for s in sorted(table, key=lambda k: (k == "ALL", k)):
+        for lang in LANGS:
+            rr, rm, npos, fr, fm, nneg = table[s][lang]
+            if not npos + nneg:
+                continue
+            row = {"n": npos + nneg, "rules_recall": round(rr / max(1, npos), 3),
+                   "rules_fa": round(fr / max(1, nneg), 3), "recall": round(rm / max(1, npos), 3),
+                   "fa": round(fm / max(1, nneg), 3), "added_fa": round((fm - fr) / max(1, nneg), 3)}
+            out[f"{s}/{lang}"] = row
+            print(f"{s:<14}{lang:<5}{row['n']:>5}  {row['rules_recall']:.3f} / {row['rules_fa']:.3f}"
+                  f"      {row['recall']:.3f} / {row['fa']:.3f}             {row['added_fa']:.3f}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--threshold", type=float, default=0.97)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", type=Path, action="append", default=[], help="an extra natural set (JSONL)")
+    ap.add_argument("--phrasing-weight", type=float, default=0.3)
+    ap.add_argument("--passed-weight", type=float, default=3.0,
+                    help="weight of the texts no rule refuses (the population the model judges)")
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--rate", type=float, default=0.05)
+    ap.add_argument("--l2", type=float, default=0.1)
+    ap.add_argument("--prune", type=float, default=2e-3)
+    ap.add_argument("--max-added-fa", type=float, default=0.006,
+                    help="false alarms the model may add per language, pooled (0.006 keeps every "
+                         "held-out set at or under 0.01)")
+    ap.add_argument("--no-loso", action="store_true")
+    ap.add_argument("--thresholds", default="0.97,2", help="ask,other (with --no-loso)")
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--no-repo-sets", action="store_true", help="read only the --set files")
+    ap.add_argument("--out", type=Path, default=WEIGHTS, help="where to write the weights")
     args = ap.parse_args(argv)
-    recs = [r for r in load(*TUNING) if r["kind"] == "text"]
-    xs = vectorise([r["source"] for r in recs])
-    ys = [1 if r["label"] == "refuse" else 0 for r in recs]
-    # 5-fold cross-validation (fold = index mod 5): recall and false alarms at the threshold.
-    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # tp fn fp tn
-    for fold in range(5):
-        tr = [k for k in range(len(xs)) if k % 5 != fold]
-        b, w = train([xs[k] for k in tr], [ys[k] for k in tr], args.epochs)
-        for k in range(fold, len(xs), 5):
-            hit = score(b, w, xs[k]) >= args.threshold
-            t = tally[recs[k]["lang"]]
-            t[(0 if hit else 1) if ys[k] else (2 if hit else 3)] += 1
-    for lang, (tp, fn, fp, tn) in sorted(tally.items()):
-        print(f"cv {lang}: recall {tp / max(1, tp + fn):.3f} false_alarm {fp / max(1, fp + tn):.3f} "
-              f"(model alone, threshold {args.threshold})")
-    b, w = train(xs, ys, args.epochs)
+    natural, generated = read_sets(args.set, args.phrasing_weight, repo_sets=not args.no_repo_sets)
+    if not args.no_repo_sets:
+        natural += product_items()
+    rule_pass(natural)
+    for it in natural:
+        it.weight = 1.0 if it.rule_refused else args.passed_weight
+    vocab = vectorise(natural + generated)
+    nfeat = len(vocab)
+    counts = defaultdict(int)
+    for it in natural:
+        counts[it.set] += 1
+    print("natural sets:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+          f"| frame-generated: {len(generated)} at weight {args.phrasing_weight}")
+    meta: dict = {"sets": dict(sorted(counts.items())), "phrasing_weight": args.phrasing_weight,
+                  "passed_weight": args.passed_weight,
+                  "epochs": args.epochs, "rate": args.rate, "l2": args.l2}
+    if args.no_loso:
+        th = dict(zip(REGIMES, (float(x) for x in args.thresholds.split(",")), strict=True))
+    else:
+        scores = loso(natural, generated, nfeat, args)
+        th = choose_thresholds(natural, scores, args.max_added_fa)
+        print("thresholds (leave-one-set-out, model adds <= "
+              f"{args.max_added_fa} false alarms per language):", th)
+        meta["leave_one_set_out"] = report(natural, scores, th)
+    b, w = train(natural + generated, nfeat, epochs=args.epochs, rate=args.rate, l2=args.l2)
+    names = sorted(vocab, key=vocab.__getitem__)
+    weights = {names[f]: round(v, 4) for f, v in enumerate(w) if abs(v) >= args.prune}
     if not args.dry_run:
-        data = {"bias": round(b, 6), "threshold": args.threshold,
-                "weights": {f: round(v, 4) for f, v in sorted(w.items())}}
-        WEIGHTS.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-        print(f"wrote {WEIGHTS.relative_to(ROOT)}: {len(w)} weights")
+        data = {"bias": round(b, 6), "thresholds": th, "meta": meta,
+                "weights": dict(sorted(weights.items()))}
+        args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}: {len(weights)} weights, {args.out.stat().st_size} bytes")
     return 0
 
 

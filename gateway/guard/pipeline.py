@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from jinja2.exceptions import SecurityError
 
-from . import html_text, jinja_checks, second_opinion
+from . import gate, html_text, jinja_checks, second_opinion
 from .content import find_content, find_leaks
 from .findings import Finding, Hit, excerpt_of, make_finding
 from .lexicon import noun_category
 from .links import check_url, find_links_in_text, origin_of
 from .normalize import normalize
-from .requests import analyse, analyse_with_objects, find_requests, prepared
+from .requests import analyse, analyse_with_objects, find_requests
 
 TEMPLATE_KINDS = ("email", "message")
 # Checking is linear but not free; nothing legitimate is this large, so refuse rather than stall.
@@ -134,13 +134,17 @@ def _split_html(view: View) -> tuple[list[View], html_text.HtmlText | None]:
 
 # --- rule runners ------------------------------------------------------------------------------
 def _run_requests(view: View, out: _Collector, statistical: bool = False) -> None:
-    norm = prepared(view.text)  # normalize(view.text)[0], or None when nothing can be asked
-    if norm is None:
-        return  # the fast path: the text names no confidential object (see gate.py)
+    norm = normalize(view.text)[0]  # as requests.prepared: the gate reads the normalised text
+    if not gate.may_name_object(norm):
+        # The fast path: the text names no confidential object (see gate.py), so no rule can
+        # refuse it; the second opinion still reads it (data described in unknown words).
+        if statistical:
+            _run_second_opinion(view, norm, out, "other")
+        return
     hits, ask = analyse_with_objects(norm) if statistical else (analyse(norm), False)
     if not hits:
-        if ask:
-            _run_second_opinion(view, norm, out)
+        if statistical:
+            _run_second_opinion(view, norm, out, "ask" if ask else "other")
         return
     # Findings are rare: only then pay for the character map, and take the hits from the
     # tracked text so offsets and map agree exactly.
@@ -153,14 +157,15 @@ def _run_requests(view: View, out: _Collector, statistical: bool = False) -> Non
         out.add_hit(view, hit, view_text_hit=(s, e))
 
 
-def _run_second_opinion(view: View, norm: str, out: _Collector) -> None:
-    """The statistical second opinion (second_opinion.py) on a text that names or describes
-    confidential data and that no rule refused: it may add a refusal, never remove one."""
+def _run_second_opinion(view: View, norm: str, out: _Collector, regime: str) -> None:
+    """The statistical second opinion (second_opinion.py) on a text no rule refused: it may add a
+    refusal, never remove one. ``regime`` says what the rules saw (an ask form, a confidential
+    object, or neither); each has its own threshold. The excerpt names the deciding words."""
     model = second_opinion.model()
     if model is None:
         return
-    verdict = model.verdict(norm)
-    if verdict.score < model.threshold or not verdict.words:
+    verdict = model.refuses(norm, regime)
+    if verdict is None:
         return
     tracked, mapping = normalize(view.text, track=True)
     assert mapping is not None
@@ -168,8 +173,12 @@ def _run_second_opinion(view: View, norm: str, out: _Collector) -> None:
         return  # cannot happen: the same normalisation, with and without tracking
     s = mapping[verdict.words[0][1]]
     e = mapping[verdict.words[-1][2] - 1] + 1
-    key = "statistical:" + " ".join(w for w, _, _ in verdict.words)
-    out.add_hit(view, Hit("request.statistical", s, e, key=key), view_text_hit=(s, e))
+    words = ", ".join(w for w, _, _ in verdict.words)
+    offset = view.to_source(s)
+    if not view.exact or offset is None:
+        offset = out.smap.locate(view.text[s:e]) if offset is None or not view.exact else offset
+    out.add("request.statistical", "statistical:" + words, offset,
+            f"{excerpt_of(view.text, s, e)} (words: {words})")
 
 
 def _run_content(view: View, out: _Collector) -> None:

@@ -1,10 +1,26 @@
-"""A statistical second opinion on request texts: character n-grams and words, scored by a
-linear (logistic) model trained on the guard's labelled corpora (bench/guard_train.py).
+"""A statistical second opinion on request texts: words, word pairs and character 3-5-grams of
+the normalised text, scored by a linear (logistic) model trained on the guard's labelled, naturally
+written sets (``python bench/guard_train.py``; weights in ``second_opinion.json`` beside this module).
 
-It never overrides a rule. When the rules find no request in a text that names or describes
-confidential data (the gate lets it through), a score above THRESHOLD adds one refusal with its
-own rule id, ``request.statistical``, and names the words that drove the score. Deterministic and
-offline: the weights ship in ``second_opinion.json`` beside this module.
+It never overrides a rule: it is asked only about a text in which no rule found a request, and it
+can only add a refusal with its own rule id, ``request.statistical``, naming the words that pushed
+its score up most. How far it is trusted depends on what the rules saw (the *regime*):
+
+* ``ask``: the text names or describes confidential data and has the form of an ask, but no rule
+  refused it (the looser threshold);
+* ``other``: everything else no rule refused: data named under a benign frame or without the form
+  of an ask, and data the rules do not see at all (described in words the lexicon does not know:
+  "the long number on the front", "the street you grew up on") - the stricter threshold.
+
+(The rules' fast path, gate.py, must not change a verdict, so the regimes do not depend on it:
+"no object found" and "object found, no ask" share the stricter threshold.) Each threshold is
+chosen by leave-one-set-out evaluation so that the model adds at most about 1 % false alarms per
+language (bench/guard_train.py). Deterministic and offline.
+
+Scoring is cheap enough for every billing text: a word's own features (the word and its character
+n-grams) depend only on the word, so their summed weight is computed once per distinct word and
+cached; a text then costs one cache lookup and one word-pair lookup per word. Each distinct word and
+word pair counts once (presence, not frequency: a long text does not pile up evidence).
 """
 
 from __future__ import annotations
@@ -17,58 +33,161 @@ from pathlib import Path
 from typing import NamedTuple
 
 WEIGHTS = Path(__file__).with_name("second_opinion.json")
-_WORD = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*|\d+")
+REGIMES = ("ask", "other")
+_TOKEN = re.compile(r"[^\W\d_]+")
+_CACHE_MAX = 50_000  # distinct words remembered (a few MB at most); then the cache starts over
+NGRAMS = (3, 4, 5)
 
 
 class Verdict(NamedTuple):
     score: float  # probability that the text asks for confidential data
-    words: list[tuple[str, int, int]]  # (word, start, end) that pushed the score up the most
+    words: list[tuple[str, int, int]]  # (word, start, end) in the normalised text, most decisive
+
+
+def keys_of(norm: str) -> list[str]:
+    """The words of a normalised text as the model reads them: runs of letters, with ``-`` and
+    ``'`` removed first ("pin-kode" is one word). Numbers are not read: the model never learns
+    or echoes a value (the content rules judge values)."""
+    return _TOKEN.findall(norm.replace("-", "").replace("'", ""))
 
 
 def words_of(norm: str) -> list[tuple[str, int, int]]:
-    return [(m.group().replace("-", "").replace("'", ""), m.start(), m.end()) for m in _WORD.finditer(norm)]
+    """keys_of(norm) with each word's start and end in ``norm``."""
+    keep = [k for k, c in enumerate(norm) if c not in "-'"]
+    stripped = "".join(norm[k] for k in keep)
+    return [(m.group(), keep[m.start()], keep[m.end() - 1] + 1) for m in _TOKEN.finditer(stripped)]
 
 
-def features(words: list[str]) -> list[tuple[str, int]]:
-    """(feature, index of the word it comes from): words, word pairs and character 3-5-grams."""
-    out: list[tuple[str, int]] = []
-    for k, w in enumerate(words):
-        out.append(("w:" + w, k))
-        if k:
-            out.append(("b:" + words[k - 1] + "_" + w, k))
-        padded = f"<{w}>"
-        for n in (3, 4, 5):
-            out.extend(("c:" + padded[j:j + n], k) for j in range(max(0, len(padded) - n + 1)))
+def word_features(w: str) -> list[str]:
+    """The features that depend on one word alone: the word and its character 3-5-grams."""
+    padded = f"<{w}>"
+    out = ["w:" + w]
+    for n in NGRAMS:
+        out.extend("c:" + padded[j:j + n] for j in range(len(padded) - n + 1))
     return out
 
 
+def pair_feature(prev: str, w: str) -> str:
+    return "b:" + prev + "_" + w
+
+
+def features(words: list[str]) -> list[tuple[str, int]]:
+    """(feature, index of the word it belongs to): what the trainer sees, in the same form as the
+    runtime sums it. Each distinct word counts once (its features), each distinct pair once."""
+    out: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for k, w in enumerate(words):
+        if w not in seen:
+            seen.add(w)
+            out.extend((f, k) for f in word_features(w))
+        if k:
+            pair = pair_feature(words[k - 1], w)
+            if pair not in seen:
+                seen.add(pair)
+                out.append((pair, k))
+    return out
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+class _WordScores(dict):
+    """word -> summed weight of its own features, computed on first use (bounded)."""
+
+    def __init__(self, weights: dict[str, float]):
+        super().__init__()
+        self.weights = weights
+
+    def __missing__(self, w: str) -> float:
+        get = self.weights.get
+        s = sum(get(f, 0.0) for f in word_features(w))
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        self[w] = s
+        return s
+
+
 class Model:
-    def __init__(self, bias: float, weights: dict[str, float], threshold: float):
+    def __init__(self, bias: float, weights: dict[str, float], thresholds: dict[str, float]):
         self.bias = bias
         self.weights = weights
-        self.threshold = threshold
+        self.thresholds = {r: thresholds.get(r, 2.0) for r in REGIMES}  # > 1: never refuses
+        self._z_min = {r: (_logit(t) if t < 1 else math.inf) for r, t in self.thresholds.items()}
+        self._scores = _WordScores(weights)
+        # word pairs keyed by (previous word, word), so scoring builds no strings
+        self._pairs = {tuple(f[2:].split("_", 1)): v for f, v in weights.items() if f.startswith("b:")}
+        # the most any pair ending in a word can add: a cheap upper bound on the pairs' share
+        self._pair_ub: dict[str, float] = {}
+        for (_, second), v in self._pairs.items():
+            if v > self._pair_ub.get(second, 0.0):
+                self._pair_ub[second] = v
+
+    @property
+    def threshold(self) -> float:
+        """The loosest threshold (the ``ask`` regime's)."""
+        return self.thresholds["ask"]
+
+    def word_score(self, w: str) -> float:
+        return self._scores[w]
+
+    def logit(self, norm: str) -> float:
+        """The score as a log-odds, without positions (the loops run in C: distinct words and
+        pairs in text order, cached word scores)."""
+        ks = keys_of(norm)
+        return self._words_z(ks) + self._pairs_z(ks)
+
+    def _words_z(self, ks: list[str]) -> float:
+        return self.bias + sum(map(self._scores.__getitem__, dict.fromkeys(ks)))
+
+    def _pairs_z(self, ks: list[str]) -> float:
+        if len(ks) < 2:
+            return 0.0
+        return sum(filter(None, map(self._pairs.get, dict.fromkeys(zip(ks, ks[1:], strict=False)))))
 
     def verdict(self, norm: str) -> Verdict:
+        """The probability, and up to three words that pushed it up most."""
         ws = words_of(norm)
-        keys = [w for w, _, _ in ws]
-        z = self.bias
         push = [0.0] * len(ws)
         get = self.weights.get
-        for f, k in features(keys):
-            v = get(f)
-            if v:
-                z += v
-                push[k] += v
+        for f, k in features([w for w, _, _ in ws]):
+            if f.startswith("b:"):
+                push[k] += get(f, 0.0)
+            elif f.startswith("w:"):
+                push[k] += self._scores[f[2:]]
+        z = self.bias + sum(push)
         p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-        top = sorted(range(len(ws)), key=lambda k: push[k], reverse=True)[:3]
-        return Verdict(p, [ws[k] for k in sorted(top) if push[k] > 0])
+        ranked = sorted((k for k in range(len(ws)) if push[k] > 0),
+                        key=lambda k: (-push[k], k))[:3]
+        return Verdict(p, [ws[k] for k in sorted(ranked)])
+
+    def refuses(self, norm: str, regime: str) -> Verdict | None:
+        """The verdict when the score reaches the regime's threshold, else None."""
+        z_min = self._z_min.get(regime, math.inf)
+        if z_min == math.inf:
+            return None
+        ks = keys_of(norm)
+        z = self._words_z(ks)
+        # The cheap path every text takes: each distinct pair ending in word w adds at most
+        # _pair_ub[w], and there are no more of them than later positions holding w.
+        if z + sum(filter(None, map(self._pair_ub.get, ks[1:]))) < z_min:
+            return None
+        if z + self._pairs_z(ks) < z_min:
+            return None
+        v = self.verdict(norm)
+        return v if v.words else None
+
+
+def load(path: Path = WEIGHTS) -> Model | None:
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Model(float(data["bias"]), {str(k): float(v) for k, v in data["weights"].items()},
+                 {str(k): float(v) for k, v in data["thresholds"].items()})
 
 
 @lru_cache(maxsize=1)
 def model() -> Model | None:
     """The shipped model, or None when no weights are shipped (then it never refuses)."""
-    if not WEIGHTS.exists():
-        return None
-    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    return Model(float(data["bias"]), {str(k): float(v) for k, v in data["weights"].items()},
-                 float(data["threshold"]))
+    return load()
