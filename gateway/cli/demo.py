@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
-import signal
 import uuid
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from gateway import billing, customers, logs
+from gateway.cli.stopping import stop_on_signals
 from gateway.crypto import init_keys
 from gateway.delivery import devmail
 from gateway.rest import apikeys
@@ -58,10 +58,7 @@ async def _serve(settings: Settings, sink: devmail.MailSink) -> None:
     base = f"http://{settings.host}:{settings.port}"
     message_id = await _send_sample(services, base)
     _print_urls(settings, base, message_id)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     await stop.wait()
     await runner.cleanup()
     await services.close()

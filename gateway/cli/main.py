@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 from gateway import audit, logs
 from gateway.cli import key_ops, privacy_cmds, reindex_cmds, staff_ops
+from gateway.cli.stopping import stop_on_signals
 from gateway.console.accounts import AccountError
 from gateway.crypto import Crypto, Keyring, KeyringError, KeyStore, KeyStoreError, init_keys, rotate
 from gateway.privacy import ErasureLogError
@@ -142,10 +142,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run() -> None:
         await require_current(services.engine)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
         ops = await _start_ops_server(services) if settings.worker_metrics_port else None
         dispatcher = Dispatcher(services.engine, services.crypto.keyring, settings)
         await refresh_email_templates(services.engine, services.notifications)  # before the first send
@@ -184,10 +181,7 @@ def cmd_inbound(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run() -> None:
         await require_current(services.engine)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
         handler = InboundHandler(services.engine, services.crypto, settings, services.dkim)
         server = await InboundServer(handler, settings.inbound_host, settings.inbound_port).start()
         print(f"inbound SMTP on {settings.inbound_host}:{server.port}", flush=True)
