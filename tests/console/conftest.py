@@ -1,0 +1,28 @@
+"""The console tests' gateway: the real app on a loopback port with its worker, on the clock the
+test moves (as the `clock` fixture and as `gw.clock`). A file needing another set-up (no worker,
+an identity provider) defines its own `gw`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from gateway.clock import FakeClock
+from gateway.delivery.devmail import MailSink
+from gateway.settings import Settings
+from tests.console.console_helpers import start_console_gateway
+from tests.support.service import Gateway, stop_gateway
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def gw(settings: Settings, sink: MailSink, clock: FakeClock) -> AsyncIterator[Gateway]:
+    running = await start_console_gateway(settings, sink, clock)
+    running.clock = clock  # type: ignore[attr-defined]
+    yield running
+    await stop_gateway(running)
