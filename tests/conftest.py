@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy import text
 
 from gateway.crypto import init_keys
-from gateway.storage import make_engine, upgrade
-from gateway.storage.schema import metadata
 from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
+from gateway.storage import make_engine, upgrade
+from gateway.storage.schema import metadata
 from tests.support.processes import CountingHandler
 from tests.support.processes import counting_sink as make_counting_sink
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway
@@ -58,7 +58,7 @@ def postgres_database() -> Iterator[str | None]:
 
     try:
         _in_thread(lambda: asyncio.run(admin(f'CREATE DATABASE "{name}"')))
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required but unreachable: {exc}")
         yield None

@@ -45,9 +45,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 
 
 def _path(template: str) -> str:
-    return template.replace("{customer_id}", "cust-1").replace("{reply_id}", "r-1").replace("{message_id}", "m-1")\
-        .replace("{case_id}", "case-1")\
-        .replace("{name}/{language}", "invoice_ready/nb").replace("{version_id}", "v-1").replace("{token}", "x").replace("{name}", "console.js")
+    for placeholder, value in (("{customer_id}", "cust-1"), ("{reply_id}", "r-1"), ("{message_id}", "m-1"),
+                               ("{case_id}", "case-1"), ("{name}/{language}", "invoice_ready/nb"),
+                               ("{version_id}", "v-1"), ("{token}", "x"), ("{name}", "console.js")):
+        template = template.replace(placeholder, value)
+    return template
 
 
 def test_every_route_is_classified() -> None:

@@ -171,7 +171,7 @@ async def enrol_with_token(gw: Gateway, clock: FakeClock, token: str, email: str
     page = await client.post("/console/enrol/totp", {"code": code_at(secret, clock)})
     assert page.status == 303
     await client.close()
-    member = [m for m in await accounts.list_staff(gw.services.engine) if m.email == email][0]
+    member = next(m for m in await accounts.list_staff(gw.services.engine) if m.email == email)
     return Enrolled(member.id, email, secret)
 
 
