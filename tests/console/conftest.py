@@ -1,6 +1,6 @@
 """The console tests' gateway: the real app on a loopback port with its worker, on the clock the
-test moves (as the `clock` fixture and as `gw.clock`). A file needing another set-up (no worker,
-an identity provider) defines its own `gw`."""
+test moves (as the `clock` fixture and as `gw.clock`). A test file that sets `RUN_WORKER = False`
+gets it without the worker; one needing another set-up (an identity provider) defines its own `gw`."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def gw(settings: Settings, sink: MailSink, clock: FakeClock) -> AsyncIterator[Gateway]:
-    running = await start_console_gateway(settings, sink, clock)
+async def gw(request: pytest.FixtureRequest, settings: Settings, sink: MailSink,
+             clock: FakeClock) -> AsyncIterator[Gateway]:
+    run_worker = getattr(request.module, "RUN_WORKER", True)
+    running = await start_console_gateway(settings, sink, clock, run_worker=run_worker)
     running.clock = clock  # type: ignore[attr-defined]
     yield running
     await stop_gateway(running)

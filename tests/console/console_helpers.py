@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import unescape
+from pathlib import Path
 
 import aiohttp
 import pyotp
@@ -22,7 +23,8 @@ from gateway.storage.schema import audit_log
 from gateway.web.app import make_app
 from gateway.web.services import Services
 from tests.portal.portal_helpers import Page, PortalClient
-from tests.support.service import Gateway
+from tests.support.net import free_port
+from tests.support.service import Gateway, make_settings
 
 PASSWORD = "correct horse battery staple"
 _SECRET = re.compile(r'<code id="totp-secret">([A-Z2-7]+)</code>')
@@ -35,6 +37,17 @@ async def start_console_gateway(settings: Settings, sink: MailSink, clock: FakeC
                         **({"port": port} if port else {}))
     await server.start_server()
     return Gateway(services, server, aiohttp.ClientSession(), sink)
+
+
+async def start_console_on_localhost(database_url: str, keys_dir: Path, sink: MailSink) -> Gateway:
+    """The console gateway for a browser: at localhost, not 127.0.0.1 (a WebAuthn relying party is a
+    host name), on a free port, with its clock at `gw.clock`."""
+    port = free_port()
+    settings = make_settings(database_url, keys_dir, sink, public_url=f"http://localhost:{port}")
+    clock = FakeClock()
+    running = await start_console_gateway(settings, sink, clock, port=port)
+    running.clock = clock  # type: ignore[attr-defined]
+    return running
 
 
 def console_client(gw: Gateway) -> PortalClient:
