@@ -4,7 +4,8 @@
 
 Answers every POST /hook with 204 and keeps only a count and the monotonic times of the first and
 last request (CLOCK_MONOTONIC is system-wide on Linux). GET /stats answers (and writes to
-STATS_FILE) {"count", "first", "last"} and starts a new count. STATS_FILE is written once with count 0 when the server is listening."""
+STATS_FILE) {"count", "first", "last"} and starts a new count. STATS_FILE is written once with
+count 0 when the server is listening."""
 
 from __future__ import annotations
 

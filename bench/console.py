@@ -31,7 +31,7 @@ import aiohttp
 import pyotp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
+from _common import (
     GatewayEnv,
     add_code_option,
     at_most,

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PY, GatewayEnv, machine  # noqa: E402
+from _common import PY, GatewayEnv, machine
 
 TARGET_SECONDS, TARGET_MB = 60.0, 300.0
 

@@ -22,11 +22,11 @@ import pytest
 from sqlalchemy import text
 
 from gateway.crypto import KeyStore, init_keys
+from gateway.delivery.devmail import MailSink
+from gateway.settings import Settings
 from gateway.storage import make_engine, upgrade
 from gateway.storage.engine import is_sqlite
 from gateway.storage.schema import metadata
-from gateway.delivery.devmail import MailSink
-from gateway.settings import Settings
 from tests.support.keystores import empty_keystore
 from tests.support.processes import CountingHandler
 from tests.support.processes import counting_sink as make_counting_sink
@@ -64,7 +64,7 @@ def postgres_database() -> Iterator[str | None]:
     name = f"gateway_test_{os.getpid()}_{secrets.token_hex(3)}"
     try:
         _in_thread(lambda: asyncio.run(pg_admin(f'CREATE DATABASE "{name}"')))
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required but unreachable: {exc}")
         yield None

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.clock import FakeClock
-from gateway.storage.schema import attachments, messages, notifications
 from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
+from gateway.storage.schema import attachments, messages, notifications
 from tests.support.factories import notice, post_message, put_canary_customer
 from tests.support.outbox import settled
 from tests.support.processes import message_id_of
@@ -152,7 +152,7 @@ async def test_missing_wrong_and_revoked_keys_are_401(gateway: Gateway) -> None:
     await apikeys.revoke(gateway.services.engine, key.id)
     wrong = secret[:-4] + "AAAA"
     for token in (None, "garbage", wrong, secret):
-        status, body, response = await gateway.request("GET", "/api/v1/messages/x", token=token)
+        status, _body, response = await gateway.request("GET", "/api/v1/messages/x", token=token)
         assert status == 401, token
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         assert response.content_type == "application/problem+json"
@@ -238,7 +238,7 @@ async def test_body_over_the_limit_is_413(gateway: Gateway) -> None:
     token = await gateway.token()
     await put_canary_customer(gateway, token)
     huge = notice(body="a" * (gateway.services.settings.max_body_bytes + 10))
-    status, problem, response = await gateway.request("POST", "/api/v1/messages", token=token, json=huge,
+    status, _problem, response = await gateway.request("POST", "/api/v1/messages", token=token, json=huge,
                                                       headers={"Idempotency-Key": "big"})
     assert status == 413
     assert response.content_type == "application/problem+json"

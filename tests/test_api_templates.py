@@ -32,6 +32,6 @@ async def test_bad_check_requests_are_422(gateway: Gateway) -> None:
     token = await gateway.token("templates:write")
     for payload in ({"kind": "sms", "source": "x"}, {"kind": "email"}, {"kind": "email", "source": 5},
                     {"kind": "email", "source": "x", "extra": 1}, ["not", "an", "object"]):
-        status, body, response = await gateway.request("POST", "/api/v1/templates/check", token=token,
+        status, _body, response = await gateway.request("POST", "/api/v1/templates/check", token=token,
                                                        json=payload)
         assert status == 422 and response.content_type == "application/problem+json", payload

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, update
 
-from gateway.rest import apikeys
 from gateway.clock import FakeClock
+from gateway.rest import apikeys
 from gateway.storage import make_engine
 from gateway.storage.schema import api_keys
 from gateway.storage.types import utcnow

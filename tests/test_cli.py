@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from gateway.crypto import Crypto, Keyring
 from gateway.billing import parse_customer
+from gateway.crypto import Crypto, Keyring
 from gateway.customers import contact, upsert
 from gateway.storage import make_engine
 from gateway.storage.schema import audit_log

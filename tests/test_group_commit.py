@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway import billing as messages
-from gateway.storage.schema import audit_log, messages as messages_table, notifications
 from gateway.errors import Conflict, GuardRefused, ValidationFailed
-from gateway.web.services import Services
 from gateway.settings import Settings
+from gateway.storage.schema import audit_log, notifications
+from gateway.storage.schema import messages as messages_table
+from gateway.web.services import Services
 from tests.support.factories import store_customer
 
 

@@ -88,8 +88,8 @@ def test_batch_rules_answer_every_item_and_never_raise_for_one(items: list[Any],
     if poison:
         spoiled = {"deep": nested(3000), "surrogate": '"\\ud800"', "nan": "NaN"}[poison]
         bodies = [json.dumps(i) for i in items]
-        bodies[where % len(bodies)] = '{"subject": %s}' % spoiled
-        text = '{"messages": [%s]}' % ", ".join(bodies)
+        bodies[where % len(bodies)] = '{"subject": ' + spoiled + "}"
+        text = '{"messages": [' + ", ".join(bodies) + "]}"
     results = rules.batch(text.encode(), 1 << 20)
     assert len(results) == len(items)
     for result in results:
@@ -133,7 +133,7 @@ def stored(live: LiveGateway) -> tuple[int, int]:
 
 
 ALWAYS_REFUSED = ["\x00", "\ud800", "\udfff"]
-REFUSED_IN_NAMES = ALWAYS_REFUSED + ["\n", "\r\n", "\u202e", "\ufeff", "\x1b[31m", " "]
+REFUSED_IN_NAMES = [*ALWAYS_REFUSED, "\n", "\r\n", "\u202e", "\ufeff", "\x1b[31m", " "]
 HOSTILE = st.one_of(
     st.tuples(st.sampled_from(["customer_id", "template", "category"]), st.sampled_from(REFUSED_IN_NAMES)),
     st.tuples(st.sampled_from(["subject", "body", "data"]), st.sampled_from(ALWAYS_REFUSED)))

@@ -106,13 +106,13 @@ async def test_deep_nesting_and_lone_surrogates_name_the_field_on_every_body(gat
     await add_customer(gateway, token)
     cases = [
         ("PUT", "/api/v1/customers/c-2", '{"email": "a@example.no", "language": "nb", "name": "\\ud800"}', "name"),
-        ("PUT", "/api/v1/customers/c-2", '{"email": "a@example.no", "language": "nb", "name": %s}' % DEEP, "name"),
+        ("PUT", "/api/v1/customers/c-2", '{"email": "a@example.no", "language": "nb", "name": ' + DEEP + "}", "name"),
         ("POST", "/api/v1/messages", '{"customer_id": "c-1", "category": "invoice", "subject": "\\ud800", '
                                      '"body": "x"}', "subject"),
         ("POST", "/api/v1/messages", '{"customer_id": "c-1", "category": "invoice", "template": "invoice_ready", '
-                                     '"data": {"x": %s}}' % DEEP, "data"),
+                                     '"data": {"x": ' + DEEP + "}}", "data"),
         ("POST", "/api/v1/templates/check", '{"kind": "email", "source": "\\udc00"}', "source"),
-        ("POST", "/api/v1/templates/check", '{"kind": "email", "source": %s}' % DEEP, "source"),
+        ("POST", "/api/v1/templates/check", '{"kind": "email", "source": ' + DEEP + "}", "source"),
     ]
     for method, path, body, field in cases:
         status, problem = await raw(gateway, method, path, body, token, **{"Idempotency-Key": "k"})
@@ -133,8 +133,8 @@ async def test_a_bad_batch_item_gets_its_problem_and_the_good_one_is_stored(gate
     token = await customer_token(gateway)
     await add_customer(gateway, token)
     good = {"customer_id": "c-1", "category": "invoice", "subject": "Faktura", "body": "Klar.", "idempotency_key": "b1"}
-    body = '{"messages": [%s, {"customer_id": "c-1", "category": "invoice", "subject": "\\ud800", ' \
-           '"body": "x", "idempotency_key": "b2"}, {"deep": %s}]}' % (json.dumps(good), DEEP)
+    bad = '{"customer_id": "c-1", "category": "invoice", "subject": "\\ud800", "body": "x", "idempotency_key": "b2"}'
+    body = '{"messages": [' + json.dumps(good) + ", " + bad + ', {"deep": ' + DEEP + "}]}"
     status, answer = await raw(gateway, "POST", "/api/v1/messages/batch", body, token)
     assert status == 200, answer
     first, second, third = answer["results"]

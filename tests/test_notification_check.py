@@ -6,9 +6,9 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gateway.ids import new_id
 from gateway.delivery.notification import NotificationRenderer
 from gateway.delivery.notification_check import NotificationChecker
+from gateway.ids import new_id
 from tests.support.service import ROOT
 
 WHEN = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)

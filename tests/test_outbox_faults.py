@@ -21,14 +21,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from gateway.delivery import outbox
-from gateway.delivery.inapp import WORKER
 from gateway.clock import SYSTEM, Clock, FakeClock
-from gateway.storage.schema import notifications
+from gateway.delivery import outbox
 from gateway.delivery.devmail import MailSink, SinkHandler
+from gateway.delivery.inapp import WORKER
 from gateway.delivery.outbox import Result
-from gateway.web.services import Services
 from gateway.delivery.worker import Worker
+from gateway.storage.schema import notifications
+from gateway.web.services import Services
 from tests.support.factories import create_notices, post_message, put_customer, store_customer
 from tests.support.outbox import outbox_rows, settled
 from tests.support.processes import CountingHandler, counting_sink, message_id_of
@@ -95,7 +95,7 @@ async def queue_depth(gw: Gateway) -> dict[str, float]:
 
 
 async def metric(gw: Gateway, name: str) -> float:
-    status, body, response = await gw.request("GET", "/metrics")
+    status, body, _response = await gw.request("GET", "/metrics")
     assert status == 200
     text = body.decode() if isinstance(body, bytes) else str(body)
     match = re.search(rf"^{re.escape(name)}(?:\{{[^}}]*\}})? ([0-9.e+-]+)$", text, re.MULTILINE)
@@ -461,7 +461,7 @@ async def test_relay_restart_with_pooled_connections_still_delivers_once(
     for good, and nothing is delivered twice. One connection, so the second send must use the
     one the first send left behind."""
     async with running(database_url, keys_dir, sink, retry_base_seconds=0.05, smtp_connections=1) as gw:
-        token, first = await post_notice(gw, "k-1")
+        token, _first = await post_notice(gw, "k-1")
         await wait_for(lambda: len(sink.mails) == 1)
         sink.stop()
         sink.start()  # same port, new server: every pooled connection is now dead

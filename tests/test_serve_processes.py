@@ -8,6 +8,7 @@ timeouts; nothing asserts on durations.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections.abc import AsyncIterator, Iterator
@@ -16,10 +17,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from gateway.rest import apikeys
 from gateway.delivery.devmail import MailSink
-from gateway.web.services import Services
+from gateway.rest import apikeys
 from gateway.settings import Settings
+from gateway.web.services import Services
 from tests.support.factories import store_customer
 from tests.support.net import free_port
 from tests.support.processes import CountingHandler, WorkerProcess, Workers
@@ -65,10 +66,8 @@ def _alive(pid: int) -> bool:
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 async def _start(processes: Workers, settings: Settings) -> tuple[WorkerProcess, str]:

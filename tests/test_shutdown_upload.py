@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.delivery.devmail import MailSink
 from gateway.cli.serve import SHUTDOWN_TIMEOUT
+from gateway.delivery.devmail import MailSink
 from tests.support.live import LiveGateway, start_live
 
 

@@ -19,8 +19,8 @@ from cryptography.x509.oid import NameOID
 
 from gateway.delivery.devmail import SinkHandler
 from gateway.delivery.notification import OutgoingEmail, RenderedEmail, build_email
-from gateway.settings import Settings
 from gateway.delivery.smtp import SendFailure, SmtpPool
+from gateway.settings import Settings
 from tests.support.factories import canary_notice, put_canary_customer
 from tests.support.net import free_port
 from tests.support.service import start_gateway, stop_gateway, wait_for

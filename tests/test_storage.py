@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import StatementError
 
 from gateway.storage import make_engine
-from gateway.storage.migrate import head_revision, require_current, current_revision
+from gateway.storage.migrate import current_revision, head_revision, require_current
 from gateway.storage.schema import metadata, web_sessions
 
 

@@ -18,9 +18,9 @@ import pytest
 
 from gateway import audit
 from gateway.delivery.devmail import MailSink
-from gateway.web.services import Services
-from gateway.settings import Settings
 from gateway.delivery.worker import MAX_HELD_BATCHES
+from gateway.settings import Settings
+from gateway.web.services import Services
 from tests.support.factories import create_notices, store_customer
 from tests.support.net import free_port, page_shows
 from tests.support.outbox import outbox_rows, status_counts

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
-import signal
 import uuid
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from aiohttp import web
 
 from gateway import billing, customers, logs
 from gateway.cli.serve import check_port
+from gateway.cli.stopping import stop_on_signals
 from gateway.crypto import init_keys
 from gateway.delivery import devmail
 from gateway.rest import apikeys
@@ -71,10 +71,7 @@ async def _serve(settings: Settings, sink: devmail.MailSink) -> None:
     message_id = await _send_sample(services, base)
     await _until_captured(sink, captured)
     _print_urls(settings, base, message_id)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     await stop.wait()
     await runner.cleanup()
     await services.close()

@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import signal
 
 from gateway import logs
 from gateway.cli.serve import _check_services, _stop_when_orphaned, _wait, check_port, check_schema
+from gateway.cli.stopping import stop_on_signals
 from gateway.settings import Settings
 
 PORT_SETTING = "GATEWAY_INBOUND_HOST/GATEWAY_INBOUND_PORT"
@@ -52,10 +52,7 @@ async def _serve(settings: Settings, *, reuse_port: bool, parent: int | None) ->
 
     services = Services.build(settings)
     await require_current(services.engine)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     guard = asyncio.create_task(_stop_when_orphaned(parent)) if parent is not None else None
     handler = InboundHandler(services.engine, services.crypto, settings, services.dkim)
     server = await InboundServer(handler, settings.inbound_host, settings.inbound_port, reuse_port=reuse_port).start()

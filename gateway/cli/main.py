@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable
@@ -13,6 +12,7 @@ from typing import Any, NoReturn
 
 from gateway import audit, logs
 from gateway.cli import key_ops, privacy_cmds, reindex_cmds, staff_ops
+from gateway.cli.stopping import stop_on_signals
 from gateway.console.accounts import AccountError
 from gateway.crypto import Crypto, Keyring, KeyringError, KeyStore, KeyStoreError, init_keys, rotate
 from gateway.privacy import ErasureLogError
@@ -173,10 +173,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run() -> None:
         await require_current(services.engine)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
         try:
             ops = await _start_ops_server(services) if settings.worker_metrics_port else None
         except OSError as exc:

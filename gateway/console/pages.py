@@ -4,7 +4,6 @@ session, CSRF and security-header middleware is gateway.webkit's, shared with th
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,12 +12,14 @@ from aiohttp import web
 
 from gateway.console import accounts, i18n
 from gateway.console.state import STATE, ConsoleState
-from gateway.webkit import PageError, Session, session_of, site_middleware
+from gateway.webkit import PageError, Session, redirect, session_of, site_middleware
+from gateway.webkit import pages as kit
 
-log = logging.getLogger("gateway.console")
 _STATE = web.RequestKey("console_state", ConsoleState)
 STAFF = web.RequestKey("console_staff", object)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+__all__ = ["STAFF", "Staff", "console_middleware", "current_staff", "error_page", "language_of", "redirect",
+           "render", "requires", "staff_of", "state_of"]
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,7 @@ def state_of(request: web.Request) -> ConsoleState:
 
 
 def language_of(request: web.Request) -> str:
-    session = session_of(request)
-    if session is not None and session.data.get("lang") in i18n.LANGUAGES:
-        return str(session.data["lang"])
-    return i18n.from_accept_language(request.headers.get("Accept-Language"))
-
-
-def redirect(location: str, status: int = 303) -> web.Response:
-    return web.Response(status=status, headers={"Location": location})
+    return kit.language_of(request, i18n.LANGUAGES, i18n.from_accept_language)
 
 
 def render(request: web.Request, template: str, context: dict[str, Any] | None = None, *,
@@ -65,17 +59,7 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
                         headers={"Content-Language": lang})
 
 
-def error_page(request: web.Request, status: int) -> web.Response:
-    keys = {404: ("not_found_title", "not_found_text"), 403: ("forbidden_title", "forbidden_text"),
-            400: ("bad_request_title", "forbidden_text")}
-    title, text = keys.get(status, ("error_title", "error_text"))
-    try:
-        return render(request, "error.html", {"title_key": title, "text_key": text}, status=status)
-    except Exception:  # the error page must not fail; fall back to plain text
-        log.exception("console error page failed to render")
-        return web.Response(status=status, text=str(status), content_type="text/plain")
-
-
+error_page = kit.error_page_for(render, "console")
 console_middleware = site_middleware(STATE, _STATE, error_page, "console")
 
 

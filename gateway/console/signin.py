@@ -21,7 +21,15 @@ from gateway.console import accounts, credentials, i18n, passkeys, throttle
 from gateway.console.pages import redirect, render, state_of
 from gateway.console.state import ConsoleState
 from gateway.storage.schema import staff
-from gateway.webkit import SESSION, PageError, Session, clear_session_cookie, session_of, set_session_cookie
+from gateway.webkit import (
+    SESSION,
+    PageError,
+    Session,
+    clear_session_cookie,
+    save_language,
+    session_of,
+    set_session_cookie,
+)
 
 log = logging.getLogger("gateway.console")
 SECOND_STEP_SECONDS = 300  # the password step is good for this long
@@ -211,13 +219,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 async def language(request: web.Request) -> web.StreamResponse:
-    session = session_of(request)
-    assert session is not None
-    form = await request.post()
-    lang = form.get("lang")
-    if lang not in i18n.LANGUAGES:
-        raise PageError(400)
-    session.data["lang"] = lang
-    await state_of(request).sessions.save_data(session)
+    form = await save_language(request, state_of(request).sessions, i18n.LANGUAGES)
     back = str(form.get("next", "/console/"))
+    return redirect(back if back.startswith("/console/") and "//" not in back else "/console/")
+
     return redirect(back if back.startswith("/console/") and "//" not in back else "/console/")

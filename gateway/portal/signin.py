@@ -13,7 +13,6 @@ from gateway.portal.views import _ID, _actor, _is_high
 from gateway.portal.webutil import (
     SESSION,
     NotFound,
-    PortalError,
     clear_session_cookie,
     language_of,
     login_url,
@@ -25,7 +24,7 @@ from gateway.portal.webutil import (
     state_of,
 )
 from gateway.storage.types import utcnow
-from gateway.webkit import Session
+from gateway.webkit import Session, save_language
 from gateway.webkit.oidc import LOA_HIGH, LOA_SUBSTANTIAL, AuthRequest, OIDCError
 
 log = logging.getLogger("gateway.portal")
@@ -189,14 +188,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 async def language(request: web.Request) -> web.StreamResponse:
-    session = session_of(request)
-    assert session is not None
-    form = await request.post()
-    lang = form.get("lang")
-    if lang not in i18n.LANGUAGES:
-        raise PortalError(400)
-    session.data["lang"] = lang
-    await state_of(request).sessions.save_data(session)
+    form = await save_language(request, state_of(request).sessions, i18n.LANGUAGES)
     if form.get("to_login") == "1":
         return redirect(login_url(str(form.get("next", "")), level=str(form.get("level", ""))))
     return redirect(safe_next(form.get("next")))

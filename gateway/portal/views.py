@@ -7,8 +7,9 @@ import logging
 import math
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from aiohttp import web
@@ -33,6 +34,7 @@ from gateway.webkit.oidc import LOA_HIGH, acr_satisfies
 
 log = logging.getLogger("gateway.portal")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+T = TypeVar("T")
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -112,6 +114,23 @@ def _needs_step_up(row: Any, session: Any) -> bool:
     return bool(row.auth_level == "high" and not _is_high(session))
 
 
+async def _message_part(request: web.Request, session: Session, message_id: str,
+                        part_of: Callable[[Any, store.Owner], Awaitable[T | None]],
+                        ) -> tuple[store.Owner, T] | web.Response:
+    """A part of the signed-in customer's message (an attachment, a reply) with its owner: 404 when
+    the message or the part is not theirs or missing, the step-up page when the message needs a
+    higher sign-in level than the session's."""
+    state = state_of(request)
+    async with state.reads.connect() as conn:
+        who, row = await _owned(conn, state, session, message_id)
+        if _needs_step_up(row, session):
+            return _step_up(request, "step_up_text")
+        found = await part_of(conn, who)
+    if found is None:
+        raise NotFound()
+    return who, found
+
+
 async def message(request: web.Request) -> web.StreamResponse:
     session = _require_customer(request)
     message_id = _id(request, "message_id")
@@ -135,16 +154,13 @@ async def message(request: web.Request) -> web.StreamResponse:
 async def attachment(request: web.Request) -> web.StreamResponse:
     session = _require_customer(request)
     message_id, attachment_id = _id(request, "message_id"), _id(request, "attachment_id")
-    state = state_of(request)
-    async with state.reads.connect() as conn:
-        who, row = await _owned(conn, state, session, message_id)
-        if _needs_step_up(row, session):
-            return _step_up(request, "step_up_text")
-        found = await store.attachment(conn, state.keys, who, message_id, attachment_id)
-    if found is None:
-        raise NotFound()
-    info, content = found
-    async with state.engine.begin() as conn:
+    keys = state_of(request).keys
+    part = await _message_part(request, session, message_id,
+                               lambda conn, who: store.attachment(conn, keys, who, message_id, attachment_id))
+    if isinstance(part, web.Response):
+        return part
+    who, (info, content) = part
+    async with state_of(request).engine.begin() as conn:
         await audit.append(conn, audit.Entry(_actor(session), "portal.attachment.download", attachment_id,
                                              {"message_id": message_id, "customer_id": who.id}))
     return web.Response(body=content, headers={
@@ -189,14 +205,12 @@ async def post_reply(request: web.Request) -> web.StreamResponse:
 async def reply(request: web.Request) -> web.StreamResponse:
     session = _require_customer(request)
     message_id, reply_id = _id(request, "message_id"), _id(request, "reply_id")
-    state = state_of(request)
-    async with state.reads.connect() as conn:
-        who, row = await _owned(conn, state, session, message_id)
-        if _needs_step_up(row, session):
-            return _step_up(request, "step_up_text")
-        found = await store.reply(conn, state.keys, who, message_id, reply_id)
-    if found is None:
-        raise NotFound()
+    keys = state_of(request).keys
+    part = await _message_part(request, session, message_id,
+                               lambda conn, who: store.reply(conn, keys, who, message_id, reply_id))
+    if isinstance(part, web.Response):
+        return part
+    _, found = part
     return render(request, "reply.html", {"r": found, "message_id": message_id})
 
 

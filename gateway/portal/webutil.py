@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,15 +16,16 @@ from gateway.webkit import (  # re-exported for the portal's views
     SESSION,
     PageError,
     clear_session_cookie,
+    redirect,
     session_of,
     set_session_cookie,
     site_middleware,
 )
+from gateway.webkit import pages as kit
 
 __all__ = ["SESSION", "NotFound", "PortalError", "clear_session_cookie", "error_page", "language_of", "login_url",
            "portal_middleware", "redirect", "render", "safe_next", "session_of", "set_session_cookie", "state_of"]
 
-log = logging.getLogger("gateway.portal")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _STATE = web.RequestKey("portal_state", PortalState)
 # A `next` target: a portal path of plain segments (ids are URL-safe base64); nothing else.
@@ -63,15 +63,8 @@ def login_url(next_path: str, *, level: str | None = None, notice: str | None = 
     return url
 
 
-def redirect(location: str, status: int = 303) -> web.Response:
-    return web.Response(status=status, headers={"Location": location})
-
-
 def language_of(request: web.Request) -> str:
-    session = session_of(request)
-    if session is not None and session.data.get("lang") in i18n.LANGUAGES:
-        return str(session.data["lang"])
-    return i18n.from_accept_language(request.headers.get("Accept-Language"))
+    return kit.language_of(request, i18n.LANGUAGES, i18n.from_accept_language)
 
 
 def render(request: web.Request, template: str, context: dict[str, Any] | None = None, *,
@@ -96,15 +89,5 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
                         headers={"Content-Language": lang})
 
 
-def error_page(request: web.Request, status: int) -> web.Response:
-    keys = {404: ("not_found_title", "not_found_text"), 403: ("forbidden_title", "forbidden_text"),
-            400: ("bad_request_title", "forbidden_text")}
-    title, text = keys.get(status, ("error_title", "error_text"))
-    try:
-        return render(request, "error.html", {"title_key": title, "text_key": text}, status=status)
-    except Exception:  # the error page must not fail; fall back to plain text
-        log.exception("portal error page failed to render")
-        return web.Response(status=status, text=str(status), content_type="text/plain")
-
-
-portal_middleware = site_middleware(STATE, _STATE, lambda request, status: error_page(request, status), "portal")
+error_page = kit.error_page_for(render, "portal")
+portal_middleware = site_middleware(STATE, _STATE, error_page, "portal")

@@ -34,23 +34,19 @@ import aiohttp
 from joserfc import jwt
 from joserfc.errors import (
     BadSignatureError,
-    ExpiredTokenError,
-    InvalidClaimError,
     InvalidKeyIdError,
     JoseError,
-    MissingClaimError,
 )
 from joserfc.jwk import KeySet
 
+from gateway.webkit.oidc_claims import validate_claims
 from gateway.webkit.oidc_common import (
     ACR_VALUES,
     ALLOWED_ALGORITHMS,
     JWKS_REFETCH_INTERVAL,
     LOA_HIGH,
     LOA_SUBSTANTIAL,
-    MAX_ID_TOKEN_AGE,
     MAX_ID_TOKEN_CHARS,
-    PID,
     TIMEOUT,
     AuthRequest,
     Identity,
@@ -357,68 +353,5 @@ class OIDCClient:
         header_alg = token.header.get("alg")
         if header_alg not in self._algorithms:  # defence in depth; joserfc already enforced it
             raise OIDCError("ID token algorithm not allowed", reason="invalid_signature")
-        claims = token.claims
-        now = int(time.time())
-        identity_option: dict[str, Any] = {self.identity_claim: {"essential": True}}
-        registry = jwt.JWTClaimsRegistry(
-            now=now,
-            leeway=self.clock_skew,
-            iss={"essential": True, "value": self.issuer},
-            sub={"essential": True},
-            aud={"essential": True},
-            exp={"essential": True},
-            iat={"essential": True},
-            nonce={"essential": True},
-            **identity_option,
-        )
-        try:
-            registry.validate(claims)
-        except ExpiredTokenError:
-            raise OIDCError("ID token has expired", reason="expired") from None
-        except MissingClaimError as exc:
-            raise OIDCError(f"ID token lacks required claims: {exc.claim}", reason="invalid_id_token") from None
-        except InvalidClaimError as exc:
-            name = exc.claim if isinstance(exc.claim, str) and exc.claim.isidentifier() else "?"
-            reason = {"iss": "issuer_mismatch", "aud": "audience_mismatch", "nbf": "not_yet_valid",
-                      "iat": "not_yet_valid"}.get(name, "invalid_id_token")
-            raise OIDCError(f"ID token claim '{name}' is invalid", reason=reason) from None
-        except JoseError:
-            raise OIDCError("ID token claims are invalid", reason="invalid_id_token") from None
-        # issuer (exact, also checked above by the registry)
-        if claims.get("iss") != self.issuer:
-            raise OIDCError("ID token claim 'iss' is invalid", reason="issuer_mismatch")
-        # audience and authorized party
-        aud = claims["aud"]
-        audiences = [aud] if isinstance(aud, str) else aud
-        if not isinstance(audiences, list) or self.client_id not in audiences:
-            raise OIDCError("ID token is not meant for this client", reason="audience_mismatch")
-        azp = claims.get("azp")
-        if len(audiences) > 1 and azp is None:
-            raise OIDCError("ID token has several audiences but no azp", reason="audience_mismatch")
-        if azp is not None and azp != self.client_id:
-            raise OIDCError("ID token claim 'azp' is invalid", reason="audience_mismatch")
-        # times (exp/nbf/iat-in-future are checked by the registry, with skew)
-        if claims["iat"] < now - MAX_ID_TOKEN_AGE - self.clock_skew:
-            raise OIDCError("ID token was issued too long ago", reason="expired")
-        # nonce
-        nonce = claims["nonce"]
-        if not isinstance(nonce, str) or not hmac.compare_digest(
-            nonce.encode("utf-8", "replace"), expected.nonce.encode("utf-8")
-        ):
-            raise OIDCError("ID token nonce does not match", reason="nonce_mismatch")
-        # subject and national identity number
-        if not isinstance(claims["sub"], str) or not claims["sub"] or len(claims["sub"]) > 255:
-            raise OIDCError("ID token claim 'sub' is invalid", reason="invalid_id_token")
-        pid = claims[self.identity_claim]
-        if self.identity_claim == "pid" and (not isinstance(pid, str) or not PID.fullmatch(pid)):
-            raise OIDCError("ID token claim 'pid' is not an 11-digit national identity number",
-                            reason="invalid_id_token")
-        if not isinstance(pid, str) or not pid or len(pid) > 320:
-            raise OIDCError("ID token identity claim is invalid", reason="invalid_id_token")
-        # authentication level
-        acr = claims.get("acr")
-        if acr is not None and not isinstance(acr, str):
-            raise OIDCError("ID token claim 'acr' is invalid", reason="invalid_id_token")
-        if expected.acr_values and not acr_satisfies(acr, expected.acr_values):
-            raise OIDCError("authentication level below the requested level", reason="acr_too_low")
-        return claims
+        return validate_claims(token.claims, expected, issuer=self.issuer, client_id=self.client_id,
+                               identity_claim=self.identity_claim, clock_skew=self.clock_skew)

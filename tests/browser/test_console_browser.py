@@ -19,10 +19,9 @@ from gateway.clock import FakeClock
 from gateway.console import accounts
 from gateway.delivery.devmail import MailSink
 from tests.browser.test_portal_browser import ARTIFACTS, PHONE, axe_check, browser, fits_phone  # noqa: F401
-from tests.console.console_helpers import PASSWORD, start_console_gateway
+from tests.console.console_helpers import PASSWORD, start_console_on_localhost
 from tests.support.factories import put_customer as add_customer
-from tests.support.net import free_port
-from tests.support.service import Gateway, make_settings, stop_gateway, wait_for
+from tests.support.service import Gateway, stop_gateway, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 BANKID = "Hei!\nFor å bekrefte flyttingen, svar med BankID-koden din.\nHilsen kundeservice"
@@ -31,12 +30,7 @@ FIXED = "Hei!\nFlyttingen er registrert. Se detaljene i Min strømside.\nHilsen 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def gw(database_url: str, keys_dir: Path, sink: MailSink) -> AsyncIterator[Gateway]:
-    port = free_port()
-    # localhost, not 127.0.0.1: a WebAuthn relying party is a host name.
-    settings = make_settings(database_url, keys_dir, sink, public_url=f"http://localhost:{port}")
-    clock = FakeClock()
-    running = await start_console_gateway(settings, sink, clock, port=port)
-    running.clock = clock  # type: ignore[attr-defined]
+    running = await start_console_on_localhost(database_url, keys_dir, sink)
     yield running
     await stop_gateway(running)
 

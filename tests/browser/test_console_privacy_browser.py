@@ -20,7 +20,7 @@ from gateway.delivery.devmail import MailSink
 from gateway.inbound import InboundHandler, InboundServer
 from tests.browser.test_console_browser import _checked, _totp_staff
 from tests.browser.test_portal_browser import browser  # noqa: F401
-from tests.console.console_helpers import start_console_gateway
+from tests.console.console_helpers import start_console_on_localhost
 from tests.console.test_console_feedback import bounced_and_tried
 from tests.console.test_console_privacy import (
     BANKID_REPLY,
@@ -31,19 +31,14 @@ from tests.console.test_console_privacy import (
     _status_in_portal,
 )
 from tests.support.factories import put_customer as add_customer
-from tests.support.net import free_port
-from tests.support.service import Gateway, make_settings, stop_gateway
+from tests.support.service import Gateway, stop_gateway
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def gw(database_url: str, keys_dir: Path, sink: MailSink) -> AsyncIterator[Gateway]:
-    port = free_port()
-    settings = make_settings(database_url, keys_dir, sink, public_url=f"http://localhost:{port}")
-    clock = FakeClock()
-    running = await start_console_gateway(settings, sink, clock, port=port)
-    running.clock = clock  # type: ignore[attr-defined]
+    running = await start_console_on_localhost(database_url, keys_dir, sink)
     yield running
     await stop_gateway(running)
 

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from gateway.console import accounts
 from gateway.storage import make_engine
 from gateway.storage.schema import audit_log, staff
-from tests.support.service import ROOT
 from tests.support.cli import run
+from tests.support.service import ROOT
 from tests.test_cli import one_line_error
 
 pytestmark = pytest.mark.slow  # a dozen `gateway` subprocesses

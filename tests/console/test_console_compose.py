@@ -15,29 +15,16 @@ from sqlalchemy import select
 
 from gateway.clock import FakeClock
 from gateway.delivery.devmail import MailSink
-from gateway.settings import Settings
 from gateway.storage.schema import audit_log, customers, messages
-from tests.console.console_helpers import console_client, enrol, sign_in, start_console_gateway
+from tests.console.console_helpers import console_client, enrol, sign_in
 from tests.portal.portal_helpers import PortalClient
 from tests.support.factories import PDF
 from tests.support.factories import put_customer as add_customer
-from tests.support.service import Gateway, stop_gateway, wait_for
+from tests.support.service import Gateway, wait_for
 
 PID = "01817010055"
 ASKS_FOR_BANKID = "Hei!\nFor å bekrefte flyttingen, svar med BankID-koden din.\nHilsen kundeservice"
 FIXED = "Hei!\nFlyttingen er registrert. Logg inn på Min strømside for å se detaljene.\nHilsen kundeservice"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def gw(settings: Settings, sink: MailSink, clock: FakeClock) -> AsyncIterator[Gateway]:
-    running = await start_console_gateway(settings, sink, clock)
-    yield running
-    await stop_gateway(running)
 
 
 @pytest.fixture

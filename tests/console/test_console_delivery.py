@@ -4,29 +4,17 @@ the auditor's view of the log: filters, CSV, no content."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select, update
 
 from gateway.clock import FakeClock
-from gateway.delivery.devmail import MailSink
-from gateway.settings import Settings
 from gateway.storage.schema import audit_log, notifications
-from tests.console.console_helpers import console_client, enrol, sign_in, start_console_gateway
+from tests.console.console_helpers import console_client, enrol, sign_in
 from tests.support.factories import put_customer as add_customer
 from tests.support.factories import send
-from tests.support.service import Gateway, stop_gateway
+from tests.support.service import Gateway
 
-
-@pytest.fixture
-async def gw(settings: Settings, sink: MailSink) -> AsyncIterator[Gateway]:
-    clock = FakeClock()
-    # No worker: the test stands in for its decision to hold, and then reads what the console did.
-    running = await start_console_gateway(settings, sink, clock, run_worker=False)
-    running.clock = clock  # type: ignore[attr-defined]
-    yield running
-    await stop_gateway(running)
+# No worker: the test stands in for its decision to hold, and then reads what the console did.
+RUN_WORKER = False  # read by the gw fixture in conftest.py
 
 
 async def _status(gw: Gateway, message_id: str) -> tuple[str, str | None]:

@@ -6,34 +6,22 @@ carries it; a standalone worker's renderer picks it up too; every step audited."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from gateway.clock import FakeClock
 from gateway.console import refresh_email_templates
 from gateway.delivery.devmail import MailSink
 from gateway.delivery.notification import NotificationRenderer
-from gateway.settings import Settings
-from gateway.storage.schema import audit_log, template_versions
-from tests.console.console_helpers import console_client, enrol, sign_in, start_console_gateway
+from gateway.storage.schema import template_versions
+from tests.console.console_helpers import console_client, enrol, four_eyes, sign_in, signed_in_client, template_actions
 from tests.support.factories import put_customer as add_customer
-from tests.support.service import Gateway, stop_gateway, wait_for
+from tests.support.service import Gateway, wait_for
 
 URL = "/console/templates/notification.subject/nb"
 REFUSED = "Svar med BankID-koden din for å lese meldingen fra {{ company_name }}"
 FIXED = "Ny melding fra {{ company_name }} er klar på Min strømside"
-
-
-@pytest.fixture
-async def gw(settings: Settings, sink: MailSink) -> AsyncIterator[Gateway]:
-    clock = FakeClock()
-    running = await start_console_gateway(settings, sink, clock)
-    running.clock = clock  # type: ignore[attr-defined]
-    yield running
-    await stop_gateway(running)
 
 
 async def test_email_subject_refused_fixed_four_eyes_approved_and_sent(gw: Gateway, sink: MailSink) -> None:
@@ -97,20 +85,15 @@ async def test_email_subject_refused_fixed_four_eyes_approved_and_sent(gw: Gatew
     async with gw.services.engine.connect() as conn:
         rows = (await conn.execute(select(template_versions.c.name, template_versions.c.status,
                                           template_versions.c.author, template_versions.c.decided_by))).all()
-        actions = [(r.actor, r.action) for r in await conn.execute(
-            select(audit_log.c.actor, audit_log.c.action).where(audit_log.c.action.like("template.%"))
-            .order_by(audit_log.c.seq))]
+        actions = await template_actions(conn)
     assert [tuple(r) for r in rows] == [("notification.subject", "active", first.staff_id, second.staff_id)]
-    assert actions == [(f"staff:{first.staff_id}", "template.save_refused"), (f"staff:{first.staff_id}", "template.save"),
-                       (f"staff:{second.staff_id}", "template.approve")]
+    assert actions == four_eyes(first, second)
 
 
 async def test_email_check_endpoint_uses_the_email_rules(gw: Gateway) -> None:
     """An e-mail template may not link anywhere but the portal; a message template is not held to that."""
     clock: FakeClock = gw.clock  # type: ignore[attr-defined]
-    admin = await enrol(gw, clock, "mal@kraft.example.no", "template_admin")
-    client = console_client(gw)
-    await sign_in(client, clock, admin)
+    client = await signed_in_client(gw, clock, "mal@kraft.example.no", "template_admin")
     source = "Hei!\nLes mer på https://evil.example/login\n{{ message_url }}\n"
     try:
         csrf = (await client.get("/console/templates/notification.txt/nb")).csrf

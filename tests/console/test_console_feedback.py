@@ -13,31 +13,17 @@ from sqlalchemy import func, select
 
 from gateway.clock import FakeClock
 from gateway.console.threads import email_attempts
-from gateway.delivery.devmail import MailSink
 from gateway.inbound import InboundHandler, InboundServer
-from gateway.settings import Settings
 from gateway.storage.schema import customers, notifications
-from tests.console.console_helpers import console_client, enrol, sign_in, start_console_gateway
+from tests.console.console_helpers import console_client, enrol, sign_in
 from tests.feedback.support import dsn, smtp_send
 from tests.feedback.test_replies import NO_REPLY, REPLY_CANARY, REPLY_NATIONAL_ID, reply
 from tests.portal.portal_helpers import PortalClient
 from tests.support.factories import put_customer as add_customer
 from tests.support.factories import send
-from tests.support.service import Gateway, stop_gateway, wait_for
+from tests.support.service import Gateway, wait_for
 
 EMAIL = "frida@example.no"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def gw(settings: Settings, sink: MailSink, clock: FakeClock) -> AsyncIterator[Gateway]:
-    running = await start_console_gateway(settings, sink, clock)
-    yield running
-    await stop_gateway(running)
 
 
 @pytest.fixture

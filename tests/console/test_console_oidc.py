@@ -77,7 +77,8 @@ async def test_sign_in_with_the_mfa_claim(gw: Gateway, idp: ProviderHandle) -> N
         assert page.status == 303 and page.location == "/console/"
         assert (await client.get("/console/")).status == 200
         async with gw.services.engine.connect() as conn:
-            row = (await conn.execute(select(web_sessions).where(web_sessions.c.id_hash == hash_id(client.cookie)))).one()
+            row = (await conn.execute(
+                select(web_sessions).where(web_sessions.c.id_hash == hash_id(client.cookie)))).one()
         staff_id = await _staff_id(gw)
         assert row.kind == accounts.STAFF_KIND and row.subject_id == staff_id and row.acr == "oidc"
         assert (await _signins(gw))[-1] == (f"staff:{staff_id}", "staff.signin", {"method": "oidc"})

@@ -7,35 +7,25 @@ portal, answered by an admin with a reply that passes the guard, the new status 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import func, select
 
 from gateway.clock import FakeClock
-from gateway.delivery.devmail import MailSink
 from gateway.privacy import erasure_log
-from gateway.settings import Settings
 from gateway.storage.schema import audit_log, customers, messages, notifications, privacy_requests
-from tests.console.console_helpers import Enrolled, console_client, enrol, sign_in, start_console_gateway
+from tests.console.console_helpers import Enrolled, console_client, enrol, sign_in
 from tests.portal.portal_helpers import PortalClient
 from tests.support.factories import put_customer as add_customer
 from tests.support.factories import send
-from tests.support.service import Gateway, stop_gateway
+from tests.support.service import Gateway
 
 BANKID_REPLY = "Hei!\nFor å rette adressen, svar med BankID-koden din.\nHilsen kundeservice"
 GOOD_REPLY = "Hei!\nVi har rettet adressen din til Storgata 1.\nHilsen kundeservice"
 CASE_TEXT = "Adressen min er feil, det skal være Storgata 1"
 
 
-@pytest.fixture
-async def gw(settings: Settings, sink: MailSink) -> AsyncIterator[Gateway]:
-    clock = FakeClock()
-    # No worker: the customer's notifications stay pending, so the erasure has some to cancel.
-    running = await start_console_gateway(settings, sink, clock, run_worker=False)
-    running.clock = clock  # type: ignore[attr-defined]
-    yield running
-    await stop_gateway(running)
+# No worker: the customer's notifications stay pending, so the erasure has some to cancel.
+RUN_WORKER = False  # read by the gw fixture in conftest.py
 
 
 async def _staff(gw: Gateway) -> tuple[Enrolled, PortalClient, Enrolled, PortalClient]:

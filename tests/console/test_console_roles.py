@@ -5,18 +5,12 @@ place in this matrix fails the test."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from gateway.clock import FakeClock
 from gateway.console import ROLES, ROUTES
-from gateway.delivery.devmail import MailSink
-from gateway.settings import Settings
-from tests.console.console_helpers import console_client, enrol, sign_in, start_console_gateway
+from tests.console.console_helpers import console_client, enrol, sign_in
 from tests.portal.portal_helpers import PortalClient
 from tests.support.factories import put_customer as add_customer
-from tests.support.service import Gateway, stop_gateway
+from tests.support.service import Gateway
 
 # Routes anyone may reach (sign-in, enrolment, the script and stylesheet): they check their own state.
 PUBLIC = {"/login", "/login/second", "/login/totp", "/login/passkey/options", "/login/passkey", "/logout",
@@ -50,19 +44,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 }
 
 
-@pytest.fixture
-async def gw(settings: Settings, sink: MailSink) -> AsyncIterator[Gateway]:
-    clock = FakeClock()
-    running = await start_console_gateway(settings, sink, clock)
-    running.clock = clock  # type: ignore[attr-defined]
-    yield running
-    await stop_gateway(running)
-
-
 def _path(template: str) -> str:
-    return template.replace("{customer_id}", "cust-1").replace("{reply_id}", "r-1").replace("{message_id}", "m-1")\
-        .replace("{case_id}", "case-1")\
-        .replace("{name}/{language}", "invoice_ready/nb").replace("{version_id}", "v-1").replace("{token}", "x").replace("{name}", "console.js")
+    for placeholder, value in (("{customer_id}", "cust-1"), ("{reply_id}", "r-1"), ("{message_id}", "m-1"),
+                               ("{case_id}", "case-1"), ("{name}/{language}", "invoice_ready/nb"),
+                               ("{version_id}", "v-1"), ("{token}", "x"), ("{name}", "console.js")):
+        template = template.replace(placeholder, value)
+    return template
 
 
 def test_every_route_is_classified() -> None:

@@ -4,16 +4,13 @@ timeouts on the injected clock, a disabled account's sessions ending at once, ev
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from gateway import audit
 from gateway.clock import FakeClock
 from gateway.console import accounts
-from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
 from gateway.storage.schema import audit_log, staff, web_sessions
 from tests.console.console_helpers import (
@@ -23,21 +20,8 @@ from tests.console.console_helpers import (
     enrol,
     secret_on,
     sign_in,
-    start_console_gateway,
 )
-from tests.support.service import Gateway, stop_gateway
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def gw(settings: Settings, sink: MailSink, clock: FakeClock) -> AsyncIterator[Gateway]:
-    running = await start_console_gateway(settings, sink, clock)
-    yield running
-    await stop_gateway(running)
+from tests.support.service import Gateway
 
 
 async def _actions(gw: Gateway) -> list[tuple[str, str, str | None]]:
@@ -187,7 +171,7 @@ async def enrol_with_token(gw: Gateway, clock: FakeClock, token: str, email: str
     page = await client.post("/console/enrol/totp", {"code": code_at(secret, clock)})
     assert page.status == 303
     await client.close()
-    member = [m for m in await accounts.list_staff(gw.services.engine) if m.email == email][0]
+    member = next(m for m in await accounts.list_staff(gw.services.engine) if m.email == email)
     return Enrolled(member.id, email, secret)
 
 

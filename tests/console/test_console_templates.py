@@ -4,34 +4,20 @@ it; a second template admin approves it and billing's next message uses it; ever
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
 from gateway.clock import FakeClock
-from gateway.delivery.devmail import MailSink
-from gateway.settings import Settings
-from gateway.storage.schema import audit_log, template_versions
-from tests.console.console_helpers import console_client, enrol, sign_in, start_console_gateway
+from gateway.storage.schema import template_versions
+from tests.console.console_helpers import console_client, enrol, four_eyes, sign_in, signed_in_client, template_actions
 from tests.portal.portal_helpers import PortalClient
 from tests.support.factories import put_customer as add_customer
-from tests.support.service import Gateway, stop_gateway
+from tests.support.service import Gateway
 
 REFUSED = ("{% block subject %}Fakturaen for {{ period }}{% endblock %}\n"
            "{% block body %}Hei {{ name }}!\nBekreft betalingen ved å svare med BankID-koden din.{% endblock %}")
 FIXED = ("{% block subject %}Ny faktura for {{ period }}{% endblock %}\n"
          "{% block body %}Hei {{ name }}!\nFakturaen for {{ period }} er klar: {{ amount }} kr, forfall {{ due_date }}."
          "\nFakturanummer {{ invoice_number }}.{% endblock %}")
-
-
-@pytest.fixture
-async def gw(settings: Settings, sink: MailSink) -> AsyncIterator[Gateway]:
-    clock = FakeClock()
-    running = await start_console_gateway(settings, sink, clock)
-    running.clock = clock  # type: ignore[attr-defined]
-    yield running
-    await stop_gateway(running)
 
 
 async def test_template_refused_fixed_four_eyes_approved_and_used(gw: Gateway) -> None:
@@ -82,19 +68,14 @@ async def test_template_refused_fixed_four_eyes_approved_and_used(gw: Gateway) -
     async with gw.services.engine.connect() as conn:
         rows = (await conn.execute(select(template_versions.c.status, template_versions.c.author,
                                           template_versions.c.decided_by))).all()
-        actions = [(r.actor, r.action) for r in await conn.execute(
-            select(audit_log.c.actor, audit_log.c.action).where(audit_log.c.action.like("template.%"))
-            .order_by(audit_log.c.seq))]
+        actions = await template_actions(conn)
     assert [(r.status, r.author, r.decided_by) for r in rows] == [("active", first.staff_id, second.staff_id)]
-    assert actions == [(f"staff:{first.staff_id}", "template.save_refused"), (f"staff:{first.staff_id}", "template.save"),
-                       (f"staff:{second.staff_id}", "template.approve")]
+    assert actions == four_eyes(first, second)
 
 
 async def test_template_check_endpoint_places_findings(gw: Gateway) -> None:
     clock: FakeClock = gw.clock  # type: ignore[attr-defined]
-    admin = await enrol(gw, clock, "mal@kraft.example.no", "template_admin")
-    client = console_client(gw)
-    await sign_in(client, clock, admin)
+    client = await signed_in_client(gw, clock, "mal@kraft.example.no", "template_admin")
     try:
         csrf = (await client.get("/console/templates/invoice_ready/nb")).csrf
         headers = {"Cookie": f"{client.cookie_name}={client.cookie}", "X-CSRF-Token": csrf}

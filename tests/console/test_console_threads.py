@@ -5,32 +5,17 @@ and first name) and answered through billing's pipeline with the usual content-f
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import select
 
 from gateway.clock import FakeClock
 from gateway.delivery.devmail import MailSink
-from gateway.settings import Settings
 from gateway.storage.schema import audit_log
-from tests.console.console_helpers import console_client, enrol, sign_in, start_console_gateway
+from tests.console.console_helpers import console_client, enrol, sign_in
 from tests.portal.portal_helpers import PortalClient
 from tests.support.factories import put_customer as add_customer
 from tests.support.factories import send
-from tests.support.service import Gateway, stop_gateway, wait_for
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def gw(settings: Settings, sink: MailSink, clock: FakeClock) -> AsyncIterator[Gateway]:
-    running = await start_console_gateway(settings, sink, clock)
-    yield running
-    await stop_gateway(running)
+from tests.support.service import Gateway, wait_for
 
 
 async def _customer_replies(gw: Gateway, customer_id: str, message_id: str, text: str) -> None:

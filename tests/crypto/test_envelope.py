@@ -24,7 +24,7 @@ KEY = bytes(range(32))
 KEY_ID = "kek-20261124T203000-ab12"
 NONCE = bytes.fromhex("000102030405060708090a0b")
 CONTEXT = ("field:body", "cust-42", "msg-7")
-PLAINTEXT = "Faktura 2026-11: 1 234,56 kr".encode()
+PLAINTEXT = b"Faktura 2026-11: 1 234,56 kr"
 RECORD_HEX = (
     "01186b656b2d3230323631313234543230333030302d61623132000102030405060708090a0b"
     "49604634241cdaa29bfec16303f5d7353872fd962c51dea9c76cdcfbba1a19f4"
@@ -51,7 +51,8 @@ def test_vector_seal_is_exact() -> None:
 
 def test_vector_opens() -> None:
     assert open_record(lookup_for((KEY_ID, KEY)), bytes.fromhex(RECORD_HEX), CONTEXT) == PLAINTEXT
-    assert open_record(lookup_for(("ck-0123456789abcdef", KEY2)), bytes.fromhex(RECORD2_HEX), ("field:subject", "c", "")) == b""
+    assert open_record(lookup_for(("ck-0123456789abcdef", KEY2)), bytes.fromhex(RECORD2_HEX),
+                       ("field:subject", "c", "")) == b""
 
 
 def test_vector_matches_spec_independently() -> None:

@@ -284,7 +284,8 @@ async def test_provider_error_param_is_refused(provider, client):
         await client.complete(query=query, expected=req)
     assert caught.value.reason == "access_denied"
     assert "access_denied" in str(caught.value)
-    crafted = {"state": req.state, "iss": provider.issuer, "error": "<script>alert(1)</script>\nX", "error_description": PID}
+    crafted = {"state": req.state, "iss": provider.issuer, "error": "<script>alert(1)</script>\nX",
+               "error_description": PID}
     with pytest.raises(OIDCError) as caught:
         await client.complete(query=crafted, expected=req)
     assert caught.value.reason == "provider_error"

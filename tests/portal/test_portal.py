@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from gateway import audit
 from gateway.clock import FakeClock
-from gateway.storage.schema import audit_log, replies, web_sessions
 from gateway.delivery.devmail import MailSink
 from gateway.portal.sessions import hash_id
+from gateway.storage.schema import audit_log, replies, web_sessions
 from tests.portal.portal_helpers import PortalClient, _state_key
 from tests.support.factories import PDF, put_customer, send
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway
@@ -114,7 +114,7 @@ async def test_access_matrix_other_customers_urls_answer_404_like_missing_ones(
     assert got.status == expected.status == 404
     assert got.text.replace(b_msg, missing) == expected.text
     # B's message stays unread for billing, and no reply was added to it.
-    status, body, _ = await gateway.request("GET", f"/api/v1/messages/{b_msg}",
+    _status, body, _ = await gateway.request("GET", f"/api/v1/messages/{b_msg}",
                                             token=gateway.token_value)  # type: ignore[attr-defined]
     assert body["read_at"] is not None  # B read it in the fixture; now check the thread
     async with gateway.services.engine.connect() as conn:
@@ -134,12 +134,13 @@ async def test_unread_stays_unread_when_another_customer_tries(gateway: Gateway)
     a = PortalClient(gateway)
     await a.sign_in("x-a")
     assert (await a.get(f"/portal/messages/{b_msg}")).status == 404
-    status, body, _ = await gateway.request("GET", f"/api/v1/messages/{b_msg}", token=token)
+    _status, body, _ = await gateway.request("GET", f"/api/v1/messages/{b_msg}", token=token)
     assert body["read_at"] is None
     await a.close()
 
 
-async def test_session_fixation_new_id_at_sign_in_and_planted_ids_ignored(gateway: Gateway, two: dict[str, str]) -> None:
+async def test_session_fixation_new_id_at_sign_in_and_planted_ids_ignored(gateway: Gateway,
+                                                                           two: dict[str, str]) -> None:
     client = PortalClient(gateway)
     await client.get("/portal/login")
     before = client.cookie
@@ -224,7 +225,8 @@ async def test_sign_out_ends_the_session_server_side(gateway: Gateway, two: dict
     assert page.status == 303 and page.location == "/portal/login?notice=signed_out"
     assert client.cookie is None
     async with gateway.services.engine.connect() as conn:
-        assert (await conn.execute(select(web_sessions).where(web_sessions.c.id_hash == hash_id(cookie)))).first() is None
+        gone = select(web_sessions).where(web_sessions.c.id_hash == hash_id(cookie))
+        assert (await conn.execute(gone)).first() is None
     page = await client.get(f"/portal/messages/{two['a_msg']}", cookie=cookie)
     assert page.status == 302 and page.location.startswith("/portal/login?next=")
     await client.close()
@@ -350,7 +352,7 @@ async def test_high_level_message_needs_a_high_level_session(gateway: Gateway) -
         assert f"/portal/login?next=/portal/messages/{mid}&amp;level=high" in page.text
     page = await client.post("/portal/my-data/export", {}, csrf=inbox.csrf)
     assert page.status == 403
-    status, body, _ = await gateway.request("GET", f"/api/v1/messages/{mid}", token=token)
+    _status, body, _ = await gateway.request("GET", f"/api/v1/messages/{mid}", token=token)
     assert body["read_at"] is None
     # Step up: the sign-in page at the high level, then a new session at that level.
     page = await client.get(f"/portal/login?next=/portal/messages/{mid}&level=high")
@@ -423,7 +425,8 @@ async def test_audit_records_sign_in_read_reply_export_sign_out(gateway: Gateway
     await client.close()
 
 
-async def test_no_personal_data_in_logs(gateway: Gateway, two: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_personal_data_in_logs(gateway: Gateway, two: dict[str, str],
+                                        caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)  # DEBUG of third-party drivers prints bound parameters; never on in service
     client = PortalClient(gateway)
     await client.sign_in("cust-a")

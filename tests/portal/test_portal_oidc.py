@@ -11,8 +11,8 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from gateway.storage.schema import audit_log, web_sessions
 from gateway.portal.sessions import hash_id
+from gateway.storage.schema import audit_log, web_sessions
 from tests.portal.portal_helpers import PortalClient
 from tests.support.factories import put_customer, send
 from tests.support.net import free_port

@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import insert, text, update
 
 from gateway.crypto import Crypto, Keyring
-from gateway.storage import make_engine
-from gateway.storage.schema import attachments, customers, messages, replies, web_sessions
 from gateway.portal import sessions, store
+from gateway.storage import make_engine
 from gateway.storage.reads import Reads
+from gateway.storage.schema import attachments, customers, messages, replies, web_sessions
 
 T0 = datetime(2026, 11, 24, 21, 30, 5, 123456, tzinfo=UTC)
 HOT = sessions.HOT_STATEMENTS + store.HOT_STATEMENTS

@@ -7,8 +7,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from gateway import customers
-from gateway import billing
+from gateway import billing, customers
 from gateway import billing as messages
 from gateway.web.services import Services
 from tests.support.service import Gateway

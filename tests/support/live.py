@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gateway.rest.apikeys import SCOPES
 from gateway.crypto import init_keys
 from gateway.delivery.devmail import MailSink
+from gateway.rest.apikeys import SCOPES
 from gateway.settings import Settings
 from tests.support.net import free_port
 from tests.support.processes import ROOT, WorkerProcess, start_worker, worker_env

@@ -107,14 +107,13 @@ class ProviderHandle:
         """Make every ID token issued from now on misbehave in ``mode`` ("none" to behave again)."""
         if mode not in MISBEHAVIOURS:
             raise ValueError(f"unknown misbehaviour {mode!r}")
-        async with aiohttp.ClientSession() as http:
-            async with http.post(
-                f"{self.issuer}/__test__/misbehave",
-                json={"mode": mode},
-                headers={"Authorization": f"Bearer {self.admin_token}"},
-            ) as resp:
-                if resp.status != 200:
-                    raise OIDCProviderError(f"provider refused misbehaviour {mode!r}: HTTP {resp.status}")
+        async with aiohttp.ClientSession() as http, http.post(
+            f"{self.issuer}/__test__/misbehave",
+            json={"mode": mode},
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+        ) as resp:
+            if resp.status != 200:
+                raise OIDCProviderError(f"provider refused misbehaviour {mode!r}: HTTP {resp.status}")
 
     @contextlib.asynccontextmanager
     async def misbehaving(self, mode: str) -> AsyncIterator[None]:

@@ -11,12 +11,12 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from gateway.rest import apikeys
-from gateway.web.app import make_app
 from gateway.clock import SYSTEM, Clock
 from gateway.delivery.devmail import MailSink
-from gateway.web.services import Services
+from gateway.rest import apikeys
 from gateway.settings import Settings
+from gateway.web.app import make_app
+from gateway.web.services import Services
 
 ROOT = Path(__file__).resolve().parents[2]
 
