@@ -16,9 +16,9 @@ from gateway.inbound.dsn import Report
 from gateway.storage.schema import audit_log, customers
 from gateway.storage.writer import writer_for
 from tests.feedback.support import Receiver, by_message, dsn, smtp_send
-from tests.support.service import Gateway, wait_for
 from tests.support.factories import canary_notice
 from tests.support.factories import put_canary_customer as add_customer
+from tests.support.service import Gateway, wait_for
 
 
 @pytest.fixture
@@ -83,8 +83,8 @@ async def test_dsn_over_smtp_marks_bounced_and_calls_back(gateway: Gateway, inbo
 
 async def test_unknown_recipients_are_refused(gateway: Gateway, inbound: InboundServer) -> None:
     with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
-        await aiosmtplib.send(b"Subject: x\r\n\r\nx\r\n", sender="a@example.no", recipients=["someone@kraft.example.no"],
-                              hostname="127.0.0.1", port=inbound.port)
+        await aiosmtplib.send(b"Subject: x\r\n\r\nx\r\n", sender="a@example.no",
+                              recipients=["someone@kraft.example.no"], hostname="127.0.0.1", port=inbound.port)
     with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
         await smtp_send(inbound.port, b"Subject: x\r\n\r\nx\r\n", sender="", to="bounce+zz@kraft.example.no")
 

@@ -18,9 +18,9 @@ from gateway.inbound import InboundHandler
 from gateway.settings import Settings
 from gateway.storage.schema import callback_events
 from tests.feedback.support import Receiver, by_message, dsn
-from tests.support.service import Gateway, start_gateway, stop_gateway
 from tests.support.factories import canary_notice
 from tests.support.factories import put_canary_customer as add_customer
+from tests.support.service import Gateway, start_gateway, stop_gateway
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ async def test_replay_since_beyond_the_utc_range_is_clamped_not_a_500(quiet: Gat
         await receiver.down()
 
     async def replayed(since: str) -> object:
-        status, body, response = await gw.request("POST", "/api/v1/callbacks/replay", token=token,
+        status, body, _response = await gw.request("POST", "/api/v1/callbacks/replay", token=token,
                                                   json={"since": since, "include_delivered": True})
         assert status == 200, body
         return body["replayed"]

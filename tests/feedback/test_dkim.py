@@ -18,9 +18,9 @@ from gateway.crypto import KeyringError
 from gateway.delivery.devmail import MailSink
 from gateway.delivery.dkim import load_signer
 from tests.feedback.support import resolver, txt_from_zone_line
-from tests.support.service import ROOT, make_settings, start_gateway, stop_gateway, wait_for
 from tests.support.factories import canary_notice
 from tests.support.factories import put_canary_customer as add_customer
+from tests.support.service import ROOT, make_settings, start_gateway, stop_gateway, wait_for
 
 
 def dkim_init(keys_dir: Path, database_url: str, *extra: str) -> subprocess.CompletedProcess[str]:

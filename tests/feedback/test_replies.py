@@ -16,9 +16,9 @@ from gateway.clock import FakeClock
 from gateway.inbound import InboundHandler, InboundServer, attempts_for
 from gateway.storage.schema import metadata, reply_attempts
 from tests.feedback.support import smtp_send
-from tests.support.service import Gateway, wait_for
 from tests.support.factories import canary_notice
 from tests.support.factories import put_canary_customer as add_customer
+from tests.support.service import Gateway, wait_for
 
 REPLY_NATIONAL_ID = "15076500565"
 REPLY_CANARY = "Zanzibar-reply-canary"
@@ -93,7 +93,7 @@ async def test_reply_is_answered_once_a_day_and_nothing_of_it_is_kept(
         everything = [str(tuple(row)) for table in metadata.sorted_tables
                       for row in (await conn.execute(select(table))).all()]
     # Known customer: three attempts recorded (the first tied to its message), strangers none.
-    assert [tuple(a) for a in attempts][0] == ("c-1", body["id"])
+    assert next(tuple(a) for a in attempts) == ("c-1", body["id"])
     assert len(attempts) == 3 and {a.customer_id for a in attempts} == {"c-1"}
     # What the console thread shows: that the customer tried, when, and about which message.
     thread = await attempts_for(gateway.services.engine, "c-1")

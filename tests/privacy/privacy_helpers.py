@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.crypto import Crypto, CustomerKey, DecryptionError
 from gateway.storage.schema import attachments, customers, messages, metadata, replies
-from tests.support.service import Gateway
 from tests.support.factories import CANARIES, canary_notice
 from tests.support.factories import CANARY_PDF as PDF
+from tests.support.service import Gateway
 
 Snapshot = dict[str, list[dict[str, Any]]]
 

@@ -15,9 +15,9 @@ from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
 from gateway.storage.schema import audit_log, customers, messages, notifications
 from tests.privacy.privacy_helpers import add_customer_with_message, held, opens_nothing, readable, snapshot
-from tests.support.service import Gateway, start_gateway, stop_gateway
 from tests.support.factories import CANARIES
 from tests.support.factories import CANARY_PDF as PDF
+from tests.support.service import Gateway, start_gateway, stop_gateway
 
 
 @pytest.fixture
@@ -108,10 +108,10 @@ async def test_an_id_never_seen_is_erased_for_good_too(quiet_gateway: Gateway) -
 async def test_erase_needs_its_scope_and_a_valid_id(quiet_gateway: Gateway) -> None:
     gw = quiet_gateway
     writer = await gw.token("customers:write")
-    status, problem, response = await gw.request("DELETE", "/api/v1/customers/c-1", token=writer)
+    status, _problem, response = await gw.request("DELETE", "/api/v1/customers/c-1", token=writer)
     assert status == 403 and response.content_type == "application/problem+json"
     eraser = await gw.token("customers:erase")
-    status, problem, response = await gw.request("DELETE", "/api/v1/customers/bad%20id!", token=eraser)
+    status, _problem, response = await gw.request("DELETE", "/api/v1/customers/bad%20id!", token=eraser)
     assert status == 422 and response.content_type == "application/problem+json"
     async with gw.services.engine.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(customers))).scalar_one() == 0

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from gateway import audit
 from gateway.storage.schema import attachments, customers, messages, replies
 from tests.portal.portal_helpers import PortalClient
+from tests.privacy.test_restore import cli_env
+from tests.support.cli import run
 from tests.support.factories import PDF, send
 from tests.support.factories import put_customer as add_customer
-from tests.privacy.test_restore import cli_env
 from tests.support.service import Gateway
-from tests.support.cli import run
 
 NID = "01817010055"
 
@@ -40,7 +40,8 @@ async def test_export_holds_everything_stored_field_by_field(gateway: Gateway, t
     portal = PortalClient(gateway)
     await portal.sign_in("c-x", next_path=f"/portal/messages/{msg}")
     await portal.get(f"/portal/messages/{msg}")  # the customer reads it (portal.message.read)
-    reply_id = (await portal.post(f"/portal/messages/{msg}/replies", {"body": "Thanks!"})).location.rsplit("#reply-", 1)[1]
+    replied = await portal.post(f"/portal/messages/{msg}/replies", {"body": "Thanks!"})
+    reply_id = replied.location.rsplit("#reply-", 1)[1]
     async with gateway.services.engine.begin() as conn:  # what the staff console records when staff open it
         await audit.append(conn, audit.Entry("staff:anna", "console.message.read", msg))
 
@@ -105,7 +106,7 @@ async def test_export_refuses_without_scope_unknown_and_erased(gateway: Gateway,
     assert (await gateway.request("GET", "/api/v1/customers/c-y/export", token=writer))[0] == 403
     assert (await gateway.request("GET", "/api/v1/customers/c-none/export", token=token))[0] == 404
     await gateway.request("DELETE", "/api/v1/customers/c-y", token=token)
-    status, problem, response = await gateway.request("GET", "/api/v1/customers/c-y/export", token=token)
+    status, _problem, response = await gateway.request("GET", "/api/v1/customers/c-y/export", token=token)
     assert status == 404 and response.content_type == "application/problem+json"
     result = run(cli_env(gateway.services.settings), "customers", "export", "c-y", "--out", str(tmp_path / "y.zip"))
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1

@@ -14,9 +14,9 @@ from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
 from gateway.storage.engine import is_sqlite
 from tests.privacy.privacy_helpers import add_customer_with_message, held, opens_nothing, readable, snapshot
-from tests.support.service import ROOT, start_gateway, stop_gateway
 from tests.support.cli import run
 from tests.support.keystores import drop, empty_keystore, restore_as_new
+from tests.support.service import ROOT, start_gateway, stop_gateway
 
 
 def cli_env(settings: Settings) -> dict[str, str]:
@@ -70,7 +70,8 @@ async def test_restore_then_replay_erases_again_and_verify_confirms(settings: Se
     restore(settings, tmp_path / "before.backup")
     if settings.keystore_url:  # a new, empty key-store database, filled from the key-store backup
         empty_keystore(settings.keystore_url)
-        assert "2 secrets read, 2 added" in ok(run(env, "keys", "import-keystore", str(tmp_path / "keystore-before.db")))
+        imported = ok(run(env, "keys", "import-keystore", str(tmp_path / "keystore-before.db")))
+        assert "2 secrets read, 2 added" in imported
     else:
         shutil.copyfile(tmp_path / "keystore-before.db", settings.keystore_file)
         Path(f"{settings.keystore_file}-wal").unlink(missing_ok=True)

@@ -21,9 +21,9 @@ from gateway.privacy import retention
 from gateway.privacy.schedule import claim_daily, finish
 from gateway.settings import ConfigError, Settings
 from gateway.storage.schema import audit_log, customers, messages
-from tests.support.service import Gateway, start_gateway, stop_gateway
 from tests.support.cli import run
 from tests.support.factories import canary_notice
+from tests.support.service import Gateway, start_gateway, stop_gateway
 
 # Billing says: the last invoice was settled on 31 October 2021 (a plain date: that day in Norway).
 SETTLED = "2021-10-31"
@@ -103,7 +103,8 @@ async def test_per_category_periods_erase_those_messages_only(gw: Gateway, setti
         assert status == 201, body
         ids[category] = body["id"]
     async with gw.services.engine.connect() as conn:
-        created = (await conn.execute(select(messages.c.created_at).where(messages.c.id == ids["support"]))).scalar_one()
+        created = (await conn.execute(select(messages.c.created_at)
+                                      .where(messages.c.id == ids["support"]))).scalar_one()
     policy = retention.RetentionPolicy(category_days={"support": 30})
     ctx = gw.services
     inside = await retention.run(ctx.engine, ctx.crypto, settings.erasure_log_file, policy,

@@ -18,8 +18,8 @@ from gateway.delivery.devmail import MailSink
 from gateway.settings import Settings
 from gateway.storage.schema import audit_log, customers, messages
 from tests.privacy.test_restore import cli_env
-from tests.support.service import Gateway, start_gateway, stop_gateway, wait_for
 from tests.support.cli import run
+from tests.support.service import Gateway, start_gateway, stop_gateway, wait_for
 
 
 @pytest.fixture
