@@ -255,8 +255,13 @@ def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
     c = obj.i - 1
     while c > lo and a.toks[c].kind == WORD and a.keys[c] in L.POSSESSIVE | {"the", "og", "and"}:
         c -= 1
-    if c <= lo or a.toks[c].kind != COLON or c - lo > 3:
+    if c <= lo or a.toks[c].kind != COLON:
         return False
+    start = c - 1
+    while start > lo and a.toks[start - 1].kind == WORD and a.keys[start] not in _COORD:
+        start -= 1
+    if c - start > 3:
+        return False  # a short lead of its own clause: "…, og så: pinkoden"
     nxt = a.toks[obj.j + 1: obj.j + 3]
     return not any(t.key[:1].isdigit() or t.key in ("_", "•", "*") for t in nxt)
 
@@ -266,10 +271,10 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     prev, nxt = keys[max(0, n - 3):n], keys[n + 1:n + 5]
     if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n):
         return True
-    if w in _MODALS and nxt[:1] and nxt[0] in YOU:
-        return True  # "kan du", "would you", "vil du"
-    if w in YOU and nxt[:1] and nxt[0] in _MODALS:
-        return True  # "du må", "you need to", "you could"
+    if w in _MODALS and nxt[:1] and nxt[0] in YOU and _modal_asks(a, k + 2, obj):
+        return True  # "kan du sende", "would you give", "vil du oppgi"
+    if w in YOU and nxt[:1] and nxt[0] in _MODALS and _modal_asks(a, k + 2, obj):
+        return True  # "du må sende", "you need to provide", "you could give"
     if w in WE and any(x in _NEED for x in nxt[:2 if w == "i" else 4]):
         return True  # "vi trenger", "we'll need", "vi er avhengige av"
     if w in _NEED and prev[-1:] and prev[-1] in WE | {"er", "are", "am", "har", "have"}:
@@ -301,13 +306,72 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     if w in {"youve", "uve", "youd"} and nxt[:1] and _provide_form(nxt[0]):
         return True  # "when you've replied with"
     if w in YOU and nxt[:1] and (_provide_form(nxt[0]) or (nxt[0] in _HAVE and _provide_form(
-            nxt[1] if len(nxt) > 1 else ""))):
+            nxt[1] if len(nxt) > 1 else ""))) and not _reported_past(keys, n, nxt):
         return True  # "du sender", "du har svart med", "you've replied with"
     if _provide_form(w) and nxt[:1] and nxt[0] in {"du", "dere", "dykk"}:
         return True  # "Den videresender du", "Den les du opp"
     if w in {"med", "with"} and {"kan", "can"} & set(keys[n + 1:n + 12]) and set(keys[n + 1:n + 13]) & WE:
         return True  # "Med kopi av bankkortet ditt kan vi …"
     return w in _THANKS and not (nxt[:1] and nxt[0] in {"for", "you"})  # "Personnummer, takk"
+
+
+# Verbs the reader may do with data that hand nothing over ("du kan se", "you can change it").
+_NOT_PROVIDE = frozenset({
+    "se", "sjå", "sjekk", "bruk", "ta", "gå", "følg", "fylg", "husk", "hugs", "la", "lat", "ring",
+    "kontakt", "klikk", "trykk", "hent", "sett", "logg", "velg", "vel", "lag", "endr", "endre",
+    "bytt", "sperr", "go", "follow", "remember", "make", "let", "call", "contact", "click", "tap",
+    "press", "check", "bring", "leave", "pass", "see", "view", "use", "change", "choose", "set",
+    "reset", "block", "log", "sign", "create", "keep", "find", "look", "correct", "approve",
+    "godkjenn", "vær", "ver", "være", "vere", "be", "fint", "også", "òg", "gjerne", "selv", "sjølv",
+})
+_STEMS = ("er", "ar", "r", "e", "a", "es", "s", "t", "et", "te")
+
+
+def _asking_verb(w: str) -> bool:
+    """A provide verb in any form, not one of the reader's own harmless acts."""
+    if w in _NOT_PROVIDE or any(w.endswith(e) and w[:-len(e)] in _NOT_PROVIDE for e in _STEMS):
+        return False
+    return _provide_form(w) or (w[-1:] in ("e", "a") and w[:-1] in IMPERATIVES)  # "lese", "betala"
+
+
+def _modal_asks(a: Analysis, k: int, obj: Obj) -> bool:
+    """A modal with "you" asks only when it governs a provide verb or the data itself ("du kan
+    sende oss kortnummeret", "you need your PIN"), not "du kan fint være kunde", "you can change
+    it in the app", "Det må du ta med Vipps"."""
+    for j in range(k, min(len(a.toks), k + 5)):
+        if j >= obj.i and j <= obj.j:
+            return True
+        t = a.toks[j]
+        if t.kind != WORD:
+            return False
+        w = a.keys[j]
+        if w in _NOT_PROVIDE:
+            return False
+        if _asking_verb(w) or w in ("ha", "have", "hatt", "get", "få"):
+            return True
+    return False
+
+
+# Simple past forms of provide verbs: the reader's own act reported ("du tasta feil kode", "u
+# entered the wrong code", "i fjor sende du"), not asked — unless in a condition ("når du sende").
+_PAST = frozenset({"gave", "sent", "gav", "ga", "sendte", "sende", "skrev", "skreiv", "oppga",
+                   "oppgav", "wrote", "told", "got", "fekk", "fikk", "tasta", "tastet", "typed",
+                   "entered", "updated", "changed", "logged", "confirmed", "bekreftet", "stadfesta",
+                   "godkjente", "approved", "shared", "delte", "delt", "oppdaterte",
+                   "oppdatert", "endret", "endra", "requested", "replied", "svarte", "svara"})
+
+
+def _reported_past(keys: list[str], n: int, nxt: list[str]) -> bool:
+    """'du tasta', 'du har tasta', 'u gave', 'you updated': a report, when no condition or time
+    clause ('når/if/once/after') comes before it in the sentence."""
+    verb = nxt[1] if nxt[0] in _HAVE and len(nxt) > 1 else nxt[0]
+    if verb not in _PAST and not (verb.endswith("ed") and nxt[0] not in _HAVE):
+        return False
+    if nxt[0] in _HAVE and n > 0 and keys[n - 1] in _HAVE:
+        return False  # "Har du sendt …?" is V1: a question or condition
+    if set(nxt[1:5]) & {"oss", "us", "meg", "me"}:
+        return False  # "Du sendte oss et bilde av kortet, men det var uskarpt": to us, asked again
+    return not set(keys[:n]) & (SOON | L.CONDITIONAL | {"before", "før", "until"})
 
 
 _IS_BEEN = frozenset({"er", "is", "are", "been", "blitt", "vorte", "blir", "vert", "was", "were"})
