@@ -13,6 +13,7 @@ from . import lexicon as L
 from . import phrasing as P
 from .clauses import COLON, WEAK, WORD, Analysis, Obj
 from .objects import SELF_SERVICE
+from .reported import reported_object
 
 YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
 
@@ -140,7 +141,7 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         return True
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
         others = [w for w in others if w not in L.ANAPHORA]
-    if set(others) & L.THIRD_WARN:
+    if set(others) & L.THIRD_WARN or reported_object(a, obj.i):
         return True
     if obj.cat in ("pin", "one_time_code") and any(
             P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6))):

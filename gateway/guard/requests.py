@@ -38,6 +38,7 @@ from .objects import (
     reader_gives,
     valid_object,
 )
+from .reported import reported_ask
 from .request_forms import (
     check_across_sentences,
     check_have_condition,
@@ -155,7 +156,7 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     verb = a.keys[i]
     lo = a.clause_start(i)
     subj = a.subject(lo, i)
-    if subj == "warn" or _third_party_asked(a, i) or _spared(a, i):
+    if subj == "warn" or _third_party_asked(a, i) or _spared(a, i) or reported_ask(a, i):
         return False
     if kind == "request":
         if subj == "second":

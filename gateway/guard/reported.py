@@ -1,0 +1,102 @@
+"""Asks that are reported, not made (fifth round): the subject of the request verb is a message,
+a caller or a pronoun standing for one ("Den ber om «fødselsnummer og kontonummer»", "sms-ar som
+ber om fødselsnummer", "Svindlarar ringjer … og spør etter talet", "a text from us asking for your
+D-number"), and a provide verb is the content of such a message ("e-post … som ber deg stadfeste
+CVC-koden", "ei melding om å oppgje kontonummer", "a chat message asks you to upload …"). The
+reader is warned about the ask; nothing is asked of the reader. Our own asks keep "we" as
+subject ("Det er vi som ber om …", "Den trenger vi") and stay refused."""
+
+from __future__ import annotations
+
+from . import lexicon as L
+from .clauses import WORD, Analysis
+
+_REQUEST = frozenset({"ber", "spør", "spørre", "krev", "krever", "asks", "ask", "asking", "asked",
+                      "requests", "requesting", "demands", "demanding", "prompts"})
+# Our own forms and app ask through us ("Skjemaet ber om fødselsnummeret ditt"): not a report.
+_OURS = frozenset({"form", "forms", "skjema", "skjemaet", "skjemaer", "app", "apps", "appen",
+                   "side", "sida", "siden", "sider", "site", "sites", "website", "websites"})
+_PRONOUN = frozenset({"den", "han", "ho", "dei", "de", "it", "they", "he", "she", "this"})
+_RELATIVE = frozenset({"som", "that", "which", "who", "der", "where", "kor", "hvor"})
+_ADVERBS = frozenset({"ofte", "gjerne", "også", "òg", "often", "also", "just", "bare", "berre",
+                      "kanskje", "maybe", "plutselig", "brått", "suddenly", "typisk", "typically"})
+_US = frozenset({"vi", "we", "me", "oss", "us", "jeg", "eg", "kundeservice", "selskapet"})
+_FROM = frozenset({"from", "fra", "frå"})  # "a text from us asking for …": the text asks
+_GOVERN = frozenset({"deg", "you", "u", "dykk", "dere", "om", "å", "to", "og", "about", "for"})
+
+
+def _media(w: str) -> bool:
+    if w in _OURS:
+        return False
+    return w in L.MEDIA or w in L.THIRD_WARN or bool(L.THIRD_WARN_RX.search(w)) or w.startswith(
+        ("sms", "epost", "e-post", "melding", "message", "mail", "text", "chat", "lenk", "link"))
+
+
+def _words_back(a: Analysis, i: int, n: int) -> list[tuple[int, str]]:
+    """Up to n words before token i in the same sentence, nearest first."""
+    out: list[tuple[int, str]] = []
+    sid = a.sentence_id[i]
+    k = i - 1
+    while k >= 0 and len(out) < n and a.sentence_id[k] == sid:
+        if a.toks[k].kind == WORD:
+            out.append((k, a.keys[k]))
+        k -= 1
+    return out
+
+
+def _reported_request(a: Analysis, v: int) -> bool:
+    """The request verb at v has a message, caller or pronoun for one as its subject."""
+    if a.word(v + 1) in _US:
+        return False  # V2 with us as subject: "Den ber vi om", "Det spør me etter"
+    back = [(k, w) for k, w in _words_back(a, v, 12) if w not in _ADVERBS
+            and not (w in _US and a.word(k - 1) in _FROM) and not (w in _FROM and a.word(k + 1) in _US)]
+    if not back:
+        return False
+    k, w = back[0]
+    if w in _US:
+        return False
+    if _media(w):
+        return True  # "e-posten ber om …", "a text asking for …"
+    if w in _PRONOUN and w != "de":
+        # "Den ber om …", "It asks for …": the pronoun stands for a message named just before
+        # (not for our installer: "Montøren kjem tysdag. Han spør etter …")
+        return any(a.toks[j].kind == WORD and _media(a.keys[j]) for j in range(max(0, k - 25), k))
+    if w in _RELATIVE or w in ("og", "and"):
+        # the antecedent or the shared subject: a message or caller before it, not us
+        for _k, x in back[1:8]:
+            if x in _US:
+                return False
+            if _media(x):
+                return True
+    return False
+
+
+def reported_ask(a: Analysis, i: int) -> bool:
+    """The directive at i is a reported ask: its own request verb, or the request verb that
+    governs it ("ber deg stadfeste", "asks you to upload", "melding om å oppgje"), has a reported
+    subject."""
+    if a.keys[i] in _REQUEST:
+        return _reported_request(a, i)
+    back = _words_back(a, i, 4)
+    for n, (k, w) in enumerate(back):
+        if w in _REQUEST:
+            return all(x in _GOVERN for _, x in back[:n]) and _reported_request(a, k)
+        if w not in _GOVERN:
+            if _media(w) and all(x in _GOVERN for _, x in back[:n]) and any(x in ("å", "to") for _, x in back[:n]):
+                return True  # "ei melding om å oppgje …", "a text to confirm …"
+            return False
+    return False
+
+
+def reported_object(a: Analysis, obj_i: int) -> bool:
+    """The object is what a reported ask asks for: a reported request verb or a provide verb it
+    governs stands at most five words before it ("sms-ar som ber om bankid-passordet ditt")."""
+    for k, w in _words_back(a, obj_i, 5):
+        if w in _REQUEST or w in _PROVIDE_NEAR:
+            return reported_ask(a, k)
+    return False
+
+
+_PROVIDE_NEAR = frozenset({"oppgi", "oppgje", "send", "sende", "senda", "stadfeste", "stadfest",
+                           "bekrefte", "bekreft", "upload", "confirm", "enter", "provide",
+                           "give", "gje", "gi", "skrive", "skriv", "taste", "tast", "share", "dele"})
