@@ -9,6 +9,7 @@ subject ("Det er vi som ber om …", "Den trenger vi") and stay refused."""
 from __future__ import annotations
 
 from . import lexicon as L
+from . import phrasing as P
 from .clauses import WORD, Analysis
 
 _REQUEST = frozenset({"ber", "spør", "spørre", "krev", "krever", "asks", "ask", "asking", "asked",
@@ -100,3 +101,19 @@ def reported_object(a: Analysis, obj_i: int) -> bool:
 _PROVIDE_NEAR = frozenset({"oppgi", "oppgje", "send", "sende", "senda", "stadfeste", "stadfest",
                            "bekrefte", "bekreft", "upload", "confirm", "enter", "provide",
                            "give", "gje", "gi", "skrive", "skriv", "taste", "tast", "share", "dele"})
+
+
+def nearer_antecedent(a: Analysis, k: int) -> bool:
+    """A noun at k that a later pronoun refers to before any confidential object further back:
+    a message ("a text … Forward it to …") or harmless data (meter reading, invoice, order)."""
+    if a.toks[k].kind != WORD or a.objs_at[k] is not None:
+        return False
+    w = a.keys[k]
+    if P.BENIGN_CODE_CONTEXT.fullmatch(w):
+        return True
+    # a message as subject or object, not as the channel ("på e-post", "by SMS", "i lenken")
+    return _media(w) and w not in L.THIRD_WARN and w not in _PRONOUN and a.word(k - 1) not in _CHANNEL
+
+
+_CHANNEL = frozenset({"på", "by", "via", "i", "per", "on", "in", "with", "med", "over", "through",
+                      "gjennom", "pr", "into", "inn", "til", "to"})

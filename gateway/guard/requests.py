@@ -38,7 +38,7 @@ from .objects import (
     reader_gives,
     valid_object,
 )
-from .reported import reported_ask
+from .reported import nearer_antecedent, reported_ask
 from .request_forms import (
     check_across_sentences,
     check_have_condition,
@@ -330,6 +330,8 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
     for k in range(i - 1, max(-1, i - 3 * MAX_CLAUSE), -1):
         obj = a.objs_at[k]
         if obj is None:
+            if nearer_antecedent(a, k):
+                return  # "… Men målerstanden vil vi ha – send den": the nearest noun is meant
             continue
         if sid - a.sentence_id[obj.i] > 2:
             return
