@@ -117,3 +117,45 @@ def nearer_antecedent(a: Analysis, k: int) -> bool:
 
 _CHANNEL = frozenset({"på", "by", "via", "i", "per", "on", "in", "with", "med", "over", "through",
                       "gjennom", "pr", "into", "inn", "til", "to"})
+
+
+_LOGIN = frozenset({"logg", "logge", "logga", "log", "logging", "sign", "signing", "innlogging", "login"})
+_PORTAL_VERBS = frozenset({"se", "sjå", "see", "view", "endre", "endra", "change", "correct", "rett",
+                           "rette", "oppdater", "oppdatere", "update", "including", "inkludert"})
+_DOWN = frozenset({"ned", "down"})
+_WRITE = frozenset({"skriv", "skrive", "skriva", "noter", "notere", "write", "jot", "note"})
+_PAST_DIRECTIVE = frozenset({"sende", "sendte", "sent", "ga", "gav", "gave", "oppga", "oppgav", "logga",
+                             "logget", "logged", "tasta", "tastet", "typed", "entered", "skreiv", "skrev",
+                             "wrote", "delte", "shared", "stadfesta", "bekreftet", "confirmed"})
+_FIRST = frozenset({"i", "we", "jeg", "eg", "vi", "me", "us", "oss", "meg"})
+_V1 = frozenset({"får", "få", "fekk", "fikk", "har", "have", "has", "hadde", "had", "got"})
+_AGO = frozenset({"fjor", "går", "sist", "yesterday", "last", "tidlegare", "tidligere", "earlier",
+                  "førre", "forrige", "ago", "sidan", "siden", "since", "nettopp", "just"})
+_NOT_PAST_BEFORE = frozenset({"kan", "må", "skal", "vil", "bør", "kunne", "ville", "å", "to", "can",
+                              "must", "will", "should", "could", "would", "hvis", "viss", "dersom",
+                              "når", "if", "when", "om", "once", "straks"})
+
+
+def own_act(a: Analysis, i: int) -> bool:
+    """The directive at i is the reader's own act, not handing the data to us: looking at or
+    changing it after logging in to the portal ("Logg inn på Min strømside med BankID for å se
+    … og endre kontonummer"), writing it down ("Skriv PIN-koden ned et trygt sted"), or a past
+    act reported ("i fjor sende du kontonummeret via skjemaet", "du logga inn med kodebrikke")."""
+    w = a.keys[i]
+    rest = {a.keys[k] for k in range(i + 1, min(len(a.toks), i + 30)) if a.sentence_id[k] == a.sentence_id[i]}
+    if w in _WRITE and _DOWN & set(a.next_words(i, 4)) and not rest & _FIRST:
+        return True  # not "Write down your username …, then I can hook up eFaktura"
+    if w in _PORTAL_VERBS or w in ("se", "see"):
+        back = [x for _, x in _words_back(a, i, 14)]
+        if _LOGIN & set(back):
+            return True
+    if w in _PAST_DIRECTIVE:
+        before = [x for _, x in _words_back(a, i, 8)]
+        you_next = a.word(i + 1) in ("du", "you", "u", "dere", "de")
+        you_before = before[:1] and before[0] in ("du", "you", "u", "dere")
+        if set(before) & (_NOT_PAST_BEFORE | _V1):
+            return False  # "Får du stadfesta …", "kan du sende …"
+        if you_next:  # V2 after a time adverbial: "i fjor sende du …" (not V1 "Sende du fnr, så …")
+            return bool(set(before) & _AGO)
+        return bool(you_before) and w != "sende"  # "du logga inn med …"; "du sende" is not past
+    return False

@@ -38,7 +38,7 @@ from .objects import (
     reader_gives,
     valid_object,
 )
-from .reported import nearer_antecedent, reported_ask
+from .reported import nearer_antecedent, own_act, reported_ask
 from .request_forms import (
     check_across_sentences,
     check_have_condition,
@@ -176,6 +176,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         return False
     if a.keys[i] in SELF_VERBS and SELF_SERVICE.search(clause_text(a, lo, a.clause_end(i))):
         return False
+    if own_act(a, i):
+        return False  # "Logg inn på Min side for å endre …", "skriv koden ned", "du logga inn med …"
     if _negated_after(a, i) and not _except_us(a, i, _sentence_end_tok(a, i)):
         _check_only_instead(a, i, add)
         return False  # "del det ikke med noen", "share it with no one"
@@ -204,7 +206,8 @@ def _law_subject(a: Analysis, lo: int, i: int) -> bool:
     return any(a.toks[k].kind == WORD and P.LAW_SUBJECT.fullmatch(a.keys[k]) for k in range(lo, i))
 
 
-_POST_NEG = {"ikke", "ikkje", "aldri", "never", "not", "nobody", "ingen", "noone"}
+_POST_NEG = {"ikke", "ikkje", "aldri", "never", "not", "nobody", "ingen", "noone", "nowhere",
+             "ingenstad", "ingensteds", "ingenstads"}
 
 
 def _negated_after(a: Analysis, i: int) -> bool:
@@ -217,6 +220,8 @@ def _negated_after(a: Analysis, i: int) -> bool:
             return False
         if a.keys[k] in _POST_NEG and not (set(a.next_words(k, 2)) & L.DOUBLE_NEG):
             return True
+        if a.keys[k] == "no" and a.word(k + 1) in ("one", "body", "where"):
+            return True  # "share it with no one"
     return False
 
 
@@ -295,8 +300,9 @@ def _objects_after(a: Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]
         if obj is not None:
             if a.negated(i + 1, k) and not _except_us(a, i, _sentence_end_tok(a, i)):
                 break
-            if kind == "login" and not (set(between) & {"with", "med", "using", "via", "by"}):
-                k = obj.j + 1
+            if kind == "login" and not (set(between[-3:]) & {"with", "med", "using", "via", "by"}
+                                        and not set(between) & {"og", "and", "for", "to", "å"}):
+                k = obj.j + 1  # "logg inn med BankID og lag nytt passord": not logging in with it
                 continue
             out.append((obj, list(between)))
             k = obj.j + 1
