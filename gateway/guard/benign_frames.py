@@ -129,7 +129,7 @@ def _sentence_frame(a: Analysis, lo: int, hi: int) -> tuple[list[tuple[int, str]
         keys = {w for k, w in words if a.objs_at[k] is None and not (
             (w in _BENIGN and a.word(k - 1) in _RELATIVE) or (w in _ALREADY and a.word(k + 1) in _TIME)
             or (w in _QUESTION and k + 1 < len(a.toks) and a.toks[k + 1].kind == COLON))}  # "Løynd spørsmål: …"
-        others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not _determiner(a, k)]
+        others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not determiner(a, k)]
         got = cache[(lo, hi)] = (words, keys, others)
     return got
 
@@ -194,7 +194,7 @@ _FROM_SOURCE = re.compile(
     r"\b(?:fra|frå|from) (?:bankid|folkeregister\w*|skatteetaten|the population register|the national registry|nav)\b")
 
 
-def _determiner(a: Analysis, k: int) -> bool:
+def determiner(a: Analysis, k: int) -> bool:
     """'blir de 842 kronene overført': "de/dei" before a number or noun is 'the', not 'they'."""
     if a.keys[k] not in ("de", "dei"):
         return False

@@ -8,6 +8,8 @@ subject ("Det er vi som ber om …", "Den trenger vi") and stay refused."""
 
 from __future__ import annotations
 
+import re
+
 from . import lexicon as L
 from . import phrasing as P
 from .clauses import WORD, Analysis
@@ -142,6 +144,8 @@ def own_act(a: Analysis, i: int) -> bool:
     … og endre kontonummer"), writing it down ("Skriv PIN-koden ned et trygt sted"), or a past
     act reported ("i fjor sende du kontonummeret via skjemaet", "du logga inn med kodebrikke")."""
     w = a.keys[i]
+    if _compromised(a, i) or _into_login_window(a, i):
+        return True  # "Har du skrive kortet på ei falsk nettside, …", "skriv koden i BankID-vinduet"
     rest = {a.keys[k] for k in range(i + 1, min(len(a.toks), i + 30)) if a.sentence_id[k] == a.sentence_id[i]}
     if w in _WRITE and _DOWN & set(a.next_words(i, 4)) and not rest & _FIRST:
         return True  # not "Write down your username …, then I can hook up eFaktura"
@@ -159,3 +163,39 @@ def own_act(a: Analysis, i: int) -> bool:
             return bool(set(before) & _AGO)
         return bool(you_before) and w != "sende"  # "du logga inn med …"; "du sende" is not past
     return False
+
+
+# The data already handed to a fake: advice follows ("Har du skrive kortopplysingane dine på ei
+# falsk nettside, sperr kortet", "hvis du har oppgitt kortnummer og CVC på en falsk side").
+_HAVE = frozenset({"har", "have", "has", "had", "hadde", "hev"})
+
+
+def _compromised(a: Analysis, i: int) -> bool:
+    back = [x for _, x in _words_back(a, i, 3)]
+    if not set(back) & _HAVE:
+        return False
+    sid = a.sentence_id[i]
+    words = [a.keys[k] for k in range(i + 1, min(len(a.toks), i + 12))
+             if a.sentence_id[k] == sid and a.toks[k].kind == WORD]
+    return any(L.THIRD_WARN_RX.search(x) or x in _DODGY for x in words)
+
+
+_DODGY = frozenset({"dodgy", "suspicious", "mistenkelig", "mistenkjeleg", "ukjent", "unknown",
+                    "leaked", "lekket", "lekka", "hacked", "hacka", "hacket", "compromised"})
+# Typing the code into the login window or an app is logging in, not handing it over ("skriver
+# du engangskoden i BankID-vinduet", "type it only into the BankID window", "i lade-appen").
+_INTO = frozenset({"i", "in", "into", "på", "on"})
+_WINDOW = re.compile(r"\w*vindu\w*|\w*vindauge\w*|window|\w+appen|login|innlogging\w*|"
+                     r"pålogging\w*|innloggingssid\w*|loginpage")
+_TYPE = frozenset({"tast", "taste", "taster", "tastar", "skriv", "skrive", "skriver", "type", "types",
+                   "enter", "enters", "key", "input", "punch", "legg", "legger"})
+
+
+def _into_login_window(a: Analysis, i: int) -> bool:
+    if a.keys[i] not in _TYPE:
+        return False
+    sid = a.sentence_id[i]
+    ks = [k for k in range(i + 1, min(len(a.toks), i + 12)) if a.sentence_id[k] == sid and a.toks[k].kind == WORD]
+    return any(a.keys[k] in _INTO and any((a.objs_at[x] is None or "vindu" in a.keys[x] or "window" in a.keys[x])
+                                          and _WINDOW.fullmatch(a.keys[x])
+                                          for x in ks[n + 1:n + 3]) for n, k in enumerate(ks))

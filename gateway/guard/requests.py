@@ -25,6 +25,7 @@ from .ask_filters import (
     drop_reported_asks,
     explains_need,
 )
+from .benign_frames import determiner
 from .broad_ask import check_broad_ask, covered_by_benign_frame
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
@@ -104,6 +105,8 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
     def add(obj: Obj, lo_tok: int, hi_tok: int) -> None:
         if (obj.cat, obj.i) in seen:
             return
+        if obj.cat == "card_expiry" and a.sentence_id[obj.i] in a.voucher_sentences():
+            return  # a voucher's or gift card's validity, not a bank card's expiry date
         seen.add((obj.cat, obj.i))
         s = a.toks[min(lo_tok, obj.i)].start
         e = a.toks[max(hi_tok, obj.j)].end
@@ -326,6 +329,9 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
     nxt = a.next_words(i, 3)
     if not nxt or not (set(nxt[:3]) & L.ANAPHORA):
         return
+    pron = next(k for k in range(i + 1, len(a.toks)) if a.keys[k] in L.ANAPHORA)
+    if determiner(a, pron) and any(P.BENIGN_CODE_CONTEXT.fullmatch(w) for w in a.next_words(pron, 7) if w):
+        return  # "send dei fire siste siffera i ordrenummeret": "dei" is "the", not "them"
     if set(a.next_words(i, 4)) & _POST_NEG or _third_party_asked(a, i):
         return
     hi = a.clause_end(i)
