@@ -31,6 +31,8 @@ _BENIGN = frozenset({
     "forklarer", "forklarar", "explains", "explain", "personvernerklæringen", "personvernerklæringa",
     "notat", "internnotat", "saksnotat", "spurd", "spurt",
     "behandler", "handsamar", "handle", "handles",
+    # already compromised: advice follows ("think ur card number's been leaked? block the card")
+    "leaked", "lekket", "lekka", "dodgy", "hacked", "hacket", "hacka", "compromised", "kompromittert",
 })
 
 # Benign only near the object (four words either side): the customer's own management of the
@@ -184,7 +186,7 @@ NOT_OURS = re.compile(
     r"\b(?:(?:er|is|are) (?:den |det |han |ho |it |they )?(?:ikke|ikkje|not|never|aldri) (?:fra|frå|from) "
     r"(?:oss|us)|(?:isn t|aren t|wasn t) from us|not from us|ikke fra oss|ikkje frå oss|"
     r"(?:aldri|ikke|ikkje|never|not) (?:hos|with|til|to) (?:oss|us)\b|"
-    r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|"
+    r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know)\b|"
     r"ta (?:godt )?vare på(?= ?[,.;!?]| ?$| (?:den|det|han|ho|dei|dem|din|di|ditt|dine)\b)|"
     r"take (?:good )?care of (?:it|them|your)\b)")
 # Data that reaches us from a source other than the reader ("fødselsnummeret vi får fra BankID").

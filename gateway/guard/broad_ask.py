@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 from . import lexicon as L
+from .ask_words import IMPERATIVES, PARTICIPLES, provide_form
 from .benign_frames import (
     OURS,
     SOON,
@@ -42,28 +42,6 @@ from .objects import bare_bankid, passive
 
 Add = Callable[[Obj, int, int], None]
 
-# Imperatives that open an ask in support and phishing text (nb, nn, en). Not "finn"/"find",
-# "les"/"read" alone is fine: "les opp", "read out" are asks.
-IMPERATIVES = frozenset({
-    # bokmål / nynorsk
-    "send", "gi", "gje", "oppgi", "oppgje", "skriv", "tast", "fyll", "legg", "last", "les", "si",
-    "sei", "fortell", "svar", "bekreft", "stadfest", "verifiser", "oppdater", "del", "vis", "ta",
-    "knips", "fotografer", "skann", "ring", "kontakt", "klikk", "trykk", "gå", "følg", "fylg",
-    "husk", "hugs", "sørg", "sjå", "se", "la", "lat", "meld", "registrer", "videresend", "sett",
-    "noter", "hent", "returner", "inkluder", "tekst", "sms", "mail",
-    "kopier", "lim", "bruk", "godkjenn", "aktiver", "signer", "lever", "oppgjev",
-    # English
-    "give", "provide", "enter", "type", "fill", "put", "pop", "drop", "add", "include", "attach",
-    "upload", "read", "say", "tell", "reply", "respond", "answer", "confirm", "verify", "update",
-    "share", "show", "take", "snap", "scan", "call", "contact", "click", "tap", "press",
-    "go", "follow", "remember", "make", "ensure", "let", "note", "write", "forward", "text",
-    "email", "submit", "paste", "copy", "key", "punch", "list", "spell", "hand",
-    "bring", "grab", "check", "input", "insert", "supply", "state", "specify",
-    "complete", "message", "dm", "whatsapp", "post", "approve", "authorise", "authorize",
-    "validate", "register", "re-enter", "reenter", "retype", "resend", "jot", "leave", "pass",
-    "relay", "videreformidle", "formidle", "gjenta", "repeat", "skicka", "gimme", "sleng", "bung",
-    "chuck", "ping", "shoot", "slenger", "slengjer",
-})
 # Words that may precede an imperative at the start of a clause.
 _LEAD = frozenset({"og", "and", "så", "then", "deretter", "da", "bare", "berre", "just", "also",
                    "også", "òg", "please", "pls", "plz", "kindly", "vennligst", "venligst",
@@ -87,17 +65,6 @@ _PLACES = frozenset({
     "feltene", "felt", "field", "fields", "boksen", "box", "boxes", "chatten", "chat", "svaret",
     "reply", "skjemaet", "form", "blank", "blanks", "nedenfor", "nedanfor", "below",
 })
-# Participles of provide verbs after "vert/blir/må/skal" ("vert skrivne inn", "må leveres").
-_PARTICIPLES = frozenset({
-    "skrivne", "skriven", "skrive", "skrevet", "skrivi", "oppgjeve", "oppgjevne", "oppgitt",
-    "oppgitte", "oppgjevast", "sendt", "sende", "sendte", "gjeve", "gjevne", "gitt", "lagt",
-    "tasta", "tastet", "fylt", "fylte", "fyllt", "stadfesta", "bekreftet", "bekrefta", "lest",
-    "lesne", "levert", "delt", "lasta", "lastet", "innsendt", "innsend", "vedlagt", "vedlegges", "vedleggast",
-    "oppdatert", "verifisert", "provided", "entered", "sent", "given", "typed", "filled",
-    "supplied", "submitted", "attached", "uploaded", "shared", "included", "written", "stated",
-    "confirmed", "reconfirmed", "verified", "validated", "updated", "resubmitted", "reentered",
-    "read", "told", "texted", "emailed", "forwarded", "passed", "handed", "gjevast", "givast",
-})
 _BE = frozenset({"vert", "blir", "bli", "verte", "vorte", "blitt", "må", "skal", "bør", "be", "is",
                  "are", "must", "should", "been", "gets", "get"})
 _NEEDED = frozenset({"nødvendig", "nødvendige", "naudsynt", "naudsynte", "naudsynleg", "påkrevd",
@@ -110,12 +77,6 @@ RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "received", "got", "had
 _CHECKED_PAST = RECEIVE_PAST | {"verified", "verifisert", "confirmed", "bekreftet", "stadfesta",
                                 "checked", "sjekket", "registered", "registrert", "validated"}
 _HAVE = frozenset({"har", "have", "has", "hev", "ve", "youve"})
-_PROVIDE_FORMS = frozenset({"svart", "svara", "replied", "sent", "gitt", "gave", "oppgitt", "oppgav",
-                            "oppgjeve", "given", "provided", "entered", "tastet", "tasta",
-                            "skrevet", "skrive", "written", "wrote", "lagt", "attached",
-                            "confirmed", "bekreftet", "stadfesta", "read", "lest", "forwarded",
-                            "videresendt", "vidaresendt", "vidaresender", "vidaresend", "shared",
-                            "delt", "typed", "texted", "uploaded", "lastet", "lasta"})
 _COORD = frozenset({"and", "og", "men", "but", "or", "eller", "så", "so", "while", "mens"})
 # A bare question about trouble with the data is a help heading, not an ask ("Problemer med
 # passordet?").
@@ -289,10 +250,10 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "Gotta have ur pin to confirm"
     if w in _NEED and set(prev) & OURS:
         return True  # "what our agent needs"
-    if (w in _NEEDED or ((w in _PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:]))) \
-            and _same_clause(a, k, obj):
+    if (w in _NEEDED or ((w in PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:])
+                         and not _generic_passive(a, prev, obj))) and _same_clause(a, k, obj):
         return True  # "er nødvendig", "is required", "vert skrivne inn", "må vedlegges"
-    if (passive(w) or w in _PARTICIPLES or w in IMPERATIVES) and _to_us(nxt) and _same_clause(a, k, obj):
+    if (passive(w) or w in PARTICIPLES or w in IMPERATIVES) and _to_us(nxt) and _same_clause(a, k, obj):
         return True  # "Koden leses opp til meg", "will be read out to me", "skal gjevast til oss"
     if w in _MISSING or (w == "står" and set(nxt) & {"att", "igjen"}):
         return True  # "that's all that's missing", "Då står berre personnummeret att"
@@ -303,12 +264,12 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "når CVC og utløpsdato er verifisert av oss", "once your PIN has been confirmed"
     if w in _CHECKED_PAST and prev[-2:] and set(prev) & WE and set(keys[:n]) & SOON:
         return True  # "når vi har mottatt …"
-    if w in {"youve", "uve", "youd"} and nxt[:1] and _provide_form(nxt[0]):
+    if w in {"youve", "uve", "youd"} and nxt[:1] and provide_form(nxt[0]):
         return True  # "when you've replied with"
-    if w in YOU and nxt[:1] and (_provide_form(nxt[0]) or (nxt[0] in _HAVE and _provide_form(
+    if w in YOU and nxt[:1] and (provide_form(nxt[0]) or (nxt[0] in _HAVE and provide_form(
             nxt[1] if len(nxt) > 1 else ""))) and not _reported_past(keys, n, nxt):
         return True  # "du sender", "du har svart med", "you've replied with"
-    if _provide_form(w) and nxt[:1] and nxt[0] in {"du", "dere", "dykk"}:
+    if provide_form(w) and nxt[:1] and nxt[0] in {"du", "dere", "dykk"}:
         return True  # "Den videresender du", "Den les du opp"
     if w in {"med", "with"} and {"kan", "can"} & set(keys[n + 1:n + 12]) and set(keys[n + 1:n + 13]) & WE:
         return True  # "Med kopi av bankkortet ditt kan vi …"
@@ -331,7 +292,7 @@ def _asking_verb(w: str) -> bool:
     """A provide verb in any form, not one of the reader's own harmless acts."""
     if w in _NOT_PROVIDE or any(w.endswith(e) and w[:-len(e)] in _NOT_PROVIDE for e in _STEMS):
         return False
-    return _provide_form(w) or (w[-1:] in ("e", "a") and w[:-1] in IMPERATIVES)  # "lese", "betala"
+    return provide_form(w) or (w[-1:] in ("e", "a") and w[:-1] in IMPERATIVES)  # "lese", "betala"
 
 
 def _modal_asks(a: Analysis, k: int, obj: Obj) -> bool:
@@ -374,6 +335,18 @@ def _reported_past(keys: list[str], n: int, nxt: list[str]) -> bool:
     return not set(keys[:n]) & (SOON | L.CONDITIONAL | {"before", "før", "until"})
 
 
+_PLAIN_BE = frozenset({"blir", "vert", "is", "are", "gets", "get"})
+
+
+def _generic_passive(a: Analysis, prev: list[str], obj: Obj) -> bool:
+    """'Eit kontonummer … blir skrive i grupper', 'Kontonummer i Noreg blir skrive som 4-2-5': a
+    plain present passive about data in general (no possessive, no modal) describes it."""
+    if not set(prev[-2:]) & _PLAIN_BE or set(prev) & _MODALS:
+        return False
+    near = {a.keys[k] for k in range(max(0, obj.i - 2), min(len(a.toks), obj.j + 3))}
+    return not near & (L.POSSESSIVE | {"the", "dette", "denne"}) and not a.keys[obj.i].endswith(("et", "en"))
+
+
 _IS_BEEN = frozenset({"er", "is", "are", "been", "blitt", "vorte", "blir", "vert", "was", "were"})
 _MISSING = frozenset({"mangler", "manglar", "gjenstår", "missing", "remains", "outstanding", "utestående"})
 
@@ -392,14 +365,6 @@ def _same_clause(a: Analysis, k: int, obj: Obj) -> bool:
     sendes tilbake', 'Nothing else is required, only your PIN')."""
     lo, hi = (k, obj.i) if k < obj.i else (obj.j, k)
     return not any(a.toks[j].kind in (WEAK, COLON) and a.word(j + 1) in _COORD for j in range(lo + 1, hi))
-
-
-@lru_cache(maxsize=8192)
-def _provide_form(w: str) -> bool:
-    """An inflected provide verb: 'sender', 'videresender', 'svart', 'sent', 'replied'."""
-    if w in IMPERATIVES or w in _PARTICIPLES or w in _PROVIDE_FORMS:
-        return True
-    return any(w.endswith(e) and w[: -len(e)] in IMPERATIVES for e in ("er", "ar", "r", "s", "es", "ed", "d", "t", "a"))
 
 
 def _particle_ok(keys: list[str], n: int) -> bool:
