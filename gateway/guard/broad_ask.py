@@ -39,6 +39,7 @@ from .benign_frames import (
 )
 from .clauses import COLON, STRONG, WEAK, WORD, Analysis, Obj
 from .objects import bare_bankid, passive
+from .reported import AGO
 
 Add = Callable[[Obj, int, int], None]
 
@@ -187,7 +188,7 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     if _label_fragment(a, lo, obj):
         return lo  # "Til slutt: personnummeret ditt, så er saka ferdig"
     end = a.toks[hi + 1].key if hi + 1 < len(a.toks) else ""
-    if set(keys) & _PLACES:
+    if set(keys) & _PLACES and not _past_act(keys):
         return lo  # where the reader is to put it
     if "?" in end and set(keys) & (YOU | L.POSSESSIVE | WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
         return lo  # a question to the reader about the data
@@ -269,7 +270,7 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     if w in YOU and nxt[:1] and (provide_form(nxt[0]) or (nxt[0] in _HAVE and provide_form(
             nxt[1] if len(nxt) > 1 else ""))) and not _reported_past(keys, n, nxt):
         return True  # "du sender", "du har svart med", "you've replied with"
-    if provide_form(w) and nxt[:1] and nxt[0] in {"du", "dere", "dykk"}:
+    if provide_form(w) and nxt[:1] and nxt[0] in {"du", "dere", "dykk"} and not (w in _PAST and set(prev) & AGO):
         return True  # "Den videresender du", "Den les du opp"
     if w in {"med", "with"} and {"kan", "can"} & set(keys[n + 1:n + 12]) and set(keys[n + 1:n + 13]) & WE:
         return True  # "Med kopi av bankkortet ditt kan vi …"
@@ -333,6 +334,13 @@ def _reported_past(keys: list[str], n: int, nxt: list[str]) -> bool:
     if set(nxt[1:5]) & {"oss", "us", "meg", "me"}:
         return False  # "Du sendte oss et bilde av kortet, men det var uskarpt": to us, asked again
     return not set(keys[:n]) & (SOON | L.CONDITIONAL | {"before", "før", "until"})
+
+
+def _past_act(keys: list[str]) -> bool:
+    """'i fjor sende du kontonummeret via skjemaet': the place is where the reader put it then."""
+    return any((w in YOU and keys[n + 1:n + 2] and _reported_past(keys, n, keys[n + 1:n + 5])) or (
+        w in _PAST and keys[n + 1:n + 2] and keys[n + 1] in YOU and set(keys[:n]) & AGO)
+        for n, w in enumerate(keys))
 
 
 _PLAIN_BE = frozenset({"blir", "vert", "is", "are", "gets", "get"})

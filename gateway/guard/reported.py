@@ -131,7 +131,7 @@ _PAST_DIRECTIVE = frozenset({"sende", "sendte", "sent", "ga", "gav", "gave", "op
                              "wrote", "delte", "shared", "stadfesta", "bekreftet", "confirmed"})
 _FIRST = frozenset({"i", "we", "jeg", "eg", "vi", "me", "us", "oss", "meg"})
 _V1 = frozenset({"får", "få", "fekk", "fikk", "har", "have", "has", "hadde", "had", "got"})
-_AGO = frozenset({"fjor", "går", "sist", "yesterday", "last", "tidlegare", "tidligere", "earlier",
+AGO = frozenset({"fjor", "går", "sist", "yesterday", "last", "tidlegare", "tidligere", "earlier",
                   "førre", "forrige", "ago", "sidan", "siden", "since", "nettopp", "just"})
 _NOT_PAST_BEFORE = frozenset({"kan", "må", "skal", "vil", "bør", "kunne", "ville", "å", "to", "can",
                               "must", "will", "should", "could", "would", "hvis", "viss", "dersom",
@@ -160,7 +160,7 @@ def own_act(a: Analysis, i: int) -> bool:
         if set(before) & (_NOT_PAST_BEFORE | _V1):
             return False  # "Får du stadfesta …", "kan du sende …"
         if you_next:  # V2 after a time adverbial: "i fjor sende du …" (not V1 "Sende du fnr, så …")
-            return bool(set(before) & _AGO)
+            return bool(set(before) & AGO)
         return bool(you_before) and w != "sende"  # "du logga inn med …"; "du sende" is not past
     return False
 
