@@ -152,3 +152,20 @@ def _denies(words: list[str]) -> bool:
 
 _BARE_AFTER = frozenset({"|", "i", "in", "på", "on", "nå", "no", "now", "lenger", "lengre", "anymore",
                          "ever", "heller", "either", "her", "here", "by", "via", "over"})
+
+
+# A note addressed to staff, not to the customer: "Note for agents: …", "Notat til
+# fagansvarleg: …", "Internt: …". What it says about asks is guidance, not an ask.
+_STAFF = (r"(?:all |alle )?(?:agents?|agentar|agenter|staff|kundebehandl\w+|saksbehandl\w+|fagansvarl\w+|"
+          r"teamet|the team|colleagues|kollegaer|kollegar|nyansatte|new staff|support)")
+_STAFF_NOTE = re.compile(
+    r"^\W*(?:(?:note|notat|memo|rutine|guidance|reminder|påminnelse|påminning) (?:for|til|to) " + _STAFF +
+    r"|internnotat|saksnotat|internal note|intern(?:t)? notat|internt|internal|(?:til|to|for) " + _STAFF + r")\s*:")
+
+
+def drop_staff_notes(a: Analysis, hits: list[Hit]) -> list[Hit]:
+    """A text that opens as a note to staff ('Note for agents: if a customer offers their ID
+    number in chat, stop them') tells colleagues what to do; it asks the customer nothing."""
+    if hits and _STAFF_NOTE.match(a.text):
+        return []
+    return hits

@@ -63,7 +63,7 @@ OTHERS = {"andre", "others", "anyone", "anybody", "noen", "nokon", "someone", "s
            "bort", "away", "vekk"}
 
 
-SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at) (?:(?:min|mi|my) \w{0,14}(?:side|sida|page)|minside|the portal|portalen|"
+SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at|under) (?:(?:min|mi|my) \w{0,14}(?:side|sida|page)|minside|the portal|portalen|"
                            r"appen vår|our app|(?:min|mi|my) profil\w*|my profile|«?mine data|my data)|"
                            r"self[- ]?service|selvbetjening|sjølvbetening|yourself|selv|sjølv|"
                            r"on (?:the|our) (?:website|site)|på (?:nettsida|nettsiden|nettstaden) vår)\b")

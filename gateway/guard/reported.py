@@ -25,6 +25,10 @@ _ADVERBS = frozenset({"ofte", "gjerne", "også", "òg", "often", "also", "just",
                       "kanskje", "maybe", "plutselig", "brått", "suddenly", "typisk", "typically"})
 _US = frozenset({"vi", "we", "me", "oss", "us", "jeg", "eg", "kundeservice", "selskapet"})
 _FROM = frozenset({"from", "fra", "frå"})  # "a text from us asking for …": the text asks
+_WHETHER = frozenset({"om", "whether", "if", "hvorvidt"})
+_ASKED = frozenset({"spurte", "spurde", "spurt", "spurd", "asked", "lurte", "lurer", "wondered",
+                    "wonders", "wondering", "undrar", "undra", "sjekka", "sjekket", "checked"})
+_NEEDS = frozenset({"trenger", "treng", "need", "needs", "krever", "krev", "require", "requires"})
 _GOVERN = frozenset({"deg", "you", "u", "dykk", "dere", "om", "å", "to", "og", "about", "for"})
 
 
@@ -51,6 +55,9 @@ def _reported_request(a: Analysis, v: int) -> bool:
     """The request verb at v has a message, caller or pronoun for one as its subject."""
     if a.word(v + 1) in _US:
         return False  # V2 with us as subject: "Den ber vi om", "Det spør me etter"
+    back3 = [w for _, w in _words_back(a, v, 4)]
+    if any(w in _WHETHER and back3[n + 1:n + 2] and back3[n + 1] in _ASKED for n, w in enumerate(back3)):
+        return True  # "kunden spurde om me treng …", "you asked whether we need …": their question
     back = [(k, w) for k, w in _words_back(a, v, 12) if w not in _ADVERBS
             and not (w in _US and a.word(k - 1) in _FROM) and not (w in _FROM and a.word(k + 1) in _US)]
     if not back:
@@ -80,6 +87,9 @@ def reported_ask(a: Analysis, i: int) -> bool:
     subject."""
     if a.keys[i] in _REQUEST:
         return _reported_request(a, i)
+    if a.keys[i] in _NEEDS:  # "kunden spurte om vi trenger …": their question, not our need
+        back = [w for _, w in _words_back(a, i, 4)]
+        return any(w in _WHETHER and back[n + 1:n + 2] and back[n + 1] in _ASKED for n, w in enumerate(back))
     back = _words_back(a, i, 4)
     for n, (k, w) in enumerate(back):
         if w in _REQUEST:
@@ -93,7 +103,11 @@ def reported_ask(a: Analysis, i: int) -> bool:
 
 def reported_object(a: Analysis, obj_i: int) -> bool:
     """The object is what a reported ask asks for: a reported request verb or a provide verb it
-    governs stands at most five words before it ("sms-ar som ber om bankid-passordet ditt")."""
+    governs stands at most five words before it ("sms-ar som ber om bankid-passordet ditt"), or
+    it is in someone's question reported ("Kunden spurte om vi trenger fødselsnummeret")."""
+    back = [w for _, w in _words_back(a, obj_i, 8)]
+    if any(w in _WHETHER and back[n + 1:n + 2] and back[n + 1] in _ASKED for n, w in enumerate(back)):
+        return True
     for k, w in _words_back(a, obj_i, 5):
         if w in _REQUEST or w in _PROVIDE_NEAR:
             return reported_ask(a, k)
@@ -151,8 +165,8 @@ def own_act(a: Analysis, i: int) -> bool:
         return True  # not "Write down your username …, then I can hook up eFaktura"
     if w in _PORTAL_VERBS or w in ("se", "see"):
         back = [x for _, x in _words_back(a, i, 14)]
-        if _LOGIN & set(back):
-            return True
+        if _LOGIN & (set(back) | rest):
+            return True  # "… for å se og endre kontonummeret", "… under My profile after logging in"
     if w in _PAST_DIRECTIVE:
         before = [x for _, x in _words_back(a, i, 8)]
         you_next = a.word(i + 1) in ("du", "you", "u", "dere", "de")

@@ -57,6 +57,14 @@ PASS = {
         "Det er bare du som skal kjenne PIN-koden din.",
         "Think your password has been leaked? Change it straight away.",
     ],
+    "staff_note": [
+        "Note for agents: if a customer types their card number in chat, stop them politely.",
+        "Notat til saksbehandlarane: be aldri kunden om BankID-koden.",
+    ],
+    "their_question": [
+        "Kunden spurte om vi trenger fødselsnummeret hennes for å flytte avtalen.",
+        "You can view and correct your details, including your account number, under My profile after logging in.",
+    ],
 }
 
 REFUSE = [
@@ -74,6 +82,9 @@ REFUSE = [
     "Bare du oppgir kontonummeret ditt, er avtalen i orden.",
     "Kontonummeret ditt blir registrert når du sender det til oss.",
     "Your card number and expiry date, please.",
+    "Note: please reply with your PIN.",
+    "Notat: send oss passordet ditt.",
+    "Vi lurer på om du kan sende oss kortnummeret ditt.",
 ]
 
 
