@@ -88,8 +88,8 @@ def reported_ask(a: Analysis, i: int) -> bool:
     if a.keys[i] in _REQUEST:
         return _reported_request(a, i)
     if a.keys[i] in _NEEDS:  # "kunden spurte om vi trenger …": their question, not our need
-        back = [w for _, w in _words_back(a, i, 4)]
-        return any(w in _WHETHER and back[n + 1:n + 2] and back[n + 1] in _ASKED for n, w in enumerate(back))
+        words = [w for _, w in _words_back(a, i, 4)]
+        return any(w in _WHETHER and words[n + 1:n + 2] and words[n + 1] in _ASKED for n, w in enumerate(words))
     back = _words_back(a, i, 4)
     for n, (k, w) in enumerate(back):
         if w in _REQUEST:
