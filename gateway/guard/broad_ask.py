@@ -256,6 +256,8 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "er nødvendig", "is required", "vert skrivne inn", "må vedlegges"
     if (passive(w) or w in PARTICIPLES or w in IMPERATIVES) and _to_us(nxt) and _same_clause(a, k, obj):
         return True  # "Koden leses opp til meg", "will be read out to me", "skal gjevast til oss"
+    if w in _NEED_PASSIVE and k > obj.j and _same_clause(a, k, obj):
+        return True  # "Engangskoden trengs for å …", "IBAN bes oppgitt …", "Koden forventes returnert …"
     if w in _MISSING or (w == "står" and set(nxt) & {"att", "igjen"}):
         return True  # "that's all that's missing", "Då står berre personnummeret att"
     if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in WE) or (
@@ -341,6 +343,11 @@ def _past_act(keys: list[str]) -> bool:
     return any((w in YOU and keys[n + 1:n + 2] and _reported_past(keys, n, keys[n + 1:n + 5])) or (
         w in _PAST and keys[n + 1:n + 2] and keys[n + 1] in YOU and set(keys[:n]) & AGO)
         for n, w in enumerate(keys))
+
+
+# Passive needs after the object: "trengs", "ønskes oppgitt", "bes oppgitt", "forventes returnert".
+_NEED_PASSIVE = frozenset({"trengs", "trengst", "ønskes", "ønskjast", "bes", "forventes", "forventast",
+                           "kreves", "krevst", "behøves", "etterspørres", "etterspørjast"})
 
 
 _PLAIN_BE = frozenset({"blir", "vert", "is", "are", "gets", "get"})

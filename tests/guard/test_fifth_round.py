@@ -56,6 +56,7 @@ PASS = {
         "Gift voucher SPRING26 is valid until 30 April – type it in the code field.",
         "Det er bare du som skal kjenne PIN-koden din.",
         "Think your password has been leaked? Change it straight away.",
+        "PIN-koden din trengs ikke – vi bruker BankID.",
     ],
     "staff_note": [
         "Note for agents: if a customer types their card number in chat, stop them politely.",
@@ -85,6 +86,10 @@ REFUSE = [
     "Note: please reply with your PIN.",
     "Notat: send oss passordet ditt.",
     "Vi lurer på om du kan sende oss kortnummeret ditt.",
+    # recall: a passive need after the object
+    "PIN-koden til kortet ønskes oppgitt i svaret.",
+    "Kontonummeret ditt trengst før vi kan betale ut.",
+    "Engangskoden forventes returnert innen fem minutter.",
 ]
 
 
