@@ -97,9 +97,75 @@ def drop_answered_no(a: Analysis, hits: list[Hit]) -> list[Hit]:
             start -= 1
         sentence = a.text[a.toks[start].start:a.toks[end - 1].end] if end > start else ""
         question = end < len(a.toks) and "?" in a.toks[end].key
-        if question and a.word(end + 1) in _ANSWER_NO:
+        answer = _next_words(a, end, 7, marks=True)
+        if (question and answer[:1] and answer[0] in _ANSWER_NO) or (
+                (question or _NEED_WORDS & set(a.keys[start:end])) and _denies(answer)
+                and not _ASK_TOO.search(" ".join(_next_words(a, end, 14)))):
             continue
         if NOT_OURS.search(sentence) or (_PAST_REPORT.search(sentence) and not _ASK_TOO.search(sentence)):
             continue
         out.append(h)
     return out
+
+
+_NEED_WORDS = frozenset({"trenger", "treng", "trengs", "need", "needs", "ber", "spør", "ask", "asks",
+                         "asked", "krever", "krev", "require", "requires", "spurte", "spurde"})
+_LABELS = frozenset({"svar", "answer", "a", "reply", "nei", "no", "nope"})
+_DO = frozenset({"gjør", "gjer", "gjorde", "do", "does", "did"})
+_WE_SUBJ = frozenset({"vi", "me", "we", "eg", "jeg", "i"})
+
+
+def _next_words(a: Analysis, end: int, n: int, marks: bool = False) -> list[str]:
+    """The first n words after token end (across the sentence boundary); with marks, a
+    punctuation token after the first word reads "|"."""
+    out: list[str] = []
+    k = end + 1
+    while k < len(a.toks) and len(out) < n:
+        if a.toks[k].kind == WORD:
+            out.append(a.keys[k])
+        elif marks and out:
+            out.append("|")
+        k += 1
+    return out
+
+
+def _denies(words: list[str]) -> bool:
+    """The next sentence denies the need at once: "Nei, det gjør vi ikke", "We don't",
+    "Det gjer me ikkje", "Svar: Nei. …" (after a question, or after "Du spurte om vi trenger …")."""
+    while words and words[0] in _LABELS | {"|"}:
+        words = words[1:]
+    if words[:1] and words[0] in ("det", "that", "dét", "this"):
+        words = words[1:]
+    if words[:1] and words[0] in _DO:
+        words = words[1:]
+        if words[:1] and words[0] in _WE_SUBJ:
+            words = words[1:]
+    elif words[:1] and words[0] in _WE_SUBJ:
+        words = words[2:] if words[1:2] and words[1] in _DO else words[1:]
+    else:
+        return False
+    # a bare denial ("Det gjør vi ikke.", "We don't – …"), not "Vi gjør ikke noe uten det"
+    if words[1:2] and words[1] in ("det", "that", "it", "dette", "this", "so"):
+        words = words[:1] + words[2:]  # "Vi gjør aldri det."
+    return bool(words) and words[0] in L.NEGATIONS and (len(words) == 1 or words[1] in _BARE_AFTER)
+
+
+_BARE_AFTER = frozenset({"|", "i", "in", "på", "on", "nå", "no", "now", "lenger", "lengre", "anymore",
+                         "ever", "heller", "either", "her", "here", "by", "via", "over"})
+
+
+# A note addressed to staff, not to the customer: "Note for agents: …", "Notat til
+# fagansvarleg: …", "Internt: …". What it says about asks is guidance, not an ask.
+_STAFF = (r"(?:all |alle )?(?:agents?|agentar|agenter|staff|kundebehandl\w+|saksbehandl\w+|fagansvarl\w+|"
+          r"teamet|the team|colleagues|kollegaer|kollegar|nyansatte|new staff|support)")
+_STAFF_NOTE = re.compile(
+    r"^\W*(?:(?:note|notat|memo|rutine|guidance|reminder|påminnelse|påminning) (?:for|til|to) " + _STAFF +
+    r"|internnotat|saksnotat|internal note|intern(?:t)? notat|internt|internal|(?:til|to|for) " + _STAFF + r")\s*:")
+
+
+def drop_staff_notes(a: Analysis, hits: list[Hit]) -> list[Hit]:
+    """A text that opens as a note to staff ('Note for agents: if a customer offers their ID
+    number in chat, stop them') tells colleagues what to do; it asks the customer nothing."""
+    if hits and _STAFF_NOTE.match(a.text):
+        return []
+    return hits

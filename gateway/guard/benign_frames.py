@@ -13,6 +13,7 @@ from . import lexicon as L
 from . import phrasing as P
 from .clauses import COLON, WEAK, WORD, Analysis, Obj
 from .objects import SELF_SERVICE
+from .reported import reported_object
 
 YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
 
@@ -30,6 +31,8 @@ _BENIGN = frozenset({
     "forklarer", "forklarar", "explains", "explain", "personvernerklæringen", "personvernerklæringa",
     "notat", "internnotat", "saksnotat", "spurd", "spurt",
     "behandler", "handsamar", "handle", "handles",
+    # already compromised: advice follows ("think ur card number's been leaked? block the card")
+    "leaked", "lekket", "lekka", "dodgy", "hacked", "hacket", "hacka", "compromised", "kompromittert",
 })
 
 # Benign only near the object (four words either side): the customer's own management of the
@@ -128,7 +131,7 @@ def _sentence_frame(a: Analysis, lo: int, hi: int) -> tuple[list[tuple[int, str]
         keys = {w for k, w in words if a.objs_at[k] is None and not (
             (w in _BENIGN and a.word(k - 1) in _RELATIVE) or (w in _ALREADY and a.word(k + 1) in _TIME)
             or (w in _QUESTION and k + 1 < len(a.toks) and a.toks[k + 1].kind == COLON))}  # "Løynd spørsmål: …"
-        others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not _determiner(a, k)]
+        others = [w for k, w in words if a.objs_at[k] is None and not _modifier(a, k) and not determiner(a, k)]
         got = cache[(lo, hi)] = (words, keys, others)
     return got
 
@@ -140,7 +143,7 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         return True
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
         others = [w for w in others if w not in L.ANAPHORA]
-    if set(others) & L.THIRD_WARN:
+    if set(others) & L.THIRD_WARN or reported_object(a, obj.i):
         return True
     if obj.cat in ("pin", "one_time_code") and any(
             P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6))):
@@ -183,7 +186,7 @@ NOT_OURS = re.compile(
     r"\b(?:(?:er|is|are) (?:den |det |han |ho |it |they )?(?:ikke|ikkje|not|never|aldri) (?:fra|frå|from) "
     r"(?:oss|us)|(?:isn t|aren t|wasn t) from us|not from us|ikke fra oss|ikkje frå oss|"
     r"(?:aldri|ikke|ikkje|never|not) (?:hos|with|til|to) (?:oss|us)\b|"
-    r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|"
+    r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know)\b|"
     r"ta (?:godt )?vare på(?= ?[,.;!?]| ?$| (?:den|det|han|ho|dei|dem|din|di|ditt|dine)\b)|"
     r"take (?:good )?care of (?:it|them|your)\b)")
 # Data that reaches us from a source other than the reader ("fødselsnummeret vi får fra BankID").
@@ -193,7 +196,7 @@ _FROM_SOURCE = re.compile(
     r"\b(?:fra|frå|from) (?:bankid|folkeregister\w*|skatteetaten|the population register|the national registry|nav)\b")
 
 
-def _determiner(a: Analysis, k: int) -> bool:
+def determiner(a: Analysis, k: int) -> bool:
     """'blir de 842 kronene overført': "de/dei" before a number or noun is 'the', not 'they'."""
     if a.keys[k] not in ("de", "dei"):
         return False

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 from . import lexicon as L
+from .ask_words import IMPERATIVES, PARTICIPLES, provide_form
 from .benign_frames import (
     OURS,
     SOON,
@@ -39,31 +39,10 @@ from .benign_frames import (
 )
 from .clauses import COLON, STRONG, WEAK, WORD, Analysis, Obj
 from .objects import bare_bankid, passive
+from .reported import AGO
 
 Add = Callable[[Obj, int, int], None]
 
-# Imperatives that open an ask in support and phishing text (nb, nn, en). Not "finn"/"find",
-# "les"/"read" alone is fine: "les opp", "read out" are asks.
-IMPERATIVES = frozenset({
-    # bokmål / nynorsk
-    "send", "gi", "gje", "oppgi", "oppgje", "skriv", "tast", "fyll", "legg", "last", "les", "si",
-    "sei", "fortell", "svar", "bekreft", "stadfest", "verifiser", "oppdater", "del", "vis", "ta",
-    "knips", "fotografer", "skann", "ring", "kontakt", "klikk", "trykk", "gå", "følg", "fylg",
-    "husk", "hugs", "sørg", "sjå", "se", "la", "lat", "meld", "registrer", "videresend", "sett",
-    "noter", "hent", "returner", "inkluder", "tekst", "sms", "mail",
-    "kopier", "lim", "bruk", "godkjenn", "aktiver", "signer", "lever", "oppgjev",
-    # English
-    "give", "provide", "enter", "type", "fill", "put", "pop", "drop", "add", "include", "attach",
-    "upload", "read", "say", "tell", "reply", "respond", "answer", "confirm", "verify", "update",
-    "share", "show", "take", "snap", "scan", "call", "contact", "click", "tap", "press",
-    "go", "follow", "remember", "make", "ensure", "let", "note", "write", "forward", "text",
-    "email", "submit", "paste", "copy", "key", "punch", "list", "spell", "hand",
-    "bring", "grab", "check", "input", "insert", "supply", "state", "specify",
-    "complete", "message", "dm", "whatsapp", "post", "approve", "authorise", "authorize",
-    "validate", "register", "re-enter", "reenter", "retype", "resend", "jot", "leave", "pass",
-    "relay", "videreformidle", "formidle", "gjenta", "repeat", "skicka", "gimme", "sleng", "bung",
-    "chuck", "ping", "shoot", "slenger", "slengjer",
-})
 # Words that may precede an imperative at the start of a clause.
 _LEAD = frozenset({"og", "and", "så", "then", "deretter", "da", "bare", "berre", "just", "also",
                    "også", "òg", "please", "pls", "plz", "kindly", "vennligst", "venligst",
@@ -87,17 +66,6 @@ _PLACES = frozenset({
     "feltene", "felt", "field", "fields", "boksen", "box", "boxes", "chatten", "chat", "svaret",
     "reply", "skjemaet", "form", "blank", "blanks", "nedenfor", "nedanfor", "below",
 })
-# Participles of provide verbs after "vert/blir/må/skal" ("vert skrivne inn", "må leveres").
-_PARTICIPLES = frozenset({
-    "skrivne", "skriven", "skrive", "skrevet", "skrivi", "oppgjeve", "oppgjevne", "oppgitt",
-    "oppgitte", "oppgjevast", "sendt", "sende", "sendte", "gjeve", "gjevne", "gitt", "lagt",
-    "tasta", "tastet", "fylt", "fylte", "fyllt", "stadfesta", "bekreftet", "bekrefta", "lest",
-    "lesne", "levert", "delt", "lasta", "lastet", "innsendt", "innsend", "vedlagt", "vedlegges", "vedleggast",
-    "oppdatert", "verifisert", "provided", "entered", "sent", "given", "typed", "filled",
-    "supplied", "submitted", "attached", "uploaded", "shared", "included", "written", "stated",
-    "confirmed", "reconfirmed", "verified", "validated", "updated", "resubmitted", "reentered",
-    "read", "told", "texted", "emailed", "forwarded", "passed", "handed", "gjevast", "givast",
-})
 _BE = frozenset({"vert", "blir", "bli", "verte", "vorte", "blitt", "må", "skal", "bør", "be", "is",
                  "are", "must", "should", "been", "gets", "get"})
 _NEEDED = frozenset({"nødvendig", "nødvendige", "naudsynt", "naudsynte", "naudsynleg", "påkrevd",
@@ -110,12 +78,6 @@ RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "received", "got", "had
 _CHECKED_PAST = RECEIVE_PAST | {"verified", "verifisert", "confirmed", "bekreftet", "stadfesta",
                                 "checked", "sjekket", "registered", "registrert", "validated"}
 _HAVE = frozenset({"har", "have", "has", "hev", "ve", "youve"})
-_PROVIDE_FORMS = frozenset({"svart", "svara", "replied", "sent", "gitt", "gave", "oppgitt", "oppgav",
-                            "oppgjeve", "given", "provided", "entered", "tastet", "tasta",
-                            "skrevet", "skrive", "written", "wrote", "lagt", "attached",
-                            "confirmed", "bekreftet", "stadfesta", "read", "lest", "forwarded",
-                            "videresendt", "vidaresendt", "vidaresender", "vidaresend", "shared",
-                            "delt", "typed", "texted", "uploaded", "lastet", "lasta"})
 _COORD = frozenset({"and", "og", "men", "but", "or", "eller", "så", "so", "while", "mens"})
 # A bare question about trouble with the data is a help heading, not an ask ("Problemer med
 # passordet?").
@@ -226,7 +188,7 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     if _label_fragment(a, lo, obj):
         return lo  # "Til slutt: personnummeret ditt, så er saka ferdig"
     end = a.toks[hi + 1].key if hi + 1 < len(a.toks) else ""
-    if set(keys) & _PLACES:
+    if set(keys) & _PLACES and not _past_act(keys):
         return lo  # where the reader is to put it
     if "?" in end and set(keys) & (YOU | L.POSSESSIVE | WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
         return lo  # a question to the reader about the data
@@ -255,8 +217,13 @@ def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
     c = obj.i - 1
     while c > lo and a.toks[c].kind == WORD and a.keys[c] in L.POSSESSIVE | {"the", "og", "and"}:
         c -= 1
-    if c <= lo or a.toks[c].kind != COLON or c - lo > 3:
+    if c <= lo or a.toks[c].kind != COLON:
         return False
+    start = c - 1
+    while start > lo and a.toks[start - 1].kind == WORD and a.keys[start] not in _COORD:
+        start -= 1
+    if c - start > 3:
+        return False  # a short lead of its own clause: "…, og så: pinkoden"
     nxt = a.toks[obj.j + 1: obj.j + 3]
     return not any(t.key[:1].isdigit() or t.key in ("_", "•", "*") for t in nxt)
 
@@ -266,10 +233,10 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     prev, nxt = keys[max(0, n - 3):n], keys[n + 1:n + 5]
     if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n):
         return True
-    if w in _MODALS and nxt[:1] and nxt[0] in YOU:
-        return True  # "kan du", "would you", "vil du"
-    if w in YOU and nxt[:1] and nxt[0] in _MODALS:
-        return True  # "du må", "you need to", "you could"
+    if w in _MODALS and nxt[:1] and nxt[0] in YOU and _modal_asks(a, k + 2, obj):
+        return True  # "kan du sende", "would you give", "vil du oppgi"
+    if w in YOU and nxt[:1] and nxt[0] in _MODALS and _modal_asks(a, k + 2, obj):
+        return True  # "du må sende", "you need to provide", "you could give"
     if w in WE and any(x in _NEED for x in nxt[:2 if w == "i" else 4]):
         return True  # "vi trenger", "we'll need", "vi er avhengige av"
     if w in _NEED and prev[-1:] and prev[-1] in WE | {"er", "are", "am", "har", "have"}:
@@ -284,11 +251,13 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "Gotta have ur pin to confirm"
     if w in _NEED and set(prev) & OURS:
         return True  # "what our agent needs"
-    if (w in _NEEDED or ((w in _PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:]))) \
-            and _same_clause(a, k, obj):
+    if (w in _NEEDED or ((w in PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:])
+                         and not _generic_passive(a, prev, obj))) and _same_clause(a, k, obj):
         return True  # "er nødvendig", "is required", "vert skrivne inn", "må vedlegges"
-    if (passive(w) or w in _PARTICIPLES or w in IMPERATIVES) and _to_us(nxt) and _same_clause(a, k, obj):
+    if (passive(w) or w in PARTICIPLES or w in IMPERATIVES) and _to_us(nxt) and _same_clause(a, k, obj):
         return True  # "Koden leses opp til meg", "will be read out to me", "skal gjevast til oss"
+    if w in _NEED_PASSIVE and k > obj.j and _same_clause(a, k, obj):
+        return True  # "Engangskoden trengs for å …", "IBAN bes oppgitt …", "Koden forventes returnert …"
     if w in _MISSING or (w == "står" and set(nxt) & {"att", "igjen"}):
         return True  # "that's all that's missing", "Då står berre personnummeret att"
     if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in WE) or (
@@ -298,16 +267,99 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "når CVC og utløpsdato er verifisert av oss", "once your PIN has been confirmed"
     if w in _CHECKED_PAST and prev[-2:] and set(prev) & WE and set(keys[:n]) & SOON:
         return True  # "når vi har mottatt …"
-    if w in {"youve", "uve", "youd"} and nxt[:1] and _provide_form(nxt[0]):
+    if w in {"youve", "uve", "youd"} and nxt[:1] and provide_form(nxt[0]):
         return True  # "when you've replied with"
-    if w in YOU and nxt[:1] and (_provide_form(nxt[0]) or (nxt[0] in _HAVE and _provide_form(
-            nxt[1] if len(nxt) > 1 else ""))):
+    if w in YOU and nxt[:1] and (provide_form(nxt[0]) or (nxt[0] in _HAVE and provide_form(
+            nxt[1] if len(nxt) > 1 else ""))) and not _reported_past(keys, n, nxt):
         return True  # "du sender", "du har svart med", "you've replied with"
-    if _provide_form(w) and nxt[:1] and nxt[0] in {"du", "dere", "dykk"}:
+    if provide_form(w) and nxt[:1] and nxt[0] in {"du", "dere", "dykk"} and not (w in _PAST and set(prev) & AGO):
         return True  # "Den videresender du", "Den les du opp"
     if w in {"med", "with"} and {"kan", "can"} & set(keys[n + 1:n + 12]) and set(keys[n + 1:n + 13]) & WE:
         return True  # "Med kopi av bankkortet ditt kan vi …"
     return w in _THANKS and not (nxt[:1] and nxt[0] in {"for", "you"})  # "Personnummer, takk"
+
+
+# Verbs the reader may do with data that hand nothing over ("du kan se", "you can change it").
+_NOT_PROVIDE = frozenset({
+    "se", "sjå", "sjekk", "bruk", "ta", "gå", "følg", "fylg", "husk", "hugs", "la", "lat", "ring",
+    "kontakt", "klikk", "trykk", "hent", "sett", "logg", "velg", "vel", "lag", "endr", "endre",
+    "bytt", "sperr", "go", "follow", "remember", "make", "let", "call", "contact", "click", "tap",
+    "press", "check", "bring", "leave", "pass", "see", "view", "use", "change", "choose", "set",
+    "reset", "block", "log", "sign", "create", "keep", "find", "look", "correct", "approve",
+    "godkjenn", "vær", "ver", "være", "vere", "be", "fint", "også", "òg", "gjerne", "selv", "sjølv",
+})
+_STEMS = ("er", "ar", "r", "e", "a", "es", "s", "t", "et", "te")
+
+
+def _asking_verb(w: str) -> bool:
+    """A provide verb in any form, not one of the reader's own harmless acts."""
+    if w in _NOT_PROVIDE or any(w.endswith(e) and w[:-len(e)] in _NOT_PROVIDE for e in _STEMS):
+        return False
+    return provide_form(w) or (w[-1:] in ("e", "a") and w[:-1] in IMPERATIVES)  # "lese", "betala"
+
+
+def _modal_asks(a: Analysis, k: int, obj: Obj) -> bool:
+    """A modal with "you" asks only when it governs a provide verb or the data itself ("du kan
+    sende oss kortnummeret", "you need your PIN"), not "du kan fint være kunde", "you can change
+    it in the app", "Det må du ta med Vipps"."""
+    for j in range(k, min(len(a.toks), k + 5)):
+        if j >= obj.i and j <= obj.j:
+            return True
+        t = a.toks[j]
+        if t.kind != WORD:
+            return False
+        w = a.keys[j]
+        if w in _NOT_PROVIDE:
+            return False
+        if _asking_verb(w) or w in ("ha", "have", "hatt", "get", "få"):
+            return True
+    return False
+
+
+# Simple past forms of provide verbs: the reader's own act reported ("du tasta feil kode", "u
+# entered the wrong code", "i fjor sende du"), not asked — unless in a condition ("når du sende").
+_PAST = frozenset({"gave", "sent", "gav", "ga", "sendte", "sende", "skrev", "skreiv", "oppga",
+                   "oppgav", "wrote", "told", "got", "fekk", "fikk", "tasta", "tastet", "typed",
+                   "entered", "updated", "changed", "logged", "confirmed", "bekreftet", "stadfesta",
+                   "godkjente", "approved", "shared", "delte", "delt", "oppdaterte",
+                   "oppdatert", "endret", "endra", "requested", "replied", "svarte", "svara"})
+
+
+def _reported_past(keys: list[str], n: int, nxt: list[str]) -> bool:
+    """'du tasta', 'du har tasta', 'u gave', 'you updated': a report, when no condition or time
+    clause ('når/if/once/after') comes before it in the sentence."""
+    verb = nxt[1] if nxt[0] in _HAVE and len(nxt) > 1 else nxt[0]
+    if verb not in _PAST and not (verb.endswith("ed") and nxt[0] not in _HAVE):
+        return False
+    if nxt[0] in _HAVE and n > 0 and keys[n - 1] in _HAVE:
+        return False  # "Har du sendt …?" is V1: a question or condition
+    if set(nxt[1:5]) & {"oss", "us", "meg", "me"}:
+        return False  # "Du sendte oss et bilde av kortet, men det var uskarpt": to us, asked again
+    return not set(keys[:n]) & (SOON | L.CONDITIONAL | {"before", "før", "until"})
+
+
+def _past_act(keys: list[str]) -> bool:
+    """'i fjor sende du kontonummeret via skjemaet': the place is where the reader put it then."""
+    return any((w in YOU and keys[n + 1:n + 2] and _reported_past(keys, n, keys[n + 1:n + 5])) or (
+        w in _PAST and keys[n + 1:n + 2] and keys[n + 1] in YOU and set(keys[:n]) & AGO)
+        for n, w in enumerate(keys))
+
+
+# Passive needs after the object: "trengs", "ønskes oppgitt", "bes oppgitt", "forventes returnert".
+_NEED_PASSIVE = frozenset({"trengs", "trengst", "ønskes", "ønskjast", "bes", "forventes", "forventast",
+                           "kreves", "krevst", "behøves", "etterspørres", "etterspørjast"})
+
+
+_PLAIN_BE = frozenset({"blir", "vert", "is", "are", "gets", "get"})
+
+
+def _generic_passive(a: Analysis, prev: list[str], obj: Obj) -> bool:
+    """'Eit kontonummer … blir skrive i grupper', 'Kontonummer i Noreg blir skrive som 4-2-5': a
+    plain present passive about data in general (no possessive, no modal) describes it."""
+    if not set(prev[-2:]) & _PLAIN_BE or set(prev) & _MODALS:
+        return False
+    near = {a.keys[k] for k in range(max(0, obj.i - 2), min(len(a.toks), obj.j + 3))}
+    return not near & (L.POSSESSIVE | {"the", "dette", "denne"}) and not a.keys[obj.i].endswith(("et", "en"))
 
 
 _IS_BEEN = frozenset({"er", "is", "are", "been", "blitt", "vorte", "blir", "vert", "was", "were"})
@@ -328,14 +380,6 @@ def _same_clause(a: Analysis, k: int, obj: Obj) -> bool:
     sendes tilbake', 'Nothing else is required, only your PIN')."""
     lo, hi = (k, obj.i) if k < obj.i else (obj.j, k)
     return not any(a.toks[j].kind in (WEAK, COLON) and a.word(j + 1) in _COORD for j in range(lo + 1, hi))
-
-
-@lru_cache(maxsize=8192)
-def _provide_form(w: str) -> bool:
-    """An inflected provide verb: 'sender', 'videresender', 'svart', 'sent', 'replied'."""
-    if w in IMPERATIVES or w in _PARTICIPLES or w in _PROVIDE_FORMS:
-        return True
-    return any(w.endswith(e) and w[: -len(e)] in IMPERATIVES for e in ("er", "ar", "r", "s", "es", "ed", "d", "t", "a"))
 
 
 def _particle_ok(keys: list[str], n: int) -> bool:

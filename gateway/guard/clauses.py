@@ -146,8 +146,14 @@ class Analysis:
         if self._card_sids is None:
             sids = {self.sentence_id[o.i] for o in self.objs if o.cat in _CARD_CONTEXT}
             sids |= {self.sentence_id[k] for k, key in enumerate(self.keys) if key in _CARD_WORDS}
-            self._card_sids = sids
+            # a gift card's or voucher's validity is not a bank card's expiry date
+            self._card_sids = sids - self.voucher_sentences()
         return self._card_sids
+
+    def voucher_sentences(self) -> set[int]:
+        """Sentences naming harmless codes (gift card, voucher, campaign, meter …)."""
+        return {self.sentence_id[k] for k, key in enumerate(self.keys)
+                if key and self.toks[k].kind == WORD and P.BENIGN_CODE_CONTEXT.fullmatch(key)}
 
     def _code_context(self, i: int) -> bool:
         lo, hi = max(0, i - 4), min(len(self.toks), i + 9)

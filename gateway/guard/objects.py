@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 
 from . import lexicon as L
+from . import phrasing as P
 from .clauses import WORD, Analysis, Obj
 
 BANKID_VERBS = re.compile(
@@ -38,7 +39,19 @@ def valid_object(a: Analysis, obj: Obj, verb: str, between: list[str]) -> bool:
             return False
     if obj.cat == "card_expiry":
         return a.sentence_id[obj.i] in a.card_sentences()
-    return True
+    return not harmless_digits(a, obj)
+
+
+_DIGIT_WORDS = re.compile(r"siff|digit|tal|tall|numbers")
+
+
+def harmless_digits(a: Analysis, obj: Obj) -> bool:
+    """Digits described, then shown to belong to harmless data ("dei fire siste siffera i
+    ordrenummeret", "the last 3 digits of ur customer number")."""
+    if not any(_DIGIT_WORDS.match(a.keys[k]) for k in range(obj.i, obj.j + 1) if a.keys[k]):
+        return False
+    return any(a.keys[k] and P.BENIGN_CODE_CONTEXT.fullmatch(a.keys[k])
+               for k in range(obj.j + 1, min(len(a.toks), obj.j + 5)))
 
 
 WISH = {"vil", "want", "wants", "ønsker", "ønskjer", "like", "prefer", "foretrekker", "gjerne",
@@ -50,8 +63,8 @@ OTHERS = {"andre", "others", "anyone", "anybody", "noen", "nokon", "someone", "s
            "bort", "away", "vekk"}
 
 
-SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at) (?:(?:min|mi|my) \w{0,14}(?:side|sida|page)|minside|the portal|portalen|"
-                           r"appen vår|our app)|"
+SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at|under) (?:(?:min|mi|my) \w{0,14}(?:side|sida|page)|minside|the portal|portalen|"
+                           r"appen vår|our app|(?:min|mi|my) profil\w*|my profile|«?mine data|my data)|"
                            r"self[- ]?service|selvbetjening|sjølvbetening|yourself|selv|sjølv|"
                            r"on (?:the|our) (?:website|site)|på (?:nettsida|nettsiden|nettstaden) vår)\b")
 # The reader changing their own data where they manage it ("Du kan selv oppdatere kontonummeret

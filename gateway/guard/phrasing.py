@@ -272,7 +272,9 @@ THIRD_PARTY = re.compile(
 LAW_SUBJECT = re.compile(
     r"(?:forskrift|lov|loven|lova|law|laws|regulation|regelverk|regler|reglane|reglene|rules|"
     r"gdpr|standard|avtalevilkår|vilkår|terms|directive|direktiv|hvitvaskingslov|"
-    r"anti money|aml|nve|rme|myndighet|authorit|compliance|legislation|statute)\w*")
+    r"anti money|aml|nve|rme|myndighet|authorit|compliance|legislation|statute)\w*|"
+    # compounds: "personopplysningsloven", "personopplysingslova", "straumstøtteforskrifta"
+    r"\w+(?:lov|lova|loven|lovens|forskrift|forskrifta|forskriften|forskrifter)")
 QUOTE_OPEN = "«\"“„'‘"
 QUOTE_CLOSE = "»\"”“'’"
 _QUOTE_RE = re.compile(r"«[^»\n]{3,300}»|\"[^\"\n]{3,300}\"|“[^”\n]{3,300}[”“]|„[^“”\n]{3,300}[“”]|"

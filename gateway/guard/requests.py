@@ -23,8 +23,10 @@ from .ask_filters import (
     drop_explanations,
     drop_own_actions,
     drop_reported_asks,
+    drop_staff_notes,
     explains_need,
 )
+from .benign_frames import determiner
 from .broad_ask import check_broad_ask, covered_by_benign_frame
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
@@ -38,6 +40,7 @@ from .objects import (
     reader_gives,
     valid_object,
 )
+from .reported import nearer_antecedent, own_act, reported_ask
 from .request_forms import (
     check_across_sentences,
     check_have_condition,
@@ -103,6 +106,8 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
     def add(obj: Obj, lo_tok: int, hi_tok: int) -> None:
         if (obj.cat, obj.i) in seen:
             return
+        if obj.cat == "card_expiry" and a.sentence_id[obj.i] in a.voucher_sentences():
+            return  # a voucher's or gift card's validity, not a bank card's expiry date
         seen.add((obj.cat, obj.i))
         s = a.toks[min(lo_tok, obj.i)].start
         e = a.toks[max(hi_tok, obj.j)].end
@@ -129,7 +134,7 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
     if not hits:
         check_broad_ask(a, add)  # the last resort: the form of an ask, no benign frame
     hits = drop_reported_asks(a, drop_explanations(a, drop_quoted_warnings(a, hits)))
-    hits = drop_answered_no(a, drop_own_actions(a, hits))
+    hits = drop_staff_notes(a, drop_answered_no(a, drop_own_actions(a, hits)))
     return hits, (want_cue and not hits and has_ask_cue(a) and not explains_need(a)
                   and not covered_by_benign_frame(a))
 
@@ -155,7 +160,7 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     verb = a.keys[i]
     lo = a.clause_start(i)
     subj = a.subject(lo, i)
-    if subj == "warn" or _third_party_asked(a, i) or _spared(a, i):
+    if subj == "warn" or _third_party_asked(a, i) or _spared(a, i) or reported_ask(a, i):
         return False
     if kind == "request":
         if subj == "second":
@@ -175,6 +180,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         return False
     if a.keys[i] in SELF_VERBS and SELF_SERVICE.search(clause_text(a, lo, a.clause_end(i))):
         return False
+    if own_act(a, i):
+        return False  # "Logg inn på Min side for å endre …", "skriv koden ned", "du logga inn med …"
     if _negated_after(a, i) and not _except_us(a, i, _sentence_end_tok(a, i)):
         _check_only_instead(a, i, add)
         return False  # "del det ikke med noen", "share it with no one"
@@ -203,7 +210,8 @@ def _law_subject(a: Analysis, lo: int, i: int) -> bool:
     return any(a.toks[k].kind == WORD and P.LAW_SUBJECT.fullmatch(a.keys[k]) for k in range(lo, i))
 
 
-_POST_NEG = {"ikke", "ikkje", "aldri", "never", "not", "nobody", "ingen", "noone"}
+_POST_NEG = {"ikke", "ikkje", "aldri", "never", "not", "nobody", "ingen", "noone", "nowhere",
+             "ingenstad", "ingensteds", "ingenstads"}
 
 
 def _negated_after(a: Analysis, i: int) -> bool:
@@ -216,6 +224,8 @@ def _negated_after(a: Analysis, i: int) -> bool:
             return False
         if a.keys[k] in _POST_NEG and not (set(a.next_words(k, 2)) & L.DOUBLE_NEG):
             return True
+        if a.keys[k] == "no" and a.word(k + 1) in ("one", "body", "where"):
+            return True  # "share it with no one"
     return False
 
 
@@ -294,8 +304,9 @@ def _objects_after(a: Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]
         if obj is not None:
             if a.negated(i + 1, k) and not _except_us(a, i, _sentence_end_tok(a, i)):
                 break
-            if kind == "login" and not (set(between) & {"with", "med", "using", "via", "by"}):
-                k = obj.j + 1
+            if kind == "login" and not (set(between[-3:]) & {"with", "med", "using", "via", "by"}
+                                        and not set(between) & {"og", "and", "for", "to", "å"}):
+                k = obj.j + 1  # "logg inn med BankID og lag nytt passord": not logging in with it
                 continue
             out.append((obj, list(between)))
             k = obj.j + 1
@@ -319,6 +330,9 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
     nxt = a.next_words(i, 3)
     if not nxt or not (set(nxt[:3]) & L.ANAPHORA):
         return
+    pron = next(k for k in range(i + 1, len(a.toks)) if a.keys[k] in L.ANAPHORA)
+    if determiner(a, pron) and any(P.BENIGN_CODE_CONTEXT.fullmatch(w) for w in a.next_words(pron, 7) if w):
+        return  # "send dei fire siste siffera i ordrenummeret": "dei" is "the", not "them"
     if set(a.next_words(i, 4)) & _POST_NEG or _third_party_asked(a, i):
         return
     hi = a.clause_end(i)
@@ -329,6 +343,8 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
     for k in range(i - 1, max(-1, i - 3 * MAX_CLAUSE), -1):
         obj = a.objs_at[k]
         if obj is None:
+            if nearer_antecedent(a, k):
+                return  # "… Men målerstanden vil vi ha – send den": the nearest noun is meant
             continue
         if sid - a.sentence_id[obj.i] > 2:
             return

@@ -1,0 +1,215 @@
+"""Asks that are reported, not made (fifth round): the subject of the request verb is a message,
+a caller or a pronoun standing for one ("Den ber om «fødselsnummer og kontonummer»", "sms-ar som
+ber om fødselsnummer", "Svindlarar ringjer … og spør etter talet", "a text from us asking for your
+D-number"), and a provide verb is the content of such a message ("e-post … som ber deg stadfeste
+CVC-koden", "ei melding om å oppgje kontonummer", "a chat message asks you to upload …"). The
+reader is warned about the ask; nothing is asked of the reader. Our own asks keep "we" as
+subject ("Det er vi som ber om …", "Den trenger vi") and stay refused."""
+
+from __future__ import annotations
+
+import re
+
+from . import lexicon as L
+from . import phrasing as P
+from .clauses import WORD, Analysis
+
+_REQUEST = frozenset({"ber", "spør", "spørre", "krev", "krever", "asks", "ask", "asking", "asked",
+                      "requests", "requesting", "demands", "demanding", "prompts"})
+# Our own forms and app ask through us ("Skjemaet ber om fødselsnummeret ditt"): not a report.
+_OURS = frozenset({"form", "forms", "skjema", "skjemaet", "skjemaer", "app", "apps", "appen",
+                   "side", "sida", "siden", "sider", "site", "sites", "website", "websites"})
+_PRONOUN = frozenset({"den", "han", "ho", "dei", "de", "it", "they", "he", "she", "this"})
+_RELATIVE = frozenset({"som", "that", "which", "who", "der", "where", "kor", "hvor"})
+_ADVERBS = frozenset({"ofte", "gjerne", "også", "òg", "often", "also", "just", "bare", "berre",
+                      "kanskje", "maybe", "plutselig", "brått", "suddenly", "typisk", "typically"})
+_US = frozenset({"vi", "we", "me", "oss", "us", "jeg", "eg", "kundeservice", "selskapet"})
+_FROM = frozenset({"from", "fra", "frå"})  # "a text from us asking for …": the text asks
+_WHETHER = frozenset({"om", "whether", "if", "hvorvidt"})
+_ASKED = frozenset({"spurte", "spurde", "spurt", "spurd", "asked", "lurte", "lurer", "wondered",
+                    "wonders", "wondering", "undrar", "undra", "sjekka", "sjekket", "checked"})
+_NEEDS = frozenset({"trenger", "treng", "need", "needs", "krever", "krev", "require", "requires"})
+_GOVERN = frozenset({"deg", "you", "u", "dykk", "dere", "om", "å", "to", "og", "about", "for"})
+
+
+def _media(w: str) -> bool:
+    if w in _OURS:
+        return False
+    return w in L.MEDIA or w in L.THIRD_WARN or bool(L.THIRD_WARN_RX.search(w)) or w.startswith(
+        ("sms", "epost", "e-post", "melding", "message", "mail", "text", "chat", "lenk", "link"))
+
+
+def _words_back(a: Analysis, i: int, n: int) -> list[tuple[int, str]]:
+    """Up to n words before token i in the same sentence, nearest first."""
+    out: list[tuple[int, str]] = []
+    sid = a.sentence_id[i]
+    k = i - 1
+    while k >= 0 and len(out) < n and a.sentence_id[k] == sid:
+        if a.toks[k].kind == WORD:
+            out.append((k, a.keys[k]))
+        k -= 1
+    return out
+
+
+def _reported_request(a: Analysis, v: int) -> bool:
+    """The request verb at v has a message, caller or pronoun for one as its subject."""
+    if a.word(v + 1) in _US:
+        return False  # V2 with us as subject: "Den ber vi om", "Det spør me etter"
+    back3 = [w for _, w in _words_back(a, v, 4)]
+    if any(w in _WHETHER and back3[n + 1:n + 2] and back3[n + 1] in _ASKED for n, w in enumerate(back3)):
+        return True  # "kunden spurde om me treng …", "you asked whether we need …": their question
+    back = [(k, w) for k, w in _words_back(a, v, 12) if w not in _ADVERBS
+            and not (w in _US and a.word(k - 1) in _FROM) and not (w in _FROM and a.word(k + 1) in _US)]
+    if not back:
+        return False
+    k, w = back[0]
+    if w in _US:
+        return False
+    if _media(w):
+        return True  # "e-posten ber om …", "a text asking for …"
+    if w in _PRONOUN and w != "de":
+        # "Den ber om …", "It asks for …": the pronoun stands for a message named just before
+        # (not for our installer: "Montøren kjem tysdag. Han spør etter …")
+        return any(a.toks[j].kind == WORD and _media(a.keys[j]) for j in range(max(0, k - 25), k))
+    if w in _RELATIVE or w in ("og", "and"):
+        # the antecedent or the shared subject: a message or caller before it, not us
+        for _k, x in back[1:8]:
+            if x in _US:
+                return False
+            if _media(x):
+                return True
+    return False
+
+
+def reported_ask(a: Analysis, i: int) -> bool:
+    """The directive at i is a reported ask: its own request verb, or the request verb that
+    governs it ("ber deg stadfeste", "asks you to upload", "melding om å oppgje"), has a reported
+    subject."""
+    if a.keys[i] in _REQUEST:
+        return _reported_request(a, i)
+    if a.keys[i] in _NEEDS:  # "kunden spurte om vi trenger …": their question, not our need
+        words = [w for _, w in _words_back(a, i, 4)]
+        return any(w in _WHETHER and words[n + 1:n + 2] and words[n + 1] in _ASKED for n, w in enumerate(words))
+    back = _words_back(a, i, 4)
+    for n, (k, w) in enumerate(back):
+        if w in _REQUEST:
+            return all(x in _GOVERN for _, x in back[:n]) and _reported_request(a, k)
+        if w not in _GOVERN:
+            if _media(w) and all(x in _GOVERN for _, x in back[:n]) and any(x in ("å", "to") for _, x in back[:n]):
+                return True  # "ei melding om å oppgje …", "a text to confirm …"
+            return False
+    return False
+
+
+def reported_object(a: Analysis, obj_i: int) -> bool:
+    """The object is what a reported ask asks for: a reported request verb or a provide verb it
+    governs stands at most five words before it ("sms-ar som ber om bankid-passordet ditt"), or
+    it is in someone's question reported ("Kunden spurte om vi trenger fødselsnummeret")."""
+    back = [w for _, w in _words_back(a, obj_i, 8)]
+    if any(w in _WHETHER and back[n + 1:n + 2] and back[n + 1] in _ASKED for n, w in enumerate(back)):
+        return True
+    for k, w in _words_back(a, obj_i, 5):
+        if w in _REQUEST or w in _PROVIDE_NEAR:
+            return reported_ask(a, k)
+    return False
+
+
+_PROVIDE_NEAR = frozenset({"oppgi", "oppgje", "send", "sende", "senda", "stadfeste", "stadfest",
+                           "bekrefte", "bekreft", "upload", "confirm", "enter", "provide",
+                           "give", "gje", "gi", "skrive", "skriv", "taste", "tast", "share", "dele"})
+
+
+def nearer_antecedent(a: Analysis, k: int) -> bool:
+    """A noun at k that a later pronoun refers to before any confidential object further back:
+    a message ("a text … Forward it to …") or harmless data (meter reading, invoice, order)."""
+    if a.toks[k].kind != WORD or a.objs_at[k] is not None:
+        return False
+    w = a.keys[k]
+    if P.BENIGN_CODE_CONTEXT.fullmatch(w):
+        return True
+    # a message as subject or object, not as the channel ("på e-post", "by SMS", "i lenken")
+    return _media(w) and w not in L.THIRD_WARN and w not in _PRONOUN and a.word(k - 1) not in _CHANNEL
+
+
+_CHANNEL = frozenset({"på", "by", "via", "i", "per", "on", "in", "with", "med", "over", "through",
+                      "gjennom", "pr", "into", "inn", "til", "to"})
+
+
+_LOGIN = frozenset({"logg", "logge", "logga", "log", "logging", "sign", "signing", "innlogging", "login"})
+_PORTAL_VERBS = frozenset({"se", "sjå", "see", "view", "endre", "endra", "change", "correct", "rett",
+                           "rette", "oppdater", "oppdatere", "update", "including", "inkludert"})
+_DOWN = frozenset({"ned", "down"})
+_WRITE = frozenset({"skriv", "skrive", "skriva", "noter", "notere", "write", "jot", "note"})
+_PAST_DIRECTIVE = frozenset({"sende", "sendte", "sent", "ga", "gav", "gave", "oppga", "oppgav", "logga",
+                             "logget", "logged", "tasta", "tastet", "typed", "entered", "skreiv", "skrev",
+                             "wrote", "delte", "shared", "stadfesta", "bekreftet", "confirmed"})
+_FIRST = frozenset({"i", "we", "jeg", "eg", "vi", "me", "us", "oss", "meg"})
+_V1 = frozenset({"får", "få", "fekk", "fikk", "har", "have", "has", "hadde", "had", "got"})
+AGO = frozenset({"fjor", "går", "sist", "yesterday", "last", "tidlegare", "tidligere", "earlier",
+                  "førre", "forrige", "ago", "sidan", "siden", "since", "nettopp", "just"})
+_NOT_PAST_BEFORE = frozenset({"kan", "må", "skal", "vil", "bør", "kunne", "ville", "å", "to", "can",
+                              "must", "will", "should", "could", "would", "hvis", "viss", "dersom",
+                              "når", "if", "when", "om", "once", "straks"})
+
+
+def own_act(a: Analysis, i: int) -> bool:
+    """The directive at i is the reader's own act, not handing the data to us: looking at or
+    changing it after logging in to the portal ("Logg inn på Min strømside med BankID for å se
+    … og endre kontonummer"), writing it down ("Skriv PIN-koden ned et trygt sted"), or a past
+    act reported ("i fjor sende du kontonummeret via skjemaet", "du logga inn med kodebrikke")."""
+    w = a.keys[i]
+    if _compromised(a, i) or _into_login_window(a, i):
+        return True  # "Har du skrive kortet på ei falsk nettside, …", "skriv koden i BankID-vinduet"
+    rest = {a.keys[k] for k in range(i + 1, min(len(a.toks), i + 30)) if a.sentence_id[k] == a.sentence_id[i]}
+    if w in _WRITE and _DOWN & set(a.next_words(i, 4)) and not rest & _FIRST:
+        return True  # not "Write down your username …, then I can hook up eFaktura"
+    if w in _PORTAL_VERBS or w in ("se", "see"):
+        back = [x for _, x in _words_back(a, i, 14)]
+        if _LOGIN & (set(back) | rest):
+            return True  # "… for å se og endre kontonummeret", "… under My profile after logging in"
+    if w in _PAST_DIRECTIVE:
+        before = [x for _, x in _words_back(a, i, 8)]
+        you_next = a.word(i + 1) in ("du", "you", "u", "dere", "de")
+        you_before = before[:1] and before[0] in ("du", "you", "u", "dere")
+        if set(before) & (_NOT_PAST_BEFORE | _V1):
+            return False  # "Får du stadfesta …", "kan du sende …"
+        if you_next:  # V2 after a time adverbial: "i fjor sende du …" (not V1 "Sende du fnr, så …")
+            return bool(set(before) & AGO)
+        return bool(you_before) and w != "sende"  # "du logga inn med …"; "du sende" is not past
+    return False
+
+
+# The data already handed to a fake: advice follows ("Har du skrive kortopplysingane dine på ei
+# falsk nettside, sperr kortet", "hvis du har oppgitt kortnummer og CVC på en falsk side").
+_HAVE = frozenset({"har", "have", "has", "had", "hadde", "hev"})
+
+
+def _compromised(a: Analysis, i: int) -> bool:
+    back = [x for _, x in _words_back(a, i, 3)]
+    if not set(back) & _HAVE:
+        return False
+    sid = a.sentence_id[i]
+    words = [a.keys[k] for k in range(i + 1, min(len(a.toks), i + 12))
+             if a.sentence_id[k] == sid and a.toks[k].kind == WORD]
+    return any(L.THIRD_WARN_RX.search(x) or x in _DODGY for x in words)
+
+
+_DODGY = frozenset({"dodgy", "suspicious", "mistenkelig", "mistenkjeleg", "ukjent", "unknown",
+                    "leaked", "lekket", "lekka", "hacked", "hacka", "hacket", "compromised"})
+# Typing the code into the login window or an app is logging in, not handing it over ("skriver
+# du engangskoden i BankID-vinduet", "type it only into the BankID window", "i lade-appen").
+_INTO = frozenset({"i", "in", "into", "på", "on"})
+_WINDOW = re.compile(r"\w*vindu\w*|\w*vindauge\w*|window|\w+appen|login|innlogging\w*|"
+                     r"pålogging\w*|innloggingssid\w*|loginpage")
+_TYPE = frozenset({"tast", "taste", "taster", "tastar", "skriv", "skrive", "skriver", "type", "types",
+                   "enter", "enters", "key", "input", "punch", "legg", "legger"})
+
+
+def _into_login_window(a: Analysis, i: int) -> bool:
+    if a.keys[i] not in _TYPE:
+        return False
+    sid = a.sentence_id[i]
+    ks = [k for k in range(i + 1, min(len(a.toks), i + 12)) if a.sentence_id[k] == sid and a.toks[k].kind == WORD]
+    return any(a.keys[k] in _INTO and any((a.objs_at[x] is None or "vindu" in a.keys[x] or "window" in a.keys[x])
+                                          and _WINDOW.fullmatch(a.keys[x])
+                                          for x in ks[n + 1:n + 3]) for n, k in enumerate(ks))
