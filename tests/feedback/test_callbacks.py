@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, make_url, select
@@ -24,6 +24,7 @@ from tests.feedback.support import Receiver, by_message, dsn
 from tests.support.factories import canary_notice
 from tests.support.factories import put_canary_customer as add_customer
 from tests.support.service import Gateway, start_gateway, stop_gateway
+from tests.support.sqlite_lock import take_write_lock
 
 
 @pytest.fixture
@@ -91,17 +92,17 @@ async def test_receiver_down_for_a_while_gets_every_event_afterwards_in_order(qu
     assert state["events"] == {"pending": 0, "delivered": 8, "failed": 0}
 
 
-@contextlib.contextmanager
-def write_lock_held(gw: Gateway) -> Iterator[None]:
+@contextlib.asynccontextmanager
+async def write_lock_held(gw: Gateway) -> AsyncIterator[None]:
     """SQLite: another connection holds the database's write lock (as a long write of another
     process would). PostgreSQL has no file lock: nothing to hold."""
     url = make_url(gw.services.settings.database_url)
     if not url.drivername.startswith("sqlite"):
         yield
         return
-    other = sqlite3.connect(url.database or "", isolation_level=None)
+    other = sqlite3.connect(url.database or "", timeout=0, isolation_level=None)
     try:
-        other.execute("BEGIN IMMEDIATE")
+        await take_write_lock(other)
         yield
         other.execute("ROLLBACK")
     finally:
@@ -115,7 +116,7 @@ async def test_an_idle_poll_takes_no_write_lock_and_due_events_are_still_claimed
     assert status == 201
     clock = FakeClock()
     async with Dispatcher(gw.services.engine, gw.services.crypto.keyring, gw.services.settings, clock=clock) as d:
-        with write_lock_held(gw):
+        async with write_lock_held(gw):
             # Nothing due: the poll answers at once instead of waiting for the lock (up to 30 s).
             assert await asyncio.wait_for(d.run_once(), timeout=10) == 0
         await make_events(gw, token, 1)
