@@ -71,6 +71,11 @@ def _head(now: datetime) -> Any:
     )
 
 
+def any_due_sync(conn: Connection, now: datetime) -> bool:
+    """Whether a claim would find anything: a read, so an idle poll takes no write lock."""
+    return conn.execute(select(callback_events.c.seq).where(_head(now)).limit(1)).first() is not None
+
+
 def claim_sync(conn: Connection, owner: str, limit: int, now: datetime) -> list[Claimed]:
     seqs = [row.seq for row in conn.execute(
         select(callback_events.c.seq).where(_head(now)).order_by(callback_events.c.seq).limit(limit)
@@ -168,11 +173,16 @@ class Dispatcher:
     async def run_once(self) -> int:
         """One round: claim due heads, deliver them concurrently, record. Returns events attempted."""
         s = self.settings
-        claimed = await writer_for(self.engine).run(claim_sync, self.owner, self.batch, self.clock.now())
+        writer = writer_for(self.engine)
+        # Idle most of the time and polled every IDLE_POLL_SECONDS: look with a read first. A claim is
+        # a write transaction (SQLite: the file's write lock, which ingest's group commits wait for).
+        if not await writer.read(any_due_sync, self.clock.now()):
+            return 0
+        claimed = await writer.run(claim_sync, self.owner, self.batch, self.clock.now())
         if not claimed:
             return 0
         errors = await asyncio.gather(*(self._deliver(event) for event in claimed))
-        counts = await writer_for(self.engine).run(record_sync, self.owner, list(zip(claimed, errors, strict=True)),
+        counts = await writer.run(record_sync, self.owner, list(zip(claimed, errors, strict=True)),
                                                    self.clock.now(), s.callback_retry_base_seconds,
                                                    s.callback_give_up_seconds)
         metrics.callbacks_delivered.inc(counts["delivered"])

@@ -17,6 +17,7 @@ from gateway.console import template_store as store
 from gateway.console.pages import language_of, redirect, render, requires, staff_of, state_of
 from gateway.console.state import ConsoleState
 from gateway.delivery.notification import NotificationRenderer
+from gateway.storage import reading
 from gateway.webkit import PageError
 
 ADMINS = ("template_admin",)
@@ -34,13 +35,15 @@ def _key(request: web.Request) -> tuple[str, str]:
 
 async def refresh_emails(engine: AsyncEngine, notifications: NotificationRenderer) -> None:
     """Make the approved e-mail versions live in a process without the console (`gateway worker`)."""
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         notifications.use_versions(await store.load_active(conn, store.EMAIL))
 
 
 async def refresh(state: ConsoleState) -> None:
-    """Make the approved versions live in this process (also run every few seconds: other processes approve)."""
-    async with state.engine.connect() as conn:
+    """Make the approved versions live in this process (also run every few seconds: other processes approve).
+    A read (on SQLite: no write lock): a plain connection's transaction took the write lock every
+    TEMPLATE_REFRESH_SECONDS in every process and held it across two statements' event-loop round trips."""
+    async with reading(state.engine) as conn:
         messages = await store.load_active(conn, store.MESSAGE)
         emails = await store.load_active(conn, store.EMAIL)
     state.billing.message_templates.use_versions(messages)
@@ -48,7 +51,7 @@ async def refresh(state: ConsoleState) -> None:
 
 
 async def _active(state: ConsoleState, name: str) -> Active:
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         return await store.load_active(conn, store.kind_of(name))
 
 

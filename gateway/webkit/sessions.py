@@ -10,6 +10,7 @@ and treats a row of any other kind as none of its business.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -19,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.clock import SYSTEM, Clock
 from gateway.settings import Settings
 from gateway.storage.schema import web_sessions
+from gateway.storage.writer import writer_for
 
 _LOAD = select(web_sessions).where(web_sessions.c.id_hash == bindparam("id_hash"))
 HOT_STATEMENTS = (_LOAD,)  # run on every request (see storage.reads.Reads)
@@ -32,6 +34,17 @@ HOT_STATEMENTS = (_LOAD,)  # run on every request (see storage.reads.Reads)
 
 def hash_id(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+def _delete_sync(conn: Connection, id_hash: str) -> None:
+    conn.execute(delete(web_sessions).where(web_sessions.c.id_hash == id_hash))
+
+
+_TOUCH = update(web_sessions).where(web_sessions.c.id_hash == bindparam("h")).values(last_seen_at=bindparam("at"))
+
+
+def _touch_sync(conn: Connection, due: dict[str, datetime]) -> None:
+    conn.execute(_TOUCH, [{"h": id_hash, "at": at} for id_hash, at in due.items()])
 
 
 def _data(stored: str | None) -> dict[str, Any]:
@@ -90,6 +103,9 @@ class SessionStore:
         self.absolute = timedelta(seconds=absolute_seconds)
         # last_seen_at is written at most this often; a shorter effective idle time, never longer.
         self.touch_every = timedelta(seconds=min(30, idle_seconds // 20))
+        self._due: dict[str, datetime] = {}  # touches waiting for the next write
+        self._writing: asyncio.Future[None] | None = None  # the write the next touch joins
+        self._last: asyncio.Future[None] | None = None  # the latest write (the next one waits for it)
 
     def expired(self, session: Session, now: datetime) -> bool:
         return now - session.last_seen_at >= self.idle or now - session.created_at >= self.absolute
@@ -113,15 +129,31 @@ class SessionStore:
                           _data(row.data), row.created_at, row.last_seen_at, self.signed_in_kind)
         now = self.clock.now()
         if self.expired(session, now):
-            async with self.engine.begin() as conn:
-                await conn.execute(delete(web_sessions).where(web_sessions.c.id_hash == id_hash))
+            await writer_for(self.engine).run(_delete_sync, id_hash)
             return None, True
         if now - session.last_seen_at >= self.touch_every:
-            async with self.engine.begin() as conn:
-                await conn.execute(update(web_sessions).where(web_sessions.c.id_hash == id_hash)
-                                   .values(last_seen_at=now))
+            await self._touch(id_hash, now)
             session.last_seen_at = now
         return session, False
+
+    async def _touch(self, id_hash: str, now: datetime) -> None:
+        """Record that the session was used, in one write with every other touch due meanwhile.
+        Sessions signed in together come due together (a whole office, a bench's customers): one
+        transaction each, every request waited for the write lock in turn."""
+        self._due[id_hash] = now
+        if self._writing is None:
+            self._writing = self._last = asyncio.ensure_future(self._write_touches(self._last))
+        await asyncio.shield(self._writing)  # a request that goes away does not cancel the others' write
+
+    async def _write_touches(self, previous: asyncio.Future[None] | None) -> None:
+        # Touches made while the previous write runs (or, with none, on this turn of the event
+        # loop) join this one; whatever that write's outcome, its own waiters heard it.
+        if previous is not None and not previous.done():
+            await asyncio.wait([previous])
+        else:
+            await asyncio.sleep(0)
+        due, self._due, self._writing = self._due, {}, None  # later touches make the next write
+        await writer_for(self.engine).run(_touch_sync, due)
 
     async def create(self, conn: AsyncConnection, *, kind: str, subject_id: str | None = None,
                      acr: str | None = None, data: dict[str, Any] | None = None) -> tuple[str, Session]:

@@ -6,18 +6,22 @@ carries it; a standalone worker's renderer picks it up too; every step audited."
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 from gateway.clock import FakeClock
-from gateway.console import refresh_email_templates
+from gateway.console import STATE, refresh_email_templates
+from gateway.console.template_views import refresh
 from gateway.delivery.devmail import MailSink
 from gateway.delivery.notification import NotificationRenderer
 from gateway.storage.schema import template_versions
 from tests.console.console_helpers import console_client, enrol, four_eyes, sign_in, signed_in_client, template_actions
 from tests.support.factories import put_customer as add_customer
 from tests.support.service import Gateway, wait_for
+from tests.support.sqlite_lock import take_write_lock
 
 URL = "/console/templates/notification.subject/nb"
 REFUSED = "Svar med BankID-koden din for å lese meldingen fra {{ company_name }}"
@@ -111,3 +115,22 @@ async def test_email_check_endpoint_uses_the_email_rules(gw: Gateway) -> None:
         assert (await client.get("/console/templates/notification.pdf/nb")).status == 404
     finally:
         await client.close()
+
+
+async def test_the_periodic_template_refresh_takes_no_write_lock(gw: Gateway) -> None:
+    """Every process reloads the approved versions every few seconds: a read, so it neither waits
+    for nor holds SQLite's write lock (ingest's commits and the portal's session touches need it)."""
+    url = make_url(gw.services.settings.database_url)
+    sqlite = url.drivername.startswith("sqlite")
+    other = sqlite3.connect(url.database or "", timeout=0, isolation_level=None) if sqlite else None
+    renderer = NotificationRenderer(Path(gw.services.settings.templates_dir), public_url="https://x.example",
+                                    company_name="Kraft")
+    try:
+        if other is not None:
+            await take_write_lock(other)  # as another process writing for a long while would
+        await asyncio.wait_for(refresh(gw.server.app[STATE]), timeout=10)
+        await asyncio.wait_for(refresh_email_templates(gw.services.engine, renderer), timeout=10)
+    finally:
+        if other is not None:
+            other.close()
+    assert renderer.versions == {}  # nothing approved: every part keeps its reviewed file

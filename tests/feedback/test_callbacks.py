@@ -4,11 +4,14 @@ visible and come again on replay; the URL rules."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
+import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 from gateway.callbacks.dispatch import Dispatcher
 from gateway.clock import FakeClock
@@ -21,6 +24,7 @@ from tests.feedback.support import Receiver, by_message, dsn
 from tests.support.factories import canary_notice
 from tests.support.factories import put_canary_customer as add_customer
 from tests.support.service import Gateway, start_gateway, stop_gateway
+from tests.support.sqlite_lock import take_write_lock
 
 
 @pytest.fixture
@@ -86,6 +90,39 @@ async def test_receiver_down_for_a_while_gets_every_event_afterwards_in_order(qu
     assert len({e["webhook_id"] for e in events}) == 8
     status, state, _ = await gw.request("GET", "/api/v1/callbacks", token=token)
     assert state["events"] == {"pending": 0, "delivered": 8, "failed": 0}
+
+
+@contextlib.asynccontextmanager
+async def write_lock_held(gw: Gateway) -> AsyncIterator[None]:
+    """SQLite: another connection holds the database's write lock (as a long write of another
+    process would). PostgreSQL has no file lock: nothing to hold."""
+    url = make_url(gw.services.settings.database_url)
+    if not url.drivername.startswith("sqlite"):
+        yield
+        return
+    other = sqlite3.connect(url.database or "", timeout=0, isolation_level=None)
+    try:
+        await take_write_lock(other)
+        yield
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+async def test_an_idle_poll_takes_no_write_lock_and_due_events_are_still_claimed(quiet: Gateway) -> None:
+    gw = quiet
+    token = await gw.token()
+    status, _, _ = await gw.request("PUT", "/api/v1/callbacks", token=token, json={"url": Receiver().url})
+    assert status == 201
+    clock = FakeClock()
+    async with Dispatcher(gw.services.engine, gw.services.crypto.keyring, gw.services.settings, clock=clock) as d:
+        async with write_lock_held(gw):
+            # Nothing due: the poll answers at once instead of waiting for the lock (up to 30 s).
+            assert await asyncio.wait_for(d.run_once(), timeout=10) == 0
+        await make_events(gw, token, 1)
+        clock.advance(5)  # the clock was started before the events were made
+        assert await d.run_once() == 1  # the receiver is down: tried once, left for its backoff
+    assert await pending(gw) == 2
 
 
 async def test_given_up_events_are_visible_and_replayable(quiet: Gateway) -> None:
