@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -90,7 +90,7 @@ def _day_or_moment(value: str | None, field: str) -> datetime | None:
         return None
     try:
         moment = day_or_moment(value)
-        year = moment.astimezone(UTC).year
+        year = moment.year  # as written, as the document's pattern says (the offset may cross a year)
     except ValueError:
         raise ValidationFailed([{"field": field, "detail": "must be an RFC 3339 date-time with a time zone "
                                                           "offset, or a date (YYYY-MM-DD)"}]) from None

@@ -54,10 +54,11 @@ DateTime = Annotated[datetime, Meta(tz=True, extra_json_schema={"format": "date-
 # a pattern: msgspec allows only one string-encoded type in a union (datetime | date is refused), so
 # customers.day_or_moment turns it into a datetime after the pattern has admitted it.
 DayOrMoment = Annotated[str, Meta(
-    pattern=full(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+    pattern=full(r"(?:19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
                  r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?"),
     extra_json_schema={"anyOf": [{"format": "date-time"}, {"format": "date"}]},
-    description="RFC 3339 with a time zone offset, or a plain date (YYYY-MM-DD: that day in Norway)")]
+    description="RFC 3339 with a time zone offset, or a plain date (YYYY-MM-DD: that day in Norway); "
+                "in the years 1900-2199")]
 Category = Literal["invoice", "reminder", "contract", "support", "general"]
 ContentType = Literal["application/pdf", "image/png", "image/jpeg", "text/plain", "text/csv"]
 
