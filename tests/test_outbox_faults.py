@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -330,23 +330,7 @@ async def test_worker_keeps_its_leases_while_a_slow_batch_runs(
         try:
             await store_customer(first)
             await create_notices(first, 40)
-            stop = asyncio.Event()
-            tasks = [asyncio.create_task(Worker(s).run(stop)) for s in (first, second)]
-            try:
-                await wait_for(lambda: len(handler.deliveries) >= 40, timeout=60)
-
-                async def all_sent() -> bool:
-                    return {r["status"] for r in await outbox_rows(first)} == {"sent"}
-
-                await wait_for(all_sent, timeout=30)
-            finally:
-                stop.set()
-                await asyncio.gather(*tasks)
-            duplicates = {k: n for k, n in handler.per_id().items() if n > 1}
-            assert duplicates == {}, f"{len(duplicates)} notifications sent more than once"
-            assert len(handler.per_id()) == 40
-            rows = await outbox_rows(first)
-            assert all(r["attempts"] == 1 for r in rows), sorted({r["attempts"] for r in rows})
+            await _two_workers_send_each_once(first, second, handler, 40)
         finally:
             await first.close()
             await second.close()
@@ -370,27 +354,13 @@ async def test_a_stalled_recording_does_not_let_a_live_workers_leases_run_out(
         try:
             await store_customer(first)
             await create_notices(first, 40)
-            stop = asyncio.Event()
-            tasks = [asyncio.create_task(Worker(s).run(stop)) for s in (first, second)]
-            try:
+            async def stall_recordings() -> None:
                 await wait_for(lambda: len(handler.deliveries) >= 3, timeout=60, interval=0.01)
                 async with first.engine.connect() as conn, conn.begin():
                     await conn.execute(text("LOCK TABLE audit_log IN EXCLUSIVE MODE"))
                     await asyncio.sleep(2.5 * lease)  # every recording waits for this lock meanwhile
-                await wait_for(lambda: len(handler.deliveries) >= 40, timeout=60)
 
-                async def all_sent() -> bool:
-                    return {r["status"] for r in await outbox_rows(first)} == {"sent"}
-
-                await wait_for(all_sent, timeout=30)
-            finally:
-                stop.set()
-                await asyncio.gather(*tasks)
-            duplicates = {k: n for k, n in handler.per_id().items() if n > 1}
-            assert duplicates == {}, f"{len(duplicates)} notifications sent more than once"
-            assert len(handler.per_id()) == 40
-            rows = await outbox_rows(first)
-            assert all(r["attempts"] == 1 for r in rows), sorted({r["attempts"] for r in rows})
+            await _two_workers_send_each_once(first, second, handler, 40, meanwhile=stall_recordings)
         finally:
             await first.close()
             await second.close()
@@ -674,3 +644,28 @@ async def test_idle_worker_polls_with_reads_and_still_finds_new_work(
             await services.close()
     finally:
         sink.stop()
+
+
+async def _two_workers_send_each_once(first: Services, second: Services, handler: CountingHandler, count: int,
+                                      meanwhile: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Run a worker on each of `first` and `second` (doing `meanwhile` as they run) until all `count`
+    notices are recorded sent, then check that each was sent exactly once, at the first attempt."""
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(Worker(s).run(stop)) for s in (first, second)]
+    try:
+        if meanwhile is not None:
+            await meanwhile()
+        await wait_for(lambda: len(handler.deliveries) >= count, timeout=60)
+
+        async def all_sent() -> bool:
+            return {r["status"] for r in await outbox_rows(first)} == {"sent"}
+
+        await wait_for(all_sent, timeout=30)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+    duplicates = {k: n for k, n in handler.per_id().items() if n > 1}
+    assert duplicates == {}, f"{len(duplicates)} notifications sent more than once"
+    assert len(handler.per_id()) == count
+    rows = await outbox_rows(first)
+    assert all(r["attempts"] == 1 for r in rows), sorted({r["attempts"] for r in rows})

@@ -8,7 +8,6 @@ timeouts; nothing asserts on durations.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 from collections.abc import AsyncIterator, Iterator
@@ -23,7 +22,8 @@ from gateway.settings import Settings
 from gateway.web.services import Services
 from tests.support.factories import store_customer
 from tests.support.net import free_port
-from tests.support.processes import CountingHandler, WorkerProcess, Workers
+from tests.support.processes import CountingHandler, WorkerProcess, Workers, supervised
+from tests.support.processes import children as children_of
 from tests.support.service import make_settings, wait_for
 
 pytestmark = pytest.mark.slow  # real `gateway serve` subprocesses
@@ -33,12 +33,7 @@ NOTICES = 24
 
 @pytest.fixture
 def processes(tmp_path: Path) -> Iterator[Workers]:
-    started = Workers(tmp_path)
-    yield started
-    for process in started:
-        for pid in _children(process.pid):
-            _kill(pid)
-    started.stop_all()
+    yield from supervised(tmp_path)
 
 
 @pytest.fixture
@@ -49,12 +44,6 @@ async def services(database_url: str, keys_dir: Path,
     await built.close()
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(p) for p in text.split()]
 
 
 def _alive(pid: int) -> bool:
@@ -65,9 +54,6 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _kill(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
 
 
 async def _start(processes: Workers, settings: Settings) -> tuple[WorkerProcess, str]:
@@ -84,7 +70,7 @@ async def _start(processes: Workers, settings: Settings) -> tuple[WorkerProcess,
             return False
 
     await wait_for(up, timeout=60)
-    await wait_for(lambda: len(_children(server.pid)) == 2, timeout=30)
+    await wait_for(lambda: len(children_of(server.pid)) == 2, timeout=30)
     return server, base
 
 
@@ -106,7 +92,7 @@ async def test_two_processes_share_the_port_the_work_and_the_counters(
     _, token = await apikeys.create(services.engine, "billing", frozenset(apikeys.SCOPES))
     server, base = await _start(processes, make_settings(services.settings.database_url,
                                                          Path(services.settings.keys_dir), sink))
-    children = _children(server.pid)
+    children = children_of(server.pid)
 
     for i in range(NOTICES):  # a new connection each: the kernel hands them to either copy
         async with aiohttp.request(
@@ -149,7 +135,7 @@ async def test_a_dead_copy_stops_the_service_with_exit_1(
         sqlite_url: str, keys_dir: Path, counting: tuple[MailSink, CountingHandler],
         processes: Workers) -> None:
     server, _ = await _start(processes, make_settings(sqlite_url, keys_dir, counting[0]))
-    first, second = _children(server.pid)
+    first, second = children_of(server.pid)
     os.kill(first, signal.SIGKILL)
     assert await server.wait(timeout=60) == 1
     await wait_for(lambda: not _alive(second), timeout=30)
@@ -160,6 +146,6 @@ async def test_copies_stop_when_the_supervisor_is_killed(
         sqlite_url: str, keys_dir: Path, counting: tuple[MailSink, CountingHandler],
         processes: Workers) -> None:
     server, _ = await _start(processes, make_settings(sqlite_url, keys_dir, counting[0]))
-    children = _children(server.pid)
+    children = children_of(server.pid)
     server.kill()  # SIGKILL: no chance to stop the copies itself
     await wait_for(lambda: not any(_alive(pid) for pid in children), timeout=30)

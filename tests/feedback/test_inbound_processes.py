@@ -8,8 +8,6 @@ as the sink received them)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import signal
 import socket
 from collections.abc import Iterator
@@ -24,7 +22,8 @@ from tests.feedback.support import dsn
 from tests.support.factories import canary_notice
 from tests.support.factories import put_canary_customer as add_customer
 from tests.support.net import free_port
-from tests.support.processes import Workers
+from tests.support.processes import Workers, kill, supervised
+from tests.support.processes import children as children_of
 from tests.support.service import Gateway, wait_for
 
 pytestmark = pytest.mark.slow  # real `gateway inbound` subprocesses
@@ -36,24 +35,11 @@ LANES = 4
 
 @pytest.fixture
 def processes(tmp_path: Path) -> Iterator[Workers]:
-    started = Workers(tmp_path)
-    yield started
-    for process in started:
-        for pid in _children(process.pid):
-            _kill(pid)
-    started.stop_all()
+    yield from supervised(tmp_path)
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
-def _kill(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
 
 
 def _listening(port: int) -> bool:
@@ -77,8 +63,8 @@ async def test_two_processes_lose_no_acknowledged_report_when_killed(gateway: Ga
     port = free_port()
     inbound = processes.start(gateway.services.settings, "inbound", command="inbound", inbound_port=port,
                               inbound_processes=2)
-    await wait_for(lambda: len(_children(inbound.pid)) == 2 and _listening(port), timeout=60)
-    copies = [inbound.pid, *_children(inbound.pid)]
+    await wait_for(lambda: len(children_of(inbound.pid)) == 2 and _listening(port), timeout=60)
+    copies = [inbound.pid, *children_of(inbound.pid)]
 
     acknowledged: list[str] = []
     queue = iter(addresses)
@@ -94,7 +80,7 @@ async def test_two_processes_lose_no_acknowledged_report_when_killed(gateway: Ga
             acknowledged.append(address)
             if len(acknowledged) == KILL_AFTER:
                 for pid in copies:  # no clean-up of any kind, at once
-                    _kill(pid)
+                    kill(pid)
 
     await asyncio.gather(*(lane() for _ in range(LANES)))
     assert await inbound.wait(timeout=30) == -signal.SIGKILL

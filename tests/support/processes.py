@@ -9,6 +9,7 @@ in the test's SQLite file or PostgreSQL database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -188,3 +189,29 @@ class Workers:
     def stop_all(self) -> None:
         for worker in self.started:
             worker.stop()
+
+
+# ---------------------------------------------------------------- supervised process trees
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of `pid` (Linux /proc), e.g. the copies a `serve` or `inbound` forked."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def supervised(tmp_path: Path) -> Iterator[Workers]:
+    """For a fixture: Workers whose forked copies are killed too when the test ends, whatever it left."""
+    started = Workers(tmp_path)
+    yield started
+    for process in started:
+        for pid in children(process.pid):
+            kill(pid)
+    started.stop_all()
