@@ -60,8 +60,9 @@ class InboundHandler:
                     await self.bounce(token, raw)
                 else:
                     await self.reply(sender, raw)
-        except Exception:  # say "try later" rather than lose it; the log has no content
-            log.exception("inbound mail could not be processed")
+        except Exception as exc:  # noqa: BLE001 - any failure: say "try later" rather than lose it
+            # The error's type only: its message may quote the mail (a header value, a line).
+            log.error("inbound mail could not be processed", extra={"error": type(exc).__name__})
             return "451 4.3.0 Temporary failure, try again later"
         return "250 2.0.0 OK"
 
