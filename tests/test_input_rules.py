@@ -227,3 +227,16 @@ def test_document_patterns_are_anchored_for_ecma_and_python_alike() -> None:
     text = json.dumps(DOCUMENT)
     assert "\\\\A" not in text and "\\\\Z" not in text
     assert not _validator("Customer").is_valid({**CUSTOMER, "email": "h3@example.no\n"})
+
+
+async def test_a_problem_names_the_route_not_the_caller_input_in_the_path(gateway: Gateway) -> None:
+    """A customer id may be an e-mail address or a national id: the problem's ``instance`` is the
+    route's template, so no error body (which clients log) repeats what was in the path."""
+    token = await customer_token(gateway)
+    path = "/api/v1/customers/ola.nordmann@example.no/export"
+    status, answer = await raw(gateway, "GET", path, "", token)
+    assert status == 403 and answer["instance"] == "/api/v1/customers/{customer_id}/export", answer
+    status, answer = await raw(gateway, "PUT", "/api/v1/customers/01017012345", "{", token)
+    assert status == 400 and answer["instance"] == "/api/v1/customers/{customer_id}", answer
+    status, answer = await raw(gateway, "GET", "/api/v1/no-such/ola@example.no", "", token)
+    assert status == 404 and "instance" not in answer and "ola" not in json.dumps(answer), answer

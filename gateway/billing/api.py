@@ -16,7 +16,7 @@ from gateway.billing.status import status
 from gateway.delivery.queue import notify
 from gateway.errors import GatewayError
 from gateway.rest.auth import API_KEY, requires
-from gateway.rest.problems import error_dict, problem
+from gateway.rest.problems import error_dict, instance_of, problem
 
 
 @requires("customers:write")
@@ -34,7 +34,7 @@ async def put_customer(request: web.Request) -> web.Response:
 async def post_message(request: web.Request) -> web.Response:
     services = request.app[BILLING]
     if "Idempotency-Key" not in request.headers:
-        return problem(400, "The Idempotency-Key header is required", instance=request.path)
+        return problem(400, "The Idempotency-Key header is required", instance=instance_of(request))
     key = rules.idempotency_key(request.headers["Idempotency-Key"])
     item = rules.message(await rules.read_body(request), services.settings.max_attachment_bytes)
     [outcome] = await create_many(services, request[API_KEY].id, [(key, item)])

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from gateway.rest import apikeys, throttle
 from gateway.rest.apikeys import KEYS
-from gateway.rest.problems import problem
+from gateway.rest.problems import instance_of, problem
 
 API_KEY = web.RequestKey("api_key", apikeys.ApiKey)  # the key a request was made with
 
@@ -34,9 +34,9 @@ def requires(scope: str) -> Callable[[Handler], Handler]:
                 if header:  # counted and audited per window (rest/throttle.py), not per request
                     await throttle.record(request, token.strip())
                 return problem(401, "A valid API key is required (Authorization: Bearer <key>)",
-                               instance=request.path, headers={"WWW-Authenticate": 'Bearer realm="gateway"'})
+                               instance=instance_of(request), headers={"WWW-Authenticate": 'Bearer realm="gateway"'})
             if not key.allows(scope):
-                return problem(403, f"This API key lacks the scope {scope}", instance=request.path)
+                return problem(403, f"This API key lacks the scope {scope}", instance=instance_of(request))
             request[API_KEY] = key
             return await handler(request)
 

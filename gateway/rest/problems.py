@@ -31,6 +31,14 @@ def problem_body(status: int, detail: str, *, type_: str = "about:blank", title:
     return body
 
 
+def instance_of(request: web.Request) -> str | None:
+    """The problem's ``instance``: the route's template (``/api/v1/customers/{customer_id}``), never
+    the raw path, whose segments are caller input (a customer id may be an e-mail address or a national
+    id number, and an error body may end up in a log). None for a path that matched no route."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else None
+
+
 def problem(status: int, detail: str, **kwargs: Any) -> web.Response:
     headers = kwargs.pop("headers", None)
     return web.Response(status=status, text=json.dumps(problem_body(status, detail, **kwargs)),
@@ -52,21 +60,20 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     try:
         return await handler(request)
     except GatewayError as exc:
-        return from_error(exc, request.path)
+        return from_error(exc, instance_of(request))
     except web.HTTPException as exc:
         if not _wants_problem(request) or exc.status < 400:
             raise
         detail = exc.reason if exc.status != 413 else "The request body is larger than the configured limit"
         if exc.status == 503:  # shutting down (rest/draining.py): the client should retry
-            return problem(503, detail, instance=request.path,
+            return problem(503, detail, instance=instance_of(request),
                            headers={k: v for k, v in exc.headers.items() if k in ("Retry-After", "Connection")})
-        return problem(exc.status, detail, instance=request.path, headers=_keep_headers(exc))
+        return problem(exc.status, detail, instance=instance_of(request), headers=_keep_headers(exc))
     except Exception:
-        log.exception("unhandled error", extra={"path": request.match_info.route.resource.canonical
-                                                 if request.match_info.route.resource else None})
+        log.exception("unhandled error", extra={"path": instance_of(request)})
         if not _wants_problem(request):
             raise
-        return problem(500, "An internal error occurred; nothing was stored", instance=request.path)
+        return problem(500, "An internal error occurred; nothing was stored", instance=instance_of(request))
 
 
 def _wants_problem(request: web.Request) -> bool:

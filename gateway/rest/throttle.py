@@ -110,11 +110,11 @@ def retry_after(request: web.Request) -> int | None:
 
 
 def too_many(request: web.Request, wait: int) -> web.Response:
-    from gateway.rest.problems import problem
+    from gateway.rest.problems import instance_of, problem
 
     metrics.auth_refused.labels("throttled").inc()
     return problem(429, "Too many requests with refused credentials; try again later",
-                   instance=request.path, headers={"Retry-After": str(wait)})
+                   instance=instance_of(request), headers={"Retry-After": str(wait)})
 
 
 async def record(request: web.Request, token: str) -> None:
