@@ -112,9 +112,10 @@ def site_middleware(state_key: web.AppKey[Any], request_key: web.RequestKey[Any]
         state = request.config_dict[state_key]
         request[request_key] = state
         cookie_value = request.cookies.get(state.cookie.name)
-        session, stale = await state.sessions.load(cookie_value) if cookie_value else (None, False)
-        request[SESSION] = session
-        try:
+        request[SESSION], stale = None, False
+        try:  # loading the session reads the database: its failure gets the site's error page too
+            session, stale = await state.sessions.load(cookie_value) if cookie_value else (None, False)
+            request[SESSION] = session
             if request.method not in _SAFE:
                 token = await csrf_token_of(request)
                 if session is None or not session.csrf_ok(token) or not origin_ok(request, state.settings):

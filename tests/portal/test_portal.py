@@ -590,3 +590,23 @@ async def test_a_form_body_that_is_not_utf8_is_a_400_page_not_a_500(gateway: Gat
     async with gateway.services.engine.connect() as conn:  # nothing was stored
         assert (await conn.execute(select(func.count()).select_from(replies))).scalar_one() == stored
     await a.close()
+
+
+async def test_a_session_store_failure_gets_the_sites_error_page(gateway: Gateway, two: dict[str, str]) -> None:
+    """Loading the session reads the database; when that read fails, the customer gets the portal's
+    own error page with its security headers, not the web server's bare 500 text."""
+    client = PortalClient(gateway)
+    await client.sign_in("cust-a")
+    engine = gateway.services.engine
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("ALTER TABLE web_sessions RENAME TO web_sessions_away")
+    try:
+        page = await client.get("/portal/")
+    finally:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("ALTER TABLE web_sessions_away RENAME TO web_sessions")
+    assert page.status == 500 and "text/html" in page.headers["Content-Type"]
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-store"
+    assert (await client.get("/portal/")).status == 200  # the same session works again
+    await client.close()
