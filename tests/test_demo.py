@@ -41,6 +41,7 @@ async def test_demo_sends_a_sample_notice_through_the_real_pipeline(tmp_path: Pa
                 page = await response.text()
             assert re.search(rf"{re.escape(base)}/portal/messages/[A-Za-z0-9_-]{{22}}", page)
             assert "Kari" not in page and "1 234,50" not in page  # content stays in the portal
+            assert "DKIM-Signature" in page  # the demo signs as production does (its own key in keys/)
             async with http.get(f"{base}/readyz") as response:
                 assert response.status == 200
     finally:

@@ -19,7 +19,7 @@ from gateway import billing, customers, logs
 from gateway.cli.serve import check_port
 from gateway.cli.stopping import stop_on_signals
 from gateway.crypto import init_keys
-from gateway.delivery import devmail
+from gateway.delivery import devmail, dkim
 from gateway.rest import apikeys
 from gateway.settings import ConfigError, Settings
 from gateway.storage import upgrade
@@ -41,6 +41,8 @@ def run_demo(settings: Settings) -> int:
     keys_dir = Path(settings.keys_dir)
     if not (keys_dir / "primary").exists():
         init_keys(keys_dir)
+    if not dkim.key_path(keys_dir, settings.dkim_selector).exists():
+        dkim.init_key(settings)  # the demo's mail is signed as production's is (nothing to publish locally)
     upgrade(settings.database_url)
     if settings.public_url == Settings.public_url and settings.port != DEFAULT_PORT:
         # Only the port was changed (8080 was taken): the links must point where the demo listens.
