@@ -14,8 +14,9 @@ and the next claim:
 - each claimed batch is made ready to send as soon as it is claimed, a chunk at a time: every
   job's e-mail rendered, re-checked with the guard and built on the event loop, then the chunk's
   DKIM signatures made with one hand-over to a signing thread (OpenSSL's private-key step, the
-  bulk of a signature, runs there without the GIL); so signing happens a batch ahead of the
-  sends, on another core, and not between a connection's sends;
+  bulk of a signature, runs there without the GIL) while the loop builds the next chunk; so
+  signing happens ahead of the sends, on another core if one is free, not between a
+  connection's sends;
 - one sender per SMTP connection (GATEWAY_SMTP_CONNECTIONS) takes the next ready job and sends it;
 - the recorder writes results in groups, each in one transaction with its audit entries, and
   counts them in the metrics: while more results are coming it waits for a batch's worth or
@@ -221,33 +222,63 @@ class Worker:
             for job in claim.jobs:
                 results.put_nowait(Result(job, "released"))
             return claim
-        for start in range(0, len(claim.jobs), READY_CHUNK):
-            chunk = claim.jobs[start:start + READY_CHUNK]
-            self._readying += len(chunk)
-            try:
-                made = await self._make_ready(chunk, envelopes)
-            finally:
-                self._readying -= len(chunk)
-            for job, ready in zip(chunk, made, strict=True):
-                queue.put_nowait(_Claimed(job, ready))
+        await self._make_ready(claim.jobs, envelopes, queue)
         return claim
 
-    async def _make_ready(self, jobs: list[Job], envelopes: dict[str, Envelope | str]) -> list[OutgoingEmail | Result]:
-        """Each job's e-mail, signed, or its result when it must not be sent. A job that raises is
-        retried like a temporary failure; the others are not affected."""
+    async def _make_ready(self, jobs: list[Job], envelopes: dict[str, Envelope | str],
+                          queue: asyncio.Queue[_Claimed | None]) -> None:
+        """Queue each job with its signed e-mail (or its result when it must not be sent), a chunk
+        at a time: a chunk's signatures are made on the signing thread while the event loop
+        builds the next chunk."""
         now = self.clock.now()
-        ready: list[OutgoingEmail | Result] = []
+        signing: asyncio.Task[list[OutgoingEmail | Result]] | None = None
+        previous: list[Job] = []
+        unqueued = 0  # jobs counted in self._readying and not yet queued
+        try:
+            for start in range(0, len(jobs), READY_CHUNK):
+                chunk = jobs[start:start + READY_CHUNK]
+                self._readying += len(chunk)
+                unqueued += len(chunk)
+                built = await self._build(chunk, envelopes, now)
+                if signing is not None:
+                    unqueued -= self._queue_ready(queue, previous, await signing)
+                signing, previous = asyncio.create_task(self._sign(chunk, built, now)), chunk
+            if signing is not None:
+                unqueued -= self._queue_ready(queue, previous, await signing)
+        finally:
+            if signing is not None and not signing.done():
+                signing.cancel()
+            self._readying -= unqueued
+
+    def _queue_ready(self, queue: asyncio.Queue[_Claimed | None], jobs: list[Job],
+                     ready: list[OutgoingEmail | Result]) -> int:
+        for job, item in zip(jobs, ready, strict=True):
+            queue.put_nowait(_Claimed(job, item))
+        self._readying -= len(jobs)
+        return len(jobs)
+
+    async def _build(self, jobs: list[Job], envelopes: dict[str, Envelope | str],
+                     now: datetime) -> list[OutgoingEmail | Result]:
+        """Each job's e-mail, unsigned, or its result when it must not be sent. A job that raises
+        is retried like a temporary failure; the others are not affected."""
+        built: list[OutgoingEmail | Result] = []
         for job in jobs:
             try:
-                ready.append(self._prepare(job, envelopes.get(job.id), now))
+                built.append(self._prepare(job, envelopes.get(job.id), now))
             except Exception as exc:
                 log.exception("notification could not be prepared", extra={"message_id": job.message_id})
-                ready.append(Result(job, "retry", f"internal error: {type(exc).__name__}"))
+                built.append(Result(job, "retry", f"internal error: {type(exc).__name__}"))
             await asyncio.sleep(0)  # let the senders' replies in between renderings
+        return built
+
+    async def _sign(self, jobs: list[Job], built: list[OutgoingEmail | Result],
+                    now: datetime) -> list[OutgoingEmail | Result]:
+        """The built e-mails DKIM-signed, the private-key steps in one hop to the signing thread."""
         dkim = self.services.dkim
-        emails = [(n, email) for n, email in enumerate(ready) if isinstance(email, OutgoingEmail)]
+        emails = [(n, email) for n, email in enumerate(built) if isinstance(email, OutgoingEmail)]
         if dkim is None or not emails:
-            return ready
+            return built
+        ready = list(built)
         try:
             signed = await dkim.sign_many([email.data for _, email in emails], now)
         except Exception as exc:

@@ -54,10 +54,15 @@ async def test_every_notification_verifies_against_the_published_record(
             status, body, _ = await gw.request("POST", "/api/v1/messages", token=token, json=canary_notice(),
                                                headers={"Idempotency-Key": f"dkim-{n}"})
             assert status == 201, body
-        await wait_for(lambda: len(sink.mails) == 3)
+        # A billing run's worth at once: claimed together, made ready and signed in chunks.
+        batch = [{**canary_notice(), "idempotency_key": f"dkim-batch-{n}"} for n in range(40)]
+        status, body, _ = await gw.request("POST", "/api/v1/messages/batch", token=token, json={"messages": batch})
+        assert status == 200, body
+        await wait_for(lambda: len(sink.mails) == 43)
     finally:
         await stop_gateway(gw)
     dns = resolver({name: record})
+    assert len({mail.raw.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0] for mail in sink.mails}) == 43
     for mail in sink.mails:
         assert mail.raw.startswith(b"DKIM-Signature:")
         assert dkim.verify(mail.raw, dnsfunc=dns), "signature does not verify against the published record"
