@@ -34,10 +34,12 @@ Options: --dry-run (print figures, write nothing), --no-loso (skip steps 3-4 and
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import random
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.guard_eval import CORPUS, HELDOUT, HELDOUT_MORE, PHRASING, load  # noqa: E402
+from bench.guard_eval import CORPUS, HELDOUT, HELDOUT_MORE, PHRASING, WRITTEN, load  # noqa: E402
 from gateway.guard import check_text, is_refused, second_opinion  # noqa: E402
 from gateway.guard.normalize import normalize  # noqa: E402
 from gateway.guard.second_opinion import REGIMES, WEIGHTS, features, keys_of  # noqa: E402
@@ -54,7 +56,11 @@ from gateway.guard.second_opinion import REGIMES, WEIGHTS, features, keys_of  # 
 # Benign statements that name confidential or payment data and ask nothing (refunds to the
 # registered account, a changed password, a code we sent): the model's hardest negatives.
 BENIGN = ROOT / "tests" / "guard" / "second_opinion_benign.jsonl"
-REPO_SETS = (("corpus", CORPUS), ("heldout", HELDOUT), ("heldout_more", HELDOUT_MORE), ("benign", BENIGN))
+REPO_SETS: tuple[tuple[str | None, Path], ...] = (
+    ("corpus", CORPUS), ("heldout", HELDOUT), ("heldout_more", HELDOUT_MORE), ("benign", BENIGN))
+# The independent blind sets, one file each, kept unchanged as their writers delivered them (the
+# fourth round's setA and setB live together in tests/guard/corpus_written.jsonl).
+WRITTEN_DIR = ROOT / "tests" / "guard" / "written"
 LANGS = ("en", "nb", "nn")
 # Candidate thresholds per regime (probabilities); 2.0 means "never refuses in this regime".
 GRID = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.825, 0.85, 0.875, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 2.0)
@@ -76,21 +82,40 @@ class Item:
         self.weight = weight
 
 
+def _set_of(rec: dict) -> str:
+    """A written set's name: the prefix of its ids ("setA-nb-001" -> "setA")."""
+    return str(rec["id"]).split("-", 1)[0]
+
+
+def natural_sources(extra: list[Path], repo_sets: bool = True) -> list[tuple[str | None, Path]]:
+    """(set name, file) in reading order; a name of None means "one set per id prefix" (the
+    written sets: corpus_written.jsonl holds two, tests/guard/written/ one per file)."""
+    named: list[tuple[str | None, Path]] = []
+    if repo_sets:
+        named += list(REPO_SETS)
+        named.append((None, WRITTEN))
+        named += [(None, p) for p in sorted(WRITTEN_DIR.glob("*.jsonl"))]
+    for p in extra:
+        named.append((p.stem, p))
+    for name, p in named:
+        if p.name.lower().startswith("setc") or (name or "").lower().startswith("setc"):
+            raise SystemExit(f"refusing {p}: setC is the held-out judge and is never trained on")
+    return named
+
+
 def read_sets(extra: list[Path], phrasing_weight: float,
               repo_sets: bool = True) -> tuple[list[Item], list[Item]]:
     """(natural items, frame-generated items), text records only, first occurrence of a text."""
-    named: list[tuple[str, Path]] = list(REPO_SETS) if repo_sets else []
-    for p in extra:
-        if p.name.lower().startswith("setc"):
-            raise SystemExit(f"refusing {p}: setC is the held-out judge and is never trained on")
-        named.append((p.stem, p))
     seen: set[str] = set()
     natural: list[Item] = []
-    for name, path in named:
+    for name, path in natural_sources(extra, repo_sets):
         for rec in load(path):
             if rec["kind"] == "text" and rec["source"] not in seen:
+                set_name = name or _set_of(rec)
+                if set_name.lower().startswith("setc"):
+                    raise SystemExit(f"refusing {rec['id']} in {path}: setC is the held-out judge")
                 seen.add(rec["source"])
-                natural.append(Item(name, rec))
+                natural.append(Item(set_name, rec))
     generated = []
     if phrasing_weight > 0:
         generated = [Item("phrasing", r, phrasing_weight) for r in load(PHRASING)
@@ -152,6 +177,19 @@ def rule_pass(items: list[Item]) -> None:
             it.rule_refused = is_refused(check_text(it.source, name=it.id))
             regs = [r for r in REGIMES if r in rec.regimes]  # the loosest regime asked
             it.regime = None if it.rule_refused or not regs else regs[0]
+
+
+def inputs_digest(natural: list[Item], generated: list[Item], params: dict) -> str:
+    """SHA-256 of everything the weights are a function of, apart from this code: every item as
+    trained (set, id, language, label, text, weight, the rules' verdict and regime) and the
+    parameters. Stored in the JSON; a test recomputes it, so a changed set or a changed rule
+    verdict without a retrain is caught in seconds (the full retrain is a slow test)."""
+    h = hashlib.sha256(json.dumps(params, sort_keys=True).encode())
+    for it in natural + generated:
+        h.update(json.dumps([it.set, it.id, it.lang, it.label, it.source, it.weight, it.rule_refused,
+                             it.regime], ensure_ascii=False).encode())
+        h.update(b"\n")
+    return h.hexdigest()
 
 
 def vectorise(items: list[Item]) -> dict[str, int]:
@@ -277,7 +315,34 @@ def report(natural: list[Item], scores: dict[str, float], th: dict[str, float]) 
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def training_params(args: argparse.Namespace) -> dict:
+    """The options the weights depend on (not where they are written)."""
+    keys = ("phrasing_weight", "passed_weight", "epochs", "rate", "l2", "prune", "max_added_fa", "no_loso")
+    out = {k: getattr(args, k) for k in keys}
+    if args.no_loso:
+        out["thresholds"] = args.thresholds
+    return out
+
+
+def prepare(args: argparse.Namespace) -> tuple[list[Item], list[Item], dict]:
+    """The training items, each with the rules' verdict and regime, and the JSON's ``meta`` (the
+    sets, the parameters and the digest of the inputs)."""
+    natural, generated = read_sets(args.set, args.phrasing_weight, repo_sets=not args.no_repo_sets)
+    if not args.no_repo_sets:
+        natural += product_items()
+    rule_pass(natural)
+    for it in natural:
+        it.weight = 1.0 if it.rule_refused else args.passed_weight
+    counts: dict[str, int] = defaultdict(int)
+    for it in natural:
+        counts[it.set] += 1
+    params = training_params(args)
+    meta: dict = {"sets": dict(sorted(counts.items())), **params,
+                  "inputs_sha256": inputs_digest(natural, generated, params)}
+    return natural, generated, meta
+
+
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", type=Path, action="append", default=[], help="an extra natural set (JSONL)")
     ap.add_argument("--phrasing-weight", type=float, default=0.3)
@@ -295,23 +360,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--no-repo-sets", action="store_true", help="read only the --set files")
     ap.add_argument("--out", type=Path, default=WEIGHTS, help="where to write the weights")
-    args = ap.parse_args(argv)
-    natural, generated = read_sets(args.set, args.phrasing_weight, repo_sets=not args.no_repo_sets)
-    if not args.no_repo_sets:
-        natural += product_items()
-    rule_pass(natural)
-    for it in natural:
-        it.weight = 1.0 if it.rule_refused else args.passed_weight
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    started = time.monotonic()
+    natural, generated, meta = prepare(args)
     vocab = vectorise(natural + generated)
     nfeat = len(vocab)
-    counts = defaultdict(int)
-    for it in natural:
-        counts[it.set] += 1
-    print("natural sets:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
-          f"| frame-generated: {len(generated)} at weight {args.phrasing_weight}")
-    meta: dict = {"sets": dict(sorted(counts.items())), "phrasing_weight": args.phrasing_weight,
-                  "passed_weight": args.passed_weight,
-                  "epochs": args.epochs, "rate": args.rate, "l2": args.l2}
+    print("natural sets:", ", ".join(f"{k} {v}" for k, v in meta["sets"].items()),
+          f"| frame-generated: {len(generated)} at weight {args.phrasing_weight}"
+          f" | rules run in {time.monotonic() - started:.0f} s")
     if args.no_loso:
         th = dict(zip(REGIMES, (float(x) for x in args.thresholds.split(",")), strict=True))
     else:
@@ -328,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
                 "weights": dict(sorted(weights.items()))}
         args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {args.out}: {len(weights)} weights, {args.out.stat().st_size} bytes")
+    print(f"done in {time.monotonic() - started:.0f} s")
     return 0
 
 
