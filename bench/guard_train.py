@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 from bench.guard_eval import CORPUS, HELDOUT, HELDOUT_MORE, PHRASING, WRITTEN, load  # noqa: E402
 from gateway.guard import check_text, is_refused, second_opinion  # noqa: E402
 from gateway.guard.normalize import normalize  # noqa: E402
-from gateway.guard.second_opinion import REGIMES, WEIGHTS, features, keys_of  # noqa: E402
+from gateway.guard.second_opinion import REGIMES, WEIGHTS, Features, features, keys_of  # noqa: E402
 
 # Benign statements that name confidential or payment data and ask nothing (refunds to the
 # registered account, a changed password, a code we sent): the model's hardest negatives.
@@ -192,11 +192,11 @@ def inputs_digest(natural: list[Item], generated: list[Item], params: dict) -> s
     return h.hexdigest()
 
 
-def vectorise(items: list[Item]) -> dict[str, int]:
+def vectorise(items: list[Item], feats: Features) -> dict[str, int]:
     """Feature ids, as the runtime sums them; returns the vocabulary."""
     vocab: dict[str, int] = {}
     for it in items:
-        it.x = [vocab.setdefault(f, len(vocab)) for f, _ in features(keys_of(it.norm))]
+        it.x = [vocab.setdefault(f, len(vocab)) for f, _ in features(keys_of(it.norm), feats)]
     return vocab
 
 
@@ -283,45 +283,66 @@ def choose_thresholds(natural: list[Item], scores: dict[str, float], max_fa: flo
     return {reg: GRID[idx] for reg, idx in zip(REGIMES, best[2], strict=True)}
 
 
-def report(natural: list[Item], scores: dict[str, float], th: dict[str, float]) -> dict:
-    """Rules alone and rules + model, per held-out set and language, and pooled."""
-    table: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 6))
+def nested_thresholds(natural: list[Item], scores: dict[str, float], max_fa: float) -> dict[str, dict[str, float]]:
+    """For each set, the thresholds chosen without it: applied to that set they give figures in
+    which neither the weights nor the thresholds have seen it (the thresholds of the JSON are
+    chosen on every set's held-out scores, so its figures flatter the thresholds a little)."""
+    return {s: choose_thresholds([it for it in natural if it.set != s], scores, max_fa)
+            for s in sorted({it.set for it in natural})}
+
+
+def report(natural: list[Item], scores: dict[str, float], th: dict[str, float],
+           nested: dict[str, dict[str, float]]) -> dict:
+    """Rules alone, rules + model, and rules + model with nested thresholds, per held-out set and
+    language, and pooled (ALL; BLIND: the independent blind sets, set*, alone)."""
+    # per (set, lang): [rules tp, model tp, nested tp, positives, rules fp, model fp, nested fp, negatives]
+    table: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 8))
+
+    def fires(it: Item, t: dict[str, float]) -> bool:
+        return (not it.rule_refused and it.regime is not None
+                and scores[it.set + "\x00" + it.id] >= t[it.regime])
+
     for it in natural:
-        model = (not it.rule_refused and it.regime is not None
-                 and scores[it.set + "\x00" + it.id] >= th[it.regime])
-        for s in (it.set, "ALL"):
+        rule = it.rule_refused
+        model, nest = rule or fires(it, th), rule or fires(it, nested[it.set])
+        for s in (it.set, "ALL", "BLIND") if it.set.startswith("set") else (it.set, "ALL"):
             t = table[s][it.lang]
-            if it.label:
-                t[0] += it.rule_refused
-                t[1] += it.rule_refused or model
-                t[2] += 1
-            else:
-                t[3] += it.rule_refused
-                t[4] += it.rule_refused or model
-                t[5] += 1
+            base = 0 if it.label else 4
+            t[base] += rule
+            t[base + 1] += model
+            t[base + 2] += nest
+            t[base + 3] += 1
     out = {}
-    print(f"{'held-out set':<14}{'lang':<5}{'n':>5}  rules recall/FA   rules+model recall/FA   model adds FA")
-    for s in sorted(table, key=lambda k: (k == "ALL", k)):
+    print(f"{'held-out set':<14}{'lang':<5}{'n':>5}  rules recall/FA   rules+model recall/FA   "
+          "model adds FA   nested thresholds recall/FA")
+    for s in sorted(table, key=lambda k: (k in ("ALL", "BLIND"), k)):
         for lang in LANGS:
-            rr, rm, npos, fr, fm, nneg = table[s][lang]
+            rr, rm, rn, npos, fr, fm, fn, nneg = table[s][lang]
             if not npos + nneg:
                 continue
-            row = {"n": npos + nneg, "rules_recall": round(rr / max(1, npos), 3),
-                   "rules_fa": round(fr / max(1, nneg), 3), "recall": round(rm / max(1, npos), 3),
-                   "fa": round(fm / max(1, nneg), 3), "added_fa": round((fm - fr) / max(1, nneg), 3)}
+            p, q = max(1, npos), max(1, nneg)
+            row = {"n": npos + nneg, "rules_recall": round(rr / p, 3), "rules_fa": round(fr / q, 3),
+                   "recall": round(rm / p, 3), "fa": round(fm / q, 3), "added_fa": round((fm - fr) / q, 3),
+                   "nested_recall": round(rn / p, 3), "nested_fa": round(fn / q, 3)}
             out[f"{s}/{lang}"] = row
             print(f"{s:<14}{lang:<5}{row['n']:>5}  {row['rules_recall']:.3f} / {row['rules_fa']:.3f}"
-                  f"      {row['recall']:.3f} / {row['fa']:.3f}             {row['added_fa']:.3f}")
+                  f"      {row['recall']:.3f} / {row['fa']:.3f}             {row['added_fa']:.3f}"
+                  f"           {row['nested_recall']:.3f} / {row['nested_fa']:.3f}")
     return out
 
 
 def training_params(args: argparse.Namespace) -> dict:
     """The options the weights depend on (not where they are written)."""
-    keys = ("phrasing_weight", "passed_weight", "epochs", "rate", "l2", "prune", "max_added_fa", "no_loso")
+    keys = ("phrasing_weight", "passed_weight", "epochs", "rate", "l2", "prune", "max_added_fa", "no_loso",
+            "ngrams", "stems")
     out = {k: getattr(args, k) for k in keys}
     if args.no_loso:
         out["thresholds"] = args.thresholds
     return out
+
+
+def feature_choice(args: argparse.Namespace) -> Features:
+    return Features(tuple(int(n) for n in args.ngrams.split(",") if n), args.stems)
 
 
 def prepare(args: argparse.Namespace) -> tuple[list[Item], list[Item], dict]:
@@ -351,6 +372,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--rate", type=float, default=0.05)
     ap.add_argument("--l2", type=float, default=0.1)
+    ap.add_argument("--ngrams", default="3,4,5", help="character n-gram lengths, comma-separated")
+    ap.add_argument("--stems", action=argparse.BooleanOptionalAction, default=False,
+                    help="word stems, stem pairs and stem pairs one word apart")
     ap.add_argument("--prune", type=float, default=2e-3)
     ap.add_argument("--max-added-fa", type=float, default=0.006,
                     help="false alarms the model may add per language, pooled (0.006 keeps every "
@@ -367,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     started = time.monotonic()
     natural, generated, meta = prepare(args)
-    vocab = vectorise(natural + generated)
+    feats = feature_choice(args)
+    vocab = vectorise(natural + generated, feats)
     nfeat = len(vocab)
     print("natural sets:", ", ".join(f"{k} {v}" for k, v in meta["sets"].items()),
           f"| frame-generated: {len(generated)} at weight {args.phrasing_weight}"
@@ -379,12 +404,13 @@ def main(argv: list[str] | None = None) -> int:
         th = choose_thresholds(natural, scores, args.max_added_fa)
         print("thresholds (leave-one-set-out, model adds <= "
               f"{args.max_added_fa} false alarms per language):", th)
-        meta["leave_one_set_out"] = report(natural, scores, th)
+        nested = nested_thresholds(natural, scores, args.max_added_fa)
+        meta["leave_one_set_out"] = report(natural, scores, th, nested)
     b, w = train(natural + generated, nfeat, epochs=args.epochs, rate=args.rate, l2=args.l2)
     names = sorted(vocab, key=vocab.__getitem__)
     weights = {names[f]: round(v, 4) for f, v in enumerate(w) if abs(v) >= args.prune}
     if not args.dry_run:
-        data = {"bias": round(b, 6), "thresholds": th, "meta": meta,
+        data = {"bias": round(b, 6), "thresholds": th, "features": feats.as_json(), "meta": meta,
                 "weights": dict(sorted(weights.items()))}
         args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {args.out}: {len(weights)} weights, {args.out.stat().st_size} bytes")

@@ -50,7 +50,7 @@ _TINY = {
 }
 
 
-def _train_tiny(tmp: Path, seed: str, out: Path) -> bytes:
+def _train_tiny(tmp: Path, seed: str, out: Path, *options: str) -> bytes:
     args = []
     for name, rows in _TINY.items():
         path = tmp / f"{name}.jsonl"
@@ -60,7 +60,7 @@ def _train_tiny(tmp: Path, seed: str, out: Path) -> bytes:
         args += ["--set", str(path)]
     env = {**os.environ, "PYTHONHASHSEED": seed}
     subprocess.run([sys.executable, str(ROOT / "bench" / "guard_train.py"), "--no-repo-sets", "--epochs", "3",
-                    "--phrasing-weight", "0", "--out", str(out), *args],
+                    "--phrasing-weight", "0", "--out", str(out), *options, *args],
                    check=True, env=env, cwd=ROOT, capture_output=True)
     return out.read_bytes()
 
@@ -74,6 +74,33 @@ def test_retraining_on_the_same_data_gives_the_same_weights(tmp_path):
     assert set(data["thresholds"]) == set(REGIMES)
     assert data["meta"]["sets"] == {"tinyA": 4, "tinyB": 4}
     assert data["weights"]  # it learnt something from eight sentences
+
+
+def test_stems_join_the_inflected_forms_of_a_word():
+    stem = second_opinion.stem
+    assert stem("koden") == stem("koda") == stem("kodene") == stem("koder") == stem("kode")
+    assert stem("nummeret") == stem("nummer") and stem("kortnummeret") == stem("kortnummer")
+    assert stem("passordet") == stem("passord") and stem("numbers") == stem("number")
+    assert stem("pin") == "pin"  # three letters stay
+
+
+def test_the_runtime_sums_exactly_the_features_the_trainer_saw(tmp_path):
+    out = tmp_path / "stems.json"
+    data = json.loads(_train_tiny(tmp_path, "0", out, "--stems", "--ngrams", "3", "--no-loso",
+                                  "--thresholds", "0.5,0.5"))
+    assert data["features"] == {"ngrams": [3], "stems": True}
+    model = second_opinion.load(out)
+    assert model is not None and model.feats.stems
+    assert any(f.startswith(("p:", "q:", "s:")) for f in data["weights"])
+    for text in ["Send oss det lange nummeret foran på kortet ditt, og nummeret bak på kortet.",
+                 "Skriv inn talet den vesle brikka viser.", "Type the meter number into the reply."]:
+        norm = normalize(text)[0]
+        expected = data["bias"] + sum(data["weights"].get(f, 0.0)
+                                      for f, _ in second_opinion.features(second_opinion.keys_of(norm), model.feats))
+        assert abs(model.logit(norm) - expected) < 1e-9
+        full = model.verdict(norm)
+        for regime in REGIMES:  # the cheap bound decides as the full score does
+            assert (model.refuses(norm, regime) is not None) == (full.score >= 0.5 and bool(full.words))
 
 
 def test_the_trainer_refuses_the_held_out_judge(tmp_path):
