@@ -88,13 +88,13 @@ def _set_of(rec: dict) -> str:
 
 
 def natural_sources(extra: list[Path], repo_sets: bool = True) -> list[tuple[str | None, Path]]:
-    """(set name, file) in reading order; a name of None means "one set per id prefix" (the
-    written sets: corpus_written.jsonl holds two, tests/guard/written/ one per file)."""
+    """(set name, file) in reading order: a file of tests/guard/written/ is one set, named by the
+    file; corpus_written.jsonl holds two (a name of None: one set per id prefix)."""
     named: list[tuple[str | None, Path]] = []
     if repo_sets:
         named += list(REPO_SETS)
         named.append((None, WRITTEN))
-        named += [(None, p) for p in sorted(WRITTEN_DIR.glob("*.jsonl"))]
+        named += [(p.stem, p) for p in sorted(WRITTEN_DIR.glob("*.jsonl"))]
     for p in extra:
         named.append((p.stem, p))
     for name, p in named:
