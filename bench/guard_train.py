@@ -371,9 +371,9 @@ def parser() -> argparse.ArgumentParser:
                     help="weight of the texts no rule refuses (the population the model judges)")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--rate", type=float, default=0.05)
-    ap.add_argument("--l2", type=float, default=0.1)
-    ap.add_argument("--ngrams", default="3,4,5", help="character n-gram lengths, comma-separated")
-    ap.add_argument("--stems", action=argparse.BooleanOptionalAction, default=False,
+    ap.add_argument("--l2", type=float, default=0.2)
+    ap.add_argument("--ngrams", default="3", help="character n-gram lengths, comma-separated")
+    ap.add_argument("--stems", action=argparse.BooleanOptionalAction, default=True,
                     help="word stems, stem pairs and stem pairs one word apart")
     ap.add_argument("--prune", type=float, default=2e-3)
     ap.add_argument("--max-added-fa", type=float, default=0.006,

@@ -246,3 +246,37 @@ def test_the_cheap_bound_never_changes_a_verdict():
             full = model.verdict(norm)
             expected = full.score >= model.thresholds[regime] and bool(full.words)
             assert (model.refuses(norm, regime) is not None) == expected, (regime, text)
+
+
+# --- the shipped weights are what one command makes of the repository ---------------------------
+def _shipped() -> dict:
+    return json.loads((ROOT / "gateway" / "guard" / "second_opinion.json").read_text(encoding="utf-8"))
+
+
+def test_the_shipped_weights_were_trained_on_the_repositorys_sets_as_they_are_now():
+    # The inputs' digest covers every training text, label and weight and the rules' verdict and
+    # regime on it: a set added or edited, or a rule change that moves a verdict, without
+    # `python bench/guard_train.py` run and its JSON committed, fails here (in seconds; the
+    # byte-for-byte retrain below is the slow, complete check).
+    from bench import guard_train
+    _, _, meta = guard_train.prepare(guard_train.parser().parse_args([]))
+    shipped = _shipped()["meta"]
+    assert shipped["sets"] == meta["sets"]
+    assert shipped["inputs_sha256"] == meta["inputs_sha256"], "retrain: python bench/guard_train.py"
+
+
+def test_every_written_set_is_read_and_the_judge_is_not():
+    from bench import guard_train
+    sets = _shipped()["meta"]["sets"]
+    for path in sorted(guard_train.WRITTEN_DIR.glob("*.jsonl")):
+        assert path.stem in sets, path
+    assert {"setA", "setB"} <= set(sets)
+    assert not any(name.lower().startswith("setc") for name in sets)
+
+
+@pytest.mark.slow
+def test_one_command_retrains_the_shipped_weights_byte_for_byte(tmp_path):
+    out = tmp_path / "second_opinion.json"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "guard_train.py"), "--out", str(out)],
+                   check=True, cwd=ROOT, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "7"})
+    assert out.read_bytes() == (ROOT / "gateway" / "guard" / "second_opinion.json").read_bytes()
