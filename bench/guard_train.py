@@ -67,12 +67,13 @@ GRID = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.825, 0.85, 0.875, 0.9, 0.925, 0.95, 0.
 
 
 class Item:
-    __slots__ = ("id", "label", "lang", "norm", "regime", "rule_refused", "set", "source", "weight", "x")
+    __slots__ = ("family", "id", "label", "lang", "norm", "regime", "rule_refused", "set", "source", "weight", "x")
 
     def __init__(self, set_name: str, rec: dict, weight: float = 1.0):
         self.set = set_name
         self.id = rec["id"]
         self.lang = rec["lang"]
+        self.family = rec.get("family", "")
         self.label = 1 if rec["label"] == "refuse" else 0
         self.source = rec["source"]
         self.norm = normalize(self.source)[0]
@@ -328,6 +329,16 @@ def report(natural: list[Item], scores: dict[str, float], th: dict[str, float],
             print(f"{s:<14}{lang:<5}{row['n']:>5}  {row['rules_recall']:.3f} / {row['rules_fa']:.3f}"
                   f"      {row['recall']:.3f} / {row['fa']:.3f}             {row['added_fa']:.3f}"
                   f"           {row['nested_recall']:.3f} / {row['nested_fa']:.3f}")
+    # recall per class (family) on the blind sets: what the model adds where
+    fam: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for it in natural:
+        if it.label and it.set.startswith("set"):
+            f = fam[it.family or "?"]
+            f[0] += it.rule_refused
+            f[1] += it.rule_refused or fires(it, th)
+            f[2] += 1
+    print("blind sets, recall per class (rules -> rules + model): " + ", ".join(
+        f"{k} {v[0] / v[2]:.3f} -> {v[1] / v[2]:.3f}" for k, v in sorted(fam.items())))
     return out
 
 
