@@ -1,32 +1,38 @@
 """Train the guard's statistical second opinion (gateway/guard/second_opinion.py).
 
-One command retrains it on the final corpora and writes gateway/guard/second_opinion.json:
+One command, no arguments, retrains it on the sets in the repository and writes
+gateway/guard/second_opinion.json (the same data and rules give the same JSON, byte for byte;
+tests/guard/test_second_opinion.py checks that the shipped JSON is what this command makes):
 
-    .venv/bin/python bench/guard_train.py --set /work/guardsets/setA.jsonl --set ... (more sets)
+    .venv/bin/python bench/guard_train.py
 
-What it does, deterministically (the same data give the same JSON, byte for byte):
+What it does, deterministically:
 
-1. Reads the naturally written labelled sets: the repository's tests/guard/corpus.jsonl (its
-   text records), heldout.jsonl, heldout_more.jsonl and second_opinion_benign.jsonl, the message
-   templates (templates/messages) rendered with example billing data (benign set ``product``),
-   and every ``--set FILE`` (independent sets kept outside the repository). A text in two sets is
-   kept only in the first. A file named setC* is refused: that is the lead's held-out judge and
-   must never be trained or tuned on. tests/guard/corpus_phrasing.jsonl is generated from
-   sentence frames: it is used for training only, with the low weight ``--phrasing-weight``
-   (default 0.3, chosen by leave-one-set-out evaluation; see docs/guard.md).
+1. Reads the naturally written labelled sets: the independent blind sets (tests/guard/
+   corpus_written.jsonl, setA and setB by id prefix, and every tests/guard/written/*.jsonl, one
+   set per file), the repository's tests/guard/corpus.jsonl (its text records), heldout.jsonl,
+   heldout_more.jsonl and second_opinion_benign.jsonl, the message templates (templates/messages)
+   rendered with example billing data (benign set ``product``), and every ``--set FILE`` (extra
+   files). A text in two sets is kept only in the first. A file or id prefix named setC* is
+   refused: that is the lead's held-out judge and must never be trained or tuned on.
+   tests/guard/corpus_phrasing.jsonl is generated from sentence frames: it is used for training
+   only, with the low weight ``--phrasing-weight`` (default 0.3).
 2. Runs the rules on every text once, recording whether a rule refused it and, if not, the regime
    the second opinion is asked in (``ask`` or ``other``: see second_opinion.py).
 3. Leave-one-set-out: for each set, trains on all the others and scores the held-out set. Items in
    one writer's set are correlated, so random folds of mixed data would flatter the model.
 4. Chooses one threshold per regime from those held-out scores: the most recall the model adds,
    with the false alarms it adds at most ``--max-added-fa`` in every language (pooled over the
-   held-out sets). Prints rules-alone and rules+model figures per set and language.
-5. Trains on everything, prunes weights below ``--prune`` and writes the JSON.
+   held-out sets). Prints rules-alone and rules+model figures per set and language (and with
+   nested thresholds, chosen without the set they are applied to), and recall per class.
+5. Trains on everything, prunes weights below ``--prune`` and writes the JSON, with the features,
+   the figures and a digest of the inputs (texts, labels, the rules' verdicts, options) in it.
 
-The model: logistic regression on words, word pairs and character 3-5-grams of the normalised
-text (each distinct word and pair once, as the runtime sums them), classes balanced within each
-language, L2-regularised, the texts the rules pass weighted ``--passed-weight`` (they are what
-the model judges), trained by stochastic gradient descent in a seeded order. Pure Python.
+The model: logistic regression on each distinct word (the word, its character n-grams,
+``--ngrams`` default 3, and its stem), each distinct pair of adjacent words, of adjacent stems
+and of stems one word apart (``--stems``, default on), as the runtime sums them; classes balanced
+within each language, L2-regularised (``--l2`` 0.2), the texts the rules pass weighted
+``--passed-weight``, trained by stochastic gradient descent in a seeded order. Pure Python.
 Options: --dry-run (print figures, write nothing), --no-loso (skip steps 3-4 and take
 --thresholds ask,other), --out FILE, --no-repo-sets, --epochs, --l2, --rate.
 """

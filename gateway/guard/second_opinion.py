@@ -1,6 +1,8 @@
-"""A statistical second opinion on request texts: words, word pairs and character 3-5-grams of
-the normalised text, scored by a linear (logistic) model trained on the guard's labelled, naturally
-written sets (``python bench/guard_train.py``; weights in ``second_opinion.json`` beside this module).
+"""A statistical second opinion on request texts: words, their character n-grams and stems, and
+pairs of words and of stems in the normalised text, scored by a linear (logistic) model trained on
+the guard's labelled, naturally written sets kept in the repository (``python bench/guard_train.py``
+with no arguments; weights in ``second_opinion.json`` beside this module, which names the features
+it was trained with).
 
 It never overrides a rule: it is asked only about a text in which no rule found a request, and it
 can only add a refusal with its own rule id, ``request.statistical``, naming the words that pushed
@@ -17,10 +19,11 @@ its score up most. How far it is trusted depends on what the rules saw (the *reg
 chosen by leave-one-set-out evaluation so that the model adds at most about 1 % false alarms per
 language (bench/guard_train.py). Deterministic and offline.
 
-Scoring is cheap enough for every billing text: a word's own features (the word and its character
-n-grams) depend only on the word, so their summed weight is computed once per distinct word and
-cached; a text then costs one cache lookup and one word-pair lookup per word. Each distinct word and
-word pair counts once (presence, not frequency: a long text does not pile up evidence).
+Scoring is cheap enough for every billing text: a word's own features (the word, its character
+n-grams, its stem) depend only on the word, so their summed weight is computed once per distinct
+word and cached; a text then costs one cache lookup per word and one lookup per word pair, stem
+pair and stem pair one word apart. Each distinct word and pair counts once (presence, not
+frequency: a long text does not pile up evidence).
 """
 
 from __future__ import annotations
