@@ -280,3 +280,29 @@ def test_one_command_retrains_the_shipped_weights_byte_for_byte(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "bench" / "guard_train.py"), "--out", str(out)],
                    check=True, cwd=ROOT, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "7"})
     assert out.read_bytes() == (ROOT / "gateway" / "guard" / "second_opinion.json").read_bytes()
+
+
+def test_thresholds_keep_the_false_alarm_budget_and_prefer_the_stricter_at_nearly_the_same_recall():
+    from bench import guard_train
+
+    def item(k: int, lang: str, label: str, regime: str) -> guard_train.Item:
+        it = guard_train.Item("s1", {"id": f"i{k}", "lang": lang, "label": label, "source": f"tekst {k}"})
+        it.regime = regime
+        return it
+    # per language: 100 benign texts, one scoring 0.9 (a false alarm at thresholds up to 0.9);
+    # refusals scoring 0.6 (ten of them) and 0.97 (one hundred).
+    items, scores = [], {}
+    k = 0
+    for lang in guard_train.LANGS:
+        for n, label, score in ((99, "pass", 0.1), (1, "pass", 0.9), (10, "refuse", 0.6), (100, "refuse", 0.97)):
+            for _ in range(n):
+                it = item(k, lang, label, "other")
+                items.append(it)
+                scores[it.set + "\x00" + it.id] = score
+                k += 1
+    # a budget of 1 false alarm in 100 allows every refusal (the strictest such threshold)...
+    assert guard_train.choose_thresholds(items, scores, 0.01)["other"] == 0.6
+    # ...none allows only thresholds above 0.9...
+    assert guard_train.choose_thresholds(items, scores, 0.0)["other"] > 0.9
+    # ...and with a slack of 10 % the strictest that still finds 100 of 110 is taken.
+    assert guard_train.choose_thresholds(items, scores, 0.01, slack=0.1)["other"] == 0.97
