@@ -275,3 +275,16 @@ def test_hostile_values_in_a_notification_are_still_refused():
     rules = {f["rule"] for e in EMAILS[-24:] for f in _findings(*e)}
     assert {"request.password", "request.national_id", "content.national_id", "content.secret",
             "link.shortener"} <= rules
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"NOnoGBDEXab0123456789 -.", "\u0663", "K", "ſ"]), max_size=40))
+def test_the_iban_search_is_skipped_only_where_it_finds_nothing(text):
+    from gateway.guard import content
+    if content._IBAN_RE.search(text):
+        assert content._IBAN_QUICK.search(text)
+
+
+def test_an_iban_is_still_found():
+    from gateway.guard import content
+    assert [h.rule for h in content.find_content("IBAN: NO93 8601 1117 947")] == ["content.iban"]
