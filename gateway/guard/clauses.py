@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from . import lexicon as L
 from . import phrasing as P
+from . import segments
 from .gate import may_start_object
 from .tokens import (
     COLON,
@@ -22,7 +23,6 @@ from .tokens import (
     canonical,
     container_category,
     multi_category,
-    tokenize,
 )
 
 _CARD_CONTEXT = {"card_number", "card_security_code"}
@@ -54,7 +54,7 @@ _SKIP_BACK = L.AUX | L.POLITE | L.NEGATIONS | L.DEMAND_MODALS | {
 class Analysis:
     def __init__(self, text: str):
         self.text = text
-        self.toks = tokenize(text)
+        self.toks = segments.tokens(text)  # tokenize(text), each paragraph's tokens cached
         n = len(self.toks)
         self.keys = [t.key if t.kind == WORD else "" for t in self.toks]
         self.objs_at: list[Obj | None] = [None] * n

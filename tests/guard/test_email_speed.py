@@ -288,3 +288,59 @@ def test_the_iban_search_is_skipped_only_where_it_finds_nothing(text):
 def test_an_iban_is_still_found():
     from gateway.guard import content
     assert [h.rule for h in content.find_content("IBAN: NO93 8601 1117 947")] == ["content.iban"]
+
+
+# --- paragraph pieces (segments.py) ----------------------------------------------------------
+_SEG_BITS = ["\n", "\n\n", "\n \n", "\n\t\n", " ", "\t", "-", " - ", ".", "...", "a", "no", "nr", "kto",
+             ":", ",", "!", "?", ";", "–", "(", ")", "|", "[", "12", "kort", "nummer", "koden", "app",
+             "11 siffer", "bankid", "'", "_", "\u00a0", "\r"]
+
+
+def _seg_texts() -> list[str]:
+    out = _corpus_sentences()
+    out += [t for e in EMAILS for t in (e[0], e[1] or "")]
+    out += [html_text.extract(e[1]).visible.build(False)[0] for e in EMAILS if e[1]]
+    return out
+
+
+def _same_tokens(text: str) -> None:
+    from gateway.guard import segments, tokens
+    assert [(t.kind, t.key, t.start, t.end) for t in segments.tokens(text)] == \
+        [(t.kind, t.key, t.start, t.end) for t in tokens.tokenize(text)]
+
+
+def _same_needles(text: str) -> None:
+    from gateway.guard import phrasing, segments
+    rx = phrasing._NEEDLE_RX
+    assert segments.needles(rx, text) == {m.group(1) for m in rx.finditer(text)}
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_SEG_BITS), max_size=24).map("".join))
+def test_paragraph_tokens_are_the_tokens_of_the_whole(text):
+    from gateway.guard.normalize import normalize
+    _same_tokens(text)
+    _same_tokens(text)  # and from the cache
+    _same_tokens(normalize(text)[0])
+    _same_needles(normalize(text)[0])
+
+
+def test_paragraph_pieces_agree_on_real_text():
+    from gateway.guard.normalize import normalize
+    for text in _seg_texts():
+        norm = normalize(text)[0]
+        _same_tokens(norm)
+        _same_needles(norm)
+
+
+def test_no_description_needle_reaches_across_a_paragraph():
+    from gateway.guard import phrasing
+    assert phrasing._ALL_NEEDLES and not any("\n" in n for n in phrasing._ALL_NEEDLES)
+
+
+def test_a_giant_paragraph_is_tokenised_but_not_cached():
+    from gateway.guard import segments
+    text = "Oppgi koden. " * 400 + "\n\nHei"
+    segments._piece_tokens.cache_clear()
+    _same_tokens(text)
+    assert segments._piece_tokens.cache_info().currsize == 1  # only "Hei"

@@ -1,0 +1,79 @@
+"""Paragraph-sized pieces of a normalised text, and the per-piece work of the clause analysis.
+
+A rendered notification is a reviewed template with a few values put in: most of its paragraphs
+are the template's own text, the same in every e-mail. Two steps of the analysis give, for a
+whole text, exactly the joined results of its paragraphs, so each paragraph's result is kept
+(bounded) and an e-mail whose paragraphs were seen before pays only for the new ones:
+
+* tokenising: a paragraph ends just after a blank line ("\\n", optional spaces or tabs, "\\n"),
+  where the tokenizer itself always ends a token (a break token or a single "\\n"), no token
+  reaches across, and nothing it looks at (the next character, the previous token) lies on the
+  other side; so the tokens of a text are those of its paragraphs, offsets moved;
+* the description needles (phrasing.described): no needle holds a "\\n", so none reaches across.
+
+The analysis itself (objects, directives, scope, frames) still reads the whole text at once:
+its rules look across sentences and paragraphs. tests/guard/test_email_speed.py checks both
+equalities on the corpora, rendered notifications and generated text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .tokens import Tok, tokenize
+
+_BREAK = re.compile(r"\n[ \t]*\n")
+# Longer paragraphs are worked on each time: the caches hold ordinary ones, not giant inputs.
+_CACHED_CHARS = 2000
+_CACHE_SIZE = 4096
+
+
+def pieces(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph: the text cut just after every blank line."""
+    out = []
+    start = 0
+    for m in _BREAK.finditer(text):
+        out.append((start, m.end()))
+        start = m.end()
+    if start < len(text) or not out:
+        out.append((start, len(text)))
+    return out
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _piece_tokens(piece: str) -> tuple[tuple[str, str, int, int], ...]:
+    return tuple((t.kind, t.key, t.start, t.end) for t in tokenize(piece))
+
+
+def tokens(text: str) -> list[Tok]:
+    """tokenize(text), paragraph by paragraph, with each paragraph's tokens cached."""
+    out: list[Tok] = []
+    append = out.append
+    for s, e in pieces(text):
+        if e - s > _CACHED_CHARS:
+            for t in tokenize(text[s:e]):
+                t.start += s
+                t.end += s
+                append(t)
+            continue
+        for kind, key, ts, te in _piece_tokens(text[s:e]):
+            append(Tok(kind, key, ts + s, te + s))
+    return out
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _piece_needles(rx: re.Pattern[str], piece: str) -> frozenset[str]:
+    return frozenset(m.group(1) for m in rx.finditer(piece))
+
+
+def needles(rx: re.Pattern[str], text: str) -> set[str]:
+    """{m.group(1) for m in rx.finditer(text)} for the description needles' look-ahead
+    expression, paragraph by paragraph (no needle holds a "\\n")."""
+    found: set[str] = set()
+    for s, e in pieces(text):
+        if e - s > _CACHED_CHARS:
+            found.update(m.group(1) for m in rx.finditer(text, s, e))
+        else:
+            found |= _piece_needles(rx, text[s:e])
+    return found
