@@ -1,15 +1,19 @@
-"""Paragraph-sized pieces of a normalised text, and the per-piece work of the clause analysis.
+r"""Paragraph-sized pieces of a normalised text, and the per-piece work of the clause analysis.
 
 A rendered notification is a reviewed template with a few values put in: most of its paragraphs
 are the template's own text, the same in every e-mail. Two steps of the analysis give, for a
 whole text, exactly the joined results of its paragraphs, so each paragraph's result is kept
 (bounded) and an e-mail whose paragraphs were seen before pays only for the new ones:
 
-* tokenising: a paragraph ends just after a blank line ("\\n", optional spaces or tabs, "\\n"),
-  where the tokenizer itself always ends a token (a break token or a single "\\n"), no token
-  reaches across, and nothing it looks at (the next character, the previous token) lies on the
-  other side; so the tokens of a text are those of its paragraphs, offsets moved;
-* the description needles (phrasing.described): no needle holds a "\\n", so none reaches across.
+* tokenising: a paragraph ends just after the last "\n" of a run of white space that holds two
+  or more. No token reaches across that point: the only tokens that hold a "\n" are the break
+  ("\n", spaces or tabs, "\n"), the single "\n" and the spaced dash (white space, "-", white
+  space), and each of them that holds the run's last "\n" ends with it (a token starting at a
+  "\n" is never the spaced dash: the "\n" alternatives come first). Nothing the tokenizer looks
+  at lies across it either (what follows a ".", the token before it), so the tokens of a text are
+  those of its paragraphs, offsets moved. (Cutting after the first blank line instead is wrong:
+  in " -\n\n\n" the spaced dash takes the first "\n" and the break token moves by one.)
+* the description needles (phrasing.described): no needle holds a "\n", so none reaches across.
 
 The analysis itself (objects, directives, scope, frames) still reads the whole text at once:
 its rules look across sentences and paragraphs. tests/guard/test_email_speed.py checks both
@@ -23,14 +27,16 @@ from functools import lru_cache
 
 from .tokens import Tok, tokenize
 
-_BREAK = re.compile(r"\n[ \t]*\n")
+# From a run's first "\n" to its last (the greedy \s* gives back only to the last "\n").
+_BREAK = re.compile(r"\n\s*\n")
 # Longer paragraphs are worked on each time: the caches hold ordinary ones, not giant inputs.
 _CACHED_CHARS = 2000
 _CACHE_SIZE = 4096
 
 
 def pieces(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each paragraph: the text cut just after every blank line."""
+    r"""(start, end) of each paragraph: the text cut just after the last "\n" of every run of
+    white space holding two or more."""
     out = []
     start = 0
     for m in _BREAK.finditer(text):

@@ -293,7 +293,7 @@ def test_an_iban_is_still_found():
 # --- paragraph pieces (segments.py) ----------------------------------------------------------
 _SEG_BITS = ["\n", "\n\n", "\n \n", "\n\t\n", " ", "\t", "-", " - ", ".", "...", "a", "no", "nr", "kto",
              ":", ",", "!", "?", ";", "–", "(", ")", "|", "[", "12", "kort", "nummer", "koden", "app",
-             "11 siffer", "bankid", "'", "_", "\u00a0", "\r"]
+             "11 siffer", "bankid", "'", "_", "\u00a0", "\r", "\x0b", "\u2028", " -", "- ", "\n-", "-\n", " app"]
 
 
 def _seg_texts() -> list[str]:
