@@ -13,6 +13,7 @@ from . import lexicon as L
 from . import phrasing as P
 from . import segments
 from .gate import may_start_object
+from .gate import start_shortcut_on as may_start_shortcut
 from .tokens import (
     COLON,
     CONTAINERS,
@@ -54,7 +55,8 @@ _SKIP_BACK = L.AUX | L.POLITE | L.NEGATIONS | L.DEMAND_MODALS | {
 class Analysis:
     def __init__(self, text: str):
         self.text = text
-        self.toks = segments.tokens(text)  # tokenize(text), each paragraph's tokens cached
+        # tokenize(text), each paragraph's tokens cached (segments.py)
+        self.toks, self._pieces = segments.tokens_and_pieces(text)
         n = len(self.toks)
         self.keys = [t.key if t.kind == WORD else "" for t in self.toks]
         self.objs_at: list[Obj | None] = [None] * n
@@ -67,6 +69,31 @@ class Analysis:
 
     # -- objects --------------------------------------------------------------------------
     def _find_objects(self) -> None:
+        """The objects of _find_objects_whole, paragraph by paragraph: which words form an object
+        depends only on the words of their own run (no run crosses a paragraph), except whether
+        a code-like word is a code, which depends on the words around it and is decided here on
+        the whole text. Each paragraph's scan is cached (_piece_objects)."""
+        if not may_start_shortcut():
+            self._find_objects_whole()  # the fast paths are off: the plain scan, every token tried
+            return
+        keys, n = self.keys, len(self.toks)
+        for first, _end, piece in self._pieces:
+            scan = _piece_objects(piece) if piece is not None else _scan_objects(
+                tuple((t.kind, t.key) for t in self.toks[first:_end]))
+            for i, j, cat, container in scan:
+                i, j = i + first, j + first
+                if cat is None:  # a code-like word: a code only with code words around it
+                    if self._code_context(i):
+                        card = any(keys[k] in L.CARD_CONTEXT for k in range(max(0, i - 4), min(n, i + 6)))
+                        cat = "card_number" if card and keys[i] in L.DIGIT_WORDS else "one_time_code"
+                    elif container is None:
+                        continue
+                    else:
+                        cat = container
+                self._add_obj(Obj(cat, i, j))
+        self._find_described()
+
+    def _find_objects_whole(self) -> None:
         toks, keys = self.toks, self.keys
         n = len(toks)
         run_end = [0] * (n + 1)  # index just past the run of words starting at i
@@ -396,6 +423,59 @@ class Analysis:
                     return "statement" if saw_aux else "none"
             k -= 1
         return "statement" if saw_aux and unknown else "none"
+
+
+def _scan_objects(words: tuple[tuple[str, str], ...]) -> tuple[tuple[int, int, str | None, str | None], ...]:
+    """_find_objects_whole's scan over one paragraph's (kind, key) tokens: (first, last, category,
+    None) for each object, and (i, i, None, container category or None) for each code-like word,
+    whose fate depends on the words around it (Analysis._find_objects decides it)."""
+    n = len(words)
+    keys = [key if kind == WORD else "" for kind, key in words]
+    run_end = [0] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        run_end[k] = run_end[k + 1] if words[k][0] == WORD and k + 1 < n and words[k + 1][0] == WORD else (k + 1)
+    out: list[tuple[int, int, str | None, str | None]] = []
+    i = 0
+    while i < n:
+        if words[i][0] != WORD:
+            i += 1
+            continue
+        key = keys[i]
+        if not may_start_object(key):
+            cat = P.fuzzy_category(key)
+            if cat:
+                out.append((i, i, cat, None))
+            i += 1
+            continue
+        found: tuple[int, int, str | None, str | None] | None = None
+        for size in (4, 3, 2):
+            if i + size > run_end[i]:
+                continue
+            cat = multi_category(tuple(keys[i:i + size]))
+            if cat:
+                found = (i, i + size - 1, cat, None)
+                break
+        if not found:
+            cat = L.noun_category(key) or P.fuzzy_category(key)
+            if cat:
+                found = (i, i, cat, None)
+            elif L.CODE_RX.fullmatch(key):
+                found = (i, i, None, container_category(key) if key.endswith(CONTAINERS) else None)
+        if not found and key.endswith(CONTAINERS):
+            cat = container_category(key)
+            if cat:
+                found = (i, i, cat, None)
+        if found:
+            out.append(found)
+            i = found[1] + 1
+        else:
+            i += 1
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _piece_objects(piece: str) -> tuple[tuple[int, int, str | None, str | None], ...]:
+    return _scan_objects(tuple((kind, key) for kind, key, _, _ in segments.piece_tokens(piece)))
 
 
 @lru_cache(maxsize=65536)

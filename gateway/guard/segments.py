@@ -52,20 +52,36 @@ def _piece_tokens(piece: str) -> tuple[tuple[str, str, int, int], ...]:
     return tuple((t.kind, t.key, t.start, t.end) for t in tokenize(piece))
 
 
-def tokens(text: str) -> list[Tok]:
-    """tokenize(text), paragraph by paragraph, with each paragraph's tokens cached."""
+def tokens_and_pieces(text: str) -> tuple[list[Tok], list[tuple[int, int, str | None]]]:
+    """tokens(text), and each paragraph as (index of its first token, index past its last, its
+    text or None when it is too long to cache)."""
     out: list[Tok] = []
     append = out.append
+    spans: list[tuple[int, int, str | None]] = []
     for s, e in pieces(text):
+        first = len(out)
         if e - s > _CACHED_CHARS:
             for t in tokenize(text[s:e]):
                 t.start += s
                 t.end += s
                 append(t)
+            spans.append((first, len(out), None))
             continue
-        for kind, key, ts, te in _piece_tokens(text[s:e]):
+        piece = text[s:e]
+        for kind, key, ts, te in _piece_tokens(piece):
             append(Tok(kind, key, ts + s, te + s))
-    return out
+        spans.append((first, len(out), piece))
+    return out, spans
+
+
+def tokens(text: str) -> list[Tok]:
+    """tokenize(text), paragraph by paragraph, with each paragraph's tokens cached."""
+    return tokens_and_pieces(text)[0]
+
+
+def piece_tokens(piece: str) -> tuple[tuple[str, str, int, int], ...]:
+    """(kind, key, start, end) of the tokens of one paragraph, cached."""
+    return _piece_tokens(piece)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

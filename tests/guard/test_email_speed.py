@@ -344,3 +344,34 @@ def test_a_giant_paragraph_is_tokenised_but_not_cached():
     segments._piece_tokens.cache_clear()
     _same_tokens(text)
     assert segments._piece_tokens.cache_info().currsize == 1  # only "Hei"
+
+
+def _objects(text: str, whole: bool) -> list[tuple[str, int, int]]:
+    from gateway.guard import clauses
+    a = clauses.Analysis.__new__(clauses.Analysis)
+    a.__init__(text)  # the paragraph path (the gate's shortcuts are on)
+    if whole:
+        a.objs, a.objs_at = [], [None] * len(a.toks)
+        a._find_objects_whole()
+    return [(o.cat, o.i, o.j) for o in a.objs]
+
+
+_OBJ_BITS = [*_SEG_BITS, "passord", "pin", "kode", "123456", "4321", "kortnummer", "kort nummer", "cvc-feltet",
+             "engangskoden", "fødselsnummer", "personal numbr", "sms", "koden", "gavekort", "the code",
+             "one time code", "bank id", "bankid-passord", "siffer", "card", "sikkerhetskode"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_OBJ_BITS), max_size=24).map(" ".join))
+def test_paragraph_objects_are_the_objects_of_the_whole(text):
+    from gateway.guard.normalize import normalize
+    norm = normalize(text)[0]
+    assert _objects(norm, whole=False) == _objects(norm, whole=True)
+    assert _objects(norm, whole=False) == _objects(norm, whole=True)  # and from the cache
+
+
+def test_paragraph_objects_agree_on_real_text():
+    from gateway.guard.normalize import normalize
+    for text in _seg_texts():
+        norm = normalize(text)[0]
+        assert _objects(norm, whole=False) == _objects(norm, whole=True), text
