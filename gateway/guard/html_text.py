@@ -132,23 +132,46 @@ class _Extractor:
         self.stack: list[tuple[str, bool]] = []  # (tag, hidden)
 
     def feed(self, source: str) -> None:
+        # Piece.add, end() and data() inlined: this loop runs for every tag of every e-mail.
         out, stack = self.out, self.stack
-        visible, hidden, extra, links = out.visible, out.hidden, out.extra, out.links
+        vparts, voffs = out.visible.parts, out.visible.offsets
+        hparts, hoffs = out.hidden.parts, out.hidden.offsets
+        extra, links = out.extra, out.links
+        unescape, inline = html.unescape, _INLINE
         pos = 0
         for m in _TAG_RE.finditer(source):
             off = m.start()
             if off > pos:
-                self.data(source[pos:off], pos)
+                data = source[pos:off]
+                if "&" in data:
+                    data = unescape(data)
+                if stack and stack[-1][0] == "style":
+                    links.extend((u, pos) for u in _CSS_URL.findall(data))
+                if data:
+                    if stack and stack[-1][1]:
+                        hparts.append(data)
+                        hoffs.append(pos)
+                    else:
+                        vparts.append(data)
+                        voffs.append(pos)
             pos = m.end()
             comment, cdata, end, tag, raw = m.group("comment", "cdata", "end", "tag", "attrs")
             if comment is not None:
                 extra.add(comment + "\n", off + 4)
             elif cdata is not None:
-                hidden.add(cdata + "\n", off + 9)
+                out.hidden.add(cdata + "\n", off + 9)
             elif tag:
                 tag = tag.lower()
                 if end:
-                    self.end(tag, off)
+                    for k in range(len(stack) - 1, -1, -1):
+                        if stack[k][0] == tag:
+                            del stack[k:]
+                            break
+                    if tag not in inline:
+                        vparts.append("\n")
+                        voffs.append(off)
+                        hparts.append("\n")
+                        hoffs.append(off)
                     continue
                 info = (_cached_start_tag(tag, raw) if len(raw) <= _CACHED_TAG_CHARS
                         else _start_tag(tag, raw))
@@ -159,31 +182,19 @@ class _Extractor:
                 if info.fields is not None:
                     out.inputs.append((dict(info.fields), off))
                 if info.breaks:
-                    visible.add("\n", off)
-                    hidden.add("\n", off)
+                    vparts.append("\n")
+                    voffs.append(off)
+                    hparts.append("\n")
+                    hoffs.append(off)
                 if info.opens:
                     stack.append((tag, (bool(stack) and stack[-1][1]) or info.hides))
         if pos < len(source):
-            self.data(source[pos:], pos)
-
-    def end(self, tag: str, off: int) -> None:
-        stack = self.stack
-        for k in range(len(stack) - 1, -1, -1):
-            if stack[k][0] == tag:
-                del stack[k:]
-                break
-        if tag not in _INLINE:
-            self.out.visible.add("\n", off)
-            self.out.hidden.add("\n", off)
-
-    def data(self, data: str, off: int) -> None:
-        if "&" in data:
-            data = html.unescape(data)
-        stack = self.stack
-        target = self.out.hidden if stack and stack[-1][1] else self.out.visible
-        if stack and stack[-1][0] == "style":
-            self.out.links.extend((u, off) for u in _CSS_URL.findall(data))
-        target.add(data, off)
+            data = source[pos:]
+            if "&" in data:
+                data = unescape(data)
+            if stack and stack[-1][0] == "style":
+                links.extend((u, pos) for u in _CSS_URL.findall(data))
+            (out.hidden if stack and stack[-1][1] else out.visible).add(data, pos)
 
 
 def extract(source: str) -> HtmlText:
