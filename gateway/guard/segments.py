@@ -1,7 +1,7 @@
 r"""Paragraph-sized pieces of a normalised text, and the per-piece work of the clause analysis.
 
 A rendered notification is a reviewed template with a few values put in: most of its paragraphs
-are the template's own text, the same in every e-mail. Two steps of the analysis give, for a
+are the template's own text, the same in every e-mail. Three steps of the analysis give, for a
 whole text, exactly the joined results of its paragraphs, so each paragraph's result is kept
 (bounded) and an e-mail whose paragraphs were seen before pays only for the new ones:
 
@@ -13,11 +13,14 @@ whole text, exactly the joined results of its paragraphs, so each paragraph's re
   at lies across it either (what follows a ".", the token before it), so the tokens of a text are
   those of its paragraphs, offsets moved. (Cutting after the first blank line instead is wrong:
   in " -\n\n\n" the spaced dash takes the first "\n" and the break token moves by one.)
-* the description needles (phrasing.described): no needle holds a "\n", so none reaches across.
+* the description needles (phrasing.described): no needle holds a "\n", so none reaches across;
+* the named objects (clauses.Analysis._find_objects, with tokens_and_pieces): an object's words
+  lie in one run of words, and no run crosses a paragraph (its "\n" tokens stand between).
 
-The analysis itself (objects, directives, scope, frames) still reads the whole text at once:
-its rules look across sentences and paragraphs. tests/guard/test_email_speed.py checks both
-equalities on the corpora, rendered notifications and generated text.
+The rest of the analysis (whether a code-like word is a code, descriptions, directives, scope,
+frames) still reads the whole text at once: its rules look across sentences and paragraphs.
+tests/guard/test_email_speed.py checks the three equalities on the corpora, rendered
+notifications and generated text.
 """
 
 from __future__ import annotations
