@@ -154,11 +154,16 @@ def _vm_hwm_kb(pid: int) -> int:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process and its descendants (threads included) have used so far."""
-    total = 0
-    for p in tree(pid):
-        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    return sum(own_cpu_seconds(p) for p in tree(pid))
+
+
+def own_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process itself (its threads, not its child processes)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # ended between listing and reading
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def invoice_item(customer_id: str, n: int, key_prefix: str = "inv") -> dict[str, Any]:

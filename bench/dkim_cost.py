@@ -7,7 +7,9 @@ times each, in the same run. Rate = mails accepted by the sink per second, first
 the signed median rate at least 85 % of the unsigned one (signing costs <= 15 %), with the 10 %
 margin of bench/README.md: signing must cost at most 13.5 % (signed >= 86.5 % of unsigned).
 Beside the rates, the worker's CPU per mail on each side (from its first recorded send to the
-last, start-up left out) and the CPU-bound ratio (unsigned CPU per mail / signed CPU per mail).
+last, start-up left out): the worker process itself (its event loop and threads) and, apart, its
+child processes (the DKIM signing process, gateway/delivery/dkim_process.py), and the CPU-bound
+ratio (unsigned CPU per mail / signed CPU per mail, both processes counted).
 
     .venv/bin/python bench/dkim_cost.py [--messages 3000] [--rounds 2] [--algorithm rsa-sha256] [--code PATH]
 """
@@ -44,8 +46,9 @@ TARGET = 0.85  # signed/unsigned; signing costs <= 15 %
 
 
 async def one_round(genv: GatewayEnv, customers: list[str], count: int, done: int, sink_port: int,
-                    stats_file: Path, selector: str) -> tuple[float, float]:
-    """Queue `count` notifications, send them with the given selector; (mails/s, worker CPU µs/mail)."""
+                    stats_file: Path, selector: str) -> tuple[float, float, float]:
+    """Queue `count` notifications, send them with the given selector; (mails/s, worker process CPU
+    µs/mail, its child processes' CPU µs/mail)."""
     with gateway_server(genv):
         await ingest(genv, customers, count, offset=done)
     await sink_stats(sink_port, stats_file)  # a new count
@@ -54,7 +57,9 @@ async def one_round(genv: GatewayEnv, customers: list[str], count: int, done: in
     stats = await sink_stats(sink_port, stats_file)
     if result["sent"] < done + count:
         raise RuntimeError(f"worker sent {result['sent'] - done} of {count}")
-    return rate(stats), result["window_cpu"] / max(1, result["window_mails"]) * 1e6
+    mails = max(1, result["window_mails"])
+    own = result["window_own_cpu"]
+    return rate(stats), own / mails * 1e6, (result["window_cpu"] - own) / mails * 1e6
 
 
 async def main() -> int:
@@ -77,19 +82,23 @@ async def main() -> int:
     stats_file = genv.dir / "sink-stats.json"
     rates: dict[str, list[float]] = {"unsigned": [], "signed": []}
     cpus: dict[str, list[float]] = {"unsigned": [], "signed": []}
+    child_cpus: dict[str, list[float]] = {"unsigned": [], "signed": []}
     done = 0
     with process([PY, str(BENCH / "_sink.py"), str(sink_port), str(stats_file)], ready_file=stats_file):
         for n in range(args.rounds):
             for kind, selector in (("unsigned", "nokey"), ("signed", "bench")):
-                mails_per_s, cpu = await one_round(genv, customers, args.messages, done, sink_port, stats_file,
-                                                   selector)
+                mails_per_s, cpu, child_cpu = await one_round(genv, customers, args.messages, done, sink_port,
+                                                              stats_file, selector)
                 done += args.messages
                 rates[kind].append(mails_per_s)
                 cpus[kind].append(cpu)
+                child_cpus[kind].append(child_cpu)
                 print(f"round {n + 1} {kind:8} ({args.algorithm if kind == 'signed' else '-'}): {mails_per_s:.0f} "
-                      f"mails/s, worker CPU {cpu:.0f} µs/mail, load {os.getloadavg()[0]:.2f}", flush=True)
+                      f"mails/s, worker CPU {cpu:.0f} µs/mail + signing process {child_cpu:.0f} µs/mail, "
+                      f"load {os.getloadavg()[0]:.2f}", flush=True)
     unsigned, signed = statistics.median(rates["unsigned"]), statistics.median(rates["signed"])
     cpu_unsigned, cpu_signed = statistics.median(cpus["unsigned"]), statistics.median(cpus["signed"])
+    child_signed = statistics.median(child_cpus["signed"])
     ratio = signed / unsigned if unsigned else 0.0
     if ratio >= TARGET * (1 + MARGIN * (1 - TARGET) / TARGET):  # cost <= 13.5 %: 10 % inside the 15 % limit
         verdict = "PASS"
@@ -97,11 +106,12 @@ async def main() -> int:
         verdict = "MISS (at its edge)" if ratio >= TARGET else "MISS"
     print(f"median signed/unsigned: {signed:.0f}/{unsigned:.0f} mails/s = {ratio:.1%}; signing costs {1 - ratio:.1%} "
           f"(target <= {1 - TARGET:.0%}, pass from {(1 - TARGET) * (1 - MARGIN):.1%}) {verdict}; worker CPU per mail "
-          f"unsigned {cpu_unsigned:.0f} µs, signed {cpu_signed:.0f} µs, {cpu_bound(cpu_unsigned, cpu_signed)}")
+          f"unsigned {cpu_unsigned:.0f} µs, signed {cpu_signed:.0f} µs + signing process {child_signed:.0f} µs, "
+          f"{cpu_bound(cpu_unsigned, cpu_signed + child_signed)}")
     print(f"load average at end: {load_average()}")
     summary(f"dkim_cost ({args.algorithm})", code, verdict,
             f"signed/unsigned {signed:.0f}/{unsigned:.0f} mails/s = {ratio:.1%} (costs {1 - ratio:.1%}); "
-            f"CPU/mail {cpu_signed:.0f}/{cpu_unsigned:.0f} µs")
+            f"CPU/mail {cpu_signed:.0f} (+{child_signed:.0f} in the signing process)/{cpu_unsigned:.0f} µs")
     return 0 if verdict == "PASS" else 1
 
 
