@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from tests.feedback.test_dkim import dkim_init
 from tests.feedback.test_dkim_conformance import MESSAGE
 from tests.support.factories import create_notices, store_customer
 from tests.support.outbox import outbox_rows
-from tests.support.service import ROOT, make_settings, start_gateway, stop_gateway, wait_for
+from tests.support.service import make_settings, start_gateway, stop_gateway, wait_for
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 
@@ -151,38 +149,3 @@ async def test_worker_signs_through_a_new_child_after_a_kill_and_the_child_ends_
     assert all(mail.raw.startswith(b"DKIM-Signature:") and dkim.verify(mail.raw, dnsfunc=dns) for mail in sink.mails)
     assert last_pid is None
     assert await _gone(pid) and await _gone(live)
-
-
-_FORKING = r"""
-import asyncio, os, sys
-from datetime import UTC, datetime
-from gateway.delivery.dkim import load_signer
-from gateway.settings import Settings
-from tests.feedback.test_dkim_process import _mails
-
-NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
-signer = load_signer(Settings(keys_dir=sys.argv[1], dkim_selector="nov26"))
-expected = [signer.sign(mail, NOW) for mail in _mails(25)]
-assert asyncio.run(signer.sign_many(_mails(25), NOW)) == expected
-parents = signer._process.pid
-pid = os.fork()
-if pid == 0:  # like a `gateway serve` process: its own child, the parent's pipes closed
-    ok = asyncio.run(signer.sign_many(_mails(25), NOW)) == expected and signer._process.pid not in (None, parents)
-    signer.close()
-    os._exit(0 if ok else 3)
-_, status = os.waitpid(pid, 0)
-assert os.waitstatus_to_exitcode(status) == 0, status
-assert asyncio.run(signer.sign_many(_mails(25), NOW)) == expected and signer._process.pid == parents
-signer.close()
-print(parents)
-"""
-
-
-def test_a_forked_process_starts_its_own_child_and_leaves_the_parents_alone(
-        sqlite_url: str, keys_dir: Path) -> None:
-    made = dkim_init(keys_dir, sqlite_url)
-    assert made.returncode == 0, made.stderr
-    done = subprocess.run([sys.executable, "-c", _FORKING, str(keys_dir)], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.returncode == 0, done.stderr
-    assert not Path(f"/proc/{int(done.stdout)}").exists()
