@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import logging
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,13 +19,11 @@ from functools import cached_property
 from pathlib import Path
 
 import dkim
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from gateway.crypto import KeyringError, read_secret_file, write_secret_file
-from gateway.delivery.dkim_process import SigningProcess
 from gateway.settings import Settings
 
 # The headers a notification carries that matter to its reader or to filters; "from" twice so
@@ -38,8 +35,7 @@ SIGNED_HEADERS = (b"from", b"from", b"to", b"subject", b"date", b"message-id", b
 _NAME = b"DKIM-Signature"
 # Threads for the private-key step (DkimSigner.sign_many).
 SIGNING_THREADS = 2
-_threads: ThreadPoolExecutor | None = None  # where the private-key step runs if the process fails
-log = logging.getLogger("gateway.dkim")
+_threads: ThreadPoolExecutor | None = None
 
 # dkimpy makes RSA signatures in pure Python (about 10 ms each, and 0.7 ms to parse the PEM key on
 # every call), and its parser and canonicalisation cost about 90 µs a mail on the event loop. The
@@ -137,32 +133,21 @@ class DkimSigner:
         return self.finish(unsigned, self.sign_digests([unsigned.digest])[0])
 
     async def sign_many(self, mails: Sequence[bytes], now: datetime | None = None) -> list[bytes]:
-        """`sign` for several mails, the private-key steps in one hop to the signing process.
+        """`sign` for several mails, the private-key steps in one hop to a signing thread.
 
         The canonical forms and digests (tens of µs a mail) are made here on the event loop; the
-        private-key steps (OpenSSL's RSA-2048: about 300 µs of CPU each) run in the child process
-        of gateway/delivery/dkim_process.py while the loop goes on with other work, one request
-        for all of them. If the process fails, on a thread (same signatures, but that thread
-        contends with the loop for the GIL)."""
+        private-key steps (OpenSSL's RSA-2048: about 300 µs of CPU each, without the GIL) run on
+        the thread while the loop goes on with other work, one hand-over for all of them."""
         prepared = [self.prepare(data, now) for data in mails]
         digests = [p.digest for p in prepared]
-        if not isinstance(self.key, rsa.RSAPrivateKey) and len(digests) < _ED25519_HOP_FROM:
-            signatures = self.sign_digests(digests)  # a few Ed25519 signatures: less than a hop
-        elif self._process.available():
-            try:
-                signatures = await self._process.sign(digests)
-            except OSError:
-                log.warning("DKIM signing process failed; signing on a thread", exc_info=True)
-                signatures = await self._on_thread(digests)
-        else:  # another request is with the process (an automatic answer beside the worker)
-            signatures = await self._on_thread(digests)
+        if isinstance(self.key, rsa.RSAPrivateKey) or len(digests) >= _ED25519_HOP_FROM:
+            global _threads
+            if _threads is None:
+                _threads = ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="dkim")
+            signatures = await asyncio.get_running_loop().run_in_executor(_threads, self.sign_digests, digests)
+        else:  # a few Ed25519 signatures take less than the hop to a thread
+            signatures = self.sign_digests(digests)
         return [self.finish(p, s) + data for p, s, data in zip(prepared, signatures, mails, strict=True)]
-
-    async def _on_thread(self, digests: list[bytes]) -> list[bytes]:
-        global _threads
-        if _threads is None:
-            _threads = ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="dkim")
-        return await asyncio.get_running_loop().run_in_executor(_threads, self.sign_digests, digests)
 
     async def sign_off_loop(self, data: bytes, now: datetime | None = None) -> bytes:
         """`sign` for one mail (an automatic answer), the private-key step off the event loop."""
@@ -192,28 +177,6 @@ class DkimSigner:
             key, pad, alg = self.key, padding.PKCS1v15(), Prehashed(hashes.SHA256())
             return [key.sign(digest, pad, alg) for digest in digests]
         return [self.key.sign(digest) for digest in digests]  # RFC 8463: Ed25519 over the SHA-256 digest
-
-    def close(self) -> None:
-        """End the signing process, if one was started (the worker stops; a later request starts
-        a new one)."""
-        if "_process" in self.__dict__:
-            self._process.close()
-
-    @cached_property
-    def _process(self) -> SigningProcess:
-        """The child process that makes this key's signatures (started on first use)."""
-        size = self.key.key_size // 8 if isinstance(self.key, rsa.RSAPrivateKey) else 64
-        return SigningProcess(self.private_key, size, self._verifies)
-
-    def _verifies(self, digest: bytes, signature: bytes) -> bool:
-        try:
-            if isinstance(self.key, rsa.RSAPrivateKey):
-                self.key.public_key().verify(signature, digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
-            else:
-                self.key.public_key().verify(signature, digest)
-        except InvalidSignature:
-            return False
-        return True
 
     @cached_property
     def _lead(self) -> bytes:

@@ -88,7 +88,7 @@ RECORD_DELAY_SECONDS = 0.1
 _RECORD_ATTEMPTS_ON_STOP = 3
 
 
-# Jobs made ready (rendered, checked, built, signed) per request to the signing process: enough
+# Jobs made ready (rendered, checked, built, signed) per hand-over to the signing thread: enough
 # to spread the hand-over's cost thin, few enough that the first sends of a batch start early.
 READY_CHUNK = 25
 
@@ -134,8 +134,6 @@ class Worker:
                 released = await outbox.release(self.services.engine, self.owner, self.clock)
             finally:
                 await self.pool.close()
-                if self.services.dkim is not None:
-                    self.services.dkim.close()  # its signing process exits
             log.info("worker stopped", extra={"owner": self.owner, "released": released})
 
     async def run_once(self) -> int:
@@ -230,7 +228,7 @@ class Worker:
     async def _make_ready(self, jobs: list[Job], envelopes: dict[str, Envelope | str],
                           queue: asyncio.Queue[_Claimed | None]) -> None:
         """Queue each job with its signed e-mail (or its result when it must not be sent), a chunk
-        at a time: a chunk's signatures are made in the signing process while the event loop
+        at a time: a chunk's signatures are made on the signing thread while the event loop
         builds the next chunk."""
         now = self.clock.now()
         signing: asyncio.Task[list[OutgoingEmail | Result]] | None = None
@@ -275,7 +273,7 @@ class Worker:
 
     async def _sign(self, jobs: list[Job], built: list[OutgoingEmail | Result],
                     now: datetime) -> list[OutgoingEmail | Result]:
-        """The built e-mails DKIM-signed, the private-key steps in one request to the signing process."""
+        """The built e-mails DKIM-signed, the private-key steps in one hop to the signing thread."""
         dkim = self.services.dkim
         emails = [(n, email) for n, email in enumerate(built) if isinstance(email, OutgoingEmail)]
         if dkim is None or not emails:

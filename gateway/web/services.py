@@ -51,8 +51,6 @@ class Services:
 
     async def close(self) -> None:
         close_writer(self.engine)
-        if self.dkim is not None:
-            self.dkim.close()  # the signing process the inbound answers may have started
         if self.crypto.keystore is not None:
             self.crypto.keystore.close()
         await self.engine.dispose()
