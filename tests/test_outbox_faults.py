@@ -29,7 +29,13 @@ from gateway.delivery.outbox import Result
 from gateway.delivery.worker import Worker
 from gateway.storage.schema import notifications
 from gateway.web.services import Services
-from tests.support.factories import create_notices, post_message, put_customer, store_customer
+from tests.support.factories import (
+    create_notices,
+    customers_with_an_unrenderable_language,
+    post_message,
+    put_customer,
+    store_customer,
+)
 from tests.support.outbox import outbox_rows, settled
 from tests.support.processes import CountingHandler, counting_sink, message_id_of
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway, wait_for
@@ -465,10 +471,7 @@ async def test_job_that_cannot_be_processed_does_not_take_its_batch_with_it(
                                  retry_base_seconds=0.05)
         gw = await start_gateway(settings, sink, run_worker=False)
         try:
-            renderer = gw.services.notifications
-            renderer.templates[("en", "txt")] = renderer.text_env.from_string("{{ customer_name }}")
-            await store_customer(gw.services, "c-nb", language="nb")
-            await store_customer(gw.services, "c-en", email="en@example.no", language="en")
+            await customers_with_an_unrenderable_language(gw.services)
             good = await create_notices(gw.services, 10, customer_id="c-nb", prefix="nb")
             [bad] = await create_notices(gw.services, 1, customer_id="c-en", prefix="en")
             worker = Worker(gw.services)

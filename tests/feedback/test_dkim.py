@@ -19,7 +19,11 @@ from gateway.delivery.devmail import MailSink
 from gateway.delivery.dkim import load_signer
 from gateway.delivery.worker import Worker
 from tests.feedback.support import resolver, txt_from_zone_line
-from tests.support.factories import canary_notice, create_notices, store_customer
+from tests.support.factories import (
+    canary_notice,
+    create_notices,
+    customers_with_an_unrenderable_language,
+)
 from tests.support.factories import put_canary_customer as add_customer
 from tests.support.outbox import outbox_rows
 from tests.support.service import ROOT, make_settings, start_gateway, stop_gateway, wait_for
@@ -110,10 +114,7 @@ async def test_a_job_that_cannot_be_built_leaves_the_rest_of_its_chunks_signed_a
     settings = make_settings(database_url, keys_dir, sink, dkim_selector="nov26", worker_batch_size=60)
     gw = await start_gateway(settings, sink, run_worker=False)
     try:
-        renderer = gw.services.notifications
-        renderer.templates[("en", "txt")] = renderer.text_env.from_string("{{ customer_name }}")
-        await store_customer(gw.services, "c-nb", language="nb")
-        await store_customer(gw.services, "c-en", email="en@example.no", language="en")
+        await customers_with_an_unrenderable_language(gw.services)
         good = await create_notices(gw.services, 30, customer_id="c-nb", prefix="nb")
         [bad] = await create_notices(gw.services, 1, customer_id="c-en", prefix="en")
         good += await create_notices(gw.services, 20, customer_id="c-nb", prefix="nb2")

@@ -102,6 +102,15 @@ async def store_customer(services: Services, customer_id: str = "c-1", email: st
     await customers.upsert(services.engine, services.crypto, customer_id, data, actor="test")
 
 
+async def customers_with_an_unrenderable_language(services: Services) -> None:
+    """Customers "c-nb" and "c-en", the en notification template made to raise when rendered (it
+    uses a variable the sandbox does not have): an en job fails while the nb ones go through."""
+    renderer = services.notifications
+    renderer.templates[("en", "txt")] = renderer.text_env.from_string("{{ customer_name }}")
+    await store_customer(services, "c-nb", language="nb")
+    await store_customer(services, "c-en", email="en@example.no", language="en")
+
+
 async def create_notices(services: Services, count: int, customer_id: str = "c-1",
                          prefix: str = "n") -> list[str]:
     """Store `count` notices (message + outbox row each) the way the batch API does; return the ids."""
