@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from gateway.crypto import Crypto, CustomerKey, DataKey
+from gateway.crypto import Crypto, CustomerKey, DataKey, Keyring
 from gateway.crypto.envelope import DecryptionError, key_id_of
 
 DEFAULT_TTL_SECONDS = 60.0
@@ -73,6 +73,7 @@ class KeyCache:
         self.erasure_check_seconds = erasure_check_seconds
         self._erasure_seq = crypto.keystore.generation() if crypto.keystore is not None else 0
         self._erasures_checked_at = clock()
+        self._ring = crypto.keyring
 
     def __len__(self) -> int:
         """How many customers' keys are held."""
@@ -90,9 +91,10 @@ class KeyCache:
         now = self._clock()
         if now - self._erasures_checked_at >= self.erasure_check_seconds:
             self.forget_erased()
+        if self.crypto.keyring is not self._ring:
+            self._follow_keyring()
         entry = self._entries.get(customer_id)
-        if entry is not None and entry.expires_at > now and entry.key.wrapped == wrapped \
-                and self._kek_held(wrapped):
+        if entry is not None and entry.expires_at > now and entry.key.wrapped == wrapped:
             self._entries.move_to_end(customer_id)
             return entry.key
         if entry is not None:
@@ -103,12 +105,13 @@ class KeyCache:
             self._entries.popitem(last=False)  # the least recently used
         return key
 
-    def _kek_held(self, wrapped: bytes) -> bool:
-        """The KEK that wrapped this key is still in the keyring (not retired since it was opened)."""
-        try:
-            return self.crypto.keyring.has(key_id_of(wrapped))
-        except DecryptionError:
-            return False
+    def _follow_keyring(self) -> None:
+        """The keys folder was loaded again (rotate, retire): drop every entry opened under a KEK
+        that is no longer there, so that none is ever answered from memory again. Entries are only
+        made by a successful open, under the keyring of that moment."""
+        ring = self._ring = self.crypto.keyring
+        for customer_id in [cid for cid, entry in self._entries.items() if not _under(ring, entry.key.wrapped)]:
+            del self._entries[customer_id]
 
     def open_data_key(self, ck: CustomerKey, object_id: str, wrapped: bytes) -> DataKey:
         """Crypto.open_data_key; raises DecryptionError exactly as Crypto does. Cached only under a
@@ -157,6 +160,13 @@ class KeyCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+def _under(ring: Keyring, wrapped: bytes) -> bool:
+    try:
+        return ring.has(key_id_of(wrapped))
+    except DecryptionError:
+        return False
 
 
 _WRITE_CACHES: weakref.WeakKeyDictionary[Crypto, KeyCache] = weakref.WeakKeyDictionary()
