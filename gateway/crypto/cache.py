@@ -187,3 +187,10 @@ def forget_for_writes(crypto: Crypto, customer_ids: Iterable[str]) -> None:
     cache = _WRITE_CACHES.get(crypto)
     if cache is not None:
         cache.forget_many(customer_ids)
+
+
+def purge_for_writes(crypto: Crypto) -> None:
+    """Drop the write cache's expired entries (and erased customers'), if this process has one."""
+    cache = _WRITE_CACHES.get(crypto)
+    if cache is not None:
+        cache.purge()
