@@ -56,6 +56,7 @@ PDF = b"%PDF-1.4\n" + b"x" * 2000 + b"\n%%EOF\n"
 COOKIE = "portal_session"
 INGEST_CUSTOMERS = 200
 PORTAL_CUSTOMERS = 32
+TOUCH_SECONDS = 30  # a session's last_seen_at is written at most this often (by the wall clock)
 
 
 # ------------------------------------------------------------------ the server (child) side
@@ -64,6 +65,9 @@ def serve_child(marks: Path) -> int:
     """Run the checkout's `serve()` (worker off) with the two window signals installed."""
     import importlib
 
+    scale = float(os.environ.get("AB_TIME_SCALE", "1"))
+    if scale != 1:  # before the gateway is imported: its clocks default to time.monotonic
+        _slow_monotonic(scale)
     counts = _count_sqlite() if os.environ.get("AB_COUNT_SQL") else None
     profile_to = os.environ.get("AB_PROFILE")
     profiler: Any = None
@@ -100,6 +104,20 @@ def serve_child(marks: Path) -> int:
     signal.signal(signal.SIGUSR2, stop)
     settings = importlib.import_module("gateway.settings").Settings.load()
     return int(importlib.import_module("gateway.cli.serve").serve(settings, run_worker=False))
+
+
+def _slow_monotonic(scale: float) -> None:
+    """Let the monotonic clock run `scale` times slower than real time. Under callgrind the server
+    runs tens of times slower than natively, so the timers that go by this clock (the event loop's,
+    the key caches' lifetimes and erasure polls, the template refresh) would otherwise fire tens of
+    times more often per request than they do natively, and cost each side differently."""
+    real = time.monotonic
+    start = real()
+
+    def monotonic() -> float:
+        return start + (real() - start) / scale
+
+    time.monotonic = monotonic  # type: ignore[assignment]
 
 
 def _count_sqlite() -> dict[str, int]:
@@ -193,7 +211,7 @@ class Server:
     """The checkout's gateway in its own process (optionally under callgrind), stopped on exit."""
 
     def __init__(self, side: Side, data: Path, *, callgrind: bool = False, count_sql: bool = False,
-                 profile: Path | None = None) -> None:
+                 profile: Path | None = None, time_scale: float = 1.0) -> None:
         self.port = free_port()
         self.marks = data / "marks"
         self.marks.mkdir(exist_ok=True)
@@ -202,8 +220,12 @@ class Server:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", str(self.marks)]
         if callgrind:
             env["PYTHONMALLOC"] = "malloc"
-            cmd = ["valgrind", "--tool=callgrind", "--zero-before=getpgid", "--dump-before=getsid",
-                   f"--callgrind-out-file={data}/callgrind.%p", *cmd]
+            # Start-up runs uninstrumented (several times faster); instrument() turns it on before the
+            # window, whose counters the server zeroes and dumps itself (serve_child).
+            cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--zero-before=getpgid",
+                   "--dump-before=getsid", f"--callgrind-out-file={data}/callgrind.%p", *cmd]
+        if callgrind:
+            env["AB_TIME_SCALE"] = str(time_scale)
         if count_sql:
             env["AB_COUNT_SQL"] = "1"
         if profile is not None:
@@ -227,6 +249,22 @@ class Server:
             except OSError:
                 time.sleep(0.1)
         raise SystemExit(f"server not ready in {timeout} s")
+
+    def instrument(self, url: str, path: str, setup: Setup) -> None:
+        """`callgrind_control --instr=on`, which valgrind takes only while the server runs code: a
+        trickle of requests (outside the window) keeps it busy until the switch is acknowledged."""
+        control = subprocess.Popen(["callgrind_control", "--instr=on", str(self.proc.pid)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 600
+        n = 0
+        while control.poll() is None:
+            if time.monotonic() > deadline:
+                control.kill()
+                raise SystemExit("callgrind_control --instr=on was not acknowledged")
+            asyncio.run(run_requests(url, path, setup, 1, 1, f"instr-{n}"))
+            n += 1
+        if control.returncode != 0:
+            raise SystemExit("callgrind_control --instr=on failed")
 
     def mark(self, sig: int, name: str, timeout: float = 600) -> str:
         target = self.marks / name
@@ -339,17 +377,25 @@ def set_up(side: Side, path: str, work: Path) -> Setup:
 
 def measure(side: Side, path: str, work: Path, round_no: int, args: argparse.Namespace) -> Window:
     setup = side.setups[path]
+    warmup = args.warmup if args.warmup is not None else (INGEST_CUSTOMERS if path == "ingest" else 64)
     data = work / f"run-{path}-{side.name}-{round_no}"
     shutil.copytree(setup.dir, data)  # a fresh copy: every round starts from the same state
     profile = args.profile / f"{path}-{side.name}-{round_no}.prof" if args.profile else None
-    server = Server(side, data, callgrind=args.callgrind, count_sql=args.count_sql, profile=profile)
+    server = Server(side, data, callgrind=args.callgrind, count_sql=args.count_sql, profile=profile,
+                    time_scale=args.time_scale)
     prefix = f"r{round_no}{side.name}"
     try:
-        failed = asyncio.run(run_requests(server.url, path, setup, args.warmup, args.concurrency, prefix + "w"))
+        if args.callgrind:
+            server.instrument(server.url, path, setup)
+        warm_start = time.monotonic()
+        failed = asyncio.run(run_requests(server.url, path, setup, warmup, args.concurrency, prefix + "w"))
         server.mark(signal.SIGUSR1, MARK_START)
         began = time.monotonic()
         failed += asyncio.run(run_requests(server.url, path, setup, args.requests, args.concurrency, prefix))
         wall = time.monotonic() - began
+        if path == "portal" and time.monotonic() - warm_start > TOUCH_SECONDS:
+            print(f"  note: {side.name} portal round {round_no + 1} ran over {TOUCH_SECONDS} s from the warm-up: "
+                  "session touches (by wall clock) may have fallen into the window", flush=True)
         cpu_text, sql = server.mark(signal.SIGUSR2, MARK_STOP).split("\n")[:2]
     finally:
         server.stop()
@@ -404,9 +450,15 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=None,
                         help="measured requests per round (default 2000; 300 with --callgrind)")
     parser.add_argument("--warmup", type=int, default=None,
-                        help="unmeasured requests first (default 200; 64 with --callgrind)")
-    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
+                        help="unmeasured requests first (default: 200 for ingest, so that every customer has "
+                             "had a message; 64 for the portal, so that every session has been touched)")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="requests in flight (default 8; 1 with --callgrind, where it makes every message "
+                             "its own group commit: concurrent ones are grouped by timing, which would vary)")
     parser.add_argument("--callgrind", action="store_true", help="instructions per request under callgrind")
+    parser.add_argument("--time-scale", type=float, default=50.0,
+                        help="with --callgrind: the server's monotonic clock runs this many times slower than "
+                             "real time (about callgrind's slowdown), so its timers fire per request as natively")
     parser.add_argument("--count-sql", action="store_true", help="SQLite statements per request, per database file")
     parser.add_argument("--profile", type=Path, default=None, help="folder for a cProfile of each window")
     parser.add_argument("--tmp", type=Path, default=Path("/dev/shm") if Path("/dev/shm").is_dir() else None,
@@ -418,7 +470,7 @@ def main() -> int:
         return serve_child(args.serve)
     args.rounds = args.rounds or (1 if args.callgrind else 3)
     args.requests = args.requests or (300 if args.callgrind else 2000)
-    args.warmup = args.warmup if args.warmup is not None else (64 if args.callgrind else 200)
+    args.concurrency = args.concurrency or (1 if args.callgrind else 8)
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
     if not set(paths) <= {"ingest", "portal"} or args.rounds < 1 or args.requests < 1:
         parser.error("--paths takes ingest and/or portal; --rounds and --requests must be positive")
@@ -428,6 +480,7 @@ def main() -> int:
         args.profile.mkdir(parents=True, exist_ok=True)
         args.profile = args.profile.resolve()
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run the clean-up below
     work = Path(tempfile.mkdtemp(prefix="keystore-ab-", dir=args.tmp))
     checkout = Path(tempfile.mkdtemp(prefix="keystore-ab-checkout-")) / args.commit
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(checkout), args.commit],
@@ -441,8 +494,9 @@ def main() -> int:
         for side in sides:
             print(f"{side.name}: {side.label}", flush=True)
         print(f"{'instructions (callgrind)' if args.callgrind else 'process CPU'} per request; {args.rounds} round(s) "
-              f"of {args.requests} requests after {args.warmup} unmeasured, {args.concurrency} in flight; "
-              f"SQLite; one server process, worker off", flush=True)
+              f"of {args.requests} requests after {args.warmup or 'ingest 200, portal 64'} unmeasured, "
+              f"{args.concurrency} in flight; SQLite; one server process, worker off"
+              f"{f'; server clock slowed {args.time_scale:g}x' if args.callgrind else ''}", flush=True)
         for path in paths:
             for side in sides:
                 side.setups[path] = set_up(side, path, work)
