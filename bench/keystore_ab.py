@@ -3,7 +3,7 @@
     .venv/bin/python bench/keystore_ab.py [--commit 9e818b0] [--paths ingest,portal] [--rounds 3]
         [--requests 2000] [--warmup 200] [--callgrind] [--count-sql] [--profile DIR]
 
-A is this working tree, B is `--commit` checked out with `git worktree add --detach` into a temporary
+A is this working tree (or `--a-commit`), B is `--commit` checked out with `git worktree add --detach` into a temporary
 directory (removed at the end). For each path and side, one gateway process (`serve()` with the
 worker off, GATEWAY_SERVE_PROCESSES=1, SQLite; this script re-run as `--serve` under that checkout's
 PYTHONPATH) is set up once through the checkout's own CLI and API: 200 customers for ingest; 32
@@ -91,7 +91,7 @@ def serve_child(marks: Path) -> int:
     def stop(_sig: int, _frame: Any) -> None:
         cpu = time.process_time() - started["cpu"]
         os.getsid(0)  # callgrind: --dump-before=getsid
-        if profiler is not None:
+        if profiler is not None and profile_to:
             profiler.disable()
             profiler.dump_stats(profile_to)
             if counts_detail[0] is not None:  # the statements of the window, most frequent first
@@ -117,7 +117,7 @@ def _slow_monotonic(scale: float) -> None:
     def monotonic() -> float:
         return start + (real() - start) / scale
 
-    time.monotonic = monotonic  # type: ignore[assignment]
+    time.monotonic = monotonic
 
 
 def _count_sqlite() -> dict[str, int]:
@@ -143,7 +143,7 @@ def _count_sqlite() -> dict[str, int]:
         return conn
 
     # SQLAlchemy's pysqlite dialect calls sqlite3.dbapi2.connect, aiosqlite and plain reads sqlite3.connect
-    sqlite3.connect = sqlite3.dbapi2.connect = connect  # type: ignore[assignment]
+    sqlite3.connect = sqlite3.dbapi2.connect = connect
     if detail is not None:
         counts_detail[0] = detail
     return counts
@@ -445,6 +445,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commit", default="9e818b0",
                         help="B: the commit to compare with (default: the one before the key store)")
+    parser.add_argument("--a-commit", default=None,
+                        help="A: a commit instead of the working tree (e.g. the key store's own commit, fa236fd)")
     parser.add_argument("--paths", default="ingest,portal", help="ingest, portal or both (comma-separated)")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per side (default 3; 1 with --callgrind)")
     parser.add_argument("--requests", type=int, default=None,
@@ -482,12 +484,21 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run the clean-up below
     work = Path(tempfile.mkdtemp(prefix="keystore-ab-", dir=args.tmp))
-    checkout = Path(tempfile.mkdtemp(prefix="keystore-ab-checkout-")) / args.commit
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(checkout), args.commit],
-                   check=True)
+    checkouts = Path(tempfile.mkdtemp(prefix="keystore-ab-checkout-"))
+    added: list[Path] = []
     try:
-        sides = [Side("A", ROOT, f"working tree {ROOT} @ {describe(ROOT)}"),
-                 Side("B", checkout, f"{args.commit} @ {describe(checkout)}")]
+        def checkout(commit: str) -> Path:
+            target = checkouts / commit
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(target), commit],
+                           check=True)
+            added.append(target)
+            return target
+
+        a_root = ROOT if args.a_commit is None else checkout(args.a_commit)
+        b_root = checkout(args.commit)
+        sides = [Side("A", a_root, f"working tree {ROOT} @ {describe(ROOT)}" if args.a_commit is None
+                      else f"{args.a_commit} @ {describe(a_root)}"),
+                 Side("B", b_root, f"{args.commit} @ {describe(b_root)}")]
         one, five, _ = os.getloadavg()
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, load average {one:.2f} (5 min {five:.2f}), "
               f"{os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
@@ -520,8 +531,9 @@ def main() -> int:
         one, five, _ = os.getloadavg()
         print(f"load average at end {one:.2f} (5 min {five:.2f})", flush=True)
     finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(checkout)], check=False)
-        shutil.rmtree(checkout.parent, ignore_errors=True)
+        for target in added:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(target)], check=False)
+        shutil.rmtree(checkouts, ignore_errors=True)
         if not os.environ.get("BENCH_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway import audit
@@ -164,13 +164,7 @@ def _live_customers(conn: Connection, ids: set[str]) -> set[str]:
     unique = sorted(ids)
     found: set[str] = set()
     for start in range(0, len(unique), 500):
-        found.update(conn.execute(
-            select(customers.c.id)
-            .where(customers.c.id.in_(unique[start:start + 500]), customers.c.key_wrapped.is_not(None),
-                   customers.c.erased_at.is_(None))
-            .order_by(customers.c.id)
-            .with_for_update(read=True, key_share=True)
-        ).scalars())
+        found.update(conn.execute(_LIVE, {"ids": unique[start:start + 500]}).scalars())
     return found
 
 
@@ -202,15 +196,25 @@ def _replay(stored: tuple[str, str, str], item: MessageInput) -> Outcome:
     return Outcome(id=message_id, status=status, replayed=True)
 
 
+# The statements of every message write, built once: building a select (coercions, cache key) cost
+# several times more than running it (a point lookup in SQLite), on every request.
+_EXISTING = (select(messages.c.idempotency_key, messages.c.id, messages.c.request_hash, notifications.c.status)
+             .join(notifications, notifications.c.message_id == messages.c.id)
+             .where(messages.c.client_id == bindparam("client_id"),
+                    messages.c.idempotency_key.in_(bindparam("keys", expanding=True))))
+_CUSTOMERS = (select(customers.c.id, customers.c.key_wrapped, customers.c.language)
+              .where(customers.c.id.in_(bindparam("ids", expanding=True))))
+_LIVE = (select(customers.c.id)
+         .where(customers.c.id.in_(bindparam("ids", expanding=True)), customers.c.key_wrapped.is_not(None),
+                customers.c.erased_at.is_(None))
+         .order_by(customers.c.id)
+         .with_for_update(read=True, key_share=True))
+
+
 def _existing(conn: Connection, client_id: str, keys: list[str]) -> dict[str, tuple[str, str, str]]:
     found: dict[str, tuple[str, str, str]] = {}
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        rows = conn.execute(
-            select(messages.c.idempotency_key, messages.c.id, messages.c.request_hash, notifications.c.status)
-            .join(notifications, notifications.c.message_id == messages.c.id)
-            .where(messages.c.client_id == client_id, messages.c.idempotency_key.in_(chunk))
-        )
+        rows = conn.execute(_EXISTING, {"client_id": client_id, "keys": keys[start:start + 500]})
         for row in rows:
             found[row.idempotency_key] = (row.id, row.request_hash, row.status)
     return found
@@ -220,9 +224,6 @@ def _customers(conn: Connection, ids: list[str]) -> dict[str, Any]:
     unique = sorted(set(ids))
     found: dict[str, Any] = {}
     for start in range(0, len(unique), 500):
-        rows = conn.execute(
-            select(customers.c.id, customers.c.key_wrapped, customers.c.language)
-            .where(customers.c.id.in_(unique[start:start + 500]))
-        )
+        rows = conn.execute(_CUSTOMERS, {"ids": unique[start:start + 500]})
         found.update({row.id: row for row in rows})
     return found
