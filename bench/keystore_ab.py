@@ -1,16 +1,19 @@
 """A/B cost of two checkouts on the ingest and portal paths, per request, in fixed counts (issue 13).
 
     .venv/bin/python bench/keystore_ab.py [--commit 9e818b0] [--paths ingest,portal] [--rounds 3]
-        [--requests 2000] [--warmup 200] [--callgrind] [--count-sql] [--profile DIR]
+        [--requests 2000] [--warmup N] [--concurrency N] [--callgrind] [--count-sql] [--profile DIR]
+        [--a-commit COMMIT] [--time-scale 50] [--tmp DIR]
 
-A is this working tree (or `--a-commit`), B is `--commit` checked out with `git worktree add --detach` into a temporary
-directory (removed at the end). For each path and side, one gateway process (`serve()` with the
-worker off, GATEWAY_SERVE_PROCESSES=1, SQLite; this script re-run as `--serve` under that checkout's
-PYTHONPATH) is set up once through the checkout's own CLI and API: 200 customers for ingest; 32
-customers signed in with the development form, each with a message and an attachment, for the portal.
-Every round starts a fresh copy of that set-up, sends `--warmup` requests, then measures exactly
-`--requests` requests from an aiohttp client in this process (`--concurrency` in flight), and stops
-the server; the sides alternate, A B, B A, ... so that neither is measured only in a slower spell.
+A is this working tree (or `--a-commit`), B is `--commit` checked out with `git worktree add
+--detach` into a temporary directory (removed at the end). For each path and side, one gateway
+process (`serve()` with the worker off, GATEWAY_SERVE_PROCESSES=1, SQLite in /dev/shm; this script
+re-run as `--serve` under that checkout's PYTHONPATH) is set up once through the checkout's own CLI
+and API: 200 customers for ingest; 32 customers signed in with the development form, each with a
+message and an attachment, for the portal. Every round starts a fresh copy of that set-up, sends the
+warm-up (200 ingest requests: every customer has had one; 64 portal opens: every session touched),
+then measures exactly `--requests` requests from an aiohttp client in this process (`--concurrency`
+in flight), and stops the server; the sides alternate, A B, B A, ... so that neither is measured
+only in a slower spell.
 
   ingest  POST /api/v1/messages, template invoice_ready + data, a unique Idempotency-Key and invoice
           number per request, customers taken in turn (each customer's next message comes 200
@@ -20,16 +23,19 @@ the server; the sides alternate, A B, B A, ... so that neither is measured only 
 What is measured is the server process only, between two signals from the client: SIGUSR1 at the
 start of the window, SIGUSR2 at its end. Default: process CPU (user + system of every thread,
 `time.process_time()` in the server) per request. `--callgrind`: the server runs under
-`valgrind --tool=callgrind` (PYTHONMALLOC=malloc), which zeroes its counters when the server calls
-getpgid() (on SIGUSR1) and dumps them when it calls getsid() (on SIGUSR2); the figure is
-instructions per request, which does not depend on the machine's load (timers in the server, such
-as the template refresh, still run by wall time: keep windows short; a few hundred requests). One
-round is enough there. `--count-sql`: SQLite statements per request (every statement any SQLite
-connection of the server ran, by database file: data and key store). `--profile DIR`: a cProfile
+`valgrind --tool=callgrind` (PYTHONMALLOC=malloc), uninstrumented until `callgrind_control
+--instr=on` just before the warm-up; it zeroes its counters when the server calls getpgid() (on
+SIGUSR1) and dumps them when it calls getsid() (on SIGUSR2); the figure is instructions per request,
+which does not depend on the machine's load. So that timing does not change what is counted, under
+callgrind the server's monotonic clock runs `--time-scale` (50) times slower (its timers then fire
+per request about as natively) and one request is in flight (each message its own group commit).
+One round is enough there. `--count-sql`: SQLite statements per request (every statement any SQLite
+connection of the server ran, by database file: data and key store; it adds a callback per
+statement, so leave it out of instruction counts to compare). `--profile DIR`: a cProfile
 (process-CPU timer, the event loop's thread) of each window, as DIR/<path>-<side>-<round>.prof.
 
 Prints per path and side the figure of each round and their median, and the ratio B/A of the
-medians (and A's difference from B in %). Exits 0 unless a request failed.
+medians (and A's difference from B in %). Exits 1 if a request failed.
 """
 
 from __future__ import annotations
