@@ -44,10 +44,14 @@ def _digest(prev_hash: str, at: datetime, entry: Entry, details_json: str) -> st
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+# Built once: every write transaction that audits (each message write) reads the head.
+_HEAD = select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+
+
 def _head(conn: Connection) -> str:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-    row = conn.execute(select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1))
+    row = conn.execute(_HEAD)
     return row.scalar() or GENESIS
 
 

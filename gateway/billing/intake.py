@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway import audit
@@ -21,6 +21,7 @@ from gateway.billing.compose import encrypt_rows, render_and_guard
 from gateway.billing.context import BillingContext
 from gateway.billing.messages import MessageInput
 from gateway.crypto import CustomerKey, DecryptionError
+from gateway.crypto.cache import for_writes
 from gateway.delivery import queue
 from gateway.errors import Conflict, GatewayError, ValidationFailed
 from gateway.ids import new_id
@@ -120,7 +121,10 @@ def _ready(services: BillingContext, client_id: str, idem_key: str, item: Messag
         return _Ready(idem_key, item, error=exc)
     if item.customer_id not in keys:
         try:
-            keys[item.customer_id] = services.crypto.open_customer_key(item.customer_id, customer.key_wrapped)
+            # The process's write cache: a customer's next messages skip the key-store query and
+            # the two unwraps. Safe against erasure: commit_prepared checks the row again.
+            keys[item.customer_id] = for_writes(services.crypto).open_customer_key(
+                item.customer_id, customer.key_wrapped)
         except DecryptionError:  # its secret was destroyed a moment ago: being erased
             return _Ready(idem_key, item, error=Conflict(_ERASED))
     message_id = new_id()
@@ -139,8 +143,9 @@ def commit_prepared(conn: Connection, calls: Sequence[tuple[str, list[_Ready]]])
     rows: dict[str, list[dict[str, Any]]] = {"messages": [], "attachments": [], "notifications": []}
     entries: list[audit.Entry] = []
     results: list[list[Outcome]] = []
+    live = _live_customers(conn, {r.item.customer_id for _, ready in calls for r in ready if r.rows is not None})
     for client_id, ready in calls:
-        results.append([_decide(client_id, r, existing[client_id], rows, entries) for r in ready])
+        results.append([_decide(client_id, r, existing[client_id], rows, entries, live) for r in ready])
     for table in (messages, attachments):
         insert_rows(conn, table, rows[table.name])
     queue.enqueue_sync(conn, rows["notifications"])
@@ -148,14 +153,31 @@ def commit_prepared(conn: Connection, calls: Sequence[tuple[str, list[_Ready]]])
     return results
 
 
+def _live_customers(conn: Connection, ids: set[str]) -> set[str]:
+    """Of these customers, those not erased, read inside the write transaction: an erasure that
+    committed after prepare read the row (and a key that prepare found in a cache, or opened just
+    before the secret was destroyed) must not let a message in. On SQLite this transaction holds
+    the file's write lock, so no erasure commits until it ends. On PostgreSQL the rows are locked
+    FOR KEY SHARE, which waits for an erasure holding them FOR UPDATE (privacy/erasure.py) and
+    then sees its result; an erasure that comes after waits for this commit and deletes what it
+    wrote. (KEY SHARE leaves the customer upsert, an ordinary UPDATE, unblocked.)"""
+    unique = sorted(ids)
+    found: set[str] = set()
+    for start in range(0, len(unique), 500):
+        found.update(conn.execute(_LIVE, {"ids": unique[start:start + 500]}).scalars())
+    return found
+
+
 def _decide(client_id: str, ready: _Ready, existing: dict[str, tuple[str, str, str]],
-            rows: dict[str, list[dict[str, Any]]], entries: list[audit.Entry]) -> Outcome:
+            rows: dict[str, list[dict[str, Any]]], entries: list[audit.Entry], live: set[str]) -> Outcome:
     if ready.stored is not None:
         return _replay(ready.stored, ready.item)
     if ready.idem_key in existing:
         return _replay(existing[ready.idem_key], ready.item)
     if ready.rows is None:
         return Outcome(error=ready.error)
+    if ready.item.customer_id not in live:  # erased since prepare: nothing is stored for them
+        return Outcome(error=Conflict(_ERASED))
     for table, new in ready.rows.items():
         rows[table].extend(new)
     existing[ready.idem_key] = (ready.message_id, ready.item.request_hash, "pending")
@@ -174,15 +196,25 @@ def _replay(stored: tuple[str, str, str], item: MessageInput) -> Outcome:
     return Outcome(id=message_id, status=status, replayed=True)
 
 
+# The statements of every message write, built once: building a select (coercions, cache key) cost
+# several times more than running it (a point lookup in SQLite), on every request.
+_EXISTING = (select(messages.c.idempotency_key, messages.c.id, messages.c.request_hash, notifications.c.status)
+             .join(notifications, notifications.c.message_id == messages.c.id)
+             .where(messages.c.client_id == bindparam("client_id"),
+                    messages.c.idempotency_key.in_(bindparam("keys", expanding=True))))
+_CUSTOMERS = (select(customers.c.id, customers.c.key_wrapped, customers.c.language)
+              .where(customers.c.id.in_(bindparam("ids", expanding=True))))
+_LIVE = (select(customers.c.id)
+         .where(customers.c.id.in_(bindparam("ids", expanding=True)), customers.c.key_wrapped.is_not(None),
+                customers.c.erased_at.is_(None))
+         .order_by(customers.c.id)
+         .with_for_update(read=True, key_share=True))
+
+
 def _existing(conn: Connection, client_id: str, keys: list[str]) -> dict[str, tuple[str, str, str]]:
     found: dict[str, tuple[str, str, str]] = {}
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        rows = conn.execute(
-            select(messages.c.idempotency_key, messages.c.id, messages.c.request_hash, notifications.c.status)
-            .join(notifications, notifications.c.message_id == messages.c.id)
-            .where(messages.c.client_id == client_id, messages.c.idempotency_key.in_(chunk))
-        )
+        rows = conn.execute(_EXISTING, {"client_id": client_id, "keys": keys[start:start + 500]})
         for row in rows:
             found[row.idempotency_key] = (row.id, row.request_hash, row.status)
     return found
@@ -192,9 +224,6 @@ def _customers(conn: Connection, ids: list[str]) -> dict[str, Any]:
     unique = sorted(set(ids))
     found: dict[str, Any] = {}
     for start in range(0, len(unique), 500):
-        rows = conn.execute(
-            select(customers.c.id, customers.c.key_wrapped, customers.c.language)
-            .where(customers.c.id.in_(unique[start:start + 500]))
-        )
+        rows = conn.execute(_CUSTOMERS, {"ids": unique[start:start + 500]})
         found.update({row.id: row for row in rows})
     return found

@@ -12,17 +12,27 @@ wrapped key (re-wrap under a new KEK, a new key) is a miss, never a stale answer
 held under their customer's entry: they go when it expires, is evicted or is forgotten, and are
 used only with the very customer key object that entry holds. An erased customer's row no longer
 exists (or has no wrapped key), so the portal never asks for it again and the entry simply expires.
+An entry whose wrapped key names a KEK the keyring no longer holds (retired) is never answered
+from: the cache holds no KEK, and it never lets a retired one keep opening anything.
 Not thread-safe: use it from one event loop.
+
+The write path (billing ingest, the API, the console, the monthly run) has its own cache per
+Crypto, `for_writes(crypto)`, with a shorter life (docs/encryption.md, "Key cache"): a customer's
+next messages reuse the unwrapped key instead of a key-store query and two AEAD opens. The write
+transaction checks the customer row again (billing/intake.py), so a cached key never lets a
+message be stored for an erased customer.
 """
 
 from __future__ import annotations
 
 import time
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from gateway.crypto import Crypto, CustomerKey, DataKey
+from gateway.crypto import Crypto, CustomerKey, DataKey, Keyring
+from gateway.crypto.envelope import DecryptionError, key_id_of
 
 DEFAULT_TTL_SECONDS = 60.0
 DEFAULT_MAX_ENTRIES = 1024
@@ -30,6 +40,10 @@ DEFAULT_MAX_ENTRIES = 1024
 DEFAULT_MAX_DATA_KEYS = 64
 #: How often (at most) the cache asks the key store which customers were erased by any process.
 DEFAULT_ERASURE_CHECK_SECONDS = 1.0
+#: The write path's cache: long enough for a customer's burst of notices, short enough that an
+#: unwrapped key does not linger; more customers than a billing group commit (1,000 items).
+WRITE_TTL_SECONDS = 30.0
+WRITE_MAX_ENTRIES = 2048
 
 
 @dataclass
@@ -59,6 +73,7 @@ class KeyCache:
         self.erasure_check_seconds = erasure_check_seconds
         self._erasure_seq = crypto.keystore.generation() if crypto.keystore is not None else 0
         self._erasures_checked_at = clock()
+        self._ring = crypto.keyring
 
     def __len__(self) -> int:
         """How many customers' keys are held."""
@@ -76,6 +91,8 @@ class KeyCache:
         now = self._clock()
         if now - self._erasures_checked_at >= self.erasure_check_seconds:
             self.forget_erased()
+        if self.crypto.keyring is not self._ring:
+            self._follow_keyring()
         entry = self._entries.get(customer_id)
         if entry is not None and entry.expires_at > now and entry.key.wrapped == wrapped:
             self._entries.move_to_end(customer_id)
@@ -87,6 +104,14 @@ class KeyCache:
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)  # the least recently used
         return key
+
+    def _follow_keyring(self) -> None:
+        """The keys folder was loaded again (rotate, retire): drop every entry opened under a KEK
+        that is no longer there, so that none is ever answered from memory again. Entries are only
+        made by a successful open, under the keyring of that moment."""
+        ring = self._ring = self.crypto.keyring
+        for customer_id in [cid for cid, entry in self._entries.items() if not _under(ring, entry.key.wrapped)]:
+            del self._entries[customer_id]
 
     def open_data_key(self, ck: CustomerKey, object_id: str, wrapped: bytes) -> DataKey:
         """Crypto.open_data_key; raises DecryptionError exactly as Crypto does. Cached only under a
@@ -108,6 +133,10 @@ class KeyCache:
     def forget(self, customer_id: str) -> None:
         """Drop one customer's keys now (erasure in this process)."""
         self._entries.pop(customer_id, None)
+
+    def forget_many(self, customer_ids: Iterable[str]) -> None:
+        for customer_id in customer_ids:
+            self._entries.pop(customer_id, None)
 
     def forget_erased(self) -> list[str]:
         """Drop the keys of every customer erased (by any process) since the last look."""
@@ -131,3 +160,37 @@ class KeyCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+def _under(ring: Keyring, wrapped: bytes) -> bool:
+    try:
+        return ring.has(key_id_of(wrapped))
+    except DecryptionError:
+        return False
+
+
+_WRITE_CACHES: weakref.WeakKeyDictionary[Crypto, KeyCache] = weakref.WeakKeyDictionary()
+
+
+def for_writes(crypto: Crypto) -> KeyCache:
+    """The write path's customer-key cache of this process for this Crypto, made on first use."""
+    cache = _WRITE_CACHES.get(crypto)
+    if cache is None:
+        cache = _WRITE_CACHES[crypto] = KeyCache(crypto, ttl_seconds=WRITE_TTL_SECONDS,
+                                                 max_entries=WRITE_MAX_ENTRIES, max_data_keys=1)
+    return cache
+
+
+def forget_for_writes(crypto: Crypto, customer_ids: Iterable[str]) -> None:
+    """Drop these customers from the write cache of this process at once (an erasure here); other
+    processes learn of it from the key store's erasure generation within a second."""
+    cache = _WRITE_CACHES.get(crypto)
+    if cache is not None:
+        cache.forget_many(customer_ids)
+
+
+def purge_for_writes(crypto: Crypto) -> None:
+    """Drop the write cache's expired entries (and erased customers'), if this process has one."""
+    cache = _WRITE_CACHES.get(crypto)
+    if cache is not None:
+        cache.purge()

@@ -174,6 +174,10 @@ class Keyring:
         except KeyError:
             raise KeyringError(f"unknown key-encryption key {key_id!r} in {self.keys_dir}") from None
 
+    def has(self, key_id: str) -> bool:
+        """This KEK is in the keyring (not retired)."""
+        return key_id in self._keks
+
     @property
     def primary(self) -> bytes:
         return self._keks[self.primary_id]

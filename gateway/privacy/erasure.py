@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway import audit
 from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto
+from gateway.crypto.cache import forget_for_writes
 from gateway.errors import ValidationFailed
 from gateway.ids import CLIENT_ID_PATTERN
 from gateway.privacy import erasure_log
@@ -79,6 +80,7 @@ async def erase_many(engine: AsyncEngine, crypto: Crypto, log_path: Path, ids: S
     if log:
         erasure_log.append_many(log_path, ids, now)
     destroyed = crypto.keystore.erase_many(ids) if crypto.keystore is not None else set()
+    forget_for_writes(crypto, ids)  # this process at once; the others by the key store's erasure poll
     done: list[Erasure] = []
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start:start + CHUNK])
@@ -97,8 +99,12 @@ async def _counts(conn: AsyncConnection, column: ColumnElement[str], where: Colu
 
 
 async def _delete_rows(conn: AsyncConnection, ids: list[str], now: datetime, destroyed: set[str]) -> list[Erasure]:
+    # FOR UPDATE first (PostgreSQL; SQLite's write lock already serialises): a message write that
+    # checked these rows FOR KEY SHARE (billing/intake.py) commits before the deletes below run, so
+    # they delete it too; one that comes later waits for this commit and finds the tombstone.
     rows = {r.id: r for r in await conn.execute(
-        select(customers.c.id, customers.c.erased_at, customers.c.key_wrapped).where(customers.c.id.in_(ids)))}
+        select(customers.c.id, customers.c.erased_at, customers.c.key_wrapped).where(customers.c.id.in_(ids))
+        .order_by(customers.c.id).with_for_update())}
     pending = await _counts(conn, notifications.c.customer_id, notifications.c.customer_id.in_(ids)
                             & notifications.c.status.in_(_PENDING))
     held = await _counts(conn, messages.c.customer_id, messages.c.customer_id.in_(ids))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
@@ -12,6 +15,7 @@ from gateway import audit, console, portal
 from gateway.billing import api as billing
 from gateway.billing import callbacks_api
 from gateway.billing.context import BILLING
+from gateway.crypto.cache import WRITE_TTL_SECONDS, purge_for_writes
 from gateway.delivery.inapp import run_in_app
 from gateway.delivery.worker import Worker
 from gateway.privacy import api as privacy
@@ -43,6 +47,7 @@ def make_app(services: Services, *, run_worker: bool = True, run_inbound: bool |
     app[DIGEST_KEY] = services.crypto.keyring.index_key
     draining.setup(app)
     app.cleanup_ctx.append(throttle_ctx)
+    app.cleanup_ctx.append(_write_keys_ctx)
     add_api_routes(app)
     portal.setup(app, engine=services.engine, crypto=services.crypto, settings=services.settings,
                  clock=services.clock)
@@ -55,6 +60,26 @@ def make_app(services: Services, *, run_worker: bool = True, run_inbound: bool |
     run_daily_in_app(app, lambda: services.settings.retention_check_seconds)
     app.on_startup.append(_record_start)
     return app
+
+
+async def _write_keys_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Customer keys the write path has not used for WRITE_TTL_SECONDS leave memory even when no
+    message comes (gateway/crypto/cache.py, for_writes)."""
+    crypto = app[SERVICES].crypto
+
+    async def purge() -> None:
+        while True:
+            await asyncio.sleep(WRITE_TTL_SECONDS)
+            try:
+                purge_for_writes(crypto)
+            except Exception:  # the key store may be briefly unreachable; try again next round
+                log.warning("write key cache purge failed", exc_info=True)
+
+    task = asyncio.create_task(purge(), name="write-key-cache-purge")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def make_ops_app(services: Services) -> web.Application:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.crypto import Crypto, DecryptionError, Keyring, rotate
+from gateway.crypto import Crypto, DecryptionError, Keyring, retire, rotate
 from gateway.crypto.cache import KeyCache
 
 
@@ -57,6 +57,21 @@ def test_rotation_and_rewrap_are_followed_and_the_old_kek_can_go(keys: Path, cry
     cache.open_customer_key("c1", ck.wrapped)
     fresh = cache.open_customer_key("c1", rewrapped)  # the stored wrapped key changed: opened again
     assert fresh.wrapped == rewrapped and rotated.open(fresh, "customer.name", record) == b"Kari"
+
+
+def test_a_cached_key_never_answers_once_its_kek_is_retired(keys: Path) -> None:
+    clock = Clock()
+    crypto = Crypto(Keyring.load(keys), clock=clock)  # reloads the keys folder like a server does
+    old = crypto.keyring.primary_id
+    ck = crypto.new_customer_key("c1")
+    cache = KeyCache(crypto, clock=clock)
+    assert cache.open_customer_key("c1", ck.wrapped) is cache.open_customer_key("c1", ck.wrapped)
+    rotate(keys)
+    retire(keys, old)  # forced here: nothing in a database depends on it in this test
+    clock.now += 2  # the process notices the changed keys folder within a second
+    with pytest.raises(DecryptionError):  # not answered from memory: the KEK is gone
+        cache.open_customer_key("c1", ck.wrapped)
+    assert "c1" not in cache
 
 
 def test_erasure_forget_and_expiry_remove_the_key_from_memory(crypto: Crypto) -> None:
