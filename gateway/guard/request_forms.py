@@ -110,7 +110,11 @@ def check_have_condition(a: Analysis, add) -> None:
 
 def _have_condition_objects(a: Analysis, k: int, add) -> None:
     lo, hi = a.clause_start(k), a.clause_end(k)
-    if not any(a.keys[x] in _SOON for x in range(lo, k) if a.toks[x].kind == WORD):
+    # The subordinator introduces the clause whose subject receives ("så snart vi har", "once we
+    # have", "til vi har fått"): it stands within three words before that subject. Further back it
+    # belongs to another phrase ("rett til innsyn i hvilke opplysninger vi har om deg": GDPR).
+    subj = k - 1 if a.word(k - 1) in _FIRST | {"you", "du"} else k - 2
+    if not any(a.keys[x] in _SOON for x in range(max(lo, subj - 3), k) if a.toks[x].kind == WORD):
         return
     if a.negated(lo, hi) or a.subject(lo, k) == "warn" or not reader_gives(a, lo, k):
         return

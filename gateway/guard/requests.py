@@ -162,6 +162,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     subj = a.subject(lo, i)
     if subj == "warn" or _third_party_asked(a, i) or _spared(a, i) or reported_ask(a, i):
         return False
+    if verb in _LISTING and not _asked_before(a, i):
+        return False  # "what we hold about you, including your account number": a list, no ask
     if kind == "request":
         if subj == "second":
             # "you need BankID" is the reader's own need; "ask you for" is still a request.
@@ -195,6 +197,22 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
     return kind in ("provide", "request") and not found
+
+
+# Words that add to a list: they ask only as part of an ask before them in the sentence
+# ("Send us the form, including your account number"), not after a statement.
+_LISTING = {"including", "inkludert", "inklusive", "medregnet"}
+
+
+def _asked_before(a: Analysis, i: int) -> bool:
+    sid = a.sentence_id[i]
+    for k in range(i - 1, -1, -1):
+        if a.sentence_id[k] != sid:
+            return False
+        if a.toks[k].kind == WORD and a.keys[k] not in _LISTING and a.directive_kind(k) in ("provide", "request") \
+                and (L.is_provide(a.keys[k]) or L.is_request(a.keys[k])):
+            return True
+    return False
 
 
 _SPARED = {"slipper", "slepp", "slippe", "sleppe", "slipp", "avoid", "avoids", "unngå", "unngår", "spare", "skip"}
