@@ -13,7 +13,7 @@ from . import lexicon as L
 from . import phrasing as P
 from .clauses import COLON, WEAK, WORD, Analysis, Obj
 from .objects import SELF_SERVICE
-from .reported import reported_object
+from .reported import own_typing, reported_object
 
 YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
 
@@ -46,7 +46,8 @@ _BENIGN_NEAR = frozenset({
     "masked", "maskert", "skjult", "hidden", "printed", "trykt", "appears", "listed",
     "endre", "endra", "endrer", "change", "changed", "changing", "reset", "tilbakestill",
     "tilbakestille", "nullstill", "nullstille", "sperr", "sperre", "sperra", "block", "lag",
-    "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte",
+    "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte", "byttet", "bytta", "byta", "skiftet", "skifta",
+    "switch", "switched", "replaced", "erstattet", "erstatta",
     "bytt", "hemmelig", "hemmeleg", "secret", "safe", "trygt", "trygg", "secure", "sikkert", "keep",
     "hold", "behold", "oppbevar", "protect", "beskytt", "beskytte", "cover", "dekk", "gjem",
     "strong", "sterkt", "sterk", "unikt", "unique", "godt", "ulike", "ulikt", "forskjellige",
@@ -139,6 +140,8 @@ def _sentence_frame(a: Analysis, lo: int, hi: int) -> tuple[list[tuple[int, str]
 def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: int | None = None,
            pronoun: bool = False) -> bool:
     words, keys, others = _sentence_frame(a, lo, hi)
+    if a.word(obj.i - 1) in ("feil", "wrong", "incorrect", "ugyldig", "invalid"):
+        return True  # "du har skrive inn feil passord": a failed attempt reported
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
         return True
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
@@ -163,6 +166,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     text = a.text[a.toks[lo].start:a.toks[hi].end]
     if SELF_SERVICE.search(text) or (receive and _TO_YOU.search(text)):
         return True
+    if any(own_typing(a, k) for k, _ in words):
+        return True  # "Koda skriv du inn i appen": typed into our app, not sent to us
     if NOT_OURS.search(text) or _FROM_SOURCE.search(text):
         return True
     before = [a.keys[k] for k in range(max(lo, obj.i - 3), obj.i) if a.toks[k].kind == WORD]

@@ -228,18 +228,24 @@ def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
     return not any(t.key[:1].isdigit() or t.key in ("_", "•", "*") for t in nxt)
 
 
+_BECAUSE = frozenset({"fordi", "because", "since", "ettersom", "sidan", "sia", "cause"})
+_REMIND = frozenset({"husk", "hugs", "remember", "note", "merk", "noter", "vit", "know"})
+
+
 def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> bool:
     w = keys[n]
     prev, nxt = keys[max(0, n - 3):n], keys[n + 1:n + 5]
-    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n):
-        return True
+    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n) and not (
+            w in _REMIND and nxt[:1] and nxt[0] in ("at", "that")):
+        return True  # not "Hugs at PIN-koda og koda til ladeboksen er to ulike ting": a fact recalled
     if w in _MODALS and nxt[:1] and nxt[0] in YOU and _modal_asks(a, k + 2, obj):
         return True  # "kan du sende", "would you give", "vil du oppgi"
     if w in YOU and nxt[:1] and nxt[0] in _MODALS and _modal_asks(a, k + 2, obj):
         return True  # "du må sende", "you need to provide", "you could give"
-    if w in WE and any(x in _NEED for x in nxt[:2 if w == "i" else 4]):
-        return True  # "vi trenger", "we'll need", "vi er avhengige av"
-    if w in _NEED and prev[-1:] and prev[-1] in WE | {"er", "are", "am", "har", "have"}:
+    if w in WE and any(x in _NEED for x in nxt[:2 if w == "i" else 4]) and not (prev[-1:] and prev[-1] in _BECAUSE):
+        return True  # "vi trenger", "we'll need", "vi er avhengige av"; not "…, fordi vi trenger det"
+    if w in _NEED and prev[-1:] and prev[-1] in WE | {"er", "are", "am", "har", "have"} and not (
+            prev[-2:-1] and prev[-2] in _BECAUSE):
         return True
     if w in _NEED and nxt[:1] and nxt[0] in WE and (n == 0 or keys[n - 1] in L.ANAPHORA):
         return True  # "Den trenger vi for å bekrefte" (V2: the pronoun first)

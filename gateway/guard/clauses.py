@@ -383,7 +383,8 @@ class Analysis:
             key = self.keys[k]
             if key in L.SECOND_PERSON:
                 return "second"
-            if key in ("we", "vi", "jeg", "eg", "ill", "ive", "weve", "well") or (key == "me" and self.word(k + 1) in L.AUX | L.MODALS | {"sender", "treng", "ber", "spør", "aldri", "ikkje"}) \
+            if key in ("we", "vi", "jeg", "eg", "ill", "ive", "weve", "well") or (
+                    key == "were" and self.text[self.toks[k].start:self.toks[k].end].lower().startswith("we'")) or (key == "me" and self.word(k + 1) in L.AUX | L.MODALS | {"sender", "treng", "ber", "spør", "aldri", "ikkje"}) \
                     or (key == "i" and self.word(k + 1) in {"will", "would", "shall", "can", "could", "have", "am", "need", "want", "must", "ll", "just", "also"}):
                 return "first"
             if key in _STATEMENT_AUX:

@@ -263,7 +263,10 @@ BENIGN_CODE_CONTEXT = re.compile(
     r"porttelefon\w*|nøkkelboks\w*|keybox|qr|strekkode\w*|barcode\w*|sporings\w*|tracking|"
     r"hentekode\w*|pakke\w*|parcel\w*|package\w*|ladebrikke\w*|ladekort\w*|ladestasjon\w*|"
     r"charging|aktiveringskode\w*|lader|laderen|ladeboks\w*|charger\w*|router\w*|alarm\w*|"
-    r"garasje\w*|garage\w*|installasjonskort\w*|installation|pickup\w*|posten|postnord|helthjem|instabox")
+    r"garasje\w*|garage\w*|installasjonskort\w*|installation|pickup\w*|posten|postnord|helthjem|instabox|"
+    # a gate, a cabinet or a welcome letter: the thing the code opens or came in
+    r"port|porten|portar|grind\w*|skap\w*|\w+døra|\w+døren|\w+dør|velkomstbrev\w*|welcome|vekselrett\w*|"
+    r"inverter\w*|wallbox\w*")
 # People and bodies the reader may be told to ask: "be elektrikeren om ...".
 THIRD_PARTY = re.compile(
     r"(?:elektriker|electrician|installatør|installer|rørlegger|plumber|utleier|landlord|huseier|"
@@ -289,7 +292,9 @@ WARNING_WORDS = re.compile(
     r"ignore|ignorer|slett|delete|report it|meld fra|meld frå|varsle|warn\w*|åtvar\w*|advar\w*|"
     r"beware|pass på|vær obs|ver merksam|vær oppmerksom|look out|watch out|kriminell\w*|criminal\w*|"
     # a quotation that is mentioned, not used: "spørsmål som «...» bruker vi ikke"
-    r"such as|for example|for eksempel|f\.? ?eks|slik som|spørsmål som|questions? like|ikke|ikkje|not")
+    r"such as|for example|for eksempel|f\.? ?eks|slik som|spørsmål som|questions? like|ikke|ikkje|not|"
+    # "It wasn't from us": the message quoted is not ours
+    r"(?:wasn|isn|aren|weren)\W?t from us|(?:fra|frå) oss")
 
 
 _NEED_NEEDLES = ("ting", "thing", "sak ", "detalj", "detail", "item", "step", "steg", "opplys", "we can",

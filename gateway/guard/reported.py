@@ -181,7 +181,11 @@ def own_act(a: Analysis, i: int) -> bool:
 
 # The data already handed to a fake: advice follows ("Har du skrive kortopplysingane dine på ei
 # falsk nettside, sperr kortet", "hvis du har oppgitt kortnummer og CVC på en falsk side").
-_HAVE = frozenset({"har", "have", "has", "had", "hadde", "hev"})
+_HAVE = frozenset({"har", "have", "has", "had", "hadde", "hev", "youve", "uve", "ive", "youd"})
+
+
+def compromised(a: Analysis, i: int) -> bool:
+    return _compromised(a, i)
 
 
 def _compromised(a: Analysis, i: int) -> bool:
@@ -205,7 +209,67 @@ _TYPE = frozenset({"tast", "taste", "taster", "tastar", "skriv", "skrive", "skri
                    "enter", "enters", "key", "input", "punch", "legg", "legger"})
 
 
+# Our own app, or the page the reader is on: typing, adding or updating data there is the
+# customer acting in our system ("Skriv koden inn i appen", "Legg inn det nye kortet på
+# betalingssida i appen", "Update your card in the app", "på nettsida der du endra e-postadressa").
+_APP = frozenset({"app", "appen", "appa", "apps"})
+_PAGE = frozenset({"nettsida", "nettsiden", "sida", "siden", "page", "webpage", "website", "site", "skjermen",
+                   "screen", "nettstaden"})
+_ENTER = _TYPE | frozenset({"oppdater", "oppdatere", "oppdatera", "update", "add", "legg", "leggje", "registrer",
+                            "registrere", "register", "scan", "skann", "skanne", "fyll", "fylle", "fylla",
+                            "enter", "input", "lagre", "save", "aktiver", "activate", "skriva", "tastar", "skrivar",
+                            "logg", "logge", "logga", "log", "login", "sign", "signin"})
+
+
+def into_our_app(a: Analysis, i: int) -> bool:
+    """The verb at i puts the data into our app or into the page the reader is using."""
+    if a.keys[i] not in _ENTER:
+        return False
+    hi = min(len(a.toks), a.clause_end(i) + 1, i + 16)
+    for k in range(i + 1, hi):
+        if a.toks[k].kind != WORD or a.keys[k] not in _INTO | {"to", "til"}:
+            continue
+        m = k + 1
+        while m < hi and a.toks[m].kind == WORD and a.keys[m] in ("the", "our", "den", "vår", "din", "your", "web", "this"):
+            m += 1
+        nxt = a.next_words(m - 1, 3)
+        if nxt and nxt[0] in _APP:
+            return True
+        if nxt and "-app" in a.text[a.toks[m].start:a.toks[m].end] and not nxt[0].startswith("bankid"):
+            return True  # "i lade-appen"
+        if nxt and nxt[0] in _PAGE and len(nxt) > 2 and nxt[1] in ("der", "where", "som", "that") \
+                and nxt[2] in ("du", "you"):
+            return True  # the page the reader is on
+    return False
+
+
+_WHEN = frozenset({"before", "før", "when", "når", "while", "mens", "whenever", "every", "kvar", "hver"})
+_TO_US = frozenset({"us", "oss", "me", "meg", "svar", "svaret", "reply", "e-post", "epost", "email", "chat",
+                    "chatten", "telefon", "phone", "sms"})
+
+
+def _typing_in_time_clause(a: Analysis, i: int) -> bool:
+    """'Check the address bar before you enter your password', 'Før du taster inn PIN-koden, …':
+    the reader typing somewhere at a time, not handing it to us (unless "to us", "in the reply")."""
+    if a.keys[i] not in _TYPE | {"logg", "logge", "log", "sign"}:
+        return False
+    back = [x for _, x in _words_back(a, i, 3)]
+    if not (back[:1] and back[0] in ("du", "you", "dere", "dykk") and len(back) > 1 and back[1] in _WHEN):
+        return False
+    if back[1] in ("før", "before") and any(w in L.NEGATIONS for _, w in _words_back(a, i, 14)):
+        return False  # "Vi kan ikkje betale ut før du tastar inn …": not until, a requirement
+    hi = min(len(a.toks), a.clause_end(i))
+    return not any(a.toks[k].kind == WORD and a.keys[k] in _TO_US for k in range(i + 1, hi))
+
+
+def own_typing(a: Analysis, i: int) -> bool:
+    """The reader types the data into our app, the page they are on, or at a time of their own."""
+    return into_our_app(a, i) or _typing_in_time_clause(a, i)
+
+
 def _into_login_window(a: Analysis, i: int) -> bool:
+    if into_our_app(a, i) or _typing_in_time_clause(a, i):
+        return True
     if a.keys[i] not in _TYPE:
         return False
     sid = a.sentence_id[i]

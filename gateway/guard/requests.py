@@ -166,9 +166,15 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         return False  # "what we hold about you, including your account number": a list, no ask
     if kind == "request":
         if subj == "second":
-            # "you need BankID" is the reader's own need; "ask you for" is still a request.
-            if verb not in ("ask", "asks", "asking", "ber", "be", "bed", "spør", "request", "requests"):
+            # "you need BankID" is the reader's own need; "ask you for" is still a request, but
+            # "you" before the verb is its subject ("If you didn't request it, …").
+            if verb not in ("ask", "asks", "asking", "ber", "be", "bed", "spør", "request", "requests") \
+                    or a.word(i + 1) not in ("you", "u", "deg", "dykk", "dere"):
                 return False
+        if _other_asker(a, lo, i):
+            return False  # "Our app will ask for a code", "ber banken din deg om passord"
+        if _reason_need(a, lo, i):
+            return False  # "Vi lagrer det, fordi vi trenger det for å …": a reason, not an ask
         if _law_subject(a, lo, i):
             return False  # "som forskriften krever", "as the law requires": a statement
     elif subj in ("first", "statement"):
@@ -213,6 +219,38 @@ def _asked_before(a: Analysis, i: int) -> bool:
                 and (L.is_provide(a.keys[k]) or L.is_request(a.keys[k])):
             return True
     return False
+
+
+# Who else may ask: our app or a web page (the customer acts there), or a third party such as
+# the bank; the subject before the verb, or right after it in a question or inversion ("Ber ei
+# nettside om …", "ber banken din deg om …").
+_ASKER = frozenset({"app", "appen", "appa", "nettside", "nettsida", "nettsiden", "website", "site", "page",
+                    "sida", "siden", "browser", "nettlesaren", "nettleseren", "bankid", "bankidappen"})
+_DETS = frozenset({"the", "a", "an", "our", "your", "ei", "en", "ein", "eit", "et", "din", "di", "ditt",
+                   "vår", "den", "det", "this", "that", "denne"})
+
+
+def _other_asker(a: Analysis, lo: int, i: int) -> bool:
+    if a.keys[i] not in ("ask", "asks", "asking", "ber", "spør", "spurte", "request", "requests",
+                         "krever", "krev", "requires", "require", "will"):
+        return False
+    k = i + 1
+    while k < len(a.toks) and a.toks[k].kind == WORD and a.keys[k] in _DETS:
+        k += 1
+    after = a.word(k)
+    if after and (after in _ASKER or P.THIRD_PARTY.fullmatch(after)):
+        return True
+    back = [a.keys[x] for x in range(max(lo, i - 4), i) if a.toks[x].kind == WORD]
+    return bool(back) and any(w in _ASKER for w in back) and not set(back) & {"vi", "we", "me", "us", "oss"}
+
+
+_BECAUSE = frozenset({"fordi", "because", "since", "ettersom", "sidan", "siden", "sia", "as", "cause", "for"})
+
+
+def _reason_need(a: Analysis, lo: int, i: int) -> bool:
+    """A need in a reason clause ("fordi vi trenger det", "because we need it to …")."""
+    back = [a.keys[x] for x in range(max(lo, i - 3), i) if a.toks[x].kind == WORD]
+    return len(back) >= 2 and back[-1] in ("vi", "we", "me") and back[-2] in _BECAUSE
 
 
 _SPARED = {"slipper", "slepp", "slippe", "sleppe", "slipp", "avoid", "avoids", "unngå", "unngår", "spare", "skip"}

@@ -23,9 +23,71 @@ PASS = {
         "Du har rett til innsyn i kva opplysningar me har om deg, til dømes fødselsnummeret ditt.",
         "You have the right to see what we hold about you, including your bank account number.",
     ],
+    # typing, adding or updating data in our app or on the page the reader is using
+    "into_our_app": [
+        "Legg inn det nye kortet ditt under Betaling i appen, så trekker vi neste faktura derfra.",
+        "Koden fra SMS-en skriver du bare inn i appen vår.",
+        "Oppdater kortopplysningane dine i appen under Betaling.",
+        "Skriv inn eingongskoda i appen når du koplar til ladeboksen.",
+        "Add your new bank card in the app under Payments.",
+        "We have sent you a code by text. Type it on the web page where you started the change.",
+        "Log in to the app with your own password to see the new prices.",
+    ],
+    # a code that belongs to a harmless thing by a preposition
+    "harmless_code": [
+        "Koden til porten ved trafostasjonen står i SMS-en fra montøren. Gi den til den som skal lese av.",
+        "Skriv inn koda frå velkomstbrevet for å kople målaren til kontoen.",
+        "Enter the activation code printed inside the lid of the wallbox.",
+    ],
+    # someone else asks: our app, a web page, the customer's bank
+    "other_asker": [
+        "Appen vil be om ein kode første gong du loggar inn; den koden treng ikkje vi.",
+        "When you sign the contract with BankID, your bank asks you for your password. That is normal.",
+        "Spør ei nettside om BankID-passordet ditt utanfor bankvindauget, lukk sida.",
+        "The app will ask for your PIN during setup; we never need it.",
+    ],
+    # a need in a reason clause; "you" as the subject of a request verb
+    "reason_and_own_request": [
+        "Vi lagrer kontonummeret ditt så lenge avtalen varer, fordi vi trenger det for utbetalinger.",
+        "Me tek vare på fødselsnummeret ditt sidan me treng det for å melde deg inn hos nettselskapet.",
+        "If you didn't request a new password, ignore this e-mail; your password stays the same.",
+    ],
+    # the reader's own acts: a failed attempt, data given to scammers, typing at a time of their own
+    "own_acts": [
+        "Du har tastet feil PIN-kode tre ganger, så vent en time.",
+        "Me ser at du har prøvd feil passord fleire gonger. Tilbakestill det sjølv.",
+        "Hvis du har gitt kortnummeret ditt til svindlere, ring banken og sperr kortet.",
+        "If you've entered your card details on a dodgy site, call your bank.",
+        "Check the address bar before you type your password.",
+        "Før du taster inn PIN-koden, sjekk at adressa stemmer.",
+        "Vi har sett at du har byttet bankkort, og trekker fra det nye kortet.",
+        "You can switch from password to passkey under Settings.",
+        "Hugs at PIN-koden til kortet og koden til ladeboksen er to ulike ting.",
+        "We're updating our terms on how we store account numbers; nothing is required from you.",
+    ],
+    "quoted_not_ours": [
+        'Got a text telling you to "confirm your card number and CVC"? It wasn\'t from us.',
+        "Fikk du en SMS som sa «bekreft kortnummeret ditt»? Den var ikke fra oss.",
+    ],
 }
 
 REFUSE = {
+    "into_our_app": [
+        "Send oss koden fra appen.",
+        "Oppdater kortopplysningene dine ved å svare på denne e-posten.",
+        "Log in with your password here: the link below.",
+        "Vi kan ikke betale ut før du taster inn kortnummeret ditt.",
+        "Before you type anything else, send us your password.",
+    ],
+    "other_asker": [
+        "Vi ber deg om passordet ditt.",
+        "We ask you for your PIN to finish this.",
+        "Fordi vi trenger kontonummeret ditt, må du sende det i dag.",
+    ],
+    "harmless_code": [
+        "Send oss PIN-koden din og målerstanden.",
+        "Oppgi engangskoden fra SMS-en.",
+    ],
     "privacy_we_hold": [
         "Så snart vi har kontonummeret ditt, betaler vi tilbake.",
         "Straks me har fått fødselsnummeret ditt, kan me registrere deg.",
