@@ -21,7 +21,7 @@ def _p(pattern: str) -> str:
 
 _YOUR = r"(?:your|ur|yr|the|din|ditt|di|dine|dykkar|deres|this|dette|denne|det|den)"
 _CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master|plast)?kort(?:et|a)?|(?:bank |credit |debit |payment |plastic )?card)"
-_DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|sifre|tal|tala|tall|tallene|nummer|nummeret)"
+_DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|siffera|sifre|tal|tala|tall|tallene|nummer|nummeret)"
 _NUM4 = r"(?:four|4|a|fire|six|6|seks|tre|three|3|e|sixteen|16|i6|ib|seksten)"
 
 # (category, needles, pattern): confidential data described, not named. A pattern is tried only
@@ -30,32 +30,32 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("card_number", ("card", "kort"), rf"(?:long|16 digit|i6 digit|ib digit|sixteen digit) (?:card )?number (?:on|across|printed on) (?:the front of )?{_YOUR}? ?{_CARD}"),
     ("card_number", ("card", "kort"), rf"(?:numbers?|digits) (?:on|across) the front of {_YOUR}? ?{_CARD}"),
     ("card_number", ("kort",), rf"(?:det lange|det store|det 16 sifrede|det sekstensifra) (?:nummeret|talet) (?:på|framme på|foran på|fremme på) {_YOUR}? ?{_CARD}"),
-    ("card_number", ("kort",), rf"(?:de|dei) (?:16|i6|ib|seksten) (?:sifrene|sifra|tala|tallene) (?:på|i) {_YOUR}? ?{_CARD}"),
-    ("card_number", ("kort",), rf"(?:nummeret|tallene|sifrene|tala|sifra|talet) (?:på|fra|frå) (?:forsiden|framsida|framsiden|fremsiden) (?:av|på|til) {_YOUR}? ?{_CARD}"),
+    ("card_number", ("kort",), rf"(?:de|dei) (?:16|i6|ib|seksten) (?:sifrene|sifra|siffera|tala|tallene) (?:på|i) {_YOUR}? ?{_CARD}"),
+    ("card_number", ("kort",), rf"(?:nummeret|tallene|sifrene|tala|sifra|siffera|talet) (?:på|fra|frå) (?:forsiden|framsida|framsiden|fremsiden) (?:av|på|til) {_YOUR}? ?{_CARD}"),
     ("card_number", ("card", "kort"), rf"(?:first|last|(?:de|dei) (?:første|fyrste|siste)) {_NUM4} {_DIGITS} (?:of|on|from|in|i|på|av|fra|frå) {_YOUR}? ?{_CARD}(?: ?number| ?nummeret)?"),
     ("card_number", ("digits", "numbers"), rf"(?:last|first) {_NUM4} (?:digits|numbers)(?: of (?:the|your) card)?(?= and| og| \+| &)"),
-    ("card_number", ("sifrene", "sifra", "tala"), r"(?:de|dei) (?:fire|4) (?:siste|første) (?:sifrene|sifra|tala)(?= og| \+| &)"),
+    ("card_number", ("sifrene", "sifra", "tala"), r"(?:de|dei) (?:fire|4) (?:siste|første) (?:sifrene|sifra|siffera|tala)(?= og| \+| &)"),
     ("card_security_code", ("back",), rf"(?:the )?(?:three|3)(?: (?:digits|numbers|digit code|digit number))? (?:on|at|from) (?:the )?back(?: of {_YOUR}? ?{_CARD}|(?! of))"),
     ("card_security_code", ("back",), rf"(?:the )?code on the back of {_YOUR}? ?{_CARD}"),
     ("card_security_code", ("card",), rf"(?:the )?(?:three|3) (?:digits|numbers) (?:on|from|printed on) {_YOUR}? ?{_CARD}"),
-    ("card_security_code", ("back", "bak"), r"(?:the )?(?:digits|numbers|code|sifrene|sifra|tala|tallene|tala|koden|tallkoden) (?:printed |shown |written |som står |som er trykt |som står trykt )?(?:on|at|på|bak på) (?:the )?(?:back|baksiden|baksida|bakside)(?! (?:of|av|på|til) (?!(?:(?:the|your|this) )?(?:(?:bank|credit|debit|payment) )?card|(?:bank|betalings|kreditt|debet)?kort))"),
-    ("card_security_code", ("bak",), rf"(?:de|dei) (?:tre|3) (?:siste )?(?:sifrene|sifra|tala|tallene|tal|siffer)(?: som står)? (?:bak på|på baksiden av|på baksida av|på baksida|på baksiden) ?(?:{_YOUR} )?(?:{_CARD})?"),
+    ("card_security_code", ("back", "bak"), r"(?:the )?(?:digits|numbers|code|sifrene|sifra|siffera|tala|tallene|tala|koden|tallkoden) (?:printed |shown |written |som står |som er trykt |som står trykt )?(?:on|at|på|bak på) (?:the )?(?:back|baksiden|baksida|bakside)(?! (?:of|av|på|til) (?!(?:(?:the|your|this) )?(?:(?:bank|credit|debit|payment) )?card|(?:bank|betalings|kreditt|debet)?kort))"),
+    ("card_security_code", ("bak",), rf"(?:de|dei) (?:tre|3) (?:siste )?(?:sifrene|sifra|siffera|tala|tallene|tal|siffer)(?: som står)? (?:bak på|på baksiden av|på baksida av|på baksida|på baksiden) ?(?:{_YOUR} )?(?:{_CARD})?"),
     ("card_security_code", ("bak",), rf"(?:koden|nummeret|talet|tallet) (?:bak på|på baksiden av|på baksida av) {_YOUR}? ?{_CARD}"),
     # The card named elsewhere in the message: "Har du kortet framfor deg, les opp tala på framsida".
-    ("card_number", ("framsid", "forsid", "fremsid", "the front"), r"(?:de |dei |the )?(?:nummeret|tallene|sifrene|tala|sifra|talet|tallet|numbers|digits|number) (?:på|fra|frå|on|across) (?:forsiden|framsida|framsiden|fremsiden|the front)(?! (?:av|på|til|of) (?!(?:kortet|kortet ditt|the card|your card)))"),
+    ("card_number", ("framsid", "forsid", "fremsid", "the front"), r"(?:de |dei |the )?(?:nummeret|tallene|sifrene|tala|sifra|siffera|talet|tallet|numbers|digits|number) (?:på|fra|frå|on|across) (?:forsiden|framsida|framsiden|fremsiden|the front)(?! (?:av|på|til|of) (?!(?:kortet|kortet ditt|the card|your card)))"),
     ("card_security_code", ("tresif",), r"(?:tresifra|tresifrede|tresifret) (?:kode|koden|nummer|nummeret)"),
-    ("national_id", ("digit", "sifre", "sifra", "siffer"), r"(?:11|ii|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
-    ("national_id", ("identif",), r"(?:number|nummeret|nummer|talet|(?:the )?(?:11|ii|eleven|elleve) (?:digits|sifrene|sifra|tala|siffer)) (?:that|which|som) identif(?:ies|y|iserer) (?:you|deg|dykk)"),
-    ("national_id", ("fødselsdato",), r"(?:de|dei) (?:fem|5) (?:sifrene|sifra|tala|tallene|siste sifrene|siste sifra) (?:etter|bak) (?:fødselsdatoen|fødselsdato|fødselsdagen)"),
+    ("national_id", ("digit", "sifre", "sifra", "siffer"), r"(?:11|ii|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffera|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
+    ("national_id", ("identif",), r"(?:number|nummeret|nummer|talet|(?:the )?(?:11|ii|eleven|elleve) (?:digits|sifrene|sifra|siffera|tala|siffer)) (?:that|which|som) identif(?:ies|y|iserer) (?:you|deg|dykk)"),
+    ("national_id", ("fødselsdato",), r"(?:de|dei) (?:fem|5) (?:sifrene|sifra|siffera|tala|tallene|siste sifrene|siste sifra) (?:etter|bak) (?:fødselsdatoen|fødselsdato|fødselsdagen)"),
     ("national_id", ("birth",), r"(?:the )?(?:five|5) digits (?:after|following) (?:your|the) (?:date of birth|birth date|birthdate)"),
-    ("national_id", ("fødselsdato", "birth"), r"(?:fødselsdato|fødselsdatoen|date of birth|birth date)(?: din| your)? (?:og|and|\+|&) (?:de|dei|the)? ?(?:fem|5|five) (?:siste )?(?:sifrene|sifra|tala|digits|numbers)"),
+    ("national_id", ("fødselsdato", "birth"), r"(?:fødselsdato|fødselsdatoen|date of birth|birth date)(?: din| your)? (?:og|and|\+|&) (?:de|dei|the)? ?(?:fem|5|five) (?:siste )?(?:sifrene|sifra|siffera|tala|digits|numbers)"),
     ("one_time_code", ("device", "dongle", "token", "fob", "brikk", " app"), r"(?:what|the (?:number|numbers|code|digits)) (?:that )?(?:the|your) (?:little )?(?:bankid |code |security )?(?:device|dongle|token|key ?fob|brikke|app) (?:displays|shows|says|gives you|generates)"),
-    ("one_time_code", ("som st", "som vis", "som kommer", "som kjem", "som dukk", "som blink"), r"(?:det|tallet|tallene|sifrene|koden|kodane|kodene|tala|sifra|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:akkurat no |akkurat nå |nå |no )?(?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:den |din |di )?(?:lille |vesle |litle )?(?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|bankid dingsen|bankid brikka|bankid brikken|mobilen|telefonen|bankid)"),
-    ("one_time_code", ("kodebrikk", "brikk", "dingsen"), r"(?:tallet|tallene|sifrene|tala|sifra|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen)"),
+    ("one_time_code", ("som st", "som vis", "som kommer", "som kjem", "som dukk", "som blink"), r"(?:det|tallet|tallene|sifrene|koden|kodane|kodene|tala|sifra|siffera|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:akkurat no |akkurat nå |nå |no )?(?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:den |din |di )?(?:lille |vesle |litle )?(?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|bankid dingsen|bankid brikka|bankid brikken|mobilen|telefonen|bankid)"),
+    ("one_time_code", ("kodebrikk", "brikk", "dingsen"), r"(?:tallet|tallene|sifrene|tala|sifra|siffera|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen)"),
     ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of", "fob", "dongle", "device"), r"(?:the )?(?:numbers?|digits|code) (?:currently |now )?(?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:little |small )?(?:bankid )?(?:code device|bankid app|authenticator|display|token|screen of your phone|key ?fob|fob|dongle|device)"),
     ("one_time_code", ("koden du", "koden de", "koden dere", "koden dykk", "nummeret du", "tallkoden"), r"(?:koden|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid)"),
     ("one_time_code", ("texted", "we sent", "we just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
-    ("id_document", ("photo", "picture", "pic", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|picture|pic|pics|image|scan|copy|selfie|snapshot|bilde|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|leg|legen|driving licence|driver s license|drivers license)"),
+    ("id_document", ("photo", "picture", "pic", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|photos|picture|pictures|pic|pics|image|images|scan|scans|copy|copies|selfie|snapshot|bilde|bilder|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|leg|legen|driving licence|driver s license|drivers license)"),
     ("id_document", ("passport page", "passside", "passsida", "passiden", "bildesiden", "bilete sida", "photo page"), r"(?:passport page|passside|passsida|passiden|bildesiden i passet|bilete sida i passet|photo page)"),
     ("id_document", ("selfie", "bilde", "bilete", "photo", "picture"), rf"(?:selfie|bilde|bilete|photo|picture) (?:with|med|holding|der du holder) {_YOUR}? ?(?:passport|id|pass|passet|legitimasjon|legitimasjonen|id kort|førerkort)"),
     ("credentials", ("details for", "details to", "details of", "information for", "information to", "info for", "info to", "credentials for", "credentials to"), rf"(?:login|log in|sign in|logon) (?:details|information|info|credentials) (?:for|to|of) {_YOUR}? ?(?:online bank|nettbank|bank|account)"),
@@ -88,17 +88,17 @@ _NOT_OURS_NOUN = r"(?! ?(?:order|ordre|kunde|customer|måler|målar|meter|faktur
 _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     # national id by what it is: "nummeret du fikk da du ble født", "personal digits after it"
     ("national_id", ("født", "fødd", "born"), r"(?:nummeret|talet|tallet|the number|number) (?:du|you) (?:fikk|fekk|got|were given|was given|received) (?:da|når|when|at) (?:du|you) (?:ble|vart|were|was) (?:født|fødd|born)"),
-    ("national_id", ("personal", "personlig", "personleg"), r"(?:the )?(?:personal|personlige|personlege) (?:digits|numbers|sifre|sifrene|sifra|tall|tala|tallene|nummeret|number)"),
+    ("national_id", ("personal", "personlig", "personleg"), r"(?:the )?(?:personal|personlige|personlege) (?:digits|numbers|sifre|sifrene|sifra|siffera|tall|tala|tallene|nummeret|number)"),
     ("national_id", ("11 t", "11 s", "11 d", "11 n", "elleve", "eleven"), r"(?:11|elleve|eleven) (?:tall|tal|siffer|sifre|digits|numbers)(?! (?:til|på|of|for|in) (?:the |your |din |di )?(?:konto|account))"),
     # account number by what it is for
-    ("account_number", ("kontoen", "konto ", "the account", "your account", "account where", "account for"), r"(?:nummeret|number|nummer|tala|sifra|sifrene|digits) (?:på|til|of|for) (?:the |your |din |di )?(?:kontoen|konto|account)(?! (?:hos oss|with us|vår|vårt|our))"),
+    ("account_number", ("kontoen", "konto ", "the account", "your account", "account where", "account for"), r"(?:nummeret|number|nummer|tala|sifra|siffera|sifrene|digits) (?:på|til|of|for) (?:the |your |din |di )?(?:kontoen|konto|account)(?! (?:hos oss|with us|vår|vårt|our))"),
     ("account_number", ("kontoen", "konto ", "account"), r"(?:hvilket|kva for eit|kva|what|which) (?:nummer|number) (?:har|has|is|er) (?:the |your )?(?:kontoen|account|konto)"),
-    ("account_number", ("11 s", "11 d", "11 n", "11 t", "elleve", "eleven"), r"(?:11|elleve|eleven|alle 11|all 11) (?:sifrene|sifra|siffer|digits|numbers|tala|tallene) (?:til|på|of|for|in) (?:the |your |din |di )?(?:kontoen|konto|account)"),
+    ("account_number", ("11 s", "11 d", "11 n", "11 t", "elleve", "eleven"), r"(?:11|elleve|eleven|alle 11|all 11) (?:sifrene|sifra|siffera|siffer|digits|numbers|tala|tallene) (?:til|på|of|for|in) (?:the |your |din |di )?(?:kontoen|konto|account)"),
     # one-time code by its length or where it appears
     ("one_time_code", ("sekssif", "seks sif", "six digit", "six-digit", "6 digit", "6-digit", "6 sif", "6-sif"), r"(?:sekssifra|sekssifrede|sekssifret|seks sifra|six digit|6 digit|6 sifret|6 sifra|6 sifrede) (?:koden|kode|tallet|talet|nummeret|number|code|pin)" + _NOT_OURS_NOUN),
-    ("one_time_code", ("seks ", "six ", "6 t", "6 s", "6 d", "6 n"), r"(?:(?:de|dei|the) )?(?:seks|6|six) (?:tala|tallene|sifrene|sifra|sifre|siffer|tal|tall|digits|numbers)" + _NOT_OURS_NOUN),
-    ("one_time_code", ("fra sms", "frå sms", "i sms", "in sms", "from sms", "the text", "that text", "the sms", "the message", "meldingen", "meldinga", "tekstmelding", "text message", "from text"), r"(?:tallet|talet|nummeret|koden|tala|tallene|sifrene|sifra|number|code|digits|numbers) (?:fra|frå|from|in|i) (?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|meldingen|meldinga|text message|text|message)(?: (?:vi|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted))?"),
-    ("one_time_code", ("dukk", "popped", "appear", "viser", "shows", "display", "kom opp", "kjem fram", "kom fram"), r"(?:tallet|talet|tala|tallene|sifrene|sifra|number|numbers|digits|code|koden|kode|tal|tall) (?:som |that )?(?:just |nettopp |akkurat )?(?:dukket opp|dukka opp|kom opp|kjem opp|kjem fram|kom fram|popped up|appeared|appears|shows|vises|visast) (?:i|på|in|on) (?:the |your |din |di )?" + _DEVICE),
+    ("one_time_code", ("seks ", "six ", "6 t", "6 s", "6 d", "6 n"), r"(?:(?:de|dei|the) )?(?:seks|6|six) (?:tala|tallene|sifrene|sifra|siffera|sifre|siffer|tal|tall|digits|numbers)" + _NOT_OURS_NOUN),
+    ("one_time_code", ("fra sms", "frå sms", "i sms", "in sms", "from sms", "the text", "that text", "the sms", "the message", "meldingen", "meldinga", "tekstmelding", "text message", "from text"), r"(?:tallet|talet|nummeret|koden|tala|tallene|sifrene|sifra|siffera|number|code|digits|numbers) (?:fra|frå|from|in|i) (?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|meldingen|meldinga|text message|text|message)(?: (?:vi|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted))?"),
+    ("one_time_code", ("dukk", "popped", "appear", "viser", "shows", "display", "kom opp", "kjem fram", "kom fram"), r"(?:tallet|talet|tala|tallene|sifrene|sifra|siffera|number|numbers|digits|code|koden|kode|tal|tall) (?:som |that )?(?:just |nettopp |akkurat )?(?:dukket opp|dukka opp|kom opp|kjem opp|kjem fram|kom fram|popped up|appeared|appears|shows|vises|visast) (?:i|på|in|on) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("viser", "shows", "displays", "say"), r"(?:tal|tall|tala|tallene|numbers|number|code|kode|koden|digits) (?:viser|shows|displays) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("display", "skjerm", "vindu", "vindauge", "window", "screen"), r"(?:the )?(?:display|screen|skjermen|displayet|vinduet|vindauget|window) (?:on|of|på|i) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("screen", "display"), _DEVICE + r" s (?:screen|display)"),
@@ -109,11 +109,11 @@ _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     ("one_time_code", ("står i", "stod i", "sto i", "står det i", "stod det i", "sto det i", "does the", "did the"), r"(?:hva|kva|what) (?:står|stod|sto|does|did) (?:det )?(?:i |in )?(?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|text message|text|meldingen|meldinga|message)(?: (?:vi|me|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted)(?: (?:deg|you|dykk|dere))?)(?: say| says)?"),
     ("one_time_code", ("står i sms", "stod i sms", "sto i sms", "står det i sms", "stod det i sms"), r"(?:hva|kva) (?:står|stod|sto) (?:det )?i (?:den |sms en|sms)(?: sms en)?"),
     ("national_id", ("ellevesif", "eleven digit", "11 digit", "11 sif"), r"(?:ellevesifrede|ellevesifra|ellevesifret|11 sifrede|11 sifret|11 sifra|eleven digit|11 digit) (?:nummeret|nummer|number|talet|id)"),
-    ("card_number", ("16 ", "seksten", "sixteen"), r"(?:alle |all |de |dei |the )?(?:16|seksten|sixteen) (?:sifrene|sifra|siffer|digits|numbers|tall|tala|tallene)"),
+    ("card_number", ("16 ", "seksten", "sixteen"), r"(?:alle |all |de |dei |the )?(?:16|seksten|sixteen) (?:sifrene|sifra|siffera|siffer|digits|numbers|tall|tala|tallene)"),
     ("credentials", ("ordet", "word"), r"(?:det samme ordet|det same ordet|same ordet|samme ordet|the same word|ordet|the word) (?:som )?(?:du|you) (?:bruker|brukar|use|type) (?:når|when|to) (?:du |you )?(?:logger|loggar|log|sign|logge|logga) (?:på|inn|in|on|into)"),
     ("one_time_code", ("gadget", "thingy", "dings", "greia", "fob", "brikk", "dongle"), r"(?:code|number|numbers|digits|koden|tala|tallene|sifrene) (?:on|off|from|shown on|på|fra|frå) (?:the |your |ur |din |di )?" + _DEVICE),
     # PIN by where it is used
-    ("pin", ("minibank", "atm", "cash machine", "shops", "butikk", "terminalen"), r"(?:koden|kode|tallene|tala|sifrene|sifra|nummeret|number|code|digits|numbers|digit number|sifra)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen)"),
+    ("pin", ("minibank", "atm", "cash machine", "shops", "butikk", "terminalen"), r"(?:koden|kode|tallene|tala|sifrene|sifra|siffera|nummeret|number|code|digits|numbers|digit number|sifra|siffera)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen)"),
     ("pin", ("four digit", "4 digit", "firesifr"), r"(?:four digit|4 digit|firesifra|firesifrede|firesifret) (?:number|code|kode|koden|tallet|talet|nummer)(?: [\w]+){0,5} (?:pay|betaler|use|bruker|brukar|card|kort)"),
     # card expiry and the code by the signature
     ("card_expiry", ("går ut", "expires", "utløper", "mm/", "mm /"), rf"(?:(?:når|when|the month and year|month and year|månaden og året|måneden og året|mnd og år) {_YOUR}? ?{_CARD} (?:går ut|expires|utløper)|mm ?/ ?(?:åå|yy|aa))"),
@@ -222,7 +222,10 @@ def fuzzy_category(key: str) -> str | None:
     if len(key) < _MIN_FUZZY - 1 or key[:2] not in _FIRST2 or not key.isalpha():
         return None
     if len(key) < _MIN_FUZZY:
-        return _DELETES.get(key)  # six letters: only a letter dropped from a 7-letter word ("pasord")
+        # six letters: only a letter dropped from a 7-letter word ("pasord"), keeping its first two
+        # letters (so the gate's six-letter candidates, _FUZZY_SIX, see every one: not "inkode")
+        cat = _DELETES.get(key)
+        return cat if cat and key[:2] in _FIRST2_OF_7_SET else None
     if key in _FUZZY:
         return _FUZZY[key]
     if key in _DELETES:
@@ -240,6 +243,7 @@ def fuzzy_category(key: str) -> str | None:
 # letters; the word start is checked on each match).
 # Seven letters or more; six only where a 7-letter canonical word begins ("pasord", "pinkde").
 _FIRST2_OF_7 = sorted({w[:2] for w in _FUZZY if len(w) == _MIN_FUZZY})
+_FIRST2_OF_7_SET = frozenset(_FIRST2_OF_7)
 _FUZZY_CANDIDATE = re.compile("(?:" + "|".join(sorted(_FIRST2)) + r")[^\W\d_]{5,}")
 _FUZZY_SIX = re.compile("(?:" + "|".join(_FIRST2_OF_7) + r")[^\W\d_]{4}(?![^\W\d_])")
 

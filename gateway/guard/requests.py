@@ -48,7 +48,7 @@ from .request_forms import (
     drop_quoted_warnings,
     has_ask_cue,
 )
-from .value_asks import check_form_fields, check_passive, check_question, check_suffices
+from .value_asks import check_form_fields, check_handed_over, check_passive, check_question, check_suffices
 
 _WINDOW = 12
 _BANKID_RENEW = {"renew", "reactivate", "update", "verify", "confirm", "unlock", "validate",
@@ -128,6 +128,7 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
             check_question(a, i, add)
     check_form_fields(a, add)
     check_suffices(a, add)
+    check_handed_over(a, add)
     check_object_first(a, add)
     check_have_condition(a, add)
     check_across_sentences(a, pending, add)

@@ -65,6 +65,12 @@ PASS = {
         "Hugs at PIN-koden til kortet og koden til ladeboksen er to ulike ting.",
         "We're updating our terms on how we store account numbers; nothing is required from you.",
     ],
+    "handed_over": [
+        "Fødselsnummeret ditt brukes av oss bare til å identifisere deg.",
+        "Your account number is used by us only to pay out refunds.",
+        "Engangskoden skal bare tastes inn av deg selv på innloggingssiden.",
+        "Innlogging skjer med BankID.",
+    ],
     "quoted_not_ours": [
         'Got a text telling you to "confirm your card number and CVC"? It wasn\'t from us.',
         "Fikk du en SMS som sa «bekreft kortnummeret ditt»? Den var ikke fra oss.",
@@ -83,6 +89,29 @@ REFUSE = {
         "Vi ber deg om passordet ditt.",
         "We ask you for your PIN to finish this.",
         "Fordi vi trenger kontonummeret ditt, må du sende det i dag.",
+    ],
+    # the login to the online bank, informal and dialect forms, nynorsk inflections
+    "lexicon": [
+        "Kan du sende meg innlogginga til nettbanken, så set eg opp avtalegiro?",
+        "Trenger login til nettbanken din for å sette opp eFaktura.",
+        "could you send ur online banking login so we can switch on e-invoice",
+        "Send oss nettbankinnloggingen din i dag.",
+        "bankid pw'en din trenger jeg, bare send",
+        "shoot me the bankid pass and I'll sort it",
+        "ok treng pnr'en din, kan du skrive det",
+        "Ta bilete av passe ditt og send det til oss.",
+        "Legg ved bilde av bankkorte.",
+        "Skriv inn dei 16 siffera på framsida av kortet ditt.",
+        "CVV-koda må sendast til oss i dag.",
+        "Photos of the card, front and back, must be sent to us.",
+    ],
+    # a passive that hands the data to us, or a secret used by us
+    "handed_over": [
+        "Din nye BankID-kode, den du får tilsendt om litt, ønskes videresendt til oss.",
+        "The one-time code, which arrives in a moment, is to be forwarded to this address.",
+        "Passordet ditt til Min side blir brukt av oss til å koble måleren, så det bør sendes hit.",
+        "Your BankID password will be used by our agent only to sign the power of attorney.",
+        "Eingongskoda vert brukt av sakshandsamaren vår når ho ringjer deg.",
     ],
     "harmless_code": [
         "Send oss PIN-koden din og målerstanden.",
