@@ -31,6 +31,8 @@ _BENIGN = frozenset({
     "forklarer", "forklarar", "explains", "explain", "personvernerklæringen", "personvernerklæringa",
     "notat", "internnotat", "saksnotat", "spurd", "spurt",
     "behandler", "handsamar", "handle", "handles",
+    # what we store (privacy information): "Vi lagrer bare de fire siste sifrene av kortnummeret"
+    "lagrer", "lagrar", "oppbevarer", "oppbevarar", "store", "stores", "storing",
     # already compromised: advice follows ("think ur card number's been leaked? block the card")
     "leaked", "lekket", "lekka", "dodgy", "hacked", "hacket", "hacka", "compromised", "kompromittert",
 })
@@ -142,6 +144,15 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     words, keys, others = _sentence_frame(a, lo, hi)
     if a.word(obj.i - 1) in ("feil", "wrong", "incorrect", "ugyldig", "invalid"):
         return True  # "du har skrive inn feil passord": a failed attempt reported
+    back3 = [a.word(obj.i - 3), a.word(obj.i - 2), a.word(obj.i - 1)]
+    if back3[1:] in (["staden", "for"], ["stedet", "for"], ["instead", "of"], ["rather", "than"]) or \
+            back3[2] in ("istadenfor", "istedenfor", "istedetfor"):
+        return True  # "Bruk BankID på mobil i staden for kodebrikke": what not to use
+    if obj.cat == "card_number" and _CARD_ITSELF.fullmatch(a.keys[obj.j]) and any(
+            w in _PAY and a.word(k + 1) in ("med", "with", "by", "using") for k, w in words if k < obj.i):
+        return True  # "kan du betale med Vipps eller bankkort": the card as a means of payment
+    if _use_to_log_in(a, words, obj):
+        return True  # "Bruk PIN-koden for å aktivere portalen": the reader's own login
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
         return True
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
@@ -177,6 +188,27 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     if obj.cat == "account_number" and keys & _OUR_DOCUMENTS and not (set(before) | set(after)) & L.POSSESSIVE:
         return True  # "bruk kontonummeret og KID-nummeret som står på fakturaen": ours
     return bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
+
+
+_CARD_ITSELF = re.compile(r"(?:bank|betalings|kreditt|debet|visa)?kort(?:et|a)?|cards?|(?:bank|credit|debit)cards?")
+_PAY = frozenset({"betale", "betal", "betaler", "betalar", "betala", "pay", "pays", "paying", "handle", "handler"})
+_USE = frozenset({"bruk", "bruke", "brukar", "bruker", "use", "uses", "nytt", "nytte"})
+_LOGIN_GOAL = frozenset({"aktivere", "aktivera", "activate", "logge", "logga", "log", "sign", "låse", "unlock",
+                         "opne", "åpne", "open", "kople", "koble", "connect", "link", "pair", "signere"})
+
+
+def _use_to_log_in(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
+    """'Bruk PIN-koden for å aktivere portalen', 'Use the code to log in': used by the reader."""
+    keys = [w for _, w in words]
+    for n, (k, w) in enumerate(words):
+        if w in _USE and k < obj.i:
+            rest = keys[n + 1:]
+            for m in range(len(rest) - 1):
+                if rest[m:m + 2] in (["for", "å"], ["til", "å"]) or rest[m] == "to":
+                    goal = rest[m + 2] if rest[m] != "to" else rest[m + 1]
+                    if goal in _LOGIN_GOAL:
+                        return True
+    return False
 
 
 _QUESTION = frozenset({"spørsmål", "question", "questions"})

@@ -156,6 +156,8 @@ class Analysis:
                 if key and self.toks[k].kind == WORD and P.BENIGN_CODE_CONTEXT.fullmatch(key)}
 
     def _code_context(self, i: int) -> bool:
+        if self.word(i - 1) in _NAMED_NUMBER:
+            return False  # "phone numbers", "house numbers": the noun before says what they are
         lo, hi = max(0, i - 4), min(len(self.toks), i + 9)
         for k in range(max(0, i - 6), min(len(self.toks), i + 11)):
             if self.toks[k].kind == WORD and P.BENIGN_CODE_CONTEXT.fullmatch(self.keys[k]):
@@ -397,6 +399,10 @@ class Analysis:
                     return "statement" if saw_aux else "none"
             k -= 1
         return "statement" if saw_aux and unknown else "none"
+
+
+_NAMED_NUMBER = frozenset({"phone", "telephone", "mobile", "house", "street", "order", "customer", "invoice",
+                           "meter", "serial", "model", "flat", "apartment", "room", "tenant", "tenants"})
 
 
 @lru_cache(maxsize=65536)

@@ -298,7 +298,10 @@ WARNING_WORDS = re.compile(
     # a quotation that is mentioned, not used: "spørsmål som «...» bruker vi ikke"
     r"such as|for example|for eksempel|f\.? ?eks|slik som|spørsmål som|questions? like|ikke|ikkje|not|"
     # "It wasn't from us": the message quoted is not ours
-    r"(?:wasn|isn|aren|weren)\W?t from us|(?:fra|frå) oss")
+    r"(?:wasn|isn|aren|weren)\W?t from us|(?:fra|frå) oss|"
+    # someone's words reported, and the advice after them: "nokon som seier «…». Legg på"
+    r"(?:noen|nokon|someone|somebody|en|ein|a (?:man|woman|caller)) (?:som |who |that )?(?:sier|seier|says|said|sa|spør|asks)|"
+    r"legg på|hang up|legg røret på|legg røyret på")
 
 
 _NEED_NEEDLES = ("ting", "thing", "sak ", "detalj", "detail", "item", "step", "steg", "opplys", "we can",

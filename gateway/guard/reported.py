@@ -218,13 +218,32 @@ _PAGE = frozenset({"nettsida", "nettsiden", "sida", "siden", "page", "webpage", 
 _ENTER = _TYPE | frozenset({"oppdater", "oppdatere", "oppdatera", "update", "add", "legg", "leggje", "registrer",
                             "registrere", "register", "scan", "skann", "skanne", "fyll", "fylle", "fylla",
                             "enter", "input", "lagre", "save", "aktiver", "activate", "skriva", "tastar", "skrivar",
-                            "logg", "logge", "logga", "log", "login", "sign", "signin"})
+                            "logg", "logge", "logga", "log", "login", "sign", "signin", "replace", "erstatt",
+                            "bytt", "byt", "change", "endre", "endra"})
+
+
+_OUR_PAGE = re.compile(r"(?:innloggings|påloggings|registrerings|betalings|kasse)(?:sid(?:e|en|a)|vindu\w*|vindauge\w*)|"
+                       r"\w*vindu(?:et)?|\w*vindauget|loginpage|signuppage|checkout")
+_PAGE_KIND = frozenset({"signup", "login", "registration", "payment", "checkout", "signin", "logon"})
+
+
+def _app_opens_sentence(a: Analysis, i: int) -> bool:
+    """'In the app, go to Payment > Card to add …', 'I appen går du til …': the place first."""
+    sid = a.sentence_id[i]
+    k = i - 1
+    while k >= 0 and a.sentence_id[k] == sid:
+        k -= 1
+    words = [a.keys[x] for x in range(k + 1, min(i, k + 6)) if a.toks[x].kind == WORD]
+    return len(words) >= 2 and words[0] in ("in", "i", "på", "on") and (
+        words[1] in _APP or (words[1] in ("the", "our") and len(words) > 2 and words[2] in _APP))
 
 
 def into_our_app(a: Analysis, i: int) -> bool:
     """The verb at i puts the data into our app or into the page the reader is using."""
     if a.keys[i] not in _ENTER:
         return False
+    if _app_opens_sentence(a, i):
+        return True
     hi = min(len(a.toks), a.clause_end(i) + 1, i + 16)
     for k in range(i + 1, hi):
         if a.toks[k].kind != WORD or a.keys[k] not in _INTO | {"to", "til"}:
@@ -233,7 +252,8 @@ def into_our_app(a: Analysis, i: int) -> bool:
         while m < hi and a.toks[m].kind == WORD and a.keys[m] in ("the", "our", "den", "vår", "din", "your", "web", "this"):
             m += 1
         nxt = a.next_words(m - 1, 3)
-        if nxt and nxt[0] in _APP:
+        if nxt and (nxt[0] in _APP or _OUR_PAGE.fullmatch(nxt[0]) or (
+                nxt[0] in _PAGE_KIND and len(nxt) > 1 and nxt[1] in ("page", "side", "sida", "siden", "window"))):
             return True
         if nxt and "-app" in a.text[a.toks[m].start:a.toks[m].end] and not nxt[0].startswith("bankid"):
             return True  # "i lade-appen"

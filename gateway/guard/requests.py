@@ -15,6 +15,8 @@ A small clause grammar over normalised tokens, in three steps:
 
 from __future__ import annotations
 
+import re
+
 from . import gate
 from . import lexicon as L
 from . import phrasing as P
@@ -163,6 +165,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     subj = a.subject(lo, i)
     if subj == "warn" or _third_party_asked(a, i) or _spared(a, i) or reported_ask(a, i):
         return False
+    if kind == "provide" and _asked_by_other(a, i):
+        return False  # "Under innloggingen vil BankID be deg taste passordet ditt"
     if verb in _LISTING and not _asked_before(a, i):
         return False  # "what we hold about you, including your account number": a list, no ask
     if kind == "request":
@@ -231,18 +235,45 @@ _DETS = frozenset({"the", "a", "an", "our", "your", "ei", "en", "ein", "eit", "e
                    "vår", "den", "det", "this", "that", "denne"})
 
 
+_ASK_WORDS = frozenset({"ask", "asks", "asking", "ber", "be", "bed", "spør", "spurte", "request", "requests",
+                        "krever", "krev", "requires", "require", "need", "needs", "trenger", "treng", "will"})
+# a terminal, a device or a page of someone else's: "betalingsterminalen", "ladeboksen", "produsentens app"
+_ASKER_RX = re.compile(r"\w*terminal\w*|\w*app(?:en|a)?|\w*vindu(?:et)?|\w*vindauget|nettbutikk\w*|"
+                       r"ladeboks\w*|charger\w*|router\w*|kassa\w*|checkout|\w+appen|varmepump\w*|heatpump\w*|"
+                       r"wallbox\w*|vekselrett\w*|inverter\w*|solcelle\w*|alarm\w*|produsent\w*|manufacturer\w*")
+
+
+def _is_asker(w: str) -> bool:
+    return w in _ASKER or bool(_ASKER_RX.fullmatch(w)) or bool(P.THIRD_PARTY.fullmatch(w))
+
+
 def _other_asker(a: Analysis, lo: int, i: int) -> bool:
-    if a.keys[i] not in ("ask", "asks", "asking", "ber", "spør", "spurte", "request", "requests",
-                         "krever", "krev", "requires", "require", "will"):
+    if a.keys[i] not in _ASK_WORDS:
         return False
     k = i + 1
     while k < len(a.toks) and a.toks[k].kind == WORD and a.keys[k] in _DETS:
         k += 1
     after = a.word(k)
-    if after and (after in _ASKER or P.THIRD_PARTY.fullmatch(after)):
-        return True
-    back = [a.keys[x] for x in range(max(lo, i - 4), i) if a.toks[x].kind == WORD]
-    return bool(back) and any(w in _ASKER for w in back) and not set(back) & {"vi", "we", "me", "us", "oss"}
+    if after and a.objs_at[k] is None and a.keys[i] in ("ber", "spør", "asks", "krever", "krev") and _is_asker(after):
+        return True  # inverted: "ber banken din deg om …", "Ber ei nettside om …"
+    back = [a.keys[x] for x in range(max(lo, i - 4), i) if a.toks[x].kind == WORD and _not_secret(a, a.objs_at[x])]
+    return bool(back) and any(_is_asker(w) for w in back) and not set(back) & {"vi", "we", "me", "us", "oss"}
+
+
+def _not_secret(a: Analysis, obj: Obj | None) -> bool:
+    return obj is None or bare_bankid(a, obj)  # "BankID asks for …": BankID itself may be the asker
+
+
+def _asked_by_other(a: Analysis, i: int) -> bool:
+    """The provide verb at i is what someone else asks the reader to do ('BankID vil be deg taste …',
+    'the app will ask you to enter …')."""
+    sid = a.sentence_id[i]
+    for k in range(i - 1, max(-1, i - 5), -1):
+        if a.sentence_id[k] != sid or a.toks[k].kind != WORD:
+            break
+        if a.keys[k] in ("be", "ber", "bed", "ask", "asks", "spør") and a.word(k + 1) in ("deg", "you", "dykk", "dere"):
+            return _other_asker(a, a.clause_start(k), k)
+    return False
 
 
 _BECAUSE = frozenset({"fordi", "because", "since", "ettersom", "sidan", "siden", "sia", "as", "cause", "for"})
@@ -383,6 +414,19 @@ def _objects_after(a: Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]
     return out
 
 
+_OTHER_PEOPLE = re.compile(r"familie\w*|family|eldre|elderly|nabo\w*|neighbours?|venner|vener|vennene|venene|"
+                           r"friends|foreldre\w*|parents|barna|children|kids|kollega\w*|colleagues|"
+                           r"besteforeldre\w*|grandparents|andre|others|everyone|alle")
+
+
+def _told_to_others(a: Analysis, i: int) -> bool:
+    """'Fortel dette gjerne til dei eldre i familien', 'share this with your friends': a warning
+    passed on to other people, not data handed to us."""
+    nxt = a.next_words(i, 6)
+    return any(w in ("til", "to", "with", "med") and any(_OTHER_PEOPLE.fullmatch(x) for x in nxt[n + 1:n + 4])
+               for n, w in enumerate(nxt))
+
+
 def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
     nxt = a.next_words(i, 3)
     if not nxt or not (set(nxt[:3]) & L.ANAPHORA):
@@ -390,7 +434,7 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
     pron = next(k for k in range(i + 1, len(a.toks)) if a.keys[k] in L.ANAPHORA)
     if determiner(a, pron) and any(P.BENIGN_CODE_CONTEXT.fullmatch(w) for w in a.next_words(pron, 7) if w):
         return  # "send dei fire siste siffera i ordrenummeret": "dei" is "the", not "them"
-    if set(a.next_words(i, 4)) & _POST_NEG or _third_party_asked(a, i):
+    if set(a.next_words(i, 4)) & _POST_NEG or _third_party_asked(a, i) or _told_to_others(a, i):
         return
     hi = a.clause_end(i)
     words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
