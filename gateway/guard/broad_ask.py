@@ -87,7 +87,11 @@ _READY = frozenset({"hand", "handa", "hånden", "klar", "klart", "klare", "ready
 _HAVE_READY = frozenset({"ha", "have", "hold", "keep", "finn", "find"})
 # The data reaching us: "kjem fram til oss", "når oss", "reaches us".
 _REACHES_US = re.compile(r"\b(?:(?:fram|frem|inn) til oss|(?:reaches|reach|gets to|arrives with) us|"
-                         r"(?:når|naar) oss (?:innen|innan|før|by))\b")
+                         r"(?:når|naar) oss (?:innen|innan|før|by)|"
+                         # the data arriving or registered with us ("kjem hit", "er sendt oss", "is on file with us")
+                         r"(?:kjem|kommer|comes|arrives) (?:hit|here)|(?:er|is|are|blir|vert) (?:sendt|sent|registrert|"
+                         r"registered|mottatt|motteke|received|levert|delivered) (?:til |to |hos |with )?(?:oss|us)|"
+                         r"(?:is|are) on file with us)\b")
 _TROUBLE = frozenset({"problem", "problemer", "problema", "problemar", "trouble", "issue", "issues",
                       "hjelp", "help", "trøbbel", "feil", "error", "spørsmål", "question", "questions",
                       "how", "hvordan", "korleis", "why", "hvorfor", "kvifor", "where", "hvor", "kvar"})

@@ -72,7 +72,7 @@ PROVIDE = _verbs(
 # ("les mer" = read more, "legg merke til" = notice, "ta kontakt" = get in touch).
 NEEDS_PARTICLE = {
     "les": {"opp"}, "lese": {"opp"}, "leser": {"opp"}, "lesa": {"opp"}, "lesar": {"opp"},
-    "read": {"out", "back", "aloud"}, "key": {"in"}, "hand": {"over"}, "fill": {"in", "out"},
+    "read": {"out", "back", "aloud", "me", "us"}, "key": {"in"}, "hand": {"over"}, "fill": {"in", "out"},
     "filling": {"in", "out"}, "legg": {"ved", "inn", "til"}, "legge": {"ved", "inn", "til"},
     "legger": {"ved", "inn", "til"}, "leggja": {"ved", "inn"}, "leggjer": {"ved", "inn"},
     "leggje": {"ved", "inn"}, "let": {"us", "me", "oss"}, "meld": {"inn", "fra", "frå"},

@@ -117,6 +117,9 @@ def reader_gives(a: Analysis, lo: int, i: int) -> bool:
     number, ...'), not a wish of the reader's own ('if you want to update ...') nor a warning
     about giving it to others ('if you give your password to others, ...')."""
     hi = a.clause_end(i)
+    comma = next((k for k in range(i + 1, hi) if a.toks[k].kind != WORD and a.toks[k].key == ","), None)
+    if comma is not None and a.conditional(lo):
+        hi = comma  # "Når du har sendt oss koden, låser vi opp kontoen på Min side": the main clause is ours
     words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
     if words & WISH or words & OTHERS:
         return False

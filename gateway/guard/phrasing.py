@@ -54,7 +54,8 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("one_time_code", ("kodebrikk", "brikk", "dingsen"), r"(?:tallet|tallene|sifrene|tala|sifra|siffera|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen)"),
     ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of", "fob", "dongle", "device"), r"(?:the )?(?:numbers?|digits|code) (?:currently |now )?(?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:little |small )?(?:bankid )?(?:code device|bankid app|authenticator|display|token|screen of your phone|key ?fob|fob|dongle|device)"),
     ("one_time_code", ("koden du", "koden de", "koden dere", "koden dykk", "nummeret du", "tallkoden"), r"(?:koden|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid)"),
-    ("one_time_code", ("texted", "we sent", "we just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
+    ("one_time_code", ("code that", "code which", "code just", "came through", "came in", "arrived"), r"(?:the )?(?:code|number|digits|pin) (?:that |which )?(?:just )?(?:came through|came in|arrived|has arrived|just arrived)"),
+    ("one_time_code", ("texted", "we sent", "we just", "you just", "i just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
     ("id_document", ("photo", "picture", "pic", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|photos|picture|pictures|pic|pics|image|images|scan|scans|copy|copies|selfie|snapshot|bilde|bilder|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|leg|legen|driving licence|driver s license|drivers license)"),
     ("id_document", ("passport page", "passside", "passsida", "passiden", "bildesiden", "bilete sida", "photo page"), r"(?:passport page|passside|passsida|passiden|bildesiden i passet|bilete sida i passet|photo page)"),
     ("id_document", ("selfie", "bilde", "bilete", "photo", "picture"), rf"(?:selfie|bilde|bilete|photo|picture) (?:with|med|holding|der du holder) {_YOUR}? ?(?:passport|id|pass|passet|legitimasjon|legitimasjonen|id kort|førerkort)"),
@@ -80,6 +81,14 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("security_question", ("barneskol", "barneskul", "primary school", "elementary school", "barndomsven", "barndomsgat", "barndomshjem", "childhood"), r"(?:navnet|namnet|the name) (?:på|of|til) (?:den |det |din |ditt |di |your )?(?:barneskolen|barneskulen|primary school|elementary school|barndomsvennen|barndomsvenen|barndomsvenninna|barndomsvenninnen|barndomsgata|barndomsgaten|barndomshjemmet|childhood (?:friend|best friend|home|street|pet|hero|nickname))"),
     # A relative's maiden or middle name ("mellomnamnet til mora di før ho gifta seg").
     ("security_question", ("mellomnavn", "mellomnamn", "middle name", "giftet", "gifta", "married"), r"(?:(?:mellomnavn|mellomnamn|etternavn|etternamn|navn|namn)(?:et)? (?:til|på) (?:moren|mora|mor|faren|far|broren|bror|søstera|søsteren|søster|besteforeldrene|bestemor|bestefar) (?:din|di|ditt)(?: før (?:hun|ho) (?:giftet|gifta) seg)?|(?:mother|father|mum|mom|dad|sibling|brother|sister|oldest sibling|grandmother|grandfather)(?: s)? (?:middle name|name before (?:she|he) (?:got )?married|surname before marriage))"),
+    # sixth round: the reader's personal history, asked the way security questions ask it
+    ("security_question", ("memorable",), r"(?:your )?memorable (?:place|date|name|word|phrase|answer|question)"),
+    ("security_question", ("favourite", "favorite", "favoritt", "yndling"), r"(?:your |din |di |ditt )?(?:favourite|favorite|favoritt|yndlings) ?(?:childhood |barndoms)?(?:book|film|movie|song|food|dish|place|holiday|band|teacher|toy|subject|team|colour|color|animal|bok|boka|boken|film|filmen|sang|songen|mat|maten|rett|lærer|læraren|læreren|leike|leiken|leken)(?: title)?(?: (?:as a child|in childhood|som barn|i barndommen))?"),
+    ("security_question", ("first", "første", "fyrste"), r"(?:navnet|namnet|the name|name|surname|the surname|etternavnet|etternamnet|fornavnet|fornamnet) (?:på|of|til) (?:your |din |di |ditt |den |det )?(?:first|første|fyrste) [\w]+"),
+    ("security_question", ("grandparents", "besteforeldr", "bestemor", "bestefar", "mormor", "morfar", "farmor", "farfar", "grandmother", "grandfather"), r"(?:street|road|town|city|house|place|gata|gaten|vegen|veien|byen|staden|stedet|huset|garden|garden|gården) (?:where|der|som|that|kor|hvor) (?:your |dine |di )?(?:grandparents|besteforeldrene|besteforeldra|grandmother|grandfather|bestemor|bestefar|mormor|morfar|farmor|farfar)(?: di| din| dine)? (?:lived|bodde|budde|grew up|vokste opp|voks opp)"),
+    ("security_question", ("traff", "møtte", "met"), r"(?:hvor|kvar|where|hvilken by|kva by|which (?:city|town)) (?:traff|møtte|did|first met|met) (?:du|you) (?:meet |first meet )?(?:ektefellen|kona|mannen|partneren|kjæresten|sambuaren|samboeren|your (?:wife|husband|spouse|partner))"),
+    ("security_question", ("som barn", "as a child", "barndom", "childhood", "da du var", "då du var", "when you were"), r"(?:hva|kva|what|which|hvilken|hvilket|kva for|who|hvem|kven)(?: [\w]+){0,8} (?:som barn|as a child|i barndommen|in your childhood|da du var (?:liten|barn|\w+ år)|då du var (?:lita|liten|barn|\w+ år)|when you were (?:a child|little|young|small|a kid|\d+|ten|nine|eight|seven|six|five|twelve)(?: years old)?)"),
+    ("security_question", ("bestefar", "bestemor", "morfar", "farfar", "mormor", "farmor", "grandfather", "grandmother", "grandma", "grandpa", "grandad"), r"(?:hva het|kva heitte|hva heter|kva heiter|what was the name of|what is the name of|what was|what s|what is) (?:your )?(?:bestefar|bestemor|morfar|farfar|mormor|farmor|oldefar|oldemor|grandfather|grandmother|grandad|grandma|grandpa)(?: din| di)?"),
     ("security_question", ("security", "secret", "sikkerhet", "tryggleik", "kontroll", "hemmeleg", "hemmelig"), r"(?:answer|answers|svaret|svara|svar) (?:to|på|til) (?:your |the |ditt |dine )?(?:security|secret|sikkerhets|tryggleiks|kontroll|hemmelege|hemmelige)(?: )?(?:question|questions|spørsmålet|spørsmål|spørsmåla|spørsmålene)"),
 ]
 # --- described by what it does or where it is (issue 11, fourth round) -------------------------
@@ -304,7 +313,8 @@ WARNING_WORDS = re.compile(
     r"legg på|hang up|legg røret på|legg røyret på")
 
 
-_NEED_NEEDLES = ("ting", "thing", "sak ", "detalj", "detail", "item", "step", "steg", "opplys", "we can",
+_NEED_NEEDLES = ("følgende", "følgjande", "following", "item", "waiting", "venter", "ventar", "gjenstår", "remains",
+                 "ting", "thing", "sak ", "detalj", "detail", "item", "step", "steg", "opplys", "we can",
                  "vi kan", "me kan", "i can", "eg kan", "jeg kan", "need", "trenger", "treng", "mangler",
                  "manglar", "venter", "ventar", "waiting", "missing", "require", "krev", "nesten",
                  "almost", "nearly", "siste")
@@ -338,7 +348,14 @@ NEED_MARKER = re.compile(_p(
     r"(?:need|require|mangler|manglar|trenger|treng|venter på|ventar på|waiting for|missing|are missing)"
     r"(?: (?:one|en|ein|ett|eitt|a|én|something|noe|noko|litt|a little|one more|én til|ein til))?"
     r"(?: (?:ting|thing|more thing|detail|detalj|opplysning|opplysing|piece of information|bit))?"
-    r"(?: (?:til|more|from you|fra deg|frå deg|frå dykk|fra dere))?(?= ?[.:!\n]|$)"))
+    r"(?: (?:til|more|from you|fra deg|frå deg|frå dykk|fra dere))?(?= ?[.:!\n]|$)"
+    # "Vi venter bare på én ting", "We're only waiting on one item from you"
+    r"|(?:we|we re|were|vi|me) (?:are )?(?:bare |berre |only |just |still )?(?:venter|ventar|waiting) (?:bare |berre |only |just )?"
+    r"(?:på|on|for) (?:en|ein|éin|én|eitt|ett|one|1|a) (?:ting|sak|detalj|opplysning|thing|item|detail|piece of information)"
+    # "gjenstår én ting", "there remains one thing"
+    r"|(?:gjenstår|står att|remains|mangler|manglar) (?:det )?(?:bare |berre |only |just )?(?:en|ein|éin|én|eitt|ett|one|1) "
+    r"(?:ting|sak|detalj|opplysning|thing|item|detail|step|steg)"
+    r"|(?:følgende|følgjande|the following)(?= ?:)"))
 # How an object-only follow-up sentence begins: "Det er koden ...", "It's the code ...".
 FOLLOW_UP = re.compile(_p(
     r"(?:det er|det gjeld|det gjelder|det dreier seg om|det handlar om|det handler om|nemlig|"
@@ -380,4 +397,9 @@ ANCHORS = re.compile("|".join([
     "get into", "komme inn", "kome inn", "vindu", "vindauge", "window", "screen", "showing", "displayed",
     "som står", "it says", "text says", "ellevesif", "eleven digit", "seksten", "sixteen", "ordet",
     "same word", "the word", "dongle",
+    # sixth round: security questions about the reader's history, the code that came through
+    "favourite", "favorite", "favoritt", "yndling", "grandparents", "besteforeldr", "bestemor", "bestefar",
+    "mormor", "morfar", "farmor", "farfar", "grandmother", "grandfather", "grandma", "grandpa", "grandad",
+    "ektefell", "spouse", "when you were", "da du var", "då du var", "name of", "navnet på", "namnet på",
+    "came through", "came in", "arrived", "stod i", "sto i", "står i",
 ]))

@@ -104,6 +104,10 @@ def check_have_condition(a: Analysis, add) -> None:
                 or a.word(k - 1) in ("youve", "uve")):
             _have_condition_objects(a, k, add)  # "så snart du har sendt oss D-nummeret"
             continue
+        if a.keys[k] in ("fått", "mottatt", "motteke", "received", "got") and a.word(k - 1) in ("har", "have", "has", "hev") \
+                and a.word(k - 2) in _FIRST:
+            _have_condition_objects(a, k, add)  # "Når eg har fått passordet ditt, …"
+            continue
         if a.keys[k] not in _RECEIVE or a.word(k - 1) not in _FIRST | {"you", "du"}:
             continue
         if a.word(k - 1) in ("you", "du"):

@@ -65,6 +65,13 @@ PASS = {
         "Hugs at PIN-koden til kortet og koden til ladeboksen er to ulike ting.",
         "We're updating our terms on how we store account numbers; nothing is required from you.",
     ],
+    "conditions_and_questions": [
+        "Så snart flyttedatoen er registrert hos oss, sender vi bekreftelse.",
+        "Når meldingen kommer hit, svarer vi innen to dager.",
+        "What was your favourite part of the new app?",
+        "Vi bruker ikke sikkerhetsspørsmål som «Hva het ditt første kjæledyr?».",
+        "We're only waiting on one item from you: the meter reading.",
+    ],
     "handed_over": [
         "Fødselsnummeret ditt brukes av oss bare til å identifisere deg.",
         "Your account number is used by us only to pay out refunds.",
@@ -106,6 +113,35 @@ REFUSE = {
         "Log in with your password here: the link below.",
         "Vi kan ikke betale ut før du taster inn kortnummeret ditt.",
         "Before you type anything else, send us your password.",
+    ],
+    # conditions: the data reaching or registered with us, a condition's own clause, "har fått"
+    "conditions": [
+        "Så snart fødselsnummeret ditt er registrert hos oss, kan tilskuddet utbetales.",
+        "Viss kontonummeret ditt kjem hit før fredag, får du pengane i helga.",
+        "As soon as your card details are sent to us, the order goes through.",
+        "Once your national ID number is on file with us, we can apply the discount.",
+        "Når du har sendt oss engangskoden, låser vi opp kontoen på Min side.",
+        "Når eg har fått passordet ditt, loggar eg inn for deg.",
+    ],
+    # a need without its object, then the object
+    "need_then_object": [
+        "Vi venter bare på én ting. Kontonummeret ditt.",
+        "We're only waiting on one item from you. Your PIN.",
+        "For å fullføre gjenstår én ting. Passordet ditt til nettbanken.",
+        "For å åpne kontoen igjen gjelder følgende: BankID-passordet og engangskoden.",
+        "Could you read me the code you just got?",
+        "Would you read out the code that just came through?",
+    ],
+    # security questions asked as questions about the reader's own history
+    "security_questions": [
+        "Please confirm your memorable place.",
+        "Tell us your favourite childhood book to prove it's you.",
+        "What was the surname of your first teacher?",
+        "Hva var navnet på gata der du bodde som barn?",
+        "Oppgje kva gate du budde i då du var ti år.",
+        "Kva heitte bestefar din på morssida?",
+        "Hvor traff du ektefellen din?",
+        "Tell us the street where your grandparents lived.",
     ],
     "pages_devices_instead": [
         "Send oss engangskoden i stedet for passordet.",
