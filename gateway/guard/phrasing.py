@@ -20,7 +20,7 @@ def _p(pattern: str) -> str:
 
 
 _YOUR = r"(?:your|ur|yr|the|din|ditt|di|dine|dykkar|deres|this|dette|denne|det|den)"
-_CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master|plast)?kort(?:et|a)?|(?:bank |credit |debit |payment |plastic )?card)"
+_CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master|plast)?kort(?:et|a)?|(?:bank |credit |debit |payment |plastic )?card|bankcard)"
 _DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|siffera|sifre|tal|tala|tall|tallene|nummer|nummeret)"
 _NUM4 = r"(?:four|4|a|fire|six|6|seks|tre|three|3|e|sixteen|16|i6|ib|seksten)"
 
@@ -52,7 +52,7 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("one_time_code", ("device", "dongle", "token", "fob", "brikk", " app"), r"(?:what|the (?:number|numbers|code|digits)) (?:that )?(?:the|your) (?:little )?(?:bankid |code |security )?(?:device|dongle|token|key ?fob|brikke|app) (?:displays|shows|says|gives you|generates)"),
     ("one_time_code", ("som st", "som vis", "som kommer", "som kjem", "som dukk", "som blink"), r"(?:det|tallet|tallene|sifrene|koden|kodane|kodene|tala|sifra|siffera|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:akkurat no |akkurat nå |nå |no )?(?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:den |din |di )?(?:lille |vesle |litle )?(?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|bankid dingsen|bankid brikka|bankid brikken|mobilen|telefonen|bankid)"),
     ("one_time_code", ("kodebrikk", "brikk", "dingsen"), r"(?:tallet|tallene|sifrene|tala|sifra|siffera|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen)"),
-    ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of", "fob", "dongle", "device"), r"(?:the )?(?:numbers?|digits|code) (?:currently |now )?(?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:little |small )?(?:bankid )?(?:code device|bankid app|authenticator|display|token|screen of your phone|key ?fob|fob|dongle|device)"),
+    ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of", "fob", "dongle", "device"), r"(?:the )?(?:numbers?|digits|code) (?:currently |now )?(?:shown |displayed |that appears? |that pops up |is showing |are showing |is shown |is displayed )?(?:on|in) (?:your|the) (?:little |small )?(?:bankid )?(?:code device|bankid app|authenticator|display|token|screen of your phone|key ?fob|fob|dongle|device)"),
     ("one_time_code", ("koden du", "koden de", "koden dere", "koden dykk", "nummeret du", "tallkoden"), r"(?:koden|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid)"),
     ("one_time_code", ("code that", "code which", "code just", "came through", "came in", "arrived"), r"(?:the )?(?:code|number|digits|pin) (?:that |which )?(?:just )?(?:came through|came in|arrived|has arrived|just arrived)"),
     ("one_time_code", ("texted", "we sent", "we just", "you just", "i just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
@@ -92,7 +92,7 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("security_question", ("security", "secret", "sikkerhet", "tryggleik", "kontroll", "hemmeleg", "hemmelig"), r"(?:answer|answers|svaret|svara|svar) (?:to|på|til) (?:your |the |ditt |dine )?(?:security|secret|sikkerhets|tryggleiks|kontroll|hemmelege|hemmelige)(?: )?(?:question|questions|spørsmålet|spørsmål|spørsmåla|spørsmålene)"),
 ]
 # --- described by what it does or where it is (issue 11, fourth round) -------------------------
-_DEVICE = r"(?:den |det |the )?(?:little |small |vesle |lille |litle )?(?:bankid )?(?:code device|kodebrikken|kodebrikka|brikken|brikka|dingsen|dings|greia|gadget|thingy|key ?fob|fob|dongle|token|device|bankid appen|bankid app|appen|the app|app)"
+_DEVICE = r"(?:den |det |the )?(?:little |small |vesle |lille |litle )?(?:bankid )?(?:code device|kodebrikken|kodebrikka|brikken|brikka|dingsen|dings|greia|gadget|thingy|key ?fob|fob|dongle|token|device|bankid appen|bankid app|appen|the app|app|dosa|dosen|dosa di)"
 _NOT_OURS_NOUN = r"(?! ?(?:order|ordre|kunde|customer|måler|målar|meter|faktura|invoice|referanse|reference|sak|case|kid|post|tracking|sporing))"
 _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     # national id by what it is: "nummeret du fikk da du ble født", "personal digits after it"
@@ -117,12 +117,25 @@ _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     # a question for what the message we sent says: "Kva stod i SMS-en me sende deg?"
     ("one_time_code", ("står i", "stod i", "sto i", "står det i", "stod det i", "sto det i", "does the", "did the"), r"(?:hva|kva|what) (?:står|stod|sto|does|did) (?:det )?(?:i |in )?(?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|text message|text|meldingen|meldinga|message)(?: (?:vi|me|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted)(?: (?:deg|you|dykk|dere))?)(?: say| says)?"),
     ("one_time_code", ("står i sms", "stod i sms", "sto i sms", "står det i sms", "stod det i sms"), r"(?:hva|kva) (?:står|stod|sto) (?:det )?i (?:den |sms en|sms)(?: sms en)?"),
+    # sixth round: described by who issued it, what it starts with, what follows the birth date
+    ("national_id", ("tax", "skatt", "folkeregist", "the state", "staten"), r"(?:the )?(?:number|identification number|id number|nummeret|talet|tallet) (?:that )?(?:the tax office|the tax authorities|skatteetaten|skatt|folkeregisteret|the population register|the state|staten) (?:uses|use|bruker|brukar|gave you|gives you|ga deg|gav deg|har gitt deg|har gjeve deg)"),
+    ("national_id", ("starts with", "begins with", "starter med", "byrjar med", "begynner med"), r"(?:starts|begins|starter|byrjar|begynner) (?:with|med) (?:your |din |di )?(?:birth ?date|date of birth|fødselsdato\w*|fødselsdagen\w*)"),
+    ("national_id", ("etter", "after"), r"(?:de|dei|the) (?:fem|5|five) (?:sifrene|sifra|siffera|tala|tallene|digits|numbers) (?:som kommer |som kjem |that come |that follow )?(?:etter|after)"),
+    ("account_number", ("wages", "salary", "løn", "lønn"), r"(?:kontoen|the account|account details|account) (?:(?:du|you) (?:får|get|receive) (?:løn|lønn|lønna|lønnen|your (?:wages|salary|pay))|your (?:wages|salary|pay) (?:go|goes|is paid|are paid) (?:into|to))"),
+    ("card_number", ("står på", "stend på", "is on", "står det"), rf"(?:hvilket|kva for eit|kva|which|what) (?:nummer|number|tal|tall) (?:står|stend|is|er) (?:på|on) {_YOUR}? ?{_CARD}"),
+    ("card_number", ("opphøgd", "opphøyd", "preg", "raised", "embossed"), r"(?:opphøgde|opphøyde|pregede|preggja|preget|pregete|raised|embossed) (?:tal|tall|sifre|siffer|sifra|siffera|numbers|digits)"),
+    ("card_expiry", ("month and year", "måned og år", "månad og år"), rf"(?:the )?(?:month and year|måned og år|månad og år|mnd og år) (?:printed |shown |written |som står )?(?:on|på) {_YOUR}? ?{_CARD}"),
+    ("card_security_code", ("back code",), r"(?:the )?back code"),
+    ("one_time_code", ("digit txt", "digit text", "digit sms", "sifret sms", "sifra sms"), r"(?:6|six|seks) (?:digit|sifret|sifra) (?:txt|text|sms)"),
+    ("credentials", ("to log", "to get", "for å", "til å"), r"(?:what|whatever|det|hva|kva) (?:do )?(?:you|du)? ?(?:type|enter|use|bruker|brukar|taster|tastar|skriv|skriver)(?: du)?(?: in| inn)? (?:to|for å|til å) (?:log|logge|logga|sign|get|komme|kome) (?:in|inn|on|into|på)"),
+    ("password", ("løynlege", "hemmelige", "hemmelege", "secret word"), r"(?:det )?(?:løynlege|hemmelige|hemmelege|secret) (?:ordet|word)"),
+    ("card_number", ("fotografer", "photograph", "knips"), rf"(?:fotografer|photograph|knips) {_YOUR}? ?{_CARD}"),
     ("national_id", ("ellevesif", "eleven digit", "11 digit", "11 sif"), r"(?:ellevesifrede|ellevesifra|ellevesifret|11 sifrede|11 sifret|11 sifra|eleven digit|11 digit) (?:nummeret|nummer|number|talet|id)"),
     ("card_number", ("16 ", "seksten", "sixteen"), r"(?:alle |all |de |dei |the )?(?:16|seksten|sixteen) (?:sifrene|sifra|siffera|siffer|digits|numbers|tall|tala|tallene)"),
     ("credentials", ("ordet", "word"), r"(?:det samme ordet|det same ordet|same ordet|samme ordet|the same word|ordet|the word) (?:som )?(?:du|you) (?:bruker|brukar|use|type) (?:når|when|to) (?:du |you )?(?:logger|loggar|log|sign|logge|logga) (?:på|inn|in|on|into)"),
     ("one_time_code", ("gadget", "thingy", "dings", "greia", "fob", "brikk", "dongle"), r"(?:code|number|numbers|digits|koden|tala|tallene|sifrene) (?:on|off|from|shown on|på|fra|frå) (?:the |your |ur |din |di )?" + _DEVICE),
     # PIN by where it is used
-    ("pin", ("minibank", "atm", "cash machine", "shops", "butikk", "terminalen"), r"(?:koden|kode|tallene|tala|sifrene|sifra|siffera|nummeret|number|code|digits|numbers|digit number|sifra|siffera)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen)"),
+    ("pin", ("minibank", "atm", "cash machine", "shops", "butikk", "terminalen", "till", "checkout", "kassa", "kassen"), r"(?:koden|koda|kode|tallene|tala|sifrene|sifra|siffera|nummeret|number|code|digits|numbers|digit number|sifra|siffera)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen|till|checkout|kassa|kassen|disken)"),
     ("pin", ("four digit", "4 digit", "firesifr"), r"(?:four digit|4 digit|firesifra|firesifrede|firesifret) (?:number|code|kode|koden|tallet|talet|nummer)(?: [\w]+){0,5} (?:pay|betaler|use|bruker|brukar|card|kort)"),
     # card expiry and the code by the signature
     ("card_expiry", ("går ut", "expires", "utløper", "mm/", "mm /"), rf"(?:(?:når|when|the month and year|month and year|månaden og året|måneden og året|mnd og år) {_YOUR}? ?{_CARD} (?:går ut|expires|utløper)|mm ?/ ?(?:åå|yy|aa))"),
@@ -396,7 +409,10 @@ ANCHORS = re.compile("|".join([
     "hemmelig", "hemmeleg", "pic", "gadget", "thingy", "dings", "greia", "display",
     "get into", "komme inn", "kome inn", "vindu", "vindauge", "window", "screen", "showing", "displayed",
     "som står", "it says", "text says", "ellevesif", "eleven digit", "seksten", "sixteen", "ordet",
-    "same word", "the word", "dongle",
+    "same word", "the word", "dongle", "tax", "skatt", "folkeregist", "starts with", "starter med", "byrjar med",
+    "wages", "salary", "lønn", "løn", "opphøgd", "opphøyd", "preg", "raised", "embossed", "month and year",
+    "back code", "digit txt", "løynlege", "secret word", "fotografer",
+    "photograph", "knips", "checkout", "kassa", "dosa", "bankcard",
     # sixth round: security questions about the reader's history, the code that came through
     "favourite", "favorite", "favoritt", "yndling", "grandparents", "besteforeldr", "bestemor", "bestefar",
     "mormor", "morfar", "farmor", "farfar", "grandmother", "grandfather", "grandma", "grandpa", "grandad",

@@ -65,6 +65,12 @@ PASS = {
         "Hugs at PIN-koden til kortet og koden til ladeboksen er to ulike ting.",
         "We're updating our terms on how we store account numbers; nothing is required from you.",
     ],
+    "described": [
+        "The number on your invoice that starts with your customer number is the KID.",
+        "Send oss et bilde av måleren med tallene tydelig.",
+        "Kva tal viser målaren akkurat no?",
+        "The tax office uses your national ID number; we get it from the population register.",
+    ],
     "conditions_and_questions": [
         "Så snart flyttedatoen er registrert hos oss, sender vi bekreftelse.",
         "Når meldingen kommer hit, svarer vi innen to dager.",
@@ -142,6 +148,25 @@ REFUSE = {
         "Kva heitte bestefar din på morssida?",
         "Hvor traff du ektefellen din?",
         "Tell us the street where your grandparents lived.",
+    ],
+    # data described by who issued it, where it is, what it looks like, what it is used for
+    "described": [
+        "We need the number the tax office uses to identify you.",
+        "Send oss nummeret som starter med fødselsdatoen din.",
+        "Oppgje datoen du er fødd og dei fem siffera som kjem etter.",
+        "Let me have the account details your wages go into.",
+        "Kva for eit nummer står på bankkortet ditt?",
+        "Kva står det med opphøgde tal på framsida av kortet? Skriv det her.",
+        "Could you give me the month and year printed on your card?",
+        "What are the four numbers you key in at the till?",
+        "Kva tal viser den vesle dosa akkurat no? Skriv dei inn her.",
+        "What number is showing on the small key fob right now?",
+        "Please reply with whatever you type in to log in to your online bank.",
+        "Hva bruker du for å komme inn i nettbanken? Send det til oss.",
+        "Me treng det løynlege ordet du brukar.",
+        "Fotografer kortet og legg bildet ved i svaret.",
+        "can you snap a pic of ur bankcard and send it over",
+        "any chance u can forward me that 6 digit txt?",
     ],
     "pages_devices_instead": [
         "Send oss engangskoden i stedet for passordet.",
