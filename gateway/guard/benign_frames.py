@@ -12,7 +12,7 @@ from functools import lru_cache
 from . import lexicon as L
 from . import phrasing as P
 from .clauses import COLON, WEAK, WORD, Analysis, Obj
-from .objects import SELF_SERVICE
+from .objects import SELF_SERVICE, harmless_digits
 from .reported import own_typing, reported_object
 
 YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
@@ -48,7 +48,7 @@ _BENIGN_NEAR = frozenset({
     "masked", "maskert", "skjult", "hidden", "printed", "trykt", "appears", "listed",
     "endre", "endra", "endrer", "change", "changed", "changing", "reset", "tilbakestill",
     "tilbakestille", "nullstill", "nullstille", "sperr", "sperre", "sperra", "block", "lag",
-    "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte", "byttet", "bytta", "byta", "skiftet", "skifta",
+    "lage", "laga", "create", "choose", "velg", "vel", "velje", "velge", "velja", "new", "ny", "nytt", "nye", "bytte", "byte", "byttet", "bytta", "byta", "skiftet", "skifta",
     "switch", "switched", "replaced", "erstattet", "erstatta",
     "bytt", "hemmelig", "hemmeleg", "secret", "safe", "trygt", "trygg", "secure", "sikkert", "keep",
     "hold", "behold", "oppbevar", "protect", "beskytt", "beskytte", "cover", "dekk", "gjem",
@@ -159,8 +159,9 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         others = [w for w in others if w not in L.ANAPHORA]
     if set(others) & L.THIRD_WARN or reported_object(a, obj.i):
         return True
-    if obj.cat in ("pin", "one_time_code") and any(
-            P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6))):
+    if obj.cat in ("pin", "one_time_code") and (any(
+            P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
+            or harmless_digits(a, obj)):
         return True  # "The PIN for your EV charger", "koden til ladeboksen"
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
     sid = a.sentence_id[obj.i]

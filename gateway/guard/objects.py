@@ -80,8 +80,13 @@ def harmless_digits(a: Analysis, obj: Obj) -> bool:
     ordrenummeret", "the last 3 digits of ur customer number")."""
     if not any(_DIGIT_WORDS.match(a.keys[k]) for k in range(obj.i, obj.j + 1) if a.keys[k]):
         return False
-    return any(a.keys[k] and P.BENIGN_CODE_CONTEXT.fullmatch(a.keys[k])
+    return any(a.keys[k] and (P.BENIGN_CODE_CONTEXT.fullmatch(a.keys[k]) or (
+        a.keys[k] in _HARMLESS_OWNER and a.word(k + 1) in ("number", "no", "nr", "id", "numbers")))
                for k in range(obj.j + 1, min(len(a.toks), obj.j + 5)))
+
+
+# English names of harmless numbers in two words ("the last four digits of your customer number")
+_HARMLESS_OWNER = frozenset({"customer", "invoice", "order", "meter", "reference", "case", "tracking", "membership"})
 
 
 WISH = {"vil", "want", "wants", "ønsker", "ønskjer", "like", "prefer", "foretrekker", "gjerne",

@@ -118,6 +118,7 @@ _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     ("one_time_code", ("står i", "stod i", "sto i", "står det i", "stod det i", "sto det i", "does the", "did the"), r"(?:hva|kva|what) (?:står|stod|sto|does|did) (?:det )?(?:i |in )?(?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|text message|text|meldingen|meldinga|message)(?: (?:vi|me|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted)(?: (?:deg|you|dykk|dere))?)(?: say| says)?"),
     ("one_time_code", ("står i sms", "stod i sms", "sto i sms", "står det i sms", "stod det i sms"), r"(?:hva|kva) (?:står|stod|sto) (?:det )?i (?:den |sms en|sms)(?: sms en)?"),
     # sixth round: described by who issued it, what it starts with, what follows the birth date
+    ("one_time_code", ("it shows", "it displays", "app shows", "app displays", "it gives you"), r"(?:the )?(?:code|number|digits|numbers) (?:that )?(?:it|the app|your app|the device) (?:shows|displays|gives you)"),
     ("national_id", ("tax", "skatt", "folkeregist", "the state", "staten"), r"(?:the )?(?:number|identification number|id number|nummeret|talet|tallet) (?:that )?(?:the tax office|the tax authorities|skatteetaten|skatt|folkeregisteret|the population register|the state|staten) (?:uses|use|bruker|brukar|gave you|gives you|ga deg|gav deg|har gitt deg|har gjeve deg)"),
     ("national_id", ("starts with", "begins with", "starter med", "byrjar med", "begynner med"), r"(?:starts|begins|starter|byrjar|begynner) (?:with|med) (?:your |din |di )?(?:birth ?date|date of birth|fødselsdato\w*|fødselsdagen\w*)"),
     ("national_id", ("etter", "after"), r"(?:de|dei|the) (?:fem|5|five) (?:sifrene|sifra|siffera|tala|tallene|digits|numbers) (?:som kommer |som kjem |that come |that follow )?(?:etter|after)"),
@@ -412,7 +413,8 @@ ANCHORS = re.compile("|".join([
     "same word", "the word", "dongle", "tax", "skatt", "folkeregist", "starts with", "starter med", "byrjar med",
     "wages", "salary", "lønn", "løn", "opphøgd", "opphøyd", "preg", "raised", "embossed", "month and year",
     "back code", "digit txt", "løynlege", "secret word", "fotografer",
-    "photograph", "knips", "checkout", "kassa", "dosa", "bankcard",
+    "photograph", "knips", "checkout", "kassa", "dosa", "bankcard", "it shows", "it displays", "app shows",
+    "app displays", "it gives you",
     # sixth round: security questions about the reader's history, the code that came through
     "favourite", "favorite", "favoritt", "yndling", "grandparents", "besteforeldr", "bestemor", "bestefar",
     "mormor", "morfar", "farmor", "farfar", "grandmother", "grandfather", "grandma", "grandpa", "grandad",

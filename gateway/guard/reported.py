@@ -224,6 +224,7 @@ _ENTER = _TYPE | frozenset({"oppdater", "oppdatere", "oppdatera", "update", "add
 
 _OUR_PAGE = re.compile(r"(?:innloggings|påloggings|registrerings|betalings|kasse)(?:sid(?:e|en|a)|vindu\w*|vindauge\w*)|"
                        r"\w*vindu(?:et)?|\w*vindauget|loginpage|signuppage|checkout")
+_OPEN = frozenset({"åpne", "åpn", "opne", "open", "start", "gå", "go"})
 _PAGE_KIND = frozenset({"signup", "login", "registration", "payment", "checkout", "signin", "logon"})
 
 
@@ -234,6 +235,9 @@ def _app_opens_sentence(a: Analysis, i: int) -> bool:
     while k >= 0 and a.sentence_id[k] == sid:
         k -= 1
     words = [a.keys[x] for x in range(k + 1, min(i, k + 6)) if a.toks[x].kind == WORD]
+    if len(words) >= 2 and words[0] in _OPEN and (words[1] in _APP or (
+            words[1] in ("the", "our", "to", "til") and len(words) > 2 and words[2] in _APP)):
+        return True  # "Åpne appen, trykk på Profil og skriv inn …", "Open the app and add …"
     return len(words) >= 2 and words[0] in ("in", "i", "på", "on") and (
         words[1] in _APP or (words[1] in ("the", "our") and len(words) > 2 and words[2] in _APP))
 

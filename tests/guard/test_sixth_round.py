@@ -106,6 +106,14 @@ PASS = {
         "We never ask for your password. Share this with your parents.",
         "Nokon ringjer og seier «Kva er PIN-koden din?». Legg på med ein gong.",
     ],
+    # written after the sets, in their style: an app opened first, choosing a password, the digits
+    # of a customer number
+    "own_probes": [
+        "Åpne appen, trykk på Profil og skriv inn det nye kontonummeret ditt der.",
+        "Open the app, go to Payment and add your new card.",
+        "Når du registrerer deg i appen, må du velje eit passord på minst tolv teikn.",
+        "The last four digits of your customer number are enough when you call us.",
+    ],
     "quoted_not_ours": [
         'Got a text telling you to "confirm your card number and CVC"? It wasn\'t from us.',
         "Fikk du en SMS som sa «bekreft kortnummeret ditt»? Den var ikke fra oss.",
@@ -113,6 +121,11 @@ PASS = {
 }
 
 REFUSE = {
+    "own_probes": [
+        "Vi trenger det du har valgt som personlig passord.",
+        "Open the app and send us the code it shows.",
+        "Send us the last four digits of your card.",
+    ],
     "into_our_app": [
         "Send oss koden fra appen.",
         "Oppdater kortopplysningene dine ved å svare på denne e-posten.",
