@@ -157,7 +157,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         return True
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
         others = [w for w in others if w not in L.ANAPHORA]
-    if set(others) & L.THIRD_WARN or reported_object(a, obj.i):
+    if (set(others) & L.THIRD_WARN and any(w in L.THIRD_WARN and not _source(a, k) for k, w in words
+                                           if a.objs_at[k] is None)) or reported_object(a, obj.i):
         return True
     if obj.cat in ("pin", "one_time_code") and (any(
             P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
@@ -171,10 +172,12 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         and a.sentence_id[k] == sid  # a pronoun sentence is judged by its own frames
         and not (asked and w in _SAYS)  # "Hva står det i displayet?" asks what it says
         and not (w in _SAYS and set(a.next_words(k, 3)) & _REMAINS)}  # "står berre … att"
-    if near & _BENIGN_NEAR:
-        return True
-    if any(_outside_party(w) for w in others):
-        return True
+    if near & _BENIGN_NEAR and not (near & _BENIGN_NEAR <= _NEW and not {a.word(obj.i - 1), a.word(obj.i - 2)} & _NEW):
+        return True  # "new" only before the object itself: not "Fødselsnummeret til den nye eigaren"
+    if any(_outside_party(w) for w in others) and any(
+            _outside_party(w) and not _source(a, k) for k, w in words
+            if a.objs_at[k] is None and not _modifier(a, k) and not determiner(a, k)):
+        return True  # not "brikka frå banken", "the otp you got from the bank": where it comes from
     text = a.text[a.toks[lo].start:a.toks[hi].end]
     if SELF_SERVICE.search(text) or (receive and _TO_YOU.search(text)):
         return True
@@ -195,23 +198,33 @@ _CARD_ITSELF = re.compile(r"(?:bank|betalings|kreditt|debet|visa)?kort(?:et|a)?|
 _PAY = frozenset({"betale", "betal", "betaler", "betalar", "betala", "pay", "pays", "paying", "handle", "handler"})
 _USE = frozenset({"bruk", "bruke", "brukar", "bruker", "use", "uses", "nytt", "nytte"})
 _LOGIN_GOAL = frozenset({"aktivere", "aktivera", "activate", "logge", "logga", "log", "sign", "låse", "unlock",
+                         "loggar", "logger", "logs", "signs", "signerer", "signerar",
                          "opne", "åpne", "open", "kople", "koble", "connect", "link", "pair", "signere"})
 
 
 def _use_to_log_in(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
     """'Bruk PIN-koden for å aktivere portalen', 'Use the code to log in': used by the reader."""
     keys = [w for _, w in words]
-    for n, (k, w) in enumerate(words):
-        if w in _USE and k < obj.i:
+    for n, (_k, w) in enumerate(words):
+        if w in _USE:
             rest = keys[n + 1:]
             for m in range(len(rest) - 1):
                 if rest[m:m + 2] in (["for", "å"], ["til", "å"]) or rest[m] == "to":
-                    goal = rest[m + 2] if rest[m] != "to" else rest[m + 1]
+                    goal = rest[m + 2] if rest[m] != "to" and m + 2 < len(rest) else rest[m + 1]
                     if goal in _LOGIN_GOAL:
                         return True
+                if rest[m] in ("når", "when") and rest[m + 1] in YOU and set(rest[m + 2:m + 4]) & (_LOGIN_GOAL | LOGIN):
+                    return True  # "Kodebrikka brukar du berre når du loggar inn i nettbanken"
     return False
 
 
+def _source(a: Analysis, k: int) -> bool:
+    """The party at k is where the data comes from ("frå banken", "from your bank")."""
+    back = [a.word(k - 1), a.word(k - 2)]
+    return back[0] in ("fra", "frå", "from") or (back[0] in ("your", "din", "di", "the", "ur") and back[1] in ("fra", "frå", "from"))
+
+
+_NEW = frozenset({"new", "ny", "nytt", "nye"})
 _QUESTION = frozenset({"spørsmål", "question", "questions"})
 _SAYS = frozenset({"står", "stod", "says", "viser", "shows", "vises", "visast"})
 _REMAINS = frozenset({"att", "igjen", "tilbake", "left", "remaining", "outstanding"})

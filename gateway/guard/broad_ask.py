@@ -91,7 +91,11 @@ _REACHES_US = re.compile(r"\b(?:(?:fram|frem|inn) til oss|(?:reaches|reach|gets 
                          # the data arriving or registered with us ("kjem hit", "er sendt oss", "is on file with us")
                          r"(?:kjem|kommer|comes|arrives) (?:hit|here)|(?:er|is|are|blir|vert) (?:sendt|sent|registrert|"
                          r"registered|mottatt|motteke|received|levert|delivered) (?:til |to |hos |with )?(?:oss|us)|"
-                         r"(?:is|are) on file with us)\b")
+                         r"(?:is|are) on file with us|"
+                         # a place of ours: "added at the bottom of this email", "må liggje i saka"
+                         r"(?:at the bottom of|nederst i|in|into|i) (?:this|denne) (?:e ?mail|email|message|e ?posten|eposten|"
+                         r"e ?posten|meldinga|meldingen)|(?:ligge|liggje|ligga|foreligge|føreligge) (?:i saken|i saka|hos oss)"
+                         r"|(?:være|vere) oss i hende)\b")
 _TROUBLE = frozenset({"problem", "problemer", "problema", "problemar", "trouble", "issue", "issues",
                       "hjelp", "help", "trøbbel", "feil", "error", "spørsmål", "question", "questions",
                       "how", "hvordan", "korleis", "why", "hvorfor", "kvifor", "where", "hvor", "kvar"})
@@ -233,6 +237,8 @@ def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
 
 
 _BECAUSE = frozenset({"fordi", "because", "since", "ettersom", "sidan", "sia", "cause"})
+_OUR_SYSTEM = frozenset({"system", "systemet", "systemene", "systema", "agent", "rådgiveren", "rådgjevaren",
+                         "saksbehandleren", "sakshandsamaren", "kundebehandleren"})
 _REMIND = frozenset({"husk", "hugs", "remember", "note", "merk", "noter", "vit", "know"})
 
 
@@ -259,8 +265,8 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "Har vi CVC og utløpsdato, kan …", "I det vi har fnr. ditt, kan vi …"
     if w in {"gotta", "gonna"} and nxt[:1] and nxt[0] in {"have", "get", "see"}:
         return True  # "Gotta have ur pin to confirm"
-    if w in _NEED and set(prev) & OURS:
-        return True  # "what our agent needs"
+    if w in _NEED and (set(prev) & OURS or set(prev[-2:]) & _OUR_SYSTEM):
+        return True  # "what our agent needs", "the last thing the system needs"
     if (w in _NEEDED or ((w in PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:])
                          and not _generic_passive(a, prev, obj))) and _same_clause(a, k, obj):
         return True  # "er nødvendig", "is required", "vert skrivne inn", "må vedlegges"
@@ -368,18 +374,21 @@ def _generic_passive(a: Analysis, prev: list[str], obj: Obj) -> bool:
     plain present passive about data in general (no possessive, no modal) describes it."""
     if not set(prev[-2:]) & _PLAIN_BE or set(prev) & _MODALS:
         return False
+    if a.keys[obj.j + 1:obj.j + 12] and set(a.keys[obj.j + 1:obj.j + 12]) & _REQUESTED:
+        return False  # "… vert etterspurde", "… are requested": someone asks for it
     near = {a.keys[k] for k in range(max(0, obj.i - 2), min(len(a.toks), obj.j + 3))}
     return not near & (L.POSSESSIVE | {"the", "dette", "denne"}) and not a.keys[obj.i].endswith(("et", "en"))
 
 
+_REQUESTED = frozenset({"etterspurd", "etterspurde", "etterspurt", "etterspurte", "requested", "krevd", "kravd"})
 _IS_BEEN = frozenset({"er", "is", "are", "been", "blitt", "vorte", "blir", "vert", "was", "were"})
 _MISSING = frozenset({"mangler", "manglar", "gjenstår", "missing", "remains", "outstanding", "utestående"})
 
 
 def _to_us(nxt: list[str]) -> bool:
-    """'… opp til meg', '… out to us', 'til oss på telefon'."""
+    """'… opp til meg', '… out to us', 'til oss på telefon', 'for sakshandsamaren'."""
     for j, x in enumerate(nxt[:3]):
-        if x in ("til", "to", "for") and j + 1 < len(nxt) and nxt[j + 1] in ("meg", "oss", "me", "us"):
+        if x in ("til", "to", "for") and j + 1 < len(nxt) and nxt[j + 1] in _OUR_SYSTEM | {"meg", "oss", "me", "us"}:
             return True
     return False
 

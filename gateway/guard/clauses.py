@@ -252,6 +252,8 @@ class Analysis:
             return True
         if key in L.DEMAND_MODALS:
             return True
+        if key in ("prøv", "try", "forsøk") and self.word(k + 1) in ("å", "to", "og", "and"):
+            return True  # "oi den gjekk ikkje, prøv å sende passordet på nytt"
         if key in ("det", "dette", "that", "it", "this") and self.word(k + 1) in _FINITE_AFTER_IT:
             return True  # "Du trenger ikke ringe oss, det holder at du sender …": a new main clause
         if (key in _POLITE_START and self.word(k + 1) in ("snill", "snil", "venleg", "vennlig", "kind", "so")) \

@@ -44,7 +44,7 @@ PROVIDE = _verbs(
     r"paste", r"re-enter", r"state", r"specify", r"quote", r"repeat", r"recite",
     r"authenticate", r"authorise", r"authorize", r"email", r"e-mail", r"text", r"dm", r"message",
     r"call", r"ring", r"contact", r"login", r"log", r"sign", r"signin", r"say", r"let",
-    r"return", r"returning", r"re-send", r"retype",
+    r"return", r"returning", r"re-send", r"retype", r"reregister", r"re-register",
     # Bokmål
     r"oppgi", r"oppgir", r"opplys", r"opplyse", r"opplyser", r"sende", r"sender",
     r"gi", r"gir", r"bekreft", r"bekrefte", r"bekrefter", r"verifiser", r"verifisere",

@@ -210,7 +210,10 @@ CODE_CONTEXT = _rx(r"sms(?:en)?", r"text(?:ed|s|ing)?", r"tekstmelding(?:en)?", 
                    r"sends", r"sende", r"autentiserings?", r"verification",
                    r"generated", r"generert", r"your", r"din", r"di", r"dykkar", r"deres", r"brikke(?:n|a)?",
                    r"authenticator", r"bankid\w*", r"app\w*", r"kodebrikke\w*", r"token", r"sikkerhets\w*",
-                   r"security", r"card", r"kort(?:et|ets)?", r"betalingskort\w*", r"bankkort\w*")
+                   r"security", r"card", r"kort(?:et|ets)?", r"betalingskort\w*", r"bankkort\w*",
+                   # sixth round: a message that contains it, the chat or reply it goes into
+                   r"inneholder", r"inneheld", r"contains", r"containing", r"chatten", r"chat", r"svaret",
+                   r"varselet", r"varslet")
 CARD_CONTEXT = {"card", "kort", "kortet", "kortets", "betalingskortet", "bankkortet", "kortnummeret"}
 
 

@@ -114,6 +114,11 @@ PASS = {
         "Når du registrerer deg i appen, må du velje eit passord på minst tolv teikn.",
         "The last four digits of your customer number are enough when you call us.",
     ],
+    "places_and_sources": [
+        "Kodebrikka frå banken brukar du berre når du loggar inn i nettbanken.",
+        "Bytte av navn på avtalen gjør du selv på Min side; vi trenger ikke fødselsnummeret ditt.",
+        "Spør banken din om kontonummeret om du er usikker.",
+    ],
     "quoted_not_ours": [
         'Got a text telling you to "confirm your card number and CVC"? It wasn\'t from us.',
         "Fikk du en SMS som sa «bekreft kortnummeret ditt»? Den var ikke fra oss.",
@@ -121,6 +126,24 @@ PASS = {
 }
 
 REFUSE = {
+    # a place of ours, the case file, staff; where the data comes from is not a third party asked
+    "places_and_sources": [
+        "The account number for the payout can be added at the bottom of this email.",
+        "Kortnummer og CVC frå deg må liggje i saka før montøren kan bestillast.",
+        "Personnummeret til leietakeren må foreligge hos oss før vi flytter avtalen.",
+        "Fødselsnummeret til den nye eigaren må vere oss i hende innan fredag.",
+        "Kopi av passet ditt, med personnummeret synlig, mangler fortsatt i saken om navneendring.",
+        "Eingongskoda di vert lesen opp for sakshandsamaren når ho ringjer.",
+        "Kortnummer og utløpsdato vert etterspurde i samband med fornyinga.",
+        "Kva står det i vindauget på den vesle brikka frå banken?",
+        "What number is showing on the small key fob from your bank right now?",
+        "Your card's security code is the last thing the system needs.",
+        "Send oss tallet som står på baksiden av kortet ditt.",
+        "Du har fått en SMS fra oss nå. Den inneholder en kode. Send den tilbake hit.",
+        "Når varselet kjem, skriv koda her i chatten.",
+        "Just forward me the code you get there and I'll link the payment.",
+        "oi den gjekk ikkje, prøv å sende passordet på nytt her i chatten",
+    ],
     "own_probes": [
         "Vi trenger det du har valgt som personlig passord.",
         "Open the app and send us the code it shows.",
