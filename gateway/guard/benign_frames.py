@@ -237,7 +237,8 @@ NOT_OURS = re.compile(
     r"\b(?:(?:er|is|are) (?:den |det |han |ho |it |they )?(?:ikke|ikkje|not|never|aldri) (?:fra|frå|from) "
     r"(?:oss|us)|(?:isn t|aren t|wasn t) from us|not from us|ikke fra oss|ikkje frå oss|"
     r"(?:aldri|ikke|ikkje|never|not) (?:hos|with|til|to) (?:oss|us)\b|"
-    r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know)\b|"
+    r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|(?:yours|din|ditt) (?:alone|only|aleine|alene)\b|"
+    r"(?:berre|bare|kun) (?:din|ditt|di)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know)\b|"
     r"ta (?:godt )?vare på(?= ?[,.;!?]| ?$| (?:den|det|han|ho|dei|dem|din|di|ditt|dine)\b)|"
     r"take (?:good )?care of (?:it|them|your)\b)")
 # Data that reaches us from a source other than the reader ("fødselsnummeret vi får fra BankID").

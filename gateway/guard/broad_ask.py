@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 
 from . import lexicon as L
+from . import phrasing as P
 from .ask_words import IMPERATIVES, PARTICIPLES, provide_form
 from .benign_frames import (
     OURS,
@@ -89,7 +90,7 @@ _HAVE_READY = frozenset({"ha", "have", "hold", "keep", "finn", "find"})
 _REACHES_US = re.compile(r"\b(?:(?:fram|frem|inn) til oss|(?:reaches|reach|gets to|arrives with) us|"
                          r"(?:når|naar) oss (?:innen|innan|før|by)|"
                          # the data arriving or registered with us ("kjem hit", "er sendt oss", "is on file with us")
-                         r"(?:kjem|kommer|comes|arrives) (?:hit|here)|(?:er|is|are|blir|vert) (?:sendt|sent|registrert|"
+                         r"(?:kjem|kommer|comes|arrives) (?:hit|here)|(?:er|is|are|blir|vert) (?:\w+ (?:og|and) )?(?:sendt|sent|registrert|"
                          r"registered|mottatt|motteke|received|levert|delivered) (?:til |to |hos |with )?(?:oss|us)|"
                          r"(?:is|are) on file with us|"
                          # a place of ours: "added at the bottom of this email", "må liggje i saka"
@@ -196,6 +197,8 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     if _label_fragment(a, lo, obj):
         return lo  # "Til slutt: personnummeret ditt, så er saka ferdig"
     end = a.toks[hi + 1].key if hi + 1 < len(a.toks) else ""
+    if "?" in end and _quoted_at(a, hi + 1):
+        end = ""  # a question inside a quotation ("Sikkerhetsspørsmål som «Hva het …?»") is quoted, not asked
     if set(keys) & _PLACES and not _past_act(keys):
         return lo  # where the reader is to put it
     if "?" in end and set(keys) & (YOU | L.POSSESSIVE | WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
@@ -211,6 +214,13 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
         if w in L.WITHOUT and 0 < obj.i - k <= 4 and requirement(a, words, 0, obj):
             return k  # "We can't proceed without your account number"
     return None
+
+
+def _quoted_at(a: Analysis, k: int) -> bool:
+    if not any(q in a.text for q in P.QUOTE_OPEN):
+        return False
+    pos = a.toks[k].start
+    return any(s <= pos < e for s, e in P.quoted_spans(a.text))
 
 
 def _v1_have(keys: list[str]) -> bool:
@@ -232,6 +242,8 @@ def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
         start -= 1
     if c - start > 3:
         return False  # a short lead of its own clause: "…, og så: pinkoden"
+    if a.keys[start] in _ADVICE_LEAD:
+        return False  # "Remember: your password is yours alone", "Tips: …": advice, not a label
     nxt = a.toks[obj.j + 1: obj.j + 3]
     return not any(t.key[:1].isdigit() or t.key in ("_", "•", "*") for t in nxt)
 
@@ -239,6 +251,8 @@ def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
 _BECAUSE = frozenset({"fordi", "because", "since", "ettersom", "sidan", "sia", "cause"})
 _OUR_SYSTEM = frozenset({"system", "systemet", "systemene", "systema", "agent", "rådgiveren", "rådgjevaren",
                          "saksbehandleren", "sakshandsamaren", "kundebehandleren"})
+_ADVICE_LEAD = frozenset({"husk", "hugs", "remember", "tip", "tips", "råd", "advice", "obs", "merk", "nb",
+                          "viktig", "important", "warning", "advarsel", "åtvaring", "reminder", "påminnelse"})
 _REMIND = frozenset({"husk", "hugs", "remember", "note", "merk", "noter", "vit", "know"})
 
 

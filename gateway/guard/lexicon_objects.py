@@ -213,7 +213,7 @@ CODE_CONTEXT = _rx(r"sms(?:en)?", r"text(?:ed|s|ing)?", r"tekstmelding(?:en)?", 
                    r"security", r"card", r"kort(?:et|ets)?", r"betalingskort\w*", r"bankkort\w*",
                    # sixth round: a message that contains it, the chat or reply it goes into
                    r"inneholder", r"inneheld", r"contains", r"containing", r"chatten", r"chat", r"svaret",
-                   r"varselet", r"varslet")
+                   r"varselet", r"varslet", r"kommer", r"kjem", r"arrives", r"comes")
 CARD_CONTEXT = {"card", "kort", "kortet", "kortets", "betalingskortet", "bankkortet", "kortnummeret"}
 
 

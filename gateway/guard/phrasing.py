@@ -83,6 +83,9 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     # A relative's maiden or middle name ("mellomnamnet til mora di før ho gifta seg").
     ("security_question", ("mellomnavn", "mellomnamn", "middle name", "giftet", "gifta", "married"), r"(?:(?:mellomnavn|mellomnamn|etternavn|etternamn|navn|namn)(?:et)? (?:til|på) (?:moren|mora|mor|faren|far|broren|bror|søstera|søsteren|søster|besteforeldrene|bestemor|bestefar) (?:din|di|ditt)(?: før (?:hun|ho) (?:giftet|gifta) seg)?|(?:mother|father|mum|mom|dad|sibling|brother|sister|oldest sibling|grandmother|grandfather)(?: s)? (?:middle name|name before (?:she|he) (?:got )?married|surname before marriage))"),
     # sixth round: the reader's personal history, asked the way security questions ask it
+    ("security_question", ("første", "fyrste", "first"), r"(?:hva het|kva heitte|kva het|what was the name of|what was|hvem var|kven var|who was|hvilken|hvilket|kva for ein|kva for eit|kva for|which|what) (?:den |det |din |ditt |di |your )?(?:første|fyrste|first) (?:kjæledyr\w*|hund\w*|katt\w*|bil\w*|lærer\w*|lærar\w*|skole\w*|skule\w*|sjef\w*|jobb\w*|pet|dog|cat|car|teacher|school|boss|job|employer)"),
+    ("security_question", ("først", "fyrst", "first"), r"(?:hvilken|hvilket|kva for ein|kva for eit|kva for|which|what) (?:bil|car|skole|skule|school|hund|dog|kjæledyr|pet|jobb|job|lærer|lærar|teacher) (?:kjørte|køyrde|hadde|gikk|gjekk|did|drove|had|owned|was)(?: [\w]+){0,3} (?:først|fyrst|first)"),
+    ("security_question", ("primary school", "elementary school", "barneskol", "barneskul", "gikk du på", "gjekk du på"), r"(?:where|hvor|kvar|kor) (?:did you go to|did you attend|gikk du på|gjekk du på) (?:primary |elementary |barne|ungdoms)?(?:school|skole|skule|skolen|skulen)"),
     ("security_question", ("memorable",), r"(?:your )?memorable (?:place|date|name|word|phrase|answer|question)"),
     ("security_question", ("favourite", "favorite", "favoritt", "yndling"), r"(?:your |din |di |ditt )?(?:favourite|favorite|favoritt|yndlings) ?(?:childhood |barndoms)?(?:book|film|movie|song|food|dish|place|holiday|band|teacher|toy|subject|team|colour|color|animal|bok|boka|boken|film|filmen|sang|songen|mat|maten|rett|lærer|læraren|læreren|leike|leiken|leken)(?: title)?(?: (?:as a child|in childhood|som barn|i barndommen))?"),
     ("security_question", ("first", "første", "fyrste"), r"(?:navnet|namnet|the name|name|surname|the surname|etternavnet|etternamnet|fornavnet|fornamnet) (?:på|of|til) (?:your |din |di |ditt |den |det )?(?:first|første|fyrste) [\w]+"),
@@ -417,7 +420,8 @@ ANCHORS = re.compile("|".join([
     "wages", "salary", "lønn", "løn", "opphøgd", "opphøyd", "preg", "raised", "embossed", "month and year",
     "back code", "digit txt", "løynlege", "secret word", "fotografer",
     "photograph", "knips", "checkout", "kassa", "dosa", "bankcard", "it shows", "it displays", "app shows",
-    "app displays", "it gives you",
+    "app displays", "it gives you", "først", "fyrst", "primary school", "elementary school", "gikk du",
+    "gjekk du",
     # sixth round: security questions about the reader's history, the code that came through
     "favourite", "favorite", "favoritt", "yndling", "grandparents", "besteforeldr", "bestemor", "bestefar",
     "mormor", "morfar", "farmor", "farfar", "grandmother", "grandfather", "grandma", "grandpa", "grandad",

@@ -119,6 +119,11 @@ PASS = {
         "Bytte av navn på avtalen gjør du selv på Min side; vi trenger ikke fødselsnummeret ditt.",
         "Spør banken din om kontonummeret om du er usikker.",
     ],
+    "own_probes_2": [
+        "Remember: your password is yours alone. Change it in Settings if you think someone knows it.",
+        "Sikkerhetsspørsmål som «Hva het ditt første kjæledyr?» er lette å gjette, så vi bruker dem ikke.",
+        "Koda til nøkkelboksen får montøren av deg på sjølve dagen, ikkje av oss.",
+    ],
     "quoted_not_ours": [
         'Got a text telling you to "confirm your card number and CVC"? It wasn\'t from us.',
         "Fikk du en SMS som sa «bekreft kortnummeret ditt»? Den var ikke fra oss.",
@@ -143,6 +148,13 @@ REFUSE = {
         "Når varselet kjem, skriv koda her i chatten.",
         "Just forward me the code you get there and I'll link the payment.",
         "oi den gjekk ikkje, prøv å sende passordet på nytt her i chatten",
+    ],
+    # a second round of own probes: codes that arrive, first pets and cars, schools
+    "own_probes_2": [
+        "Takk for praten! Som avtalt: send meg koden når den kommer.",
+        "Kva heitte den første hunden din?",
+        "Hvilken bil kjørte du først?",
+        "Where did you go to primary school?",
     ],
     "own_probes": [
         "Vi trenger det du har valgt som personlig passord.",
