@@ -151,6 +151,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     if obj.cat == "card_number" and _CARD_ITSELF.fullmatch(a.keys[obj.j]) and any(
             w in _PAY and a.word(k + 1) in ("med", "with", "by", "using") for k, w in words if k < obj.i):
         return True  # "kan du betale med Vipps eller bankkort": the card as a means of payment
+    if _spared_by_without(a, words, obj):
+        return True  # "Kundeservice kan hjelpe deg utan at du oppgjev personnummer": no need for it
     if _use_to_log_in(a, words, obj):
         return True  # "Bruk PIN-koden for å aktivere portalen": the reader's own login
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
@@ -200,6 +202,21 @@ _USE = frozenset({"bruk", "bruke", "brukar", "bruker", "use", "uses", "nytt", "n
 _LOGIN_GOAL = frozenset({"aktivere", "aktivera", "activate", "logge", "logga", "log", "sign", "låse", "unlock",
                          "loggar", "logger", "logs", "signs", "signerer", "signerar",
                          "opne", "åpne", "open", "kople", "koble", "connect", "link", "pair", "signere"})
+
+
+_WITHOUT = frozenset({"uten", "utan", "without"})
+
+
+def _spared_by_without(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
+    """'uten at du oppgir …', 'without giving …' after a main clause with no negation: the reader is
+    spared the data ("Vi kan ikke … uten at du oppgir …" is a requirement, judged elsewhere)."""
+    for k, w in words:
+        if k >= obj.i:
+            return False
+        if w in _WITHOUT and not any(x in L.NEGATIONS and x not in _WITHOUT for _, x in words) and \
+                not a.clause_break_between(k, obj.i):
+            return True
+    return False
 
 
 def _use_to_log_in(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:

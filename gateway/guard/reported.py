@@ -267,6 +267,8 @@ def into_our_app(a: Analysis, i: int) -> bool:
     return False
 
 
+_CONFIRM = frozenset({"bekreft", "bekrefter", "bekrefte", "stadfest", "stadfestar", "stadfeste", "confirm",
+                      "confirms", "godkjenn", "godkjenner", "approve", "approves", "signer", "signerer", "sign"})
 _WHEN = frozenset({"before", "før", "when", "når", "while", "mens", "whenever", "every", "kvar", "hver"})
 _TO_US = frozenset({"us", "oss", "me", "meg", "svar", "svaret", "reply", "e-post", "epost", "email", "chat",
                     "chatten", "telefon", "phone", "sms"})
@@ -288,14 +290,14 @@ def _typing_in_time_clause(a: Analysis, i: int) -> bool:
 
 def own_typing(a: Analysis, i: int) -> bool:
     """The reader types the data into our app, the page they are on, or at a time of their own."""
-    return into_our_app(a, i) or _typing_in_time_clause(a, i)
+    return _into_login_window(a, i)
 
 
 def _into_login_window(a: Analysis, i: int) -> bool:
     if into_our_app(a, i) or _typing_in_time_clause(a, i):
         return True
-    if a.keys[i] not in _TYPE:
-        return False
+    if a.keys[i] not in _TYPE | _CONFIRM:
+        return False  # typing, or confirming with it, in the login window ("stadfestar du med passordet i BankID-vindauget")
     sid = a.sentence_id[i]
     ks = [k for k in range(i + 1, min(len(a.toks), i + 12)) if a.sentence_id[k] == sid and a.toks[k].kind == WORD]
     return any(a.keys[k] in _INTO and any((a.objs_at[x] is None or "vindu" in a.keys[x] or "window" in a.keys[x])

@@ -124,6 +124,11 @@ PASS = {
         "Sikkerhetsspørsmål som «Hva het ditt første kjæledyr?» er lette å gjette, så vi bruker dem ikke.",
         "Koda til nøkkelboksen får montøren av deg på sjølve dagen, ikkje av oss.",
     ],
+    "own_probes_3": [
+        "Kundeservice kan hjelpe deg med fakturaen utan at du oppgjev personnummer.",
+        "We can sort out the invoice without you giving us your national ID number.",
+        "Når du signerer med BankID, stadfestar du med passordet ditt i BankID-vindauget.",
+    ],
     "quoted_not_ours": [
         'Got a text telling you to "confirm your card number and CVC"? It wasn\'t from us.',
         "Fikk du en SMS som sa «bekreft kortnummeret ditt»? Den var ikke fra oss.",
@@ -155,6 +160,11 @@ REFUSE = {
         "Kva heitte den første hunden din?",
         "Hvilken bil kjørte du først?",
         "Where did you go to primary school?",
+    ],
+    "own_probes_3": [
+        "Without your personal ID number we can't register you, so please add it to your reply.",
+        "Vi kan ikkje hjelpe deg utan at du oppgjev personnummeret ditt.",
+        "Stadfest med passordet ditt i svaret her.",
     ],
     "own_probes": [
         "Vi trenger det du har valgt som personlig passord.",
