@@ -66,12 +66,15 @@ def drop_reported_asks(a: Analysis, hits: list[Hit]) -> list[Hit]:
     for h in hits:
         k = next((n for n, t in enumerate(a.toks) if t.start >= h.start), 0)
         keys = sentence_words(a, k)
-        reported = any(w in L.MEDIA and set(keys[n + 1:n + 7]) & _ASKING for n, w in enumerate(keys))
+        # a message that asks; not the channel ("koden du fikk på SMS – send den som svar her")
+        reported = any(w in L.MEDIA and set(keys[n + 1:n + 7]) & _ASKING and not (n and keys[n - 1] in _CHANNEL)
+                       for n, w in enumerate(keys))
         if not reported:
             out.append(h)
     return out
 
 
+_CHANNEL = frozenset({"på", "by", "via", "per", "over", "through", "pr"})
 _ASKING = frozenset({"asking", "requesting", "demanding", "ber", "spør", "krev", "krever", "som",
                      "that", "which", "der", "saying", "says", "wanting", "vil"})
 

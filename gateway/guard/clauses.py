@@ -252,6 +252,8 @@ class Analysis:
             return True
         if key in L.DEMAND_MODALS:
             return True
+        if key == "me" and self.word(k + 1) in L.DEMAND_MODALS | {"treng", "ber", "vil", "kan", "skal"}:
+            return True  # "Det er ikkje nok med kundenummeret, me må òg ha personnummeret ditt"
         if key in ("prøv", "try", "forsøk") and self.word(k + 1) in ("å", "to", "og", "and"):
             return True  # "oi den gjekk ikkje, prøv å sende passordet på nytt"
         if key in ("det", "dette", "that", "it", "this") and self.word(k + 1) in _FINITE_AFTER_IT:

@@ -205,6 +205,7 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         add(obj, i, obj.j)
     if not found and kind in ("provide", "request"):
         _check_anaphora(a, i, lo, add)
+        _check_the_number(a, i, add)
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
     return kind in ("provide", "request") and not found
@@ -425,6 +426,34 @@ def _told_to_others(a: Analysis, i: int) -> bool:
     nxt = a.next_words(i, 6)
     return any(w in ("til", "to", "with", "med") and any(_OTHER_PEOPLE.fullmatch(x) for x in nxt[n + 1:n + 4])
                for n, w in enumerate(nxt))
+
+
+_NUMBERED = frozenset({"account_number", "card_number", "national_id"})
+_THE_NUMBER = frozenset({"number", "nummeret", "talet", "tallet", "numbers"})
+
+
+def _check_the_number(a: Analysis, i: int, add) -> None:
+    """'Payment goes to your bank account. Please reply with the number.': "the number" after a
+    directive refers to the numbered confidential object named just before (account, card, id)."""
+    nxt = a.next_words(i, 4)
+    if not any(w in _THE_NUMBER and (n == 0 or nxt[n - 1] in ("the", "that", "this", "det", "dette", "with", "med"))
+               for n, w in enumerate(nxt)):
+        return
+    k_num = next(k for k in range(i + 1, len(a.toks)) if a.keys[k] in _THE_NUMBER)
+    if any(P.BENIGN_CODE_CONTEXT.fullmatch(w) for w in a.next_words(k_num, 4) if w):
+        return  # "the number on the meter"
+    sid = a.sentence_id[i]
+    for k in range(i - 1, max(-1, i - 3 * MAX_CLAUSE), -1):
+        if nearer_antecedent(a, k):
+            return
+        obj = a.objs_at[k]
+        if obj is None:
+            continue
+        if sid - a.sentence_id[obj.i] > 2:
+            return
+        if obj.cat in _NUMBERED:
+            add(obj, i, i)
+        return
 
 
 def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:

@@ -124,6 +124,10 @@ PASS = {
         "Sikkerhetsspørsmål som «Hva het ditt første kjæledyr?» er lette å gjette, så vi bruker dem ikke.",
         "Koda til nøkkelboksen får montøren av deg på sjølve dagen, ikkje av oss.",
     ],
+    "channel_clause_number": [
+        "Your bank account is on My page. Please reply with the number on your meter.",
+        "Få du ein SMS som ber om koda di, send han til oss som skjermbilete – ikkje svar på han.",
+    ],
     "own_probes_3": [
         "Kundeservice kan hjelpe deg med fakturaen utan at du oppgjev personnummer.",
         "We can sort out the invoice without you giving us your national ID number.",
@@ -160,6 +164,12 @@ REFUSE = {
         "Kva heitte den første hunden din?",
         "Hvilken bil kjørte du først?",
         "Where did you go to primary school?",
+    ],
+    "channel_clause_number": [
+        "Vi kan ikke flytte avtalen før vi har fått koden du fikk på SMS – send den som svar her.",
+        "Det er ikkje nok med kundenummeret, me må òg ha personnummeret ditt.",
+        "The refund goes to your bank account. Please reply with the number.",
+        "Vi betaler ut til kontonummeret ditt. Svar med nummeret, så er det ordnet.",
     ],
     "own_probes_3": [
         "Without your personal ID number we can't register you, so please add it to your reply.",
