@@ -28,6 +28,8 @@ _BENIGN = frozenset({
     "already", "allerede", "allereie", "alt", "tilsendt", "posted", "arrive", "deleted", "slettet", "sletta", "expired", "utløpt", "utgått",
     # talking about the data, not asking for it
     "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
+    # a definition: "Kva er forskjellen på BankID-passord og PIN-kode?"
+    "forskjellen", "forskjell", "skilnaden", "skilnad", "difference", "differences",
     "forklarer", "forklarar", "explains", "explain", "personvernerklæringen", "personvernerklæringa",
     "notat", "internnotat", "saksnotat", "spurd", "spurt",
     "behandler", "handsamar", "handle", "handles",
@@ -219,12 +221,20 @@ def _spared_by_without(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> b
     return False
 
 
+_OWN_USE = frozenset({"bankid", "kortet", "card", "innlogging", "innloggingen", "innlogginga", "login", "logging",
+                      "appen", "app", "nettbanken", "betaling", "payment", "payments", "minibanken", "atm"})
+
+
 def _use_to_log_in(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
     """'Bruk PIN-koden for å aktivere portalen', 'Use the code to log in': used by the reader."""
     keys = [w for _, w in words]
     for n, (_k, w) in enumerate(words):
         if w in _USE:
             rest = keys[n + 1:]
+            if rest[:1] in (["du"], ["you"]):
+                rest = rest[1:]
+            if len(rest) > 1 and rest[0] in ("til", "for", "to", "with", "med") and rest[1] in _OWN_USE:
+                return True  # "Passordet brukar du til BankID, PIN-koden til kortet"
             for m in range(len(rest) - 1):
                 if rest[m:m + 2] in (["for", "å"], ["til", "å"]) or rest[m] == "to":
                     goal = rest[m + 2] if rest[m] != "to" and m + 2 < len(rest) else rest[m + 1]

@@ -20,6 +20,7 @@ from . import lexicon as L
 from . import phrasing as P
 from .ask_filters import (
     drop_answered_no,
+    drop_customer_voice,
     drop_explanations,
     drop_own_actions,
     drop_reported_asks,
@@ -137,6 +138,7 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
         check_broad_ask(a, add)  # the last resort: the form of an ask, no benign frame
     hits = drop_reported_asks(a, drop_explanations(a, drop_quoted_warnings(a, hits)))
     hits = drop_staff_notes(a, drop_answered_no(a, drop_own_actions(a, hits)))
+    hits = drop_customer_voice(a, hits)
     return hits, (want_cue and not hits and has_ask_cue(a) and not explains_need(a)
                   and not covered_by_benign_frame(a))
 

@@ -38,12 +38,17 @@ _WHICH_FILLER = {"for", "ein", "ei", "eit", "of", "your", "the", "dine", "dei"}
 _INDEFINITE = {"a", "an", "en", "et", "ei", "ein", "eit", "any", "noen", "nokon", "slik", "such"}
 
 
+_DIFFERENCE = frozenset({"forskjellen", "forskjell", "skilnaden", "skilnad", "difference", "differences"})
+
+
 def check_question(a: Analysis, i: int, add) -> None:
     """'Hva er PIN-koden din?', 'What is the account holder's ID number?', 'Which account number
     should we use?' ask for the value; 'Hva er en engangskode?' asks for a definition."""
     lo, hi = a.clause_start(i), a.clause_end(i)
     if a.negated(lo, hi):
         return
+    if set(a.next_words(i, 3)) & _DIFFERENCE:
+        return  # "Kva er forskjellen på BankID-passord og PIN-kode?": a definition
     question = hi < len(a.toks) and "?" in a.toks[hi].key
     key = a.keys[i]
     nxt = a.next_words(i, 2)

@@ -133,6 +133,13 @@ PASS = {
         "We can sort out the invoice without you giving us your national ID number.",
         "Når du signerer med BankID, stadfestar du med passordet ditt i BankID-vindauget.",
     ],
+    # a fourth round of own probes: the customer's own question in an FAQ, a definition, own use
+    "own_probes_4": [
+        "Hvorfor trenger dere fødselsnummeret mitt? Vi trenger det for å melde deg inn hos nettselskapet.",
+        "Why do you need my bank account number? We use it only to pay out refunds.",
+        "Kva er forskjellen på BankID-passord og PIN-kode?",
+        "Passordet brukar du til BankID, PIN-koden til kortet.",
+    ],
     "quoted_not_ours": [
         'Got a text telling you to "confirm your card number and CVC"? It wasn\'t from us.',
         "Fikk du en SMS som sa «bekreft kortnummeret ditt»? Den var ikke fra oss.",
@@ -164,6 +171,11 @@ REFUSE = {
         "Kva heitte den første hunden din?",
         "Hvilken bil kjørte du først?",
         "Where did you go to primary school?",
+    ],
+    "own_probes_4": [
+        "Vi trenger fødselsnummeret ditt. Send det til meg.",
+        "Kva er PIN-koden din?",
+        "Hva er forskjellig fra sist? Send oss passordet ditt på nytt.",
     ],
     "channel_clause_number": [
         "Vi kan ikke flytte avtalen før vi har fått koden du fikk på SMS – send den som svar her.",
