@@ -267,7 +267,8 @@ def into_our_app(a: Analysis, i: int) -> bool:
     return False
 
 
-_CONFIRM = frozenset({"bekreft", "bekrefter", "bekrefte", "stadfest", "stadfestar", "stadfeste", "confirm",
+_CONFIRM = frozenset({"oppgi", "oppgir", "oppgje", "oppgjev", "provide",
+                      "bekreft", "bekrefter", "bekrefte", "stadfest", "stadfestar", "stadfeste", "confirm",
                       "confirms", "godkjenn", "godkjenner", "approve", "approves", "signer", "signerer", "sign"})
 _WHEN = frozenset({"before", "før", "when", "når", "while", "mens", "whenever", "every", "kvar", "hver"})
 _TO_US = frozenset({"us", "oss", "me", "meg", "svar", "svaret", "reply", "e-post", "epost", "email", "chat",
@@ -300,6 +301,8 @@ def _into_login_window(a: Analysis, i: int) -> bool:
         return False  # typing, or confirming with it, in the login window ("stadfestar du med passordet i BankID-vindauget")
     sid = a.sentence_id[i]
     ks = [k for k in range(i + 1, min(len(a.toks), i + 12)) if a.sentence_id[k] == sid and a.toks[k].kind == WORD]
-    return any(a.keys[k] in _INTO and any((a.objs_at[x] is None or "vindu" in a.keys[x] or "window" in a.keys[x])
+    if any(a.keys[k] in ("us", "oss", "meg", "svar", "svaret", "reply") for k in ks):
+        return False  # "Oppgi fødselsnummeret i svaret, ikke i BankID-vinduet": to us after all
+    return any(a.keys[k] in _INTO and a.word(k - 1) not in L.NEGATIONS and any((a.objs_at[x] is None or "vindu" in a.keys[x] or "window" in a.keys[x])
                                           and _WINDOW.fullmatch(a.keys[x])
                                           for x in ks[n + 1:n + 3]) for n, k in enumerate(ks))

@@ -196,6 +196,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         return False
     if own_act(a, i):
         return False  # "Logg inn på Min side for å endre …", "skriv koden ned", "du logga inn med …"
+    if _at_third_party(a, i):
+        return False  # "Da må du aktivere BankID på nytt hos banken din": done at the bank
     if _negated_after(a, i) and not _except_us(a, i, _sentence_end_tok(a, i)):
         _check_only_instead(a, i, add)
         return False  # "del det ikke med noen", "share it with no one"
@@ -210,6 +212,18 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
     return kind in ("provide", "request") and not found
+
+
+def _at_third_party(a: Analysis, i: int) -> bool:
+    """The act happens at a third party's ("hos banken din", "at your bank"), not where the data
+    is used ("det du bruker for å logge inn i nettbanken")."""
+    hi = min(len(a.toks), a.clause_end(i))
+    for k in range(i + 1, hi):
+        if a.toks[k].kind == WORD and a.keys[k] in ("hos", "at") and a.objs_at[k] is None:
+            nxt = [w for w in a.next_words(k, 3) if w not in ("your", "din", "di", "the", "ditt")]
+            if nxt and nxt[0] in ("banken", "bank", "branch", "filialen"):
+                return True
+    return False
 
 
 _SPARED = {"slipper", "slepp", "slippe", "sleppe", "slipp", "avoid", "avoids", "unngå", "unngår", "spare", "skip"}

@@ -140,6 +140,12 @@ PASS = {
         "Kva er forskjellen på BankID-passord og PIN-kode?",
         "Passordet brukar du til BankID, PIN-koden til kortet.",
     ],
+    # a fifth round of own probes: the BankID window, acts done at the bank
+    "own_probes_5": [
+        "Slik fungerer BankID: du oppgir fødselsnummeret ditt i BankID-vinduet, deretter passordet.",
+        "Har du byttet telefon? Da må du aktivere BankID på nytt hos banken din.",
+        "If your card is blocked, you renew it at your bank.",
+    ],
     "quoted_not_ours": [
         'Got a text telling you to "confirm your card number and CVC"? It wasn\'t from us.',
         "Fikk du en SMS som sa «bekreft kortnummeret ditt»? Den var ikke fra oss.",
@@ -171,6 +177,11 @@ REFUSE = {
         "Kva heitte den første hunden din?",
         "Hvilken bil kjørte du først?",
         "Where did you go to primary school?",
+    ],
+    "own_probes_5": [
+        "Kan du oppgi det du bruker for å logge inn i nettbanken?",
+        "Oppgi fødselsnummeret ditt i svaret, ikke i BankID-vinduet.",
+        "Bekreft BankID-en din her, så slipper du å gå til banken.",
     ],
     "own_probes_4": [
         "Vi trenger fødselsnummeret ditt. Send det til meg.",
