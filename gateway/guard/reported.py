@@ -250,7 +250,9 @@ def into_our_app(a: Analysis, i: int) -> bool:
         return True
     hi = min(len(a.toks), a.clause_end(i) + 1, i + 16)
     for k in range(i + 1, hi):
-        if a.toks[k].kind != WORD or a.keys[k] not in _INTO | {"to", "til"}:
+        if a.toks[k].kind != WORD:
+            break  # the verb's own clause: not "Skriv passordet i chatten, så logger jeg inn i appen"
+        if a.keys[k] not in _INTO | {"to", "til"}:
             continue
         m = k + 1
         while m < hi and a.toks[m].kind == WORD and a.keys[m] in ("the", "our", "den", "vår", "din", "your", "web", "this"):

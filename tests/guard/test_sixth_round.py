@@ -178,6 +178,23 @@ REFUSE = {
         "Hvilken bil kjørte du først?",
         "Where did you go to primary school?",
     ],
+    # asks that carry the words of the new benign frames: they stay refused
+    "asks_near_frames": [
+        "Åpne appen og send oss koden som står der.",
+        "Logg inn i appen, kopier engangskoden og lim den inn i svaret her.",
+        "Skriv passordet ditt i chatten, så logger jeg inn for deg i appen.",
+        "Siden vi trenger kontonummeret ditt, send det i dag.",
+        "Because we need your ID number, please send it today.",
+        "Husk å sende oss kontonummeret ditt.",
+        "Remember to reply with your PIN.",
+        "Tips: svar med fødselsnummeret ditt, så går det raskere.",
+        "Skriv koden fra velkomstbrevet og PIN-koden din i svaret.",
+        "Send oss koden du får fra banken.",
+        "Kva står det på brikka frå banken? Send det til meg.",
+        "Your bank will ask for your password – please also send it to us.",
+        "Fødselsnummeret ditt brukes av oss til å registrere deg, så send det i svaret.",
+        "Du kan betale med kort: send oss kortnummer og utløpsdato.",
+    ],
     "own_probes_5": [
         "Kan du oppgi det du bruker for å logge inn i nettbanken?",
         "Oppgi fødselsnummeret ditt i svaret, ikke i BankID-vinduet.",
