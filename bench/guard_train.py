@@ -1,32 +1,38 @@
 """Train the guard's statistical second opinion (gateway/guard/second_opinion.py).
 
-One command retrains it on the final corpora and writes gateway/guard/second_opinion.json:
+One command, no arguments, retrains it on the sets in the repository and writes
+gateway/guard/second_opinion.json (the same data and rules give the same JSON, byte for byte;
+tests/guard/test_second_opinion.py checks that the shipped JSON is what this command makes):
 
-    .venv/bin/python bench/guard_train.py --set /work/guardsets/setA.jsonl --set ... (more sets)
+    .venv/bin/python bench/guard_train.py
 
-What it does, deterministically (the same data give the same JSON, byte for byte):
+What it does, deterministically:
 
-1. Reads the naturally written labelled sets: the repository's tests/guard/corpus.jsonl (its
-   text records), heldout.jsonl, heldout_more.jsonl and second_opinion_benign.jsonl, the message
-   templates (templates/messages) rendered with example billing data (benign set ``product``),
-   and every ``--set FILE`` (independent sets kept outside the repository). A text in two sets is
-   kept only in the first. A file named setC* is refused: that is the lead's held-out judge and
-   must never be trained or tuned on. tests/guard/corpus_phrasing.jsonl is generated from
-   sentence frames: it is used for training only, with the low weight ``--phrasing-weight``
-   (default 0.3, chosen by leave-one-set-out evaluation; see docs/guard.md).
+1. Reads the naturally written labelled sets: the independent blind sets (tests/guard/
+   corpus_written.jsonl, setA and setB by id prefix, and every tests/guard/written/*.jsonl, one
+   set per file), the repository's tests/guard/corpus.jsonl (its text records), heldout.jsonl,
+   heldout_more.jsonl and second_opinion_benign.jsonl, the message templates (templates/messages)
+   rendered with example billing data (benign set ``product``), and every ``--set FILE`` (extra
+   files). A text in two sets is kept only in the first. A file or id prefix named setC* is
+   refused: that is the lead's held-out judge and must never be trained or tuned on.
+   tests/guard/corpus_phrasing.jsonl is generated from sentence frames: it is used for training
+   only, with the low weight ``--phrasing-weight`` (default 0.3).
 2. Runs the rules on every text once, recording whether a rule refused it and, if not, the regime
    the second opinion is asked in (``ask`` or ``other``: see second_opinion.py).
 3. Leave-one-set-out: for each set, trains on all the others and scores the held-out set. Items in
    one writer's set are correlated, so random folds of mixed data would flatter the model.
 4. Chooses one threshold per regime from those held-out scores: the most recall the model adds,
    with the false alarms it adds at most ``--max-added-fa`` in every language (pooled over the
-   held-out sets). Prints rules-alone and rules+model figures per set and language.
-5. Trains on everything, prunes weights below ``--prune`` and writes the JSON.
+   held-out sets). Prints rules-alone and rules+model figures per set and language (and with
+   nested thresholds, chosen without the set they are applied to), and recall per class.
+5. Trains on everything, prunes weights below ``--prune`` and writes the JSON, with the features,
+   the figures and a digest of the inputs (texts, labels, the rules' verdicts, options) in it.
 
-The model: logistic regression on words, word pairs and character 3-5-grams of the normalised
-text (each distinct word and pair once, as the runtime sums them), classes balanced within each
-language, L2-regularised, the texts the rules pass weighted ``--passed-weight`` (they are what
-the model judges), trained by stochastic gradient descent in a seeded order. Pure Python.
+The model: logistic regression on each distinct word (the word, its character n-grams,
+``--ngrams`` default 3, and its stem), each distinct pair of adjacent words, of adjacent stems
+and of stems one word apart (``--stems``, default on), as the runtime sums them; classes balanced
+within each language, L2-regularised (``--l2`` 0.2), the texts the rules pass weighted
+``--passed-weight``, trained by stochastic gradient descent in a seeded order. Pure Python.
 Options: --dry-run (print figures, write nothing), --no-loso (skip steps 3-4 and take
 --thresholds ask,other), --out FILE, --no-repo-sets, --epochs, --l2, --rate.
 """
@@ -34,10 +40,12 @@ Options: --dry-run (print figures, write nothing), --no-loso (skip steps 3-4 and
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import random
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,27 +54,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.guard_eval import CORPUS, HELDOUT, HELDOUT_MORE, PHRASING, load  # noqa: E402
+from bench.guard_eval import CORPUS, HELDOUT, HELDOUT_MORE, PHRASING, WRITTEN, load  # noqa: E402
 from gateway.guard import check_text, is_refused, second_opinion  # noqa: E402
 from gateway.guard.normalize import normalize  # noqa: E402
-from gateway.guard.second_opinion import REGIMES, WEIGHTS, features, keys_of  # noqa: E402
+from gateway.guard.second_opinion import REGIMES, WEIGHTS, Features, features, keys_of  # noqa: E402
 
 # Benign statements that name confidential or payment data and ask nothing (refunds to the
 # registered account, a changed password, a code we sent): the model's hardest negatives.
 BENIGN = ROOT / "tests" / "guard" / "second_opinion_benign.jsonl"
-REPO_SETS = (("corpus", CORPUS), ("heldout", HELDOUT), ("heldout_more", HELDOUT_MORE), ("benign", BENIGN))
+REPO_SETS: tuple[tuple[str | None, Path], ...] = (
+    ("corpus", CORPUS), ("heldout", HELDOUT), ("heldout_more", HELDOUT_MORE), ("benign", BENIGN))
+# The independent blind sets, one file each, kept unchanged as their writers delivered them (the
+# fourth round's setA and setB live together in tests/guard/corpus_written.jsonl).
+WRITTEN_DIR = ROOT / "tests" / "guard" / "written"
 LANGS = ("en", "nb", "nn")
 # Candidate thresholds per regime (probabilities); 2.0 means "never refuses in this regime".
 GRID = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.825, 0.85, 0.875, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 2.0)
 
 
 class Item:
-    __slots__ = ("id", "label", "lang", "norm", "regime", "rule_refused", "set", "source", "weight", "x")
+    __slots__ = ("family", "id", "label", "lang", "norm", "regime", "rule_refused", "set", "source", "weight", "x")
 
     def __init__(self, set_name: str, rec: dict, weight: float = 1.0):
         self.set = set_name
         self.id = rec["id"]
         self.lang = rec["lang"]
+        self.family = rec.get("family", "")
         self.label = 1 if rec["label"] == "refuse" else 0
         self.source = rec["source"]
         self.norm = normalize(self.source)[0]
@@ -76,21 +89,40 @@ class Item:
         self.weight = weight
 
 
+def _set_of(rec: dict) -> str:
+    """A written set's name: the prefix of its ids ("setA-nb-001" -> "setA")."""
+    return str(rec["id"]).split("-", 1)[0]
+
+
+def natural_sources(extra: list[Path], repo_sets: bool = True) -> list[tuple[str | None, Path]]:
+    """(set name, file) in reading order: a file of tests/guard/written/ is one set, named by the
+    file; corpus_written.jsonl holds two (a name of None: one set per id prefix)."""
+    named: list[tuple[str | None, Path]] = []
+    if repo_sets:
+        named += list(REPO_SETS)
+        named.append((None, WRITTEN))
+        named += [(p.stem, p) for p in sorted(WRITTEN_DIR.glob("*.jsonl"))]
+    for p in extra:
+        named.append((p.stem, p))
+    for name, p in named:
+        if p.name.lower().startswith("setc") or (name or "").lower().startswith("setc"):
+            raise SystemExit(f"refusing {p}: setC is the held-out judge and is never trained on")
+    return named
+
+
 def read_sets(extra: list[Path], phrasing_weight: float,
               repo_sets: bool = True) -> tuple[list[Item], list[Item]]:
     """(natural items, frame-generated items), text records only, first occurrence of a text."""
-    named: list[tuple[str, Path]] = list(REPO_SETS) if repo_sets else []
-    for p in extra:
-        if p.name.lower().startswith("setc"):
-            raise SystemExit(f"refusing {p}: setC is the held-out judge and is never trained on")
-        named.append((p.stem, p))
     seen: set[str] = set()
     natural: list[Item] = []
-    for name, path in named:
+    for name, path in natural_sources(extra, repo_sets):
         for rec in load(path):
             if rec["kind"] == "text" and rec["source"] not in seen:
+                set_name = name or _set_of(rec)
+                if set_name.lower().startswith("setc"):
+                    raise SystemExit(f"refusing {rec['id']} in {path}: setC is the held-out judge")
                 seen.add(rec["source"])
-                natural.append(Item(name, rec))
+                natural.append(Item(set_name, rec))
     generated = []
     if phrasing_weight > 0:
         generated = [Item("phrasing", r, phrasing_weight) for r in load(PHRASING)
@@ -154,11 +186,24 @@ def rule_pass(items: list[Item]) -> None:
             it.regime = None if it.rule_refused or not regs else regs[0]
 
 
-def vectorise(items: list[Item]) -> dict[str, int]:
+def inputs_digest(natural: list[Item], generated: list[Item], params: dict) -> str:
+    """SHA-256 of everything the weights are a function of, apart from this code: every item as
+    trained (set, id, language, label, text, weight, the rules' verdict and regime) and the
+    parameters. Stored in the JSON; a test recomputes it, so a changed set or a changed rule
+    verdict without a retrain is caught in seconds (the full retrain is a slow test)."""
+    h = hashlib.sha256(json.dumps(params, sort_keys=True).encode())
+    for it in natural + generated:
+        h.update(json.dumps([it.set, it.id, it.lang, it.label, it.source, it.weight, it.rule_refused,
+                             it.regime], ensure_ascii=False).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def vectorise(items: list[Item], feats: Features) -> dict[str, int]:
     """Feature ids, as the runtime sums them; returns the vocabulary."""
     vocab: dict[str, int] = {}
     for it in items:
-        it.x = [vocab.setdefault(f, len(vocab)) for f, _ in features(keys_of(it.norm))]
+        it.x = [vocab.setdefault(f, len(vocab)) for f, _ in features(keys_of(it.norm), feats)]
     return vocab
 
 
@@ -212,10 +257,12 @@ def loso(natural: list[Item], generated: list[Item], nfeat: int, args) -> dict[s
     return scores
 
 
-def choose_thresholds(natural: list[Item], scores: dict[str, float], max_fa: float) -> dict[str, float]:
+def choose_thresholds(natural: list[Item], scores: dict[str, float], max_fa: float,
+                      slack: float = 0.0) -> dict[str, float]:
     """Per regime, the threshold that adds the most true refusals while the false alarms the model
     adds stay within max_fa in every language (pooled over the held-out sets); the ``other``
-    threshold is never below the ``ask`` one."""
+    threshold is never below the ``ask`` one. With ``slack``, the strictest thresholds that add at
+    least (1 - slack) of that most."""
     negatives = {lang: sum(1 for it in natural if it.lang == lang and not it.label) for lang in LANGS}
     # gain[regime][t] = (added true refusals, {lang: added false alarms})
     gain: dict[str, list[tuple[int, dict[str, int]]]] = {}
@@ -231,53 +278,115 @@ def choose_thresholds(natural: list[Item], scores: dict[str, float], max_fa: flo
                         fp[it.lang] += 1
             row.append((tp, fp))
         gain[reg] = row
-    best: tuple[int, float, tuple[int, ...]] | None = None
+    allowed: list[tuple[int, float, tuple[int, int]]] = []
     n = len(GRID)
     for i in range(n):
         for j in range(i, n):  # never looser where the rules saw less
             parts = (gain["ask"][i], gain["other"][j])
             if any(sum(p[1][lang] for p in parts) > max_fa * negatives[lang] for lang in LANGS):
                 continue
-            cand = (sum(p[0] for p in parts), GRID[i] + GRID[j], (i, j))
-            if best is None or cand[:2] > best[:2]:  # more recall; then stricter thresholds
-                best = cand
-    assert best is not None  # 2.0 everywhere adds nothing and is always allowed
+            allowed.append((sum(p[0] for p in parts), GRID[i] + GRID[j], (i, j)))
+    assert allowed  # 2.0 everywhere adds nothing and is always allowed
+    # The strictest thresholds that still find nearly the most: texts just over a threshold are
+    # where unseen benign statements fall, and a point of threshold costs little recall there.
+    most = max(a[0] for a in allowed)
+    best = max((a for a in allowed if a[0] >= most * (1 - slack)), key=lambda a: (a[1], a[0], a[2]))
     return {reg: GRID[idx] for reg, idx in zip(REGIMES, best[2], strict=True)}
 
 
-def report(natural: list[Item], scores: dict[str, float], th: dict[str, float]) -> dict:
-    """Rules alone and rules + model, per held-out set and language, and pooled."""
-    table: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 6))
+def nested_thresholds(natural: list[Item], scores: dict[str, float], max_fa: float,
+                      slack: float = 0.0) -> dict[str, dict[str, float]]:
+    """For each set, the thresholds chosen without it: applied to that set they give figures in
+    which neither the weights nor the thresholds have seen it (the thresholds of the JSON are
+    chosen on every set's held-out scores, so its figures flatter the thresholds a little)."""
+    return {s: choose_thresholds([it for it in natural if it.set != s], scores, max_fa, slack)
+            for s in sorted({it.set for it in natural})}
+
+
+def report(natural: list[Item], scores: dict[str, float], th: dict[str, float],
+           nested: dict[str, dict[str, float]]) -> dict:
+    """Rules alone, rules + model, and rules + model with nested thresholds, per held-out set and
+    language, and pooled (ALL; BLIND: the independent blind sets, set*, alone)."""
+    # per (set, lang): [rules tp, model tp, nested tp, positives, rules fp, model fp, nested fp, negatives]
+    table: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 8))
+
+    def fires(it: Item, t: dict[str, float]) -> bool:
+        return (not it.rule_refused and it.regime is not None
+                and scores[it.set + "\x00" + it.id] >= t[it.regime])
+
     for it in natural:
-        model = (not it.rule_refused and it.regime is not None
-                 and scores[it.set + "\x00" + it.id] >= th[it.regime])
-        for s in (it.set, "ALL"):
+        rule = it.rule_refused
+        model, nest = rule or fires(it, th), rule or fires(it, nested[it.set])
+        for s in (it.set, "ALL", "BLIND") if it.set.startswith("set") else (it.set, "ALL"):
             t = table[s][it.lang]
-            if it.label:
-                t[0] += it.rule_refused
-                t[1] += it.rule_refused or model
-                t[2] += 1
-            else:
-                t[3] += it.rule_refused
-                t[4] += it.rule_refused or model
-                t[5] += 1
+            base = 0 if it.label else 4
+            t[base] += rule
+            t[base + 1] += model
+            t[base + 2] += nest
+            t[base + 3] += 1
     out = {}
-    print(f"{'held-out set':<14}{'lang':<5}{'n':>5}  rules recall/FA   rules+model recall/FA   model adds FA")
-    for s in sorted(table, key=lambda k: (k == "ALL", k)):
+    print(f"{'held-out set':<14}{'lang':<5}{'n':>5}  rules recall/FA   rules+model recall/FA   "
+          "model adds FA   nested thresholds recall/FA")
+    for s in sorted(table, key=lambda k: (k in ("ALL", "BLIND"), k)):
         for lang in LANGS:
-            rr, rm, npos, fr, fm, nneg = table[s][lang]
+            rr, rm, rn, npos, fr, fm, fn, nneg = table[s][lang]
             if not npos + nneg:
                 continue
-            row = {"n": npos + nneg, "rules_recall": round(rr / max(1, npos), 3),
-                   "rules_fa": round(fr / max(1, nneg), 3), "recall": round(rm / max(1, npos), 3),
-                   "fa": round(fm / max(1, nneg), 3), "added_fa": round((fm - fr) / max(1, nneg), 3)}
+            p, q = max(1, npos), max(1, nneg)
+            row = {"n": npos + nneg, "rules_recall": round(rr / p, 3), "rules_fa": round(fr / q, 3),
+                   "recall": round(rm / p, 3), "fa": round(fm / q, 3), "added_fa": round((fm - fr) / q, 3),
+                   "nested_recall": round(rn / p, 3), "nested_fa": round(fn / q, 3)}
             out[f"{s}/{lang}"] = row
             print(f"{s:<14}{lang:<5}{row['n']:>5}  {row['rules_recall']:.3f} / {row['rules_fa']:.3f}"
-                  f"      {row['recall']:.3f} / {row['fa']:.3f}             {row['added_fa']:.3f}")
+                  f"      {row['recall']:.3f} / {row['fa']:.3f}             {row['added_fa']:.3f}"
+                  f"           {row['nested_recall']:.3f} / {row['nested_fa']:.3f}")
+    # recall per class (family) on the blind sets: what the model adds where
+    fam: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for it in natural:
+        if it.label and it.set.startswith("set"):
+            f = fam[it.family or "?"]
+            f[0] += it.rule_refused
+            f[1] += it.rule_refused or fires(it, th)
+            f[2] += 1
+    print("blind sets, recall per class (rules -> rules + model): " + ", ".join(
+        f"{k} {v[0] / v[2]:.3f} -> {v[1] / v[2]:.3f}" for k, v in sorted(fam.items())))
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def training_params(args: argparse.Namespace) -> dict:
+    """The options the weights depend on (not where they are written)."""
+    keys = ("phrasing_weight", "passed_weight", "epochs", "rate", "l2", "prune", "max_added_fa", "recall_slack",
+            "no_loso",
+            "ngrams", "stems")
+    out = {k: getattr(args, k) for k in keys}
+    if args.no_loso:
+        out["thresholds"] = args.thresholds
+    return out
+
+
+def feature_choice(args: argparse.Namespace) -> Features:
+    return Features(tuple(int(n) for n in args.ngrams.split(",") if n), args.stems)
+
+
+def prepare(args: argparse.Namespace) -> tuple[list[Item], list[Item], dict]:
+    """The training items, each with the rules' verdict and regime, and the JSON's ``meta`` (the
+    sets, the parameters and the digest of the inputs)."""
+    natural, generated = read_sets(args.set, args.phrasing_weight, repo_sets=not args.no_repo_sets)
+    if not args.no_repo_sets:
+        natural += product_items()
+    rule_pass(natural)
+    for it in natural:
+        it.weight = 1.0 if it.rule_refused else args.passed_weight
+    counts: dict[str, int] = defaultdict(int)
+    for it in natural:
+        counts[it.set] += 1
+    params = training_params(args)
+    meta: dict = {"sets": dict(sorted(counts.items())), **params,
+                  "inputs_sha256": inputs_digest(natural, generated, params)}
+    return natural, generated, meta
+
+
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", type=Path, action="append", default=[], help="an extra natural set (JSONL)")
     ap.add_argument("--phrasing-weight", type=float, default=0.3)
@@ -285,49 +394,52 @@ def main(argv: list[str] | None = None) -> int:
                     help="weight of the texts no rule refuses (the population the model judges)")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--rate", type=float, default=0.05)
-    ap.add_argument("--l2", type=float, default=0.1)
+    ap.add_argument("--l2", type=float, default=0.2)
+    ap.add_argument("--ngrams", default="3", help="character n-gram lengths, comma-separated")
+    ap.add_argument("--stems", action=argparse.BooleanOptionalAction, default=True,
+                    help="word stems, stem pairs and stem pairs one word apart")
     ap.add_argument("--prune", type=float, default=2e-3)
     ap.add_argument("--max-added-fa", type=float, default=0.006,
                     help="false alarms the model may add per language, pooled (0.006 keeps every "
                          "held-out set at or under 0.01)")
+    ap.add_argument("--recall-slack", type=float, default=0.1,
+                    help="take the strictest thresholds that add at least (1 - this) of the most true refusals")
     ap.add_argument("--no-loso", action="store_true")
     ap.add_argument("--thresholds", default="0.97,2", help="ask,other (with --no-loso)")
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--no-repo-sets", action="store_true", help="read only the --set files")
     ap.add_argument("--out", type=Path, default=WEIGHTS, help="where to write the weights")
-    args = ap.parse_args(argv)
-    natural, generated = read_sets(args.set, args.phrasing_weight, repo_sets=not args.no_repo_sets)
-    if not args.no_repo_sets:
-        natural += product_items()
-    rule_pass(natural)
-    for it in natural:
-        it.weight = 1.0 if it.rule_refused else args.passed_weight
-    vocab = vectorise(natural + generated)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    started = time.monotonic()
+    natural, generated, meta = prepare(args)
+    feats = feature_choice(args)
+    vocab = vectorise(natural + generated, feats)
     nfeat = len(vocab)
-    counts = defaultdict(int)
-    for it in natural:
-        counts[it.set] += 1
-    print("natural sets:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
-          f"| frame-generated: {len(generated)} at weight {args.phrasing_weight}")
-    meta: dict = {"sets": dict(sorted(counts.items())), "phrasing_weight": args.phrasing_weight,
-                  "passed_weight": args.passed_weight,
-                  "epochs": args.epochs, "rate": args.rate, "l2": args.l2}
+    print("natural sets:", ", ".join(f"{k} {v}" for k, v in meta["sets"].items()),
+          f"| frame-generated: {len(generated)} at weight {args.phrasing_weight}"
+          f" | rules run in {time.monotonic() - started:.0f} s")
     if args.no_loso:
         th = dict(zip(REGIMES, (float(x) for x in args.thresholds.split(",")), strict=True))
     else:
         scores = loso(natural, generated, nfeat, args)
-        th = choose_thresholds(natural, scores, args.max_added_fa)
+        th = choose_thresholds(natural, scores, args.max_added_fa, args.recall_slack)
         print("thresholds (leave-one-set-out, model adds <= "
               f"{args.max_added_fa} false alarms per language):", th)
-        meta["leave_one_set_out"] = report(natural, scores, th)
+        nested = nested_thresholds(natural, scores, args.max_added_fa, args.recall_slack)
+        meta["leave_one_set_out"] = report(natural, scores, th, nested)
     b, w = train(natural + generated, nfeat, epochs=args.epochs, rate=args.rate, l2=args.l2)
     names = sorted(vocab, key=vocab.__getitem__)
     weights = {names[f]: round(v, 4) for f, v in enumerate(w) if abs(v) >= args.prune}
     if not args.dry_run:
-        data = {"bias": round(b, 6), "thresholds": th, "meta": meta,
+        data = {"bias": round(b, 6), "thresholds": th, "features": feats.as_json(), "meta": meta,
                 "weights": dict(sorted(weights.items()))}
         args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {args.out}: {len(weights)} weights, {args.out.stat().st_size} bytes")
+    print(f"done in {time.monotonic() - started:.0f} s")
     return 0
 
 

@@ -21,6 +21,7 @@ from gateway.billing.context import BillingContext
 from gateway.clock import SYSTEM, Clock
 from gateway.console import (
     audit_views,
+    credentials,
     delivery_views,
     enrol,
     oidc_signin,
@@ -117,7 +118,8 @@ async def _console_ctx(app: web.Application) -> AsyncIterator[None]:
     state = app[STATE]
     await template_views.refresh(state)  # approved template versions are live from the start
     tasks = [asyncio.create_task(_sweep(state), name="console-session-sweeper"),
-             asyncio.create_task(_templates(state), name="console-template-refresh")]
+             asyncio.create_task(_templates(state), name="console-template-refresh"),
+             asyncio.create_task(asyncio.to_thread(credentials.prepare), name="console-dummy-hash")]
     yield
     for task in tasks:
         task.cancel()

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway import audit
 from gateway.clock import SYSTEM, Clock
 from gateway.ids import new_id
+from gateway.storage import reading
 from gateway.storage.schema import staff, staff_enrolments, staff_passkeys, web_sessions
 
 ROLES = ("agent", "template_admin", "auditor", "admin")
@@ -101,7 +102,7 @@ async def add(engine: AsyncEngine, email: str, role: str, *, first_name: str | N
 
 
 async def list_staff(engine: AsyncEngine) -> list[StaffMember]:
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         rows = await conn.execute(select(staff).order_by(staff.c.created_at, staff.c.id))
         return [_member(row) for row in rows]
 

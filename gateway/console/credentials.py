@@ -20,12 +20,24 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 TOTP_STEP = 30
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = _HASHER.hash("a password nobody has; compared for unknown accounts")
 _TOTP_FIELD = "staff.totp_secret"
 
 
 def _key_owner(staff_id: str) -> str:
     return f"staff:{staff_id}"  # a customer id cannot contain ":", so the key contexts never meet
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against for unknown accounts. Made at first use, not at import: an argon2id hash
+    takes about 0.4 s, which every `gateway` command and process would otherwise pay at start."""
+    return _HASHER.hash("a password nobody has; compared for unknown accounts")
+
+
+def prepare() -> None:
+    """Make the dummy hash now (serve calls this on a thread at start), so that the first sign-in
+    for an unknown account takes no longer than one for a known account."""
+    _dummy_hash()
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +66,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored: str | None, password: str) -> bool:
     """Constant work whether or not the account has a password (no account-probing by timing)."""
     try:
-        return _HASHER.verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD]) and stored is not None
+        return _HASHER.verify(stored or _dummy_hash(), password[:MAX_PASSWORD]) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -14,6 +14,7 @@ from gateway.console.thread_views import _id, _open, _page
 from gateway.delivery import notify
 from gateway.delivery.notification_check import NotificationChecker
 from gateway.guard import is_refused
+from gateway.storage import reading
 from gateway.storage.schema import customers, messages, notifications
 from gateway.webkit import PageError
 
@@ -21,7 +22,7 @@ CANCELLED = "cancelled by staff"
 
 
 async def _held(request: web.Request, message_id: str) -> Any:
-    async with state_of(request).engine.connect() as conn:
+    async with reading(state_of(request).engine) as conn:
         row = (await conn.execute(
             select(notifications.c.id, notifications.c.status, messages.c.customer_id, messages.c.category,
                    messages.c.sensitivity, customers.c.language)

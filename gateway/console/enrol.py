@@ -15,6 +15,7 @@ from gateway import audit
 from gateway.console import accounts, credentials, i18n, passkeys
 from gateway.console.pages import redirect, render, state_of
 from gateway.console.signin import pending_session
+from gateway.storage import reading
 from gateway.storage.schema import staff
 from gateway.webkit import SESSION, PageError, Session, clear_session_cookie, session_of, set_session_cookie
 
@@ -133,7 +134,7 @@ async def confirm_totp(request: web.Request) -> web.StreamResponse:
 async def passkey_options(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     session, staff_id = _enrolling(request)
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         row = await _row(conn, staff_id)
         if row.password_hash is None:
             raise PageError(403)

@@ -20,6 +20,7 @@ from gateway.console import accounts
 from gateway.console.pages import redirect, render, state_of
 from gateway.console.signin import _signed_in, pending_session
 from gateway.console.state import ConsoleState
+from gateway.storage import reading
 from gateway.storage.schema import staff
 from gateway.webkit import SESSION, PageError, clear_session_cookie, session_of
 from gateway.webkit.oidc import AuthRequest, OIDCClient, OIDCError, mfa_satisfied
@@ -99,7 +100,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
 
 
 async def _active_staff(state: ConsoleState, claimed: str) -> str | None:
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         row = (await conn.execute(select(staff.c.id).where(
             staff.c.email == claimed.strip().lower(), staff.c.status == accounts.ACTIVE))).first()
     return None if row is None else str(row.id)

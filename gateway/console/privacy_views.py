@@ -21,6 +21,7 @@ from gateway.console.thread_views import _id
 from gateway.delivery import notify
 from gateway.errors import Conflict, GuardRefused, NotFound, ValidationFailed
 from gateway.privacy import requests
+from gateway.storage import reading
 from gateway.storage.schema import customers
 from gateway.webkit import PageError
 
@@ -38,7 +39,7 @@ SUBJECTS = {
 
 async def _row(request: web.Request, customer_id: str) -> Any:
     """The customer's row, erased or not; a 404 page for an id that was never a customer's."""
-    async with state_of(request).engine.connect() as conn:
+    async with reading(state_of(request).engine) as conn:
         row = (await conn.execute(select(customers.c.id, customers.c.erased_at, customers.c.language)
                                   .where(customers.c.id == customer_id))).first()
     if row is None:
@@ -77,7 +78,7 @@ async def erase(request: web.Request) -> web.StreamResponse:
 @requires(*PRIVACY_STAFF)
 async def cases(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         waiting = await requests.open_cases(conn, state.crypto)
     return render(request, "cases.html", {"cases": waiting})  # the list shows no text: the case page does
 

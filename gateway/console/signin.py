@@ -20,6 +20,7 @@ from gateway import audit
 from gateway.console import accounts, credentials, i18n, passkeys, throttle
 from gateway.console.pages import redirect, render, state_of
 from gateway.console.state import ConsoleState
+from gateway.storage import reading
 from gateway.storage.schema import staff
 from gateway.webkit import (
     SESSION,
@@ -84,7 +85,7 @@ async def login_password(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     email, password = str(form.get("email", "")).strip().lower(), str(form.get("password", ""))
     now = state.clock.now()
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         row = (await conn.execute(select(staff.c.id, staff.c.status, staff.c.password_hash)
                                   .where(staff.c.email == email[:254]))).first()
         staff_id = str(row.id) if row is not None else None
@@ -121,7 +122,7 @@ async def second_page(request: web.Request) -> web.StreamResponse:
     staff_id = _password_passed(state, session_of(request))
     if staff_id is None:
         return redirect("/console/login", 302)
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         has_totp, has_passkey = await _factors(conn, staff_id)
     return render(request, "second.html", {"has_totp": has_totp, "has_passkey": has_passkey, "error": None})
 
@@ -179,7 +180,7 @@ async def passkey_options(request: web.Request) -> web.StreamResponse:
     staff_id = _password_passed(state, session)
     if staff_id is None or session is None:
         raise PageError(403)
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         options, challenge = await passkeys.authentication_options(conn, state.settings, staff_id)
     session.data["passkey_challenge"] = challenge
     await state.sessions.save_data(session)

@@ -103,7 +103,7 @@ def _names(state: ConsoleState) -> list[str]:
 @requires(*ADMINS)
 async def index(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         waiting = await store.pending(conn)
     return render(request, "templates.html", {"names": _names(state),
                                               "template_languages": store.LANGUAGES, "waiting": waiting,
@@ -114,7 +114,7 @@ async def _editor(request: web.Request, name: str, language: str, source: str | 
                   **extra: Any) -> web.Response:
     state = state_of(request)
     active = await _active(state, name)
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         versions = await store.history(conn, name, language)
     text = _live(state, active, name, language) if source is None else source
     try:
@@ -178,7 +178,7 @@ async def _decide(request: web.Request, approve: bool) -> web.StreamResponse:
                                                  version_id, {"name": version.name, "language": version.language,
                                                               "author": f"staff:{version.author}"}))
     except store.TemplateRefusal as exc:
-        async with state.engine.connect() as conn:
+        async with reading(state.engine) as conn:
             waiting = await store.pending(conn)
         return render(request, "templates.html", {"names": _names(state),
                                                   "template_languages": store.LANGUAGES, "waiting": waiting,

@@ -18,6 +18,7 @@ from gateway.console.pages import language_of, redirect, render, requires, staff
 from gateway.console.views import _ID, SENDERS
 from gateway.delivery import notify
 from gateway.errors import GuardRefused, ValidationFailed
+from gateway.storage import reading
 from gateway.storage.schema import messages
 from gateway.webkit import PageError
 
@@ -32,7 +33,7 @@ def _id(request: web.Request, name: str) -> str:
 @requires(*SENDERS)
 async def inbox(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         waiting = await threads.inbox(conn)
         people = await threads.assignable(conn)
     return render(request, "inbox.html", {"waiting": waiting, "people": people})
@@ -86,7 +87,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
     staff = staff_of(request)
     message_id = _id(request, "message_id")
     form = await request.post()
-    async with state.engine.connect() as conn:
+    async with reading(state.engine) as conn:
         head = (await conn.execute(select(messages.c.customer_id, messages.c.category, messages.c.sensitivity,
                                           messages.c.auth_level).where(messages.c.id == message_id))).first()
     if head is None:

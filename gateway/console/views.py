@@ -18,6 +18,7 @@ from gateway.console import customers, drafts, threads
 from gateway.console.pages import language_of, redirect, render, requires, staff_of, state_of
 from gateway.delivery import notify
 from gateway.errors import Conflict, GatewayError, GuardRefused, ValidationFailed
+from gateway.storage import reading
 from gateway.storage.schema import customers as customers_table
 from gateway.webkit import PageError
 
@@ -72,7 +73,7 @@ async def customer(request: web.Request) -> web.StreamResponse:
 
 
 async def _language(request: web.Request, customer_id: str) -> str:
-    async with state_of(request).engine.connect() as conn:
+    async with reading(state_of(request).engine) as conn:
         row = (await conn.execute(select(customers_table.c.language).where(
             customers_table.c.id == customer_id, customers_table.c.erased_at.is_(None)))).first()
     if row is None:

@@ -11,8 +11,13 @@ and the next claim:
   the outbox every IDLE_POLL_SECONDS with a read (no write lock, no rate-limit update), sooner
   when `wakeup` is set (the API does so on a new message); when the global send-rate limit cuts a
   claim short it waits about as long as the missing tokens take to accrue;
-- one sender per SMTP connection (GATEWAY_SMTP_CONNECTIONS) takes the next job, renders it,
-  re-checks it with the guard, builds it and sends it;
+- each claimed batch is made ready to send as soon as it is claimed, a chunk at a time: every
+  job's e-mail rendered, re-checked with the guard and built on the event loop, then the chunk's
+  DKIM signatures made with one hand-over to a signing thread (OpenSSL's private-key step, the
+  bulk of a signature, runs there without the GIL) while the loop builds the next chunk; so
+  signing happens ahead of the sends, on another core if one is free, not between a
+  connection's sends;
+- one sender per SMTP connection (GATEWAY_SMTP_CONNECTIONS) takes the next ready job and sends it;
 - the recorder writes results in groups, each in one transaction with its audit entries, and
   counts them in the metrics: while more results are coming it waits for a batch's worth or
   RECORD_DELAY_SECONDS, whichever comes first; otherwise it writes at once;
@@ -50,6 +55,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from gateway import metrics
@@ -82,10 +88,15 @@ RECORD_DELAY_SECONDS = 0.1
 _RECORD_ATTEMPTS_ON_STOP = 3
 
 
+# Jobs made ready (rendered, checked, built, signed) per hand-over to the signing thread: enough
+# to spread the hand-over's cost thin, few enough that the first sends of a batch start early.
+READY_CHUNK = 25
+
+
 @dataclass(frozen=True)
 class _Claimed:
     job: Job
-    envelope: Envelope | str | None  # a str or None: why it cannot be addressed
+    ready: OutgoingEmail | Result  # the e-mail to send, or the job's result without a send
 
 
 Claimer = Callable[["asyncio.Queue[_Claimed | None]", "asyncio.Queue[Result | None]"], Awaitable[None]]
@@ -107,6 +118,7 @@ class Worker:
         self._room = asyncio.Event()  # a sender took a job, or results were recorded
         self._group_full = asyncio.Event()  # a batch's worth of results waits, or no more are coming
         self._busy = 0  # jobs the senders have taken and not yet turned into results
+        self._readying = 0  # jobs claimed and being made ready, not yet queued for the senders
 
     # ------------------------------------------------------------ the pipeline
 
@@ -210,9 +222,73 @@ class Worker:
             for job in claim.jobs:
                 results.put_nowait(Result(job, "released"))
             return claim
-        for job in claim.jobs:
-            queue.put_nowait(_Claimed(job, envelopes.get(job.id)))
+        await self._make_ready(claim.jobs, envelopes, queue)
         return claim
+
+    async def _make_ready(self, jobs: list[Job], envelopes: dict[str, Envelope | str],
+                          queue: asyncio.Queue[_Claimed | None]) -> None:
+        """Queue each job with its signed e-mail (or its result when it must not be sent), a chunk
+        at a time: a chunk's signatures are made on the signing thread while the event loop
+        builds the next chunk."""
+        now = self.clock.now()
+        signing: asyncio.Task[list[OutgoingEmail | Result]] | None = None
+        previous: list[Job] = []
+        unqueued = 0  # jobs counted in self._readying and not yet queued
+        try:
+            for start in range(0, len(jobs), READY_CHUNK):
+                chunk = jobs[start:start + READY_CHUNK]
+                self._readying += len(chunk)
+                unqueued += len(chunk)
+                built = await self._build(chunk, envelopes, now)
+                if signing is not None:
+                    unqueued -= self._queue_ready(queue, previous, await signing)
+                signing, previous = asyncio.create_task(self._sign(chunk, built, now)), chunk
+            if signing is not None:
+                unqueued -= self._queue_ready(queue, previous, await signing)
+        finally:
+            if signing is not None and not signing.done():
+                signing.cancel()
+            self._readying -= unqueued
+
+    def _queue_ready(self, queue: asyncio.Queue[_Claimed | None], jobs: list[Job],
+                     ready: list[OutgoingEmail | Result]) -> int:
+        for job, item in zip(jobs, ready, strict=True):
+            queue.put_nowait(_Claimed(job, item))
+        self._readying -= len(jobs)
+        return len(jobs)
+
+    async def _build(self, jobs: list[Job], envelopes: dict[str, Envelope | str],
+                     now: datetime) -> list[OutgoingEmail | Result]:
+        """Each job's e-mail, unsigned, or its result when it must not be sent. A job that raises
+        is retried like a temporary failure; the others are not affected."""
+        built: list[OutgoingEmail | Result] = []
+        for job in jobs:
+            try:
+                built.append(self._prepare(job, envelopes.get(job.id), now))
+            except Exception as exc:
+                log.exception("notification could not be prepared", extra={"message_id": job.message_id})
+                built.append(Result(job, "retry", f"internal error: {type(exc).__name__}"))
+            await asyncio.sleep(0)  # let the senders' replies in between renderings
+        return built
+
+    async def _sign(self, jobs: list[Job], built: list[OutgoingEmail | Result],
+                    now: datetime) -> list[OutgoingEmail | Result]:
+        """The built e-mails DKIM-signed, the private-key steps in one hop to the signing thread."""
+        dkim = self.services.dkim
+        emails = [(n, email) for n, email in enumerate(built) if isinstance(email, OutgoingEmail)]
+        if dkim is None or not emails:
+            return built
+        ready = list(built)
+        try:
+            signed = await dkim.sign_many([email.data for _, email in emails], now)
+        except Exception as exc:
+            log.exception("notifications could not be signed", extra={"jobs": len(emails)})
+            for n, _ in emails:
+                ready[n] = Result(jobs[n], "retry", f"internal error: {type(exc).__name__}")
+            return ready
+        for (n, email), data in zip(emails, signed, strict=True):
+            ready[n] = OutgoingEmail(email.sender, email.recipient, data)
+        return ready
 
     async def _idle(self) -> None:
         """Nothing is due: wait for a wake-up, or until a read (no write lock, no rate-limit
@@ -253,29 +329,25 @@ class Worker:
                 self._group_full.set()
 
     def _more_coming(self, queue: asyncio.Queue[_Claimed | None]) -> bool:
-        """Whether more results will follow soon (a send in flight, or jobs queued)."""
-        return self._busy > 0 or not queue.empty()
+        """Whether more results will follow soon (jobs being made ready, queued or in flight)."""
+        return self._busy > 0 or self._readying > 0 or not queue.empty()
 
     async def _process_safely(self, item: _Claimed) -> Result:
         """One job's result, never an exception: a bug or surprise in one job must not leave
         other jobs unrecorded (to be sent again when their leases expire)."""
         try:
-            return await self._process(item.job, item.envelope)
+            return await self._process(item.job, item.ready)
         except Exception as exc:
             log.exception("notification could not be processed", extra={"message_id": item.job.message_id})
             return Result(item.job, "retry", f"internal error: {type(exc).__name__}")
 
-    async def _process(self, job: Job, envelope: Envelope | str | None) -> Result:
+    async def _process(self, job: Job, email: OutgoingEmail | Result) -> Result:
         # The worker may be stopping, or the job's lease may be running low or lost (taken over):
         # either way it is not started here.
         if self._closing or self._stop.is_set() or not self._leases.sendable(job.id):
             return Result(job, "released")
-        email = self._prepare(job, envelope)
         if isinstance(email, Result):
             return email
-        if self.services.dkim is not None:
-            signed = await self.services.dkim.sign_off_loop(email.data, self.clock.now())
-            email = OutgoingEmail(email.sender, email.recipient, signed)
         started = time.perf_counter()
         try:
             await self.pool.send(email)
@@ -286,8 +358,8 @@ class Worker:
         metrics.send_latency.observe(time.perf_counter() - started)
         return Result(job, "sent")
 
-    def _prepare(self, job: Job, envelope: Envelope | str | None) -> OutgoingEmail | Result:
-        """The e-mail to send, or the final result of a job that must not be sent."""
+    def _prepare(self, job: Job, envelope: Envelope | str | None, now: datetime) -> OutgoingEmail | Result:
+        """The e-mail to send (unsigned), or the final result of a job that must not be sent."""
         if envelope == UNDELIVERABLE:
             return Result(job, "undeliverable", UNDELIVERABLE)
         if not isinstance(envelope, Envelope):
@@ -303,11 +375,11 @@ class Worker:
         try:
             email = build_email(rendered, to=envelope.email, mail_from=self.settings.mail_from,
                                 notification_id=job.id, language=envelope.language,
-                                date=self.clock.now().astimezone(OSLO))
+                                date=now.astimezone(OSLO))
         except BadRecipient as exc:  # stored before addresses were matched whole; never retried
             log.error("notification not sent: bad recipient address", extra={"message_id": job.message_id})
             return Result(job, "failed", str(exc))
-        # The per-notification bounce address as envelope sender (VERP); signed by the caller.
+        # The per-notification bounce address as envelope sender (VERP).
         sender = bounce_address(job.bounce_token, self.settings.return_path_domain) if job.bounce_token \
             else email.sender
         return OutgoingEmail(sender, email.recipient, email.data)

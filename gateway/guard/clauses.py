@@ -11,7 +11,11 @@ from functools import lru_cache
 
 from . import lexicon as L
 from . import phrasing as P
+from . import segments
 from .gate import may_start_object
+from .gate import start_shortcut_on as may_start_shortcut
+from .object_scan import piece_objects as _piece_objects
+from .object_scan import scan_objects as _scan_objects
 from .tokens import (
     COLON,
     CONTAINERS,
@@ -22,7 +26,6 @@ from .tokens import (
     canonical,
     container_category,
     multi_category,
-    tokenize,
 )
 
 _CARD_CONTEXT = {"card_number", "card_security_code"}
@@ -54,7 +57,8 @@ _SKIP_BACK = L.AUX | L.POLITE | L.NEGATIONS | L.DEMAND_MODALS | {
 class Analysis:
     def __init__(self, text: str):
         self.text = text
-        self.toks = tokenize(text)
+        # tokenize(text), each paragraph's tokens cached (segments.py)
+        self.toks, self._pieces = segments.tokens_and_pieces(text)
         n = len(self.toks)
         self.keys = [t.key if t.kind == WORD else "" for t in self.toks]
         self.objs_at: list[Obj | None] = [None] * n
@@ -67,6 +71,31 @@ class Analysis:
 
     # -- objects --------------------------------------------------------------------------
     def _find_objects(self) -> None:
+        """The objects of _find_objects_whole, paragraph by paragraph: which words form an object
+        depends only on the words of their own run (no run crosses a paragraph), except whether
+        a code-like word is a code, which depends on the words around it and is decided here on
+        the whole text. Each paragraph's scan is cached (_piece_objects)."""
+        if not may_start_shortcut():
+            self._find_objects_whole()  # the fast paths are off: the plain scan, every token tried
+            return
+        keys, n = self.keys, len(self.toks)
+        for first, _end, piece in self._pieces:
+            scan = _piece_objects(piece) if piece is not None else _scan_objects(
+                tuple((t.kind, t.key) for t in self.toks[first:_end]))
+            for i, j, cat, container in scan:
+                i, j = i + first, j + first
+                if cat is None:  # a code-like word: a code only with code words around it
+                    if self._code_context(i):
+                        card = any(keys[k] in L.CARD_CONTEXT for k in range(max(0, i - 4), min(n, i + 6)))
+                        cat = "card_number" if card and keys[i] in L.DIGIT_WORDS else "one_time_code"
+                    elif container is None:
+                        continue
+                    else:
+                        cat = container
+                self._add_obj(Obj(cat, i, j))
+        self._find_described()
+
+    def _find_objects_whole(self) -> None:
         toks, keys = self.toks, self.keys
         n = len(toks)
         run_end = [0] * (n + 1)  # index just past the run of words starting at i

@@ -17,6 +17,9 @@ from .normalize import normalize_for_numbers
 # (The first digit comes before the look-behind that checks what precedes it, so re can skip
 # ahead to digits; the matches are those of (?<![\w.,/-])\d(?:[ .\-\u00a0]?\d){7,22}... )
 _NUMBER_RE = re.compile(r"\d(?<![\w.,/-]\d)(?:[ .\-\u00a0]?\d){7,22}(?![\w/]|[.,-]\d)")
+# Every IBAN match has two ASCII letters just before two digits: where none has, skip the search
+# (a digit-led pattern, so re can skip ahead to the digits).
+_IBAN_QUICK = re.compile(r"\d(?<=[A-Za-z][A-Za-z]\d)\d")
 _ACCOUNT_FMT = re.compile(r"^\d{4}[ .]\d{2}[ .]\d{5}$")
 _IBAN_RE = re.compile(r"(?<![A-Za-z0-9])((?i:NO)\d{2}(?:[ ]?\d){11}|[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])")
 _ACCOUNT_CTX = re.compile(r"(?i)(konto|account|kontonr|bankkonto|betal|innbetal|overfør|payee|mottaker)")
@@ -76,7 +79,7 @@ def find_content(text: str) -> list[Hit]:
         return hits
     t = normalize_for_numbers(text)
     taken: list[tuple[int, int]] = []
-    for m in _IBAN_RE.finditer(t):
+    for m in (_IBAN_RE.finditer(t) if _IBAN_QUICK.search(t) else ()):
         if valid_iban(m.group(1).replace(" ", "")):
             hits.append(Hit("content.iban", m.start(1), m.end(1), [(m.start(1), m.end(1))], key="iban"))
             taken.append(m.span(1))

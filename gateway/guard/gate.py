@@ -310,6 +310,14 @@ def gate() -> re.Pattern[str] | None:
     return _gate
 
 
+def start_shortcut_on() -> bool:
+    """Whether may_start_object skips any token (not when the gate could not be built, nor while
+    tests switch the shortcuts off); the per-paragraph object cache (clauses) is used only then."""
+    if not _built:
+        _build_all()
+    return _prefixes is not None
+
+
 @lru_cache(maxsize=65536)
 def may_start_object(key: str) -> bool:
     """False only when no confidential object (one key, or keys joined) can begin with ``key``;

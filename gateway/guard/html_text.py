@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _INLINE = {
     "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font",
@@ -81,6 +82,48 @@ _TAG_RE = re.compile(
 _ATTR_RE = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 
 
+@dataclass(frozen=True)
+class _StartTag:
+    """What a start tag contributes, apart from where it stands: a pure function of the tag's
+    text, so it is worked out once per distinct tag (a notification repeats the same few tags)."""
+
+    links: tuple[str, ...]  # URLs in its attributes (href, src, style url(), meta refresh ...)
+    extra: tuple[str, ...]  # other attribute values worth reading, each with its "\n"
+    fields: tuple[tuple[str, str], ...] | None  # a form field's attributes (and "_tag")
+    breaks: bool  # a block tag: ends a line
+    opens: bool  # pushed on the stack (not void, not self-closed)
+    hides: bool  # hides its content itself (<head>, hidden, display:none ...)
+
+
+def _start_tag(tag: str, raw: str) -> _StartTag:
+    attrs = [(k.lower(), html.unescape(v.strip("\"'")) if v else "") for k, v in _ATTR_RE.findall(raw)]
+    amap = dict(attrs)
+    links: list[str] = []
+    extra: list[str] = []
+    for k, v in amap.items():
+        if k in _LINK_ATTRS:
+            for url in (v.split(",") if k == "srcset" else [v]):
+                url = url.strip().split(" ")[0] if k == "srcset" else url.strip()
+                if url:
+                    links.append(url)
+        elif k == "style":
+            links.extend(_CSS_URL.findall(v))
+        elif k == "content" and amap.get("http-equiv", "").lower() == "refresh":
+            links.extend(_REFRESH_URL.findall(v))
+        elif k not in _SKIP_ATTRS and v.strip():
+            extra.append(v + "\n")
+    fields = (tuple((amap | {"_tag": tag}).items())
+              if tag in ("input", "textarea", "select", "form", "button") else None)
+    # A self-closed non-void tag ("<div/>") is pushed and popped at once: never on the stack.
+    opens = tag not in _VOID and not raw.rstrip().endswith("/")
+    hides = tag in _HIDDEN_TAGS or "hidden" in amap or bool(_HIDDEN_STYLE.search(amap.get("style", "")))
+    return _StartTag(tuple(links), tuple(extra), fields, tag not in _INLINE, opens, hides)
+
+
+_cached_start_tag = lru_cache(maxsize=4096)(_start_tag)
+_CACHED_TAG_CHARS = 1000  # longer tags are parsed each time, so giant ones cannot fill memory
+
+
 class _Extractor:
     """A small, fast, forgiving HTML reader (regex tokens, no tree), enough for e-mail HTML."""
 
@@ -88,76 +131,70 @@ class _Extractor:
         self.out = HtmlText(Piece(), Piece(), Piece(), [], [])
         self.stack: list[tuple[str, bool]] = []  # (tag, hidden)
 
-    def _hidden(self) -> bool:
-        return bool(self.stack) and self.stack[-1][1]
-
     def feed(self, source: str) -> None:
+        # Piece.add, end() and data() inlined: this loop runs for every tag of every e-mail.
+        out, stack = self.out, self.stack
+        vparts, voffs = out.visible.parts, out.visible.offsets
+        hparts, hoffs = out.hidden.parts, out.hidden.offsets
+        extra, links = out.extra, out.links
+        unescape, inline = html.unescape, _INLINE
         pos = 0
         for m in _TAG_RE.finditer(source):
-            if m.start() > pos:
-                self.data(source[pos:m.start()], pos)
+            off = m.start()
+            if off > pos:
+                data = source[pos:off]
+                if "&" in data:
+                    data = unescape(data)
+                if stack and stack[-1][0] == "style":
+                    links.extend((u, pos) for u in _CSS_URL.findall(data))
+                if data:
+                    if stack and stack[-1][1]:
+                        hparts.append(data)
+                        hoffs.append(pos)
+                    else:
+                        vparts.append(data)
+                        voffs.append(pos)
             pos = m.end()
-            if m.group("comment") is not None:
-                self.out.extra.add(m.group("comment") + "\n", m.start() + 4)
-            elif m.group("cdata") is not None:
-                self.out.hidden.add(m.group("cdata") + "\n", m.start() + 9)
-            elif m.group("tag"):
-                tag = m.group("tag").lower()
-                if m.group("end"):
-                    self.end(tag, m.start())
-                else:
-                    raw = m.group("attrs")
-                    attrs = [(k.lower(), html.unescape(v.strip("\"'")) if v else "")
-                             for k, v in _ATTR_RE.findall(raw)]
-                    self.start(tag, attrs, m.start())
-                    if raw.rstrip().endswith("/") and tag not in _VOID and self.stack and self.stack[-1][0] == tag:
-                        self.stack.pop()
+            comment, cdata, end, tag, raw = m.group("comment", "cdata", "end", "tag", "attrs")
+            if comment is not None:
+                extra.add(comment + "\n", off + 4)
+            elif cdata is not None:
+                out.hidden.add(cdata + "\n", off + 9)
+            elif tag:
+                tag = tag.lower()
+                if end:
+                    for k in range(len(stack) - 1, -1, -1):
+                        if stack[k][0] == tag:
+                            del stack[k:]
+                            break
+                    if tag not in inline:
+                        vparts.append("\n")
+                        voffs.append(off)
+                        hparts.append("\n")
+                        hoffs.append(off)
+                    continue
+                info = (_cached_start_tag(tag, raw) if len(raw) <= _CACHED_TAG_CHARS
+                        else _start_tag(tag, raw))
+                for url in info.links:
+                    links.append((url, off))
+                for value in info.extra:
+                    extra.add(value, off)
+                if info.fields is not None:
+                    out.inputs.append((dict(info.fields), off))
+                if info.breaks:
+                    vparts.append("\n")
+                    voffs.append(off)
+                    hparts.append("\n")
+                    hoffs.append(off)
+                if info.opens:
+                    stack.append((tag, (bool(stack) and stack[-1][1]) or info.hides))
         if pos < len(source):
-            self.data(source[pos:], pos)
-
-    def start(self, tag: str, attrs: list[tuple[str, str]], off: int) -> None:
-        amap = dict(attrs)
-        for k, v in amap.items():
-            if k in _LINK_ATTRS:
-                for url in (v.split(",") if k == "srcset" else [v]):
-                    url = url.strip().split(" ")[0] if k == "srcset" else url.strip()
-                    if url:
-                        self.out.links.append((url, off))
-            elif k == "style":
-                self.out.links.extend((u, off) for u in _CSS_URL.findall(v))
-            elif k == "content" and amap.get("http-equiv", "").lower() == "refresh":
-                self.out.links.extend((u, off) for u in _REFRESH_URL.findall(v))
-            elif k not in _SKIP_ATTRS and v.strip():
-                self.out.extra.add(v + "\n", off)
-        if tag in ("input", "textarea", "select", "form", "button"):
-            self.out.inputs.append((amap | {"_tag": tag}, off))
-        if tag not in _INLINE:
-            self._break(off)
-        if tag in _VOID:
-            return
-        hidden = (self._hidden() or tag in _HIDDEN_TAGS or "hidden" in amap
-                  or bool(_HIDDEN_STYLE.search(amap.get("style", ""))))
-        self.stack.append((tag, hidden))
-
-    def end(self, tag: str, off: int) -> None:
-        for k in range(len(self.stack) - 1, -1, -1):
-            if self.stack[k][0] == tag:
-                del self.stack[k:]
-                break
-        if tag not in _INLINE:
-            self._break(off)
-
-    def _break(self, off: int) -> None:
-        self.out.visible.add("\n", off)
-        self.out.hidden.add("\n", off)
-
-    def data(self, data: str, off: int) -> None:
-        if "&" in data:
-            data = html.unescape(data)
-        target = self.out.hidden if self._hidden() else self.out.visible
-        if self.stack and self.stack[-1][0] == "style":
-            self.out.links.extend((u, off) for u in _CSS_URL.findall(data))
-        target.add(data, off)
+            data = source[pos:]
+            if "&" in data:
+                data = unescape(data)
+            if stack and stack[-1][0] == "style":
+                links.extend((u, pos) for u in _CSS_URL.findall(data))
+            (out.hidden if stack and stack[-1][1] else out.visible).add(data, pos)
 
 
 def extract(source: str) -> HtmlText:

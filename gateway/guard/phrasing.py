@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from . import segments
+
 _GAP = r"[\s\-']+"
 
 
@@ -195,7 +197,7 @@ def _at_word_start(text: str, k: int) -> bool:
 
 def described(text: str) -> list[tuple[str, int, int]]:
     """(category, start, end) of each confidential thing described in the normalised text."""
-    found = {m.group(1) for m in _NEEDLE_RX.finditer(text)}
+    found = segments.needles(_NEEDLE_RX, text)  # {m.group(1) for m in _NEEDLE_RX.finditer(text)}
     if not found:
         return []
     present = frozenset().union(*(_PREFIXES[n] for n in found))

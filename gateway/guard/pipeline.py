@@ -269,10 +269,13 @@ def check_text(text: str, *, name: str = "<text>", leaks: bool = False) -> list[
             return big
         out = _Collector(name, SourceMap(text))
         view = _identity_view(text)
-        _check_views([view], out, requests=True, content=False, portal=None, statistical=True)
-        if leaks:  # a full national id or card number typed into a message by staff
-            for hit in find_leaks(text):
-                out.add_hit(view, hit)
+        # a full national id or card number typed into a message by staff
+        leak_hits = find_leaks(text) if leaks else []
+        # A rule's refusal is final: the second opinion is not asked about a text a leak rule
+        # already refuses (it would only add a second finding).
+        _check_views([view], out, requests=True, content=False, portal=None, statistical=not leak_hits)
+        for hit in leak_hits:
+            out.add_hit(view, hit)
         return out.findings
     except Exception as exc:
         return _internal(name, exc)

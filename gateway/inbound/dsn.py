@@ -6,6 +6,8 @@ returned message (often the whole notification) is never looked at beyond that."
 
 from __future__ import annotations
 
+import binascii
+import quopri
 import re
 from dataclasses import dataclass
 from email.message import Message
@@ -36,6 +38,8 @@ def clean(text: str) -> str:
     return _LONG_NUMBER.sub("<number>", text)[:MAX_DIAGNOSTIC]
 
 
+_ENCODING = re.compile(rb"^content-transfer-encoding:[ \t]*(base64|quoted-printable)\b",
+                       re.IGNORECASE | re.MULTILINE)
 _DS_PART = re.compile(rb"^content-type:[ \t]*message/delivery-status\b", re.IGNORECASE | re.MULTILINE)
 _BLANK = re.compile(rb"\r?\n\r?\n")
 _BOUNDARY_LINE = re.compile(rb"\r?\n--")
@@ -69,11 +73,18 @@ def _delivery_status_part(raw: bytes) -> list[dict[str, str]] | None:
     head_end = _BLANK.search(raw, match.end())
     if head_end is None:
         return None
-    if re.search(rb"content-transfer-encoding:[ \t]*(?:base64|quoted-printable)",
-                 raw[match.start():head_end.start()], re.IGNORECASE):
-        return None  # encoded: leave it to the full parser
     end = _BOUNDARY_LINE.search(raw, head_end.end())
     body = raw[head_end.end():end.start() if end else len(raw)]
+    # Some MTAs encode the part (RFC 3464 allows any encoding); the parser would not decode it.
+    # Its header lines run from the boundary line before the Content-Type to the blank line.
+    encoding = _ENCODING.search(raw, raw.rfind(b"\n--", 0, match.start()) + 1, head_end.start())
+    if encoding is not None:
+        try:
+            body = (binascii.a2b_base64(body) if encoding.group(1).lower() == b"base64"
+                    else quopri.decodestring(body))
+        except (binascii.Error, ValueError):
+            return None
+        body = body.replace(b"\r\n", b"\n")
     return [_fields(block.decode("utf-8", "replace")) for block in _BLANK.split(body) if block.strip()]
 
 

@@ -26,6 +26,7 @@ from gateway.crypto import Crypto
 from gateway.errors import ValidationFailed
 from gateway.ids import CLIENT_ID_PATTERN
 from gateway.privacy import erasure_log
+from gateway.storage import reading
 from gateway.storage.schema import (
     attachments,
     customers,
@@ -142,7 +143,7 @@ async def unfinished(engine: AsyncEngine, crypto: Crypto, log_path: Path) -> lis
     tombstone (a restore brought them back or forgot them, and `replay` has not run since)."""
     ids = erasure_log.read_ids(log_path)
     left = {cid for cid in ids if crypto.keystore is not None and crypto.keystore.secret(cid) is not None}
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start:start + CHUNK]
             tombstones = set((await conn.execute(select(customers.c.id).where(

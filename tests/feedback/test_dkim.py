@@ -17,9 +17,11 @@ import pytest
 from gateway.crypto import KeyringError
 from gateway.delivery.devmail import MailSink
 from gateway.delivery.dkim import load_signer
+from gateway.delivery.worker import Worker
 from tests.feedback.support import resolver, txt_from_zone_line
-from tests.support.factories import canary_notice
+from tests.support.factories import canary_notice, create_notices, store_customer
 from tests.support.factories import put_canary_customer as add_customer
+from tests.support.outbox import outbox_rows
 from tests.support.service import ROOT, make_settings, start_gateway, stop_gateway, wait_for
 
 
@@ -54,10 +56,15 @@ async def test_every_notification_verifies_against_the_published_record(
             status, body, _ = await gw.request("POST", "/api/v1/messages", token=token, json=canary_notice(),
                                                headers={"Idempotency-Key": f"dkim-{n}"})
             assert status == 201, body
-        await wait_for(lambda: len(sink.mails) == 3)
+        # A billing run's worth at once: claimed together, made ready and signed in chunks.
+        batch = [{**canary_notice(), "idempotency_key": f"dkim-batch-{n}"} for n in range(40)]
+        status, body, _ = await gw.request("POST", "/api/v1/messages/batch", token=token, json={"messages": batch})
+        assert status == 200, body
+        await wait_for(lambda: len(sink.mails) == 43)
     finally:
         await stop_gateway(gw)
     dns = resolver({name: record})
+    assert len({mail.raw.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0] for mail in sink.mails}) == 43
     for mail in sink.mails:
         assert mail.raw.startswith(b"DKIM-Signature:")
         assert dkim.verify(mail.raw, dnsfunc=dns), "signature does not verify against the published record"
@@ -90,3 +97,34 @@ def test_production_refuses_to_start_without_a_dkim_key(keys_dir: Path, sink: Ma
     settings = dataclasses.replace(make_settings(sqlite_url, keys_dir, sink), env="production")
     with pytest.raises(KeyringError, match="DKIM key missing"):
         load_signer(settings)
+
+
+async def test_a_job_that_cannot_be_built_leaves_the_rest_of_its_chunks_signed_and_sent(
+        database_url: str, keys_dir: Path, sink: MailSink) -> None:
+    """Jobs are made ready and signed a chunk at a time: one job whose rendering raises (an en
+    template using a variable the sandbox does not have) is retried on its own, and the other
+    jobs of its claim, across several chunks, are sent, each with a signature that verifies."""
+    made = dkim_init(keys_dir, database_url)
+    assert made.returncode == 0, made.stderr
+    name, record = txt_from_zone_line(made.stdout.strip().splitlines()[-1])
+    settings = make_settings(database_url, keys_dir, sink, dkim_selector="nov26", worker_batch_size=60)
+    gw = await start_gateway(settings, sink, run_worker=False)
+    try:
+        renderer = gw.services.notifications
+        renderer.templates[("en", "txt")] = renderer.text_env.from_string("{{ customer_name }}")
+        await store_customer(gw.services, "c-nb", language="nb")
+        await store_customer(gw.services, "c-en", email="en@example.no", language="en")
+        good = await create_notices(gw.services, 30, customer_id="c-nb", prefix="nb")
+        [bad] = await create_notices(gw.services, 1, customer_id="c-en", prefix="en")
+        good += await create_notices(gw.services, 20, customer_id="c-nb", prefix="nb2")
+        worker = Worker(gw.services)
+        assert await worker.run_once() == 51
+        await worker.pool.close()
+        rows = {r["message_id"]: r for r in await outbox_rows(gw.services)}
+    finally:
+        await stop_gateway(gw)
+    assert [rows[m]["status"] for m in good] == ["sent"] * 50
+    assert (rows[bad]["status"], rows[bad]["last_error"]) == ("pending", "internal error: UndefinedError")
+    dns = resolver({name: record})
+    assert len(sink.mails) == 50
+    assert all(dkim.verify(mail.raw, dnsfunc=dns) for mail in sink.mails)

@@ -66,3 +66,20 @@ def test_the_failed_recipient_wins_and_a_folded_diagnostic_is_read_whole() -> No
     report = dsn.parse(_report(fields))
     assert report == dsn.Report("failed", "5.2.1", "smtp; 550 5.2.1 The email account that you tried to reach "
                                                    "is disabled")
+
+
+@pytest.mark.parametrize("encoding, first", [("base64", False), ("base64", True), ("quoted-printable", False)])
+def test_an_encoded_delivery_status_part_is_read(encoding: str, first: bool) -> None:
+    import base64
+    import quopri
+    fields = (b"Reporting-MTA: dns; mx.example.no\r\n\r\n"
+              b"Final-Recipient: rfc822; ragnhild@example.no\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+              b"Diagnostic-Code: smtp; 550 5.1.1 <ragnhild@example.no> user unknown\r\n")
+    body = base64.encodebytes(fields) if encoding == "base64" else quopri.encodestring(fields)
+    cte = b"Content-Transfer-Encoding: " + encoding.encode() + b"\r\n"
+    ds = b"Content-Type: message/delivery-status\r\n"
+    raw = _report(b"").replace(ds + b"\r\n", (cte + ds if first else ds + cte) + b"\r\n"
+                               + body.replace(b"\n", b"\r\n").replace(b"\r\r", b"\r"))
+    report = dsn.parse(raw)
+    assert report is not None and report.hard and report.status == "5.1.1"
+    assert "user unknown" in report.diagnostic and "ragnhild" not in report.diagnostic

@@ -50,7 +50,7 @@ _TINY = {
 }
 
 
-def _train_tiny(tmp: Path, seed: str, out: Path) -> bytes:
+def _train_tiny(tmp: Path, seed: str, out: Path, *options: str) -> bytes:
     args = []
     for name, rows in _TINY.items():
         path = tmp / f"{name}.jsonl"
@@ -60,7 +60,7 @@ def _train_tiny(tmp: Path, seed: str, out: Path) -> bytes:
         args += ["--set", str(path)]
     env = {**os.environ, "PYTHONHASHSEED": seed}
     subprocess.run([sys.executable, str(ROOT / "bench" / "guard_train.py"), "--no-repo-sets", "--epochs", "3",
-                    "--phrasing-weight", "0", "--out", str(out), *args],
+                    "--phrasing-weight", "0", "--out", str(out), *options, *args],
                    check=True, env=env, cwd=ROOT, capture_output=True)
     return out.read_bytes()
 
@@ -74,6 +74,33 @@ def test_retraining_on_the_same_data_gives_the_same_weights(tmp_path):
     assert set(data["thresholds"]) == set(REGIMES)
     assert data["meta"]["sets"] == {"tinyA": 4, "tinyB": 4}
     assert data["weights"]  # it learnt something from eight sentences
+
+
+def test_stems_join_the_inflected_forms_of_a_word():
+    stem = second_opinion.stem
+    assert stem("koden") == stem("koda") == stem("kodene") == stem("koder") == stem("kode")
+    assert stem("nummeret") == stem("nummer") and stem("kortnummeret") == stem("kortnummer")
+    assert stem("passordet") == stem("passord") and stem("numbers") == stem("number")
+    assert stem("pin") == "pin"  # three letters stay
+
+
+def test_the_runtime_sums_exactly_the_features_the_trainer_saw(tmp_path):
+    out = tmp_path / "stems.json"
+    data = json.loads(_train_tiny(tmp_path, "0", out, "--stems", "--ngrams", "3", "--no-loso",
+                                  "--thresholds", "0.5,0.5"))
+    assert data["features"] == {"ngrams": [3], "stems": True}
+    model = second_opinion.load(out)
+    assert model is not None and model.feats.stems
+    assert any(f.startswith(("p:", "q:", "s:")) for f in data["weights"])
+    for text in ["Send oss det lange nummeret foran på kortet ditt, og nummeret bak på kortet.",
+                 "Skriv inn talet den vesle brikka viser.", "Type the meter number into the reply."]:
+        norm = normalize(text)[0]
+        expected = data["bias"] + sum(data["weights"].get(f, 0.0)
+                                      for f, _ in second_opinion.features(second_opinion.keys_of(norm), model.feats))
+        assert abs(model.logit(norm) - expected) < 1e-9
+        full = model.verdict(norm)
+        for regime in REGIMES:  # the cheap bound decides as the full score does
+            assert (model.refuses(norm, regime) is not None) == (full.score >= 0.5 and bool(full.words))
 
 
 def test_the_trainer_refuses_the_held_out_judge(tmp_path):
@@ -219,3 +246,63 @@ def test_the_cheap_bound_never_changes_a_verdict():
             full = model.verdict(norm)
             expected = full.score >= model.thresholds[regime] and bool(full.words)
             assert (model.refuses(norm, regime) is not None) == expected, (regime, text)
+
+
+# --- the shipped weights are what one command makes of the repository ---------------------------
+def _shipped() -> dict:
+    return json.loads((ROOT / "gateway" / "guard" / "second_opinion.json").read_text(encoding="utf-8"))
+
+
+def test_the_shipped_weights_were_trained_on_the_repositorys_sets_as_they_are_now():
+    # The inputs' digest covers every training text, label and weight and the rules' verdict and
+    # regime on it: a set added or edited, or a rule change that moves a verdict, without
+    # `python bench/guard_train.py` run and its JSON committed, fails here (in seconds; the
+    # byte-for-byte retrain below is the slow, complete check).
+    from bench import guard_train
+    _, _, meta = guard_train.prepare(guard_train.parser().parse_args([]))
+    shipped = _shipped()["meta"]
+    assert shipped["sets"] == meta["sets"]
+    assert shipped["inputs_sha256"] == meta["inputs_sha256"], "retrain: python bench/guard_train.py"
+
+
+def test_every_written_set_is_read_and_the_judge_is_not():
+    from bench import guard_train
+    sets = _shipped()["meta"]["sets"]
+    for path in sorted(guard_train.WRITTEN_DIR.glob("*.jsonl")):
+        assert path.stem in sets, path
+    assert {"setA", "setB"} <= set(sets)
+    assert not any(name.lower().startswith("setc") for name in sets)
+
+
+@pytest.mark.slow
+def test_one_command_retrains_the_shipped_weights_byte_for_byte(tmp_path):
+    out = tmp_path / "second_opinion.json"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "guard_train.py"), "--out", str(out)],
+                   check=True, cwd=ROOT, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "7"})
+    assert out.read_bytes() == (ROOT / "gateway" / "guard" / "second_opinion.json").read_bytes()
+
+
+def test_thresholds_keep_the_false_alarm_budget_and_prefer_the_stricter_at_nearly_the_same_recall():
+    from bench import guard_train
+
+    def item(k: int, lang: str, label: str, regime: str) -> guard_train.Item:
+        it = guard_train.Item("s1", {"id": f"i{k}", "lang": lang, "label": label, "source": f"tekst {k}"})
+        it.regime = regime
+        return it
+    # per language: 100 benign texts, one scoring 0.9 (a false alarm at thresholds up to 0.9);
+    # refusals scoring 0.6 (ten of them) and 0.97 (one hundred).
+    items, scores = [], {}
+    k = 0
+    for lang in guard_train.LANGS:
+        for n, label, score in ((99, "pass", 0.1), (1, "pass", 0.9), (10, "refuse", 0.6), (100, "refuse", 0.97)):
+            for _ in range(n):
+                it = item(k, lang, label, "other")
+                items.append(it)
+                scores[it.set + "\x00" + it.id] = score
+                k += 1
+    # a budget of 1 false alarm in 100 allows every refusal (the strictest such threshold)...
+    assert guard_train.choose_thresholds(items, scores, 0.01)["other"] == 0.6
+    # ...none allows only thresholds above 0.9...
+    assert guard_train.choose_thresholds(items, scores, 0.0)["other"] > 0.9
+    # ...and with a slack of 10 % the strictest that still finds 100 of 110 is taken.
+    assert guard_train.choose_thresholds(items, scores, 0.01, slack=0.1)["other"] == 0.97
