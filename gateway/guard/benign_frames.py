@@ -95,7 +95,9 @@ _NN_AFTER_NO = frozenset({"må", "kan", "skal", "er", "har", "vil", "bør", "få
 
 _TO_YOU = re.compile(r"\b(?:sendt|sendes|sendast|sender vi|sent|send you|sends you|texted)\b"
                      r"(?: [\w]+){0,4} (?:til deg|to you|deg)\b|\b(?:we ll send you|we will send you|"
-                     r"vi sender deg|me sender deg|vi sender|me sender)\b")
+                     r"vi sender deg|me sender deg|vi sender|me sender|"
+                     # "Your login code is sent by text each time you sign in"
+                     r"(?:is|are|blir|vert) (?:sent|sendt|texted) (?:by|via|per|på|as a) (?:text|sms|e ?mail|e ?post|post))\b")
 
 RECEIVE = frozenset({"receive", "mottar", "motta", "får", "få", "fått", "get", "gets", "got",
                       "fekk", "fikk"})

@@ -193,7 +193,8 @@ POLITE = {"please", "pls", "plz", "kindly", "vennligst", "venligst", "vennlegst"
           "kan", "could", "can", "would"}
 FIRST_PERSON = {"we", "vi", "jeg", "eg", "us", "oss", "our", "vår", "vårt", "våre"}
 SECOND_PERSON = {"you", "du", "deg", "dere", "dykk", "dokker", "dokk", "yourself", "u", "ya",
-                 "deres", "dykkar", "your", "din", "ditt", "dine", "di"}
+                 "deres", "dykkar", "your", "din", "ditt", "dine", "di",
+                 "youll", "youd", "youre"}  # "You'll need your BankID": the reader's own need
 SECOND_SUBJECT = {"you", "du", "dere", "dykk", "u", "ya", "dokker", "de"}
 POSSESSIVE = {"your", "ur", "yr", "din", "ditt", "dine", "di", "dykkar", "deres", "yours", "dokkers", "sin",
               "sitt", "sine"}

@@ -75,7 +75,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "code_device": _rx(r"kodebrikk(?:e|en|a|er|ene|ar|ane)", r"kodekort(?:et)?", r"kodebrikkekode(?:n)?",
                        r"kodegenerator(?:en)?", r"tokengenerator"),
     "card_number": _rx(
-        r"kort(?:nummer(?:et|a)?|numra(?:ne)?|numre(?:ne)?|nr|opplysning(?:er|ene|ar|ane)?|opplysningar(?:ne)?|"
+        r"kort(?:nummer(?:et|a)?|numret|numra(?:ne)?|numre(?:ne)?|nr|opplysning(?:er|ene|ar|ane)?|opplysningar(?:ne)?|"
         r"informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data|numer)",
         r"(?:kreditt|betalings|bank|visa|debet|master|debit|credit)kort(?:et|a|nummer(?:et)?|nr|"
         r"opplysning(?:er|ene|ar|ane)?|opplysningar|informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data)?",
@@ -87,6 +87,8 @@ _NOUNS: dict[str, re.Pattern[str]] = {
                        r"expiry", r"expiration", r"utløpsmåned(?:en)?"),
     "national_id": _rx(
         r"fødselsnummer(?:et|a|s)?", r"fødselsnumre(?:ne)?", r"fødselsnumra(?:ne)?", r"fødselsnr",
+        # the syncopated definite form ("fødselsnumret", "personnumret")
+        r"fødselsnumret", r"personnumret", r"dnumret",
         r"fnr(?:en|et)?", r"pnr(?:en|et)?", r"persnr",
         r"personnummer(?:et|a)?", r"personnr", r"dnummer(?:et|a)?", r"dnr", r"hnummer(?:et)?",
         r"dnumbers?", r"hnumbers?",
@@ -97,7 +99,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"norwegianidnumber",
     ),
     "account_number": _rx(
-        r"(?:bank)?kontonummer(?:et|a)?", r"(?:bank)?kontonumre(?:ne)?", r"(?:bank)?kontonumra(?:ne)?",
+        r"(?:bank)?kontonummer(?:et|a)?", r"(?:bank)?kontonumret", r"(?:bank)?kontonumre(?:ne)?", r"(?:bank)?kontonumra(?:ne)?",
         r"(?:bank)?kontonr", r"ktonr", r"acct(?:no|nr|number|nummer)", r"account(?:nummer|nr)(?:et)?",
         r"bankkonto(?:en|a)?", r"iban(?:en|et|nummer(?:et)?)?", r"bank(?:opplysninger|opplysningar|detaljer|"
         r"informasjon|info)(?:ne|a|en)?", r"bankopplysning(?:er|ene|ar|ane)?", r"bankdetalj(?:er|ene)?",

@@ -146,6 +146,11 @@ PASS = {
         "Har du byttet telefon? Da må du aktivere BankID på nytt hos banken din.",
         "If your card is blocked, you renew it at your bank.",
     ],
+    # a sixth round of own probes (English): "you'll" is "you"; a code sent by text is sent to the reader
+    "own_probes_6": [
+        "You'll need your BankID to sign the new contract, but you never need to share any codes with us.",
+        "Your login code is sent by text each time you sign in on a new device. It's valid for 5 minutes.",
+    ],
     "quoted_not_ours": [
         'Got a text telling you to "confirm your card number and CVC"? It wasn\'t from us.',
         "Fikk du en SMS som sa «bekreft kortnummeret ditt»? Den var ikke fra oss.",
@@ -194,6 +199,12 @@ REFUSE = {
         "Your bank will ask for your password – please also send it to us.",
         "Fødselsnummeret ditt brukes av oss til å registrere deg, så send det i svaret.",
         "Du kan betale med kort: send oss kortnummer og utløpsdato.",
+    ],
+    "own_probes_6": [
+        "Oppgi fødselsnumret ditt.",
+        "Send kortnumret og kontonumret.",
+        "You'll need to send us your PIN today.",
+        "Your code is sent by text. Reply with it here.",
     ],
     "own_probes_5": [
         "Kan du oppgi det du bruker for å logge inn i nettbanken?",
