@@ -15,6 +15,25 @@ from .findings import Hit
 _WHY = frozenset({"hvorfor", "kvifor", "korfor", "why", "wherefore"})
 
 
+_MY = frozenset({"mitt", "min", "mi", "mine", "my", "meg"})
+
+
+def drop_customer_voice(a: Analysis, hits: list[Hit]) -> list[Hit]:
+    """'Hvorfor trenger dere fødselsnummeret mitt? Vi trenger det for å …': data with a first-person
+    singular possessive is the customer's own, in a question the text answers (an FAQ); the hit on
+    it, or on a pronoun standing for it, is not our ask."""
+    if not hits or not any(w in _MY for w in a.keys):
+        return hits
+    out = []
+    for h in hits:
+        # the object the hit names: at its start (a pronoun's antecedent) or at its end (after a cue)
+        ends = [o for o in a.objs if a.toks[o.i].start == h.start or a.toks[o.j].end == h.end]
+        if ends and all(a.word(o.j + 1) in ("mitt", "min", "mi", "mine") or a.word(o.i - 1) == "my" for o in ends):
+            continue
+        out.append(h)
+    return out
+
+
 def drop_explanations(a: Analysis, hits: list[Hit]) -> list[Hit]:
     """'Lurer du på hvorfor vi trenger fødselsnummeret ditt?', 'why we need your ID number':
     an embedded why-question explains a need, it does not state one to the reader."""
@@ -66,12 +85,15 @@ def drop_reported_asks(a: Analysis, hits: list[Hit]) -> list[Hit]:
     for h in hits:
         k = next((n for n, t in enumerate(a.toks) if t.start >= h.start), 0)
         keys = sentence_words(a, k)
-        reported = any(w in L.MEDIA and set(keys[n + 1:n + 7]) & _ASKING for n, w in enumerate(keys))
+        # a message that asks; not the channel ("koden du fikk på SMS – send den som svar her")
+        reported = any(w in L.MEDIA and set(keys[n + 1:n + 7]) & _ASKING and not (n and keys[n - 1] in _CHANNEL)
+                       for n, w in enumerate(keys))
         if not reported:
             out.append(h)
     return out
 
 
+_CHANNEL = frozenset({"på", "by", "via", "per", "over", "through", "pr"})
 _ASKING = frozenset({"asking", "requesting", "demanding", "ber", "spør", "krev", "krever", "som",
                      "that", "which", "der", "saying", "says", "wanting", "vil"})
 

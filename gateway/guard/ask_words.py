@@ -38,6 +38,7 @@ PARTICIPLES = frozenset({
     "supplied", "submitted", "attached", "uploaded", "shared", "included", "written", "stated",
     "confirmed", "reconfirmed", "verified", "validated", "updated", "resubmitted", "reentered",
     "read", "told", "texted", "emailed", "forwarded", "passed", "handed", "gjevast", "givast",
+    "etterspurd", "etterspurde", "etterspurt", "etterspurte", "requested", "lesen", "opplesen",
 })
 PROVIDE_FORMS = frozenset({"svart", "svara", "replied", "sent", "gitt", "gave", "oppgitt", "oppgav",
                             "oppgjeve", "given", "provided", "entered", "tastet", "tasta",

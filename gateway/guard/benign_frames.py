@@ -12,8 +12,8 @@ from functools import lru_cache
 from . import lexicon as L
 from . import phrasing as P
 from .clauses import COLON, WEAK, WORD, Analysis, Obj
-from .objects import SELF_SERVICE
-from .reported import reported_object
+from .objects import SELF_SERVICE, harmless_digits
+from .reported import own_typing, reported_object
 
 YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
 
@@ -28,9 +28,13 @@ _BENIGN = frozenset({
     "already", "allerede", "allereie", "alt", "tilsendt", "posted", "arrive", "deleted", "slettet", "sletta", "expired", "utløpt", "utgått",
     # talking about the data, not asking for it
     "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
+    # a definition: "Kva er forskjellen på BankID-passord og PIN-kode?"
+    "forskjellen", "forskjell", "skilnaden", "skilnad", "difference", "differences",
     "forklarer", "forklarar", "explains", "explain", "personvernerklæringen", "personvernerklæringa",
     "notat", "internnotat", "saksnotat", "spurd", "spurt",
     "behandler", "handsamar", "handle", "handles",
+    # what we store (privacy information): "Vi lagrer bare de fire siste sifrene av kortnummeret"
+    "lagrer", "lagrar", "oppbevarer", "oppbevarar", "store", "stores", "storing",
     # already compromised: advice follows ("think ur card number's been leaked? block the card")
     "leaked", "lekket", "lekka", "dodgy", "hacked", "hacket", "hacka", "compromised", "kompromittert",
 })
@@ -46,7 +50,8 @@ _BENIGN_NEAR = frozenset({
     "masked", "maskert", "skjult", "hidden", "printed", "trykt", "appears", "listed",
     "endre", "endra", "endrer", "change", "changed", "changing", "reset", "tilbakestill",
     "tilbakestille", "nullstill", "nullstille", "sperr", "sperre", "sperra", "block", "lag",
-    "lage", "laga", "create", "choose", "velg", "vel", "new", "ny", "nytt", "nye", "bytte", "byte",
+    "lage", "laga", "create", "choose", "velg", "vel", "velje", "velge", "velja", "new", "ny", "nytt", "nye", "bytte", "byte", "byttet", "bytta", "byta", "skiftet", "skifta",
+    "switch", "switched", "replaced", "erstattet", "erstatta",
     "bytt", "hemmelig", "hemmeleg", "secret", "safe", "trygt", "trygg", "secure", "sikkert", "keep",
     "hold", "behold", "oppbevar", "protect", "beskytt", "beskytte", "cover", "dekk", "gjem",
     "strong", "sterkt", "sterk", "unikt", "unique", "godt", "ulike", "ulikt", "forskjellige",
@@ -90,7 +95,9 @@ _NN_AFTER_NO = frozenset({"må", "kan", "skal", "er", "har", "vil", "bør", "få
 
 _TO_YOU = re.compile(r"\b(?:sendt|sendes|sendast|sender vi|sent|send you|sends you|texted)\b"
                      r"(?: [\w]+){0,4} (?:til deg|to you|deg)\b|\b(?:we ll send you|we will send you|"
-                     r"vi sender deg|me sender deg|vi sender|me sender)\b")
+                     r"vi sender deg|me sender deg|vi sender|me sender|"
+                     # "Your login code is sent by text each time you sign in"
+                     r"(?:is|are|blir|vert) (?:sent|sendt|texted) (?:by|via|per|på|as a) (?:text|sms|e ?mail|e ?post|post))\b")
 
 RECEIVE = frozenset({"receive", "mottar", "motta", "får", "få", "fått", "get", "gets", "got",
                       "fekk", "fikk"})
@@ -139,14 +146,29 @@ def _sentence_frame(a: Analysis, lo: int, hi: int) -> tuple[list[tuple[int, str]
 def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: int | None = None,
            pronoun: bool = False) -> bool:
     words, keys, others = _sentence_frame(a, lo, hi)
+    if a.word(obj.i - 1) in ("feil", "wrong", "incorrect", "ugyldig", "invalid"):
+        return True  # "du har skrive inn feil passord": a failed attempt reported
+    back3 = [a.word(obj.i - 3), a.word(obj.i - 2), a.word(obj.i - 1)]
+    if back3[1:] in (["staden", "for"], ["stedet", "for"], ["instead", "of"], ["rather", "than"]) or \
+            back3[2] in ("istadenfor", "istedenfor", "istedetfor"):
+        return True  # "Bruk BankID på mobil i staden for kodebrikke": what not to use
+    if obj.cat == "card_number" and _CARD_ITSELF.fullmatch(a.keys[obj.j]) and any(
+            w in _PAY and a.word(k + 1) in ("med", "with", "by", "using") for k, w in words if k < obj.i):
+        return True  # "kan du betale med Vipps eller bankkort": the card as a means of payment
+    if _spared_by_without(a, words, obj):
+        return True  # "Kundeservice kan hjelpe deg utan at du oppgjev personnummer": no need for it
+    if _use_to_log_in(a, words, obj):
+        return True  # "Bruk PIN-koden for å aktivere portalen": the reader's own login
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
         return True
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
         others = [w for w in others if w not in L.ANAPHORA]
-    if set(others) & L.THIRD_WARN or reported_object(a, obj.i):
+    if (set(others) & L.THIRD_WARN and any(w in L.THIRD_WARN and not _source(a, k) for k, w in words
+                                           if a.objs_at[k] is None)) or reported_object(a, obj.i):
         return True
-    if obj.cat in ("pin", "one_time_code") and any(
-            P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6))):
+    if obj.cat in ("pin", "one_time_code") and (any(
+            P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
+            or harmless_digits(a, obj)):
         return True  # "The PIN for your EV charger", "koden til ladeboksen"
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
     sid = a.sentence_id[obj.i]
@@ -156,13 +178,17 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         and a.sentence_id[k] == sid  # a pronoun sentence is judged by its own frames
         and not (asked and w in _SAYS)  # "Hva står det i displayet?" asks what it says
         and not (w in _SAYS and set(a.next_words(k, 3)) & _REMAINS)}  # "står berre … att"
-    if near & _BENIGN_NEAR:
-        return True
-    if any(_outside_party(w) for w in others):
-        return True
+    if near & _BENIGN_NEAR and not (near & _BENIGN_NEAR <= _NEW and not {a.word(obj.i - 1), a.word(obj.i - 2)} & _NEW):
+        return True  # "new" only before the object itself: not "Fødselsnummeret til den nye eigaren"
+    if any(_outside_party(w) for w in others) and any(
+            _outside_party(w) and not _source(a, k) for k, w in words
+            if a.objs_at[k] is None and not _modifier(a, k) and not determiner(a, k)):
+        return True  # not "brikka frå banken", "the otp you got from the bank": where it comes from
     text = a.text[a.toks[lo].start:a.toks[hi].end]
     if SELF_SERVICE.search(text) or (receive and _TO_YOU.search(text)):
         return True
+    if any(own_typing(a, k) for k, _ in words):
+        return True  # "Koda skriv du inn i appen": typed into our app, not sent to us
     if NOT_OURS.search(text) or _FROM_SOURCE.search(text):
         return True
     before = [a.keys[k] for k in range(max(lo, obj.i - 3), obj.i) if a.toks[k].kind == WORD]
@@ -174,6 +200,60 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     return bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
 
 
+_CARD_ITSELF = re.compile(r"(?:bank|betalings|kreditt|debet|visa)?kort(?:et|a)?|cards?|(?:bank|credit|debit)cards?")
+_PAY = frozenset({"betale", "betal", "betaler", "betalar", "betala", "pay", "pays", "paying", "handle", "handler"})
+_USE = frozenset({"bruk", "bruke", "brukar", "bruker", "use", "uses", "nytt", "nytte"})
+_LOGIN_GOAL = frozenset({"aktivere", "aktivera", "activate", "logge", "logga", "log", "sign", "låse", "unlock",
+                         "loggar", "logger", "logs", "signs", "signerer", "signerar",
+                         "opne", "åpne", "open", "kople", "koble", "connect", "link", "pair", "signere"})
+
+
+_WITHOUT = frozenset({"uten", "utan", "without"})
+
+
+def _spared_by_without(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
+    """'uten at du oppgir …', 'without giving …' after a main clause with no negation: the reader is
+    spared the data ("Vi kan ikke … uten at du oppgir …" is a requirement, judged elsewhere)."""
+    for k, w in words:
+        if k >= obj.i:
+            return False
+        if w in _WITHOUT and not any(x in L.NEGATIONS and x not in _WITHOUT for _, x in words) and \
+                not a.clause_break_between(k, obj.i):
+            return True
+    return False
+
+
+_OWN_USE = frozenset({"bankid", "kortet", "card", "innlogging", "innloggingen", "innlogginga", "login", "logging",
+                      "appen", "app", "nettbanken", "betaling", "payment", "payments", "minibanken", "atm"})
+
+
+def _use_to_log_in(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
+    """'Bruk PIN-koden for å aktivere portalen', 'Use the code to log in': used by the reader."""
+    keys = [w for _, w in words]
+    for n, (_k, w) in enumerate(words):
+        if w in _USE:
+            rest = keys[n + 1:]
+            if rest[:1] in (["du"], ["you"]):
+                rest = rest[1:]
+            if len(rest) > 1 and rest[0] in ("til", "for", "to", "with", "med") and rest[1] in _OWN_USE:
+                return True  # "Passordet brukar du til BankID, PIN-koden til kortet"
+            for m in range(len(rest) - 1):
+                if rest[m:m + 2] in (["for", "å"], ["til", "å"]) or rest[m] == "to":
+                    goal = rest[m + 2] if rest[m] != "to" and m + 2 < len(rest) else rest[m + 1]
+                    if goal in _LOGIN_GOAL:
+                        return True
+                if rest[m] in ("når", "when") and rest[m + 1] in YOU and set(rest[m + 2:m + 4]) & (_LOGIN_GOAL | LOGIN):
+                    return True  # "Kodebrikka brukar du berre når du loggar inn i nettbanken"
+    return False
+
+
+def _source(a: Analysis, k: int) -> bool:
+    """The party at k is where the data comes from ("frå banken", "from your bank")."""
+    back = [a.word(k - 1), a.word(k - 2)]
+    return back[0] in ("fra", "frå", "from") or (back[0] in ("your", "din", "di", "the", "ur") and back[1] in ("fra", "frå", "from"))
+
+
+_NEW = frozenset({"new", "ny", "nytt", "nye"})
 _QUESTION = frozenset({"spørsmål", "question", "questions"})
 _SAYS = frozenset({"står", "stod", "says", "viser", "shows", "vises", "visast"})
 _REMAINS = frozenset({"att", "igjen", "tilbake", "left", "remaining", "outstanding"})
@@ -186,7 +266,8 @@ NOT_OURS = re.compile(
     r"\b(?:(?:er|is|are) (?:den |det |han |ho |it |they )?(?:ikke|ikkje|not|never|aldri) (?:fra|frå|from) "
     r"(?:oss|us)|(?:isn t|aren t|wasn t) from us|not from us|ikke fra oss|ikkje frå oss|"
     r"(?:aldri|ikke|ikkje|never|not) (?:hos|with|til|to) (?:oss|us)\b|"
-    r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know)\b|"
+    r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|(?:yours|din|ditt) (?:alone|only|aleine|alene)\b|"
+    r"(?:berre|bare|kun) (?:din|ditt|di)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know)\b|"
     r"ta (?:godt )?vare på(?= ?[,.;!?]| ?$| (?:den|det|han|ho|dei|dem|din|di|ditt|dine)\b)|"
     r"take (?:good )?care of (?:it|them|your)\b)")
 # Data that reaches us from a source other than the reader ("fødselsnummeret vi får fra BankID").

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 
 from . import lexicon as L
+from . import phrasing as P
 from .ask_words import IMPERATIVES, PARTICIPLES, provide_form
 from .benign_frames import (
     OURS,
@@ -87,7 +88,15 @@ _READY = frozenset({"hand", "handa", "hånden", "klar", "klart", "klare", "ready
 _HAVE_READY = frozenset({"ha", "have", "hold", "keep", "finn", "find"})
 # The data reaching us: "kjem fram til oss", "når oss", "reaches us".
 _REACHES_US = re.compile(r"\b(?:(?:fram|frem|inn) til oss|(?:reaches|reach|gets to|arrives with) us|"
-                         r"(?:når|naar) oss (?:innen|innan|før|by))\b")
+                         r"(?:når|naar) oss (?:innen|innan|før|by)|"
+                         # the data arriving or registered with us ("kjem hit", "er sendt oss", "is on file with us")
+                         r"(?:kjem|kommer|comes|arrives) (?:hit|here)|(?:er|is|are|blir|vert) (?:\w+ (?:og|and) )?(?:sendt|sent|registrert|"
+                         r"registered|mottatt|motteke|received|levert|delivered) (?:til |to |hos |with )?(?:oss|us)|"
+                         r"(?:is|are) on file with us|"
+                         # a place of ours: "added at the bottom of this email", "må liggje i saka"
+                         r"(?:at the bottom of|nederst i|in|into|i) (?:this|denne) (?:e ?mail|email|message|e ?posten|eposten|"
+                         r"e ?posten|meldinga|meldingen)|(?:ligge|liggje|ligga|foreligge|føreligge) (?:i saken|i saka|hos oss)"
+                         r"|(?:være|vere) oss i hende)\b")
 _TROUBLE = frozenset({"problem", "problemer", "problema", "problemar", "trouble", "issue", "issues",
                       "hjelp", "help", "trøbbel", "feil", "error", "spørsmål", "question", "questions",
                       "how", "hvordan", "korleis", "why", "hvorfor", "kvifor", "where", "hvor", "kvar"})
@@ -188,6 +197,8 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
     if _label_fragment(a, lo, obj):
         return lo  # "Til slutt: personnummeret ditt, så er saka ferdig"
     end = a.toks[hi + 1].key if hi + 1 < len(a.toks) else ""
+    if "?" in end and _quoted_at(a, hi + 1):
+        end = ""  # a question inside a quotation ("Sikkerhetsspørsmål som «Hva het …?»") is quoted, not asked
     if set(keys) & _PLACES and not _past_act(keys):
         return lo  # where the reader is to put it
     if "?" in end and set(keys) & (YOU | L.POSSESSIVE | WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
@@ -203,6 +214,13 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
         if w in L.WITHOUT and 0 < obj.i - k <= 4 and requirement(a, words, 0, obj):
             return k  # "We can't proceed without your account number"
     return None
+
+
+def _quoted_at(a: Analysis, k: int) -> bool:
+    if not any(q in a.text for q in P.QUOTE_OPEN):
+        return False
+    pos = a.toks[k].start
+    return any(s <= pos < e for s, e in P.quoted_spans(a.text))
 
 
 def _v1_have(keys: list[str]) -> bool:
@@ -224,22 +242,34 @@ def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
         start -= 1
     if c - start > 3:
         return False  # a short lead of its own clause: "…, og så: pinkoden"
+    if a.keys[start] in _ADVICE_LEAD:
+        return False  # "Remember: your password is yours alone", "Tips: …": advice, not a label
     nxt = a.toks[obj.j + 1: obj.j + 3]
     return not any(t.key[:1].isdigit() or t.key in ("_", "•", "*") for t in nxt)
+
+
+_BECAUSE = frozenset({"fordi", "because", "since", "ettersom", "sidan", "sia", "cause"})
+_OUR_SYSTEM = frozenset({"system", "systemet", "systemene", "systema", "agent", "rådgiveren", "rådgjevaren",
+                         "saksbehandleren", "sakshandsamaren", "kundebehandleren"})
+_ADVICE_LEAD = frozenset({"husk", "hugs", "remember", "tip", "tips", "råd", "advice", "obs", "merk", "nb",
+                          "viktig", "important", "warning", "advarsel", "åtvaring", "reminder", "påminnelse"})
+_REMIND = frozenset({"husk", "hugs", "remember", "note", "merk", "noter", "vit", "know"})
 
 
 def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> bool:
     w = keys[n]
     prev, nxt = keys[max(0, n - 3):n], keys[n + 1:n + 5]
-    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n):
-        return True
+    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n) and not (
+            w in _REMIND and nxt[:1] and nxt[0] in ("at", "that")):
+        return True  # not "Hugs at PIN-koda og koda til ladeboksen er to ulike ting": a fact recalled
     if w in _MODALS and nxt[:1] and nxt[0] in YOU and _modal_asks(a, k + 2, obj):
         return True  # "kan du sende", "would you give", "vil du oppgi"
     if w in YOU and nxt[:1] and nxt[0] in _MODALS and _modal_asks(a, k + 2, obj):
         return True  # "du må sende", "you need to provide", "you could give"
-    if w in WE and any(x in _NEED for x in nxt[:2 if w == "i" else 4]):
-        return True  # "vi trenger", "we'll need", "vi er avhengige av"
-    if w in _NEED and prev[-1:] and prev[-1] in WE | {"er", "are", "am", "har", "have"}:
+    if w in WE and any(x in _NEED for x in nxt[:2 if w == "i" else 4]) and not (prev[-1:] and prev[-1] in _BECAUSE):
+        return True  # "vi trenger", "we'll need", "vi er avhengige av"; not "…, fordi vi trenger det"
+    if w in _NEED and prev[-1:] and prev[-1] in WE | {"er", "are", "am", "har", "have"} and not (
+            prev[-2:-1] and prev[-2] in _BECAUSE):
         return True
     if w in _NEED and nxt[:1] and nxt[0] in WE and (n == 0 or keys[n - 1] in L.ANAPHORA):
         return True  # "Den trenger vi for å bekrefte" (V2: the pronoun first)
@@ -249,8 +279,8 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "Har vi CVC og utløpsdato, kan …", "I det vi har fnr. ditt, kan vi …"
     if w in {"gotta", "gonna"} and nxt[:1] and nxt[0] in {"have", "get", "see"}:
         return True  # "Gotta have ur pin to confirm"
-    if w in _NEED and set(prev) & OURS:
-        return True  # "what our agent needs"
+    if w in _NEED and (set(prev) & OURS or set(prev[-2:]) & _OUR_SYSTEM):
+        return True  # "what our agent needs", "the last thing the system needs"
     if (w in _NEEDED or ((w in PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:])
                          and not _generic_passive(a, prev, obj))) and _same_clause(a, k, obj):
         return True  # "er nødvendig", "is required", "vert skrivne inn", "må vedlegges"
@@ -358,18 +388,21 @@ def _generic_passive(a: Analysis, prev: list[str], obj: Obj) -> bool:
     plain present passive about data in general (no possessive, no modal) describes it."""
     if not set(prev[-2:]) & _PLAIN_BE or set(prev) & _MODALS:
         return False
+    if a.keys[obj.j + 1:obj.j + 12] and set(a.keys[obj.j + 1:obj.j + 12]) & _REQUESTED:
+        return False  # "… vert etterspurde", "… are requested": someone asks for it
     near = {a.keys[k] for k in range(max(0, obj.i - 2), min(len(a.toks), obj.j + 3))}
     return not near & (L.POSSESSIVE | {"the", "dette", "denne"}) and not a.keys[obj.i].endswith(("et", "en"))
 
 
+_REQUESTED = frozenset({"etterspurd", "etterspurde", "etterspurt", "etterspurte", "requested", "krevd", "kravd"})
 _IS_BEEN = frozenset({"er", "is", "are", "been", "blitt", "vorte", "blir", "vert", "was", "were"})
 _MISSING = frozenset({"mangler", "manglar", "gjenstår", "missing", "remains", "outstanding", "utestående"})
 
 
 def _to_us(nxt: list[str]) -> bool:
-    """'… opp til meg', '… out to us', 'til oss på telefon'."""
+    """'… opp til meg', '… out to us', 'til oss på telefon', 'for sakshandsamaren'."""
     for j, x in enumerate(nxt[:3]):
-        if x in ("til", "to", "for") and j + 1 < len(nxt) and nxt[j + 1] in ("meg", "oss", "me", "us"):
+        if x in ("til", "to", "for") and j + 1 < len(nxt) and nxt[j + 1] in _OUR_SYSTEM | {"meg", "oss", "me", "us"}:
             return True
     return False
 

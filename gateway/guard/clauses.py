@@ -185,6 +185,8 @@ class Analysis:
                 if key and self.toks[k].kind == WORD and P.BENIGN_CODE_CONTEXT.fullmatch(key)}
 
     def _code_context(self, i: int) -> bool:
+        if self.word(i - 1) in _NAMED_NUMBER:
+            return False  # "phone numbers", "house numbers": the noun before says what they are
         lo, hi = max(0, i - 4), min(len(self.toks), i + 9)
         for k in range(max(0, i - 6), min(len(self.toks), i + 11)):
             if self.toks[k].kind == WORD and P.BENIGN_CODE_CONTEXT.fullmatch(self.keys[k]):
@@ -279,6 +281,10 @@ class Analysis:
             return True
         if key in L.DEMAND_MODALS:
             return True
+        if key == "me" and self.word(k + 1) in L.DEMAND_MODALS | {"treng", "ber", "vil", "kan", "skal"}:
+            return True  # "Det er ikkje nok med kundenummeret, me må òg ha personnummeret ditt"
+        if key in ("prøv", "try", "forsøk") and self.word(k + 1) in ("å", "to", "og", "and"):
+            return True  # "oi den gjekk ikkje, prøv å sende passordet på nytt"
         if key in ("det", "dette", "that", "it", "this") and self.word(k + 1) in _FINITE_AFTER_IT:
             return True  # "Du trenger ikke ringe oss, det holder at du sender …": a new main clause
         if (key in _POLITE_START and self.word(k + 1) in ("snill", "snil", "venleg", "vennlig", "kind", "so")) \
@@ -412,7 +418,8 @@ class Analysis:
             key = self.keys[k]
             if key in L.SECOND_PERSON:
                 return "second"
-            if key in ("we", "vi", "jeg", "eg", "ill", "ive", "weve", "well") or (key == "me" and self.word(k + 1) in L.AUX | L.MODALS | {"sender", "treng", "ber", "spør", "aldri", "ikkje"}) \
+            if key in ("we", "vi", "jeg", "eg", "ill", "ive", "weve", "well") or (
+                    key == "were" and self.text[self.toks[k].start:self.toks[k].end].lower().startswith("we'")) or (key == "me" and self.word(k + 1) in L.AUX | L.MODALS | {"sender", "treng", "ber", "spør", "aldri", "ikkje"}) \
                     or (key == "i" and self.word(k + 1) in {"will", "would", "shall", "can", "could", "have", "am", "need", "want", "must", "ll", "just", "also"}):
                 return "first"
             if key in _STATEMENT_AUX:
@@ -425,6 +432,10 @@ class Analysis:
                     return "statement" if saw_aux else "none"
             k -= 1
         return "statement" if saw_aux and unknown else "none"
+
+
+_NAMED_NUMBER = frozenset({"phone", "telephone", "mobile", "house", "street", "order", "customer", "invoice",
+                           "meter", "serial", "model", "flat", "apartment", "room", "tenant", "tenants"})
 
 
 @lru_cache(maxsize=65536)

@@ -44,7 +44,7 @@ PROVIDE = _verbs(
     r"paste", r"re-enter", r"state", r"specify", r"quote", r"repeat", r"recite",
     r"authenticate", r"authorise", r"authorize", r"email", r"e-mail", r"text", r"dm", r"message",
     r"call", r"ring", r"contact", r"login", r"log", r"sign", r"signin", r"say", r"let",
-    r"return", r"returning", r"re-send", r"retype",
+    r"return", r"returning", r"re-send", r"retype", r"reregister", r"re-register",
     # Bokmål
     r"oppgi", r"oppgir", r"opplys", r"opplyse", r"opplyser", r"sende", r"sender",
     r"gi", r"gir", r"bekreft", r"bekrefte", r"bekrefter", r"verifiser", r"verifisere",
@@ -72,7 +72,7 @@ PROVIDE = _verbs(
 # ("les mer" = read more, "legg merke til" = notice, "ta kontakt" = get in touch).
 NEEDS_PARTICLE = {
     "les": {"opp"}, "lese": {"opp"}, "leser": {"opp"}, "lesa": {"opp"}, "lesar": {"opp"},
-    "read": {"out", "back", "aloud"}, "key": {"in"}, "hand": {"over"}, "fill": {"in", "out"},
+    "read": {"out", "back", "aloud", "me", "us"}, "key": {"in"}, "hand": {"over"}, "fill": {"in", "out"},
     "filling": {"in", "out"}, "legg": {"ved", "inn", "til"}, "legge": {"ved", "inn", "til"},
     "legger": {"ved", "inn", "til"}, "leggja": {"ved", "inn"}, "leggjer": {"ved", "inn"},
     "leggje": {"ved", "inn"}, "let": {"us", "me", "oss"}, "meld": {"inn", "fra", "frå"},
@@ -193,7 +193,8 @@ POLITE = {"please", "pls", "plz", "kindly", "vennligst", "venligst", "vennlegst"
           "kan", "could", "can", "would"}
 FIRST_PERSON = {"we", "vi", "jeg", "eg", "us", "oss", "our", "vår", "vårt", "våre"}
 SECOND_PERSON = {"you", "du", "deg", "dere", "dykk", "dokker", "dokk", "yourself", "u", "ya",
-                 "deres", "dykkar", "your", "din", "ditt", "dine", "di"}
+                 "deres", "dykkar", "your", "din", "ditt", "dine", "di",
+                 "youll", "youd", "youre"}  # "You'll need your BankID": the reader's own need
 SECOND_SUBJECT = {"you", "du", "dere", "dykk", "u", "ya", "dokker", "de"}
 POSSESSIVE = {"your", "ur", "yr", "din", "ditt", "dine", "di", "dykkar", "deres", "yours", "dokkers", "sin",
               "sitt", "sine"}

@@ -48,7 +48,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     "password": _rx(
         r"(?:bankid|nettbank|innloggings|pålogging|påloggings|innlogging|bruker|brukar|e?post|"
         r"konto|mobil|app|engangs|eingongs|nytt|gammelt|noverande|nåværende)?"
-        r"pass(?:ord(?:et|a|ene|s)?|word(?:s|et|en|a)?|wd|phrase|frase(?:n)?)", r"pwd?", r"passw",
+        r"pass(?:ord(?:et|a|ene|s)?|word(?:s|et|en|a)?|wd|phrase|frase(?:n)?)", r"pwd?", r"pw(?:en|et|a)", r"passw",
         r"kodeord(?:et|a)?", r"(?:sikkerhets|hemmelig|hemmeleg)frase(?:n)?",
     ),
     "pin": _rx(r"pin(?:s|en|ane|a)?", r"pin(?:kod(?:e|en|er|ene|ane|ar|a)|code(?:s|n|en)?|nummer(?:et)?|number|nr)",
@@ -69,13 +69,13 @@ _NOUNS: dict[str, re.Pattern[str]] = {
     ),
     "security_code": _rx(
         r"(?:sikkerhets|tryggleiks|tryggings|trygging|kontroll)kode(?:n|r|ne|a)?", r"cvc2?", r"cvv2?",
-        r"cvn", r"csc", r"cvcen", r"cvven", r"cvc(?:kode|code|nummer)(?:n|en|et)?", r"cvv(?:kode|code|nummer)(?:n|en|et)?",
+        r"cvn", r"csc", r"cvcen", r"cvven", r"cvc(?:koda|kode|code|nummer)(?:n|en|et)?", r"cvv(?:koda|kode|code|nummer)(?:n|en|et)?",
         r"kortkode(?:n)?",
     ),
     "code_device": _rx(r"kodebrikk(?:e|en|a|er|ene|ar|ane)", r"kodekort(?:et)?", r"kodebrikkekode(?:n)?",
                        r"kodegenerator(?:en)?", r"tokengenerator"),
     "card_number": _rx(
-        r"kort(?:nummer(?:et|a)?|numra(?:ne)?|numre(?:ne)?|nr|opplysning(?:er|ene|ar|ane)?|opplysningar(?:ne)?|"
+        r"kort(?:nummer(?:et|a)?|numret|numra(?:ne)?|numre(?:ne)?|nr|opplysning(?:er|ene|ar|ane)?|opplysningar(?:ne)?|"
         r"informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data|numer)",
         r"(?:kreditt|betalings|bank|visa|debet|master|debit|credit)kort(?:et|a|nummer(?:et)?|nr|"
         r"opplysning(?:er|ene|ar|ane)?|opplysningar|informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|data)?",
@@ -87,7 +87,9 @@ _NOUNS: dict[str, re.Pattern[str]] = {
                        r"expiry", r"expiration", r"utløpsmåned(?:en)?"),
     "national_id": _rx(
         r"fødselsnummer(?:et|a|s)?", r"fødselsnumre(?:ne)?", r"fødselsnumra(?:ne)?", r"fødselsnr",
-        r"fnr", r"pnr", r"persnr",
+        # the syncopated definite form ("fødselsnumret", "personnumret")
+        r"fødselsnumret", r"personnumret", r"dnumret",
+        r"fnr(?:en|et)?", r"pnr(?:en|et)?", r"persnr",
         r"personnummer(?:et|a)?", r"personnr", r"dnummer(?:et|a)?", r"dnr", r"hnummer(?:et)?",
         r"dnumbers?", r"hnumbers?",
         r"personidentifikator", r"ssn", r"idnummer(?:et)?", r"identitetsnummer(?:et)?",
@@ -97,7 +99,7 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"norwegianidnumber",
     ),
     "account_number": _rx(
-        r"(?:bank)?kontonummer(?:et|a)?", r"(?:bank)?kontonumre(?:ne)?", r"(?:bank)?kontonumra(?:ne)?",
+        r"(?:bank)?kontonummer(?:et|a)?", r"(?:bank)?kontonumret", r"(?:bank)?kontonumre(?:ne)?", r"(?:bank)?kontonumra(?:ne)?",
         r"(?:bank)?kontonr", r"ktonr", r"acct(?:no|nr|number|nummer)", r"account(?:nummer|nr)(?:et)?",
         r"bankkonto(?:en|a)?", r"iban(?:en|et|nummer(?:et)?)?", r"bank(?:opplysninger|opplysningar|detaljer|"
         r"informasjon|info)(?:ne|a|en)?", r"bankopplysning(?:er|ene|ar|ane)?", r"bankdetalj(?:er|ene)?",
@@ -123,6 +125,8 @@ _NOUNS: dict[str, re.Pattern[str]] = {
         r"userid", r"credentials", r"(?:pålogging|påloggings|innlogging|innloggings)"
         r"(?:informasjon(?:en)?|info|detalj(?:er|ene|ar|ane|ne)?|opplysning(?:er|ene|ar|ane)?|opplysningar|data)",
         r"logindetails", r"logininfo",
+        # the login to the online bank ("nettbankinnlogginga di", "netbank login")
+        r"(?:nettbank|netbank|bank)(?:innlogging|pålogging|login)(?:a|en|ar|ane|ene|s)?",
     ),
 }
 
@@ -131,7 +135,7 @@ _PHRASES: dict[str, re.Pattern[str]] = {
     "password": _rx(r"pass word", r"pass ord"),
     "pin": _rx(r"personal identification number", r"personlig kode", r"personleg kode",
                r"personal code", r"pin kode(?:n)?", r"pin code"),
-    "bankid_code": _rx(r"bankid (?:kode(?:n)?|code|passord(?:et)?|password|pin)"),
+    "bankid_code": _rx(r"bankid (?:kode(?:n)?|code|passord(?:et)?|password|pin|pass|pw|pwen|pwd)"),
     "one_time_code": _rx(
         r"(?:one ?time|onetime|verification|authentication|login|log in|signin|sign in|sms|text|"
         r"confirmation|access|auth|security|activation|2fa|mfa|otp|bankid|temporary|sign-in)"
@@ -162,18 +166,18 @@ _PHRASES: dict[str, re.Pattern[str]] = {
         r"national identity", r"national id", r"personal number", r"personal id number",
         r"norwegian (?:national )?id(?:entity)? number", r"11 sifret (?:nummer|fødselsnummer)",
         r"11 digit (?:number|id|national id)", r"d number", r"personal identity",
-        r"fødselsnummer (?:og|eller) personnummer", r"f nr", r"pers nr", r"pers no", r"personal no", r"person nr", r"d nr",
+        r"fødselsnummer (?:og|eller) personnummer", r"id (?:nr|no)", r"f nr", r"pers nr", r"pers no", r"personal no", r"person nr", r"d nr",
     ),
     "account_number": _rx(
         r"(?:bank )?account (?:number|numbers|no|nr)", r"konto nummer(?:et)?", r"acct (?:no|nr|number|num)",
-        r"kto nr", r"konto nr", r"bank konto nr", r"acc (?:no|nr|number)",
+        r"kto nr", r"konto nr", r"bank konto nr", r"acc (?:no|nr|number)", r"bank (?:acct|acc)(?:s)?",
         r"bank (?:account|details|information|info)", r"banking (?:details|information)",
         r"bank konto(?:en)?", r"account and routing", r"iban (?:number|nummer)",
     ),
     "id_document": _rx(
         r"(?:driving|drivers|driver) (?:licence|license)", r"(?:photo|identity|id) (?:card|document|documents|papers)",
         r"photo id", r"(?:kopi|kopien|bilde|bildet|biletet|fotoet|skann|skannet|skanning(?:en)?|scan|copy|photo|picture|image|bilete|foto|skjermbilde|skjermbilete|screenshot) (?:av|of) (?:ditt |din |your |the |a )?"
-        r"(?:pass|passet|passport|id|førerkort(?:et)?|førarkort|legitimasjon|bankkort)",
+        r"(?:pass|passet|passe|passport|id|førerkort(?:et|e)?|førarkort(?:et|e)?|legitimasjon|bankkort(?:et|e)?)",
         r"nasjonalt id kort(?:et)?", r"id kort(?:et)?", r"id papirer",
     ),
     "security_question": _rx(
@@ -190,14 +194,17 @@ _PHRASES: dict[str, re.Pattern[str]] = {
         r"pet s name", r"pets name",
     ),
     "credentials": _rx(r"(?:login|log in|sign in|signin|logon|log on) (?:details|credentials|information|info|data)",
+                       r"(?:online )?(?:bank|banking|netbank|nettbank|nettbanken) (?:login|logins|log in|pålogging|innlogging)",
+                       r"(?:login|logins|innlogging(?:a|en)?|pålogging(?:a|en)?) (?:til|for|to|på|i|into) (?:the |your |din |di )?"
+                       r"(?:nettbank(?:en)?|online bank(?:ing)?|bank(?:en)?|netbank)",
                        r"user ?name", r"bruker navn(?:et)?", r"user id",
                        r"(?:pålogging|innlogging)s? (?:informasjon|info|detaljer|opplysninger)"),
 }
 
 # Bare "code"/"kode" is confidential only with a context word nearby (see requests.py).
 CODE_RX = _rx(r"kode(?:n|r|ne|a)?", r"kod(?:ane|ar|a)", r"code(?:s)?", r"koder", r"digits", r"siffer", r"sifrene",
-              r"sifra", r"tala", r"sifre", r"numbers")
-DIGIT_WORDS = {"digits", "siffer", "sifrene", "sifra", "tala", "sifre", "numbers"}
+              r"sifra", r"siffera", r"tala", r"sifre", r"numbers")
+DIGIT_WORDS = {"digits", "siffer", "sifrene", "sifra", "siffera", "tala", "sifre", "numbers"}
 CODE_CONTEXT = _rx(r"sms(?:en)?", r"text(?:ed|s|ing)?", r"tekstmelding(?:en)?", r"sent", r"sendt(?:e)?", r"fikk",
                    r"fekk", r"received", r"mottok", r"mottatt", r"motteke", r"mobil(?:en)?",
                    r"phone", r"telefon(?:en)?", r"app(?:en)?", r"login", r"pålogging", r"innlogging",
@@ -205,7 +212,10 @@ CODE_CONTEXT = _rx(r"sms(?:en)?", r"text(?:ed|s|ing)?", r"tekstmelding(?:en)?", 
                    r"sends", r"sende", r"autentiserings?", r"verification",
                    r"generated", r"generert", r"your", r"din", r"di", r"dykkar", r"deres", r"brikke(?:n|a)?",
                    r"authenticator", r"bankid\w*", r"app\w*", r"kodebrikke\w*", r"token", r"sikkerhets\w*",
-                   r"security", r"card", r"kort(?:et|ets)?", r"betalingskort\w*", r"bankkort\w*")
+                   r"security", r"card", r"kort(?:et|ets)?", r"betalingskort\w*", r"bankkort\w*",
+                   # sixth round: a message that contains it, the chat or reply it goes into
+                   r"inneholder", r"inneheld", r"contains", r"containing", r"chatten", r"chat", r"svaret",
+                   r"varselet", r"varslet", r"kommer", r"kjem", r"arrives", r"comes")
 CARD_CONTEXT = {"card", "kort", "kortet", "kortets", "betalingskortet", "bankkortet", "kortnummeret"}
 
 

@@ -39,7 +39,37 @@ def valid_object(a: Analysis, obj: Obj, verb: str, between: list[str]) -> bool:
             return False
     if obj.cat == "card_expiry":
         return a.sentence_id[obj.i] in a.card_sentences()
-    return not harmless_digits(a, obj)
+    if a.word(obj.i - 1) in _WRONG:
+        return False  # "du har skrive inn feil passord": a failed attempt reported
+    return not harmless_digits(a, obj) and not harmless_code(a, obj)
+
+
+_WRONG = frozenset({"feil", "wrong", "incorrect", "ugyldig", "ugyldige", "invalid", "galt", "gale"})
+
+
+_LINKS = frozenset({"til", "for", "på", "i", "fra", "frå", "ved", "of", "on", "in", "from",
+                    "inside", "under", "to", "printed", "trykt", "the", "your", "din", "di", "ditt",
+                    "den", "det", "back", "baksida", "baksiden", "innsida", "innsiden", "lid"})
+_LIST_WORDS = frozenset({"og", "and", "samt", "eller", "or", "plus", "pluss", "as", "samme", "same"})
+
+
+def harmless_code(a: Analysis, obj: Obj) -> bool:
+    """A code or PIN that belongs to a harmless thing by a preposition ("koden til porten", "the
+    activation code printed on the inside of the charger lid", "koda frå velkomstbrevet"); not
+    one listed next to it ("PIN-koden og målerstanden")."""
+    if obj.cat not in ("one_time_code", "pin"):
+        return False
+    for k in range(obj.j + 1, min(len(a.toks), obj.j + 9)):
+        if a.toks[k].kind != WORD:
+            return False
+        w = a.keys[k]
+        if w in _LIST_WORDS:
+            return False
+        if P.BENIGN_CODE_CONTEXT.fullmatch(w):
+            return True
+        if w not in _LINKS and k > obj.j + 1 and a.word(k - 1) not in _LINKS:
+            return False
+    return False
 
 
 _DIGIT_WORDS = re.compile(r"siff|digit|tal|tall|numbers")
@@ -50,8 +80,13 @@ def harmless_digits(a: Analysis, obj: Obj) -> bool:
     ordrenummeret", "the last 3 digits of ur customer number")."""
     if not any(_DIGIT_WORDS.match(a.keys[k]) for k in range(obj.i, obj.j + 1) if a.keys[k]):
         return False
-    return any(a.keys[k] and P.BENIGN_CODE_CONTEXT.fullmatch(a.keys[k])
+    return any(a.keys[k] and (P.BENIGN_CODE_CONTEXT.fullmatch(a.keys[k]) or (
+        a.keys[k] in _HARMLESS_OWNER and a.word(k + 1) in ("number", "no", "nr", "id", "numbers")))
                for k in range(obj.j + 1, min(len(a.toks), obj.j + 5)))
+
+
+# English names of harmless numbers in two words ("the last four digits of your customer number")
+_HARMLESS_OWNER = frozenset({"customer", "invoice", "order", "meter", "reference", "case", "tracking", "membership"})
 
 
 WISH = {"vil", "want", "wants", "ønsker", "ønskjer", "like", "prefer", "foretrekker", "gjerne",
@@ -66,7 +101,9 @@ OTHERS = {"andre", "others", "anyone", "anybody", "noen", "nokon", "someone", "s
 SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at|under) (?:(?:min|mi|my) \w{0,14}(?:side|sida|page)|minside|the portal|portalen|"
                            r"appen vår|our app|(?:min|mi|my) profil\w*|my profile|«?mine data|my data)|"
                            r"self[- ]?service|selvbetjening|sjølvbetening|yourself|selv|sjølv|"
-                           r"on (?:the|our) (?:website|site)|på (?:nettsida|nettsiden|nettstaden) vår)\b")
+                           r"on (?:the|our) (?:website|site)|på (?:nettsida|nettsiden|nettstaden) vår|"
+                           # the reader's own settings ("under Settings", "i innstillingane i appen")
+                           r"(?:under|in|i|via) (?:settings|innstillinger|innstillingar|innstillingene|innstillingane))\b")
 # The reader changing their own data where they manage it ("Du kan selv oppdatere kontonummeret
 # på Min side") is what we want them to do instead of sending it.
 
@@ -85,6 +122,9 @@ def reader_gives(a: Analysis, lo: int, i: int) -> bool:
     number, ...'), not a wish of the reader's own ('if you want to update ...') nor a warning
     about giving it to others ('if you give your password to others, ...')."""
     hi = a.clause_end(i)
+    comma = next((k for k in range(i + 1, hi) if a.toks[k].kind != WORD and a.toks[k].key == ","), None)
+    if comma is not None and a.conditional(lo):
+        hi = comma  # "Når du har sendt oss koden, låser vi opp kontoen på Min side": the main clause is ours
     words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
     if words & WISH or words & OTHERS:
         return False

@@ -22,8 +22,8 @@ def _p(pattern: str) -> str:
 
 
 _YOUR = r"(?:your|ur|yr|the|din|ditt|di|dine|dykkar|deres|this|dette|denne|det|den)"
-_CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master|plast)?kort(?:et|a)?|(?:bank |credit |debit |payment |plastic )?card)"
-_DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|sifre|tal|tala|tall|tallene|nummer|nummeret)"
+_CARD = r"(?:(?:bank|betalings|kreditt|debet|visa|master|plast)?kort(?:et|a)?|(?:bank |credit |debit |payment |plastic )?card|bankcard)"
+_DIGITS = r"(?:digits|numbers|siffer|sifrene|sifra|siffera|sifre|tal|tala|tall|tallene|nummer|nummeret)"
 _NUM4 = r"(?:four|4|a|fire|six|6|seks|tre|three|3|e|sixteen|16|i6|ib|seksten)"
 
 # (category, needles, pattern): confidential data described, not named. A pattern is tried only
@@ -32,32 +32,34 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("card_number", ("card", "kort"), rf"(?:long|16 digit|i6 digit|ib digit|sixteen digit) (?:card )?number (?:on|across|printed on) (?:the front of )?{_YOUR}? ?{_CARD}"),
     ("card_number", ("card", "kort"), rf"(?:numbers?|digits) (?:on|across) the front of {_YOUR}? ?{_CARD}"),
     ("card_number", ("kort",), rf"(?:det lange|det store|det 16 sifrede|det sekstensifra) (?:nummeret|talet) (?:på|framme på|foran på|fremme på) {_YOUR}? ?{_CARD}"),
-    ("card_number", ("kort",), rf"(?:de|dei) (?:16|i6|ib|seksten) (?:sifrene|sifra|tala|tallene) (?:på|i) {_YOUR}? ?{_CARD}"),
-    ("card_number", ("kort",), rf"(?:nummeret|tallene|sifrene|tala|sifra|talet) (?:på|fra|frå) (?:forsiden|framsida|framsiden|fremsiden) (?:av|på|til) {_YOUR}? ?{_CARD}"),
+    ("card_number", ("kort",), rf"(?:de|dei) (?:16|i6|ib|seksten) (?:sifrene|sifra|siffera|tala|tallene) (?:på|i) {_YOUR}? ?{_CARD}"),
+    ("card_number", ("kort",), rf"(?:nummeret|tallene|sifrene|tala|sifra|siffera|talet) (?:på|fra|frå) (?:forsiden|framsida|framsiden|fremsiden) (?:av|på|til) {_YOUR}? ?{_CARD}"),
     ("card_number", ("card", "kort"), rf"(?:first|last|(?:de|dei) (?:første|fyrste|siste)) {_NUM4} {_DIGITS} (?:of|on|from|in|i|på|av|fra|frå) {_YOUR}? ?{_CARD}(?: ?number| ?nummeret)?"),
     ("card_number", ("digits", "numbers"), rf"(?:last|first) {_NUM4} (?:digits|numbers)(?: of (?:the|your) card)?(?= and| og| \+| &)"),
-    ("card_number", ("sifrene", "sifra", "tala"), r"(?:de|dei) (?:fire|4) (?:siste|første) (?:sifrene|sifra|tala)(?= og| \+| &)"),
+    ("card_number", ("sifrene", "sifra", "tala"), r"(?:de|dei) (?:fire|4) (?:siste|første) (?:sifrene|sifra|siffera|tala)(?= og| \+| &)"),
     ("card_security_code", ("back",), rf"(?:the )?(?:three|3)(?: (?:digits|numbers|digit code|digit number))? (?:on|at|from) (?:the )?back(?: of {_YOUR}? ?{_CARD}|(?! of))"),
     ("card_security_code", ("back",), rf"(?:the )?code on the back of {_YOUR}? ?{_CARD}"),
     ("card_security_code", ("card",), rf"(?:the )?(?:three|3) (?:digits|numbers) (?:on|from|printed on) {_YOUR}? ?{_CARD}"),
-    ("card_security_code", ("back", "bak"), r"(?:the )?(?:digits|numbers|code|sifrene|sifra|tala|tallene|tala|koden|tallkoden) (?:printed |shown |written |som står |som er trykt |som står trykt )?(?:on|at|på|bak på) (?:the )?(?:back|baksiden|baksida|bakside)(?! (?:of|av|på|til) (?!(?:(?:the|your|this) )?(?:(?:bank|credit|debit|payment) )?card|(?:bank|betalings|kreditt|debet)?kort))"),
-    ("card_security_code", ("bak",), rf"(?:de|dei) (?:tre|3) (?:siste )?(?:sifrene|sifra|tala|tallene|tal|siffer)(?: som står)? (?:bak på|på baksiden av|på baksida av|på baksida|på baksiden) ?(?:{_YOUR} )?(?:{_CARD})?"),
-    ("card_security_code", ("bak",), rf"(?:koden|nummeret|talet|tallet) (?:bak på|på baksiden av|på baksida av) {_YOUR}? ?{_CARD}"),
+    ("card_security_code", ("back", "bak"), r"(?:the )?(?:digits|numbers|code|sifrene|sifra|siffera|tala|tallene|tala|koden|tallkoden) (?:printed |shown |written |som står |som er trykt |som står trykt )?(?:on|at|på|bak på) (?:the )?(?:back|baksiden|baksida|bakside)(?! (?:of|av|på|til) (?!(?:(?:the|your|this) )?(?:(?:bank|credit|debit|payment) )?card|(?:bank|betalings|kreditt|debet)?kort))"),
+    ("card_security_code", ("bak",), rf"(?:de|dei) (?:tre|3) (?:siste )?(?:sifrene|sifra|siffera|tala|tallene|tal|siffer)(?: som står)? (?:bak på|på baksiden av|på baksida av|på baksida|på baksiden) ?(?:{_YOUR} )?(?:{_CARD})?"),
+    ("card_security_code", ("bak",), rf"(?:koden|nummeret|talet|tallet|koda) (?:som står |som stend |som er trykt )?(?:bak på|på baksiden av|på baksida av) {_YOUR}? ?{_CARD}"),
     # The card named elsewhere in the message: "Har du kortet framfor deg, les opp tala på framsida".
-    ("card_number", ("framsid", "forsid", "fremsid", "the front"), r"(?:de |dei |the )?(?:nummeret|tallene|sifrene|tala|sifra|talet|tallet|numbers|digits|number) (?:på|fra|frå|on|across) (?:forsiden|framsida|framsiden|fremsiden|the front)(?! (?:av|på|til|of) (?!(?:kortet|kortet ditt|the card|your card)))"),
+    ("card_number", ("framsid", "forsid", "fremsid", "the front"), r"(?:de |dei |the )?(?:nummeret|tallene|sifrene|tala|sifra|siffera|talet|tallet|numbers|digits|number) (?:på|fra|frå|on|across) (?:forsiden|framsida|framsiden|fremsiden|the front)(?! (?:av|på|til|of) (?!(?:kortet|kortet ditt|the card|your card)))"),
     ("card_security_code", ("tresif",), r"(?:tresifra|tresifrede|tresifret) (?:kode|koden|nummer|nummeret)"),
-    ("national_id", ("digit", "sifre", "sifra", "siffer"), r"(?:11|ii|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
-    ("national_id", ("identif",), r"(?:number|nummeret|nummer|talet|(?:the )?(?:11|ii|eleven|elleve) (?:digits|sifrene|sifra|tala|siffer)) (?:that|which|som) identif(?:ies|y|iserer) (?:you|deg|dykk)"),
-    ("national_id", ("fødselsdato",), r"(?:de|dei) (?:fem|5) (?:sifrene|sifra|tala|tallene|siste sifrene|siste sifra) (?:etter|bak) (?:fødselsdatoen|fødselsdato|fødselsdagen)"),
+    ("national_id", ("digit", "sifre", "sifra", "siffer"), r"(?:11|ii|eleven|elleve) (?:digit|sifret|sifrede|sifra|siffera|siffer) (?:number|id|nummer|nummeret|talet|personal number|identity number)"),
+    ("national_id", ("identif",), r"(?:number|nummeret|nummer|talet|(?:the )?(?:11|ii|eleven|elleve) (?:digits|sifrene|sifra|siffera|tala|siffer)) (?:that|which|som) identif(?:ies|y|iserer) (?:you|deg|dykk)"),
+    ("national_id", ("fødselsdato",), r"(?:de|dei) (?:fem|5) (?:sifrene|sifra|siffera|tala|tallene|siste sifrene|siste sifra) (?:etter|bak) (?:fødselsdatoen|fødselsdato|fødselsdagen)"),
     ("national_id", ("birth",), r"(?:the )?(?:five|5) digits (?:after|following) (?:your|the) (?:date of birth|birth date|birthdate)"),
-    ("national_id", ("fødselsdato", "birth"), r"(?:fødselsdato|fødselsdatoen|date of birth|birth date)(?: din| your)? (?:og|and|\+|&) (?:de|dei|the)? ?(?:fem|5|five) (?:siste )?(?:sifrene|sifra|tala|digits|numbers)"),
+    ("national_id", ("fødselsdato", "birth"), r"(?:fødselsdato|fødselsdatoen|date of birth|birth date)(?: din| your)? (?:og|and|\+|&) (?:de|dei|the)? ?(?:fem|5|five) (?:siste )?(?:sifrene|sifra|siffera|tala|digits|numbers)"),
     ("one_time_code", ("device", "dongle", "token", "fob", "brikk", " app"), r"(?:what|the (?:number|numbers|code|digits)) (?:that )?(?:the|your) (?:little )?(?:bankid |code |security )?(?:device|dongle|token|key ?fob|brikke|app) (?:displays|shows|says|gives you|generates)"),
-    ("one_time_code", ("som st", "som vis", "som kommer", "som kjem", "som dukk", "som blink"), r"(?:det|tallene|sifrene|koden|kodane|kodene|tala|sifra|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:akkurat no |akkurat nå |nå |no )?(?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:den |din |di )?(?:lille |vesle |litle )?(?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|bankid dingsen|bankid brikka|bankid brikken|mobilen|telefonen|bankid)"),
-    ("one_time_code", ("kodebrikk", "brikk", "dingsen"), r"(?:tallene|sifrene|tala|sifra|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen)"),
-    ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of", "fob", "dongle", "device"), r"(?:the )?(?:numbers?|digits|code) (?:currently |now )?(?:shown |displayed |that appears? |that pops up )?(?:on|in) (?:your|the) (?:little |small )?(?:bankid )?(?:code device|bankid app|authenticator|display|token|screen of your phone|key ?fob|fob|dongle|device)"),
-    ("one_time_code", ("koden du", "koden de", "koden dere", "koden dykk", "nummeret du", "tallkoden"), r"(?:koden|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid)"),
-    ("one_time_code", ("texted", "we sent", "we just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
-    ("id_document", ("photo", "picture", "pic", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|picture|pic|pics|image|scan|copy|selfie|snapshot|bilde|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|leg|legen|driving licence|driver s license|drivers license)"),
+    ("one_time_code", ("som st", "som vis", "som kommer", "som kjem", "som dukk", "som blink"), r"(?:det|tallet|tallene|sifrene|koden|kodane|kodene|tala|sifra|siffera|talet|nummeret) som (?:står|vises|visast|kommer opp|kjem opp|dukker opp|dukkar opp|blinker) (?:akkurat no |akkurat nå |nå |no )?(?:i displayet |på skjermen |i vinduet )?(?:på|i) (?:den |din |di )?(?:lille |vesle |litle )?(?:kodebrikken|kodebrikka|brikken|brikka|dingsen|appen|bankid appen|bankid dingsen|bankid brikka|bankid brikken|mobilen|telefonen|bankid)"),
+    ("one_time_code", ("kodebrikk", "brikk", "dingsen"), r"(?:tallet|tallene|sifrene|tala|sifra|siffera|koden|nummeret|talet) (?:på|i|fra|frå) (?:kodebrikken|kodebrikka|brikken|brikka|dingsen)"),
+    ("one_time_code", ("code device", "bankid app", "authenticator", "display", "token", "screen of", "fob", "dongle", "device"), r"(?:the )?(?:numbers?|digits|code) (?:currently |now )?(?:shown |displayed |that appears? |that pops up |is showing |are showing |is shown |is displayed )?(?:on|in) (?:your|the) (?:little |small )?(?:bankid )?(?:code device|bankid app|authenticator|display|token|screen of your phone|key ?fob|fob|dongle|device)"),
+    ("one_time_code", ("koden du", "koden de", "koden dere", "koden dykk", "nummeret du", "tallkoden"), r"(?:koden|koda|tallkoden|nummeret) (?:du|de|dere|dykk) (?:fikk|fekk|får|har fått|har fått tilsendt|mottok|har mottatt|ser) (?:på|i|per|via|fra|frå) (?:sms|tekstmelding|mobilen|telefonen|appen|bankid|banken|din bank|bank)"),
+    ("one_time_code", ("code that", "code which", "code just", "came through", "came in", "arrived"), r"(?:the )?(?:code|number|digits|pin) (?:that |which )?(?:just )?(?:came through|came in|arrived|has arrived|just arrived)"),
+    ("one_time_code", ("you get", "you receive"), r"(?:the )?(?:code|number|digits|pin) (?:that )?you (?:get|receive)(?: there| on your phone| by sms| by text| in the app| from (?:us|vipps|bankid))"),
+    ("one_time_code", ("texted", "we sent", "we just", "you just", "i just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
+    ("id_document", ("photo", "picture", "pic", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|photos|picture|pictures|pic|pics|image|images|scan|scans|copy|copies|selfie|snapshot|bilde|bilder|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|leg|legen|driving licence|driver s license|drivers license)"),
     ("id_document", ("passport page", "passside", "passsida", "passiden", "bildesiden", "bilete sida", "photo page"), r"(?:passport page|passside|passsida|passiden|bildesiden i passet|bilete sida i passet|photo page)"),
     ("id_document", ("selfie", "bilde", "bilete", "photo", "picture"), rf"(?:selfie|bilde|bilete|photo|picture) (?:with|med|holding|der du holder) {_YOUR}? ?(?:passport|id|pass|passet|legitimasjon|legitimasjonen|id kort|førerkort)"),
     ("credentials", ("details for", "details to", "details of", "information for", "information to", "info for", "info to", "credentials for", "credentials to"), rf"(?:login|log in|sign in|logon) (?:details|information|info|credentials) (?:for|to|of) {_YOUR}? ?(?:online bank|nettbank|bank|account)"),
@@ -82,37 +84,66 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("security_question", ("barneskol", "barneskul", "primary school", "elementary school", "barndomsven", "barndomsgat", "barndomshjem", "childhood"), r"(?:navnet|namnet|the name) (?:på|of|til) (?:den |det |din |ditt |di |your )?(?:barneskolen|barneskulen|primary school|elementary school|barndomsvennen|barndomsvenen|barndomsvenninna|barndomsvenninnen|barndomsgata|barndomsgaten|barndomshjemmet|childhood (?:friend|best friend|home|street|pet|hero|nickname))"),
     # A relative's maiden or middle name ("mellomnamnet til mora di før ho gifta seg").
     ("security_question", ("mellomnavn", "mellomnamn", "middle name", "giftet", "gifta", "married"), r"(?:(?:mellomnavn|mellomnamn|etternavn|etternamn|navn|namn)(?:et)? (?:til|på) (?:moren|mora|mor|faren|far|broren|bror|søstera|søsteren|søster|besteforeldrene|bestemor|bestefar) (?:din|di|ditt)(?: før (?:hun|ho) (?:giftet|gifta) seg)?|(?:mother|father|mum|mom|dad|sibling|brother|sister|oldest sibling|grandmother|grandfather)(?: s)? (?:middle name|name before (?:she|he) (?:got )?married|surname before marriage))"),
+    # sixth round: the reader's personal history, asked the way security questions ask it
+    ("security_question", ("første", "fyrste", "first"), r"(?:hva het|kva heitte|kva het|what was the name of|what was|hvem var|kven var|who was|hvilken|hvilket|kva for ein|kva for eit|kva for|which|what) (?:den |det |din |ditt |di |your )?(?:første|fyrste|first) (?:kjæledyr\w*|hund\w*|katt\w*|bil\w*|lærer\w*|lærar\w*|skole\w*|skule\w*|sjef\w*|jobb\w*|pet|dog|cat|car|teacher|school|boss|job|employer)"),
+    ("security_question", ("først", "fyrst", "first"), r"(?:hvilken|hvilket|kva for ein|kva for eit|kva for|which|what) (?:bil|car|skole|skule|school|hund|dog|kjæledyr|pet|jobb|job|lærer|lærar|teacher) (?:kjørte|køyrde|hadde|gikk|gjekk|did|drove|had|owned|was)(?: [\w]+){0,3} (?:først|fyrst|first)"),
+    ("security_question", ("primary school", "elementary school", "barneskol", "barneskul", "gikk du på", "gjekk du på"), r"(?:where|hvor|kvar|kor) (?:did you go to|did you attend|gikk du på|gjekk du på) (?:primary |elementary |barne|ungdoms)?(?:school|skole|skule|skolen|skulen)"),
+    ("security_question", ("memorable",), r"(?:your )?memorable (?:place|date|name|word|phrase|answer|question)"),
+    ("security_question", ("favourite", "favorite", "favoritt", "yndling"), r"(?:your |din |di |ditt )?(?:favourite|favorite|favoritt|yndlings) ?(?:childhood |barndoms)?(?:book|film|movie|song|food|dish|place|holiday|band|teacher|toy|subject|team|colour|color|animal|bok|boka|boken|film|filmen|sang|songen|mat|maten|rett|lærer|læraren|læreren|leike|leiken|leken)(?: title)?(?: (?:as a child|in childhood|som barn|i barndommen))?"),
+    ("security_question", ("first", "første", "fyrste"), r"(?:navnet|namnet|the name|name|surname|the surname|etternavnet|etternamnet|fornavnet|fornamnet) (?:på|of|til) (?:your |din |di |ditt |den |det )?(?:first|første|fyrste) [\w]+"),
+    ("security_question", ("grandparents", "besteforeldr", "bestemor", "bestefar", "mormor", "morfar", "farmor", "farfar", "grandmother", "grandfather"), r"(?:street|road|town|city|house|place|gata|gaten|vegen|veien|byen|staden|stedet|huset|garden|garden|gården) (?:where|der|som|that|kor|hvor) (?:your |dine |di )?(?:grandparents|besteforeldrene|besteforeldra|grandmother|grandfather|bestemor|bestefar|mormor|morfar|farmor|farfar)(?: di| din| dine)? (?:lived|bodde|budde|grew up|vokste opp|voks opp)"),
+    ("security_question", ("traff", "møtte", "met"), r"(?:hvor|kvar|where|hvilken by|kva by|which (?:city|town)) (?:traff|møtte|did|first met|met) (?:du|you) (?:meet |first meet )?(?:ektefellen|kona|mannen|partneren|kjæresten|sambuaren|samboeren|your (?:wife|husband|spouse|partner))"),
+    ("security_question", ("som barn", "as a child", "barndom", "childhood", "da du var", "då du var", "when you were"), r"(?:hva|kva|what|which|hvilken|hvilket|kva for|who|hvem|kven)(?: [\w]+){0,8} (?:som barn|as a child|i barndommen|in your childhood|da du var (?:liten|barn|\w+ år)|då du var (?:lita|liten|barn|\w+ år)|when you were (?:a child|little|young|small|a kid|\d+|ten|nine|eight|seven|six|five|twelve)(?: years old)?)"),
+    ("security_question", ("bestefar", "bestemor", "morfar", "farfar", "mormor", "farmor", "grandfather", "grandmother", "grandma", "grandpa", "grandad"), r"(?:hva het|kva heitte|hva heter|kva heiter|what was the name of|what is the name of|what was|what s|what is) (?:your )?(?:bestefar|bestemor|morfar|farfar|mormor|farmor|oldefar|oldemor|grandfather|grandmother|grandad|grandma|grandpa)(?: din| di)?"),
     ("security_question", ("security", "secret", "sikkerhet", "tryggleik", "kontroll", "hemmeleg", "hemmelig"), r"(?:answer|answers|svaret|svara|svar) (?:to|på|til) (?:your |the |ditt |dine )?(?:security|secret|sikkerhets|tryggleiks|kontroll|hemmelege|hemmelige)(?: )?(?:question|questions|spørsmålet|spørsmål|spørsmåla|spørsmålene)"),
 ]
 # --- described by what it does or where it is (issue 11, fourth round) -------------------------
-_DEVICE = r"(?:den |det |the )?(?:little |small |vesle |lille |litle )?(?:bankid )?(?:code device|kodebrikken|kodebrikka|brikken|brikka|dingsen|dings|greia|gadget|thingy|key ?fob|fob|dongle|token|device|bankid appen|bankid app|appen|the app|app)"
+_DEVICE = r"(?:den |det |the )?(?:little |small |vesle |lille |litle )?(?:bankid )?(?:code device|kodebrikken|kodebrikka|brikken|brikka|dingsen|dings|greia|gadget|thingy|key ?fob|fob|dongle|token|device|bankid appen|bankid app|appen|the app|app|dosa|dosen|dosa di)"
 _NOT_OURS_NOUN = r"(?! ?(?:order|ordre|kunde|customer|måler|målar|meter|faktura|invoice|referanse|reference|sak|case|kid|post|tracking|sporing))"
 _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     # national id by what it is: "nummeret du fikk da du ble født", "personal digits after it"
     ("national_id", ("født", "fødd", "born"), r"(?:nummeret|talet|tallet|the number|number) (?:du|you) (?:fikk|fekk|got|were given|was given|received) (?:da|når|when|at) (?:du|you) (?:ble|vart|were|was) (?:født|fødd|born)"),
-    ("national_id", ("personal", "personlig", "personleg"), r"(?:the )?(?:personal|personlige|personlege) (?:digits|numbers|sifre|sifrene|sifra|tall|tala|tallene|nummeret|number)"),
+    ("national_id", ("personal", "personlig", "personleg"), r"(?:the )?(?:personal|personlige|personlege) (?:digits|numbers|sifre|sifrene|sifra|siffera|tall|tala|tallene|nummeret|number)"),
     ("national_id", ("11 t", "11 s", "11 d", "11 n", "elleve", "eleven"), r"(?:11|elleve|eleven) (?:tall|tal|siffer|sifre|digits|numbers)(?! (?:til|på|of|for|in) (?:the |your |din |di )?(?:konto|account))"),
     # account number by what it is for
-    ("account_number", ("kontoen", "konto ", "the account", "your account", "account where", "account for"), r"(?:nummeret|number|nummer|tala|sifra|sifrene|digits) (?:på|til|of|for) (?:the |your |din |di )?(?:kontoen|konto|account)(?! (?:hos oss|with us|vår|vårt|our))"),
+    ("account_number", ("kontoen", "konto ", "the account", "your account", "account where", "account for"), r"(?:nummeret|number|nummer|tala|sifra|siffera|sifrene|digits) (?:på|til|of|for) (?:the |your |din |di )?(?:kontoen|konto|account)(?! (?:hos oss|with us|vår|vårt|our))"),
     ("account_number", ("kontoen", "konto ", "account"), r"(?:hvilket|kva for eit|kva|what|which) (?:nummer|number) (?:har|has|is|er) (?:the |your )?(?:kontoen|account|konto)"),
-    ("account_number", ("11 s", "11 d", "11 n", "11 t", "elleve", "eleven"), r"(?:11|elleve|eleven|alle 11|all 11) (?:sifrene|sifra|siffer|digits|numbers|tala|tallene) (?:til|på|of|for|in) (?:the |your |din |di )?(?:kontoen|konto|account)"),
+    ("account_number", ("11 s", "11 d", "11 n", "11 t", "elleve", "eleven"), r"(?:11|elleve|eleven|alle 11|all 11) (?:sifrene|sifra|siffera|siffer|digits|numbers|tala|tallene) (?:til|på|of|for|in) (?:the |your |din |di )?(?:kontoen|konto|account)"),
     # one-time code by its length or where it appears
     ("one_time_code", ("sekssif", "seks sif", "six digit", "six-digit", "6 digit", "6-digit", "6 sif", "6-sif"), r"(?:sekssifra|sekssifrede|sekssifret|seks sifra|six digit|6 digit|6 sifret|6 sifra|6 sifrede) (?:koden|kode|tallet|talet|nummeret|number|code|pin)" + _NOT_OURS_NOUN),
-    ("one_time_code", ("seks ", "six ", "6 t", "6 s", "6 d", "6 n"), r"(?:(?:de|dei|the) )?(?:seks|6|six) (?:tala|tallene|sifrene|sifra|sifre|siffer|tal|tall|digits|numbers)" + _NOT_OURS_NOUN),
-    ("one_time_code", ("fra sms", "frå sms", "i sms", "in sms", "from sms", "the text", "that text", "the sms", "the message", "meldingen", "meldinga", "tekstmelding", "text message", "from text"), r"(?:tallet|talet|nummeret|koden|tala|tallene|sifrene|sifra|number|code|digits|numbers) (?:fra|frå|from|in|i) (?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|meldingen|meldinga|text message|text|message)(?: (?:vi|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted))?"),
-    ("one_time_code", ("dukk", "popped", "appear", "viser", "shows", "display", "kom opp", "kjem fram", "kom fram"), r"(?:tallet|talet|tala|tallene|sifrene|sifra|number|numbers|digits|code|koden|kode|tal|tall) (?:som |that )?(?:just |nettopp |akkurat )?(?:dukket opp|dukka opp|kom opp|kjem opp|kjem fram|kom fram|popped up|appeared|appears|shows|vises|visast) (?:i|på|in|on) (?:the |your |din |di )?" + _DEVICE),
+    ("one_time_code", ("seks ", "six ", "6 t", "6 s", "6 d", "6 n"), r"(?:(?:de|dei|the) )?(?:seks|6|six) (?:tala|tallene|sifrene|sifra|siffera|sifre|siffer|tal|tall|digits|numbers)" + _NOT_OURS_NOUN),
+    ("one_time_code", ("fra sms", "frå sms", "i sms", "in sms", "from sms", "the text", "that text", "the sms", "the message", "meldingen", "meldinga", "tekstmelding", "text message", "from text"), r"(?:tallet|talet|nummeret|koden|tala|tallene|sifrene|sifra|siffera|number|code|digits|numbers) (?:fra|frå|from|in|i) (?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|meldingen|meldinga|text message|text|message)(?: (?:vi|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted))?"),
+    ("one_time_code", ("dukk", "popped", "appear", "viser", "shows", "display", "kom opp", "kjem fram", "kom fram"), r"(?:tallet|talet|tala|tallene|sifrene|sifra|siffera|number|numbers|digits|code|koden|kode|tal|tall) (?:som |that )?(?:just |nettopp |akkurat )?(?:dukket opp|dukka opp|kom opp|kjem opp|kjem fram|kom fram|popped up|appeared|appears|shows|vises|visast) (?:i|på|in|on) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("viser", "shows", "displays", "say"), r"(?:tal|tall|tala|tallene|numbers|number|code|kode|koden|digits) (?:viser|shows|displays) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("display", "skjerm", "vindu", "vindauge", "window", "screen"), r"(?:the )?(?:display|screen|skjermen|displayet|vinduet|vindauget|window) (?:on|of|på|i) (?:the |your |din |di )?" + _DEVICE),
     ("one_time_code", ("screen", "display"), _DEVICE + r" s (?:screen|display)"),
     ("one_time_code", ("showing", "displayed"), r"(?:showing|displayed|shown) (?:on|in) (?:the |your )?" + _DEVICE),
     # what the message we sent says: "Det som står der, skriv det tilbake", "Whatever it says"
     ("one_time_code", ("som står", "it says", "text says"), r"(?:det som står (?:der|i den|i han|i meldinga|i meldingen|i sms en)|whatever it says|what it says|whatever the text says|what the text says)"),
+    # a question for what the message we sent says: "Kva stod i SMS-en me sende deg?"
+    ("one_time_code", ("står i", "stod i", "sto i", "står det i", "stod det i", "sto det i", "does the", "did the"), r"(?:hva|kva|what) (?:står|stod|sto|does|did) (?:det )?(?:i |in )?(?:the |den |that )?(?:sms ?en|sms|tekstmeldingen|tekstmeldinga|text message|text|meldingen|meldinga|message)(?: (?:vi|me|we|i|eg|jeg) (?:just |nettopp |nett |no )?(?:sendte|sende|sent|texted)(?: (?:deg|you|dykk|dere))?)(?: say| says)?"),
+    ("one_time_code", ("står i sms", "stod i sms", "sto i sms", "står det i sms", "stod det i sms"), r"(?:hva|kva) (?:står|stod|sto) (?:det )?i (?:den |sms en|sms)(?: sms en)?"),
+    # sixth round: described by who issued it, what it starts with, what follows the birth date
+    ("one_time_code", ("it shows", "it displays", "app shows", "app displays", "it gives you"), r"(?:the )?(?:code|number|digits|numbers) (?:that )?(?:it|the app|your app|the device) (?:shows|displays|gives you)"),
+    ("one_time_code", ("brikk", "dings", "dosa", "fob", "device", "token", "gadget"), r"(?:hva|kva|what) (?:står|stend|stod|viser|shows|says|is) (?:det )?(?:på|i|on) " + _DEVICE),
+    ("national_id", ("tax", "skatt", "folkeregist", "the state", "staten"), r"(?:the )?(?:number|identification number|id number|nummeret|talet|tallet) (?:that )?(?:the tax office|the tax authorities|skatteetaten|skatt|folkeregisteret|the population register|the state|staten) (?:uses|use|bruker|brukar|gave you|gives you|ga deg|gav deg|har gitt deg|har gjeve deg)"),
+    ("national_id", ("starts with", "begins with", "starter med", "byrjar med", "begynner med"), r"(?:starts|begins|starter|byrjar|begynner) (?:with|med) (?:your |din |di )?(?:birth ?date|date of birth|fødselsdato\w*|fødselsdagen\w*)"),
+    ("national_id", ("etter", "after"), r"(?:de|dei|the) (?:fem|5|five) (?:sifrene|sifra|siffera|tala|tallene|digits|numbers) (?:som kommer |som kjem |that come |that follow )?(?:etter|after)"),
+    ("account_number", ("wages", "salary", "løn", "lønn"), r"(?:kontoen|the account|account details|account) (?:(?:du|you) (?:får|get|receive) (?:løn|lønn|lønna|lønnen|your (?:wages|salary|pay))|your (?:wages|salary|pay) (?:go|goes|is paid|are paid) (?:into|to))"),
+    ("card_number", ("står på", "stend på", "is on", "står det"), rf"(?:hvilket|kva for eit|kva|which|what) (?:nummer|number|tal|tall) (?:står|stend|is|er) (?:på|on) {_YOUR}? ?{_CARD}"),
+    ("card_number", ("opphøgd", "opphøyd", "preg", "raised", "embossed"), r"(?:opphøgde|opphøyde|pregede|preggja|preget|pregete|raised|embossed) (?:tal|tall|sifre|siffer|sifra|siffera|numbers|digits)"),
+    ("card_expiry", ("month and year", "måned og år", "månad og år"), rf"(?:the )?(?:month and year|måned og år|månad og år|mnd og år) (?:printed |shown |written |som står )?(?:on|på) {_YOUR}? ?{_CARD}"),
+    ("card_security_code", ("back code",), r"(?:the )?back code"),
+    ("one_time_code", ("digit txt", "digit text", "digit sms", "sifret sms", "sifra sms"), r"(?:6|six|seks) (?:digit|sifret|sifra) (?:txt|text|sms)"),
+    ("credentials", ("to log", "to get", "for å", "til å"), r"(?:what|whatever|det|hva|kva) (?:do )?(?:you|du)? ?(?:type|enter|use|bruker|brukar|taster|tastar|skriv|skriver)(?: du)?(?: in| inn)? (?:to|for å|til å) (?:log|logge|logga|sign|get|komme|kome) (?:in|inn|on|into|på)"),
+    ("password", ("løynlege", "hemmelige", "hemmelege", "secret word"), r"(?:det )?(?:løynlege|hemmelige|hemmelege|secret) (?:ordet|word)"),
+    ("card_number", ("fotografer", "photograph", "knips"), rf"(?:fotografer|photograph|knips) {_YOUR}? ?{_CARD}"),
     ("national_id", ("ellevesif", "eleven digit", "11 digit", "11 sif"), r"(?:ellevesifrede|ellevesifra|ellevesifret|11 sifrede|11 sifret|11 sifra|eleven digit|11 digit) (?:nummeret|nummer|number|talet|id)"),
-    ("card_number", ("16 ", "seksten", "sixteen"), r"(?:alle |all |de |dei |the )?(?:16|seksten|sixteen) (?:sifrene|sifra|siffer|digits|numbers|tall|tala|tallene)"),
+    ("card_number", ("16 ", "seksten", "sixteen"), r"(?:alle |all |de |dei |the )?(?:16|seksten|sixteen) (?:sifrene|sifra|siffera|siffer|digits|numbers|tall|tala|tallene)"),
     ("credentials", ("ordet", "word"), r"(?:det samme ordet|det same ordet|same ordet|samme ordet|the same word|ordet|the word) (?:som )?(?:du|you) (?:bruker|brukar|use|type) (?:når|when|to) (?:du |you )?(?:logger|loggar|log|sign|logge|logga) (?:på|inn|in|on|into)"),
     ("one_time_code", ("gadget", "thingy", "dings", "greia", "fob", "brikk", "dongle"), r"(?:code|number|numbers|digits|koden|tala|tallene|sifrene) (?:on|off|from|shown on|på|fra|frå) (?:the |your |ur |din |di )?" + _DEVICE),
     # PIN by where it is used
-    ("pin", ("minibank", "atm", "cash machine", "shops", "butikk", "terminalen"), r"(?:koden|kode|tallene|tala|sifrene|sifra|nummeret|number|code|digits|numbers|digit number|sifra)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen)"),
+    ("pin", ("minibank", "atm", "cash machine", "shops", "butikk", "terminalen", "till", "checkout", "kassa", "kassen"), r"(?:koden|koda|kode|tallene|tala|sifrene|sifra|siffera|nummeret|number|code|digits|numbers|digit number|sifra|siffera)(?: [\w]+){0,6} (?:i|in|at|på|when you pay in) (?:the |an )?(?:minibanken|minibank|atm|cash machine|shops|shop|butikken|butikkar|butikker|terminalen|betalingsterminalen|till|checkout|kassa|kassen|disken)"),
     ("pin", ("four digit", "4 digit", "firesifr"), r"(?:four digit|4 digit|firesifra|firesifrede|firesifret) (?:number|code|kode|koden|tallet|talet|nummer)(?: [\w]+){0,5} (?:pay|betaler|use|bruker|brukar|card|kort)"),
     # card expiry and the code by the signature
     ("card_expiry", ("går ut", "expires", "utløper", "mm/", "mm /"), rf"(?:(?:når|when|the month and year|month and year|månaden og året|måneden og året|mnd og år) {_YOUR}? ?{_CARD} (?:går ut|expires|utløper)|mm ?/ ?(?:åå|yy|aa))"),
@@ -221,7 +252,10 @@ def fuzzy_category(key: str) -> str | None:
     if len(key) < _MIN_FUZZY - 1 or key[:2] not in _FIRST2 or not key.isalpha():
         return None
     if len(key) < _MIN_FUZZY:
-        return _DELETES.get(key)  # six letters: only a letter dropped from a 7-letter word ("pasord")
+        # six letters: only a letter dropped from a 7-letter word ("pasord"), keeping its first two
+        # letters (so the gate's six-letter candidates, _FUZZY_SIX, see every one: not "inkode")
+        cat = _DELETES.get(key)
+        return cat if cat and key[:2] in _FIRST2_OF_7_SET else None
     if key in _FUZZY:
         return _FUZZY[key]
     if key in _DELETES:
@@ -239,6 +273,7 @@ def fuzzy_category(key: str) -> str | None:
 # letters; the word start is checked on each match).
 # Seven letters or more; six only where a 7-letter canonical word begins ("pasord", "pinkde").
 _FIRST2_OF_7 = sorted({w[:2] for w in _FUZZY if len(w) == _MIN_FUZZY})
+_FIRST2_OF_7_SET = frozenset(_FIRST2_OF_7)
 _FUZZY_CANDIDATE = re.compile("(?:" + "|".join(sorted(_FIRST2)) + r")[^\W\d_]{5,}")
 _FUZZY_SIX = re.compile("(?:" + "|".join(_FIRST2_OF_7) + r")[^\W\d_]{4}(?![^\W\d_])")
 
@@ -262,15 +297,20 @@ BENIGN_CODE_CONTEXT = re.compile(
     r"porttelefon\w*|nøkkelboks\w*|keybox|qr|strekkode\w*|barcode\w*|sporings\w*|tracking|"
     r"hentekode\w*|pakke\w*|parcel\w*|package\w*|ladebrikke\w*|ladekort\w*|ladestasjon\w*|"
     r"charging|aktiveringskode\w*|lader|laderen|ladeboks\w*|charger\w*|router\w*|alarm\w*|"
-    r"garasje\w*|garage\w*|installasjonskort\w*|installation|pickup\w*|posten|postnord|helthjem|instabox")
+    r"garasje\w*|garage\w*|installasjonskort\w*|installation|pickup\w*|posten|postnord|helthjem|instabox|"
+    # a gate, a cabinet or a welcome letter: the thing the code opens or came in
+    r"port|porten|portar|grind\w*|skap\w*|\w+døra|\w+døren|\w+dør|velkomstbrev\w*|welcome|vekselrett\w*|"
+    r"inverter\w*|wallbox\w*")
 # People and bodies the reader may be told to ask: "be elektrikeren om ...".
 THIRD_PARTY = re.compile(
     r"(?:elektriker|electrician|installatør|installer|rørlegger|plumber|utleier|landlord|huseier|"
     r"vaktmester|caretaker|borettslag|sameie|styret|nettselskap|grid|netteier|bank|banken|banks|"
     r"regnskapsfører|accountant|arbeidsgiver|employer|lege|doctor|advokat|lawyer|skatteetaten|"
-    r"nav|kommune|municipality|council|forsikringsselskap|insurer|leverandør|supplier|"
+    r"kommune|municipality|council|forsikringsselskap|insurer|leverandør|supplier|"
     r"installatøren|tidligere|previous|former|megler|realtor|takstmann|surveyor|folkeregister|"
-    r"population register)\w*")
+    r"population register)\w*|"
+    # NAV, the welfare office, but not "navn" (name) or "navneendring"
+    r"nav|navkontor\w*")
 LAW_SUBJECT = re.compile(
     r"(?:forskrift|lov|loven|lova|law|laws|regulation|regelverk|regler|reglane|reglene|rules|"
     r"gdpr|standard|avtalevilkår|vilkår|terms|directive|direktiv|hvitvaskingslov|"
@@ -288,10 +328,16 @@ WARNING_WORDS = re.compile(
     r"ignore|ignorer|slett|delete|report it|meld fra|meld frå|varsle|warn\w*|åtvar\w*|advar\w*|"
     r"beware|pass på|vær obs|ver merksam|vær oppmerksom|look out|watch out|kriminell\w*|criminal\w*|"
     # a quotation that is mentioned, not used: "spørsmål som «...» bruker vi ikke"
-    r"such as|for example|for eksempel|f\.? ?eks|slik som|spørsmål som|questions? like|ikke|ikkje|not")
+    r"such as|for example|for eksempel|f\.? ?eks|slik som|spørsmål som|questions? like|ikke|ikkje|not|"
+    # "It wasn't from us": the message quoted is not ours
+    r"(?:wasn|isn|aren|weren)\W?t from us|(?:fra|frå) oss|"
+    # someone's words reported, and the advice after them: "nokon som seier «…». Legg på"
+    r"(?:noen|nokon|someone|somebody|en|ein|a (?:man|woman|caller)) (?:som |who |that )?(?:sier|seier|says|said|sa|spør|asks)|"
+    r"legg på|hang up|legg røret på|legg røyret på")
 
 
-_NEED_NEEDLES = ("ting", "thing", "sak ", "detalj", "detail", "item", "step", "steg", "opplys", "we can",
+_NEED_NEEDLES = ("følgende", "følgjande", "following", "item", "waiting", "venter", "ventar", "gjenstår", "remains",
+                 "ting", "thing", "sak ", "detalj", "detail", "item", "step", "steg", "opplys", "we can",
                  "vi kan", "me kan", "i can", "eg kan", "jeg kan", "need", "trenger", "treng", "mangler",
                  "manglar", "venter", "ventar", "waiting", "missing", "require", "krev", "nesten",
                  "almost", "nearly", "siste")
@@ -325,7 +371,14 @@ NEED_MARKER = re.compile(_p(
     r"(?:need|require|mangler|manglar|trenger|treng|venter på|ventar på|waiting for|missing|are missing)"
     r"(?: (?:one|en|ein|ett|eitt|a|én|something|noe|noko|litt|a little|one more|én til|ein til))?"
     r"(?: (?:ting|thing|more thing|detail|detalj|opplysning|opplysing|piece of information|bit))?"
-    r"(?: (?:til|more|from you|fra deg|frå deg|frå dykk|fra dere))?(?= ?[.:!\n]|$)"))
+    r"(?: (?:til|more|from you|fra deg|frå deg|frå dykk|fra dere))?(?= ?[.:!\n]|$)"
+    # "Vi venter bare på én ting", "We're only waiting on one item from you"
+    r"|(?:we|we re|were|vi|me) (?:are )?(?:bare |berre |only |just |still )?(?:venter|ventar|waiting) (?:bare |berre |only |just )?"
+    r"(?:på|on|for) (?:en|ein|éin|én|eitt|ett|one|1|a) (?:ting|sak|detalj|opplysning|thing|item|detail|piece of information)"
+    # "gjenstår én ting", "there remains one thing"
+    r"|(?:gjenstår|står att|remains|mangler|manglar) (?:det )?(?:bare |berre |only |just )?(?:en|ein|éin|én|eitt|ett|one|1) "
+    r"(?:ting|sak|detalj|opplysning|thing|item|detail|step|steg)"
+    r"|(?:følgende|følgjande|the following)(?= ?:)"))
 # How an object-only follow-up sentence begins: "Det er koden ...", "It's the code ...".
 FOLLOW_UP = re.compile(_p(
     r"(?:det er|det gjeld|det gjelder|det dreier seg om|det handlar om|det handler om|nemlig|"
@@ -366,5 +419,15 @@ ANCHORS = re.compile("|".join([
     "hemmelig", "hemmeleg", "pic", "gadget", "thingy", "dings", "greia", "display",
     "get into", "komme inn", "kome inn", "vindu", "vindauge", "window", "screen", "showing", "displayed",
     "som står", "it says", "text says", "ellevesif", "eleven digit", "seksten", "sixteen", "ordet",
-    "same word", "the word", "dongle",
+    "same word", "the word", "dongle", "tax", "skatt", "folkeregist", "starts with", "starter med", "byrjar med",
+    "wages", "salary", "lønn", "løn", "opphøgd", "opphøyd", "preg", "raised", "embossed", "month and year",
+    "back code", "digit txt", "løynlege", "secret word", "fotografer",
+    "photograph", "knips", "checkout", "kassa", "dosa", "bankcard", "it shows", "it displays", "app shows",
+    "app displays", "it gives you", "først", "fyrst", "primary school", "elementary school", "gikk du",
+    "gjekk du",
+    # sixth round: security questions about the reader's history, the code that came through
+    "favourite", "favorite", "favoritt", "yndling", "grandparents", "besteforeldr", "bestemor", "bestefar",
+    "mormor", "morfar", "farmor", "farfar", "grandmother", "grandfather", "grandma", "grandpa", "grandad",
+    "ektefell", "spouse", "when you were", "da du var", "då du var", "name of", "navnet på", "namnet på",
+    "came through", "came in", "arrived", "stod i", "sto i", "står i",
 ]))

@@ -181,7 +181,11 @@ def own_act(a: Analysis, i: int) -> bool:
 
 # The data already handed to a fake: advice follows ("Har du skrive kortopplysingane dine på ei
 # falsk nettside, sperr kortet", "hvis du har oppgitt kortnummer og CVC på en falsk side").
-_HAVE = frozenset({"har", "have", "has", "had", "hadde", "hev"})
+_HAVE = frozenset({"har", "have", "has", "had", "hadde", "hev", "youve", "uve", "ive", "youd"})
+
+
+def compromised(a: Analysis, i: int) -> bool:
+    return _compromised(a, i)
 
 
 def _compromised(a: Analysis, i: int) -> bool:
@@ -205,11 +209,102 @@ _TYPE = frozenset({"tast", "taste", "taster", "tastar", "skriv", "skrive", "skri
                    "enter", "enters", "key", "input", "punch", "legg", "legger"})
 
 
-def _into_login_window(a: Analysis, i: int) -> bool:
-    if a.keys[i] not in _TYPE:
+# Our own app, or the page the reader is on: typing, adding or updating data there is the
+# customer acting in our system ("Skriv koden inn i appen", "Legg inn det nye kortet på
+# betalingssida i appen", "Update your card in the app", "på nettsida der du endra e-postadressa").
+_APP = frozenset({"app", "appen", "appa", "apps"})
+_PAGE = frozenset({"nettsida", "nettsiden", "sida", "siden", "page", "webpage", "website", "site", "skjermen",
+                   "screen", "nettstaden"})
+_ENTER = _TYPE | frozenset({"oppdater", "oppdatere", "oppdatera", "update", "add", "legg", "leggje", "registrer",
+                            "registrere", "register", "scan", "skann", "skanne", "fyll", "fylle", "fylla",
+                            "enter", "input", "lagre", "save", "aktiver", "activate", "skriva", "tastar", "skrivar",
+                            "logg", "logge", "logga", "log", "login", "sign", "signin", "replace", "erstatt",
+                            "bytt", "byt", "change", "endre", "endra"})
+
+
+_OUR_PAGE = re.compile(r"(?:innloggings|påloggings|registrerings|betalings|kasse)(?:sid(?:e|en|a)|vindu\w*|vindauge\w*)|"
+                       r"\w*vindu(?:et)?|\w*vindauget|loginpage|signuppage|checkout")
+_OPEN = frozenset({"åpne", "åpn", "opne", "open", "start", "gå", "go"})
+_PAGE_KIND = frozenset({"signup", "login", "registration", "payment", "checkout", "signin", "logon"})
+
+
+def _app_opens_sentence(a: Analysis, i: int) -> bool:
+    """'In the app, go to Payment > Card to add …', 'I appen går du til …': the place first."""
+    sid = a.sentence_id[i]
+    k = i - 1
+    while k >= 0 and a.sentence_id[k] == sid:
+        k -= 1
+    words = [a.keys[x] for x in range(k + 1, min(i, k + 6)) if a.toks[x].kind == WORD]
+    if len(words) >= 2 and words[0] in _OPEN and (words[1] in _APP or (
+            words[1] in ("the", "our", "to", "til") and len(words) > 2 and words[2] in _APP)):
+        return True  # "Åpne appen, trykk på Profil og skriv inn …", "Open the app and add …"
+    return len(words) >= 2 and words[0] in ("in", "i", "på", "on") and (
+        words[1] in _APP or (words[1] in ("the", "our") and len(words) > 2 and words[2] in _APP))
+
+
+def into_our_app(a: Analysis, i: int) -> bool:
+    """The verb at i puts the data into our app or into the page the reader is using."""
+    if a.keys[i] not in _ENTER:
         return False
+    if _app_opens_sentence(a, i):
+        return True
+    hi = min(len(a.toks), a.clause_end(i) + 1, i + 16)
+    for k in range(i + 1, hi):
+        if a.toks[k].kind != WORD:
+            break  # the verb's own clause: not "Skriv passordet i chatten, så logger jeg inn i appen"
+        if a.keys[k] not in _INTO | {"to", "til"}:
+            continue
+        m = k + 1
+        while m < hi and a.toks[m].kind == WORD and a.keys[m] in ("the", "our", "den", "vår", "din", "your", "web", "this"):
+            m += 1
+        nxt = a.next_words(m - 1, 3)
+        if nxt and (nxt[0] in _APP or _OUR_PAGE.fullmatch(nxt[0]) or (
+                nxt[0] in _PAGE_KIND and len(nxt) > 1 and nxt[1] in ("page", "side", "sida", "siden", "window"))):
+            return True
+        if nxt and "-app" in a.text[a.toks[m].start:a.toks[m].end] and not nxt[0].startswith("bankid"):
+            return True  # "i lade-appen"
+        if nxt and nxt[0] in _PAGE and len(nxt) > 2 and nxt[1] in ("der", "where", "som", "that") \
+                and nxt[2] in ("du", "you"):
+            return True  # the page the reader is on
+    return False
+
+
+_CONFIRM = frozenset({"oppgi", "oppgir", "oppgje", "oppgjev", "provide",
+                      "bekreft", "bekrefter", "bekrefte", "stadfest", "stadfestar", "stadfeste", "confirm",
+                      "confirms", "godkjenn", "godkjenner", "approve", "approves", "signer", "signerer", "sign"})
+_WHEN = frozenset({"before", "før", "when", "når", "while", "mens", "whenever", "every", "kvar", "hver"})
+_TO_US = frozenset({"us", "oss", "me", "meg", "svar", "svaret", "reply", "e-post", "epost", "email", "chat",
+                    "chatten", "telefon", "phone", "sms"})
+
+
+def _typing_in_time_clause(a: Analysis, i: int) -> bool:
+    """'Check the address bar before you enter your password', 'Før du taster inn PIN-koden, …':
+    the reader typing somewhere at a time, not handing it to us (unless "to us", "in the reply")."""
+    if a.keys[i] not in _TYPE | {"logg", "logge", "log", "sign"}:
+        return False
+    back = [x for _, x in _words_back(a, i, 3)]
+    if not (back[:1] and back[0] in ("du", "you", "dere", "dykk") and len(back) > 1 and back[1] in _WHEN):
+        return False
+    if back[1] in ("før", "before") and any(w in L.NEGATIONS for _, w in _words_back(a, i, 14)):
+        return False  # "Vi kan ikkje betale ut før du tastar inn …": not until, a requirement
+    hi = min(len(a.toks), a.clause_end(i))
+    return not any(a.toks[k].kind == WORD and a.keys[k] in _TO_US for k in range(i + 1, hi))
+
+
+def own_typing(a: Analysis, i: int) -> bool:
+    """The reader types the data into our app, the page they are on, or at a time of their own."""
+    return _into_login_window(a, i)
+
+
+def _into_login_window(a: Analysis, i: int) -> bool:
+    if into_our_app(a, i) or _typing_in_time_clause(a, i):
+        return True
+    if a.keys[i] not in _TYPE | _CONFIRM:
+        return False  # typing, or confirming with it, in the login window ("stadfestar du med passordet i BankID-vindauget")
     sid = a.sentence_id[i]
     ks = [k for k in range(i + 1, min(len(a.toks), i + 12)) if a.sentence_id[k] == sid and a.toks[k].kind == WORD]
-    return any(a.keys[k] in _INTO and any((a.objs_at[x] is None or "vindu" in a.keys[x] or "window" in a.keys[x])
+    if any(a.keys[k] in ("us", "oss", "meg", "svar", "svaret", "reply") for k in ks):
+        return False  # "Oppgi fødselsnummeret i svaret, ikke i BankID-vinduet": to us after all
+    return any(a.keys[k] in _INTO and a.word(k - 1) not in L.NEGATIONS and any((a.objs_at[x] is None or "vindu" in a.keys[x] or "window" in a.keys[x])
                                           and _WINDOW.fullmatch(a.keys[x])
                                           for x in ks[n + 1:n + 3]) for n, k in enumerate(ks))

@@ -12,6 +12,7 @@ from .benign_frames import benign
 from .clauses import COLON, STRONG, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
 from .objects import NEEDED, bare_bankid, objects_between, passive, reader_gives, valid_object
+from .reported import compromised
 
 Add = Callable[[Obj, int, int], None]
 
@@ -31,6 +32,7 @@ def has_ask_cue(a: Analysis) -> bool:
 
 
 _FIRST = {"vi", "me", "we", "jeg", "eg", "i"}
+_BECAUSE = {"fordi", "because", "since", "ettersom", "sidan", "siden", "sia", "as", "cause"}
 _WHAT = {"hva", "kva", "what", "whats", "wat", "wats"}
 
 
@@ -58,8 +60,9 @@ def check_object_first(a: Analysis, add) -> None:
         for n, w in enumerate(keys[:8]):
             nxt = keys[n + 1] if n + 1 < len(keys) else ""
             nxt2 = keys[n + 2] if n + 2 < len(keys) else ""
-            if L.is_request(w) and (nxt in _FIRST or (n and keys[n - 1] in _FIRST)):
-                hit = True  # "Kortnummeret trenger vi", "Your PIN we need"
+            if L.is_request(w) and (nxt in _FIRST or (n and keys[n - 1] in _FIRST)) and not (
+                    n > 1 and keys[n - 1] in _FIRST and keys[n - 2] in _BECAUSE):
+                hit = True  # "Kortnummeret trenger vi", "Your PIN we need"; not "…, fordi vi trenger det"
             elif w in _OBJ_FIRST_MODALS and nxt in _FIRST and nxt2 in _HAVE_AFTER_MODAL:
                 hit = True  # "Passordet ditt må vi ha"
             elif w in _OBJ_FIRST_MODALS and nxt in L.SECOND_SUBJECT and (L.is_provide(nxt2) or nxt2 in _INF_PROVIDE):
@@ -101,6 +104,10 @@ def check_have_condition(a: Analysis, add) -> None:
                 or a.word(k - 1) in ("youve", "uve")):
             _have_condition_objects(a, k, add)  # "så snart du har sendt oss D-nummeret"
             continue
+        if a.keys[k] in ("fått", "mottatt", "motteke", "received", "got") and a.word(k - 1) in ("har", "have", "has", "hev") \
+                and a.word(k - 2) in _FIRST:
+            _have_condition_objects(a, k, add)  # "Når eg har fått passordet ditt, …"
+            continue
         if a.keys[k] not in _RECEIVE or a.word(k - 1) not in _FIRST | {"you", "du"}:
             continue
         if a.word(k - 1) in ("you", "du"):
@@ -110,10 +117,16 @@ def check_have_condition(a: Analysis, add) -> None:
 
 def _have_condition_objects(a: Analysis, k: int, add) -> None:
     lo, hi = a.clause_start(k), a.clause_end(k)
-    if not any(a.keys[x] in _SOON for x in range(lo, k) if a.toks[x].kind == WORD):
+    # The subordinator introduces the clause whose subject receives ("så snart vi har", "once we
+    # have", "til vi har fått"): it stands within three words before that subject. Further back it
+    # belongs to another phrase ("rett til innsyn i hvilke opplysninger vi har om deg": GDPR).
+    subj = k - 1 if a.word(k - 1) in _FIRST | {"you", "du"} else k - 2
+    if not any(a.keys[x] in _SOON for x in range(max(lo, subj - 3), k) if a.toks[x].kind == WORD):
         return
     if a.negated(lo, hi) or a.subject(lo, k) == "warn" or not reader_gives(a, lo, k):
         return
+    if compromised(a, k):
+        return  # "Hvis du har oppgitt kortnummeret ditt til svindlere, ring banken": advice follows
     for obj in objects_between(a, k + 1, min(hi, k + 10)):
         if not bare_bankid(a, obj) and valid_object(a, obj, a.keys[k], []):
             add(obj, k, obj.j)
@@ -183,7 +196,9 @@ def drop_quoted_warnings(a: Analysis, hits: list[Hit]) -> list[Hit]:
         return hits
     out = []
     for h in hits:
-        inside = next(((s, e) for s, e in spans if s <= h.start and h.end <= e + 1), None)
+        # the object inside the quotation (the cue may stand before it: "Got a message telling
+        # you to "verify … card number"? It wasn't from us.")
+        inside = next(((s, e) for s, e in spans if s <= h.end - 1 and h.end <= e + 1), None)
         if inside is not None:
             around = a.text[max(0, inside[0] - 200):inside[0]] + " " + a.text[inside[1]:inside[1] + 200]
             if P.WARNING_WORDS.search(around):

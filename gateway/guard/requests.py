@@ -20,12 +20,14 @@ from . import lexicon as L
 from . import phrasing as P
 from .ask_filters import (
     drop_answered_no,
+    drop_customer_voice,
     drop_explanations,
     drop_own_actions,
     drop_reported_asks,
     drop_staff_notes,
     explains_need,
 )
+from .askers import LISTING, asked_before, asked_by_other, check_the_number, other_asker, reason_need, told_to_others
 from .benign_frames import determiner
 from .broad_ask import check_broad_ask, covered_by_benign_frame
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
@@ -48,7 +50,7 @@ from .request_forms import (
     drop_quoted_warnings,
     has_ask_cue,
 )
-from .value_asks import check_form_fields, check_passive, check_question, check_suffices
+from .value_asks import check_form_fields, check_handed_over, check_passive, check_question, check_suffices
 
 _WINDOW = 12
 _BANKID_RENEW = {"renew", "reactivate", "update", "verify", "confirm", "unlock", "validate",
@@ -128,6 +130,7 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
             check_question(a, i, add)
     check_form_fields(a, add)
     check_suffices(a, add)
+    check_handed_over(a, add)
     check_object_first(a, add)
     check_have_condition(a, add)
     check_across_sentences(a, pending, add)
@@ -135,6 +138,7 @@ def _find_requests(text: str, want_cue: bool = False) -> tuple[list[Hit], bool]:
         check_broad_ask(a, add)  # the last resort: the form of an ask, no benign frame
     hits = drop_reported_asks(a, drop_explanations(a, drop_quoted_warnings(a, hits)))
     hits = drop_staff_notes(a, drop_answered_no(a, drop_own_actions(a, hits)))
+    hits = drop_customer_voice(a, hits)
     return hits, (want_cue and not hits and has_ask_cue(a) and not explains_need(a)
                   and not covered_by_benign_frame(a))
 
@@ -162,11 +166,21 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     subj = a.subject(lo, i)
     if subj == "warn" or _third_party_asked(a, i) or _spared(a, i) or reported_ask(a, i):
         return False
+    if kind == "provide" and asked_by_other(a, i):
+        return False  # "Under innloggingen vil BankID be deg taste passordet ditt"
+    if verb in LISTING and not asked_before(a, i):
+        return False  # "what we hold about you, including your account number": a list, no ask
     if kind == "request":
         if subj == "second":
-            # "you need BankID" is the reader's own need; "ask you for" is still a request.
-            if verb not in ("ask", "asks", "asking", "ber", "be", "bed", "spør", "request", "requests"):
+            # "you need BankID" is the reader's own need; "ask you for" is still a request, but
+            # "you" before the verb is its subject ("If you didn't request it, …").
+            if verb not in ("ask", "asks", "asking", "ber", "be", "bed", "spør", "request", "requests") \
+                    or a.word(i + 1) not in ("you", "u", "deg", "dykk", "dere"):
                 return False
+        if other_asker(a, lo, i):
+            return False  # "Our app will ask for a code", "ber banken din deg om passord"
+        if reason_need(a, lo, i):
+            return False  # "Vi lagrer det, fordi vi trenger det for å …": a reason, not an ask
         if _law_subject(a, lo, i):
             return False  # "som forskriften krever", "as the law requires": a statement
     elif subj in ("first", "statement"):
@@ -182,6 +196,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         return False
     if own_act(a, i):
         return False  # "Logg inn på Min side for å endre …", "skriv koden ned", "du logga inn med …"
+    if _at_third_party(a, i):
+        return False  # "Da må du aktivere BankID på nytt hos banken din": done at the bank
     if _negated_after(a, i) and not _except_us(a, i, _sentence_end_tok(a, i)):
         _check_only_instead(a, i, add)
         return False  # "del det ikke med noen", "share it with no one"
@@ -192,9 +208,22 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         add(obj, i, obj.j)
     if not found and kind in ("provide", "request"):
         _check_anaphora(a, i, lo, add)
+        check_the_number(a, i, add)
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
     return kind in ("provide", "request") and not found
+
+
+def _at_third_party(a: Analysis, i: int) -> bool:
+    """The act happens at a third party's ("hos banken din", "at your bank"), not where the data
+    is used ("det du bruker for å logge inn i nettbanken")."""
+    hi = min(len(a.toks), a.clause_end(i))
+    for k in range(i + 1, hi):
+        if a.toks[k].kind == WORD and a.keys[k] in ("hos", "at") and a.objs_at[k] is None:
+            nxt = [w for w in a.next_words(k, 3) if w not in ("your", "din", "di", "the", "ditt")]
+            if nxt and nxt[0] in ("banken", "bank", "branch", "filialen"):
+                return True
+    return False
 
 
 _SPARED = {"slipper", "slepp", "slippe", "sleppe", "slipp", "avoid", "avoids", "unngå", "unngår", "spare", "skip"}
@@ -333,7 +362,7 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
     pron = next(k for k in range(i + 1, len(a.toks)) if a.keys[k] in L.ANAPHORA)
     if determiner(a, pron) and any(P.BENIGN_CODE_CONTEXT.fullmatch(w) for w in a.next_words(pron, 7) if w):
         return  # "send dei fire siste siffera i ordrenummeret": "dei" is "the", not "them"
-    if set(a.next_words(i, 4)) & _POST_NEG or _third_party_asked(a, i):
+    if set(a.next_words(i, 4)) & _POST_NEG or _third_party_asked(a, i) or told_to_others(a, i):
         return
     hi = a.clause_end(i)
     words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}

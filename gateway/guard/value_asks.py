@@ -8,7 +8,7 @@ import re
 
 from . import lexicon as L
 from .clauses import COLON, WORD, Analysis
-from .objects import bare_bankid, objects_between, valid_object
+from .objects import bare_bankid, objects_between, passive, valid_object
 
 _FORM_BLANK = re.compile(r"[ \t]*(?:[_.…]{3,}|\[[ \t]*\]|\([ \t]*\)|<[ \t]*>|\{\{[ \t]*\}\})")
 
@@ -22,6 +22,8 @@ def check_passive(a: Analysis, i: int, add) -> None:
             return
     if a.negated(lo, hi) or a.subject(lo, i) == "warn":
         return
+    if _by_the_reader(a, i):
+        return  # "Engangskoden skal bare tastes inn av deg selv": the reader's own act
     for obj in objects_between(a, max(lo, i - 12), min(hi, i + 9)):
         if bare_bankid(a, obj):
             continue
@@ -36,12 +38,17 @@ _WHICH_FILLER = {"for", "ein", "ei", "eit", "of", "your", "the", "dine", "dei"}
 _INDEFINITE = {"a", "an", "en", "et", "ei", "ein", "eit", "any", "noen", "nokon", "slik", "such"}
 
 
+_DIFFERENCE = frozenset({"forskjellen", "forskjell", "skilnaden", "skilnad", "difference", "differences"})
+
+
 def check_question(a: Analysis, i: int, add) -> None:
     """'Hva er PIN-koden din?', 'What is the account holder's ID number?', 'Which account number
     should we use?' ask for the value; 'Hva er en engangskode?' asks for a definition."""
     lo, hi = a.clause_start(i), a.clause_end(i)
     if a.negated(lo, hi):
         return
+    if set(a.next_words(i, 3)) & _DIFFERENCE:
+        return  # "Kva er forskjellen på BankID-passord og PIN-kode?": a definition
     question = hi < len(a.toks) and "?" in a.toks[hi].key
     key = a.keys[i]
     nxt = a.next_words(i, 2)
@@ -94,3 +101,71 @@ def check_suffices(a: Analysis, add) -> None:
                 add(obj, obj.i, obj.j + 2)
 
 
+
+
+def _by_the_reader(a: Analysis, i: int) -> bool:
+    nxt = a.next_words(i, 4)
+    return any(nxt[n] in ("av", "by") and nxt[n + 1] in ("deg", "you", "dykk", "dere", "yourself")
+               for n in range(len(nxt) - 1))
+
+
+# --- sixth round: the data handed to us in the passive, or used by us ---------------------------
+_TO_US_PLACES = (("til", "oss"), ("to", "us"), ("til", "meg"), ("to", "me"), ("hit",), ("here",),
+                 ("i", "svaret"), ("in", "the", "reply"), ("in", "your", "reply"), ("to", "this", "address"),
+                 ("to", "this", "email"), ("til", "denne", "adressen"), ("til", "denne", "adressa"),
+                 ("til", "denne", "eposten"), ("til", "denne", "e", "posten"), ("inn",), ("oss",), ("us",))
+_PASSIVE_MARK = frozenset({"må", "skal", "bør", "is", "are", "be", "blir", "vert", "ønskes", "ønskjast", "bes",
+                           "must", "should", "to", "kan", "can", "will"})
+
+
+def _handed_to_us(a: Analysis, k: int) -> bool:
+    """A passive or participle of a provide verb at k with a destination of ours after it
+    ("ønskes videresendt til oss", "is to be forwarded to this address", "bør sendes hit",
+    "må sendast inn")."""
+    w = a.keys[k]
+    if not (passive(w) or L.is_participle(w) or w in _EXTRA_PARTICIPLES):
+        return False
+    if not passive(w) and not {a.word(k - 1), a.word(k - 2)} & _PASSIVE_MARK:
+        return False
+    nxt = a.next_words(k, 5)
+    for n in range(0, 3):
+        for place in _TO_US_PLACES:
+            if tuple(nxt[n:n + len(place)]) == place:
+                if place == ("inn",):
+                    return n == 0 and w.startswith("send")  # "sendast inn", not "tastes inn"
+                return place not in (("oss",), ("us",)) or n == 0
+    return False
+
+
+_EXTRA_PARTICIPLES = frozenset({"videresendt", "vidaresendt", "forwarded", "returned", "returnert", "lest",
+                                "lesen", "lese", "opplest", "sendt", "send", "sent"})
+_SECRET = frozenset({"bankid", "password", "pin", "bankid_code", "one_time_code", "code_device", "credentials",
+                     "security_code", "card_security_code"})
+_USED = frozenset({"brukes", "brukast", "brukt", "used", "nytta", "nyttast", "benyttet", "benytta", "benyttes"})
+
+
+def check_handed_over(a: Analysis, add) -> None:
+    """The object, then in its sentence a passive that hands it to us ("Din nye BankID-kode, den
+    du får tilsendt, ønskes videresendt til oss"), or a secret used by us ("Your BankID password
+    will be used by our agent", "BankID-passordet brukes av oss"): we can only use what we get.
+    A national id or account number used by us is privacy information, not an ask."""
+    for obj in a.objs:
+        if bare_bankid(a, obj):
+            continue
+        sid = a.sentence_id[obj.i]
+        for k in range(obj.j + 1, min(len(a.toks), obj.j + 30)):
+            if a.sentence_id[k] != sid:
+                break
+            if a.toks[k].kind != WORD:
+                continue
+            used = (a.keys[k] in _USED and obj.cat in _SECRET
+                    and {a.word(k + 1), a.word(k + 2)} & {"av", "by"}
+                    and set(a.next_words(k, 4)) & {"oss", "us", "our", "vår", "våre", "me", "agent", "rådgiveren",
+                                                   "rådgjevaren", "saksbehandleren", "sakshandsamaren"})
+            if used or _handed_to_us(a, k):
+                lo, hi = a.clause_start(k), a.clause_end(k)
+                if a.negated(lo, hi) or a.subject(lo, k) == "warn":
+                    break
+                if valid_object(a, obj, a.keys[k], []):
+                    add(obj, obj.i, k)
+                break
