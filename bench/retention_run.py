@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PY, GatewayEnv, machine
+from _common import GatewayEnv, add_code_option, code_from, machine
 
 TARGET_SECONDS, TARGET_MB = 60.0, 300.0
 
@@ -74,16 +74,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--due", type=int, default=10_000)
+    add_code_option(parser)
     args = parser.parse_args()
+    code = code_from(args)
     print(machine())
-    genv = GatewayEnv().setup()
+    genv = GatewayEnv(code).setup()
     started = time.monotonic()
     seed(genv, args.customers, args.due)
     print(f"set-up: {args.customers} customers with a message each, {args.due} due, "
           f"in {time.monotonic() - started:.1f} s (not timed)")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
-    done = subprocess.run([PY, "-m", "gateway", "retention", "run"], env=genv.env, cwd=genv.dir,
+    done = subprocess.run([code.python, "-m", "gateway", "retention", "run"], env=genv.env, cwd=genv.dir,
                           capture_output=True, text=True, timeout=600)
     seconds = time.monotonic() - started
     peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
