@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -182,23 +183,28 @@ class Model:
     def __init__(self, bias: float, weights: dict[str, float], thresholds: dict[str, float],
                  feats: Features = LEGACY):
         self.bias = bias
-        self.weights = weights
         self.feats = feats
         self.thresholds = {r: thresholds.get(r, 2.0) for r in REGIMES}  # > 1: never refuses
         self._z_min = {r: (_logit(t) if t < 1 else math.inf) for r, t in self.thresholds.items()}
-        self._scores = _WordScores(weights, feats)
         self._stems = _Stems()
-        # pairs keyed by (first, second), one table per kind, so scoring builds no strings
+        # pairs keyed by (first, second), one table per kind, so scoring builds no strings; held
+        # only there (not also in `weights`) and with the words interned: every serve process
+        # holds the model, and pairs are most of it
         self._pairs: dict[str, dict[tuple[str, ...], float]] = {k: {} for k in _PAIR_KINDS}
         # per kind, the most any pair ending in a word (or stem) can add: a cheap upper bound
         ub: dict[str, dict[str, float]] = {k: {} for k in _PAIR_KINDS}
+        own: dict[str, float] = {}
         for f, v in weights.items():
             kind = f[:2]
             if kind in self._pairs:
-                first, second = f[2:].split("_", 1)
+                first, second = map(sys.intern, f[2:].split("_", 1))
                 self._pairs[kind][first, second] = v
                 if v > ub[kind].get(second, 0.0):
                     ub[kind][second] = v
+            else:
+                own[f] = v
+        self.weights = own  # the words' own features (words, character n-grams)
+        self._scores = _WordScores(own, feats)
         self._ub_word = ub["b:"]
         self._ub_stem = {w: ub["p:"].get(w, 0.0) + ub["q:"].get(w, 0.0) for w in ub["p:"].keys() | ub["q:"].keys()}
 
@@ -242,10 +248,10 @@ class Model:
         """The probability, and up to three words that pushed it up most."""
         ws = words_of(norm)
         push = [0.0] * len(ws)
-        get = self.weights.get
         for f, k in features([w for w, _, _ in ws], self.feats):
-            if f[:2] in self._pairs:
-                push[k] += get(f, 0.0)
+            if (table := self._pairs.get(f[:2])) is not None:
+                first, second = f[2:].split("_", 1)
+                push[k] += table.get((first, second), 0.0)
             elif f.startswith("w:"):
                 push[k] += self._scores[f[2:]]
         z = self.bias + sum(push)
