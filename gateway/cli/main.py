@@ -182,11 +182,11 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
                                  exc) from None
         dispatcher = Dispatcher(services.engine, services.crypto.keyring, settings)
         await refresh_email_templates(services.engine, services.notifications)  # before the first send
-        follow = asyncio.create_task(follow_email_templates(services.engine, services.notifications))
+        follow = follow_email_templates(services.engine, services.notifications).start()
         try:
             await asyncio.gather(Worker(services).run(stop), dispatcher.run(stop))
         finally:
-            follow.cancel()
+            await follow.stop()
             if ops is not None:
                 await ops.cleanup()
             await services.close()

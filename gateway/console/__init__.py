@@ -10,7 +10,6 @@ gateway.webkit's, the same as the portal's. ``ROUTES`` is every route with the r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -35,12 +34,14 @@ from gateway.console.accounts import ROLES
 from gateway.console.pages import Handler, console_middleware
 from gateway.console.state import STATE, ConsoleState
 from gateway.delivery.notification import NotificationRenderer
+from gateway.periodic import Periodic
 from gateway.webkit import security_headers
 
 __all__ = ["ROLES", "ROUTES", "STATE", "follow_email_templates", "refresh_email_templates", "setup"]
 refresh_email_templates = template_views.refresh_emails
 log = logging.getLogger("gateway.console")
 TEMPLATE_REFRESH_SECONDS = 5
+SWEEP_SECONDS = 60
 
 ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/", views.home),
@@ -117,46 +118,28 @@ async def _to_console(request: web.Request) -> web.StreamResponse:
 async def _console_ctx(app: web.Application) -> AsyncIterator[None]:
     state = app[STATE]
     await template_views.refresh(state)  # approved template versions are live from the start
-    tasks = [asyncio.create_task(_sweep(state), name="console-session-sweeper"),
-             asyncio.create_task(_templates(state), name="console-template-refresh"),
-             asyncio.create_task(asyncio.to_thread(credentials.prepare), name="console-dummy-hash")]
+    dummy_hash = asyncio.create_task(asyncio.to_thread(credentials.prepare), name="console-dummy-hash")
+    rounds = [Periodic("console session sweep", lambda: _sweep(state), SWEEP_SECONDS, at_start=True).start(),
+              # versions approved in another process go live here within TEMPLATE_REFRESH_SECONDS
+              Periodic("console template refresh", lambda: template_views.refresh(state),
+                       TEMPLATE_REFRESH_SECONDS).start()]
     yield
-    for task in tasks:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    for periodic in rounds:
+        await periodic.stop()
+    await asyncio.gather(dummy_hash, return_exceptions=True)  # a thread cannot be cancelled; it is short
     await state.reads.dispose()
     if state.http is not None:
         await state.http.close()
 
 
-async def _templates(state: ConsoleState) -> None:
-    """Versions approved in another process go live here within TEMPLATE_REFRESH_SECONDS."""
-    while True:
-        await asyncio.sleep(TEMPLATE_REFRESH_SECONDS)
-        try:
-            await template_views.refresh(state)
-        except Exception:  # try again next round
-            log.warning("template refresh failed", exc_info=True)
-
-
-async def follow_email_templates(engine: AsyncEngine, notifications: NotificationRenderer) -> None:
+def follow_email_templates(engine: AsyncEngine, notifications: NotificationRenderer) -> Periodic:
     """For a process without the console (`gateway worker`, after refresh_email_templates at start):
-    versions approved later go live within TEMPLATE_REFRESH_SECONDS."""
-    while True:
-        await asyncio.sleep(TEMPLATE_REFRESH_SECONDS)
-        try:
-            await template_views.refresh_emails(engine, notifications)
-        except Exception:  # try again next round
-            log.warning("e-mail template refresh failed", exc_info=True)
+    versions approved later go live within TEMPLATE_REFRESH_SECONDS once the result is started."""
+    return Periodic("e-mail template refresh", lambda: template_views.refresh_emails(engine, notifications),
+                    TEMPLATE_REFRESH_SECONDS)
 
 
 async def _sweep(state: ConsoleState) -> None:
-    while True:
-        try:
-            removed = await state.sessions.sweep()
-            if removed:
-                log.info("expired console sessions removed", extra={"count": removed})
-        except Exception:  # keep sweeping; the next round tries again
-            log.warning("console session sweep failed", exc_info=True)
-        await asyncio.sleep(60)
+    removed = await state.sessions.sweep()
+    if removed:
+        log.info("expired console sessions removed", extra={"count": removed})

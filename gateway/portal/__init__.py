@@ -7,8 +7,6 @@ the server-side sessions.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.clock import SYSTEM, Clock
 from gateway.crypto import Crypto
+from gateway.periodic import Periodic
 from gateway.portal import pages, privacy_views, sessions, signin, store, views
 from gateway.portal.state import STATE, PortalState
 from gateway.portal.webutil import portal_middleware
@@ -27,6 +26,7 @@ from gateway.webkit import security_headers
 
 __all__ = ["make_portal_app", "setup"]
 log = logging.getLogger("gateway.portal")
+SWEEP_SECONDS = 60
 
 
 def setup(app: web.Application, *, engine: AsyncEngine, crypto: Crypto, settings: Settings,
@@ -79,22 +79,15 @@ async def _to_portal(request: web.Request) -> web.StreamResponse:
 async def _portal_ctx(app: web.Application) -> AsyncIterator[None]:
     state = app[STATE]
     state.http = aiohttp.ClientSession()
-    sweeper = asyncio.create_task(_sweep(state), name="portal-session-sweeper")
+    sweeper = Periodic("portal session sweep", lambda: _sweep(state), SWEEP_SECONDS, at_start=True).start()
     yield
-    sweeper.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await sweeper
+    await sweeper.stop()
     await state.http.close()
     await state.reads.dispose()
 
 
 async def _sweep(state: PortalState) -> None:
-    while True:
-        try:
-            state.keys.purge()  # customer keys nobody used for a minute leave memory
-            removed = await state.sessions.sweep()
-            if removed:
-                log.info("expired portal sessions removed", extra={"count": removed})
-        except Exception:  # keep sweeping; the next round tries again
-            log.warning("portal session sweep failed", exc_info=True)
-        await asyncio.sleep(60)
+    state.keys.purge()  # customer keys nobody used for a minute leave memory
+    removed = await state.sessions.sweep()
+    if removed:
+        log.info("expired portal sessions removed", extra={"count": removed})

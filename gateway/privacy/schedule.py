@@ -8,7 +8,6 @@ does not block the next day's run), the others see the row taken or the run rece
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import secrets
@@ -21,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.clock import SYSTEM, Clock
+from gateway.periodic import Periodic
 from gateway.privacy import retention
 from gateway.privacy.context import PRIVACY
 from gateway.storage.schema import privacy_leases
@@ -78,18 +78,10 @@ def run_daily_in_app(app: web.Application, interval: Callable[[], float]) -> Non
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         holder = holder_id()
-
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(interval())
-                try:
-                    await run_if_due(app, holder)
-                except Exception:  # logged; tried again at the next interval
-                    log.exception("retention run failed")
-
-        task = asyncio.create_task(loop(), name="retention")
+        # Stopped between checks, never mid-run: a run ends with its lease released.
+        rounds = Periodic("retention run", lambda: run_if_due(app, holder), interval,
+                          failure_level=logging.ERROR).start()
         yield
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await rounds.stop()
 
     app.cleanup_ctx.append(ctx)

@@ -12,11 +12,8 @@ key): an operator holding the keys can match a suspect address, a reader of the 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import hmac
-import logging
 import math
 import time
 from collections import Counter
@@ -26,9 +23,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from gateway import audit, metrics
+from gateway.periodic import Periodic
 from gateway.rest.apikeys import KEYS
 
-log = logging.getLogger("gateway.api")
 WINDOW_SECONDS = 60.0
 REFUSALS_PER_WINDOW = 20
 MAX_SOURCES = 1000  # distinct (source, prefix) pairs kept per window; the rest are counted as "other"
@@ -147,18 +144,8 @@ def _digest(key: bytes, source: str) -> str:
 async def throttle_ctx(app: web.Application) -> AsyncIterator[None]:
     """Audit ended windows even when no refusal follows them, and the last one at shutdown."""
     throttle = app[THROTTLE]
-
-    async def every_window() -> None:
-        while True:
-            await asyncio.sleep(throttle.window)
-            try:
-                await flush(app, throttle.take_ended())
-            except Exception:
-                log.warning("auditing refused credentials failed", exc_info=True)
-
-    task = asyncio.create_task(every_window(), name="refusal-audit")
+    rounds = Periodic("refused-credential audit", lambda: flush(app, throttle.take_ended()),
+                      lambda: throttle.window).start()
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await rounds.stop()
     await flush(app, throttle.take_all())

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
-import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,9 +12,11 @@ from gateway import audit, console, portal
 from gateway.billing import api as billing
 from gateway.billing import callbacks_api
 from gateway.billing.context import BILLING
+from gateway.crypto import Crypto
 from gateway.crypto.cache import WRITE_TTL_SECONDS, purge_for_writes
 from gateway.delivery.inapp import run_in_app
 from gateway.delivery.worker import Worker
+from gateway.periodic import Periodic
 from gateway.privacy import api as privacy
 from gateway.privacy.context import PRIVACY
 from gateway.privacy.schedule import run_daily_in_app
@@ -28,8 +27,6 @@ from gateway.rest.throttle import DIGEST_KEY, THROTTLE, RefusalThrottle, throttl
 from gateway.web import feedback, mailer, ops, templates_check
 from gateway.web.openapi import openapi_json
 from gateway.web.services import SERVICES, Services
-
-log = logging.getLogger("gateway.app")
 
 
 def make_app(services: Services, *, run_worker: bool = True, run_inbound: bool | None = None) -> web.Application:
@@ -67,19 +64,14 @@ async def _write_keys_ctx(app: web.Application) -> AsyncIterator[None]:
     message comes (gateway/crypto/cache.py, for_writes)."""
     crypto = app[SERVICES].crypto
 
-    async def purge() -> None:
-        while True:
-            await asyncio.sleep(WRITE_TTL_SECONDS)
-            try:
-                purge_for_writes(crypto)
-            except Exception:  # the key store may be briefly unreachable; try again next round
-                log.warning("write key cache purge failed", exc_info=True)
-
-    task = asyncio.create_task(purge(), name="write-key-cache-purge")
+    # The key store may be briefly unreachable: a failed round is logged and the next one tries again.
+    rounds = Periodic("write key cache purge", lambda: _purge(crypto), WRITE_TTL_SECONDS).start()
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await rounds.stop()
+
+
+async def _purge(crypto: Crypto) -> None:
+    purge_for_writes(crypto)
 
 
 def make_ops_app(services: Services) -> web.Application:
