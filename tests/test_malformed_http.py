@@ -16,7 +16,9 @@ import pytest
 
 from gateway.delivery.devmail import MailSink
 from tests.support.live import LiveGateway, start_live
-from tests.support.service import Gateway
+from tests.support.net import free_port
+from tests.support.processes import start_worker
+from tests.support.service import Gateway, make_settings, wait_for
 
 MARKER = "01019012345"  # shaped like a fødselsnummer: what a careless client might put in a URL or header
 HEAD = "Host: 127.0.0.1\r\n"
@@ -164,3 +166,29 @@ def test_gateway_serve_answers_malformed_requests_and_logs_none_of_their_bytes(l
     log = live.process.log.read_text(errors="replace")
     assert log.count('"malformed request refused"') == 6
     assert MARKER not in log
+
+
+@pytest.mark.slow
+async def test_a_standalone_workers_ops_port_answers_malformed_requests_the_same(
+        sqlite_url: str, keys_dir: Path, sink: MailSink, tmp_path: Path) -> None:
+    port = free_port()
+    worker = start_worker(make_settings(sqlite_url, keys_dir, sink), tmp_path, worker_metrics_port=port)
+    try:
+        async def healthy() -> bool:
+            try:
+                return (await send_raw(port, f"GET /healthz HTTP/1.1\r\n{HEAD}Connection: close\r\n\r\n".encode())
+                        ).status == 200
+            except OSError:
+                return False
+
+        await wait_for(healthy, timeout=60)
+        for name in ("invalid header name", "header value too long"):
+            assert_problem(await send_raw(port, CASES[name].raw), CASES[name])
+        assert await healthy()
+        worker.terminate()
+        assert await worker.wait() == 0
+        log = worker.log.read_text(errors="replace")
+        assert log.count('"malformed request refused"') == 2
+        assert MARKER not in log
+    finally:
+        worker.stop()

@@ -38,8 +38,10 @@ Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 MALFORMED = "malformed-request"
 MALFORMED_TITLE = "The request is not valid HTTP"
 _TOO_MANY_HEADERS = "Too many headers received"  # aiohttp's own text: no request bytes in it
-# Where aiohttp's C parser raises LineTooLong (the function's name is in the traceback): the request
-# target (414) or a header field (431). Anything else, or the pure-Python parser, answers 400.
+# Where aiohttp's parser raises LineTooLong (the function's name is in the traceback): in the C
+# parser's callback for the request target (414) or for a header field (431), or in the pure-Python
+# parser's header parsing (431). Anywhere else (the pure-Python parser's line reader, which does not
+# say which line) answers 400.
 _URL_TOO_LONG = frozenset({"cb_on_url"})
 _HEADER_TOO_LONG = frozenset({"cb_on_header_field", "cb_on_header_value", "parse_headers"})
 # llhttp's reason (the text before the first colon of the C parser's message; the request's bytes
