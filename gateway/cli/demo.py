@@ -21,6 +21,7 @@ from gateway.cli.stopping import stop_on_signals
 from gateway.crypto import init_keys
 from gateway.delivery import devmail, dkim
 from gateway.rest import apikeys
+from gateway.rest.malformed import ProblemAppRunner
 from gateway.settings import ConfigError, Settings
 from gateway.storage import upgrade
 from gateway.web.app import make_app
@@ -65,7 +66,7 @@ async def _serve(settings: Settings, sink: devmail.MailSink) -> None:
     services = Services.build(settings)
     app = make_app(services)
     devmail.add_routes(app, sink, Path(settings.templates_dir))
-    runner = web.AppRunner(app, access_log=None)
+    runner = ProblemAppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     base = f"http://{settings.host}:{settings.port}"

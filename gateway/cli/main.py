@@ -199,9 +199,10 @@ async def _start_ops_server(services: Any) -> Any:
     """/healthz, /readyz and /metrics of a standalone worker, so its counters can be scraped."""
     from aiohttp import web
 
+    from gateway.rest.malformed import ProblemAppRunner
     from gateway.web.app import make_ops_app
 
-    runner = web.AppRunner(make_ops_app(services), access_log=None)
+    runner = ProblemAppRunner(make_ops_app(services), access_log=None)
     await runner.setup()
     s = services.settings
     await web.TCPSite(runner, s.host, s.worker_metrics_port).start()

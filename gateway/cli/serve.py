@@ -56,14 +56,31 @@ def serve(settings: Settings, *, run_worker: bool = True) -> int:
     logs.setup(settings.log_level)
     if settings.serve_processes > 1:
         return _supervise(settings, run_worker)
-    from aiohttp import web
-
     app = _build_app(settings, run_worker)
     asyncio.run(check_schema(settings))
     check_ports(settings)
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None,
-                shutdown_timeout=SHUTDOWN_TIMEOUT)
+    asyncio.run(run_app(app, settings))
     return 0
+
+
+async def run_app(app: web.Application, settings: Settings, *, reuse_port: bool = False) -> None:
+    """What `web.run_app` does, with the runner that answers malformed requests with problem+json
+    (`rest/malformed.py`; run_app cannot be given a runner): listen until SIGTERM or SIGINT, then stop
+    accepting, let requests in flight finish (up to SHUTDOWN_TIMEOUT) and run the app's clean-up
+    (the worker records or hands back its jobs) before the loop's remaining tasks are cancelled."""
+    from aiohttp import web
+
+    from gateway.cli.stopping import stop_on_signals
+    from gateway.rest.malformed import ProblemAppRunner
+
+    stop = stop_on_signals()
+    runner = ProblemAppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None).start()
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 async def check_schema(settings: Settings) -> None:
@@ -192,8 +209,6 @@ def _signal_all(children: Sequence[BaseProcess], sig: int) -> None:
 
 
 def _child(settings: Settings, run_worker: bool, parent: int, first: bool) -> None:
-    from aiohttp import web
-
     os.setpgrp()  # Ctrl-C reaches the supervisor only; it stops the copies with SIGTERM
     app = _build_app(settings, run_worker, first=first)
 
@@ -203,9 +218,7 @@ def _child(settings: Settings, run_worker: bool, parent: int, first: bool) -> No
         task.cancel()
 
     app.cleanup_ctx.append(orphan_guard)
-    web.run_app(app, host=settings.host, port=settings.port, reuse_port=True,
-                print=None, access_log=None,
-                shutdown_timeout=SHUTDOWN_TIMEOUT)
+    asyncio.run(run_app(app, settings, reuse_port=True))
 
 
 async def _stop_when_orphaned(parent: int) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import aiohttp
 import pyotp
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,7 +23,7 @@ from gateway.web.app import make_app
 from gateway.web.services import Services
 from tests.portal.portal_helpers import Page, PortalClient
 from tests.support.net import free_port
-from tests.support.service import Gateway, make_settings
+from tests.support.service import Gateway, GatewayTestServer, make_settings
 
 PASSWORD = "correct horse battery staple"
 _SECRET = re.compile(r'<code id="totp-secret">([A-Z2-7]+)</code>')
@@ -33,8 +32,7 @@ _SECRET = re.compile(r'<code id="totp-secret">([A-Z2-7]+)</code>')
 async def start_console_gateway(settings: Settings, sink: MailSink, clock: FakeClock, *,
                                 port: int | None = None, run_worker: bool = True) -> Gateway:
     services = Services.build(settings, clock)
-    server = TestServer(make_app(services, run_worker=run_worker), host="127.0.0.1",
-                        **({"port": port} if port else {}))
+    server = GatewayTestServer(make_app(services, run_worker=run_worker), host="127.0.0.1", port=port)
     await server.start_server()
     return Gateway(services, server, aiohttp.ClientSession(), sink)
 

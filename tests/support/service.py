@@ -10,10 +10,12 @@ from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
+from aiohttp.web_runner import BaseRunner
 
 from gateway.clock import SYSTEM, Clock
 from gateway.delivery.devmail import MailSink
 from gateway.rest import apikeys
+from gateway.rest.malformed import ProblemAppRunner
 from gateway.settings import Settings
 from gateway.web.app import make_app
 from gateway.web.services import Services
@@ -36,6 +38,14 @@ def make_settings(database_url: str, keys_dir: Path, sink: MailSink, **overrides
         smtp_timeout_seconds=5,
     )
     return dataclasses.replace(base, **overrides)
+
+
+class GatewayTestServer(TestServer):
+    """aiohttp's TestServer with the runner `gateway serve` uses, so tests see what clients see
+    (malformed requests answered as problem+json, rest/malformed.py), and no access log, as in serve."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return ProblemAppRunner(self.app, **{"access_log": None, **kwargs})
 
 
 @dataclasses.dataclass
@@ -71,7 +81,7 @@ async def start_gateway(settings: Settings, sink: MailSink, *, run_worker: bool 
     """The service on loopback (on `port`, when the URL must be known before it starts), keeping
     time by `clock` (a FakeClock lets a test move time instead of waiting for it)."""
     services = Services.build(settings, clock)
-    server = TestServer(make_app(services, run_worker=run_worker), host="127.0.0.1", port=port)
+    server = GatewayTestServer(make_app(services, run_worker=run_worker), host="127.0.0.1", port=port)
     await server.start_server()
     return Gateway(services, server, aiohttp.ClientSession(), sink)
 
