@@ -27,7 +27,7 @@ _BENIGN = frozenset({
     # something we send the reader, or a status
     "already", "allerede", "allereie", "alt", "tilsendt", "posted", "arrive", "deleted", "slettet", "sletta", "expired", "utløpt", "utgått",
     # talking about the data, not asking for it
-    "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
+    "brukes", "brukast", "used", "brukt", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
     # a definition: "Kva er forskjellen på BankID-passord og PIN-kode?"
     "forskjellen", "forskjell", "skilnaden", "skilnad", "difference", "differences",
     "forklarer", "forklarar", "explains", "explain", "personvernerklæringen", "personvernerklæringa",
@@ -267,7 +267,9 @@ NOT_OURS = re.compile(
     r"(?:oss|us)|(?:isn t|aren t|wasn t) from us|not from us|ikke fra oss|ikkje frå oss|"
     r"(?:aldri|ikke|ikkje|never|not) (?:hos|with|til|to) (?:oss|us)\b|"
     r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|(?:yours|din|ditt) (?:alone|only|aleine|alene)\b|"
-    r"(?:berre|bare|kun) (?:din|ditt|di)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know)\b|"
+    r"(?:berre|bare|kun) (?:din|ditt|di)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know|"
+    # "Only you have your password and code device": a statement of who holds it
+    r"(?:har|have|has|hold|holds) (?:din|ditt|di|dine|your|the|den|det|dei|de|it|them)|veit|vet)\b|"
     r"ta (?:godt )?vare på(?= ?[,.;!?]| ?$| (?:den|det|han|ho|dei|dem|din|di|ditt|dine)\b)|"
     r"take (?:good )?care of (?:it|them|your)\b)")
 # Data that reaches us from a source other than the reader ("fødselsnummeret vi får fra BankID").

@@ -300,7 +300,9 @@ BENIGN_CODE_CONTEXT = re.compile(
     r"garasje\w*|garage\w*|installasjonskort\w*|installation|pickup\w*|posten|postnord|helthjem|instabox|"
     # a gate, a cabinet or a welcome letter: the thing the code opens or came in
     r"port|porten|portar|grind\w*|skap\w*|\w+døra|\w+døren|\w+dør|velkomstbrev\w*|welcome|vekselrett\w*|"
-    r"inverter\w*|wallbox\w*")
+    r"inverter\w*|wallbox\w*|"
+    # numbers of the installation itself, on its plate: "anleggsnummeret", "serial number"
+    r"anleggsnummer\w*|anleggsnr|installasjonsnummer\w*|serienummer\w*|serial|målernummer\w*|målarnummer\w*")
 # People and bodies the reader may be told to ask: "be elektrikeren om ...".
 THIRD_PARTY = re.compile(
     r"(?:elektriker|electrician|installatør|installer|rørlegger|plumber|utleier|landlord|huseier|"

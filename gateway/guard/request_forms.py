@@ -57,7 +57,8 @@ def check_object_first(a: Analysis, add) -> None:
             if a.toks[k].kind == WORD:
                 keys.append(a.keys[k])
         hit = False
-        for n, w in enumerate(keys[:8]):
+        reason = next((n for n, w in enumerate(keys) if w in _BECAUSE), len(keys))
+        for n, w in enumerate(keys[:min(8, reason)]):  # a reason clause is its own ("… because it is needed")
             nxt = keys[n + 1] if n + 1 < len(keys) else ""
             nxt2 = keys[n + 2] if n + 2 < len(keys) else ""
             if L.is_request(w) and (nxt in _FIRST or (n and keys[n - 1] in _FIRST)) and not (
@@ -66,7 +67,9 @@ def check_object_first(a: Analysis, add) -> None:
             elif w in _OBJ_FIRST_MODALS and nxt in _FIRST and nxt2 in _HAVE_AFTER_MODAL:
                 hit = True  # "Passordet ditt må vi ha"
             elif w in _OBJ_FIRST_MODALS and nxt in L.SECOND_SUBJECT and (L.is_provide(nxt2) or nxt2 in _INF_PROVIDE):
-                hit = True  # "Kontonummeret skal du oppgi i skjemaet"
+                # "Kontonummeret skal du oppgi i skjemaet"; not "Har du mista kodebrikka, må du ta
+                # kontakt med banken din": the reader is sent to a third party
+                hit = not _contacts_third_party(keys[n + 2:n + 7])
             elif w in ("is", "are") and nxt in NEEDED:
                 hit = True  # "Your password is needed to restore access"
             elif w in ("needs", "need", "has", "have", "must", "should") and nxt in ("to", "be") and (
@@ -81,6 +84,18 @@ def check_object_first(a: Analysis, add) -> None:
             continue
         if valid_object(a, obj, "", []):
             add(obj, obj.i, obj.j)
+
+
+_CONTACT = {"kontakt", "kontakte", "kontakta", "ring", "ringe", "ringja", "contact", "call", "ringer"}
+
+
+def _contacts_third_party(words: list[str]) -> bool:
+    """'ta kontakt med banken din', 'kontakte banken', 'call your bank': a third party, not us."""
+    for n, w in enumerate(words):
+        if w in _CONTACT:
+            nxt = [x for x in words[n + 1:n + 4] if x not in ("med", "with", "din", "di", "your", "the", "ditt")]
+            return bool(nxt) and bool(P.THIRD_PARTY.fullmatch(nxt[0])) and nxt[0] not in _FIRST
+    return False
 
 
 _SOON = {"once", "when", "as", "after", "straks", "når", "etter", "så", "snart", "idet", "immediately", "moment",

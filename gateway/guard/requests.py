@@ -168,6 +168,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         return False
     if kind == "provide" and asked_by_other(a, i):
         return False  # "Under innloggingen vil BankID be deg taste passordet ditt"
+    if kind == "request" and _wish_heading(a, i):
+        return False  # "Want to switch payment cards? Go to Payment in the app …": the reader's wish
     if verb in LISTING and not asked_before(a, i):
         return False  # "what we hold about you, including your account number": a list, no ask
     if kind == "request":
@@ -212,6 +214,25 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
     return kind in ("provide", "request") and not found
+
+
+_WISH = frozenset({"want", "wanna", "wish", "need"})
+_GIVE_OR_GET = frozenset({"receive", "get", "have", "see", "hear", "know", "check"})
+
+
+def _wish_heading(a: Analysis, i: int) -> bool:
+    """A question with "you" left out that opens the sentence, "Want to switch payment cards?",
+    "Need to change your PIN?": the reader's own wish, answered by what follows. Not with a
+    provide verb after it ("Want to send us your PIN?") or one that hands it to us ("… to get")."""
+    if a.keys[i] not in _WISH or a.word(i + 1) != "to" or a.clause_start(i) != i:
+        return False
+    if i > 0 and a.toks[i - 1].kind == WORD:
+        return False
+    verb = a.word(i + 2)
+    if not verb or L.is_provide(verb) or verb in _GIVE_OR_GET or a.directive_kind(i + 2) in ("provide", "request"):
+        return False
+    end = _sentence_end_tok(a, i)
+    return end < len(a.toks) and "?" in a.toks[end].key
 
 
 def _at_third_party(a: Analysis, i: int) -> bool:

@@ -24,11 +24,28 @@ def check_passive(a: Analysis, i: int, add) -> None:
         return
     if _by_the_reader(a, i):
         return  # "Engangskoden skal bare tastes inn av deg selv": the reader's own act
+    if _reason_passive(a, i):
+        return  # "Me handsamar personnummeret ditt fordi det trengst for å …": why we hold it
     for obj in objects_between(a, max(lo, i - 12), min(hi, i + 9)):
         if bare_bankid(a, obj):
             continue
         if valid_object(a, obj, key, []):
             add(obj, i, i)
+
+
+_BECAUSE = frozenset({"fordi", "because", "since", "sidan", "siden", "ettersom", "sia", "as"})
+_IT = frozenset({"det", "den", "it", "dei", "de", "they", "dette", "this"})
+
+
+def _reason_passive(a: Analysis, i: int) -> bool:
+    """A passive need whose subject is a pronoun inside a reason clause ("fordi det trengst",
+    "because it is needed", "sidan det må brukast"): it explains why we process data already
+    named, it asks nothing of the reader (an ask before it is judged by its own directive)."""
+    back = [a.keys[k] for k in range(max(0, i - 4), i) if a.toks[k].kind == WORD]
+    for n in range(len(back) - 1):
+        if back[n] in _BECAUSE and back[n + 1] in _IT:
+            return all(a.toks[k].kind == WORD for k in range(max(0, i - 4), i))
+    return False
 
 
 # "is" and "was called": "Hva er PIN-koden din?", "Kva heitte det fyrste kjæledyret ditt?"
