@@ -269,7 +269,8 @@ NOT_OURS = re.compile(
     r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|(?:yours|din|ditt) (?:alone|only|aleine|alene)\b|"
     r"(?:berre|bare|kun) (?:din|ditt|di)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know|"
     # "Only you have your password and code device": a statement of who holds it
-    r"(?:har|have|has|hold|holds) (?:din|ditt|di|dine|your|the|den|det|dei|de|it|them)|veit|vet)\b|"
+    r"(?:har|have|has|hold|holds) (?:din|ditt|di|dine|your|the|den|det|dei|de|it|them)|veit|vet|"
+    r"(?:ha|have|kjenne|know)(?= ?[.!;]| ?$))\b|"
     r"ta (?:godt )?vare på(?= ?[,.;!?]| ?$| (?:den|det|han|ho|dei|dem|din|di|ditt|dine)\b)|"
     r"take (?:good )?care of (?:it|them|your)\b)")
 # Data that reaches us from a source other than the reader ("fødselsnummeret vi får fra BankID").

@@ -242,8 +242,8 @@ def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
         start -= 1
     if c - start > 3:
         return False  # a short lead of its own clause: "…, og så: pinkoden"
-    if a.keys[start] in _ADVICE_LEAD:
-        return False  # "Remember: your password is yours alone", "Tips: …": advice, not a label
+    if any(a.keys[x] in _ADVICE_LEAD for x in range(start, c)):
+        return False  # also "This year's reminder: your account number, PIN and passwords are …"  # "Remember: your password is yours alone", "Tips: …": advice, not a label
     nxt = a.toks[obj.j + 1: obj.j + 3]
     return not any(t.key[:1].isdigit() or t.key in ("_", "•", "*") for t in nxt)
 
@@ -259,7 +259,7 @@ _REMIND = frozenset({"husk", "hugs", "remember", "note", "merk", "noter", "vit",
 def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> bool:
     w = keys[n]
     prev, nxt = keys[max(0, n - 3):n], keys[n + 1:n + 5]
-    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n) and not (
+    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n) and not _list_item(a, k) and not (
             w in _REMIND and nxt[:1] and nxt[0] in ("at", "that")):
         return True  # not "Hugs at PIN-koda og koda til ladeboksen er to ulike ting": a fact recalled
     if w in _MODALS and nxt[:1] and nxt[0] in YOU and _modal_asks(a, k + 2, obj):
@@ -413,6 +413,16 @@ def _same_clause(a: Analysis, k: int, obj: Obj) -> bool:
     sendes tilbake', 'Nothing else is required, only your PIN')."""
     lo, hi = (k, obj.i) if k < obj.i else (obj.j, k)
     return not any(a.toks[j].kind in (WEAK, COLON) and a.word(j + 1) in _COORD for j in range(lo + 1, hi))
+
+
+def _list_item(a: Analysis, k: int) -> bool:
+    """A bare word between commas, or last in a list ("name, address, phone, email, customer
+    number and …"): a noun in a list, not an imperative ("email")."""
+    if k + 1 >= len(a.toks) or a.toks[k - 1].kind != WEAK:
+        return False
+    nxt = a.toks[k + 1]
+    return nxt.kind == WEAK or (nxt.kind == WORD and nxt.key in ("og", "and", "eller", "or") and k > 2
+                                and a.toks[k - 3].kind == WEAK)
 
 
 def _particle_ok(keys: list[str], n: int) -> bool:

@@ -216,7 +216,7 @@ def _compromised(a: Analysis, i: int) -> bool:
     return any(L.THIRD_WARN_RX.search(x) or x in _DODGY for x in words)
 
 
-_DODGY = frozenset({"dodgy", "suspicious", "mistenkelig", "mistenkjeleg", "ukjent", "unknown",
+_DODGY = frozenset({"mistake", "accident", "accidentally", "uhell", "feiltakelse", "feiltak", "dodgy", "suspicious", "mistenkelig", "mistenkjeleg", "ukjent", "unknown",
                     "leaked", "lekket", "lekka", "hacked", "hacka", "hacket", "compromised"})
 # Typing the code into the login window or an app is logging in, not handing it over ("skriver
 # du engangskoden i BankID-vinduet", "type it only into the BankID window", "i lade-appen").
@@ -237,7 +237,10 @@ _ENTER = _TYPE | frozenset({"oppdater", "oppdatere", "oppdatera", "update", "add
                             "registrere", "register", "scan", "skann", "skanne", "fyll", "fylle", "fylla",
                             "enter", "input", "lagre", "save", "aktiver", "activate", "skriva", "tastar", "skrivar",
                             "logg", "logge", "logga", "log", "login", "sign", "signin", "replace", "erstatt",
-                            "bytt", "byt", "change", "endre", "endra"})
+                            "bytt", "byt", "change", "endre", "endra",
+                            # the passive: "skal bare tastes inn i appen", "is only meant to be typed into our app"
+                            "tastes", "tastast", "skrives", "skrivast", "legges", "leggjast", "typed", "entered",
+                            "keyed"})
 
 
 _OUR_PAGE = re.compile(r"(?:innloggings|påloggings|registrerings|betalings|kasse)(?:sid(?:e|en|a)|vindu\w*|vindauge\w*)|"
@@ -296,7 +299,15 @@ def _goes_our_way(a: Analysis, i: int) -> bool:
     """The sentence of the verb at i, up to the end of its clause, sends something to us, to the
     reply, the chat or a link ("Open the app and type your password in the reply")."""
     hi = min(len(a.toks), a.clause_end(i) + 1, i + 16)
-    return any(a.toks[k].kind == WORD and a.keys[k] in _OUR_WAY for k in range(_sentence_start(a, i), hi))
+    return any(_our_way_word(a, k) for k in range(_sentence_start(a, i), hi))
+
+
+def _our_way_word(a: Analysis, k: int) -> bool:
+    """A word that sends data our way: us, the reply, a link, here; the phone only as a channel
+    ("by phone", "på telefon"), not "a request to your phone"."""
+    if a.toks[k].kind != WORD or a.keys[k] not in _OUR_WAY:
+        return False
+    return a.keys[k] not in ("phone", "telefon", "sms") or a.word(k - 1) in ("by", "over", "på", "per", "via", "on", "the")
 
 
 def _steps_in_app(a: Analysis, i: int) -> bool:
@@ -386,7 +397,7 @@ def own_typing(a: Analysis, i: int) -> bool:
 
 
 _WORKS = frozenset({"fungerer", "fungerar", "virker", "verkar", "works", "work", "går", "foregår", "føregår"})
-_THIS_WAY = frozenset({"slik", "sånn", "soleis", "like", "follows", "this"})
+_THIS_WAY = frozenset({"slik", "sånn", "soleis", "like", "follows", "this", "by", "ved"})
 _LOGIN_THING = re.compile(r"bankid\w*|innlogg\w*|pålogg\w*|login\w*|logging|signing|kodebrikk\w*|"
                           r"\w*autentisering\w*|authentication|verification|verifisering\w*")
 
@@ -406,8 +417,7 @@ def _how_login_works(a: Analysis, i: int) -> bool:
     if not works or not any(_LOGIN_THING.fullmatch(w) for w in head) or _goes_our_way(a, i):
         return False
     sid = a.sentence_id[i]
-    return not any(a.keys[k] in _OUR_WAY for k in range(i, min(len(a.toks), i + 40))
-                   if a.sentence_id[k] == sid and a.toks[k].kind == WORD)
+    return not any(_our_way_word(a, k) for k in range(i, min(len(a.toks), i + 40)) if a.sentence_id[k] == sid)
 
 
 def _into_login_window(a: Analysis, i: int) -> bool:

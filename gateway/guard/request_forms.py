@@ -79,6 +79,8 @@ def check_object_first(a: Analysis, add) -> None:
                 break
         if not hit:
             continue
+        if a.word(obj.i - 1) in ("om", "about") and a.word(obj.i - 2) in _QUESTIONS:
+            continue  # "Spørsmål om fødselsnummer må du ta med Skatteetaten": the topic of questions
         lo, hi = a.clause_start(obj.i), a.clause_end(obj.j)
         if a.negated(lo, hi) or a.subject(lo, obj.i) == "warn" or bare_bankid(a, obj):
             continue
@@ -86,12 +88,18 @@ def check_object_first(a: Analysis, add) -> None:
             add(obj, obj.i, obj.j)
 
 
+_QUESTIONS = {"spørsmål", "spørsmålet", "spørsmåla", "spørsmålene", "questions", "question", "queries", "query",
+              "henvendelser", "førespurnader"}
 _CONTACT = {"kontakt", "kontakte", "kontakta", "ring", "ringe", "ringja", "contact", "call", "ringer"}
 
 
 def _contacts_third_party(words: list[str]) -> bool:
     """'ta kontakt med banken din', 'kontakte banken', 'call your bank': a third party, not us."""
     for n, w in enumerate(words):
+        if w in ("med", "with", "up") and n > 0 and words[n - 1] in ("ta", "take", "it", "det", "up"):
+            nxt = [x for x in words[n + 1:n + 3] if x not in ("med", "with", "din", "di", "your", "the")]
+            if nxt and P.THIRD_PARTY.fullmatch(nxt[0]):
+                return True  # "… må du ta med Skatteetaten", "take it up with your bank"
         if w in _CONTACT:
             nxt = [x for x in words[n + 1:n + 4] if x not in ("med", "with", "din", "di", "your", "the", "ditt")]
             return bool(nxt) and bool(P.THIRD_PARTY.fullmatch(nxt[0])) and nxt[0] not in _FIRST

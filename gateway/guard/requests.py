@@ -166,6 +166,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     subj = a.subject(lo, i)
     if subj == "warn" or _third_party_asked(a, i) or _spared(a, i) or reported_ask(a, i):
         return False
+    if a.word(i - 1) in ("by", "via", "per") and a.toks[i - 1].kind == WORD and verb in L.MEDIA:
+        return False  # "we don't collect it by email": a channel, a noun, not the imperative "email"
     if kind == "provide" and asked_by_other(a, i):
         return False  # "Under innloggingen vil BankID be deg taste passordet ditt"
     if kind == "request" and _wish_heading(a, i):
@@ -181,6 +183,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
                 return False
         if other_asker(a, lo, i):
             return False  # "Our app will ask for a code", "ber banken din deg om passord"
+        if _conceded(a, i):
+            return False  # "Det stemmer at vi trenger …, men vi samler det ikke inn på e-post"
         if reason_need(a, lo, i):
             return False  # "Vi lagrer det, fordi vi trenger det for å …": a reason, not an ask
         if _law_subject(a, lo, i):
@@ -218,6 +222,23 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
 
 _WISH = frozenset({"want", "wanna", "wish", "need"})
 _GIVE_OR_GET = frozenset({"receive", "get", "have", "see", "hear", "know", "check"})
+
+
+_TRUE = frozenset({"stemmer", "riktig", "rett", "sant", "true", "correct", "right"})
+
+
+def _conceded(a: Analysis, i: int) -> bool:
+    """A need of ours conceded in an answer and then limited: "It's true that we ask for your
+    fødselsnummer when you sign up, but we don't collect it by email", "Det stemmer at vi trenger
+    …, men vi samler det ikke inn på e-post". Only with "that" after a truth word before "we", and
+    "but we/men vi" with a negation after it in the same sentence (our own limit on it)."""
+    back = [a.word(i - 1), a.word(i - 2), a.word(i - 3)]
+    if back[0] not in ("vi", "me", "we") or back[1] not in ("at", "that") or back[2] not in _TRUE:
+        return False
+    end = _sentence_end_tok(a, i)
+    keys = [a.keys[k] for k in range(i + 1, end) if a.toks[k].kind == WORD]
+    return any(w in ("men", "but") and keys[n + 1:n + 2] in (["vi"], ["me"], ["we"])
+               and set(keys[n + 2:n + 5]) & (_POST_NEG | L.NEGATIONS) for n, w in enumerate(keys))
 
 
 def _wish_heading(a: Analysis, i: int) -> bool:
@@ -330,6 +351,9 @@ def _except_us(a: Analysis, lo: int, hi: int) -> bool:
     return False
 
 
+_FINITE_BE = frozenset({"vert", "blir", "er", "is", "are", "was", "were", "gets", "get"})
+
+
 def _objects_after(a: Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]]:
     out: list[tuple[Obj, list[str]]] = []
     between: list[str] = []
@@ -342,8 +366,8 @@ def _objects_after(a: Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]
         if t.kind == STRONG:
             break
         if t.kind == WEAK:
-            if a.is_clause_start(k + 1):
-                break
+            if a.is_clause_start(k + 1) or (kind == "login" and a.word(k + 1) in _FINITE_BE):
+                break  # "Når du loggar inn med BankID hjå oss, vert passordet … sjekka av banken"
             k += 1
             continue
         if t.kind == COLON:
@@ -385,6 +409,8 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
         return  # "send dei fire siste siffera i ordrenummeret": "dei" is "the", not "them"
     if set(a.next_words(i, 4)) & _POST_NEG or _third_party_asked(a, i) or told_to_others(a, i):
         return
+    if a.word(pron - 1) in ("at", "that") and a.word(pron + 1) in ("er", "is", "var", "was", "stemmer", "matches"):
+        return  # "me får berre stadfesta at det er deg": "det" opens a that-clause, it stands for nothing
     hi = a.clause_end(i)
     words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
     if words & L.ONLY and not words & {"us", "oss", "me", "meg", "we", "vi"}:

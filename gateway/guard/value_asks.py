@@ -24,6 +24,8 @@ def check_passive(a: Analysis, i: int, add) -> None:
         return
     if _by_the_reader(a, i):
         return  # "Engangskoden skal bare tastes inn av deg selv": the reader's own act
+    if _our_duty(a, i):
+        return  # "we're required to store your national ID number": what we must do with it
     if _reason_passive(a, i):
         return  # "Me handsamar personnummeret ditt fordi det trengst for å …": why we hold it
     for obj in objects_between(a, max(lo, i - 12), min(hi, i + 9)):
@@ -33,8 +35,36 @@ def check_passive(a: Analysis, i: int, add) -> None:
             add(obj, i, i)
 
 
+_SAYS = frozenset({"asks", "asked", "ask", "says", "said", "spør", "spurte", "spurde", "sier", "seier", "sa", "sei",
+                   "skriv", "skriver", "writes", "wrote"})
+
+
+def _said_by_other(a: Analysis, i: int) -> bool:
+    """The question at i is what someone else asks or says: a saying verb right before it whose
+    subject is a warning word or someone unknown ("anyone asks 'what's …?'", "nokon spør «kva er …»")."""
+    k = i - 1
+    while k >= 0 and a.toks[k].kind != WORD:
+        k -= 1  # a quotation mark between
+    if k < 1 or a.keys[k] not in _SAYS:
+        return False
+    subj = a.keys[k - 1]
+    return subj in L.THIRD_WARN and subj not in ("bank", "banken", "banks")
+
+
 _BECAUSE = frozenset({"fordi", "because", "since", "sidan", "siden", "ettersom", "sia", "as"})
 _IT = frozenset({"det", "den", "it", "dei", "de", "they", "dette", "this"})
+
+
+_KEEP = frozenset({"store", "keep", "retain", "hold", "process", "report", "lagre", "lagra", "oppbevare",
+                   "oppbevara", "behandle", "handsame", "rapportere", "melde", "registrere", "registrera"})
+
+
+def _our_duty(a: Analysis, i: int) -> bool:
+    """'we're required to store …', 'vi er pålagt å lagre …': a duty of ours to keep or process data
+    (not "we're required to verify your PIN", where the reader must give it)."""
+    if a.word(i - 1) not in ("are", "were", "er", "re") and a.word(i - 2) not in ("we", "vi", "me"):
+        return False
+    return a.word(i + 1) in ("to", "å") and a.word(i + 2) in _KEEP
 
 
 def _reason_passive(a: Analysis, i: int) -> bool:
@@ -66,6 +96,8 @@ def check_question(a: Analysis, i: int, add) -> None:
         return
     if set(a.next_words(i, 3)) & _DIFFERENCE:
         return  # "Kva er forskjellen på BankID-passord og PIN-kode?": a definition
+    if _said_by_other(a, i):
+        return  # "If anyone asks 'what's your mother's maiden name?' …, it's not us": their question
     question = hi < len(a.toks) and "?" in a.toks[hi].key
     key = a.keys[i]
     nxt = a.next_words(i, 2)
