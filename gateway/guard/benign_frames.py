@@ -27,7 +27,7 @@ _BENIGN = frozenset({
     # something we send the reader, or a status
     "already", "allerede", "allereie", "alt", "tilsendt", "posted", "arrive", "deleted", "slettet", "sletta", "expired", "utløpt", "utgått",
     # talking about the data, not asking for it
-    "brukes", "brukast", "used", "brukt", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
+    "brukes", "brukast", "used", "lurer", "wonder", "wondering", "spørsmål", "questions", "question",
     # a definition: "Kva er forskjellen på BankID-passord og PIN-kode?"
     "forskjellen", "forskjell", "skilnaden", "skilnad", "difference", "differences",
     "forklarer", "forklarar", "explains", "explain", "personvernerklæringen", "personvernerklæringa",
@@ -161,6 +161,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         return True  # "Bruk PIN-koden for å aktivere portalen": the reader's own login
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
         return True
+    if keys & _USED and not keys & _TO_US_WORDS:
+        return True  # "Kontonummeret … vert berre brukt til utbetalingar"; not "… brukt av oss, så det må vere med i svaret"
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
         others = [w for w in others if w not in L.ANAPHORA]
     if (set(others) & L.THIRD_WARN and any(w in L.THIRD_WARN and not _source(a, k) for k, w in words
@@ -200,6 +202,10 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     return bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
 
 
+# A statement of use in the participle ("vert brukt til", "blir brukt"): information, unless the
+# sentence also sends the data our way or has us use it (a secret used by us must reach us first).
+_USED = frozenset({"brukt", "nytta", "nyttet", "benyttet", "benytta"})
+_TO_US_WORDS = frozenset({"oss", "us", "meg", "me", "svar", "svaret", "reply", "send", "sende", "sendast", "sendes"})
 _CARD_ITSELF = re.compile(r"(?:bank|betalings|kreditt|debet|visa)?kort(?:et|a)?|cards?|(?:bank|credit|debit)cards?")
 _PAY = frozenset({"betale", "betal", "betaler", "betalar", "betala", "pay", "pays", "paying", "handle", "handler"})
 _USE = frozenset({"bruk", "bruke", "brukar", "bruker", "use", "uses", "nytt", "nytte"})

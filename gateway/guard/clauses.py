@@ -38,6 +38,8 @@ _INFINITIVES = {
     "oppgje", "gje",
 }
 MAX_CLAUSE = 50
+_READ = {"les", "lese", "lesa", "read"}
+_DEFINITE = {"the", "that", "this", "den", "denne", "din", "di", "your", "ur", "yr"}
 _POLITE_START = {"ver", "vær", "be", "vere", "være"}
 _INVERTED_MODALS = {"kan", "vil", "skal", "kunne", "bør", "can", "could", "will", "should"}
 # A connective adverb with V2 after it starts a main clause of its own: "…, derfor får du en kode
@@ -197,7 +199,9 @@ class Analysis:
         for k in range(lo, hi):
             if k != i and self.toks[k].kind == WORD and L.CODE_CONTEXT.fullmatch(self.keys[k]):
                 return True
-        return False
+        # "Ring oss og les opp koden", "read out the code": a code read aloud is handed over
+        return (self.word(i - 2) in _READ and self.word(i - 1) in ("opp", "out", "up")) or (
+            self.word(i - 3) in _READ and self.word(i - 2) in ("opp", "out") and self.word(i - 1) in _DEFINITE)
 
     def _sentences(self) -> list[int]:
         sid, out = 0, []

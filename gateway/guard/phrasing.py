@@ -335,7 +335,10 @@ WARNING_WORDS = re.compile(
     r"(?:wasn|isn|aren|weren)\W?t from us|(?:fra|frå) oss|"
     # someone's words reported, and the advice after them: "nokon som seier «…». Legg på"
     r"(?:noen|nokon|someone|somebody|en|ein|a (?:man|woman|caller)) (?:som |who |that )?(?:sier|seier|says|said|sa|spør|asks)|"
-    r"legg på|hang up|legg røret på|legg røyret på")
+    r"legg på|hang up|legg røret på|legg røyret på|"
+    # a message quoted by what it says, and the advice to reach us the usual way instead
+    r"(?:sms|tekstmelding|melding|e ?post|epost|e ?mail|email|text|message)\w* (?:med|with|saying|som sei?er|der det står)|"
+    r"på vanleg måte|på vanlig måte|the usual way|the normal way|som vanleg|som vanlig")
 
 
 _NEED_NEEDLES = ("følgende", "følgjande", "following", "item", "waiting", "venter", "ventar", "gjenstår", "remains",

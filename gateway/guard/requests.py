@@ -15,6 +15,8 @@ A small clause grammar over normalised tokens, in three steps:
 
 from __future__ import annotations
 
+import re
+
 from . import gate
 from . import lexicon as L
 from . import phrasing as P
@@ -208,6 +210,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         _check_only_instead(a, i, add)
         return False  # "del det ikke med noen", "share it with no one"
     found = _objects_after(a, i, kind)
+    if kind == "login" and _login_methods(a, i, found):
+        return False  # "må du logge inn på nytt med passordet ditt eller BankID": our own login
     for obj, between in found:
         if not valid_object(a, obj, verb, between):
             continue
@@ -222,6 +226,28 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
 
 _WISH = frozenset({"want", "wanna", "wish", "need"})
 _GIVE_OR_GET = frozenset({"receive", "get", "have", "see", "hear", "know", "check"})
+
+
+_ADDRESS = re.compile(r"https?|www|\w\.(?:no|com|net|org|io|info|site|app|eu|se|dk)\b|\w+\.\w+/")
+_LINK = frozenset({"her", "here", "lenke", "lenka", "lenken", "link", "linken", "below", "nedenfor", "nedanfor",
+                   "oss", "us", "svar", "svaret", "reply", "url", "adressa", "adressen", "address"})
+
+
+def _login_methods(a: Analysis, i: int, found: list[tuple[Obj, list[str]]]) -> bool:
+    """Logging in with the password or BankID: the login methods of our own service offered as
+    alternatives ("eller BankID", "or BankID"), with no link, address or reply to log in at."""
+    def bankid_after(o: Obj) -> bool:
+        k = o.j + 1
+        while a.word(k) in ("ditt", "din", "di", "your"):
+            k += 1
+        nxt = a.objs_at[k + 1] if a.word(k) in ("eller", "or") and k + 1 < len(a.toks) else None
+        return nxt is not None and bare_bankid(a, nxt)
+    if not found or not any(bankid_after(o) for o, _ in found):
+        return False
+    lo, end = a.clause_start(i), _sentence_end_tok(a, i)
+    if _ADDRESS.search(a.text[a.toks[lo].start:a.toks[min(end, len(a.toks) - 1)].end]):
+        return False  # "… at secure-login.com", "på www.…": an address to log in at
+    return not any(a.toks[k].kind == WORD and a.keys[k] in _LINK for k in range(lo, end))
 
 
 _TRUE = frozenset({"stemmer", "riktig", "rett", "sant", "true", "correct", "right"})
