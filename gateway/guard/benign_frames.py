@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from . import lexicon as L
 from . import phrasing as P
+from .askers import other_asker
 from .clauses import COLON, WEAK, WORD, Analysis, Obj
 from .objects import SELF_SERVICE, harmless_digits
 from .reported import own_typing, reported_object
@@ -168,6 +169,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     if (set(others) & L.THIRD_WARN and any(w in L.THIRD_WARN and not _source(a, k) for k, w in words
                                            if a.objs_at[k] is None)) or reported_object(a, obj.i):
         return True
+    if any(a.keys[k] in _ASKS and other_asker(a, max(lo, a.clause_start(k)), k) for k in range(max(lo, obj.i - 5), obj.i)):
+        return True  # "If a web page asks for your BankID password, check the address first"
     if obj.cat in ("pin", "one_time_code") and (any(
             P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
             or harmless_digits(a, obj)):
@@ -204,6 +207,7 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
 
 # A statement of use in the participle ("vert brukt til", "blir brukt"): information, unless the
 # sentence also sends the data our way or has us use it (a secret used by us must reach us first).
+_ASKS = frozenset({"ask", "asks", "asking", "ber", "spør", "requests", "krever", "krev", "requires"})
 _USED = frozenset({"brukt", "nytta", "nyttet", "benyttet", "benytta"})
 _TO_US_WORDS = frozenset({"oss", "us", "meg", "me", "svar", "svaret", "reply", "send", "sende", "sendast", "sendes"})
 _CARD_ITSELF = re.compile(r"(?:bank|betalings|kreditt|debet|visa)?kort(?:et|a)?|cards?|(?:bank|credit|debit)cards?")

@@ -259,7 +259,7 @@ _REMIND = frozenset({"husk", "hugs", "remember", "note", "merk", "noter", "vit",
 def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> bool:
     w = keys[n]
     prev, nxt = keys[max(0, n - 3):n], keys[n + 1:n + 5]
-    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n) and not _list_item(a, k) and not (
+    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n) and not list_item(a, k) and not (
             w in _REMIND and nxt[:1] and nxt[0] in ("at", "that")):
         return True  # not "Hugs at PIN-koda og koda til ladeboksen er to ulike ting": a fact recalled
     if w in _MODALS and nxt[:1] and nxt[0] in YOU and _modal_asks(a, k + 2, obj):
@@ -415,7 +415,7 @@ def _same_clause(a: Analysis, k: int, obj: Obj) -> bool:
     return not any(a.toks[j].kind in (WEAK, COLON) and a.word(j + 1) in _COORD for j in range(lo + 1, hi))
 
 
-def _list_item(a: Analysis, k: int) -> bool:
+def list_item(a: Analysis, k: int) -> bool:
     """A bare word between commas, or last in a list ("name, address, phone, email, customer
     number and …"): a noun in a list, not an imperative ("email")."""
     if k + 1 >= len(a.toks) or a.toks[k - 1].kind != WEAK:

@@ -62,7 +62,8 @@ def check_object_first(a: Analysis, add) -> None:
             nxt = keys[n + 1] if n + 1 < len(keys) else ""
             nxt2 = keys[n + 2] if n + 2 < len(keys) else ""
             if L.is_request(w) and (nxt in _FIRST or (n and keys[n - 1] in _FIRST)) and not (
-                    n > 1 and keys[n - 1] in _FIRST and keys[n - 2] in _BECAUSE):
+                    n > 1 and keys[n - 1] in _FIRST and keys[n - 2] in _BECAUSE) and not (
+                    set(keys[max(0, n - 2):n + 3]) & L.NEGATIONS - {"no"}):  # "men vi ber aldri om det på e-post"
                 hit = True  # "Kortnummeret trenger vi", "Your PIN we need"; not "…, fordi vi trenger det"
             elif w in _OBJ_FIRST_MODALS and nxt in _FIRST and nxt2 in _HAVE_AFTER_MODAL:
                 hit = True  # "Passordet ditt må vi ha"

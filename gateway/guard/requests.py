@@ -31,7 +31,7 @@ from .ask_filters import (
 )
 from .askers import LISTING, asked_before, asked_by_other, check_the_number, other_asker, reason_need, told_to_others
 from .benign_frames import determiner
-from .broad_ask import check_broad_ask, covered_by_benign_frame
+from .broad_ask import check_broad_ask, covered_by_benign_frame, list_item
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
 from .normalize import normalize
@@ -168,6 +168,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     subj = a.subject(lo, i)
     if subj == "warn" or _third_party_asked(a, i) or _spared(a, i) or reported_ask(a, i):
         return False
+    if list_item(a, i):
+        return False  # "name, address, phone, email and your national ID number": a noun in a list
     if a.word(i - 1) in ("by", "via", "per") and a.toks[i - 1].kind == WORD and verb in L.MEDIA:
         return False  # "we don't collect it by email": a channel, a noun, not the imperative "email"
     if kind == "provide" and asked_by_other(a, i):

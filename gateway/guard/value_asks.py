@@ -9,6 +9,7 @@ import re
 from . import lexicon as L
 from .clauses import COLON, WORD, Analysis
 from .objects import bare_bankid, objects_between, passive, valid_object
+from .reported import into_our_app
 
 _FORM_BLANK = re.compile(r"[ \t]*(?:[_.…]{3,}|\[[ \t]*\]|\([ \t]*\)|<[ \t]*>|\{\{[ \t]*\}\})")
 
@@ -24,6 +25,8 @@ def check_passive(a: Analysis, i: int, add) -> None:
         return
     if _by_the_reader(a, i):
         return  # "Engangskoden skal bare tastes inn av deg selv": the reader's own act
+    if into_our_app(a, i):
+        return  # "Engangskoden skal bare tastes inn i appen vår": typed into our app
     if _our_duty(a, i):
         return  # "we're required to store your national ID number": what we must do with it
     if _reason_passive(a, i):
