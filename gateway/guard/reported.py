@@ -322,6 +322,12 @@ def _steps_in_app(a: Analysis, i: int) -> bool:
     here = [a.keys[x] for x in range(start, i) if a.toks[x].kind == WORD]
     if here and here[0] in _OPEN and _in_app(here):
         return True  # "Gå til Betaling i appen og legg inn …", "Go to Payment in the app and add …"
+    if here in (["to"], ["for", "å"]):  # a purpose first: "To update your password, open Settings in the app."
+        sid = a.sentence_id[i]
+        rest = [a.keys[x] for x in range(i + 1, min(len(a.toks), i + 30)) if a.sentence_id[x] == sid and a.toks[x].kind == WORD]
+        if any(w in _OPEN and _in_app(rest[n:]) for n, w in enumerate(rest)) and not any(
+                _our_way_word(a, x) for x in range(i, min(len(a.toks), i + 30)) if a.sentence_id[x] == sid):
+            return True
     if start < 2 or (here[:1] and here[0] in L.CONDITIONAL):
         return False
     prev_start = _sentence_start(a, start - 2)
