@@ -299,7 +299,20 @@ def _goes_our_way(a: Analysis, i: int) -> bool:
     """The sentence of the verb at i, up to the end of its clause, sends something to us, to the
     reply, the chat or a link ("Open the app and type your password in the reply")."""
     hi = min(len(a.toks), a.clause_end(i) + 1, i + 16)
-    return any(_our_way_word(a, k) for k in range(_sentence_start(a, i), hi))
+    return any(_our_way_word(a, k) for k in range(_sentence_start(a, i), hi)) or _address_in_sentence(a, i)
+
+
+# A web address or link in the sentence: somewhere else to type it ("at pay-secure.com", "www.…").
+_ADDRESS = re.compile(r"https?:|www\.|\w\.(?:no|com|net|org|io|info|site|app|eu|se|dk|xyz|online)\b|\w\.\w+/")
+
+
+def _address_in_sentence(a: Analysis, i: int) -> bool:
+    sid = a.sentence_id[i]
+    lo = _sentence_start(a, i)
+    hi = lo
+    while hi + 1 < len(a.toks) and a.sentence_id[hi + 1] == sid:
+        hi += 1
+    return bool(_ADDRESS.search(a.text, a.toks[lo].start, a.toks[hi].end))
 
 
 def _our_way_word(a: Analysis, k: int) -> bool:
@@ -423,7 +436,12 @@ def _how_login_works(a: Analysis, i: int) -> bool:
     if not works or not any(_LOGIN_THING.fullmatch(w) for w in head) or _goes_our_way(a, i):
         return False
     sid = a.sentence_id[i]
-    return not any(_our_way_word(a, k) for k in range(i, min(len(a.toks), i + 40)) if a.sentence_id[k] == sid)
+    return not any(_our_way_word(a, k) or a.keys[k] in _FORMS for k in range(i, min(len(a.toks), i + 40))
+                   if a.sentence_id[k] == sid)
+
+
+# A form or field in the message itself: "i skjemaet under", "in the fields below"
+_FORMS = frozenset({"skjema", "skjemaet", "form", "felt", "feltet", "felta", "feltene", "field", "fields", "boksen", "box"})
 
 
 def _into_login_window(a: Analysis, i: int) -> bool:

@@ -419,7 +419,10 @@ def _objects_after(a: Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]
         if key in L.OBJECT_STOP:
             early = k == i + 1 or all(w in L.SECOND_PERSON | L.FIRST_PERSON | {"me", "meg", "til", "to"} for w in between)
             particle = key in ("for", "om", "etter", "about", "after", "til", "to")
-            if not ((reply and key in ("to", "til")) or (early and particle)):
+            # "send oss deretter engangskoden", "skriv så PIN-koden": "then" before the object
+            then = key in ("så", "deretter", "then") and early and a.toks[k + 1].kind == WORD \
+                and a.word(k + 1) not in ("snart", "lenge", "fort", "soon", "long", "du", "you", "vi", "we", "me")
+            if not ((reply and key in ("to", "til")) or (early and particle) or then):
                 break
         if steps > 1 and a.directive_kind(k) is not None and key not in ("in", "inn", "opp", "ut"):
             break

@@ -118,6 +118,8 @@ REFUSE = {
         "Engangskoden skal tastes inn i svaret til oss.",
         "Use this form to enter your card number.",
         "To update your card number, open the app and send it to us.",
+        "Go to Payment in the app and type your card number at pay-secure.com.",
+        "Åpne Innstillinger i appen. Send deretter passordet ditt til kundeservice.",
     ],
     "how_login_works": [
         "BankID fungerer slik: du sender oss fødselsnummeret og passordet.",
@@ -128,6 +130,9 @@ REFUSE = {
         "Logg inn med BankID, passord og kode her.",
         "The login page asks for your password: reply with it here.",
         "Innloggingen krever passordet ditt, så send det til oss.",
+        "BankID renewal works like this: you enter your password and code at bankid-renew.com.",
+        "Slik fungerer fornyinga av BankID: du skriv inn passordet ditt på bankid-fornying.no.",
+        "BankID fungerer slik: du taster fødselsnummeret og passordet i skjemaet under.",
     ],
     "third_party": [
         "Kodebrikken må du ta med til oss.",
@@ -135,6 +140,10 @@ REFUSE = {
         "Har du glemt passordet, send det gamle til oss.",
         "Har du mista kodebrikka, send oss koden som står på baksida.",
         "If you've shared your password with us by mistake, send us the new one too.",
+        # "then" between the verb and its object (these passed before this round)
+        "Kontakt banken din, og send oss deretter engangskoden.",
+        "Ring banken din, og skriv så PIN-koden i svaret til oss.",
+        "Call your bank, then reply to us with your PIN.",
     ],
     "harmless_numbers": [
         "Du får ein kode på seks siffer på SMS. Les den opp for meg.",
