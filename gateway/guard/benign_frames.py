@@ -124,7 +124,10 @@ def _you_receive(words: list[tuple[int, str]], obj: Obj) -> bool:
 
 @lru_cache(maxsize=8192)
 def _outside_party(w: str) -> bool:
-    """A warning word, a third party or a law ('svindlere', 'elektrikeren', 'forskriften')."""
+    """A warning word, a third party or a law ('svindlere', 'elektrikeren', 'forskriften'); not a
+    compound whose head is an agreement ('borettslagsavtalen' is a document, not the co-op)."""
+    if w.endswith(_AGREEMENT) and not w.startswith(_AGREEMENT):
+        return False
     return bool(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w))
 
 
@@ -210,6 +213,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
 _ASKS = frozenset({"ask", "asks", "asking", "ber", "spør", "requests", "krever", "krev", "requires"})
 _USED = frozenset({"brukt", "nytta", "nyttet", "benyttet", "benytta"})
 _TO_US_WORDS = frozenset({"oss", "us", "meg", "me", "svar", "svaret", "reply", "send", "sende", "sendast", "sendes"})
+_AGREEMENT = ("avtale", "avtalen", "avtala", "avtaler", "avtalar", "kontrakt", "kontrakten", "kontrakta",
+              "agreement", "contract")
 _CARD_ITSELF = re.compile(r"(?:bank|betalings|kreditt|debet|visa)?kort(?:et|a)?|cards?|(?:bank|credit|debit)cards?")
 _PAY = frozenset({"betale", "betal", "betaler", "betalar", "betala", "pay", "pays", "paying", "handle", "handler"})
 _USE = frozenset({"bruk", "bruke", "brukar", "bruker", "use", "uses", "nytt", "nytte"})

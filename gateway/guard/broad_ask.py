@@ -74,9 +74,9 @@ _NEEDED = frozenset({"nødvendig", "nødvendige", "naudsynt", "naudsynte", "naud
                      "mandatory", "essential", "compulsory", "krevd", "kravd", "påbudt",
                      "hende"})  # "må vere oss i hende innan fredag"
 _RECEIVE_PRESENT = frozenset({"får", "få", "mottar", "motta", "receive", "get", "gets"})
-RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "received", "got", "had"})
+RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "motteken", "mottekne", "received", "got", "had"})
 # "once we've verified your CVC": we check the data, so the reader must give it first.
-_CHECKED_PAST = RECEIVE_PAST | {"verified", "verifisert", "confirmed", "bekreftet", "stadfesta",
+_CHECKED_PAST = RECEIVE_PAST | {"innsendt", "submitted", "verified", "verifisert", "confirmed", "bekreftet", "stadfesta",
                                 "checked", "sjekket", "registered", "registrert", "validated"}
 _HAVE = frozenset({"har", "have", "has", "hev", "ve", "youve"})
 _COORD = frozenset({"and", "og", "men", "but", "or", "eller", "så", "so", "while", "mens"})
@@ -90,7 +90,7 @@ _HAVE_READY = frozenset({"ha", "have", "hold", "keep", "finn", "find"})
 _REACHES_US = re.compile(r"\b(?:(?:fram|frem|inn) til oss|(?:reaches|reach|gets to|arrives with) us|"
                          r"(?:når|naar) oss (?:innen|innan|før|by)|"
                          # the data arriving or registered with us ("kjem hit", "er sendt oss", "is on file with us")
-                         r"(?:kjem|kommer|comes|arrives) (?:hit|here)|(?:er|is|are|blir|vert) (?:\w+ (?:og|and) )?(?:sendt|sent|registrert|"
+                         r"(?:kjem|kommer|comes|arrives) (?:hit|here|inn\b)|(?:er|is|are|blir|vert) (?:\w+ (?:og|and) )?(?:sendt|sent|registrert|"
                          r"registered|mottatt|motteke|received|levert|delivered) (?:til |to |hos |with )?(?:oss|us)|"
                          r"(?:is|are) on file with us|"
                          # a place of ours: "added at the bottom of this email", "må liggje i saka"
@@ -293,7 +293,8 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
     if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in WE) or (
             nxt[:1] and nxt[0] in WE and _clause_start(a, k, lo))):
         return True  # "får vi …" (V1: if we get)  # "får vi …", "once we receive", "med ein gong vi får"
-    if w in _CHECKED_PAST and prev[-1:] and prev[-1] in _IS_BEEN and set(keys[:n]) & SOON and k > obj.j:
+    if (w in _CHECKED_PAST or (w in _SENT and nxt[:1] in (["inn"], ["in"]))) and prev[-1:] and prev[-1] in _IS_BEEN \
+            and set(keys[:n]) & (SOON | _AS_SOON) and k > obj.j:  # also "når kontonummeret er sendt inn" (not "sendt på SMS": ours)
         return True  # "når CVC og utløpsdato er verifisert av oss", "once your PIN has been confirmed"
     if w in _CHECKED_PAST and prev[-2:] and set(prev) & WE and set(keys[:n]) & SOON:
         return True  # "når vi har mottatt …"
@@ -394,6 +395,9 @@ def _generic_passive(a: Analysis, prev: list[str], obj: Obj) -> bool:
     return not near & (L.POSSESSIVE | {"the", "dette", "denne"}) and not a.keys[obj.i].endswith(("et", "en"))
 
 
+_SENT = frozenset({"sendt", "sent", "levert", "delivered", "send"})
+# "med en gang …", "med ein gong …", "forutsatt at …": a condition that waits for the data
+_AS_SOON = frozenset({"gang", "gong", "forutsatt", "føresett", "straks", "immediately"})
 _REQUESTED = frozenset({"etterspurd", "etterspurde", "etterspurt", "etterspurte", "requested", "krevd", "kravd"})
 _IS_BEEN = frozenset({"er", "is", "are", "been", "blitt", "vorte", "blir", "vert", "was", "were"})
 _MISSING = frozenset({"mangler", "manglar", "gjenstår", "missing", "remains", "outstanding", "utestående"})

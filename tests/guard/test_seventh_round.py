@@ -98,6 +98,13 @@ PASS = {
         "This month's reminder: your PIN and passwords are keys to your money. Keep them to yourself.",
     ],
     # 7. who is to know it: "skal bare du ha/kjenne"
+    # conditions that wait for the data to reach us are asks (below); the data we send is not
+    "sent_by_us": [
+        "Så snart engangskoden er sendt på SMS, har du fem minutter på deg.",
+        "Med en gang passordet ditt er endret, blir du logget ut av appen.",
+        "When your one-time code is sent by text, type it in the app.",
+        "Forutsatt at passordet ditt er sterkt, er kontoen godt beskyttet.",
+    ],
     "only_you": [
         "Den koden skal bare du kjenne.",
         "Kortopplysningane dine skal berre du ha.",
@@ -170,6 +177,15 @@ REFUSE = {
         "What's your mother's maiden name?",
         "«Stadfest kontonummeret ditt her» - gjer det i dag.",
         "Reminder: your PIN, please.",
+    ],
+    # a condition that waits for the data: "sendt inn", "kommer inn", "med en gang … er mottatt"
+    "waits_for_data": [
+        "Når fødselsnummeret er sendt inn, kan vi registrere flyttingen.",
+        "Once your account number is sent in, the refund is paid.",
+        "Forutsatt at kortnummeret kommer inn i dag, fortsetter abonnementet.",
+        "Føresett at kontonummeret kjem inn før fredag, betaler me ut straumstøtta.",
+        "Med en gang engangskoden din er mottatt, signerer vi avtalen for deg.",
+        "Med ein gong PIN-koden din er motteken, aktiverer me kortet for deg.",
     ],
     "only_you": [
         "Den koden skal du sende til oss.",
