@@ -359,7 +359,7 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: i
     for n, (k, w) in enumerate(words):
         if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
             continue
-        if required:
+        if required or _not_yet_received(keys, n):
             continue
         if (k < obj.i and a.clause_break_between(k, obj.i)) or _later_clause(a, k, obj, cue) \
                 or _reason_clause(words, n, k, obj):
@@ -379,6 +379,19 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: i
             continue
         return True
     return False
+
+
+YET = frozenset({"yet", "ennå", "enno", "endå", "enda", "derimot", "however", "still", "fortsatt", "framleis"})
+NOT_RECEIVED = frozenset({"received", "mottatt", "motteke", "motteken", "fått", "got", "had", "mottok", "fekk", "fikk"})
+
+
+def _not_yet_received(keys: list[str], n: int) -> bool:
+    """'har vi derimot ikke fått', 'has not been received yet': the negation says the data is
+    missing (an ask, with "yet/ennå/derimot/however" in the sentence), it protects nothing."""
+    if not (set(keys[n + 1:n + 4]) & NOT_RECEIVED and set(keys) & YET):
+        return False
+    # we are the ones who have not received it (not "Har du fortsatt ikke mottatt engangskoden")
+    return bool(set(keys[max(0, n - 3):n + 1]) & WE) or bool(set(keys[n + 1:n + 3]) & {"been", "blitt"})
 
 
 def requirement(a: Analysis, words: list[tuple[int, str]], n: int, obj: Obj) -> bool:

@@ -29,10 +29,12 @@ from . import lexicon as L
 from . import phrasing as P
 from .ask_words import IMPERATIVES, PARTICIPLES, provide_form
 from .benign_frames import (
+    NOT_RECEIVED,
     OURS,
     SOON,
     WE,
     WHAT_IS,
+    YET,
     YOU,
     benign,
     requirement,
@@ -288,6 +290,8 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "Koden leses opp til meg", "will be read out to me", "skal gjevast til oss"
     if w in _NEED_PASSIVE and k > obj.j and _same_clause(a, k, obj):
         return True  # "Engangskoden trengs for å …", "IBAN bes oppgitt …", "Koden forventes returnert …"
+    if w in NOT_RECEIVED and set(prev) & L.NEGATIONS and set(keys) & YET and (set(keys) & WE or prev[-1:] in (["been"], ["blitt"])):
+        return True  # "Personnummeret ditt har vi derimot ikke fått", "has not been received yet": missing
     if w in _MISSING or (w == "står" and set(nxt) & {"att", "igjen"}):
         return True  # "that's all that's missing", "Då står berre personnummeret att"
     if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in WE) or (

@@ -240,7 +240,7 @@ _ENTER = _TYPE | frozenset({"oppdater", "oppdatere", "oppdatera", "update", "add
                             "bytt", "byt", "change", "endre", "endra",
                             # the passive: "skal bare tastes inn i appen", "is only meant to be typed into our app"
                             "tastes", "tastast", "skrives", "skrivast", "legges", "leggjast", "typed", "entered",
-                            "keyed"})
+                            "keyed", "lim", "lime", "limer", "limar", "limes", "limast", "paste", "pasted"})
 
 
 _OUR_PAGE = re.compile(r"(?:innloggings|påloggings|registrerings|betalings|kasse)(?:sid(?:e|en|a)|vindu\w*|vindauge\w*)|"

@@ -104,6 +104,10 @@ PASS = {
         "Med en gang passordet ditt er endret, blir du logget ut av appen.",
         "When your one-time code is sent by text, type it in the app.",
         "Forutsatt at passordet ditt er sterkt, er kontoen godt beskyttet.",
+        "Har du fortsatt ikke mottatt engangskoden, kan du be om en ny i appen.",
+        "We haven't received your card number yet, and we never will: we don't store card numbers.",
+        "Du kan lime inn koden frå SMS-en i appen.",
+        "Paste the code from the text into the app.",
     ],
     "only_you": [
         "Den koden skal bare du kjenne.",
@@ -186,6 +190,14 @@ REFUSE = {
         "Føresett at kontonummeret kjem inn før fredag, betaler me ut straumstøtta.",
         "Med en gang engangskoden din er mottatt, signerer vi avtalen for deg.",
         "Med ein gong PIN-koden din er motteken, aktiverer me kortet for deg.",
+        # data we have not received yet is missing, not protected by the negation
+        "Vi har fortsatt ikke mottatt kontonummeret ditt, så utbetalingen venter.",
+        "We still haven't received your account number, so the refund is on hold.",
+        "Kontonummeret ditt har me derimot ikkje motteke, og det må kredittavdelinga ha før avtalen vert aktivert.",
+        # pasting ("lim inn", "paste") is typing; a genitive passport
+        "Det holder at du limer inn engangskoden fra bankappen i svaret.",
+        "Lim inn eingongskoda i svaret på denne e-posten.",
+        "Vi trenger et tydelig bilde av passets bildeside.",
     ],
     "only_you": [
         "Den koden skal du sende til oss.",
