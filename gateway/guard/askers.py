@@ -32,7 +32,7 @@ def asked_before(a: Analysis, i: int) -> bool:
 # Who else may ask: our app or a web page (the customer acts there), or a third party such as
 # the bank; the subject before the verb, or right after it in a question or inversion ("Ber ei
 # nettside om …", "ber banken din deg om …").
-_ASKER = frozenset({"app", "appen", "appa", "nettside", "nettsida", "nettsiden", "website", "site", "page",
+_ASKER = frozenset({"app", "appen", "appa", "nettside", "nettsida", "nettsiden", "website", "site", "page", "side",
                     "sida", "siden", "browser", "nettlesaren", "nettleseren", "bankid", "bankidappen"})
 _DETS = frozenset({"the", "a", "an", "our", "your", "ei", "en", "ein", "eit", "et", "din", "di", "ditt",
                    "vår", "den", "det", "this", "that", "denne"})
