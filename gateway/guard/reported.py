@@ -318,7 +318,13 @@ def _address_in_sentence(a: Analysis, i: int) -> bool:
 def _our_way_word(a: Analysis, k: int) -> bool:
     """A word that sends data our way: us, the reply, a link, here; the phone only as a channel
     ("by phone", "på telefon"), not "a request to your phone"."""
-    if a.toks[k].kind != WORD or a.keys[k] not in _OUR_WAY:
+    if a.toks[k].kind != WORD:
+        return False
+    w = a.keys[k]
+    below = w == "under" and (k + 1 >= len(a.toks) or a.toks[k + 1].kind != WORD)
+    if w.startswith(("svar", "reply")) or below:
+        return True  # "i svarfeltet", "the reply box", "i feltet under" (below, at the end of the clause)
+    if w not in _OUR_WAY:
         return False
     return a.keys[k] not in ("phone", "telefon", "sms") or a.word(k - 1) in ("by", "over", "på", "per", "via", "on", "the")
 

@@ -131,6 +131,7 @@ REFUSE = {
         "Use this form to enter your card number.",
         "To update your card number, open the app and send it to us.",
         "Go to Payment in the app and type your card number at pay-secure.com.",
+        "Gå til Betaling i appen og legg inn kortnummeret i svarfeltet under.",
         "Åpne Innstillinger i appen. Send deretter passordet ditt til kundeservice.",
     ],
     "how_login_works": [
