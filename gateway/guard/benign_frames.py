@@ -152,6 +152,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     words, keys, others = _sentence_frame(a, lo, hi)
     if a.word(obj.i - 1) in ("feil", "wrong", "incorrect", "ugyldig", "invalid"):
         return True  # "du har skrive inn feil passord": a failed attempt reported
+    if a.word(obj.j + 1) in ("letter", "letters", "envelope", "mailer", "brev", "brevet", "konvolutt", "konvolutten"):
+        return True  # "Once the PIN letter is sent": the letter we post, not the PIN asked for
     back3 = [a.word(obj.i - 3), a.word(obj.i - 2), a.word(obj.i - 1)]
     if back3[1:] in (["staden", "for"], ["stedet", "for"], ["instead", "of"], ["rather", "than"]) or \
             back3[2] in ("istadenfor", "istedenfor", "istedetfor"):

@@ -51,11 +51,14 @@ def check_object_first(a: Analysis, add) -> None:
     ha", "Your PIN we need today"."""
     for obj in a.objs:
         keys = []
+        comma_at = None  # how many words come before the first clause boundary after the object
         for k in range(obj.j + 1, min(len(a.toks), obj.j + 11)):
             if a.toks[k].kind == STRONG:
                 break
             if a.toks[k].kind == WORD:
                 keys.append(a.keys[k])
+            elif comma_at is None:
+                comma_at = len(keys)
         hit = False
         reason = next((n for n, w in enumerate(keys) if w in _BECAUSE), len(keys))
         for n, w in enumerate(keys[:min(8, reason)]):  # a reason clause is its own ("… because it is needed")
@@ -70,7 +73,10 @@ def check_object_first(a: Analysis, add) -> None:
             elif w in _OBJ_FIRST_MODALS and nxt in L.SECOND_SUBJECT and (L.is_provide(nxt2) or nxt2 in _INF_PROVIDE):
                 # "Kontonummeret skal du oppgi i skjemaet"; not "Har du mista kodebrikka, må du ta
                 # kontakt med banken din": the reader is sent to a third party
-                hit = not _contacts_third_party(keys[n + 2:n + 7])
+                hit = not _contacts_third_party(keys[n + 2:n + 7]) and not (
+                    nxt2 in _LOG_IN and comma_at is not None and comma_at <= n)
+                # nor "Med ein gong koda er send til mobilen din, kan du logge inn": a login in the
+                # main clause after the object's own clause
             elif w in ("is", "are") and nxt in NEEDED:
                 hit = True  # "Your password is needed to restore access"
             elif w in ("needs", "need", "has", "have", "must", "should") and nxt in ("to", "be") and (
@@ -89,6 +95,7 @@ def check_object_first(a: Analysis, add) -> None:
             add(obj, obj.i, obj.j)
 
 
+_LOG_IN = {"logge", "logg", "logga", "log", "sign", "loggar", "logger"}
 _QUESTIONS = {"spørsmål", "spørsmålet", "spørsmåla", "spørsmålene", "questions", "question", "queries", "query",
               "henvendelser", "førespurnader"}
 _CONTACT = {"kontakt", "kontakte", "kontakta", "ring", "ringe", "ringja", "contact", "call", "ringer"}

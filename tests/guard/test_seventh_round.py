@@ -106,6 +106,8 @@ PASS = {
         "When your one-time code is sent by text, type it in the app.",
         "Forutsatt at passordet ditt er sterkt, er kontoen godt beskyttet.",
         "Har du fortsatt ikke mottatt engangskoden, kan du be om en ny i appen.",
+        "Once the PIN letter is sent, your card follows a few days later.",
+        "Med ein gong koda er send til mobilen din, kan du logge inn.",
         "We haven't received your card number yet, and we never will: we don't store card numbers.",
         "Du kan lime inn koden frå SMS-en i appen.",
         "Paste the code from the text into the app.",
@@ -149,6 +151,7 @@ REFUSE = {
     ],
     "third_party": [
         "Kodebrikken må du ta med til oss.",
+        "Passordet må du logge inn med på lenken under.",
         "Passordet ditt må du gi til oss.",
         "Har du glemt passordet, send det gamle til oss.",
         "Har du mista kodebrikka, send oss koden som står på baksida.",
