@@ -103,6 +103,10 @@ _PAST_REPORT = re.compile(r"\b(?:du|you|dere|de) (?:sende|sendte|sent|ga|gav|gav
                           r"wrote|provided|entered|typed|told|delte|shared)\b.{0,80}\b(?:i går|yesterday|"
                           r"førre|forrige|last|previous|tidligere|tidlegare|earlier|sletta|slettet|deleted)\b")
 _ASK_TOO = re.compile(r"\b(?:men|but|however|også|òg|also|again|igjen|på nytt|trenger|treng|need|send|oppgi|oppgje)\b")
+# After "only you know it": a provide verb that still sends it to us ("Only you know your
+# password, so tell it to me", "Bare du kjenner passordet, så send det til oss").
+_SENT_TO_US = re.compile(r"\b(?:send|sende|senda|gi|gje|tell|give|reply|svar|oppgi|oppgje|les|read|share|del|forward|"
+                         r"videresend)\b[^.!?]{0,40}?\b(?:oss|us|meg|me)\b")
 _ANSWER_NO = frozenset({"nei", "no", "aldri", "never", "niks", "nope"})
 
 
@@ -124,7 +128,9 @@ def drop_answered_no(a: Analysis, hits: list[Hit]) -> list[Hit]:
                 (question or _NEED_WORDS & set(a.keys[start:end])) and _denies(answer)
                 and not _ASK_TOO.search(" ".join(_next_words(a, end, 14)))):
             continue
-        if NOT_OURS.search(sentence) or (_PAST_REPORT.search(sentence) and not _ASK_TOO.search(sentence)):
+        mine = NOT_OURS.search(sentence)
+        if (mine and not _SENT_TO_US.search(sentence, mine.end())) or (
+                _PAST_REPORT.search(sentence) and not _ASK_TOO.search(sentence)):
             continue
         out.append(h)
     return out

@@ -32,7 +32,7 @@ def asked_before(a: Analysis, i: int) -> bool:
 # Who else may ask: our app or a web page (the customer acts there), or a third party such as
 # the bank; the subject before the verb, or right after it in a question or inversion ("Ber ei
 # nettside om …", "ber banken din deg om …").
-_ASKER = frozenset({"app", "appen", "appa", "nettside", "nettsida", "nettsiden", "website", "site", "page",
+_ASKER = frozenset({"app", "appen", "appa", "nettside", "nettsida", "nettsiden", "website", "site", "page", "side",
                     "sida", "siden", "browser", "nettlesaren", "nettleseren", "bankid", "bankidappen"})
 _DETS = frozenset({"the", "a", "an", "our", "your", "ei", "en", "ein", "eit", "et", "din", "di", "ditt",
                    "vår", "den", "det", "this", "that", "denne"})
@@ -43,7 +43,9 @@ _ASK_WORDS = frozenset({"ask", "asks", "asking", "ber", "be", "bed", "spør", "s
 # a terminal, a device or a page of someone else's: "betalingsterminalen", "ladeboksen", "produsentens app"
 _ASKER_RX = re.compile(r"\w*terminal\w*|\w*app(?:en|a)?|\w*vindu(?:et)?|\w*vindauget|nettbutikk\w*|"
                        r"ladeboks\w*|charger\w*|router\w*|kassa\w*|checkout|\w+appen|varmepump\w*|heatpump\w*|"
-                       r"wallbox\w*|vekselrett\w*|inverter\w*|solcelle\w*|alarm\w*|produsent\w*|manufacturer\w*")
+                       r"wallbox\w*|vekselrett\w*|inverter\w*|solcelle\w*|alarm\w*|produsent\w*|manufacturer\w*|"
+                       # a login page or the login itself: "ei innloggingsside som ber om BankID", "each login will ask for …"
+                       r"(?:innloggings|påloggings|login|nett)sid(?:e|a|en)|(?:inn|på)logging(?:a|en)?|logins?|signin")
 
 
 def _is_asker(w: str) -> bool:

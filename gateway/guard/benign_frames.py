@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from . import lexicon as L
 from . import phrasing as P
+from .askers import other_asker
 from .clauses import COLON, WEAK, WORD, Analysis, Obj
 from .objects import SELF_SERVICE, harmless_digits
 from .reported import own_typing, reported_object
@@ -123,7 +124,10 @@ def _you_receive(words: list[tuple[int, str]], obj: Obj) -> bool:
 
 @lru_cache(maxsize=8192)
 def _outside_party(w: str) -> bool:
-    """A warning word, a third party or a law ('svindlere', 'elektrikeren', 'forskriften')."""
+    """A warning word, a third party or a law ('svindlere', 'elektrikeren', 'forskriften'); not a
+    compound whose head is an agreement ('borettslagsavtalen' is a document, not the co-op)."""
+    if w.endswith(_AGREEMENT) and not w.startswith(_AGREEMENT):
+        return False
     return bool(L.THIRD_WARN_RX.search(w) or P.THIRD_PARTY.fullmatch(w) or P.LAW_SUBJECT.fullmatch(w))
 
 
@@ -148,6 +152,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     words, keys, others = _sentence_frame(a, lo, hi)
     if a.word(obj.i - 1) in ("feil", "wrong", "incorrect", "ugyldig", "invalid"):
         return True  # "du har skrive inn feil passord": a failed attempt reported
+    if a.word(obj.j + 1) in ("letter", "letters", "envelope", "mailer", "brev", "brevet", "konvolutt", "konvolutten"):
+        return True  # "Once the PIN letter is sent": the letter we post, not the PIN asked for
     back3 = [a.word(obj.i - 3), a.word(obj.i - 2), a.word(obj.i - 1)]
     if back3[1:] in (["staden", "for"], ["stedet", "for"], ["instead", "of"], ["rather", "than"]) or \
             back3[2] in ("istadenfor", "istedenfor", "istedetfor"):
@@ -161,11 +167,15 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         return True  # "Bruk PIN-koden for å aktivere portalen": the reader's own login
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
         return True
+    if keys & _USED and not keys & _TO_US_WORDS:
+        return True  # "Kontonummeret … vert berre brukt til utbetalingar"; not "… brukt av oss, så det må vere med i svaret"
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
         others = [w for w in others if w not in L.ANAPHORA]
     if (set(others) & L.THIRD_WARN and any(w in L.THIRD_WARN and not _source(a, k) for k, w in words
                                            if a.objs_at[k] is None)) or reported_object(a, obj.i):
         return True
+    if any(a.keys[k] in _ASKS and other_asker(a, max(lo, a.clause_start(k)), k) for k in range(max(lo, obj.i - 5), obj.i)):
+        return True  # "If a web page asks for your BankID password, check the address first"
     if obj.cat in ("pin", "one_time_code") and (any(
             P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
             or harmless_digits(a, obj)):
@@ -200,6 +210,13 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     return bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
 
 
+# A statement of use in the participle ("vert brukt til", "blir brukt"): information, unless the
+# sentence also sends the data our way or has us use it (a secret used by us must reach us first).
+_ASKS = frozenset({"ask", "asks", "asking", "ber", "spør", "requests", "krever", "krev", "requires"})
+_USED = frozenset({"brukt", "nytta", "nyttet", "benyttet", "benytta"})
+_TO_US_WORDS = frozenset({"oss", "us", "meg", "me", "svar", "svaret", "reply", "send", "sende", "sendast", "sendes"})
+_AGREEMENT = ("avtale", "avtalen", "avtala", "avtaler", "avtalar", "kontrakt", "kontrakten", "kontrakta",
+              "agreement", "contract")
 _CARD_ITSELF = re.compile(r"(?:bank|betalings|kreditt|debet|visa)?kort(?:et|a)?|cards?|(?:bank|credit|debit)cards?")
 _PAY = frozenset({"betale", "betal", "betaler", "betalar", "betala", "pay", "pays", "paying", "handle", "handler"})
 _USE = frozenset({"bruk", "bruke", "brukar", "bruker", "use", "uses", "nytt", "nytte"})
@@ -267,7 +284,10 @@ NOT_OURS = re.compile(
     r"(?:oss|us)|(?:isn t|aren t|wasn t) from us|not from us|ikke fra oss|ikkje frå oss|"
     r"(?:aldri|ikke|ikkje|never|not) (?:hos|with|til|to) (?:oss|us)\b|"
     r"(?:berre|bare|kun|only|just) (?:for|til) (?:deg|you)\b|(?:yours|din|ditt) (?:alone|only|aleine|alene)\b|"
-    r"(?:berre|bare|kun) (?:din|ditt|di)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know)\b|"
+    r"(?:berre|bare|kun) (?:din|ditt|di)\b|(?:berre|bare|kun|only) (?:du|you) (?:som|who|that|kjenner|know|knows|should know|"
+    # "Only you have your password and code device": a statement of who holds it
+    r"(?:har|have|has|hold|holds) (?:din|ditt|di|dine|your|the|den|det|dei|de|it|them)|veit|vet|"
+    r"(?:ha|have|kjenne|know)(?= ?[.!;]| ?$))\b|"
     r"ta (?:godt )?vare på(?= ?[,.;!?]| ?$| (?:den|det|han|ho|dei|dem|din|di|ditt|dine)\b)|"
     r"take (?:good )?care of (?:it|them|your)\b)")
 # Data that reaches us from a source other than the reader ("fødselsnummeret vi får fra BankID").
@@ -341,7 +361,7 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: i
     for n, (k, w) in enumerate(words):
         if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
             continue
-        if required:
+        if required or _not_yet_received(keys, n):
             continue
         if (k < obj.i and a.clause_break_between(k, obj.i)) or _later_clause(a, k, obj, cue) \
                 or _reason_clause(words, n, k, obj):
@@ -361,6 +381,19 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: i
             continue
         return True
     return False
+
+
+YET = frozenset({"yet", "ennå", "enno", "endå", "enda", "derimot", "however", "still", "fortsatt", "framleis"})
+NOT_RECEIVED = frozenset({"received", "mottatt", "motteke", "motteken", "fått", "got", "had", "mottok", "fekk", "fikk"})
+
+
+def _not_yet_received(keys: list[str], n: int) -> bool:
+    """'har vi derimot ikke fått', 'has not been received yet': the negation says the data is
+    missing (an ask, with "yet/ennå/derimot/however" in the sentence), it protects nothing."""
+    if not (set(keys[n + 1:n + 4]) & NOT_RECEIVED and set(keys) & YET):
+        return False
+    # we are the ones who have not received it (not "Har du fortsatt ikke mottatt engangskoden")
+    return bool(set(keys[max(0, n - 3):n + 1]) & WE) or bool(set(keys[n + 1:n + 3]) & {"been", "blitt"})
 
 
 def requirement(a: Analysis, words: list[tuple[int, str]], n: int, obj: Obj) -> bool:

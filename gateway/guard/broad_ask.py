@@ -29,10 +29,12 @@ from . import lexicon as L
 from . import phrasing as P
 from .ask_words import IMPERATIVES, PARTICIPLES, provide_form
 from .benign_frames import (
+    NOT_RECEIVED,
     OURS,
     SOON,
     WE,
     WHAT_IS,
+    YET,
     YOU,
     benign,
     requirement,
@@ -74,9 +76,9 @@ _NEEDED = frozenset({"nødvendig", "nødvendige", "naudsynt", "naudsynte", "naud
                      "mandatory", "essential", "compulsory", "krevd", "kravd", "påbudt",
                      "hende"})  # "må vere oss i hende innan fredag"
 _RECEIVE_PRESENT = frozenset({"får", "få", "mottar", "motta", "receive", "get", "gets"})
-RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "received", "got", "had"})
+RECEIVE_PAST = frozenset({"fått", "mottatt", "motteke", "motteken", "mottekne", "received", "got", "had"})
 # "once we've verified your CVC": we check the data, so the reader must give it first.
-_CHECKED_PAST = RECEIVE_PAST | {"verified", "verifisert", "confirmed", "bekreftet", "stadfesta",
+_CHECKED_PAST = RECEIVE_PAST | {"innsendt", "submitted", "verified", "verifisert", "confirmed", "bekreftet", "stadfesta",
                                 "checked", "sjekket", "registered", "registrert", "validated"}
 _HAVE = frozenset({"har", "have", "has", "hev", "ve", "youve"})
 _COORD = frozenset({"and", "og", "men", "but", "or", "eller", "så", "so", "while", "mens"})
@@ -90,7 +92,7 @@ _HAVE_READY = frozenset({"ha", "have", "hold", "keep", "finn", "find"})
 _REACHES_US = re.compile(r"\b(?:(?:fram|frem|inn) til oss|(?:reaches|reach|gets to|arrives with) us|"
                          r"(?:når|naar) oss (?:innen|innan|før|by)|"
                          # the data arriving or registered with us ("kjem hit", "er sendt oss", "is on file with us")
-                         r"(?:kjem|kommer|comes|arrives) (?:hit|here)|(?:er|is|are|blir|vert) (?:\w+ (?:og|and) )?(?:sendt|sent|registrert|"
+                         r"(?:kjem|kommer|comes|arrives) (?:hit|here|inn\b)|(?:er|is|are|blir|vert) (?:\w+ (?:og|and) )?(?:sendt|sent|registrert|"
                          r"registered|mottatt|motteke|received|levert|delivered) (?:til |to |hos |with )?(?:oss|us)|"
                          r"(?:is|are) on file with us|"
                          # a place of ours: "added at the bottom of this email", "må liggje i saka"
@@ -242,8 +244,8 @@ def _label_fragment(a: Analysis, lo: int, obj: Obj) -> bool:
         start -= 1
     if c - start > 3:
         return False  # a short lead of its own clause: "…, og så: pinkoden"
-    if a.keys[start] in _ADVICE_LEAD:
-        return False  # "Remember: your password is yours alone", "Tips: …": advice, not a label
+    if any(a.keys[x] in _ADVICE_LEAD for x in range(start, c)):
+        return False  # also "This year's reminder: your account number, PIN and passwords are …"  # "Remember: your password is yours alone", "Tips: …": advice, not a label
     nxt = a.toks[obj.j + 1: obj.j + 3]
     return not any(t.key[:1].isdigit() or t.key in ("_", "•", "*") for t in nxt)
 
@@ -259,7 +261,7 @@ _REMIND = frozenset({"husk", "hugs", "remember", "note", "merk", "noter", "vit",
 def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> bool:
     w = keys[n]
     prev, nxt = keys[max(0, n - 3):n], keys[n + 1:n + 5]
-    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n) and not (
+    if w in IMPERATIVES and _clause_start(a, k, lo) and _particle_ok(keys, n) and not list_item(a, k) and not (
             w in _REMIND and nxt[:1] and nxt[0] in ("at", "that")):
         return True  # not "Hugs at PIN-koda og koda til ladeboksen er to ulike ting": a fact recalled
     if w in _MODALS and nxt[:1] and nxt[0] in YOU and _modal_asks(a, k + 2, obj):
@@ -288,12 +290,15 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "Koden leses opp til meg", "will be read out to me", "skal gjevast til oss"
     if w in _NEED_PASSIVE and k > obj.j and _same_clause(a, k, obj):
         return True  # "Engangskoden trengs for å …", "IBAN bes oppgitt …", "Koden forventes returnert …"
+    if w in NOT_RECEIVED and set(prev) & L.NEGATIONS and set(keys) & YET and (set(keys) & WE or prev[-1:] in (["been"], ["blitt"])):
+        return True  # "Personnummeret ditt har vi derimot ikke fått", "has not been received yet": missing
     if w in _MISSING or (w == "står" and set(nxt) & {"att", "igjen"}):
         return True  # "that's all that's missing", "Då står berre personnummeret att"
     if w in _RECEIVE_PRESENT and ((prev[-1:] and prev[-1] in WE) or (
             nxt[:1] and nxt[0] in WE and _clause_start(a, k, lo))):
         return True  # "får vi …" (V1: if we get)  # "får vi …", "once we receive", "med ein gong vi får"
-    if w in _CHECKED_PAST and prev[-1:] and prev[-1] in _IS_BEEN and set(keys[:n]) & SOON and k > obj.j:
+    if (w in _CHECKED_PAST or (w in _SENT and nxt[:1] in (["inn"], ["in"]))) and prev[-1:] and prev[-1] in _IS_BEEN \
+            and set(keys[:n]) & (SOON | _AS_SOON) and k > obj.j:  # also "når kontonummeret er sendt inn" (not "sendt på SMS": ours)
         return True  # "når CVC og utløpsdato er verifisert av oss", "once your PIN has been confirmed"
     if w in _CHECKED_PAST and prev[-2:] and set(prev) & WE and set(keys[:n]) & SOON:
         return True  # "når vi har mottatt …"
@@ -394,6 +399,9 @@ def _generic_passive(a: Analysis, prev: list[str], obj: Obj) -> bool:
     return not near & (L.POSSESSIVE | {"the", "dette", "denne"}) and not a.keys[obj.i].endswith(("et", "en"))
 
 
+_SENT = frozenset({"sendt", "sent", "levert", "delivered", "send"})
+# "med en gang …", "med ein gong …", "forutsatt at …": a condition that waits for the data
+_AS_SOON = frozenset({"gang", "gong", "forutsatt", "føresett", "straks", "immediately"})
 _REQUESTED = frozenset({"etterspurd", "etterspurde", "etterspurt", "etterspurte", "requested", "krevd", "kravd"})
 _IS_BEEN = frozenset({"er", "is", "are", "been", "blitt", "vorte", "blir", "vert", "was", "were"})
 _MISSING = frozenset({"mangler", "manglar", "gjenstår", "missing", "remains", "outstanding", "utestående"})
@@ -413,6 +421,16 @@ def _same_clause(a: Analysis, k: int, obj: Obj) -> bool:
     sendes tilbake', 'Nothing else is required, only your PIN')."""
     lo, hi = (k, obj.i) if k < obj.i else (obj.j, k)
     return not any(a.toks[j].kind in (WEAK, COLON) and a.word(j + 1) in _COORD for j in range(lo + 1, hi))
+
+
+def list_item(a: Analysis, k: int) -> bool:
+    """A bare word between commas, or last in a list ("name, address, phone, email, customer
+    number and …"): a noun in a list, not an imperative ("email")."""
+    if k + 1 >= len(a.toks) or a.toks[k - 1].kind != WEAK:
+        return False
+    nxt = a.toks[k + 1]
+    return nxt.kind == WEAK or (nxt.kind == WORD and nxt.key in ("og", "and", "eller", "or") and k > 2
+                                and a.toks[k - 3].kind == WEAK)
 
 
 def _particle_ok(keys: list[str], n: int) -> bool:

@@ -38,8 +38,13 @@ _INFINITIVES = {
     "oppgje", "gje",
 }
 MAX_CLAUSE = 50
+_READ = {"les", "lese", "lesa", "read"}
+_DEFINITE = {"the", "that", "this", "den", "denne", "din", "di", "your", "ur", "yr"}
 _POLITE_START = {"ver", "vær", "be", "vere", "være"}
 _INVERTED_MODALS = {"kan", "vil", "skal", "kunne", "bør", "can", "could", "will", "should"}
+# A connective adverb with V2 after it starts a main clause of its own: "…, derfor får du en kode
+# fra banken din" (the verb before the comma does not govern what follows).
+_CONNECTIVE = {"derfor", "difor", "dermed", "therefore", "thus"}
 # Nynorsk imperatives that look like infinitives ("For å unngå gebyr, oppgje koden").
 _NN_IMPERATIVES = {"oppgje", "gje"}
 _NEG_SCOPE_END = {"until", "unless", "before", "før", "inntil", "fordi", "because", "otherwise",
@@ -194,7 +199,9 @@ class Analysis:
         for k in range(lo, hi):
             if k != i and self.toks[k].kind == WORD and L.CODE_CONTEXT.fullmatch(self.keys[k]):
                 return True
-        return False
+        # "Ring oss og les opp koden", "read out the code": a code read aloud is handed over
+        return (self.word(i - 2) in _READ and self.word(i - 1) in ("opp", "out", "up")) or (
+            self.word(i - 3) in _READ and self.word(i - 2) in ("opp", "out") and self.word(i - 1) in _DEFINITE)
 
     def _sentences(self) -> list[int]:
         sid, out = 0, []
@@ -290,6 +297,8 @@ class Analysis:
         if (key in _POLITE_START and self.word(k + 1) in ("snill", "snil", "venleg", "vennlig", "kind", "so")) \
                 or key in ("please", "vennligst", "venligst", "vennlegst", "pls", "kindly"):
             return True  # "..., ver snill og send oss ...", "..., please send ..."
+        if key in _CONNECTIVE and self.word(k + 2) in L.SECOND_SUBJECT | {"vi", "me", "we", "eg", "jeg"}:
+            return True
         if key in _INVERTED_MODALS and self.word(k + 1) in L.SECOND_SUBJECT | {"vi", "me", "we"}:
             return True  # "Har du ikke betalt, kan du sende ...": a new main clause
         kind = self.directive_kind(k)
@@ -377,7 +386,9 @@ class Analysis:
                 continue  # "don't forget to send", "glem ikke å sende"
             if key not in L.WITHOUT and any(self.keys[x] in L.WITHOUT for x in range(k + 1, hi)):
                 continue  # "kan ikke avsluttes uten at vi får …": not … without is a requirement
-            cond = any(self.keys[c] in L.CONDITIONAL for c in range(max(lo, k - 4), k))
+            # "om å" is an infinitive marker after "ber deg om", not "if": "Me ber deg om å ikkje skrive …"
+            cond = any(self.keys[c] in L.CONDITIONAL and not (self.keys[c] == "om" and self.word(c + 1) == "å")
+                       for c in range(max(lo, k - 4), k))
             if cond and key not in ("never", "aldri", "nobody", "noone", "ingen", "none"):
                 continue  # "hvis du ikke bekrefter ..." is a threat, not a reassurance
             return True

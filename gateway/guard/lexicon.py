@@ -56,7 +56,7 @@ PROVIDE = _verbs(
     r"fornyer", r"aktiver", r"aktivere", r"reaktiver", r"reaktivere", r"avgi", r"avgir",
     r"før", r"føre", r"skann", r"skanne", r"fotografer", r"ta", r"videresend",
     r"videresende", r"legitimer", r"legitimere", r"identifiser", r"identifisere",
-    r"sett", r"sette", r"logg", r"logge", r"kopier", r"lim", r"nevn", r"nevne", r"tilsend",
+    r"sett", r"sette", r"logg", r"logge", r"kopier", r"lim", r"lime", r"limer", r"limar", r"lima", r"nevn", r"nevne", r"tilsend",
     r"returner", r"returnere", r"ettersend", r"ettersende", r"gjenta", r"gjentar", r"send inn",
     r"innrapporter", r"rapporter", r"meld", r"melde", r"sjekk",
     # Nynorsk
@@ -79,7 +79,7 @@ NEEDS_PARTICLE = {
     "melde": {"inn", "fra", "frå"}, "sjekk": {"inn"}, "rapporter": {"inn"}, "innrapporter": {"inn"},
     "last": {"opp"}, "laste": {"opp"}, "laster": {"opp"}, "ta": {"bilde", "bilete", "foto", "kopi"},
     "før": {"inn", "opp"}, "føre": {"inn", "opp"}, "sett": {"inn"}, "sette": {"inn"},
-    "lim": {"inn"}, "jot": {"down"}, "note": {"down"}, "ring": {"oss", "inn", "us"},
+    "lim": {"inn"}, "lime": {"inn"}, "limer": {"inn"}, "limar": {"inn"}, "lima": {"inn"}, "jot": {"down"}, "note": {"down"}, "ring": {"oss", "inn", "us"},
     "call": {"us", "me"}, "contact": {"us", "me"},
     "email": {"us", "me", "back", "your", "it", "them", "the", "a"},
     "e-mail": {"us", "me", "your", "it", "them", "the", "a"},
@@ -128,7 +128,7 @@ PASSIVE = _verbs(
     r"stadfestast", r"verifiseres", r"verifiserast", r"oppdateres", r"oppdaterast", r"registreres",
     r"kreves", r"krevst", r"krevjast", r"trengs", r"trengst", r"behøves", r"etterspørres",
     r"påkrevd", r"påkravd", r"obligatorisk", r"required", r"mandatory", r"needed", r"requested",
-    r"sendes", r"sendast", r"gis", r"gjevast", r"innhentes", r"avkreves",
+    r"sendes", r"sendast", r"gis", r"gjevast", r"innhentes", r"avkreves", r"limes", r"limast",
 )
 # Passive verbs that read as a statement of fact unless a modal comes with them.
 PASSIVE_NEEDS_MODAL = {"sendes", "sendast", "gis", "gjevast", "needed", "requested", "innhentes",

@@ -177,7 +177,7 @@ _PHRASES: dict[str, re.Pattern[str]] = {
     "id_document": _rx(
         r"(?:driving|drivers|driver) (?:licence|license)", r"(?:photo|identity|id) (?:card|document|documents|papers)",
         r"photo id", r"(?:kopi|kopien|bilde|bildet|biletet|fotoet|skann|skannet|skanning(?:en)?|scan|copy|photo|picture|image|bilete|foto|skjermbilde|skjermbilete|screenshot) (?:av|of) (?:ditt |din |your |the |a )?"
-        r"(?:pass|passet|passe|passport|id|førerkort(?:et|e)?|førarkort(?:et|e)?|legitimasjon|bankkort(?:et|e)?)",
+        r"(?:pass|passet|passets|passe|passport|id|førerkort(?:et|e)?|førarkort(?:et|e)?|legitimasjon|bankkort(?:et|e)?)",
         r"nasjonalt id kort(?:et)?", r"id kort(?:et)?", r"id papirer",
     ),
     "security_question": _rx(

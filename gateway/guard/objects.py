@@ -80,6 +80,8 @@ def harmless_digits(a: Analysis, obj: Obj) -> bool:
     ordrenummeret", "the last 3 digits of ur customer number")."""
     if not any(_DIGIT_WORDS.match(a.keys[k]) for k in range(obj.i, obj.j + 1) if a.keys[k]):
         return False
+    if a.word(obj.i - 1) in ("på", "with", "of", "med", "av") and P.BENIGN_CODE_CONTEXT.fullmatch(a.word(obj.i - 2) or "-"):
+        return True  # "eit anleggsnummer på seks siffer", "a meter number with eight digits": its length
     return any(a.keys[k] and (P.BENIGN_CODE_CONTEXT.fullmatch(a.keys[k]) or (
         a.keys[k] in _HARMLESS_OWNER and a.word(k + 1) in ("number", "no", "nr", "id", "numbers")))
                for k in range(obj.j + 1, min(len(a.toks), obj.j + 5)))

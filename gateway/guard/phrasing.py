@@ -300,7 +300,9 @@ BENIGN_CODE_CONTEXT = re.compile(
     r"garasje\w*|garage\w*|installasjonskort\w*|installation|pickup\w*|posten|postnord|helthjem|instabox|"
     # a gate, a cabinet or a welcome letter: the thing the code opens or came in
     r"port|porten|portar|grind\w*|skap\w*|\w+døra|\w+døren|\w+dør|velkomstbrev\w*|welcome|vekselrett\w*|"
-    r"inverter\w*|wallbox\w*")
+    r"inverter\w*|wallbox\w*|"
+    # numbers of the installation itself, on its plate: "anleggsnummeret", "serial number"
+    r"anleggsnummer\w*|anleggsnr|installasjonsnummer\w*|serienummer\w*|serial|målernummer\w*|målarnummer\w*")
 # People and bodies the reader may be told to ask: "be elektrikeren om ...".
 THIRD_PARTY = re.compile(
     r"(?:elektriker|electrician|installatør|installer|rørlegger|plumber|utleier|landlord|huseier|"
@@ -333,7 +335,10 @@ WARNING_WORDS = re.compile(
     r"(?:wasn|isn|aren|weren)\W?t from us|(?:fra|frå) oss|"
     # someone's words reported, and the advice after them: "nokon som seier «…». Legg på"
     r"(?:noen|nokon|someone|somebody|en|ein|a (?:man|woman|caller)) (?:som |who |that )?(?:sier|seier|says|said|sa|spør|asks)|"
-    r"legg på|hang up|legg røret på|legg røyret på")
+    r"legg på|hang up|legg røret på|legg røyret på|"
+    # a message quoted by what it says, and the advice to reach us the usual way instead
+    r"(?:sms|tekstmelding|melding|e ?post|epost|e ?mail|email|text|message)\w* (?:med|with|saying|som sei?er|der det står)|"
+    r"på vanleg måte|på vanlig måte|the usual way|the normal way|som vanleg|som vanlig")
 
 
 _NEED_NEEDLES = ("følgende", "følgjande", "following", "item", "waiting", "venter", "ventar", "gjenstår", "remains",

@@ -22,7 +22,8 @@ _OURS = frozenset({"form", "forms", "skjema", "skjemaet", "skjemaer", "app", "ap
 _PRONOUN = frozenset({"den", "han", "ho", "dei", "de", "it", "they", "he", "she", "this"})
 _RELATIVE = frozenset({"som", "that", "which", "who", "der", "where", "kor", "hvor"})
 _ADVERBS = frozenset({"ofte", "gjerne", "også", "òg", "often", "also", "just", "bare", "berre",
-                      "kanskje", "maybe", "plutselig", "brått", "suddenly", "typisk", "typically"})
+                      "kanskje", "maybe", "plutselig", "brått", "suddenly", "typisk", "typically",
+                      "alltid", "always", "normally", "vanligvis", "vanlegvis", "usually"})
 _US = frozenset({"vi", "we", "me", "oss", "us", "jeg", "eg", "kundeservice", "selskapet"})
 _FROM = frozenset({"from", "fra", "frå"})  # "a text from us asking for …": the text asks
 _WHETHER = frozenset({"om", "whether", "if", "hvorvidt"})
@@ -90,6 +91,8 @@ def reported_ask(a: Analysis, i: int) -> bool:
     if a.keys[i] in _NEEDS:  # "kunden spurte om vi trenger …": their question, not our need
         words = [w for _, w in _words_back(a, i, 4)]
         return any(w in _WHETHER and words[n + 1:n + 2] and words[n + 1] in _ASKED for n, w in enumerate(words))
+    if _message_says(a, i):
+        return True  # "Genuine e-mails from us always include your name and account number"
     back = _words_back(a, i, 4)
     for n, (k, w) in enumerate(back):
         if w in _REQUEST:
@@ -99,6 +102,21 @@ def reported_ask(a: Analysis, i: int) -> bool:
                 return True  # "ei melding om å oppgje …", "a text to confirm …"
             return False
     return False
+
+
+def _message_says(a: Analysis, i: int) -> bool:
+    """A present-tense verb whose subject is a message noun right before it ("e-mails from us
+    always include …", "Ekte e-postar frå oss inneheld alltid …"): what the message contains, not
+    an imperative. Not a message as a place or channel ("I e-posten skriv du …")."""
+    if a.word(i + 1) in ("du", "you", "dere", "dykk", "u"):
+        return False
+    back = [(k, w) for k, w in _words_back(a, i, 6) if w not in _ADVERBS]
+    if not back or a.toks[i - 1].kind != WORD:
+        return False
+    k, w = back[0]
+    if w in _US and a.word(k - 1) in _FROM and len(back) > 2:
+        k, w = back[2]  # "e-mails from us include": the noun before "from us"
+    return _media(w) and w not in L.THIRD_WARN and a.word(k - 1) not in _CHANNEL
 
 
 def reported_object(a: Analysis, obj_i: int) -> bool:
@@ -198,7 +216,7 @@ def _compromised(a: Analysis, i: int) -> bool:
     return any(L.THIRD_WARN_RX.search(x) or x in _DODGY for x in words)
 
 
-_DODGY = frozenset({"dodgy", "suspicious", "mistenkelig", "mistenkjeleg", "ukjent", "unknown",
+_DODGY = frozenset({"mistake", "accident", "accidentally", "uhell", "feiltakelse", "feiltak", "dodgy", "suspicious", "mistenkelig", "mistenkjeleg", "ukjent", "unknown",
                     "leaked", "lekket", "lekka", "hacked", "hacka", "hacket", "compromised"})
 # Typing the code into the login window or an app is logging in, not handing it over ("skriver
 # du engangskoden i BankID-vinduet", "type it only into the BankID window", "i lade-appen").
@@ -219,7 +237,10 @@ _ENTER = _TYPE | frozenset({"oppdater", "oppdatere", "oppdatera", "update", "add
                             "registrere", "register", "scan", "skann", "skanne", "fyll", "fylle", "fylla",
                             "enter", "input", "lagre", "save", "aktiver", "activate", "skriva", "tastar", "skrivar",
                             "logg", "logge", "logga", "log", "login", "sign", "signin", "replace", "erstatt",
-                            "bytt", "byt", "change", "endre", "endra"})
+                            "bytt", "byt", "change", "endre", "endra",
+                            # the passive: "skal bare tastes inn i appen", "is only meant to be typed into our app"
+                            "tastes", "tastast", "skrives", "skrivast", "legges", "leggjast", "typed", "entered",
+                            "keyed", "lim", "lime", "limer", "limar", "limes", "limast", "paste", "pasted"})
 
 
 _OUR_PAGE = re.compile(r"(?:innloggings|påloggings|registrerings|betalings|kasse)(?:sid(?:e|en|a)|vindu\w*|vindauge\w*)|"
@@ -228,12 +249,114 @@ _OPEN = frozenset({"åpne", "åpn", "opne", "open", "start", "gå", "go"})
 _PAGE_KIND = frozenset({"signup", "login", "registration", "payment", "checkout", "signin", "logon"})
 
 
-def _app_opens_sentence(a: Analysis, i: int) -> bool:
-    """'In the app, go to Payment > Card to add …', 'I appen går du til …': the place first."""
+def _sentence_start(a: Analysis, i: int) -> int:
     sid = a.sentence_id[i]
     k = i - 1
     while k >= 0 and a.sentence_id[k] == sid:
         k -= 1
+    return k + 1
+
+
+def _in_app(words: list[str]) -> bool:
+    """'i appen', 'in the app', 'in our app', 'under Innstillingar', 'på Min side'."""
+    for n, w in enumerate(words[:-1]):
+        if w in _INTO | {"under"}:
+            rest = [x for x in words[n + 1:n + 4] if x not in ("the", "our", "vår")]
+            if rest and (rest[0] in _APP or rest[0] in _SETTINGS or rest[:2] in (["min", "side"], ["mi", "side"])
+                         or rest[0] in ("minside", "portal", "portalen")):
+                return True
+    return False
+
+
+_SETTINGS = frozenset({"settings", "innstillinger", "innstillingar", "innstillingene", "innstillingane"})
+_OUR_WAY = frozenset({"us", "oss", "me", "meg", "svar", "svaret", "reply", "e-post", "epost", "email", "mail",
+                      "chat", "chatten", "telefon", "phone", "sms", "her", "here", "lenke", "lenka", "lenken",
+                      "link", "below", "nedenfor", "nedanfor"})
+
+
+_OWNER = re.compile(r"banks?|bankens|(?:payment )?providers|betalingsleverandør(?:ens|ens|en)|betalingsleverandøren|"
+                    r"betalingstenestas|betalingstjenestens|payment")
+_OWN_ADJ = frozenset({"own", "eget", "eige", "egne", "eigne", "secure", "sikre", "trygge", "payment", "provider",
+                      "providers", "egen", "eiga", "eigen"})
+_WINDOW_NOUN = re.compile(r"page|side|sida|siden|window|vindu(?:et)?|vindauge(?:t)?|nettside(?:n)?|nettsida")
+
+
+def _providers_page(words: list[str]) -> bool:
+    """'the bank's own window', 'our payment provider's secure page', 'bankens eget vindu': the
+    page of the bank or payment provider where the reader pays or logs in (not "this page")."""
+    owner = False
+    for w in words:
+        if _OWNER.fullmatch(w):
+            owner = True
+        elif w in _OWN_ADJ:
+            continue
+        else:
+            return owner and bool(_WINDOW_NOUN.fullmatch(w))
+    return False
+
+
+def _goes_our_way(a: Analysis, i: int) -> bool:
+    """The sentence of the verb at i, up to the end of its clause, sends something to us, to the
+    reply, the chat or a link ("Open the app and type your password in the reply")."""
+    hi = min(len(a.toks), a.clause_end(i) + 1, i + 16)
+    return any(_our_way_word(a, k) for k in range(_sentence_start(a, i), hi)) or _address_in_sentence(a, i)
+
+
+# A web address or link in the sentence: somewhere else to type it ("at pay-secure.com", "www.…").
+_ADDRESS = re.compile(r"https?:|www\.|\w\.(?:no|com|net|org|io|info|site|app|eu|se|dk|xyz|online)\b|\w\.\w+/")
+
+
+def _address_in_sentence(a: Analysis, i: int) -> bool:
+    sid = a.sentence_id[i]
+    lo = _sentence_start(a, i)
+    hi = lo
+    while hi + 1 < len(a.toks) and a.sentence_id[hi + 1] == sid:
+        hi += 1
+    return bool(_ADDRESS.search(a.text, a.toks[lo].start, a.toks[hi].end))
+
+
+def _our_way_word(a: Analysis, k: int) -> bool:
+    """A word that sends data our way: us, the reply, a link, here; the phone only as a channel
+    ("by phone", "på telefon"), not "a request to your phone"."""
+    if a.toks[k].kind != WORD:
+        return False
+    w = a.keys[k]
+    below = w == "under" and (k + 1 >= len(a.toks) or a.toks[k + 1].kind != WORD)
+    if w.startswith(("svar", "reply")) or below:
+        return True  # "i svarfeltet", "the reply box", "i feltet under" (below, at the end of the clause)
+    if w not in _OUR_WAY:
+        return False
+    return a.keys[k] not in ("phone", "telefon", "sms") or a.word(k - 1) in ("by", "over", "på", "per", "via", "on", "the")
+
+
+def _steps_in_app(a: Analysis, i: int) -> bool:
+    """Self-service in steps: the sentence before the typing verb sends the reader into our app
+    or settings ("To change your password, open Settings in the app. You'll need to enter your
+    current password first."), or the verb is coordinated with such a step ("Gå til Betaling i
+    appen og legg inn det nye kortet der"). Not when the typing goes our way ("Gå til appen.
+    Send oss så …", "… og skriv koden her")."""
+    start = _sentence_start(a, i)
+    if _goes_our_way(a, i):
+        return False
+    here = [a.keys[x] for x in range(start, i) if a.toks[x].kind == WORD]
+    if here and here[0] in _OPEN and _in_app(here):
+        return True  # "Gå til Betaling i appen og legg inn …", "Go to Payment in the app and add …"
+    if here in (["to"], ["for", "å"]):  # a purpose first: "To update your password, open Settings in the app."
+        sid = a.sentence_id[i]
+        rest = [a.keys[x] for x in range(i + 1, min(len(a.toks), i + 30)) if a.sentence_id[x] == sid and a.toks[x].kind == WORD]
+        if any(w in _OPEN and _in_app(rest[n:]) for n, w in enumerate(rest)) and not any(
+                _our_way_word(a, x) for x in range(i, min(len(a.toks), i + 30)) if a.sentence_id[x] == sid):
+            return True
+    if start < 2 or (here[:1] and here[0] in L.CONDITIONAL):
+        return False
+    prev_start = _sentence_start(a, start - 2)
+    prev = [a.keys[x] for x in range(prev_start, start) if a.toks[x].kind == WORD]
+    return any(w in _OPEN and _in_app(prev[n:]) for n, w in enumerate(prev))
+
+
+def _app_opens_sentence(a: Analysis, i: int) -> bool:
+    """'In the app, go to Payment > Card to add …', 'I appen går du til …': the place first."""
+    k = _sentence_start(a, i) - 1
     words = [a.keys[x] for x in range(k + 1, min(i, k + 6)) if a.toks[x].kind == WORD]
     if len(words) >= 2 and words[0] in _OPEN and (words[1] in _APP or (
             words[1] in ("the", "our", "to", "til") and len(words) > 2 and words[2] in _APP)):
@@ -246,7 +369,7 @@ def into_our_app(a: Analysis, i: int) -> bool:
     """The verb at i puts the data into our app or into the page the reader is using."""
     if a.keys[i] not in _ENTER:
         return False
-    if _app_opens_sentence(a, i):
+    if (_app_opens_sentence(a, i) and not _goes_our_way(a, i)) or _steps_in_app(a, i):
         return True
     hi = min(len(a.toks), a.clause_end(i) + 1, i + 16)
     for k in range(i + 1, hi):
@@ -257,6 +380,8 @@ def into_our_app(a: Analysis, i: int) -> bool:
         m = k + 1
         while m < hi and a.toks[m].kind == WORD and a.keys[m] in ("the", "our", "den", "vår", "din", "your", "web", "this"):
             m += 1
+        if _providers_page(a.next_words(m - 1, 5)) and not _goes_our_way(a, i):
+            return True  # "on our payment provider's secure page", "i bankens eget vindu"
         nxt = a.next_words(m - 1, 3)
         if nxt and (nxt[0] in _APP or _OUR_PAGE.fullmatch(nxt[0]) or (
                 nxt[0] in _PAGE_KIND and len(nxt) > 1 and nxt[1] in ("page", "side", "sida", "siden", "window"))):
@@ -296,8 +421,37 @@ def own_typing(a: Analysis, i: int) -> bool:
     return _into_login_window(a, i)
 
 
+_WORKS = frozenset({"fungerer", "fungerar", "virker", "verkar", "works", "work", "går", "foregår", "føregår"})
+_THIS_WAY = frozenset({"slik", "sånn", "soleis", "like", "follows", "this", "by", "ved"})
+_LOGIN_THING = re.compile(r"bankid\w*|innlogg\w*|pålogg\w*|login\w*|logging|signing|kodebrikk\w*|"
+                          r"\w*autentisering\w*|authentication|verification|verifisering\w*")
+
+
+def _how_login_works(a: Analysis, i: int) -> bool:
+    """'BankID med kodebrikke fungerer slik: du taster fødselsnummeret, deretter …', 'Slik fungerer
+    innlogginga: …', 'BankID works like this: you enter …': the reader's steps in the login,
+    described in the present with "du/you" (not an imperative), going nowhere of ours."""
+    you = ("du", "you", "dere", "dykk")
+    if not (a.word(i - 1) in you or (a.word(i + 1) in you and a.word(i - 1) in ("først", "first", "så", "then",
+                                                                             "deretter", "etterpå", "da"))) \
+            or a.keys[i] not in _TYPE | _CONFIRM | {"skriv", "legg"}:
+        return False
+    start = _sentence_start(a, i)
+    head = [a.keys[x] for x in range(start, i) if a.toks[x].kind == WORD]
+    works = any(w in _WORKS and (set(head[n - 1:n]) | set(head[n + 1:n + 2])) & _THIS_WAY for n, w in enumerate(head))
+    if not works or not any(_LOGIN_THING.fullmatch(w) for w in head) or _goes_our_way(a, i):
+        return False
+    sid = a.sentence_id[i]
+    return not any(_our_way_word(a, k) or a.keys[k] in _FORMS for k in range(i, min(len(a.toks), i + 40))
+                   if a.sentence_id[k] == sid)
+
+
+# A form or field in the message itself: "i skjemaet under", "in the fields below"
+_FORMS = frozenset({"skjema", "skjemaet", "form", "felt", "feltet", "felta", "feltene", "field", "fields", "boksen", "box"})
+
+
 def _into_login_window(a: Analysis, i: int) -> bool:
-    if into_our_app(a, i) or _typing_in_time_clause(a, i):
+    if into_our_app(a, i) or _typing_in_time_clause(a, i) or _how_login_works(a, i):
         return True
     if a.keys[i] not in _TYPE | _CONFIRM:
         return False  # typing, or confirming with it, in the login window ("stadfestar du med passordet i BankID-vindauget")

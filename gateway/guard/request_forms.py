@@ -51,22 +51,32 @@ def check_object_first(a: Analysis, add) -> None:
     ha", "Your PIN we need today"."""
     for obj in a.objs:
         keys = []
+        comma_at = None  # how many words come before the first clause boundary after the object
         for k in range(obj.j + 1, min(len(a.toks), obj.j + 11)):
             if a.toks[k].kind == STRONG:
                 break
             if a.toks[k].kind == WORD:
                 keys.append(a.keys[k])
+            elif comma_at is None:
+                comma_at = len(keys)
         hit = False
-        for n, w in enumerate(keys[:8]):
+        reason = next((n for n, w in enumerate(keys) if w in _BECAUSE), len(keys))
+        for n, w in enumerate(keys[:min(8, reason)]):  # a reason clause is its own ("… because it is needed")
             nxt = keys[n + 1] if n + 1 < len(keys) else ""
             nxt2 = keys[n + 2] if n + 2 < len(keys) else ""
             if L.is_request(w) and (nxt in _FIRST or (n and keys[n - 1] in _FIRST)) and not (
-                    n > 1 and keys[n - 1] in _FIRST and keys[n - 2] in _BECAUSE):
+                    n > 1 and keys[n - 1] in _FIRST and keys[n - 2] in _BECAUSE) and not (
+                    set(keys[max(0, n - 2):n + 3]) & L.NEGATIONS - {"no"}):  # "men vi ber aldri om det på e-post"
                 hit = True  # "Kortnummeret trenger vi", "Your PIN we need"; not "…, fordi vi trenger det"
             elif w in _OBJ_FIRST_MODALS and nxt in _FIRST and nxt2 in _HAVE_AFTER_MODAL:
                 hit = True  # "Passordet ditt må vi ha"
             elif w in _OBJ_FIRST_MODALS and nxt in L.SECOND_SUBJECT and (L.is_provide(nxt2) or nxt2 in _INF_PROVIDE):
-                hit = True  # "Kontonummeret skal du oppgi i skjemaet"
+                # "Kontonummeret skal du oppgi i skjemaet"; not "Har du mista kodebrikka, må du ta
+                # kontakt med banken din": the reader is sent to a third party
+                hit = not _contacts_third_party(keys[n + 2:n + 7]) and not (
+                    nxt2 in _LOG_IN and comma_at is not None and comma_at <= n)
+                # nor "Med ein gong koda er send til mobilen din, kan du logge inn": a login in the
+                # main clause after the object's own clause
             elif w in ("is", "are") and nxt in NEEDED:
                 hit = True  # "Your password is needed to restore access"
             elif w in ("needs", "need", "has", "have", "must", "should") and nxt in ("to", "be") and (
@@ -76,11 +86,32 @@ def check_object_first(a: Analysis, add) -> None:
                 break
         if not hit:
             continue
+        if a.word(obj.i - 1) in ("om", "about") and a.word(obj.i - 2) in _QUESTIONS:
+            continue  # "Spørsmål om fødselsnummer må du ta med Skatteetaten": the topic of questions
         lo, hi = a.clause_start(obj.i), a.clause_end(obj.j)
         if a.negated(lo, hi) or a.subject(lo, obj.i) == "warn" or bare_bankid(a, obj):
             continue
         if valid_object(a, obj, "", []):
             add(obj, obj.i, obj.j)
+
+
+_LOG_IN = {"logge", "logg", "logga", "log", "sign", "loggar", "logger"}
+_QUESTIONS = {"spørsmål", "spørsmålet", "spørsmåla", "spørsmålene", "questions", "question", "queries", "query",
+              "henvendelser", "førespurnader"}
+_CONTACT = {"kontakt", "kontakte", "kontakta", "ring", "ringe", "ringja", "contact", "call", "ringer"}
+
+
+def _contacts_third_party(words: list[str]) -> bool:
+    """'ta kontakt med banken din', 'kontakte banken', 'call your bank': a third party, not us."""
+    for n, w in enumerate(words):
+        if w in ("med", "with", "up") and n > 0 and words[n - 1] in ("ta", "take", "it", "det", "up"):
+            nxt = [x for x in words[n + 1:n + 3] if x not in ("med", "with", "din", "di", "your", "the")]
+            if nxt and P.THIRD_PARTY.fullmatch(nxt[0]):
+                return True  # "… må du ta med Skatteetaten", "take it up with your bank"
+        if w in _CONTACT:
+            nxt = [x for x in words[n + 1:n + 4] if x not in ("med", "with", "din", "di", "your", "the", "ditt")]
+            return bool(nxt) and bool(P.THIRD_PARTY.fullmatch(nxt[0])) and nxt[0] not in _FIRST
+    return False
 
 
 _SOON = {"once", "when", "as", "after", "straks", "når", "etter", "så", "snart", "idet", "immediately", "moment",

@@ -15,6 +15,8 @@ A small clause grammar over normalised tokens, in three steps:
 
 from __future__ import annotations
 
+import re
+
 from . import gate
 from . import lexicon as L
 from . import phrasing as P
@@ -29,7 +31,7 @@ from .ask_filters import (
 )
 from .askers import LISTING, asked_before, asked_by_other, check_the_number, other_asker, reason_need, told_to_others
 from .benign_frames import determiner
-from .broad_ask import check_broad_ask, covered_by_benign_frame
+from .broad_ask import check_broad_ask, covered_by_benign_frame, list_item
 from .clauses import COLON, MAX_CLAUSE, STRONG, WEAK, WORD, Analysis, Obj, maybe_directive
 from .findings import Hit
 from .normalize import normalize
@@ -166,8 +168,14 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     subj = a.subject(lo, i)
     if subj == "warn" or _third_party_asked(a, i) or _spared(a, i) or reported_ask(a, i):
         return False
+    if list_item(a, i):
+        return False  # "name, address, phone, email and your national ID number": a noun in a list
+    if a.word(i - 1) in ("by", "via", "per") and a.toks[i - 1].kind == WORD and verb in L.MEDIA:
+        return False  # "we don't collect it by email": a channel, a noun, not the imperative "email"
     if kind == "provide" and asked_by_other(a, i):
         return False  # "Under innloggingen vil BankID be deg taste passordet ditt"
+    if kind == "request" and _wish_heading(a, i):
+        return False  # "Want to switch payment cards? Go to Payment in the app …": the reader's wish
     if verb in LISTING and not asked_before(a, i):
         return False  # "what we hold about you, including your account number": a list, no ask
     if kind == "request":
@@ -179,6 +187,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
                 return False
         if other_asker(a, lo, i):
             return False  # "Our app will ask for a code", "ber banken din deg om passord"
+        if _conceded(a, i):
+            return False  # "Det stemmer at vi trenger …, men vi samler det ikke inn på e-post"
         if reason_need(a, lo, i):
             return False  # "Vi lagrer det, fordi vi trenger det for å …": a reason, not an ask
         if _law_subject(a, lo, i):
@@ -202,6 +212,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         _check_only_instead(a, i, add)
         return False  # "del det ikke med noen", "share it with no one"
     found = _objects_after(a, i, kind)
+    if kind == "login" and _login_methods(a, i, found):
+        return False  # "må du logge inn på nytt med passordet ditt eller BankID": our own login
     for obj, between in found:
         if not valid_object(a, obj, verb, between):
             continue
@@ -212,6 +224,64 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
     return kind in ("provide", "request") and not found
+
+
+_WISH = frozenset({"want", "wanna", "wish", "need"})
+_GIVE_OR_GET = frozenset({"receive", "get", "have", "see", "hear", "know", "check"})
+
+
+_ADDRESS = re.compile(r"https?|www|\w\.(?:no|com|net|org|io|info|site|app|eu|se|dk)\b|\w+\.\w+/")
+_LINK = frozenset({"her", "here", "lenke", "lenka", "lenken", "link", "linken", "below", "nedenfor", "nedanfor",
+                   "oss", "us", "svar", "svaret", "reply", "url", "adressa", "adressen", "address"})
+
+
+def _login_methods(a: Analysis, i: int, found: list[tuple[Obj, list[str]]]) -> bool:
+    """Logging in with the password or BankID: the login methods of our own service offered as
+    alternatives ("eller BankID", "or BankID"), with no link, address or reply to log in at."""
+    def bankid_after(o: Obj) -> bool:
+        k = o.j + 1
+        while a.word(k) in ("ditt", "din", "di", "your"):
+            k += 1
+        nxt = a.objs_at[k + 1] if a.word(k) in ("eller", "or") and k + 1 < len(a.toks) else None
+        return nxt is not None and bare_bankid(a, nxt)
+    if not found or not any(bankid_after(o) for o, _ in found):
+        return False
+    lo, end = a.clause_start(i), _sentence_end_tok(a, i)
+    if _ADDRESS.search(a.text[a.toks[lo].start:a.toks[min(end, len(a.toks) - 1)].end]):
+        return False  # "… at secure-login.com", "på www.…": an address to log in at
+    return not any(a.toks[k].kind == WORD and a.keys[k] in _LINK for k in range(lo, end))
+
+
+_TRUE = frozenset({"stemmer", "riktig", "rett", "sant", "true", "correct", "right"})
+
+
+def _conceded(a: Analysis, i: int) -> bool:
+    """A need of ours conceded in an answer and then limited: "It's true that we ask for your
+    fødselsnummer when you sign up, but we don't collect it by email", "Det stemmer at vi trenger
+    …, men vi samler det ikke inn på e-post". Only with "that" after a truth word before "we", and
+    "but we/men vi" with a negation after it in the same sentence (our own limit on it)."""
+    back = [a.word(i - 1), a.word(i - 2), a.word(i - 3)]
+    if back[0] not in ("vi", "me", "we") or back[1] not in ("at", "that") or back[2] not in _TRUE:
+        return False
+    end = _sentence_end_tok(a, i)
+    keys = [a.keys[k] for k in range(i + 1, end) if a.toks[k].kind == WORD]
+    return any(w in ("men", "but") and keys[n + 1:n + 2] in (["vi"], ["me"], ["we"])
+               and set(keys[n + 2:n + 5]) & (_POST_NEG | L.NEGATIONS) for n, w in enumerate(keys))
+
+
+def _wish_heading(a: Analysis, i: int) -> bool:
+    """A question with "you" left out that opens the sentence, "Want to switch payment cards?",
+    "Need to change your PIN?": the reader's own wish, answered by what follows. Not with a
+    provide verb after it ("Want to send us your PIN?") or one that hands it to us ("… to get")."""
+    if a.keys[i] not in _WISH or a.word(i + 1) != "to" or a.clause_start(i) != i:
+        return False
+    if i > 0 and a.toks[i - 1].kind == WORD:
+        return False
+    verb = a.word(i + 2)
+    if not verb or L.is_provide(verb) or verb in _GIVE_OR_GET or a.directive_kind(i + 2) in ("provide", "request"):
+        return False
+    end = _sentence_end_tok(a, i)
+    return end < len(a.toks) and "?" in a.toks[end].key
 
 
 def _at_third_party(a: Analysis, i: int) -> bool:
@@ -309,6 +379,9 @@ def _except_us(a: Analysis, lo: int, hi: int) -> bool:
     return False
 
 
+_FINITE_BE = frozenset({"vert", "blir", "er", "is", "are", "was", "were", "gets", "get"})
+
+
 def _objects_after(a: Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]]:
     out: list[tuple[Obj, list[str]]] = []
     between: list[str] = []
@@ -321,8 +394,8 @@ def _objects_after(a: Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]
         if t.kind == STRONG:
             break
         if t.kind == WEAK:
-            if a.is_clause_start(k + 1):
-                break
+            if a.is_clause_start(k + 1) or (kind == "login" and a.word(k + 1) in _FINITE_BE):
+                break  # "Når du loggar inn med BankID hjå oss, vert passordet … sjekka av banken"
             k += 1
             continue
         if t.kind == COLON:
@@ -346,7 +419,10 @@ def _objects_after(a: Analysis, i: int, kind: str) -> list[tuple[Obj, list[str]]
         if key in L.OBJECT_STOP:
             early = k == i + 1 or all(w in L.SECOND_PERSON | L.FIRST_PERSON | {"me", "meg", "til", "to"} for w in between)
             particle = key in ("for", "om", "etter", "about", "after", "til", "to")
-            if not ((reply and key in ("to", "til")) or (early and particle)):
+            # "send oss deretter engangskoden", "skriv så PIN-koden": "then" before the object
+            then = key in ("så", "deretter", "then") and early and a.toks[k + 1].kind == WORD \
+                and a.word(k + 1) not in ("snart", "lenge", "fort", "soon", "long", "du", "you", "vi", "we", "me")
+            if not ((reply and key in ("to", "til")) or (early and particle) or then):
                 break
         if steps > 1 and a.directive_kind(k) is not None and key not in ("in", "inn", "opp", "ut"):
             break
@@ -364,6 +440,8 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
         return  # "send dei fire siste siffera i ordrenummeret": "dei" is "the", not "them"
     if set(a.next_words(i, 4)) & _POST_NEG or _third_party_asked(a, i) or told_to_others(a, i):
         return
+    if a.word(pron - 1) in ("at", "that") and a.word(pron + 1) in ("er", "is", "var", "was", "stemmer", "matches"):
+        return  # "me får berre stadfesta at det er deg": "det" opens a that-clause, it stands for nothing
     hi = a.clause_end(i)
     words = {a.keys[k] for k in range(lo, hi) if a.toks[k].kind == WORD}
     if words & L.ONLY and not words & {"us", "oss", "me", "meg", "we", "vi"}:

@@ -9,6 +9,7 @@ import re
 from . import lexicon as L
 from .clauses import COLON, WORD, Analysis
 from .objects import bare_bankid, objects_between, passive, valid_object
+from .reported import into_our_app
 
 _FORM_BLANK = re.compile(r"[ \t]*(?:[_.…]{3,}|\[[ \t]*\]|\([ \t]*\)|<[ \t]*>|\{\{[ \t]*\}\})")
 
@@ -24,11 +25,60 @@ def check_passive(a: Analysis, i: int, add) -> None:
         return
     if _by_the_reader(a, i):
         return  # "Engangskoden skal bare tastes inn av deg selv": the reader's own act
+    if into_our_app(a, i):
+        return  # "Engangskoden skal bare tastes inn i appen vår": typed into our app
+    if _our_duty(a, i):
+        return  # "we're required to store your national ID number": what we must do with it
+    if _reason_passive(a, i):
+        return  # "Me handsamar personnummeret ditt fordi det trengst for å …": why we hold it
     for obj in objects_between(a, max(lo, i - 12), min(hi, i + 9)):
         if bare_bankid(a, obj):
             continue
         if valid_object(a, obj, key, []):
             add(obj, i, i)
+
+
+_SAYS = frozenset({"asks", "asked", "ask", "says", "said", "spør", "spurte", "spurde", "sier", "seier", "sa", "sei",
+                   "skriv", "skriver", "writes", "wrote"})
+
+
+def _said_by_other(a: Analysis, i: int) -> bool:
+    """The question at i is what someone else asks or says: a saying verb right before it whose
+    subject is a warning word or someone unknown ("anyone asks 'what's …?'", "nokon spør «kva er …»")."""
+    k = i - 1
+    while k >= 0 and a.toks[k].kind != WORD:
+        k -= 1  # a quotation mark between
+    if k < 1 or a.keys[k] not in _SAYS:
+        return False
+    subj = a.keys[k - 1]
+    return subj in L.THIRD_WARN and subj not in ("bank", "banken", "banks")
+
+
+_BECAUSE = frozenset({"fordi", "because", "since", "sidan", "siden", "ettersom", "sia", "as"})
+_IT = frozenset({"det", "den", "it", "dei", "de", "they", "dette", "this"})
+
+
+_KEEP = frozenset({"store", "keep", "retain", "hold", "process", "report", "lagre", "lagra", "oppbevare",
+                   "oppbevara", "behandle", "handsame", "rapportere", "melde", "registrere", "registrera"})
+
+
+def _our_duty(a: Analysis, i: int) -> bool:
+    """'we're required to store …', 'vi er pålagt å lagre …': a duty of ours to keep or process data
+    (not "we're required to verify your PIN", where the reader must give it)."""
+    if a.word(i - 1) not in ("are", "were", "er", "re") and a.word(i - 2) not in ("we", "vi", "me"):
+        return False
+    return a.word(i + 1) in ("to", "å") and a.word(i + 2) in _KEEP
+
+
+def _reason_passive(a: Analysis, i: int) -> bool:
+    """A passive need whose subject is a pronoun inside a reason clause ("fordi det trengst",
+    "because it is needed", "sidan det må brukast"): it explains why we process data already
+    named, it asks nothing of the reader (an ask before it is judged by its own directive)."""
+    back = [a.keys[k] for k in range(max(0, i - 4), i) if a.toks[k].kind == WORD]
+    for n in range(len(back) - 1):
+        if back[n] in _BECAUSE and back[n + 1] in _IT:
+            return all(a.toks[k].kind == WORD for k in range(max(0, i - 4), i))
+    return False
 
 
 # "is" and "was called": "Hva er PIN-koden din?", "Kva heitte det fyrste kjæledyret ditt?"
@@ -49,6 +99,8 @@ def check_question(a: Analysis, i: int, add) -> None:
         return
     if set(a.next_words(i, 3)) & _DIFFERENCE:
         return  # "Kva er forskjellen på BankID-passord og PIN-kode?": a definition
+    if _said_by_other(a, i):
+        return  # "If anyone asks 'what's your mother's maiden name?' …, it's not us": their question
     question = hi < len(a.toks) and "?" in a.toks[hi].key
     key = a.keys[i]
     nxt = a.next_words(i, 2)
