@@ -30,11 +30,14 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
-import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
+from itertools import repeat
+from json.scanner import NUMBER_RE
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 WEIGHTS = Path(__file__).with_name("second_opinion.json")
 REGIMES = ("ask", "other")
@@ -177,36 +180,92 @@ class _Stems(dict):
 
 
 _PAIR_KINDS = ("b:", "p:", "q:")  # word pair; stem pair; stem pair one word apart
+_BITS = 20  # a pair's key: first << _BITS | second, the ids of its words (8,316 in the shipped model)
+
+
+class _Ids(dict):
+    """word -> the id of the word (``stems``: of its stem) in the model's pair vocabulary, or the
+    model's ``unknown`` id, which no pair contains; computed on first use (bounded)."""
+
+    def __init__(self, vocab: dict[str, int], unknown: int, stems: bool):
+        super().__init__()
+        self.vocab = vocab
+        self.unknown = unknown
+        self.stems = stems
+
+    def __missing__(self, w: str) -> int:
+        i = self.vocab.get(stem(w) if self.stems else w, self.unknown)
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        self[w] = i
+        return i
+
+
+class _Compact(NamedTuple):
+    """The weights held compactly (see Model)."""
+    own: dict[str, float]  # the words' own features by name
+    vocab: dict[str, int]  # word or stem -> id, for those in a pair
+    unknown: int  # the id of every other word: in no pair
+    tables: tuple[dict[int, float], ...]  # pair key -> weight, one table per kind (_PAIR_KINDS)
+    ub_word: list[float]  # by id: the heaviest word pair ending in that word (0 if none is > 0)
+    ub_stem: list[float]  # by id: the same for stem pairs, adjacent plus one word apart
+
+    @classmethod
+    def of(cls, items: Iterable[tuple[str, float]]) -> _Compact:
+        # Built in one pass with nothing kept on the side: what is freed while survivors are
+        # being allocated stays in the process as fragmented free space.
+        shared: dict[float, float] = {}
+        own: dict[str, float] = {}
+        vocab: dict[str, int] = {}
+        tables: tuple[dict[int, float], ...] = tuple({} for _ in _PAIR_KINDS)
+        ub: tuple[list[float], ...] = tuple([] for _ in _PAIR_KINDS)
+        for f, v in items:
+            v = shared.setdefault(v, v)
+            if f[:2] not in _PAIR_KINDS:
+                own[f] = v
+                continue
+            kind = _PAIR_KINDS.index(f[:2])
+            first, second = f[2:].split("_", 1)
+            ids = []
+            for w in (first, second):
+                if (i := vocab.get(w)) is None:
+                    i = vocab[w] = len(vocab)
+                    for bounds in ub:
+                        bounds.append(0.0)
+                ids.append(i)
+            tables[kind][ids[0] << _BITS | ids[1]] = v
+            if v > ub[kind][ids[1]]:
+                ub[kind][ids[1]] = v
+        unknown = len(vocab)
+        if unknown >= 1 << _BITS:
+            raise ValueError(f"weights file: more than {(1 << _BITS) - 1} words in pairs")
+        for bounds in ub:
+            bounds.append(0.0)  # the unknown id's
+        ub_stem = [shared.setdefault(v, v) for v in map(float.__add__, ub[1], ub[2])]
+        return cls(own, vocab, unknown, tables, ub[0], ub_stem)
 
 
 class Model:
-    def __init__(self, bias: float, weights: dict[str, float], thresholds: dict[str, float],
+    """The weights as scoring reads them. Every serve process holds one, and the pairs are most of
+    it (113,302 of 127,596 weights), so they are held compactly: each word or stem that occurs in a
+    pair has a small id, a pair is the int ``first << bits | second`` (one small object, where a
+    tuple key took two), and equal weights share one float (the file's weights have four decimals:
+    about 5,000 distinct values). Scores are the same sums in the same order as with the weights
+    dict the trainer wrote, so they are equal to the last bit."""
+
+    def __init__(self, bias: float, weights: Mapping[str, float] | _Compact, thresholds: dict[str, float],
                  feats: Features = LEGACY):
         self.bias = bias
         self.feats = feats
         self.thresholds = {r: thresholds.get(r, 2.0) for r in REGIMES}  # > 1: never refuses
         self._z_min = {r: (_logit(t) if t < 1 else math.inf) for r, t in self.thresholds.items()}
-        self._stems = _Stems()
-        # pairs keyed by (first, second), one table per kind, so scoring builds no strings; held
-        # only there (not also in `weights`) and with the words interned: every serve process
-        # holds the model, and pairs are most of it
-        self._pairs: dict[str, dict[tuple[str, ...], float]] = {k: {} for k in _PAIR_KINDS}
-        # per kind, the most any pair ending in a word (or stem) can add: a cheap upper bound
-        ub: dict[str, dict[str, float]] = {k: {} for k in _PAIR_KINDS}
-        own: dict[str, float] = {}
-        for f, v in weights.items():
-            kind = f[:2]
-            if kind in self._pairs:
-                first, second = map(sys.intern, f[2:].split("_", 1))
-                self._pairs[kind][first, second] = v
-                if v > ub[kind].get(second, 0.0):
-                    ub[kind][second] = v
-            else:
-                own[f] = v
-        self.weights = own  # the words' own features (words, character n-grams)
-        self._scores = _WordScores(own, feats)
-        self._ub_word = ub["b:"]
-        self._ub_stem = {w: ub["p:"].get(w, 0.0) + ub["q:"].get(w, 0.0) for w in ub["p:"].keys() | ub["q:"].keys()}
+        c = weights if isinstance(weights, _Compact) else _Compact.of(weights.items())
+        self.weights = c.own  # the words' own features (words, character n-grams, stems)
+        self._scores = _WordScores(c.own, feats)
+        self._vocab, self._unknown = c.vocab, c.unknown
+        self._tables, self._ub_word, self._ub_stem = c.tables, c.ub_word, c.ub_stem
+        self._ids = _Ids(c.vocab, c.unknown, stems=False)
+        self._stem_ids = _Ids(c.vocab, c.unknown, stems=True)
 
     @property
     def threshold(self) -> float:
@@ -225,33 +284,45 @@ class Model:
     def _words_z(self, ks: list[str]) -> float:
         return self.bias + sum(map(self._scores.__getitem__, dict.fromkeys(ks)))
 
+    def _pair_z(self, kind: int, ids: list[int], gap: int) -> float:
+        """What the distinct pairs of ``ids`` ``gap`` apart add (in text order, as the trainer's
+        feature list has them)."""
+        keys = map(operator.or_, map(operator.lshift, ids, repeat(_BITS)), ids[gap:])
+        return sum(filter(None, map(self._tables[kind].get, dict.fromkeys(keys))))
+
     def _pairs_z(self, ks: list[str]) -> float:
         if len(ks) < 2:
             return 0.0
-        z = sum(filter(None, map(self._pairs["b:"].get, dict.fromkeys(zip(ks, ks[1:], strict=False)))))
+        z = self._pair_z(0, list(map(self._ids.__getitem__, ks)), 1)
         if self.feats.stems:
-            st = list(map(self._stems.__getitem__, ks))
-            z += sum(filter(None, map(self._pairs["p:"].get, dict.fromkeys(zip(st, st[1:], strict=False)))))
-            z += sum(filter(None, map(self._pairs["q:"].get, dict.fromkeys(zip(st, st[2:], strict=False)))))
+            st = list(map(self._stem_ids.__getitem__, ks))
+            z += self._pair_z(1, st, 1)
+            z += self._pair_z(2, st, 2)
         return z
 
     def _pairs_bound(self, ks: list[str]) -> float:
         """At least what the pairs can add: each distinct pair ending in word w (stem s) adds at
         most the heaviest such pair, and there are no more of them than later positions of w."""
         later = ks[1:]
-        bound = sum(filter(None, map(self._ub_word.get, later)))
-        if self.feats.stems and self._ub_stem:
-            bound += sum(filter(None, map(self._ub_stem.get, map(self._stems.__getitem__, later))))
+        bound = sum(map(self._ub_word.__getitem__, map(self._ids.__getitem__, later)))
+        if self.feats.stems:
+            bound += sum(map(self._ub_stem.__getitem__, map(self._stem_ids.__getitem__, later)))
         return bound
+
+    def pair_weight(self, feature: str) -> float:
+        """The weight of a pair feature (``b:``, ``p:`` or ``q:``, as features() names them)."""
+        first, second = feature[2:].split("_", 1)
+        get = self._vocab.get
+        key = get(first, self._unknown) << _BITS | get(second, self._unknown)
+        return self._tables[_PAIR_KINDS.index(feature[:2])].get(key, 0.0)
 
     def verdict(self, norm: str) -> Verdict:
         """The probability, and up to three words that pushed it up most."""
         ws = words_of(norm)
         push = [0.0] * len(ws)
         for f, k in features([w for w, _, _ in ws], self.feats):
-            if (table := self._pairs.get(f[:2])) is not None:
-                first, second = f[2:].split("_", 1)
-                push[k] += table.get((first, second), 0.0)
+            if f[:2] in _PAIR_KINDS:
+                push[k] += self.pair_weight(f)
             elif f.startswith("w:"):
                 push[k] += self._scores[f[2:]]
         z = self.bias + sum(push)
@@ -277,11 +348,82 @@ class Model:
 
 
 def load(path: Path = WEIGHTS) -> Model | None:
+    """The model in a weights file, or None when there is none."""
     if not path.exists():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Model(float(data["bias"]), {str(k): float(v) for k, v in data["weights"].items()},
-                 {str(k): float(v) for k, v in data["thresholds"].items()}, Features.of(data.get("features")))
+    try:
+        head, weights = _read(path.read_text(encoding="utf-8"))
+    except IndexError:
+        raise ValueError(f"{path}: the weights file ends too early") from None
+    return Model(float(head["bias"]), weights, {str(k): float(v) for k, v in head["thresholds"].items()},
+                 Features.of(head.get("features")))
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def _read(text: str) -> tuple[dict[str, Any], _Compact]:
+    """The top-level members of a weights file, and its ``weights`` object made compact as it is
+    read, one weight at a time: json.loads would first build all 127,596 names and floats as a
+    dict, some 15 MB more at the process's peak (which is what a memory limit sees) for nothing."""
+    decoder = json.JSONDecoder()
+    head: dict[str, Any] = {}
+    weights = _Compact.of(())
+    i = _expect(text, 0, "{")
+    while text[i] != "}":
+        key, i = _string(text, i)
+        i = _expect(text, i, ":")
+        if key == "weights":
+            end = [i]
+            weights = _Compact.of(_flat_object(text, i, end))
+            i = end[0]
+        else:
+            head[key], i = decoder.raw_decode(text, i)
+        i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+        if text[i] == ",":
+            i = _SPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+    return head, weights
+
+
+def _expect(text: str, i: int, token: str) -> int:
+    """The index after ``token`` (and the white space after it), which must come next."""
+    i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+    if not text.startswith(token, i):
+        raise ValueError(f"weights file: {token!r} expected at character {i}")
+    return _SPACE.match(text, i + len(token)).end()  # type: ignore[union-attr]
+
+
+def _string(text: str, i: int) -> tuple[str, int]:
+    """The string starting at ``i`` and the index after it."""
+    if text[i] != '"':
+        raise ValueError(f"weights file: a string expected at character {i}")
+    return _scanstring(text, i + 1)
+
+
+# One member as the trainer writes it ("name":number, the name without escapes), and its comma.
+_MEMBER = re.compile(r'"([^"\\]*)":(' + NUMBER_RE.pattern + r'),?')
+
+
+def _flat_object(text: str, i: int, end: list[int]) -> Iterator[tuple[str, float]]:
+    """The members of the object of names and numbers starting at ``i``; ``end[0]`` is set to the
+    index after it."""
+    i = _expect(text, i, "{")
+    while text[i] != "}":
+        if member := _MEMBER.match(text, i):  # the fast path: every member of a trained file
+            yield member[1], float(member[2])
+            i = member.end()
+            continue
+        name, i = _string(text, i)
+        i = _expect(text, i, ":")
+        number = NUMBER_RE.match(text, i)
+        if number is None:
+            raise ValueError(f"weights file: a number expected at character {i}")
+        yield name, float(number.group())
+        i = _SPACE.match(text, number.end()).end()  # type: ignore[union-attr]
+        if text[i] == ",":
+            i = _SPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+    end[0] = i + 1
 
 
 @lru_cache(maxsize=1)
