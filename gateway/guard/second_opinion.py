@@ -180,6 +180,7 @@ class _Stems(dict):
 
 
 _PAIR_KINDS = ("b:", "p:", "q:")  # word pair; stem pair; stem pair one word apart
+_RECENT_MAX = 64  # texts remembered for reuse (Model._recent), by the ids of their first and last word
 _BITS = 20  # a pair's key: first << _BITS | second, the ids of its words (8,316 in the shipped model)
 
 
@@ -245,6 +246,13 @@ class _Compact(NamedTuple):
         return cls(own, vocab, unknown, tables, ub[0], ub_stem)
 
 
+class _Scored(NamedTuple):
+    """A text scored recently (Model._recent): its words' and stems' ids, and what its pairs add."""
+    words: list[int]
+    stems: list[int] | None
+    z: float
+
+
 class Model:
     """The weights as scoring reads them. Every serve process holds one, and the pairs are most of
     it (113,302 of 127,596 weights), so they are held compactly: each word or stem that occurs in a
@@ -266,6 +274,7 @@ class Model:
         self._tables, self._ub_word, self._ub_stem = c.tables, c.ub_word, c.ub_stem
         self._ids = _Ids(c.vocab, c.unknown, stems=False)
         self._stem_ids = _Ids(c.vocab, c.unknown, stems=True)
+        self._recent: dict[tuple[int, int], _Scored] = {}  # by the ids of a text's first and last word
 
     @property
     def threshold(self) -> float:
@@ -284,29 +293,35 @@ class Model:
     def _words_z(self, ks: list[str]) -> float:
         return self.bias + sum(map(self._scores.__getitem__, dict.fromkeys(ks)))
 
-    def _pair_z(self, kind: int, ids: list[int], gap: int) -> float:
-        """What the distinct pairs of ``ids`` ``gap`` apart add (in text order, as the trainer's
-        feature list has them)."""
-        keys = map(operator.or_, map(operator.lshift, ids, repeat(_BITS)), ids[gap:])
-        return sum(filter(None, map(self._tables[kind].get, dict.fromkeys(keys))))
+    def _ids_of(self, ks: list[str]) -> tuple[list[int], list[int] | None]:
+        """The ids of the words, and of their stems when the model has stem pairs."""
+        ids = list(map(self._ids.__getitem__, ks))
+        return ids, (list(map(self._stem_ids.__getitem__, ks)) if self.feats.stems else None)
 
-    def _pairs_z(self, ks: list[str]) -> float:
+    def _pair_z(self, kind: int, firsts: list[int], seconds: list[int]) -> float:
+        """What the distinct pairs (firsts[k] << _BITS | seconds[k]) add, in text order as the
+        trainer's feature list has them."""
+        keys = dict.fromkeys(map(operator.or_, firsts, seconds))
+        return sum(filter(None, map(self._tables[kind].get, keys)))
+
+    def _pairs_z(self, ks: list[str], ids: tuple[list[int], list[int] | None] | None = None) -> float:
         if len(ks) < 2:
             return 0.0
-        z = self._pair_z(0, list(map(self._ids.__getitem__, ks)), 1)
-        if self.feats.stems:
-            st = list(map(self._stem_ids.__getitem__, ks))
-            z += self._pair_z(1, st, 1)
-            z += self._pair_z(2, st, 2)
+        words, stems = ids or self._ids_of(ks)
+        z = self._pair_z(0, list(map(operator.lshift, words, repeat(_BITS))), words[1:])
+        if stems is not None:
+            firsts = list(map(operator.lshift, stems, repeat(_BITS)))
+            z += self._pair_z(1, firsts, stems[1:])
+            z += self._pair_z(2, firsts, stems[2:])
         return z
 
-    def _pairs_bound(self, ks: list[str]) -> float:
+    def _pairs_bound(self, ks: list[str], ids: tuple[list[int], list[int] | None] | None = None) -> float:
         """At least what the pairs can add: each distinct pair ending in word w (stem s) adds at
         most the heaviest such pair, and there are no more of them than later positions of w."""
-        later = ks[1:]
-        bound = sum(map(self._ub_word.__getitem__, map(self._ids.__getitem__, later)))
-        if self.feats.stems:
-            bound += sum(map(self._ub_stem.__getitem__, map(self._stem_ids.__getitem__, later)))
+        words, stems = ids or self._ids_of(ks)
+        bound = sum(map(self._ub_word.__getitem__, words[1:]))
+        if stems is not None:
+            bound += sum(map(self._ub_stem.__getitem__, stems[1:]))
         return bound
 
     def pair_weight(self, feature: str) -> float:
@@ -319,12 +334,24 @@ class Model:
     def verdict(self, norm: str) -> Verdict:
         """The probability, and up to three words that pushed it up most."""
         ws = words_of(norm)
-        push = [0.0] * len(ws)
-        for f, k in features([w for w, _, _ in ws], self.feats):
-            if f[:2] in _PAIR_KINDS:
-                push[k] += self.pair_weight(f)
-            elif f.startswith("w:"):
-                push[k] += self._scores[f[2:]]
+        ks = [w for w, _, _ in ws]
+        push = [0.0] * len(ks)
+        words, stems = self._ids_of(ks)
+        kinds = [(self._tables[0], words, 1)]
+        if stems is not None:
+            kinds += [(self._tables[1], stems, 1), (self._tables[2], stems, 2)]
+        seen: set[str] = set()
+        seen_pairs: list[set[int]] = [set() for _ in kinds]
+        # features() in the same order, by ids: a word's own features (its cached score) where it
+        # first occurs, then each kind of pair ending there, where that pair first occurs
+        for k, w in enumerate(ks):
+            if w not in seen:
+                seen.add(w)
+                push[k] += self._scores[w]
+            for (table, ids, gap), done in zip(kinds, seen_pairs, strict=True):
+                if k >= gap and (key := ids[k - gap] << _BITS | ids[k]) not in done:
+                    done.add(key)
+                    push[k] += table.get(key, 0.0)
         z = self.bias + sum(push)
         p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         ranked = sorted((k for k in range(len(ws)) if push[k] > 0),
@@ -338,10 +365,24 @@ class Model:
             return None
         ks = keys_of(norm)
         z = self._words_z(ks)
-        # The cheap path every text takes: the words' cached scores plus a bound on the pairs.
-        if z + self._pairs_bound(ks) < z_min:
-            return None
-        if z + self._pairs_z(ks) < z_min:
+        if len(ks) >= 2:
+            words, stems = self._ids_of(ks)
+            shape = (words[0], words[-1])
+            recent = self._recent.get(shape)
+            if recent is not None and words == recent.words and stems == recent.stems:
+                # The same words as the last text that began and ended so (the same template and
+                # data words; numbers are not read): the pairs add the same, to the last bit.
+                z += recent.z
+            else:
+                # The words' cached scores plus a bound on the pairs decide many free texts at once.
+                if z + self._pairs_bound(ks, (words, stems)) < z_min:
+                    return None
+                pairs = self._pairs_z(ks, (words, stems))
+                if len(self._recent) >= _RECENT_MAX:
+                    self._recent.clear()
+                self._recent[shape] = _Scored(words, stems, pairs)
+                z += pairs
+        if z < z_min:
             return None
         v = self.verdict(norm)
         return v if v.words else None
