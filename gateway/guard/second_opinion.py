@@ -168,17 +168,6 @@ class _WordScores(dict):
         return s
 
 
-class _Stems(dict):
-    """word -> stem, computed on first use (bounded like the word scores)."""
-
-    def __missing__(self, w: str) -> str:
-        s = stem(w)
-        if len(self) >= _CACHE_MAX:
-            self.clear()
-        self[w] = s
-        return s
-
-
 _PAIR_KINDS = ("b:", "p:", "q:")  # word pair; stem pair; stem pair one word apart
 _RECENT_MAX = 64  # texts remembered for reuse (Model._recent), by the ids of their first and last word
 _BITS = 20  # a pair's key: first << _BITS | second, the ids of its words (8,316 in the shipped model)
@@ -256,7 +245,7 @@ class _Scored(NamedTuple):
 class Model:
     """The weights as scoring reads them. Every serve process holds one, and the pairs are most of
     it (113,302 of 127,596 weights), so they are held compactly: each word or stem that occurs in a
-    pair has a small id, a pair is the int ``first << bits | second`` (one small object, where a
+    pair has a small id, a pair is the int ``first << 20 | second`` (one small object, where a
     tuple key took two), and equal weights share one float (the file's weights have four decimals:
     about 5,000 distinct values). Scores are the same sums in the same order as with the weights
     dict the trainer wrote, so they are equal to the last bit."""
