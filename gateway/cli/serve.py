@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -117,6 +118,7 @@ def _supervise(settings: Settings, run_worker: bool) -> int:
         _check_services(settings)  # refuse bad keys or templates before forking anything
         asyncio.run(check_schema(settings))
         check_ports(settings)
+        _share_with_copies()
         context = multiprocessing.get_context("fork")
         children = [context.Process(target=_child, args=(settings, run_worker, os.getpid(), i == 0),
                                     name=f"gateway-serve-{i + 1}", daemon=False)
@@ -128,6 +130,16 @@ def _supervise(settings: Settings, run_worker: bool) -> int:
     finally:
         if ours:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _share_with_copies() -> None:
+    """Before forking: collect what the checks left, then freeze what remains (the imported code,
+    the guard's model) out of the garbage collector's reach. The copies share these pages with the
+    supervisor only while nobody writes to them, and a collection in a copy writes to the header of
+    every object it examines: unfrozen, each copy's first full collections would copy most of the
+    shared heap into private memory (measured: see docs/performance.md, the billing run)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _use_multiprocess_metrics() -> tuple[str, bool]:

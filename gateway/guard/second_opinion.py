@@ -30,11 +30,14 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
-import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
+from itertools import repeat
+from json.scanner import NUMBER_RE
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 WEIGHTS = Path(__file__).with_name("second_opinion.json")
 REGIMES = ("ask", "other")
@@ -165,48 +168,102 @@ class _WordScores(dict):
         return s
 
 
-class _Stems(dict):
-    """word -> stem, computed on first use (bounded like the word scores)."""
+_PAIR_KINDS = ("b:", "p:", "q:")  # word pair; stem pair; stem pair one word apart
+_RECENT_MAX = 64  # texts remembered for reuse (Model._recent), by the ids of their first and last word
+_BITS = 20  # a pair's key: first << _BITS | second, the ids of its words (8,316 in the shipped model)
 
-    def __missing__(self, w: str) -> str:
-        s = stem(w)
+
+class _Ids(dict):
+    """word -> the id of the word (``stems``: of its stem) in the model's pair vocabulary, or the
+    model's ``unknown`` id, which no pair contains; computed on first use (bounded)."""
+
+    def __init__(self, vocab: dict[str, int], unknown: int, stems: bool):
+        super().__init__()
+        self.vocab = vocab
+        self.unknown = unknown
+        self.stems = stems
+
+    def __missing__(self, w: str) -> int:
+        i = self.vocab.get(stem(w) if self.stems else w, self.unknown)
         if len(self) >= _CACHE_MAX:
             self.clear()
-        self[w] = s
-        return s
+        self[w] = i
+        return i
 
 
-_PAIR_KINDS = ("b:", "p:", "q:")  # word pair; stem pair; stem pair one word apart
+class _Compact(NamedTuple):
+    """The weights held compactly (see Model)."""
+    own: dict[str, float]  # the words' own features by name
+    vocab: dict[str, int]  # word or stem -> id, for those in a pair
+    unknown: int  # the id of every other word: in no pair
+    tables: tuple[dict[int, float], ...]  # pair key -> weight, one table per kind (_PAIR_KINDS)
+    ub_word: list[float]  # by id: the heaviest word pair ending in that word (0 if none is > 0)
+    ub_stem: list[float]  # by id: the same for stem pairs, adjacent plus one word apart
+
+    @classmethod
+    def of(cls, items: Iterable[tuple[str, float]]) -> _Compact:
+        # Built in one pass with nothing kept on the side: what is freed while survivors are
+        # being allocated stays in the process as fragmented free space.
+        shared: dict[float, float] = {}
+        own: dict[str, float] = {}
+        vocab: dict[str, int] = {}
+        tables: tuple[dict[int, float], ...] = tuple({} for _ in _PAIR_KINDS)
+        ub: tuple[list[float], ...] = tuple([] for _ in _PAIR_KINDS)
+        for f, v in items:
+            v = shared.setdefault(v, v)
+            if f[:2] not in _PAIR_KINDS:
+                own[f] = v
+                continue
+            kind = _PAIR_KINDS.index(f[:2])
+            first, second = f[2:].split("_", 1)
+            ids = []
+            for w in (first, second):
+                if (i := vocab.get(w)) is None:
+                    i = vocab[w] = len(vocab)
+                    for bounds in ub:
+                        bounds.append(0.0)
+                ids.append(i)
+            tables[kind][ids[0] << _BITS | ids[1]] = v
+            if v > ub[kind][ids[1]]:
+                ub[kind][ids[1]] = v
+        unknown = len(vocab)
+        if unknown >= 1 << _BITS:
+            raise ValueError(f"weights file: more than {(1 << _BITS) - 1} words in pairs")
+        for bounds in ub:
+            bounds.append(0.0)  # the unknown id's
+        ub_stem = [shared.setdefault(v, v) for v in map(float.__add__, ub[1], ub[2])]
+        return cls(own, vocab, unknown, tables, ub[0], ub_stem)
+
+
+class _Scored(NamedTuple):
+    """A text scored recently (Model._recent): its words' and stems' ids, and what its pairs add."""
+    words: list[int]
+    stems: list[int] | None
+    z: float
 
 
 class Model:
-    def __init__(self, bias: float, weights: dict[str, float], thresholds: dict[str, float],
+    """The weights as scoring reads them. Every serve process holds one, and the pairs are most of
+    it (113,302 of 127,596 weights), so they are held compactly: each word or stem that occurs in a
+    pair has a small id, a pair is the int ``first << 20 | second`` (one small object, where a
+    tuple key took two), and equal weights share one float (the file's weights have four decimals:
+    about 5,000 distinct values). Scores are the same sums in the same order as with the weights
+    dict the trainer wrote, so they are equal to the last bit."""
+
+    def __init__(self, bias: float, weights: Mapping[str, float] | _Compact, thresholds: dict[str, float],
                  feats: Features = LEGACY):
         self.bias = bias
         self.feats = feats
         self.thresholds = {r: thresholds.get(r, 2.0) for r in REGIMES}  # > 1: never refuses
         self._z_min = {r: (_logit(t) if t < 1 else math.inf) for r, t in self.thresholds.items()}
-        self._stems = _Stems()
-        # pairs keyed by (first, second), one table per kind, so scoring builds no strings; held
-        # only there (not also in `weights`) and with the words interned: every serve process
-        # holds the model, and pairs are most of it
-        self._pairs: dict[str, dict[tuple[str, ...], float]] = {k: {} for k in _PAIR_KINDS}
-        # per kind, the most any pair ending in a word (or stem) can add: a cheap upper bound
-        ub: dict[str, dict[str, float]] = {k: {} for k in _PAIR_KINDS}
-        own: dict[str, float] = {}
-        for f, v in weights.items():
-            kind = f[:2]
-            if kind in self._pairs:
-                first, second = map(sys.intern, f[2:].split("_", 1))
-                self._pairs[kind][first, second] = v
-                if v > ub[kind].get(second, 0.0):
-                    ub[kind][second] = v
-            else:
-                own[f] = v
-        self.weights = own  # the words' own features (words, character n-grams)
-        self._scores = _WordScores(own, feats)
-        self._ub_word = ub["b:"]
-        self._ub_stem = {w: ub["p:"].get(w, 0.0) + ub["q:"].get(w, 0.0) for w in ub["p:"].keys() | ub["q:"].keys()}
+        c = weights if isinstance(weights, _Compact) else _Compact.of(weights.items())
+        self.weights = c.own  # the words' own features (words, character n-grams, stems)
+        self._scores = _WordScores(c.own, feats)
+        self._vocab, self._unknown = c.vocab, c.unknown
+        self._tables, self._ub_word, self._ub_stem = c.tables, c.ub_word, c.ub_stem
+        self._ids = _Ids(c.vocab, c.unknown, stems=False)
+        self._stem_ids = _Ids(c.vocab, c.unknown, stems=True)
+        self._recent: dict[tuple[int, int], _Scored] = {}  # by the ids of a text's first and last word
 
     @property
     def threshold(self) -> float:
@@ -225,35 +282,65 @@ class Model:
     def _words_z(self, ks: list[str]) -> float:
         return self.bias + sum(map(self._scores.__getitem__, dict.fromkeys(ks)))
 
-    def _pairs_z(self, ks: list[str]) -> float:
+    def _ids_of(self, ks: list[str]) -> tuple[list[int], list[int] | None]:
+        """The ids of the words, and of their stems when the model has stem pairs."""
+        ids = list(map(self._ids.__getitem__, ks))
+        return ids, (list(map(self._stem_ids.__getitem__, ks)) if self.feats.stems else None)
+
+    def _pair_z(self, kind: int, firsts: list[int], seconds: list[int]) -> float:
+        """What the distinct pairs (firsts[k] << _BITS | seconds[k]) add, in text order as the
+        trainer's feature list has them."""
+        keys = dict.fromkeys(map(operator.or_, firsts, seconds))
+        return sum(filter(None, map(self._tables[kind].get, keys)))
+
+    def _pairs_z(self, ks: list[str], ids: tuple[list[int], list[int] | None] | None = None) -> float:
         if len(ks) < 2:
             return 0.0
-        z = sum(filter(None, map(self._pairs["b:"].get, dict.fromkeys(zip(ks, ks[1:], strict=False)))))
-        if self.feats.stems:
-            st = list(map(self._stems.__getitem__, ks))
-            z += sum(filter(None, map(self._pairs["p:"].get, dict.fromkeys(zip(st, st[1:], strict=False)))))
-            z += sum(filter(None, map(self._pairs["q:"].get, dict.fromkeys(zip(st, st[2:], strict=False)))))
+        words, stems = ids or self._ids_of(ks)
+        z = self._pair_z(0, list(map(operator.lshift, words, repeat(_BITS))), words[1:])
+        if stems is not None:
+            firsts = list(map(operator.lshift, stems, repeat(_BITS)))
+            z += self._pair_z(1, firsts, stems[1:])
+            z += self._pair_z(2, firsts, stems[2:])
         return z
 
-    def _pairs_bound(self, ks: list[str]) -> float:
+    def _pairs_bound(self, ks: list[str], ids: tuple[list[int], list[int] | None] | None = None) -> float:
         """At least what the pairs can add: each distinct pair ending in word w (stem s) adds at
         most the heaviest such pair, and there are no more of them than later positions of w."""
-        later = ks[1:]
-        bound = sum(filter(None, map(self._ub_word.get, later)))
-        if self.feats.stems and self._ub_stem:
-            bound += sum(filter(None, map(self._ub_stem.get, map(self._stems.__getitem__, later))))
+        words, stems = ids or self._ids_of(ks)
+        bound = sum(map(self._ub_word.__getitem__, words[1:]))
+        if stems is not None:
+            bound += sum(map(self._ub_stem.__getitem__, stems[1:]))
         return bound
+
+    def pair_weight(self, feature: str) -> float:
+        """The weight of a pair feature (``b:``, ``p:`` or ``q:``, as features() names them)."""
+        first, second = feature[2:].split("_", 1)
+        get = self._vocab.get
+        key = get(first, self._unknown) << _BITS | get(second, self._unknown)
+        return self._tables[_PAIR_KINDS.index(feature[:2])].get(key, 0.0)
 
     def verdict(self, norm: str) -> Verdict:
         """The probability, and up to three words that pushed it up most."""
         ws = words_of(norm)
-        push = [0.0] * len(ws)
-        for f, k in features([w for w, _, _ in ws], self.feats):
-            if (table := self._pairs.get(f[:2])) is not None:
-                first, second = f[2:].split("_", 1)
-                push[k] += table.get((first, second), 0.0)
-            elif f.startswith("w:"):
-                push[k] += self._scores[f[2:]]
+        ks = [w for w, _, _ in ws]
+        push = [0.0] * len(ks)
+        words, stems = self._ids_of(ks)
+        kinds = [(self._tables[0], words, 1)]
+        if stems is not None:
+            kinds += [(self._tables[1], stems, 1), (self._tables[2], stems, 2)]
+        seen: set[str] = set()
+        seen_pairs: list[set[int]] = [set() for _ in kinds]
+        # features() in the same order, by ids: a word's own features (its cached score) where it
+        # first occurs, then each kind of pair ending there, where that pair first occurs
+        for k, w in enumerate(ks):
+            if w not in seen:
+                seen.add(w)
+                push[k] += self._scores[w]
+            for (table, ids, gap), done in zip(kinds, seen_pairs, strict=True):
+                if k >= gap and (key := ids[k - gap] << _BITS | ids[k]) not in done:
+                    done.add(key)
+                    push[k] += table.get(key, 0.0)
         z = self.bias + sum(push)
         p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         ranked = sorted((k for k in range(len(ws)) if push[k] > 0),
@@ -267,21 +354,106 @@ class Model:
             return None
         ks = keys_of(norm)
         z = self._words_z(ks)
-        # The cheap path every text takes: the words' cached scores plus a bound on the pairs.
-        if z + self._pairs_bound(ks) < z_min:
-            return None
-        if z + self._pairs_z(ks) < z_min:
+        if len(ks) >= 2:
+            words, stems = self._ids_of(ks)
+            shape = (words[0], words[-1])
+            recent = self._recent.get(shape)
+            if recent is not None and words == recent.words and stems == recent.stems:
+                # The same words as the last text that began and ended so (the same template and
+                # data words; numbers are not read): the pairs add the same, to the last bit.
+                z += recent.z
+            else:
+                # The words' cached scores plus a bound on the pairs decide many free texts at once.
+                if z + self._pairs_bound(ks, (words, stems)) < z_min:
+                    return None
+                pairs = self._pairs_z(ks, (words, stems))
+                if len(self._recent) >= _RECENT_MAX:
+                    self._recent.clear()
+                self._recent[shape] = _Scored(words, stems, pairs)
+                z += pairs
+        if z < z_min:
             return None
         v = self.verdict(norm)
         return v if v.words else None
 
 
 def load(path: Path = WEIGHTS) -> Model | None:
+    """The model in a weights file, or None when there is none."""
     if not path.exists():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Model(float(data["bias"]), {str(k): float(v) for k, v in data["weights"].items()},
-                 {str(k): float(v) for k, v in data["thresholds"].items()}, Features.of(data.get("features")))
+    try:
+        head, weights = _read(path.read_text(encoding="utf-8"))
+    except IndexError:
+        raise ValueError(f"{path}: the weights file ends too early") from None
+    return Model(float(head["bias"]), weights, {str(k): float(v) for k, v in head["thresholds"].items()},
+                 Features.of(head.get("features")))
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def _read(text: str) -> tuple[dict[str, Any], _Compact]:
+    """The top-level members of a weights file, and its ``weights`` object made compact as it is
+    read, one weight at a time: json.loads would first build all 127,596 names and floats as a
+    dict, some 15 MB more at the process's peak (which is what a memory limit sees) for nothing."""
+    decoder = json.JSONDecoder()
+    head: dict[str, Any] = {}
+    weights = _Compact.of(())
+    i = _expect(text, 0, "{")
+    while text[i] != "}":
+        key, i = _string(text, i)
+        i = _expect(text, i, ":")
+        if key == "weights":
+            end = [i]
+            weights = _Compact.of(_flat_object(text, i, end))
+            i = end[0]
+        else:
+            head[key], i = decoder.raw_decode(text, i)
+        i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+        if text[i] == ",":
+            i = _SPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+    return head, weights
+
+
+def _expect(text: str, i: int, token: str) -> int:
+    """The index after ``token`` (and the white space after it), which must come next."""
+    i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+    if not text.startswith(token, i):
+        raise ValueError(f"weights file: {token!r} expected at character {i}")
+    return _SPACE.match(text, i + len(token)).end()  # type: ignore[union-attr]
+
+
+def _string(text: str, i: int) -> tuple[str, int]:
+    """The string starting at ``i`` and the index after it."""
+    if text[i] != '"':
+        raise ValueError(f"weights file: a string expected at character {i}")
+    return _scanstring(text, i + 1)
+
+
+# One member as the trainer writes it ("name":number, the name without escapes), and its comma.
+_MEMBER = re.compile(r'"([^"\\]*)":(' + NUMBER_RE.pattern + r'),?')
+
+
+def _flat_object(text: str, i: int, end: list[int]) -> Iterator[tuple[str, float]]:
+    """The members of the object of names and numbers starting at ``i``; ``end[0]`` is set to the
+    index after it."""
+    i = _expect(text, i, "{")
+    while text[i] != "}":
+        if member := _MEMBER.match(text, i):  # the fast path: every member of a trained file
+            yield member[1], float(member[2])
+            i = member.end()
+            continue
+        name, i = _string(text, i)
+        i = _expect(text, i, ":")
+        number = NUMBER_RE.match(text, i)
+        if number is None:
+            raise ValueError(f"weights file: a number expected at character {i}")
+        yield name, float(number.group())
+        i = _SPACE.match(text, number.end()).end()  # type: ignore[union-attr]
+        if text[i] == ",":
+            i = _SPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+    end[0] = i + 1
 
 
 @lru_cache(maxsize=1)

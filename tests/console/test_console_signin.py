@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from gateway import audit
@@ -194,3 +195,24 @@ async def test_audit_chain_verifies_then_fails_after_a_row_is_altered(gw: Gatewa
         await conn.execute(audit_log.update().where(audit_log.c.action == "staff.signin").values(subject="someone"))
     result = await audit.verify(gw.services.engine)
     assert not result.ok and "changed" in result.problems[0]
+
+
+def test_an_unknown_account_costs_a_full_argon2id_verification_and_matches_nothing() -> None:
+    # The dummy hash for unknown accounts is made without hashing (no 64 MiB argon2id run at every
+    # serve start), so it must still carry the hasher's own parameters: a verification against it
+    # does the same work as against a real account's hash, and ends in a mismatch, not an error.
+    import argon2
+
+    from gateway.console import credentials
+
+    dummy = credentials._dummy_hash()
+    real = credentials.hash_password(PASSWORD)
+    assert argon2.extract_parameters(dummy) == argon2.extract_parameters(real)
+    with_salt_and_digest = dummy.rsplit("$", 2)[1:]
+    assert [len(part) for part in with_salt_and_digest] == [len(part) for part in real.rsplit("$", 2)[1:]]
+    hasher = argon2.PasswordHasher()
+    for password in (PASSWORD, "a password nobody has; compared for unknown accounts", ""):
+        with pytest.raises(argon2.exceptions.VerifyMismatchError):
+            hasher.verify(dummy, password)
+    assert not credentials.verify_password(None, PASSWORD)
+    assert credentials.verify_password(real, PASSWORD)

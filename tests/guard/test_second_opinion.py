@@ -5,7 +5,9 @@ here are written for these tests; none is a training item."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -121,6 +123,58 @@ def test_the_shipped_model_is_small_and_scores_deterministically():
     fresh = second_opinion.load()
     assert fresh is not None and fresh.verdict(norm) == model.verdict(norm)
     assert abs(model.logit(norm) - model.logit(norm)) == 0
+
+
+def test_the_loaded_model_scores_the_pinned_texts_as_pinned():
+    # The scores bench/guard_pin_scores.py computed from the weights file as the trainer defines
+    # them, not by the runtime's compact tables: the runtime must give the same to 1e-9.
+    from bench.guard_pin_scores import PINNED
+    pinned = json.loads(PINNED.read_text(encoding="utf-8"))
+    shipped = hashlib.sha256((ROOT / "gateway" / "guard" / "second_opinion.json").read_bytes()).hexdigest()
+    assert pinned["weights_sha256"] == shipped, "weights retrained: python bench/guard_pin_scores.py"
+    model = second_opinion.model()
+    assert model is not None
+    for row in pinned["texts"]:
+        norm = normalize(row["text"])[0]
+        assert abs(model.logit(norm) - row["logit"]) < 1e-9, row["text"]
+        assert abs(model.verdict(norm).score - 1 / (1 + math.exp(-row["logit"]))) < 1e-9, row["text"]
+        for regime in REGIMES:
+            assert (model.refuses(norm, regime) is not None) == row[regime], (regime, row["text"])
+    assert {row[regime] for row in pinned["texts"] for regime in REGIMES} == {True, False}
+
+
+def test_the_runtime_sums_the_shipped_weights_as_the_trainer_defines_them():
+    # Every 20th corpus text and rendered billing texts, against the weights file read as plain JSON.
+    from bench.guard_pin_scores import corpus_texts, reference_logit
+    data = _shipped()
+    model = second_opinion.model()
+    assert model is not None
+    texts = [t for ts in corpus_texts().values() for t in ts][::20] + [t for _, t in billing_texts(count=60)]
+    for text in texts:
+        norm = normalize(text)[0]
+        assert abs(model.logit(norm) - reference_logit(data, text)) < 1e-9, text
+
+
+def test_the_weights_file_is_read_as_json_whatever_its_layout(tmp_path):
+    # The loader reads the weights one by one (no dict of them all); any JSON layout gives the
+    # model json.loads would: white space, escaped names, the weights before the other members.
+    weights = {"w:kode": 1.5, 'w:a"b': -0.25, "c:<ko": 0.5, "s:kod": 0.125, "b:din_kode": 2.0, "p:kod_din": -1.0,
+               "q:send_kod": 3.0e-1, "b:kode_din": 0.0}
+    data = {"weights": weights, "bias": -1, "features": {"ngrams": [3], "stems": True},
+            "thresholds": {"ask": 0.6, "other": 0.9}, "meta": {"weights": {"w:x": 9}}}
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps(data, indent=3, ensure_ascii=True), encoding="utf-8")
+    loaded = second_opinion.load(path)
+    plain = Model(-1.0, weights, data["thresholds"], second_opinion.Features((3,), True))
+    assert loaded is not None and loaded.weights == plain.weights == {k: v for k, v in weights.items() if k[1] == ":"
+                                                                      and k[0] in "wcs"}
+    for text in ["Send koden din, kode din!", "din kode", 'a"b kode', "ingenting"]:
+        assert loaded.logit(text) == plain.logit(text) == data["bias"] + sum(
+            weights.get(f, 0.0) for f, _ in second_opinion.features(second_opinion.keys_of(text), plain.feats))
+        assert loaded.verdict(text) == plain.verdict(text)
+    path.write_text(json.dumps(data)[:-30], encoding="utf-8")
+    with pytest.raises(ValueError):
+        second_opinion.load(path)
 
 
 # --- it adds, never removes --------------------------------------------------------------------
@@ -246,6 +300,34 @@ def test_the_cheap_bound_never_changes_a_verdict():
             full = model.verdict(norm)
             expected = full.score >= model.thresholds[regime] and bool(full.words)
             assert (model.refuses(norm, regime) is not None) == expected, (regime, text)
+
+
+def test_a_text_with_the_same_pairs_as_the_last_one_is_decided_as_if_alone():
+    # refuses() reuses what the pairs added for the last text that began and ended with the same
+    # words when all its word (and stem) ids are the same: numbers changed (never read), or a word
+    # the pairs do not know swapped for another (whose own features still count, fresh).
+    model = second_opinion.load()
+    assert model is not None
+    from bench.guard_pin_scores import corpus_texts
+    texts = [t for ts in corpus_texts().values() for t in ts][::15] + [t for _, t in billing_texts(count=60)]
+    variants = []
+    for text in texts:
+        variants.append(text.replace("1", "7").replace("2", "9"))
+        words = text.split(" ")
+        if len(words) > 3:  # an unknown word in the middle: no pair holds it, its own score differs
+            variants.append(" ".join(words[:2] + ["Zyxqvbrt" if len(words) % 2 else "Kortnumrqx"] + words[3:]))
+            variants.append(" ".join(words[:2] + ["Blorfnik"] + words[3:]))
+    reused = 0
+    for text in texts + variants:
+        norm = normalize(text)[0]
+        full = model.verdict(norm)
+        words, stems = model._ids_of(second_opinion.keys_of(norm))
+        for regime in REGIMES:
+            recent = model._recent.get((words[0], words[-1])) if len(words) > 1 else None
+            reused += recent is not None and (recent.words, recent.stems) == (words, stems)
+            expected = full.score >= model.thresholds[regime] and bool(full.words)
+            assert (model.refuses(norm, regime) is not None) == expected, (regime, text)
+    assert reused > len(texts)  # at least the second regime of each text, and the variants
 
 
 # --- the shipped weights are what one command makes of the repository ---------------------------
