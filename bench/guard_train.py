@@ -398,7 +398,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--ngrams", default="3", help="character n-gram lengths, comma-separated")
     ap.add_argument("--stems", action=argparse.BooleanOptionalAction, default=True,
                     help="word stems, stem pairs and stem pairs one word apart")
-    ap.add_argument("--prune", type=float, default=2e-3)
+    ap.add_argument("--prune", type=float, default=2e-2)
     ap.add_argument("--max-added-fa", type=float, default=0.006,
                     help="false alarms the model may add per language, pooled (0.006 keeps every "
                          "held-out set at or under 0.01)")
