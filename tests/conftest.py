@@ -28,6 +28,7 @@ from gateway.storage import make_engine, upgrade
 from gateway.storage.engine import is_sqlite
 from gateway.storage.schema import metadata
 from tests.support.keystores import empty_keystore
+from tests.support.live import LiveGateway, start_live
 from tests.support.processes import CountingHandler
 from tests.support.processes import counting_sink as make_counting_sink
 from tests.support.service import Gateway, make_settings, start_gateway, stop_gateway
@@ -177,6 +178,16 @@ def settings(database_url: str, keystore_url: str, keys_dir: Path, sink: MailSin
 
 
 # ---------------------------------------------------------------- running service
+
+@pytest.fixture
+def live(tmp_path: Path, sqlite_template: Path, sink: MailSink) -> Iterator[LiveGateway]:
+    """`gateway serve` as its own process on loopback (SQLite), stopped after the test."""
+    running = start_live(tmp_path, sqlite_template, sink)
+    try:
+        yield running
+    finally:
+        running.process.stop()
+
 
 @pytest.fixture
 async def gateway(settings: Settings, sink: MailSink) -> AsyncIterator[Gateway]:

@@ -8,14 +8,13 @@ import asyncio
 import json
 import logging
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from gateway.delivery.devmail import MailSink
-from tests.support.live import LiveGateway, start_live
+from tests.support.live import LiveGateway
 from tests.support.net import free_port
 from tests.support.processes import start_worker
 from tests.support.service import Gateway, make_settings, wait_for
@@ -133,15 +132,6 @@ async def test_a_good_request_after_a_malformed_one_on_the_api_is_answered(gatew
 
 
 # ---------------------------------------------------------------- the real `gateway serve`
-
-
-@pytest.fixture
-def live(tmp_path: Path, sqlite_template: Path, sink: MailSink) -> Iterator[LiveGateway]:
-    running = start_live(tmp_path, sqlite_template, sink)
-    try:
-        yield running
-    finally:
-        running.process.stop()
 
 
 def _send_blocking(port: int, raw: bytes) -> Answer:

@@ -5,23 +5,9 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from gateway.cli.serve import SHUTDOWN_TIMEOUT
-from gateway.delivery.devmail import MailSink
-from tests.support.live import LiveGateway, start_live
-
-
-@pytest.fixture
-def live(tmp_path: Path, sqlite_template: Path, sink: MailSink) -> Iterator[LiveGateway]:
-    running = start_live(tmp_path, sqlite_template, sink)
-    try:
-        yield running
-    finally:
-        running.process.stop()
+from tests.support.live import LiveGateway
 
 
 def test_an_upload_in_progress_at_sigterm_gets_a_prompt_503(live: LiveGateway) -> None:
