@@ -9,7 +9,6 @@ gateway.webkit's, the same as the portal's. ``ROUTES`` is every route with the r
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -118,7 +117,7 @@ async def _to_console(request: web.Request) -> web.StreamResponse:
 async def _console_ctx(app: web.Application) -> AsyncIterator[None]:
     state = app[STATE]
     await template_views.refresh(state)  # approved template versions are live from the start
-    dummy_hash = asyncio.create_task(asyncio.to_thread(credentials.prepare), name="console-dummy-hash")
+    credentials.prepare()  # the dummy hash for unknown accounts: instant, no hashing
     rounds = [Periodic("console session sweep", lambda: _sweep(state), SWEEP_SECONDS, at_start=True).start(),
               # versions approved in another process go live here within TEMPLATE_REFRESH_SECONDS
               Periodic("console template refresh", lambda: template_views.refresh(state),
@@ -126,7 +125,6 @@ async def _console_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     for periodic in rounds:
         await periodic.stop()
-    await asyncio.gather(dummy_hash, return_exceptions=True)  # a thread cannot be cancelled; it is short
     await state.reads.dispose()
     if state.http is not None:
         await state.http.close()

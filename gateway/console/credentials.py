@@ -47,7 +47,7 @@ def _dummy_hash() -> str:
 
 
 def prepare() -> None:
-    """Make the dummy hash now (serve calls this on a thread at start; it is instant)."""
+    """Make the dummy hash now (the console does at start; it is instant)."""
     _dummy_hash()
 
 
