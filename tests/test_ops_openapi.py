@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import cast
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.pool import QueuePool
 
 from gateway.web.openapi import DOCUMENT
 from tests.support.factories import canary_notice, put_canary_customer
@@ -22,6 +26,28 @@ async def test_readyz_fails_when_keys_become_unreadable(gateway: Gateway) -> Non
     os.chmod(keys_dir, 0o755)
     status, body, _ = await gateway.request("GET", "/readyz")
     assert status == 503 and body["checks"]["keys"] == "unavailable"
+
+
+async def test_readyz_says_unavailable_while_the_database_does_not_answer_and_recovers(
+        gateway: Gateway) -> None:
+    # Every pooled connection taken: the probe cannot get one, so /readyz answers 503 after its
+    # 2 s. The probe is left waiting, not cancelled (a cancelled connection would be left to the
+    # garbage collector), and a second /readyz reuses it rather than starting another.
+    engine = gateway.services.engine
+    pool = cast(QueuePool, engine.pool)
+    held: list[AsyncConnection] = []
+    try:
+        while len(held) < pool.size() + pool._max_overflow:  # the worker may hold one a moment
+            held.append(await engine.connect())
+        for _ in range(2):
+            status, body, _ = await gateway.request("GET", "/readyz")
+            assert status == 503 and body["checks"] == {"database": "unavailable", "keys": "ok"}
+    finally:
+        for conn in held:
+            await conn.close()
+    await wait_for(lambda: pool.checkedout() == 0)
+    status, body, _ = await gateway.request("GET", "/readyz")
+    assert status == 200 and body["status"] == "ready"
 
 
 def _metric(text: str, name: str) -> float:

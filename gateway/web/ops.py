@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import weakref
 from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway import metrics
 from gateway.callbacks.dispatch import depth as callback_depth
@@ -14,6 +17,37 @@ from gateway.crypto import Keyring, KeyringError
 from gateway.delivery import outbox
 from gateway.storage import reading
 from gateway.web.services import SERVICES
+
+log = logging.getLogger(__name__)
+
+# One database probe at a time per engine. A probe that outlives /readyz's 2 s is left to finish
+# rather than cancelled: cancelling a connection mid-query leaves it to the garbage collector
+# (holding SQLite's read mark, or a PostgreSQL session). While it is still running, /readyz says
+# "unavailable" without starting another, so a hung database cannot pile probes up.
+_probes: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Task[None]] = weakref.WeakKeyDictionary()
+
+
+async def _select_one(engine: AsyncEngine) -> None:
+    async with reading(engine) as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+async def _database_ready(engine: AsyncEngine) -> bool:
+    probe = _probes.get(engine)
+    if probe is None or probe.done():
+        probe = _probes[engine] = asyncio.create_task(_select_one(engine))
+        # Its failure is reported by whichever /readyz awaits it; this only marks it retrieved
+        # for one that finishes after every caller has given up.
+        probe.add_done_callback(lambda task: task.cancelled() or task.exception())
+    try:
+        await asyncio.wait_for(asyncio.shield(probe), timeout=2)
+    except TimeoutError:
+        log.warning("readyz: the database did not answer within 2 s")
+        return False
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready; its kind goes to the log
+        log.warning("readyz: the database check failed (%s)", type(exc).__name__)
+        return False
+    return True
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -24,13 +58,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     checks: dict[str, str] = {}
-    try:
-        async with asyncio.timeout(2):
-            async with reading(services.engine) as conn:
-                await conn.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception:  # noqa: BLE001 - any failure means not ready; the reason goes to the log
-        checks["database"] = "unavailable"
+    checks["database"] = "ok" if await _database_ready(services.engine) else "unavailable"
     try:
         Keyring.load(Path(services.settings.keys_dir))
         checks["keys"] = "ok"
