@@ -127,19 +127,20 @@ _RECEIVE = {"have", "has", "got", "get", "receive", "received", "har", "får", "
 def check_have_condition(a: Analysis, add) -> None:
     """Conditions that wait for the data: "Once we have your card number", "så snart vi har
     personnummeret ditt", "Straks vi får kontonummeret ditt"."""
-    for k, t in enumerate(a.toks):
-        if t.kind != WORD:
-            continue
-        if L.is_participle(a.keys[k]) and a.keys[k] not in ("fått", "got", "received") and (
+    is_participle = L.is_participle
+    for k, key in enumerate(a.keys):
+        if not key:
+            continue  # not a word (a.keys holds "" for the other tokens)
+        if is_participle(key) and key not in ("fått", "got", "received") and (
                 (a.word(k - 1) in ("har", "have", "has", "hev") and a.word(k - 2) in ("du", "you", "dere", "dykk"))
                 or a.word(k - 1) in ("youve", "uve")):
             _have_condition_objects(a, k, add)  # "så snart du har sendt oss D-nummeret"
             continue
-        if a.keys[k] in ("fått", "mottatt", "motteke", "received", "got") and a.word(k - 1) in ("har", "have", "has", "hev") \
+        if key in ("fått", "mottatt", "motteke", "received", "got") and a.word(k - 1) in ("har", "have", "has", "hev") \
                 and a.word(k - 2) in _FIRST:
             _have_condition_objects(a, k, add)  # "Når eg har fått passordet ditt, …"
             continue
-        if a.keys[k] not in _RECEIVE or a.word(k - 1) not in _FIRST | {"you", "du"}:
+        if key not in _RECEIVE or a.word(k - 1) not in _FIRST | {"you", "du"}:
             continue
         if a.word(k - 1) in ("you", "du"):
             continue  # "when you have your card ready" is the reader's own
