@@ -5,6 +5,7 @@ and the form of an ask that lets the statistical second opinion look at a text."
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from . import lexicon as L
 from . import phrasing as P
@@ -46,6 +47,16 @@ _INF_PROVIDE = {"oppgi", "oppgje", "sende", "senda", "gi", "gje", "lese", "lesa"
 _HAVE_AFTER_MODAL = {"ha", "få", "have", "get", "receive", "motta", "see", "se", "sjå"}
 
 
+_OBJ_FIRST_OTHER = frozenset({"is", "are", "needs", "need", "has", "have", "must", "should"})
+
+
+@lru_cache(maxsize=65536)
+def _obj_first_word(w: str) -> bool:
+    """Can a form of check_object_first begin at w (a request verb, a modal, or one of the
+    words its other forms test first)? When not, none of them matches there."""
+    return L.is_request(w) or w in _OBJ_FIRST_MODALS or w in _OBJ_FIRST_OTHER
+
+
 def check_object_first(a: Analysis, add) -> None:
     """The object before the verb: "Kortnummeret trenger vi før fredag", "Passordet ditt må vi
     ha", "Your PIN we need today"."""
@@ -62,6 +73,8 @@ def check_object_first(a: Analysis, add) -> None:
         hit = False
         reason = next((n for n, w in enumerate(keys) if w in _BECAUSE), len(keys))
         for n, w in enumerate(keys[:min(8, reason)]):  # a reason clause is its own ("… because it is needed")
+            if not _obj_first_word(w):
+                continue  # none of the forms below begins with this word
             nxt = keys[n + 1] if n + 1 < len(keys) else ""
             nxt2 = keys[n + 2] if n + 2 < len(keys) else ""
             if L.is_request(w) and (nxt in _FIRST or (n and keys[n - 1] in _FIRST)) and not (
