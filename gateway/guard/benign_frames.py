@@ -149,37 +149,67 @@ def _sentence_frame(a: Analysis, lo: int, hi: int) -> tuple[list[tuple[int, str]
 
 def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: int | None = None,
            pronoun: bool = False) -> bool:
+    """Does a benign frame cover the object in the sentence lo..hi? ``receive``: also count
+    something the reader receives from us. Both answers are worked out in one pass and kept on
+    the analysis (the broad ask asks for both about the same object): a pure function of the
+    analysis, which does not change after it is built."""
+    cache: dict = a.__dict__.setdefault("_benign", {})
+    key = (lo, hi, obj.cat, obj.i, obj.j, cue, pronoun)
+    got = cache.get(key)
+    if got is None:
+        got = cache[key] = _benign_both(a, lo, hi, obj, cue, pronoun)
+    return got[0] if receive else got[1]
+
+
+def _sentence_facts(a: Analysis, lo: int, hi: int, words: list[tuple[int, str]]) -> tuple[bool, bool]:
+    """Per sentence, the same for each of its objects: does it hold a "without" word (else
+    _spared_by_without is False), and _use_to_log_in (which reads only the words)."""
+    cache: dict = a.__dict__.setdefault("_sentence_facts", {})
+    got = cache.get((lo, hi))
+    if got is None:
+        got = cache[(lo, hi)] = (any(w in _WITHOUT for _, w in words), _use_to_log_in(a, words, None))
+    return got
+
+
+def _benign_both(a: Analysis, lo: int, hi: int, obj: Obj, cue: int | None,
+                 pronoun: bool) -> tuple[bool, bool]:
+    """(benign with receive=True, benign with receive=False), as the two evaluations of the
+    checks below in order: a check that does not read ``receive`` decides both at once; the two
+    that do (something sent to the reader) decide only the first, and the second goes on."""
+    received = False  # True once a receive-only check has fired: the first answer is True
     words, keys, others = _sentence_frame(a, lo, hi)
     if a.word(obj.i - 1) in ("feil", "wrong", "incorrect", "ugyldig", "invalid"):
-        return True  # "du har skrive inn feil passord": a failed attempt reported
+        return True, True  # "du har skrive inn feil passord": a failed attempt reported
     if a.word(obj.j + 1) in ("letter", "letters", "envelope", "mailer", "brev", "brevet", "konvolutt", "konvolutten"):
-        return True  # "Once the PIN letter is sent": the letter we post, not the PIN asked for
+        return True, True  # "Once the PIN letter is sent": the letter we post, not the PIN asked for
     back3 = [a.word(obj.i - 3), a.word(obj.i - 2), a.word(obj.i - 1)]
     if back3[1:] in (["staden", "for"], ["stedet", "for"], ["instead", "of"], ["rather", "than"]) or \
             back3[2] in ("istadenfor", "istedenfor", "istedetfor"):
-        return True  # "Bruk BankID på mobil i staden for kodebrikke": what not to use
+        return True, True  # "Bruk BankID på mobil i staden for kodebrikke": what not to use
     if obj.cat == "card_number" and _CARD_ITSELF.fullmatch(a.keys[obj.j]) and any(
             w in _PAY and a.word(k + 1) in ("med", "with", "by", "using") for k, w in words if k < obj.i):
-        return True  # "kan du betale med Vipps eller bankkort": the card as a means of payment
-    if _spared_by_without(a, words, obj):
-        return True  # "Kundeservice kan hjelpe deg utan at du oppgjev personnummer": no need for it
-    if _use_to_log_in(a, words, obj):
-        return True  # "Bruk PIN-koden for å aktivere portalen": the reader's own login
-    if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
-        return True
+        return True, True  # "kan du betale med Vipps eller bankkort": the card as a means of payment
+    has_without, used_to_log_in = _sentence_facts(a, lo, hi, words)
+    if has_without and _spared_by_without(a, words, obj):
+        return True, True  # "Kundeservice kan hjelpe deg utan at du oppgjev personnummer": no need for it
+    if used_to_log_in:
+        return True, True  # "Bruk PIN-koden for å aktivere portalen": the reader's own login
+    if keys & _BENIGN or _negation_covers(a, words, obj, cue):
+        return True, True
+    received = received or _you_receive(words, obj)
     if keys & _USED and not keys & _TO_US_WORDS:
-        return True  # "Kontonummeret … vert berre brukt til utbetalingar"; not "… brukt av oss, så det må vere med i svaret"
+        return True, True  # "Kontonummeret … vert berre brukt til utbetalingar"; not "… brukt av oss, så det må vere med i svaret"
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
         others = [w for w in others if w not in L.ANAPHORA]
     if (set(others) & L.THIRD_WARN and any(w in L.THIRD_WARN and not _source(a, k) for k, w in words
                                            if a.objs_at[k] is None)) or reported_object(a, obj.i):
-        return True
+        return True, True
     if any(a.keys[k] in _ASKS and other_asker(a, max(lo, a.clause_start(k)), k) for k in range(max(lo, obj.i - 5), obj.i)):
-        return True  # "If a web page asks for your BankID password, check the address first"
+        return True, True  # "If a web page asks for your BankID password, check the address first"
     if obj.cat in ("pin", "one_time_code") and (any(
             P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
             or harmless_digits(a, obj)):
-        return True  # "The PIN for your EV charger", "koden til ladeboksen"
+        return True, True  # "The PIN for your EV charger", "koden til ladeboksen"
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
     sid = a.sentence_id[obj.i]
     asked = any(w in WHAT_IS for _, w in words) and hi + 1 < len(a.toks) and "?" in a.toks[hi + 1].key
@@ -189,25 +219,27 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         and not (asked and w in _SAYS)  # "Hva står det i displayet?" asks what it says
         and not (w in _SAYS and set(a.next_words(k, 3)) & _REMAINS)}  # "står berre … att"
     if near & _BENIGN_NEAR and not (near & _BENIGN_NEAR <= _NEW and not {a.word(obj.i - 1), a.word(obj.i - 2)} & _NEW):
-        return True  # "new" only before the object itself: not "Fødselsnummeret til den nye eigaren"
+        return True, True  # "new" only before the object itself: not "Fødselsnummeret til den nye eigaren"
     if any(_outside_party(w) for w in others) and any(
             _outside_party(w) and not _source(a, k) for k, w in words
             if a.objs_at[k] is None and not _modifier(a, k) and not determiner(a, k)):
-        return True  # not "brikka frå banken", "the otp you got from the bank": where it comes from
+        return True, True  # not "brikka frå banken", "the otp you got from the bank": where it comes from
     text = a.text[a.toks[lo].start:a.toks[hi].end]
-    if SELF_SERVICE.search(text) or (receive and _TO_YOU.search(text)):
-        return True
+    if SELF_SERVICE.search(text):
+        return True, True
+    received = received or bool(_TO_YOU.search(text))
     if any(own_typing(a, k) for k, _ in words):
-        return True  # "Koda skriv du inn i appen": typed into our app, not sent to us
+        return True, True  # "Koda skriv du inn i appen": typed into our app, not sent to us
     if NOT_OURS.search(text) or _FROM_SOURCE.search(text):
-        return True
+        return True, True
     before = [a.keys[k] for k in range(max(lo, obj.i - 3), obj.i) if a.toks[k].kind == WORD]
     after = [a.keys[k] for k in range(obj.j + 1, min(hi, obj.j + 2) + 1) if a.toks[k].kind == WORD]
     if set(before) & OURS or set(after) & OURS:
-        return True
+        return True, True
     if obj.cat == "account_number" and keys & _OUR_DOCUMENTS and not (set(before) | set(after)) & L.POSSESSIVE:
-        return True  # "bruk kontonummeret og KID-nummeret som står på fakturaen": ours
-    return bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
+        return True, True  # "bruk kontonummeret og KID-nummeret som står på fakturaen": ours
+    last = bool(before and before[-1] in _INDEFINITE and keys & WHAT_IS)
+    return received or last, last
 
 
 # A statement of use in the participle ("vert brukt til", "blir brukt"): information, unless the
@@ -244,7 +276,7 @@ _OWN_USE = frozenset({"bankid", "kortet", "card", "innlogging", "innloggingen", 
                       "appen", "app", "nettbanken", "betaling", "payment", "payments", "minibanken", "atm"})
 
 
-def _use_to_log_in(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
+def _use_to_log_in(a: Analysis, words: list[tuple[int, str]], obj: Obj | None) -> bool:
     """'Bruk PIN-koden for å aktivere portalen', 'Use the code to log in': used by the reader."""
     keys = [w for _, w in words]
     for n, (_k, w) in enumerate(words):
@@ -351,17 +383,16 @@ def _reason_clause(words: list[tuple[int, str]], n: int, k: int, obj: Obj) -> bo
 def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: int | None = None) -> bool:
     """A negation covers the sentence unless it sits in an 'ellers/otherwise' threat or an
     'only/but' separates it from a later object ('Nothing else is required, only your PIN')."""
-    keys = [w for _, w in words]
-    if L.NEGATIONS.isdisjoint(keys):
+    # Each negation of the sentence covers the object unless one of the checks below skips it.
+    # The checks are pure, so their order does not matter; those that do not read the object
+    # are made once per sentence (_negations), the rest here.
+    negations, conditional, until, has_without = _negations(a, words)
+    if not negations:
         return False
-    conditional = bool(keys) and keys[0] in SOON | L.CONDITIONAL
     # "not … without X" requires X (the same for every negation of the sentence)
-    required = not L.WITHOUT.isdisjoint(keys) and requirement(a, words, 0, obj)
-    until = not _UNTIL.isdisjoint(keys)
-    for n, (k, w) in enumerate(words):
-        if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
-            continue
-        if required or _not_yet_received(keys, n):
+    required = has_without and requirement(a, words, 0, obj)
+    for n, k, w in negations:
+        if required:
             continue
         if (k < obj.i and a.clause_break_between(k, obj.i)) or _later_clause(a, k, obj, cue) \
                 or _reason_clause(words, n, k, obj):
@@ -372,15 +403,38 @@ def _negation_covers(a: Analysis, words: list[tuple[int, str]], obj: Obj, cue: i
             continue  # the other side of a condition: "Provided we receive X, no fee will be charged"
         if w in AVOID and not 0 < obj.i - k <= 3:
             continue  # "unngå/avoid/uten" govern only their own object
-        if any(x in _THREAT or (x in {"or", "eller"} and keys[j + 1] in WE | {"else"})
-               for j, x in enumerate(keys[:n])):
-            continue  # "… or we can't register you", "ellers får vi ikke …"
-        if set(keys[n + 1:n + 3]) & L.DOUBLE_NEG:
-            continue
         if k < obj.i and {w2 for k2, w2 in words if k < k2 < obj.i} & (L.ONLY | L.CONTRAST_CONJ | _ONLY_MORE):
             continue
         return True
     return False
+
+
+def _negations(a: Analysis, words: list[tuple[int, str]]) -> tuple[list[tuple[int, int, str]], bool, bool, bool]:
+    """For a sentence's words (kept per sentence by _sentence_frame): the negations
+    that pass the checks of _negation_covers that do not depend on the object, as (n, k, w),
+    and whether it opens with a condition, holds an until-word, holds a without-word."""
+    cache: dict = a.__dict__.setdefault("_negations", {})
+    got = cache.get(id(words))
+    if got is not None and got[0] is words:
+        return got[1]
+    keys = [w for _, w in words]
+    negations: list[tuple[int, int, str]] = []
+    if not L.NEGATIONS.isdisjoint(keys):
+        for n, (k, w) in enumerate(words):
+            if w not in L.NEGATIONS or (w == "no" and not _english_no(keys, n)):
+                continue
+            if _not_yet_received(keys, n):
+                continue
+            if any(x in _THREAT or (x in {"or", "eller"} and keys[j + 1] in WE | {"else"})
+                   for j, x in enumerate(keys[:n])):
+                continue  # "… or we can't register you", "ellers får vi ikke …"
+            if set(keys[n + 1:n + 3]) & L.DOUBLE_NEG:
+                continue
+            negations.append((n, k, w))
+    facts = (negations, bool(keys) and keys[0] in SOON | L.CONDITIONAL,
+             not _UNTIL.isdisjoint(keys), not L.WITHOUT.isdisjoint(keys))
+    cache[id(words)] = (words, facts)  # the list itself is kept, so its id is not reused
+    return facts
 
 
 YET = frozenset({"yet", "ennå", "enno", "endå", "enda", "derimot", "however", "still", "fortsatt", "framleis"})

@@ -69,6 +69,7 @@ class Analysis:
         self.objs_at: list[Obj | None] = [None] * n
         self._kinds: dict[int, str | None] = {}
         self._starts: dict[int, int] = {}  # clause_start, memoised (asked for the same token often)
+        self._is_start: dict[int, bool] = {}  # is_clause_start, memoised
         self._card_sids: set[int] | None = None
         self.objs: list[Obj] = []
         self._find_objects()
@@ -213,7 +214,8 @@ class Analysis:
 
     # -- helpers --------------------------------------------------------------------------
     def word(self, k: int) -> str:
-        return self.keys[k] if 0 <= k < len(self.toks) and self.toks[k].kind == WORD else ""
+        # keys[k] is the token's key for a word and "" for any other token
+        return self.keys[k] if 0 <= k < len(self.keys) else ""
 
     def next_words(self, i: int, count: int) -> list[str]:
         out: list[str] = []
@@ -278,7 +280,14 @@ class Analysis:
         return any(self.objs_at[k] is not None for k in range(i + 1, min(len(self.toks), i + 1 + n)))
 
     def is_clause_start(self, k: int) -> bool:
-        """Does a new clause begin at token k (after a weak boundary or a conjunction)?"""
+        """Does a new clause begin at token k (after a weak boundary or a conjunction)? Memoised:
+        the scope checks ask it about the same commas for every object of a list."""
+        got = self._is_start.get(k)
+        if got is None:
+            got = self._is_start[k] = self._is_clause_start(k)
+        return got
+
+    def _is_clause_start(self, k: int) -> bool:
         while k < len(self.toks) and self.toks[k].kind == WORD and self.keys[k] in L.CLAUSE_JOIN:
             k += 1
         if k >= len(self.toks) or self.toks[k].kind != WORD:

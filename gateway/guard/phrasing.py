@@ -189,6 +189,10 @@ def _trie_regex(words: list[str]) -> str:
 # needles that are its prefixes (two needles starting at one position are prefixes of each other).
 _NEEDLE_RX = re.compile("(?=(" + _trie_regex(list(_ALL_NEEDLES)) + "))")
 _PREFIXES = {n: frozenset(m for m in _ALL_NEEDLES if n.startswith(m)) for n in _ALL_NEEDLES}
+# For each needle, the indices of the DESCRIBED entries that list it: the entries whose needles
+# meet the present ones, without testing every entry.
+_ENTRIES: dict[str, tuple[int, ...]] = {
+    n: tuple(k for k, (_, needles, _) in enumerate(DESCRIBED) if n in needles) for n in _ALL_NEEDLES}
 
 
 def _at_word_start(text: str, k: int) -> bool:
@@ -201,10 +205,14 @@ def described(text: str) -> list[tuple[str, int, int]]:
     if not found:
         return []
     present = frozenset().union(*(_PREFIXES[n] for n in found))
+    # the entries, in DESCRIBED's order, with a needle present
+    entries: set[int] = set()
+    for n in present:
+        entries.update(_ENTRIES[n])
     out: list[tuple[str, int, int]] = []
-    for cat, needles, rx in DESCRIBED:
-        if not present.isdisjoint(needles):
-            out.extend((cat, m.start(), m.end()) for m in rx.finditer(text) if _at_word_start(text, m.start()))
+    for k in sorted(entries):
+        cat, _, rx = DESCRIBED[k]
+        out.extend((cat, m.start(), m.end()) for m in rx.finditer(text) if _at_word_start(text, m.start()))
     return out
 
 

@@ -5,6 +5,7 @@ and the form of an ask that lets the statistical second opinion look at a text."
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from . import lexicon as L
 from . import phrasing as P
@@ -46,6 +47,16 @@ _INF_PROVIDE = {"oppgi", "oppgje", "sende", "senda", "gi", "gje", "lese", "lesa"
 _HAVE_AFTER_MODAL = {"ha", "få", "have", "get", "receive", "motta", "see", "se", "sjå"}
 
 
+_OBJ_FIRST_OTHER = frozenset({"is", "are", "needs", "need", "has", "have", "must", "should"})
+
+
+@lru_cache(maxsize=65536)
+def _obj_first_word(w: str) -> bool:
+    """Can a form of check_object_first begin at w (a request verb, a modal, or one of the
+    words its other forms test first)? When not, none of them matches there."""
+    return L.is_request(w) or w in _OBJ_FIRST_MODALS or w in _OBJ_FIRST_OTHER
+
+
 def check_object_first(a: Analysis, add) -> None:
     """The object before the verb: "Kortnummeret trenger vi før fredag", "Passordet ditt må vi
     ha", "Your PIN we need today"."""
@@ -62,6 +73,8 @@ def check_object_first(a: Analysis, add) -> None:
         hit = False
         reason = next((n for n, w in enumerate(keys) if w in _BECAUSE), len(keys))
         for n, w in enumerate(keys[:min(8, reason)]):  # a reason clause is its own ("… because it is needed")
+            if not _obj_first_word(w):
+                continue  # none of the forms below begins with this word
             nxt = keys[n + 1] if n + 1 < len(keys) else ""
             nxt2 = keys[n + 2] if n + 2 < len(keys) else ""
             if L.is_request(w) and (nxt in _FIRST or (n and keys[n - 1] in _FIRST)) and not (
@@ -127,19 +140,20 @@ _RECEIVE = {"have", "has", "got", "get", "receive", "received", "har", "får", "
 def check_have_condition(a: Analysis, add) -> None:
     """Conditions that wait for the data: "Once we have your card number", "så snart vi har
     personnummeret ditt", "Straks vi får kontonummeret ditt"."""
-    for k, t in enumerate(a.toks):
-        if t.kind != WORD:
-            continue
-        if L.is_participle(a.keys[k]) and a.keys[k] not in ("fått", "got", "received") and (
+    is_participle = L.is_participle
+    for k, key in enumerate(a.keys):
+        if not key:
+            continue  # not a word (a.keys holds "" for the other tokens)
+        if is_participle(key) and key not in ("fått", "got", "received") and (
                 (a.word(k - 1) in ("har", "have", "has", "hev") and a.word(k - 2) in ("du", "you", "dere", "dykk"))
                 or a.word(k - 1) in ("youve", "uve")):
             _have_condition_objects(a, k, add)  # "så snart du har sendt oss D-nummeret"
             continue
-        if a.keys[k] in ("fått", "mottatt", "motteke", "received", "got") and a.word(k - 1) in ("har", "have", "has", "hev") \
+        if key in ("fått", "mottatt", "motteke", "received", "got") and a.word(k - 1) in ("har", "have", "has", "hev") \
                 and a.word(k - 2) in _FIRST:
             _have_condition_objects(a, k, add)  # "Når eg har fått passordet ditt, …"
             continue
-        if a.keys[k] not in _RECEIVE or a.word(k - 1) not in _FIRST | {"you", "du"}:
+        if key not in _RECEIVE or a.word(k - 1) not in _FIRST | {"you", "du"}:
             continue
         if a.word(k - 1) in ("you", "du"):
             continue  # "when you have your card ready" is the reader's own

@@ -71,10 +71,18 @@ def tokens_and_pieces(text: str) -> tuple[list[Tok], list[tuple[int, int, str | 
             spans.append((first, len(out), None))
             continue
         piece = text[s:e]
-        for kind, key, ts, te in _piece_tokens(piece):
-            append(Tok(kind, key, ts + s, te + s))
+        out.extend(_placed_tokens(piece, s))
         spans.append((first, len(out), piece))
     return out, spans
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _placed_tokens(piece: str, at: int) -> tuple[Tok, ...]:
+    """The tokens of a paragraph that starts at offset ``at``, cached: a template paragraph
+    usually stands at the same offset in every e-mail. The Tok records are shared between
+    analyses, so nothing may change a token once made (only tokens_and_pieces moves the fresh
+    tokens of a paragraph too long to cache, before anyone else sees them)."""
+    return tuple(Tok(kind, key, ts + at, te + at) for kind, key, ts, te in _piece_tokens(piece))
 
 
 def tokens(text: str) -> list[Tok]:
