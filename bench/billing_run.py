@@ -46,6 +46,7 @@ from _common import (
     load_average,
     machine,
     summary,
+    tree,
     vm_hwm_mb,
 )
 
@@ -83,6 +84,21 @@ async def run_batches(genv: GatewayEnv, customers: list[str], messages: int, bat
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(concurrency)))
         return time.perf_counter() - started, accepted, failed
+
+
+def memory_detail(pid: int) -> str:
+    """Each process of the server's tree (the supervisor first): peak RSS (VmHWM, what the target
+    sums), RSS now, and PSS now (shared pages divided among the processes sharing them), in MB."""
+    parts = []
+    for one in tree(pid):
+        status = dict(line.split(":", 1) for line in Path(f"/proc/{one}/status").read_text().splitlines()
+                      if ":" in line)
+        rollup = dict(line.split(":", 1) for line in Path(f"/proc/{one}/smaps_rollup").read_text().splitlines()[1:]
+                      if ":" in line)
+        mb = {key: int(text.split()[0]) / 1024 for key, text in {**status, **rollup}.items()
+              if key in ("VmHWM", "VmRSS", "Pss")}
+        parts.append(f"{one}: peak {mb['VmHWM']:.0f}, RSS {mb['VmRSS']:.0f}, PSS {mb['Pss']:.0f}")
+    return "; ".join(parts)
 
 
 def mean_row_sizes(genv: GatewayEnv) -> dict[str, int]:
@@ -145,10 +161,12 @@ async def main() -> int:
     print(f"set-up: {len(customers)} customers in {time.perf_counter() - started:.1f} s (not timed)")
     with gateway_server(genv) as server:
         print(f"server started, peak RSS so far {vm_hwm_mb(server.pid):.0f} MB")
+        print(f"  per process at start: {memory_detail(server.pid)}")
         cpu_before = cpu_seconds(server.pid)
         elapsed, accepted, failed = await run_batches(genv, customers, args.messages, args.batch, args.concurrency)
         server_cpu = cpu_seconds(server.pid) - cpu_before
         peak_mb = vm_hwm_mb(server.pid)
+        print(f"  per process at end: {memory_detail(server.pid)}")
     stored = genv.sqlite("SELECT count(*) FROM messages WHERE idempotency_key LIKE 'bill-%'")[0][0]
     outbox = genv.sqlite("SELECT count(*) FROM notifications")[0][0]
     sizes = mean_row_sizes(genv)

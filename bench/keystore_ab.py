@@ -61,6 +61,7 @@ INVOICE = {"name": "Ragnhild Nordmann", "period": "oktober 2026", "amount": "1 2
 PDF = b"%PDF-1.4\n" + b"x" * 2000 + b"\n%%EOF\n"
 COOKIE = "portal_session"
 INGEST_CUSTOMERS = 200
+BATCH_ITEMS = 1000  # the batch path: items per POST /api/v1/messages/batch (as bench/billing_run.py)
 PORTAL_CUSTOMERS = 32
 TOUCH_SECONDS = 30  # a session's last_seen_at is written at most this often (by the wall clock)
 
@@ -174,7 +175,16 @@ class Setup:
     dir: Path
     token: str
     portal: list[tuple[str, str]]  # (message path, Cookie header) per customer
+    batch_base: int = 0
 
+
+def batch_offset(prefix: str, n: int) -> int:
+    """The batch path's first customer of batch n: warm-up batches (prefix ending in "w") come
+    first, the measured ones after them, so no customer has two messages in a round."""
+    return n * BATCH_ITEMS if prefix.endswith("w") else (BATCH_WARMUP + n) * BATCH_ITEMS
+
+
+BATCH_WARMUP = 1  # the batch path's unmeasured batches
 
 @dataclass
 class Window:
@@ -306,7 +316,18 @@ async def run_requests(url: str, path: str, setup: Setup, count: int, concurrenc
     async def worker(http: aiohttp.ClientSession) -> None:
         nonlocal failures
         for n in numbers:
-            if path == "ingest":
+            if path == "batch":
+                # A batch of the billing run: every item for a customer not yet written to in this
+                # round (its key not in any cache), unique idempotency keys and invoice numbers.
+                first = setup.batch_base + batch_offset(prefix, n)
+                items = [{"customer_id": f"cust-{first + i:06d}", "category": "invoice",
+                          "template": "invoice_ready", "idempotency_key": f"{prefix}-{n}-{i}",
+                          "data": dict(INVOICE, invoice_number=f"{prefix}-{n}-{i}")} for i in range(BATCH_ITEMS)]
+                async with http.post(url + "/api/v1/messages/batch", json={"messages": items},
+                                     headers=auth) as response:
+                    body = await response.json() if response.status == 200 else {"results": []}
+                    failures += response.status != 200 or sum("id" not in r for r in body["results"]) > 0
+            elif path == "ingest":
                 body = {"customer_id": f"cust-{n % INGEST_CUSTOMERS:06d}", "category": "invoice",
                         "template": "invoice_ready", "data": dict(INVOICE, invoice_number=f"{prefix}-{n}")}
                 async with http.post(url + "/api/v1/messages", json=body,
@@ -363,7 +384,7 @@ async def set_up_data(url: str, path: str, token: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def set_up(side: Side, path: str, work: Path) -> Setup:
+def set_up(side: Side, path: str, work: Path, batches: int = 0) -> Setup:
     data = work / f"setup-{path}-{side.name}"
     data.mkdir()
     env = env_for(side, data, 0)
@@ -371,6 +392,14 @@ def set_up(side: Side, path: str, work: Path) -> Setup:
     cli(side, env, "keys", "init")
     token = cli(side, env, "api-keys", "create", "--name", "ab", "--scopes",
                 "customers:write,messages:write,messages:read").strip().splitlines()[-1]
+    if path == "batch":  # the billing run's customers, made in bulk by the checkout's own code
+        count = (BATCH_WARMUP + batches) * BATCH_ITEMS
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / "_customers.py"), str(data / "keys"),
+                               str(data / "gw.db"), str(count), "nb"], env=env, cwd=data,
+                              capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            raise SystemExit(f"{side.name}: bulk customers failed: {done.stderr[-1500:]}")
+        return Setup(data, token, [])
     server = Server(side, data)
     try:
         pairs = asyncio.run(set_up_data(server.url, path, token))
@@ -383,7 +412,12 @@ def set_up(side: Side, path: str, work: Path) -> Setup:
 
 def measure(side: Side, path: str, work: Path, round_no: int, args: argparse.Namespace) -> Window:
     setup = side.setups[path]
-    warmup = args.warmup if args.warmup is not None else (INGEST_CUSTOMERS if path == "ingest" else 64)
+    if path == "batch":  # one batch, always: the process's first batch (imports, statements) is not counted
+        warmup = BATCH_WARMUP
+    else:
+        warmup = args.warmup if args.warmup is not None else (INGEST_CUSTOMERS if path == "ingest" else 64)
+    count = args.batches if path == "batch" else args.requests
+    per = count * BATCH_ITEMS if path == "batch" else count  # the figure is per message on the batch path
     data = work / f"run-{path}-{side.name}-{round_no}"
     shutil.copytree(setup.dir, data)  # a fresh copy: every round starts from the same state
     profile = args.profile / f"{path}-{side.name}-{round_no}.prof" if args.profile else None
@@ -392,12 +426,13 @@ def measure(side: Side, path: str, work: Path, round_no: int, args: argparse.Nam
     prefix = f"r{round_no}{side.name}"
     try:
         if args.callgrind:
-            server.instrument(server.url, path, setup)
+            # (the batch path keeps valgrind busy with single messages to customers of the warm-up)
+            server.instrument(server.url, "ingest" if path == "batch" else path, setup)
         warm_start = time.monotonic()
         failed = asyncio.run(run_requests(server.url, path, setup, warmup, args.concurrency, prefix + "w"))
         server.mark(signal.SIGUSR1, MARK_START)
         began = time.monotonic()
-        failed += asyncio.run(run_requests(server.url, path, setup, args.requests, args.concurrency, prefix))
+        failed += asyncio.run(run_requests(server.url, path, setup, count, args.concurrency, prefix))
         wall = time.monotonic() - began
         if path == "portal" and time.monotonic() - warm_start > TOUCH_SECONDS:
             print(f"  note: {side.name} portal round {round_no + 1} ran over {TOUCH_SECONDS} s from the warm-up: "
@@ -407,11 +442,14 @@ def measure(side: Side, path: str, work: Path, round_no: int, args: argparse.Nam
         server.stop()
     if failed:
         raise SystemExit(f"{side.name} {path} round {round_no}: {failed} request(s) failed; see {data}/server.log")
-    window = Window(sql=_per_request(sql, args.requests), seconds=wall)
+    window = Window(sql=_per_request(sql, per), seconds=wall)
     if args.callgrind:
-        window.instructions = _instructions(data) / args.requests
+        window.instructions = _instructions(data) / per
     else:
-        window.cpu_ms = float(cpu_text) * 1000 / args.requests
+        window.cpu_ms = float(cpu_text) * 1000 / per
+    if args.keep is not None:  # the callgrind dump (callgrind_annotate) and the server's log
+        for dump in data.glob("callgrind.*"):
+            shutil.copy(dump, args.keep / f"{path}-{side.name}-{round_no}.{dump.name}")
     shutil.rmtree(data, ignore_errors=True)
     return window
 
@@ -453,7 +491,10 @@ def main() -> int:
                         help="B: the commit to compare with (default: the one before the key store)")
     parser.add_argument("--a-commit", default=None,
                         help="A: a commit instead of the working tree (e.g. the key store's own commit, fa236fd)")
-    parser.add_argument("--paths", default="ingest,portal", help="ingest, portal or both (comma-separated)")
+    parser.add_argument("--paths", default="ingest,portal",
+                        help="ingest, portal, batch (comma-separated; default ingest,portal)")
+    parser.add_argument("--batches", type=int, default=None,
+                        help="the batch path: measured batches of 1,000 per round (default 5; 1 with --callgrind)")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per side (default 3; 1 with --callgrind)")
     parser.add_argument("--requests", type=int, default=None,
                         help="measured requests per round (default 2000; 300 with --callgrind)")
@@ -472,18 +513,24 @@ def main() -> int:
     parser.add_argument("--tmp", type=Path, default=Path("/dev/shm") if Path("/dev/shm").is_dir() else None,
                         help="where the databases live (default /dev/shm: no fsync wait, so a window's wall "
                              "time, and the timers that run by it, stay short)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="with --callgrind: copy each window's dump here as <path>-<side>-<round>.callgrind.<pid>")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:
         return serve_child(args.serve)
     args.rounds = args.rounds or (1 if args.callgrind else 3)
     args.requests = args.requests or (300 if args.callgrind else 2000)
+    args.batches = args.batches or (1 if args.callgrind else 5)
     args.concurrency = args.concurrency or (1 if args.callgrind else 8)
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
-    if not set(paths) <= {"ingest", "portal"} or args.rounds < 1 or args.requests < 1:
-        parser.error("--paths takes ingest and/or portal; --rounds and --requests must be positive")
+    if not set(paths) <= {"ingest", "portal", "batch"} or args.rounds < 1 or args.requests < 1:
+        parser.error("--paths takes ingest, portal and/or batch; --rounds and --requests must be positive")
     if args.callgrind and not shutil.which("valgrind"):
         parser.error("--callgrind needs valgrind")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        args.keep = args.keep.resolve()
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
         args.profile = args.profile.resolve()
@@ -515,8 +562,10 @@ def main() -> int:
               f"{args.concurrency} in flight; SQLite; one server process, worker off"
               f"{f'; server clock slowed {args.time_scale:g}x' if args.callgrind else ''}", flush=True)
         for path in paths:
+            unit = "message" if path == "batch" else "request"
+            requests = args.batches if path == "batch" else args.requests
             for side in sides:
-                side.setups[path] = set_up(side, path, work)
+                side.setups[path] = set_up(side, path, work, requests)
             results: dict[str, list[Window]] = {"A": [], "B": []}
             for round_no in range(args.rounds):
                 for side in (sides if round_no % 2 == 0 else sides[::-1]):
@@ -524,15 +573,15 @@ def main() -> int:
                     results[side.name].append(window)
                     figure = (f"{window.instructions / 1e6:.2f} M instructions" if window.instructions is not None
                               else f"{window.cpu_ms:.3f} ms CPU")
-                    sql = f"; SQLite statements/request: {window.sql}" if window.sql else ""
-                    print(f"  {path} round {round_no + 1} {side.name}: {figure}/request ({window.seconds:.1f} s)"
+                    sql = f"; SQLite statements/{unit}: {window.sql}" if window.sql else ""
+                    print(f"  {path} round {round_no + 1} {side.name}: {figure}/{unit} ({window.seconds:.1f} s)"
                           f"{sql}", flush=True)
             a, b = results["A"], results["B"]
             if args.callgrind:
-                report(path, "instructions/request", "M", [w.instructions / 1e6 for w in a if w.instructions],
+                report(path, f"instructions/{unit}", "M", [w.instructions / 1e6 for w in a if w.instructions],
                        [w.instructions / 1e6 for w in b if w.instructions], ".2f")
             else:
-                report(path, "CPU/request", "ms", [w.cpu_ms for w in a if w.cpu_ms], [w.cpu_ms for w in b if w.cpu_ms],
+                report(path, f"CPU/{unit}", "ms", [w.cpu_ms for w in a if w.cpu_ms], [w.cpu_ms for w in b if w.cpu_ms],
                        ".3f")
         one, five, _ = os.getloadavg()
         print(f"load average at end {one:.2f} (5 min {five:.2f})", flush=True)

@@ -64,6 +64,8 @@ def test_serve_refuses_invalid_settings_and_unmigrated_database(env: dict[str, s
     assert run(env, "keys", "init").returncode == 0
     fresh = {**env, "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"}
     one_line_error(run(fresh, "serve"), "gateway db upgrade")
+    # With several processes the supervisor checks the schema in a short-lived child: the same refusal.
+    one_line_error(run({**fresh, "GATEWAY_SERVE_PROCESSES": "2"}, "serve"), "gateway db upgrade")
     assert run(fresh, "db", "upgrade").returncode == 0
     assert run(fresh, "db", "upgrade").returncode == 0  # idempotent
 

@@ -9,9 +9,11 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
+from jinja2 import Template
+
 from gateway.billing.context import BillingContext
 from gateway.billing.messages import MessageInput
-from gateway.billing.templates import TemplateProblem
+from gateway.billing.templates import MessageTemplates, TemplateProblem
 from gateway.crypto import Crypto, CustomerKey
 from gateway.delivery import queue
 from gateway.errors import GuardRefused, ValidationFailed
@@ -19,10 +21,13 @@ from gateway.guard import check_text, is_refused
 from gateway.ids import new_id
 
 
-def render_and_guard(services: BillingContext, item: MessageInput, language: str) -> tuple[str, str]:
+def render_and_guard(services: BillingContext, item: MessageInput, language: str,
+                     templates: dict[tuple[str, str], Template | TemplateProblem] | None = None) -> tuple[str, str]:
+    """`templates`: the templates already looked up for the same call (a batch), by (name, language)."""
     if item.template is not None:
         try:
-            subject, body = services.message_templates.render(item.template, language, item.data or {})
+            subject, body = MessageTemplates.render_template(
+                _template(services.message_templates, item.template, language, templates), item.data or {})
         except TemplateProblem as exc:
             raise ValidationFailed([{"field": "template", "detail": str(exc)}]) from None
     else:
@@ -32,6 +37,21 @@ def render_and_guard(services: BillingContext, item: MessageInput, language: str
     if is_refused(findings):
         raise GuardRefused([f.to_dict() for f in findings if f.severity == "error"])
     return subject, body
+
+
+def _template(found: MessageTemplates, name: str, language: str,
+              memo: dict[tuple[str, str], Template | TemplateProblem] | None) -> Template:
+    if memo is None:
+        return found.template(name, language)
+    held = memo.get((name, language))
+    if held is None:
+        try:
+            held = memo[(name, language)] = found.template(name, language)
+        except TemplateProblem as exc:
+            held = memo[(name, language)] = exc
+    if isinstance(held, TemplateProblem):
+        raise TemplateProblem(str(held))  # a fresh one: each item's refusal is its own
+    return held
 
 
 # Texts the guard passed with no finding at all, by SHA-256 of (name, text): a notice sent with the

@@ -20,7 +20,7 @@ from gateway import audit
 from gateway.billing.compose import encrypt_rows, render_and_guard
 from gateway.billing.context import BillingContext
 from gateway.billing.messages import MessageInput
-from gateway.crypto import CustomerKey, DecryptionError
+from gateway.crypto import CustomerKey
 from gateway.crypto.cache import for_writes
 from gateway.delivery import queue
 from gateway.errors import Conflict, GatewayError, ValidationFailed
@@ -90,10 +90,29 @@ async def prepare(
         wanted.setdefault(client_id, []).extend(key for key, _ in items)
     stored, customer_rows = await writer_for(services.engine).read(_lookups, wanted, calls)
     now = utcnow()
-    keys: dict[str, CustomerKey] = {}
-    return [[_ready(services, client_id, idem_key, item, stored[client_id].get(idem_key), customer_rows, keys, now)
+    keys = _open_keys(services, calls, stored, customer_rows)
+    templates: dict[tuple[str, str], Any] = {}  # looked up once per call (a batch uses one or two)
+    return [[_ready(services, client_id, idem_key, item, stored[client_id].get(idem_key), customer_rows, keys,
+                    templates, now)
              for idem_key, item in items]
             for client_id, items in calls]
+
+
+def _open_keys(services: BillingContext, calls: Sequence[tuple[str, Sequence[tuple[str, MessageInput]]]],
+               stored: dict[str, dict[str, tuple[str, str, str]]], customer_rows: dict[str, Any],
+               ) -> dict[str, CustomerKey]:
+    """The customer keys of the items to be written, opened together: one key-store look-up for a
+    whole batch (a billing run's customers are each new to the cache) instead of one per message.
+    Through the process's write cache: a customer's next messages skip the look-up and the two
+    unwraps. Safe against erasure: commit_prepared checks the rows again. A customer left out of
+    the answer is being erased (its secret destroyed a moment ago)."""
+    wanted: dict[str, bytes] = {}
+    for client_id, items in calls:
+        for idem_key, item in items:
+            customer = customer_rows.get(item.customer_id)
+            if idem_key not in stored[client_id] and customer is not None and customer.key_wrapped is not None:
+                wanted[item.customer_id] = customer.key_wrapped
+    return for_writes(services.crypto).open_customer_keys(wanted) if wanted else {}
 
 
 def _lookups(conn: Connection, wanted: dict[str, list[str]],
@@ -107,7 +126,7 @@ def _lookups(conn: Connection, wanted: dict[str, list[str]],
 
 def _ready(services: BillingContext, client_id: str, idem_key: str, item: MessageInput,
            stored: tuple[str, str, str] | None, customer_rows: dict[str, Any],
-           keys: dict[str, CustomerKey], now: datetime) -> _Ready:
+           keys: dict[str, CustomerKey], templates: dict[tuple[str, str], Any], now: datetime) -> _Ready:
     if stored is not None:
         return _Ready(idem_key, item, stored=stored)
     customer = customer_rows.get(item.customer_id)
@@ -116,17 +135,11 @@ def _ready(services: BillingContext, client_id: str, idem_key: str, item: Messag
     if customer.key_wrapped is None:  # erased (issue 13): the id stays, nothing is stored for it again
         return _Ready(idem_key, item, error=Conflict(_ERASED))
     try:
-        subject, body = render_and_guard(services, item, customer.language)
+        subject, body = render_and_guard(services, item, customer.language, templates)
     except GatewayError as exc:
         return _Ready(idem_key, item, error=exc)
-    if item.customer_id not in keys:
-        try:
-            # The process's write cache: a customer's next messages skip the key-store query and
-            # the two unwraps. Safe against erasure: commit_prepared checks the row again.
-            keys[item.customer_id] = for_writes(services.crypto).open_customer_key(
-                item.customer_id, customer.key_wrapped)
-        except DecryptionError:  # its secret was destroyed a moment ago: being erased
-            return _Ready(idem_key, item, error=Conflict(_ERASED))
+    if item.customer_id not in keys:  # its secret was destroyed a moment ago: being erased
+        return _Ready(idem_key, item, error=Conflict(_ERASED))
     message_id = new_id()
     rows = encrypt_rows(services.crypto, keys[item.customer_id], message_id, client_id, idem_key,
                          item, subject, body, now)

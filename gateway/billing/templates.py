@@ -67,6 +67,12 @@ class MessageTemplates:
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def render(self, name: str, language: str, data: dict[str, Any]) -> tuple[str, str]:
+        return self.render_template(self.template(name, language), data)
+
+    def template(self, name: str, language: str) -> Template:
+        """The template `render` uses for (name, language): an approved stored version, else the
+        file (Jinja checks the file for changes at each call). A caller rendering many messages
+        (a batch) looks it up once for all of them."""
         if not NAME_RE.fullmatch(name):
             raise TemplateProblem("unknown template")
         try:
@@ -77,8 +83,13 @@ class MessageTemplates:
             raise TemplateProblem("the template has a syntax error") from None
         if "subject" not in template.blocks or "body" not in template.blocks:
             raise TemplateProblem("the template must define the blocks 'subject' and 'body'")
+        return template
+
+    @staticmethod
+    def render_template(template: Template, data: dict[str, Any]) -> tuple[str, str]:
+        """Subject and body of a template from `template` with this data."""
         try:
-            context = template.new_context(dict(data))
+            context = template.new_context(data)  # copies data into the context's own dict
             subject = "".join(template.blocks["subject"](context)).strip()
             body = "".join(template.blocks["body"](context)).strip()
         except UndefinedError as exc:

@@ -34,7 +34,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
@@ -116,7 +116,7 @@ def _supervise(settings: Settings, run_worker: bool) -> int:
     metrics_dir, ours = _use_multiprocess_metrics()
     try:
         _check_services(settings)  # refuse bad keys or templates before forking anything
-        asyncio.run(check_schema(settings))
+        _check_schema_apart(settings)
         check_ports(settings)
         _share_with_copies()
         context = multiprocessing.get_context("fork")
@@ -130,6 +130,46 @@ def _supervise(settings: Settings, run_worker: bool) -> int:
     finally:
         if ours:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _check_schema_apart(settings: Settings) -> None:
+    """check_schema in a short-lived forked child, so that the supervisor, whose memory the copies
+    share, never imports Alembic (about 11 MB in every process of the tree, used only for this
+    check). A schema out of date is refused as before: SchemaOutOfDate, one line, exit 1."""
+    from gateway.storage.migrate import SchemaOutOfDate
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_schema_child, args=(settings, send), name="gateway-schema-check")
+    child.start()
+    send.close()
+    try:
+        problem = receive.recv() if receive.poll(SHUTDOWN_TIMEOUT + 30) else "the schema check did not answer"
+    except EOFError:
+        problem = "the schema check ended without an answer"
+    finally:
+        receive.close()
+        child.join(10)
+        if child.exitcode is None:
+            child.kill()
+            child.join()
+    if problem is not None:
+        raise SchemaOutOfDate(problem)
+
+
+def _schema_child(settings: Settings, send: Connection) -> None:
+    from gateway.storage.migrate import SchemaOutOfDate
+
+    try:
+        asyncio.run(check_schema(settings))
+    except SchemaOutOfDate as exc:
+        send.send(str(exc))
+    except Exception as exc:  # noqa: BLE001 - any failure is the answer, one line naming only its kind
+        send.send(f"the database schema could not be checked ({type(exc).__name__})")
+    else:
+        send.send(None)
+    finally:
+        send.close()
 
 
 def _share_with_copies() -> None:

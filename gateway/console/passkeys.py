@@ -1,6 +1,9 @@
 """Security keys and passkeys (WebAuthn) through the `webauthn` library: registration at
 enrolment, assertion at sign-in. Only public keys are stored; the relying party is the gateway's
-public origin (GATEWAY_PUBLIC_URL), so a key registered for it works nowhere else."""
+public origin (GATEWAY_PUBLIC_URL), so a key registered for it works nowhere else.
+
+`webauthn` (with cbor2 and pyOpenSSL, about 6.5 MB in a process) is imported when a passkey is
+first registered or used, not at start: most serve processes never see one (docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -8,17 +11,8 @@ import json
 import logging
 from urllib.parse import urlsplit
 
-import webauthn
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from gateway.clock import Clock
 from gateway.settings import Settings
@@ -32,17 +26,30 @@ def _rp_id(settings: Settings) -> str:
 
 
 async def _credential_ids(conn: AsyncConnection, staff_id: str) -> list[bytes]:
+    from webauthn.helpers import base64url_to_bytes
+
     rows = await conn.execute(select(staff_passkeys.c.credential_id).where(staff_passkeys.c.staff_id == staff_id))
     return [base64url_to_bytes(row.credential_id) for row in rows]
 
 
 async def has_any(conn: AsyncConnection, staff_id: str) -> bool:
-    return bool(await _credential_ids(conn, staff_id))
+    found = await conn.execute(select(staff_passkeys.c.credential_id)
+                               .where(staff_passkeys.c.staff_id == staff_id).limit(1))
+    return found.first() is not None
 
 
 async def registration_options(conn: AsyncConnection, settings: Settings, staff_id: str,
                                first_name: str) -> tuple[str, str]:
     """(options as JSON for the browser, the challenge to keep in the session)."""
+    import webauthn
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        PublicKeyCredentialDescriptor,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     options = webauthn.generate_registration_options(
         rp_id=_rp_id(settings), rp_name=settings.company_name, user_id=staff_id.encode(), user_name=first_name,
         user_display_name=first_name,
@@ -54,6 +61,10 @@ async def registration_options(conn: AsyncConnection, settings: Settings, staff_
 
 async def verify_registration(conn: AsyncConnection, settings: Settings, clock: Clock, staff_id: str,
                               challenge: str, body: str) -> bool:
+    import webauthn
+    from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         verified = webauthn.verify_registration_response(
             credential=json.loads(body), expected_challenge=base64url_to_bytes(challenge),
@@ -68,6 +79,10 @@ async def verify_registration(conn: AsyncConnection, settings: Settings, clock: 
 
 
 async def authentication_options(conn: AsyncConnection, settings: Settings, staff_id: str) -> tuple[str, str]:
+    import webauthn
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
+
     options = webauthn.generate_authentication_options(
         rp_id=_rp_id(settings),
         allow_credentials=[PublicKeyCredentialDescriptor(id=c) for c in await _credential_ids(conn, staff_id)],
@@ -77,6 +92,10 @@ async def authentication_options(conn: AsyncConnection, settings: Settings, staf
 
 async def verify_authentication(conn: AsyncConnection, settings: Settings, staff_id: str, challenge: str,
                                 body: str) -> bool:
+    import webauthn
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         credential = json.loads(body)
         credential_id = str(credential["id"])

@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from gateway.crypto import Crypto, CustomerKey, DataKey, Keyring
@@ -104,6 +104,34 @@ class KeyCache:
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)  # the least recently used
         return key
+
+    def open_customer_keys(self, wrapped: Mapping[str, bytes]) -> dict[str, CustomerKey]:
+        """Crypto.open_customer_keys: the keys held answered from memory, the others opened together
+        (one key-store look-up for all) and kept. A customer whose key does not open is left out."""
+        now = self._clock()
+        if now - self._erasures_checked_at >= self.erasure_check_seconds:
+            self.forget_erased()
+        if self.crypto.keyring is not self._ring:
+            self._follow_keyring()
+        keys: dict[str, CustomerKey] = {}
+        misses: dict[str, bytes] = {}
+        for customer_id, record in wrapped.items():
+            entry = self._entries.get(customer_id)
+            if entry is not None and entry.expires_at > now and entry.key.wrapped == record:
+                self._entries.move_to_end(customer_id)
+                keys[customer_id] = entry.key
+                continue
+            if entry is not None:
+                del self._entries[customer_id]  # expired or another wrapped key: never used again
+            misses[customer_id] = record
+        if misses:
+            opened = self.crypto.open_customer_keys(misses)
+            for customer_id, key in opened.items():
+                self._entries[customer_id] = _Entry(key, now + self.ttl)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)  # the least recently used
+            keys.update(opened)
+        return keys
 
     def _follow_keyring(self) -> None:
         """The keys folder was loaded again (rotate, retire): drop every entry opened under a KEK

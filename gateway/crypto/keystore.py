@@ -70,6 +70,16 @@ class KeyStore(ABC):
     @abstractmethod
     def secret(self, customer_id: str) -> CustomerSecret | None: ...
 
+    def secrets(self, customer_ids: Iterable[str]) -> dict[str, CustomerSecret]:
+        """`secret` for many customers (a batch's), in as few queries as the backend allows; an
+        erased or unknown customer is left out of the answer."""
+        found: dict[str, CustomerSecret] = {}
+        for customer_id in dict.fromkeys(customer_ids):
+            secret = self.secret(customer_id)
+            if secret is not None:
+                found[customer_id] = secret
+        return found
+
     @abstractmethod
     def create_many(self, customer_ids: Iterable[str]) -> dict[str, CustomerSecret]:
         """The customers' secrets, made now where there is none, in one transaction (bulk set-up,

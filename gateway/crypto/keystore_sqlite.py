@@ -102,15 +102,9 @@ class SqliteKeyStore(KeyStore):
         row = self._conn().execute(_SECRET, (customer_id,)).fetchone()
         return None if row is None else CustomerSecret(customer_id, row[0], row[1])
 
-    def create_many(self, customer_ids: Iterable[str]) -> dict[str, CustomerSecret]:
-        """`create` for many customers in one transaction (bulk set-up, the move of existing keys).
-        Erased ids are left out of the answer."""
-        ids = list(customer_ids)
-        with self._write() as conn:
-            conn.executemany(
-                "INSERT OR IGNORE INTO customer_secrets (customer_id, secret_id, secret, created_at)"
-                " SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE customer_id = ?)",
-                [(cid, f"cs-{secrets.token_hex(8)}", secrets.token_bytes(KEY_LENGTH), _now(), cid) for cid in ids])
+    def secrets(self, customer_ids: Iterable[str]) -> dict[str, CustomerSecret]:
+        """`secret` for many customers, one query per 500 of them."""
+        ids = list(dict.fromkeys(customer_ids))
         found: dict[str, CustomerSecret] = {}
         conn = self._conn()
         for start in range(0, len(ids), 500):
@@ -121,6 +115,17 @@ class SqliteKeyStore(KeyStore):
                     chunk):
                 found[cid] = CustomerSecret(cid, sid, bytes(secret))
         return found
+
+    def create_many(self, customer_ids: Iterable[str]) -> dict[str, CustomerSecret]:
+        """`create` for many customers in one transaction (bulk set-up, the move of existing keys).
+        Erased ids are left out of the answer."""
+        ids = list(customer_ids)
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO customer_secrets (customer_id, secret_id, secret, created_at)"
+                " SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE customer_id = ?)",
+                [(cid, f"cs-{secrets.token_hex(8)}", secrets.token_bytes(KEY_LENGTH), _now(), cid) for cid in ids])
+        return self.secrets(ids)
 
     def erase_many(self, customer_ids: Iterable[str]) -> set[str]:
         """Destroy these customers' secrets and keep tombstones, in one transaction. Returns the ids

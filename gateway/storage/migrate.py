@@ -1,20 +1,24 @@
-"""Run Alembic migrations programmatically (`gateway db upgrade`)."""
+"""Run Alembic migrations programmatically (`gateway db upgrade`).
+
+Alembic (with Mako, about 11 MB in a process) is imported only when a migration runs or the head
+revision is looked up, not with this module: a `gateway serve` supervisor checks the schema in a
+short-lived child (cli/serve.py), so neither it nor the copies it forks hold Alembic."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-
 if TYPE_CHECKING:
+    from alembic.config import Config
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def alembic_config(database_url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # env.py reads the URL from here; "%" must be doubled for configparser.
@@ -24,6 +28,8 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Synchronous: call it from a thread when an event loop is already running."""
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -13,6 +13,7 @@ from gateway.crypto import (
     DataKey,
     DecryptionError,
     Keyring,
+    KeyStore,
     init_keys,
     retire,
     rotate,
@@ -190,3 +191,26 @@ def test_decryption_error_carries_no_data(crypto: Crypto) -> None:
     with pytest.raises(DecryptionError) as exc:
         crypto.open(ck, "email", b"\x01garbage-with-cust-secret-id")
     assert str(exc.value) == "decryption failed" and exc.value.__cause__ is None
+
+
+def test_customer_keys_opened_together_answer_as_one_at_a_time(keys: Path, tmp_path: Path) -> None:
+    """One key-store look-up for many customers (a batch): the same keys as open_customer_key,
+    and left out exactly where open_customer_key fails (erased, tampered, another customer's,
+    unknown KEK); legacy keys (from before the key store) open too."""
+    store = KeyStore.open(tmp_path / "keystore.db")
+    crypto = Crypto(Keyring.load(keys), store)
+    made = {cid: crypto.new_customer_key(cid) for cid in ("a", "b", "c", "gone")}
+    legacy = Crypto(Keyring.load(keys)).new_customer_key("old")  # the KEK alone wraps it
+    assert store.erase("gone")
+    tampered = made["c"].wrapped[:-1] + bytes([made["c"].wrapped[-1] ^ 1])
+    wrapped = {"a": made["a"].wrapped, "b": made["b"].wrapped, "c": tampered, "gone": made["gone"].wrapped,
+               "old": legacy.wrapped, "moved": made["a"].wrapped, "junk": b"\x01\x03abc"}
+    opened = crypto.open_customer_keys(wrapped)
+    assert set(opened) == {"a", "b", "old"}
+    for cid, key in opened.items():
+        assert key == crypto.open_customer_key(cid, wrapped[cid])
+    for cid in set(wrapped) - set(opened):
+        with pytest.raises(DecryptionError):
+            crypto.open_customer_key(cid, wrapped[cid])
+    assert store.secrets(["a", "gone", "nobody", "a"]) == {"a": store.secret("a")}
+    store.close()

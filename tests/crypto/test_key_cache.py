@@ -145,3 +145,17 @@ def test_data_keys_leave_memory_with_their_customer_and_are_bounded(crypto: Cryp
     clock.now += 60
     assert cache.open_data_key(held, "m1", wrapped["m1"]) is not first  # expired with the customer key
     assert cache.purge() == 1 and cache.data_keys_held("c1") == 0
+
+
+def test_keys_opened_together_are_held_and_answered_as_single_opens(crypto: Crypto) -> None:
+    made = {cid: crypto.new_customer_key(cid) for cid in ("a", "b", "c")}
+    cache = KeyCache(crypto, max_entries=2)
+    first = cache.open_customer_key("a", made["a"].wrapped)
+    tampered = made["c"].wrapped[:-1] + bytes([made["c"].wrapped[-1] ^ 1])
+    opened = cache.open_customer_keys({"a": made["a"].wrapped, "b": made["b"].wrapped, "c": tampered})
+    assert opened["a"] is first  # held: answered from memory
+    assert set(opened) == {"a", "b"} and "c" not in cache  # what does not open is left out, never held
+    assert opened["b"] == crypto.open_customer_key("b", made["b"].wrapped)
+    assert cache.open_customer_key("b", made["b"].wrapped) is opened["b"]
+    assert cache.open_customer_keys({"a": made["b"].wrapped}) == {}  # another customer's key under a's id
+    assert "a" not in cache and len(cache) == 1

@@ -231,8 +231,10 @@ async def test_during_the_move_the_sqlite_key_store_is_read_through_with_no_decr
         await customer_records.upsert(engine, moving, "c-pg", CONTACT, actor="test")
         await customer_records.upsert(engine, before, "c-late", CONTACT, actor="test")  # after the switch began
         rows = {r["id"]: r["key_wrapped"] for r in (await snapshot(engine))["customers"]}
+        together = moving.open_customer_keys(rows)  # a batch's one look-up reads the old ones through too
+        assert set(together) == set(rows)
         for cid in rows:  # nothing imported yet: every key opens, the old ones read through
-            moving.open_customer_key(cid, rows[cid])
+            assert moving.open_customer_key(cid, rows[cid]) == together[cid]
         assert moving.keystore is not None and old.secret("c-pg") is None
         moving.keystore.erase("c-0")  # an erasure during the move destroys the secret in both stores
         assert old.secret("c-0") is None
@@ -249,6 +251,17 @@ async def test_during_the_move_the_sqlite_key_store_is_read_through_with_no_decr
             assert store is not None
             store.close()
         await engine.dispose()
+
+
+def test_the_secrets_of_many_customers_in_one_look_up(pg_keystore: str) -> None:
+    store = KeyStore.open(pg_keystore)
+    try:
+        made = store.create_many(["a", "b", "gone"])
+        assert store.erase("gone")
+        assert store.secrets(["a", "gone", "nobody", "b", "a"]) == {"a": made["a"], "b": made["b"]}
+        assert store.secrets([]) == {}
+    finally:
+        store.close()
 
 
 def test_concurrent_erasures_reach_every_poller_and_leave_no_secret(pg_keystore: str) -> None:

@@ -183,3 +183,65 @@ async def test_rotate_rewrap_retire_under_the_cache(gw: Gateway, settings: Setti
     assert [found[f"{i}.subject"] for i in ids] == [CANARIES["subject"].encode()] * 3
     assert reader.keystore is not None
     reader.keystore.close()
+
+
+async def test_a_batch_opens_its_customers_keys_with_one_key_store_look_up(
+        gw: Gateway, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A billing run's customers are each new to the cache: their keys are opened together, one
+    key-store look-up for the whole batch instead of one per message, and every message opens
+    with a fresh Crypto (another process's)."""
+    token = await gw.token("customers:write", "messages:write")
+    ids = [f"c-{n}" for n in range(12)]
+    for cid in ids:
+        status, body, _ = await gw.request("PUT", f"/api/v1/customers/{cid}", token=token,
+                                           json={"email": f"{cid}@example.no", "language": "nb", "name": "Kari"})
+        assert status in (200, 201), body
+    cache = for_writes(gw.services.crypto)
+    cache.clear()
+    store = gw.services.crypto.keystore
+    assert store is not None
+    calls = {"secret": 0, "secrets": 0}
+    one, many = store.secret, store.secrets
+
+    def secret(customer_id: str) -> object:
+        calls["secret"] += 1
+        return one(customer_id)
+
+    def secrets(customer_ids: list[str]) -> object:
+        calls["secrets"] += 1
+        return many(customer_ids)
+
+    monkeypatch.setattr(store, "secret", secret)
+    monkeypatch.setattr(store, "secrets", secrets)
+    status, body, _ = await gw.request("POST", "/api/v1/messages/batch", token=token, json={"messages": [
+        {**canary_notice(cid), "idempotency_key": f"b-{cid}"} for cid in ids]})
+    assert status == 200 and all("id" in r for r in body["results"]), body
+    assert calls == {"secret": 0, "secrets": 1}
+    assert all(cid in cache for cid in ids)
+    reader = fresh_crypto(settings)
+    copy = await snapshot(gw.services.engine)
+    for cid, result in zip(ids, body["results"], strict=True):
+        assert readable(reader, copy, cid)[f"{result['id']}.subject"] == CANARIES["subject"].encode()
+    assert reader.keystore is not None
+    reader.keystore.close()
+
+
+async def test_a_batch_item_whose_secret_is_gone_is_refused_and_the_others_are_written(gw: Gateway) -> None:
+    """A customer whose secret was destroyed (an erasure's first step) while its row still holds
+    the wrapped key: that item is refused with nothing stored for it, the rest of the batch is
+    written (the keys are opened together, each one failing on its own)."""
+    token = await gw.token("customers:write", "messages:write")
+    for cid in ("c-going", "c-staying"):
+        status, body, _ = await gw.request("PUT", f"/api/v1/customers/{cid}", token=token,
+                                           json={"email": f"{cid}@example.no", "language": "nb"})
+        assert status in (200, 201), body
+    for_writes(gw.services.crypto).clear()
+    assert gw.services.crypto.keystore is not None and gw.services.crypto.keystore.erase("c-going")
+    status, body, _ = await gw.request("POST", "/api/v1/messages/batch", token=token, json={"messages": [
+        {**canary_notice(cid), "idempotency_key": f"b-{cid}"} for cid in ("c-going", "c-staying")]})
+    assert status == 200
+    assert body["results"][0]["error"]["status"] == 409 and "id" in body["results"][1]
+    after = await snapshot(gw.services.engine)
+    for table in (messages.name, attachments.name, notifications.name):
+        assert held(after, table, "c-going") == 0
+    assert held(after, messages.name, "c-staying") == 1
