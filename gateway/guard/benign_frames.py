@@ -13,7 +13,7 @@ from . import lexicon as L
 from . import phrasing as P
 from .askers import other_asker
 from .clauses import COLON, WEAK, WORD, Analysis, Obj
-from .objects import SELF_SERVICE, harmless_digits
+from .objects import SELF_SERVICE, harmless_code, harmless_digits
 from .reported import own_typing, reported_object
 
 YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
@@ -178,8 +178,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         return True  # "If a web page asks for your BankID password, check the address first"
     if obj.cat in ("pin", "one_time_code") and (any(
             P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
-            or harmless_digits(a, obj)):
-        return True  # "The PIN for your EV charger", "koden til ladeboksen"
+            or harmless_digits(a, obj)) or (obj.cat == "password" and harmless_code(a, obj)):
+        return True  # "The PIN for your EV charger", "koden til ladeboksen", "the Wi-Fi password"
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
     sid = a.sentence_id[obj.i]
     asked = any(w in WHAT_IS for _, w in words) and hi + 1 < len(a.toks) and "?" in a.toks[hi + 1].key
