@@ -25,6 +25,8 @@ def asked_before(a: Analysis, i: int) -> bool:
             return False
         if a.toks[k].kind == WORD and a.keys[k] not in LISTING and a.directive_kind(k) in ("provide", "request") \
                 and (L.is_provide(a.keys[k]) or L.is_request(a.keys[k])):
+            if a.directive_kind(k) == "request" and a.subject(a.clause_start(k), k) == "second":
+                continue  # "You can request a copy of the data we hold, including …": the reader's own request
             return True
     return False
 

@@ -165,9 +165,11 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         return True  # "Kundeservice kan hjelpe deg utan at du oppgjev personnummer": no need for it
     if _use_to_log_in(a, words, obj):
         return True  # "Bruk PIN-koden for å aktivere portalen": the reader's own login
+    if _own_choice(a, words, obj):
+        return True  # "Bruk et eget passord til Min side", "så vel du ein PIN-kode på fire siffer"
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
         return True
-    if keys & _USED and not keys & _TO_US_WORDS:
+    if keys & _USED and not any(w in _TO_US_WORDS and not _nn_we(a, k) for k, w in words):
         return True  # "Kontonummeret … vert berre brukt til utbetalingar"; not "… brukt av oss, så det må vere med i svaret"
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
         others = [w for w in others if w not in L.ANAPHORA]
@@ -262,6 +264,41 @@ def _use_to_log_in(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
                 if rest[m] in ("når", "when") and rest[m + 1] in YOU and set(rest[m + 2:m + 4]) & (_LOGIN_GOAL | LOGIN):
                     return True  # "Kodebrikka brukar du berre når du loggar inn i nettbanken"
     return False
+
+
+# The reader chooses or makes a secret of their own: "Velg en PIN-kode på fire sifre", "Bruk et
+# eget passord til Min side", "You choose your own password when you create your account".
+_CHOOSE = frozenset({"velg", "velge", "velger", "vel", "velje", "vel", "veljer", "choose", "chooses", "pick", "picks",
+                     "lag", "lage", "lager", "laga", "lagar", "create", "creates", "make", "set", "sets", "opprett",
+                     "opprette", "oppretter", "opprettar"})
+_OWN = frozenset({"eget", "eige", "egen", "eigen", "own", "unikt", "unique", "sterkt", "strong", "langt", "long",
+                  "separate", "different", "anna", "annet", "nytt", "new", "ny"})
+_SECRET_CATS = frozenset({"password", "pin", "one_time_code"})
+
+
+def _own_choice(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
+    if obj.cat not in _SECRET_CATS or any(w in _TO_US_WORDS or w in ("her", "here", "below", "nedenfor") for _, w in words):
+        return False
+    for k, w in words:
+        if k >= obj.i:
+            return False
+        if obj.i - k > 6 or a.clause_break_between(k, obj.i):
+            continue
+        if w in _CHOOSE and a.word(k - 1) not in L.NEGATIONS:
+            return True
+        if w in _USE and any(a.keys[x] in _OWN for x in range(k + 1, obj.i)):
+            return True
+    return False
+
+
+_NN_FINITE = frozenset({"skal", "kan", "vil", "må", "har", "treng", "får", "bør", "er", "var", "betalar", "sender",
+                        "brukar", "trong", "fekk", "gjer", "betaler"})
+
+
+def _nn_we(a: Analysis, k: int) -> bool:
+    """Nynorsk "me" (we) as a subject before its verb ("når me skal betale tilbake"), not "me" the
+    English object ("send it to me")."""
+    return a.keys[k] == "me" and a.word(k + 1) in _NN_FINITE
 
 
 def _source(a: Analysis, k: int) -> bool:

@@ -146,6 +146,8 @@ class Analysis:
 
     def _add_obj(self, obj: Obj) -> None:
         obj.cat = canonical(obj.cat)
+        if obj.cat == "account_number" and obj.i > 0 and self.keys[obj.i - 1] in _WITH_US:
+            return  # "your customer account number", "electricity account no.": the account with us
         self.objs.append(obj)
         for k in range(obj.i, obj.j + 1):
             self.objs_at[k] = obj
@@ -445,6 +447,10 @@ class Analysis:
         return "statement" if saw_aux and unknown else "none"
 
 
+# An "account number" named by the noun before it as the customer's account with the company
+# (the number on our invoice), not a bank account: "customer account number", "utility account no."
+_WITH_US = frozenset({"customer", "client", "utility", "electricity", "energy", "power", "subscriber", "member",
+                      "membership", "billing"})
 _NAMED_NUMBER = frozenset({"phone", "telephone", "mobile", "house", "street", "order", "customer", "invoice",
                            "meter", "serial", "model", "flat", "apartment", "room", "tenant", "tenants"})
 

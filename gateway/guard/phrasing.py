@@ -322,7 +322,8 @@ LAW_SUBJECT = re.compile(
 QUOTE_OPEN = "«\"“„'‘"
 QUOTE_CLOSE = "»\"”“'’"
 _QUOTE_RE = re.compile(r"«[^»\n]{3,300}»|\"[^\"\n]{3,300}\"|“[^”\n]{3,300}[”“]|„[^“”\n]{3,300}[“”]|"
-                       r"(?<![\w])'[^'\n]{6,300}'(?![\w])")
+                       # single quotes; an apostrophe between letters ("mother's") does not close them
+                       r"(?<![\w])'(?:[^'\n]|(?<=\w)'(?=\w)){6,300}'(?![\w])")
 WARNING_WORDS = re.compile(
     r"svindel\w*|svindl\w*|scam\w*|fraud\w*|phish\w*|nettfisk\w*|falsk\w*|fake|forfalsk\w*|"
     r"bedrag\w*|lureri|juks\w*|mistenkelig\w*|mistenkjeleg\w*|suspicious|impersonat\w*|"
