@@ -13,7 +13,7 @@ from . import lexicon as L
 from . import phrasing as P
 from .askers import other_asker
 from .clauses import COLON, WEAK, WORD, Analysis, Obj
-from .objects import SELF_SERVICE, harmless_code, harmless_digits
+from .objects import SELF_SERVICE, by_post, harmless_code, harmless_digits
 from .reported import own_typing, reported_object
 
 YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
@@ -107,7 +107,7 @@ OURS = frozenset({"vårt", "vår", "våre", "our", "ours", "vårs", "selskapets"
 
 _INDEFINITE = frozenset({"en", "ein", "ei", "et", "eit", "a", "an", "any", "noen", "nokon"})
 
-WHAT_IS = frozenset({"hva", "kva", "what", "whats", "wat", "wats", "hvas", "kvas", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
+WHAT_IS = frozenset({"hva", "kva", "ka", "what", "whats", "wat", "wats", "hvas", "kvas", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
 
 
 def words_of(a: Analysis, lo: int, hi: int) -> list[tuple[int, str]]:
@@ -179,8 +179,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
     if any(a.keys[k] in _ASKS and other_asker(a, max(lo, a.clause_start(k)), k) for k in range(max(lo, obj.i - 5), obj.i)):
         return True  # "If a web page asks for your BankID password, check the address first"
     if obj.cat in ("pin", "one_time_code") and (any(
-            P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
-            or harmless_digits(a, obj)) or (obj.cat == "password" and harmless_code(a, obj)):
+            P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) and not by_post(a, k) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
+            or harmless_digits(a, obj)) or harmless_code(a, obj):
         return True  # "The PIN for your EV charger", "koden til ladeboksen", "the Wi-Fi password"
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
     sid = a.sentence_id[obj.i]
@@ -189,7 +189,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         w not in LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)
         and a.sentence_id[k] == sid  # a pronoun sentence is judged by its own frames
         and not (asked and w in _SAYS)  # "Hva står det i displayet?" asks what it says
-        and not (w in _SAYS and set(a.next_words(k, 3)) & _REMAINS)}  # "står berre … att"
+        and not (w in _SAYS and set(a.next_words(k, 3)) & _REMAINS)  # "står berre … att"
+        and not (w in _PROBABLY and a.word(k - 1) in _FINITE_BEFORE)}  # "Du har sikkert fått …": probably
     if near & _BENIGN_NEAR and not (near & _BENIGN_NEAR <= _NEW and not {a.word(obj.i - 1), a.word(obj.i - 2)} & _NEW):
         return True  # "new" only before the object itself: not "Fødselsnummeret til den nye eigaren"
     if any(_outside_party(w) for w in others) and any(
@@ -291,6 +292,9 @@ def _own_choice(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
     return False
 
 
+# "sikkert" after a finite verb or its subject is "probably" ("Du har sikkert fått ein PIN"), not "safely"
+_PROBABLY = frozenset({"sikkert", "sikkart"})
+_FINITE_BEFORE = frozenset({"har", "hev", "er", "vil", "kan", "du", "dere", "de", "dykk", "fekk", "fikk", "veit", "vet"})
 _NN_FINITE = frozenset({"skal", "kan", "vil", "må", "har", "treng", "får", "bør", "er", "var", "betalar", "sender",
                         "brukar", "trong", "fekk", "gjer", "betaler"})
 

@@ -73,11 +73,17 @@ def harmless_code(a: Analysis, obj: Obj) -> bool:
         w = a.keys[k]
         if w in _LIST_WORDS:
             return False
-        if P.BENIGN_CODE_CONTEXT.fullmatch(w) or (_CARRIER.fullmatch(w) and _printed_on(a, obj, k)):
+        if (P.BENIGN_CODE_CONTEXT.fullmatch(w) and not by_post(a, k)) or (_CARRIER.fullmatch(w) and _printed_on(a, obj, k)):
             return True
         if w not in _LINKS and k > obj.j + 1 and a.word(k - 1) not in _LINKS:
             return False
     return False
+
+
+def by_post(a: Analysis, k: int) -> bool:
+    """'i posten', 'in the post', 'med posten': the post as the channel a PIN came by (a bank's PIN
+    letter), not Posten the parcel company whose pick-up code is harmless ("koden fra Posten")."""
+    return a.keys[k] in ("posten", "post") and a.word(k - 1) in ("i", "in", "by", "med", "via", "per")
 
 
 # What a device's code is printed on: a label, a sticker, the box it came in. Only "on/på/from",
