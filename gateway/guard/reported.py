@@ -455,6 +455,12 @@ _MODAL_BEFORE = frozenset({"må", "skal", "bør", "must", "should", "need", "nee
                            "trenger", "treng", "bes", "please", "vennligst", "ver", "vær", "kindly"})
 
 
+_THREAT_WORDS = frozenset({"mindre", "unless", "otherwise", "ellers", "elles", "innen", "innan", "within", "frist",
+                           "fristen", "deadline", "lukkes", "lukkast", "lukka", "stenges", "stengast", "stengd",
+                           "stengt", "sperres", "sperrast", "sperra", "sperret", "closed", "blocked", "suspended",
+                           "deactivated", "deaktivert", "avsluttes", "avsluttast", "terminated", "slettes", "deleted"})
+
+
 def _confirms_with(a: Analysis, i: int) -> bool:
     """'… before you confirm with your PIN', 'bekrefter du med ditt eget passord i BankID-appen', 'you
     type … and confirm in the BankID app with your own PIN': the reader confirms WITH the secret
@@ -474,6 +480,8 @@ def _confirms_with(a: Analysis, i: int) -> bool:
     coordinated = back[:1] and back[0] in ("og", "and") and any(w in ("du", "you", "dere", "dykk") for w in back[1:])
     if not (you_after or you_before or coordinated) or set(back) & _MODAL_BEFORE:
         return False
+    if any(a.keys[k] in _THREAT_WORDS for k in range(max(0, i - 30), min(len(a.toks), i + 30)) if a.sentence_id[k] == sid):
+        return False  # "Saka vert lukka … med mindre du stadfestar med BankID-koden": a threat, a deadline
     if _goes_our_way(a, i):
         return False
     return not any(_our_way_word(a, k) or a.keys[k] in _FORMS for k in range(i, min(len(a.toks), i + 30))

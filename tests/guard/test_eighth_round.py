@@ -194,3 +194,10 @@ def test_eighth_round_passes(text: str) -> None:
 @pytest.mark.parametrize("text", [t for ts in REFUSE.values() for t in ts])
 def test_eighth_round_still_refused(text: str) -> None:
     assert rules_refuse(text), text
+
+
+def test_confirm_with_in_a_threat_stays_refused() -> None:
+    for text in ("Saken lukkes etter to døgn med mindre du bekrefter med passordet ditt.",
+                 "Saka vert stengd i morgon dersom du ikkje stadfestar med PIN-koden din innan kl. 12.",
+                 "Your account will be closed unless you confirm with your PIN."):
+        assert rules_refuse(text), text
