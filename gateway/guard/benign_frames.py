@@ -178,9 +178,9 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         return True
     if any(a.keys[k] in _ASKS and other_asker(a, max(lo, a.clause_start(k)), k) for k in range(max(lo, obj.i - 5), obj.i)):
         return True  # "If a web page asks for your BankID password, check the address first"
-    if obj.cat in ("pin", "one_time_code") and (any(
+    if (obj.cat in ("pin", "one_time_code") and (any(
             P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) and not by_post(a, k) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
-            or harmless_digits(a, obj)) or harmless_code(a, obj):
+            or harmless_digits(a, obj))) or harmless_code(a, obj):
         return True  # "The PIN for your EV charger", "koden til ladeboksen", "the Wi-Fi password"
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
     sid = a.sentence_id[obj.i]
@@ -269,7 +269,7 @@ def _use_to_log_in(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
 
 # The reader chooses or makes a secret of their own: "Velg en PIN-kode på fire sifre", "Bruk et
 # eget passord til Min side", "You choose your own password when you create your account".
-_CHOOSE = frozenset({"velg", "velge", "velger", "vel", "velje", "vel", "veljer", "choose", "chooses", "pick", "picks",
+_CHOOSE = frozenset({"velg", "velge", "velger", "vel", "velje", "veljer", "choose", "chooses", "pick", "picks",
                      "lag", "lage", "lager", "laga", "lagar", "create", "creates", "make", "set", "sets", "opprett",
                      "opprette", "oppretter", "opprettar"})
 _OWN = frozenset({"eget", "eige", "egen", "eigen", "own", "unikt", "unique", "sterkt", "strong", "langt", "long",

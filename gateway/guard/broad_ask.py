@@ -227,8 +227,8 @@ def _with_in_hand(a: Analysis, lo: int, obj: Obj) -> bool:
     """'Med personnummeret ditt på plass er kredittsjekken gjort', 'With your PIN in hand, we can …':
     a sentence that opens with the data as a precondition (the reader's, by a possessive)."""
     first = [a.keys[k] for k in range(lo, obj.i) if a.toks[k].kind == WORD]
-    if not first or first[0] not in ("med", "with") or len(first) > 3 or not set(first) & L.POSSESSIVE and \
-            a.word(obj.j + 1) not in L.POSSESSIVE:
+    if not first or first[0] not in ("med", "with") or len(first) > 3 or (
+            not set(first) & L.POSSESSIVE and a.word(obj.j + 1) not in L.POSSESSIVE):
         return False
     nxt = a.next_words(obj.j, 3)
     if nxt[:1] and nxt[0] in L.POSSESSIVE:

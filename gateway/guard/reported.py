@@ -449,7 +449,7 @@ def _how_login_works(a: Analysis, i: int) -> bool:
 
 
 _CONFIRM_ONLY = frozenset({"bekreft", "bekrefter", "bekrefte", "stadfest", "stadfestar", "stadfester", "stadfeste",
-                           "confirm", "confirms", "godkjenn", "godkjenner", "godkjenner", "approve", "approves",
+                           "confirm", "confirms", "godkjenn", "godkjenner", "approve", "approves",
                            "signer", "signerer", "signerar", "sign", "signs"})
 _MODAL_BEFORE = frozenset({"må", "skal", "bør", "must", "should", "need", "needs", "have", "has", "required",
                            "trenger", "treng", "bes", "please", "vennligst", "ver", "vær", "kindly"})

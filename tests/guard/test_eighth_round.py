@@ -50,7 +50,8 @@ PASS = {
         "Kortet endrar du i appen under Betaling. Der legg du inn det nye kortnummeret.",
         "You change your password in the app under Settings > Security. There you first type your current password.",
         "Update your bank account number under My details after you log in.",
-        "Vil du ha refusjonen til en annen konto? Logg inn på Min side og oppdater kontonummeret under Mine opplysninger.",
+        "Vil du ha refusjonen til en annen konto? Logg inn på Min side og oppdater kontonummeret under "
+        "Mine opplysninger.",
         "Vil du ha pengane på ein annan konto? Logg inn på Mi side og oppdater kontonummeret under Mine opplysningar.",
     ],
     # 4. a secret the reader chooses or makes for themselves
