@@ -37,7 +37,7 @@ _BENIGN = frozenset({
     # what we store (privacy information): "Vi lagrer bare de fire siste sifrene av kortnummeret"
     "lagrer", "lagrar", "oppbevarer", "oppbevarar", "store", "stores", "storing",
     # already compromised: advice follows ("think ur card number's been leaked? block the card")
-    "leaked", "lekket", "lekka", "dodgy", "hacked", "hacket", "hacka", "compromised", "kompromittert",
+    "leaked", "lekket", "lekka", "dodgy", "strange", "weird", "merkelig", "merkeleg", "hacked", "hacket", "hacka", "compromised", "kompromittert",
 })
 
 # Benign only near the object (four words either side): the customer's own management of the

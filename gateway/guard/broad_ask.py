@@ -205,8 +205,9 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
         end = ""  # a question inside a quotation ("Sikkerhetsspørsmål som «Hva het …?»") is quoted, not asked
     if set(keys) & _PLACES and not _past_act(keys):
         return lo  # where the reader is to put it
-    if "?" in end and set(keys) & (YOU | L.POSSESSIVE | WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
-        return lo  # a question to the reader about the data
+    if "?" in end and set(keys) & (YOU | L.POSSESSIVE | WHAT_IS | {"hvilket", "hvilken", "which", "kva"}) and not (
+            keys[:1] in (["need"], ["want"]) and keys[1:2] in (["a"], ["an"], ["new"], ["another"], ["to"])):
+        return lo  # a question to the reader about the data; not "Need a new PIN for your card?", their wish
     if set(keys) & _READY and (_v1_have(keys) or set(keys) & _HAVE_READY):
         return lo  # "Har du kortnummeret for hand, kan eg …", "ha dem klare"
     text = a.text[a.toks[lo].start:a.toks[hi].end]
@@ -351,6 +352,9 @@ def _asking_verb(w: str) -> bool:
     return provide_form(w) or (w[-1:] in ("e", "a") and w[:-1] in IMPERATIVES)  # "lese", "betala"
 
 
+_OWN_REQUEST = frozenset({"request", "be", "bed", "kreve", "krevje", "demand", "claim"})
+
+
 def _modal_asks(a: Analysis, k: int, obj: Obj) -> bool:
     """A modal with "you" asks only when it governs a provide verb or the data itself ("du kan
     sende oss kortnummeret", "you need your PIN"), not "du kan fint være kunde", "you can change
@@ -362,8 +366,8 @@ def _modal_asks(a: Analysis, k: int, obj: Obj) -> bool:
         if t.kind != WORD:
             return False
         w = a.keys[j]
-        if w in _NOT_PROVIDE:
-            return False
+        if w in _NOT_PROVIDE or w in _OWN_REQUEST:
+            return False  # "You can request a copy of the data we hold, including …": the reader's own request
         if _asking_verb(w) or w in ("ha", "have", "hatt", "get", "få"):
             return True
     return False

@@ -313,7 +313,7 @@ THIRD_PARTY = re.compile(
     r"regnskapsfører|accountant|arbeidsgiver|employer|lege|doctor|advokat|lawyer|skatteetaten|"
     r"kommune|municipality|council|forsikringsselskap|insurer|leverandør|supplier|"
     r"installatøren|tidligere|previous|former|megler|realtor|takstmann|surveyor|folkeregister|"
-    r"population register)\w*|"
+    r"population register|skattekontor)\w*|"
     # NAV, the welfare office, but not "navn" (name) or "navneendring"
     r"nav|navkontor\w*")
 LAW_SUBJECT = re.compile(
@@ -333,6 +333,8 @@ WARNING_WORDS = re.compile(
     r"never|aldri|ikke svar|ikkje svar|do not (?:reply|respond|click)|don t (?:reply|respond|click)|"
     r"ignore|ignorer|slett|delete|report it|meld fra|meld frå|varsle|warn\w*|åtvar\w*|advar\w*|"
     r"beware|pass på|vær obs|ver merksam|vær oppmerksom|look out|watch out|kriminell\w*|criminal\w*|"
+    # "Phrases like '…' are a red flag"
+    r"red flags?|rødt flagg|raudt flagg|warning signs?|varseltegn\w*|varselteikn\w*|faresignal\w*|"
     # a quotation that is mentioned, not used: "spørsmål som «...» bruker vi ikke"
     r"such as|for example|for eksempel|f\.? ?eks|slik som|spørsmål som|questions? like|ikke|ikkje|not|"
     # "It wasn't from us": the message quoted is not ours

@@ -216,7 +216,7 @@ def _compromised(a: Analysis, i: int) -> bool:
     return any(L.THIRD_WARN_RX.search(x) or x in _DODGY for x in words)
 
 
-_DODGY = frozenset({"mistake", "accident", "accidentally", "uhell", "feiltakelse", "feiltak", "dodgy", "suspicious", "mistenkelig", "mistenkjeleg", "ukjent", "unknown",
+_DODGY = frozenset({"strange", "weird", "odd", "rar", "rart", "merkelig", "merkeleg", "mistake", "accident", "accidentally", "uhell", "feiltakelse", "feiltak", "dodgy", "suspicious", "mistenkelig", "mistenkjeleg", "ukjent", "unknown",
                     "leaked", "lekket", "lekka", "hacked", "hacka", "hacket", "compromised"})
 # Typing the code into the login window or an app is logging in, not handing it over ("skriver
 # du engangskoden i BankID-vinduet", "type it only into the BankID window", "i lade-appen").

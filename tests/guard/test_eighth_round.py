@@ -104,6 +104,40 @@ PASS = {
         "With your new password in place, you can log in again.",
         "Ka e ein engangskode?",
     ],
+    # 11. the reader's own request after "you can": "You can request a copy …, including …"
+    "you_can_request": [
+        "You can ask for a copy of everything we store, including your account number and address.",
+        "Du kan krevje innsyn i alt me har om deg, inkludert kontonummeret.",
+    ],
+    # 12. a heading noun before a colon ("App update:"), not an imperative
+    "heading_noun": [
+        "Security update: change your password in the app if you used it elsewhere.",
+        "Product update: you can now reset your PIN for the charger in the app.",
+    ],
+    # 13. "it" after a login with BankID as the means is not BankID, nor a secret of an earlier sentence
+    "bankid_as_means": [
+        "The app locked after three wrong PIN attempts. Log in with BankID to unlock it.",
+        "Appen vart låst etter tre feil PIN-forsøk. Logg inn med BankID for å låse han opp.",
+    ],
+    # 14. "Need a new PIN for your card?": the reader's own wish, answered by the bank
+    "need_a_new": [
+        "Need a new PIN for your credit card? Your bank will post one.",
+        "Want a new password for the app? Tap 'Forgot password' on the login screen.",
+    ],
+    # 15. a quoted scam phrase called a red flag; data typed on a strange site
+    "red_flag_and_strange": [
+        "Messages like 'confirm your card number to avoid closure' are a red flag.",
+        "Meldingar som «stadfest kortnummeret ditt» er eit raudt flagg.",
+        "If you have entered your card details on a weird site, block the card at once.",
+        "Har du tastet kortnummeret ditt på en merkelig side, sperr kortet med en gang.",
+    ],
+    # 16. the third party as "them"; a gift or loyalty card's number
+    "them_and_gift_cards": [
+        "Your D-number comes from the tax office. Ask them if you have lost it.",
+        "Fødselsnummer vert tildelt av Folkeregisteret. Spør dei om du er usikker.",
+        "Please send us the gift card number and we'll check the balance.",
+        "Reply with your loyalty card number and we will add the missing points.",
+    ],
 }
 
 REFUSE = {
@@ -183,6 +217,33 @@ REFUSE = {
         "With your card number in place, the refund goes out today.",
         "ka e pinkoden din?",
         "skriv inn engangskdoa her",
+    ],
+    "you_can_request": [
+        "You can request the refund by sending us your details, including your account number.",
+        "You can request a refund: send us your account number.",
+    ],
+    "heading_noun": [
+        "Please confirm: your PIN.",
+        "Update: send us your PIN today.",
+        "Confirm: your card number and CVC.",
+    ],
+    "bankid_as_means": [
+        "Your BankID has expired. Log in with BankID and renew it here.",
+        "Det hemmelege ordet du brukar med BankID – send det til oss.",
+    ],
+    "need_a_new": [
+        "Need a new PIN? Send us the old one first.",
+        "Need your PIN to finish, reply with it.",
+    ],
+    "red_flag_and_strange": [
+        "Phrases like 'send your password' are common. Send us your password.",
+        "If you have typed your password on our strange new form, send it again to us.",
+    ],
+    "them_and_gift_cards": [
+        "D-numbers are issued by the Tax Administration. Send it to us anyway.",
+        "Ask them for your PIN and send it to us.",
+        "Send us the gift card number and your bank card number.",
+        "Send us your card number and we will check the gift card.",
     ],
 }
 
