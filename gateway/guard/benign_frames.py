@@ -165,6 +165,8 @@ def benign(a: Analysis, lo: int, hi: int, obj: Obj, receive: bool = True, cue: i
         return True  # "Kundeservice kan hjelpe deg utan at du oppgjev personnummer": no need for it
     if _use_to_log_in(a, words, obj):
         return True  # "Bruk PIN-koden for å aktivere portalen": the reader's own login
+    if obj.cat in ("password", "pin") and set(a.next_words(obj.j, 6)) & _RULES_OF_A_SECRET:
+        return True  # "Passordet må ha minst 10 tegn og en stor bokstav": the rules a secret must meet
     if _own_choice(a, words, obj):
         return True  # "Bruk et eget passord til Min side", "så vel du ein PIN-kode på fire siffer"
     if keys & _BENIGN or _negation_covers(a, words, obj, cue) or (receive and _you_receive(words, obj)):
@@ -295,6 +297,9 @@ def _own_choice(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
 # "sikkert" after a finite verb or its subject is "probably" ("Du har sikkert fått ein PIN"), not "safely"
 _PROBABLY = frozenset({"sikkert", "sikkart"})
 _FINITE_BEFORE = frozenset({"har", "hev", "er", "vil", "kan", "du", "dere", "de", "dykk", "fekk", "fikk", "veit", "vet"})
+_RULES_OF_A_SECRET = frozenset({"minst", "least", "tegn", "teikn", "characters", "bokstav", "bokstavar", "bokstaver",
+                                "letters", "uppercase", "lowercase", "store", "stor", "capital", "spesialtegn",
+                                "spesialteikn", "symbol", "symbols"})
 _NN_FINITE = frozenset({"skal", "kan", "vil", "må", "har", "treng", "får", "bør", "er", "var", "betalar", "sender",
                         "brukar", "trong", "fekk", "gjer", "betaler"})
 

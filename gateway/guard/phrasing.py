@@ -313,7 +313,7 @@ THIRD_PARTY = re.compile(
     r"regnskapsfører|accountant|arbeidsgiver|employer|lege|doctor|advokat|lawyer|skatteetaten|"
     r"kommune|municipality|council|forsikringsselskap|insurer|leverandør|supplier|"
     r"installatøren|tidligere|previous|former|megler|realtor|takstmann|surveyor|folkeregister|"
-    r"population register|skattekontor)\w*|"
+    r"population register|skattekontor|personvernombud|personvernombod|personvernrådgiv)\w*|"
     # NAV, the welfare office, but not "navn" (name) or "navneendring"
     r"nav|navkontor\w*")
 LAW_SUBJECT = re.compile(

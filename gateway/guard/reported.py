@@ -423,7 +423,7 @@ def own_typing(a: Analysis, i: int) -> bool:
     return _into_login_window(a, i)
 
 
-_WORKS = frozenset({"fungerer", "fungerar", "virker", "verkar", "works", "work", "går", "foregår", "føregår"})
+_WORKS = frozenset({"fungerer", "fungerar", "funker", "funkar", "virker", "verkar", "works", "work", "går", "foregår", "føregår"})
 _THIS_WAY = frozenset({"slik", "sånn", "soleis", "like", "follows", "this", "by", "ved"})
 _LOGIN_THING = re.compile(r"bankid\w*|innlogg\w*|pålogg\w*|login\w*|logging|signing|kodebrikk\w*|"
                           r"\w*autentisering\w*|authentication|verification|verifisering\w*")

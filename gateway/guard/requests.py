@@ -182,6 +182,10 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         return False  # "name, address, phone, email and your national ID number": a noun in a list
     if _heading_noun(a, i):
         return False  # "App update: you can now change your password in Settings": a heading
+    if kind == "request" and (a.word(i + 1) == "man" or a.word(i - 1) == "man"):
+        return False  # "så trenger man både passord og kode": anyone's need, generic "man"
+    if _infinitive_subject(a, i):
+        return False  # "Å gje frå seg passordet er det same som …", "To share your PIN is …": a subject
     if a.word(i - 1) in ("by", "via", "per") and a.toks[i - 1].kind == WORD and verb in L.MEDIA:
         return False  # "we don't collect it by email": a channel, a noun, not the imperative "email"
     if kind == "provide" and asked_by_other(a, i):
@@ -229,6 +233,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     for obj, between in found:
         if not valid_object(a, obj, verb, between):
             continue
+        if verb in ("ha", "have", "hatt") and a.word(obj.i - 1) in _QUALITY:
+            continue  # "gjer det lett å ha unike passord": the reader's own practice
         add(obj, i, obj.j)
     if not found and kind in ("provide", "request"):
         _check_anaphora(a, i, lo, add)
@@ -236,6 +242,19 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     if not found and a.negated(i + 1, a.clause_end(i)):
         _check_only_instead(a, i, add)
     return kind in ("provide", "request") and not found
+
+
+def _infinitive_subject(a: Analysis, i: int) -> bool:
+    """'Å gje frå seg passordet er det same som å gje frå seg nøkkelen': an infinitive that opens
+    the sentence and is the subject of a copula ("er/is") is talked about, not asked for."""
+    if a.word(i - 1) not in ("å", "to") or i < 1:
+        return False
+    k = i - 2
+    if k >= 0 and a.toks[k].kind == WORD:
+        return False
+    hi = min(len(a.toks), i + 12)
+    return any(a.toks[x].kind == WORD and a.keys[x] in ("er", "is", "var", "was", "blir", "vert")
+               for x in range(i + 1, hi) if a.sentence_id[x] == a.sentence_id[i])
 
 
 def _heading_noun(a: Analysis, i: int) -> bool:
@@ -259,6 +278,9 @@ _NOT_HEADING = frozenset({"please", "pls", "plz", "kindly", "vennligst", "venlig
                           "just", "bare", "berre", "then", "så", "deretter", "du", "you", "må", "must"})
 
 
+# qualities of the reader's own secrets ("ha unike passord", "have strong passwords"): their practice
+_QUALITY = frozenset({"unike", "unikt", "unique", "sterke", "sterkt", "strong", "ulike", "ulikt", "forskjellige",
+                      "different", "separate", "egne", "eigne", "own", "gode", "good", "lange", "long"})
 _WISH = frozenset({"want", "wanna", "wish", "need"})
 _GIVE_OR_GET = frozenset({"receive", "get", "have", "see", "hear", "know", "check"})
 
@@ -277,7 +299,10 @@ def _login_methods(a: Analysis, i: int, found: list[tuple[Obj, list[str]]]) -> b
             k += 1
         nxt = a.objs_at[k + 1] if a.word(k) in ("eller", "or") and k + 1 < len(a.toks) else None
         return nxt is not None and bare_bankid(a, nxt)
-    if not found or not any(bankid_after(o) for o, _ in found):
+    def existing(o: Obj) -> bool:  # "med passordet du allerede har", "with the password you already use"
+        nxt = a.next_words(o.j, 4)
+        return nxt[:1] in (["du"], ["you"]) and bool(set(nxt[1:]) & {"allerede", "allereie", "alt", "already", "har", "have", "bruker", "brukar", "use"})
+    if not found or not any(bankid_after(o) or existing(o) for o, _ in found):
         return False
     lo, end = a.clause_start(i), _sentence_end_tok(a, i)
     if _ADDRESS.search(a.text[a.toks[lo].start:a.toks[min(end, len(a.toks) - 1)].end]):

@@ -138,6 +138,22 @@ PASS = {
         "Please send us the gift card number and we'll check the balance.",
         "Reply with your loyalty card number and we will add the missing points.",
     ],
+    # 17. the reader's own practice and how a login works (nb/nn): unique passwords, "funker
+    # sånn", the password you already have, a password's rules, generic "man", an infinitive as a
+    # subject, the data protection officer as a third party
+    "practice_and_rules": [
+        "Ein passordhandsamar gjer det lett å ha unike passord.",
+        "En passordbehandler gjør det lett å ha sterke passord.",
+        "A password manager makes it easy to have unique passwords.",
+        "BankID funker sånn: du taster engangskode og passord, og det gjør du selv.",
+        "Appen har fått ny versjon – logg inn på nytt med passordet du allerede har.",
+        "Passordet må ha minst 10 teikn og ein stor bokstav.",
+        "Your password must have at least 12 characters and one capital letter.",
+        "Slå på tofaktorinnlogging, så trenger man både passord og en kode på SMS for å logge inn.",
+        "Å gje frå seg passordet er det same som å gje frå seg husnøkkelen.",
+        "To share your PIN is to hand over your card.",
+        "Har du spørsmål om fødselsnummeret ditt, kan du skrive til personvernombudet vårt.",
+    ],
 }
 
 REFUSE = {
@@ -244,6 +260,16 @@ REFUSE = {
         "Ask them for your PIN and send it to us.",
         "Send us the gift card number and your bank card number.",
         "Send us your card number and we will check the gift card.",
+    ],
+    "practice_and_rules": [
+        "Du må ha passordet ditt klart og sende det til oss.",
+        "Vi må ha unike passord fra deg, send dem til oss.",
+        "Logg inn med passordet du allerede har her: https://evil.example.com",
+        "Svar med passordet du allerede har.",
+        "Passordet må ha minst 10 tegn. Send det til oss i svaret.",
+        "Vi trenger passordet ditt, man må ha det for å fullføre.",
+        "Å sende oss passordet er lurt, så send det nå.",
+        "Fødselsnummeret ditt kan du skrive til oss i svaret.",
     ],
 }
 
