@@ -280,17 +280,16 @@ _SECRET_CATS = frozenset({"password", "pin", "one_time_code"})
 
 
 def _own_choice(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
-    if obj.cat not in _SECRET_CATS or any(w in _TO_US_WORDS or w in ("her", "here", "below", "nedenfor") for _, w in words):
+    if obj.cat not in _SECRET_CATS:
         return False
-    for k, w in words:
-        if k >= obj.i:
-            return False
-        if obj.i - k > 6 or a.clause_break_between(k, obj.i):
-            continue
-        if w in _CHOOSE and a.word(k - 1) not in L.NEGATIONS:
-            return True
-        if w in _USE and any(a.keys[x] in _OWN for x in range(k + 1, obj.i)):
-            return True
+    lo = words[0][0] if words else obj.i
+    keys = a.keys
+    for k in range(max(lo, obj.i - 6), obj.i):  # the six tokens before the object, in its sentence
+        w = keys[k]
+        if (w in _CHOOSE and a.word(k - 1) not in L.NEGATIONS) or (
+                w in _USE and any(keys[x] in _OWN for x in range(k + 1, obj.i))):
+            if not a.clause_break_between(k, obj.i):
+                return not any(x in _TO_US_WORDS or x in ("her", "here", "below", "nedenfor") for _, x in words)
     return False
 
 
