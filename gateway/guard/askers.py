@@ -25,6 +25,8 @@ def asked_before(a: Analysis, i: int) -> bool:
             return False
         if a.toks[k].kind == WORD and a.keys[k] not in LISTING and a.directive_kind(k) in ("provide", "request") \
                 and (L.is_provide(a.keys[k]) or L.is_request(a.keys[k])):
+            if a.directive_kind(k) == "request" and a.subject(a.clause_start(k), k) == "second":
+                continue  # "You can request a copy of the data we hold, including …": the reader's own request
             return True
     return False
 
@@ -42,7 +44,7 @@ _ASK_WORDS = frozenset({"ask", "asks", "asking", "ber", "be", "bed", "spør", "s
                         "krever", "krev", "requires", "require", "need", "needs", "trenger", "treng", "will"})
 # a terminal, a device or a page of someone else's: "betalingsterminalen", "ladeboksen", "produsentens app"
 _ASKER_RX = re.compile(r"\w*terminal\w*|\w*app(?:en|a)?|\w*vindu(?:et)?|\w*vindauget|nettbutikk\w*|"
-                       r"ladeboks\w*|charger\w*|router\w*|kassa\w*|checkout|\w+appen|varmepump\w*|heatpump\w*|"
+                       r"ladeboks\w*|charger\w*|lader(?:e|en|ne)?|ladar(?:ar|en|ane)?|ladestasjon\w*|router\w*|kassa\w*|checkout|\w+appen|varmepump\w*|heatpump\w*|"
                        r"wallbox\w*|vekselrett\w*|inverter\w*|solcelle\w*|alarm\w*|produsent\w*|manufacturer\w*|"
                        # a login page or the login itself: "ei innloggingsside som ber om BankID", "each login will ask for …"
                        r"(?:innloggings|påloggings|login|nett)sid(?:e|a|en)|(?:inn|på)logging(?:a|en)?|logins?|signin")

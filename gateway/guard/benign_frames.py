@@ -13,7 +13,7 @@ from . import lexicon as L
 from . import phrasing as P
 from .askers import other_asker
 from .clauses import COLON, WEAK, WORD, Analysis, Obj
-from .objects import SELF_SERVICE, harmless_digits
+from .objects import SELF_SERVICE, by_post, harmless_code, harmless_digits
 from .reported import own_typing, reported_object
 
 YOU = frozenset({"du", "dere", "dykk", "de", "you", "u", "dokker", "ya"})
@@ -37,7 +37,7 @@ _BENIGN = frozenset({
     # what we store (privacy information): "Vi lagrer bare de fire siste sifrene av kortnummeret"
     "lagrer", "lagrar", "oppbevarer", "oppbevarar", "store", "stores", "storing",
     # already compromised: advice follows ("think ur card number's been leaked? block the card")
-    "leaked", "lekket", "lekka", "dodgy", "hacked", "hacket", "hacka", "compromised", "kompromittert",
+    "leaked", "lekket", "lekka", "dodgy", "strange", "weird", "merkelig", "merkeleg", "hacked", "hacket", "hacka", "compromised", "kompromittert",
 })
 
 # Benign only near the object (four words either side): the customer's own management of the
@@ -107,7 +107,7 @@ OURS = frozenset({"vårt", "vår", "våre", "our", "ours", "vårs", "selskapets"
 
 _INDEFINITE = frozenset({"en", "ein", "ei", "et", "eit", "a", "an", "any", "noen", "nokon"})
 
-WHAT_IS = frozenset({"hva", "kva", "what", "whats", "wat", "wats", "hvas", "kvas", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
+WHAT_IS = frozenset({"hva", "kva", "ka", "what", "whats", "wat", "wats", "hvas", "kvas", "hvordan", "korleis", "how", "hvorfor", "kvifor", "why"})
 
 
 def words_of(a: Analysis, lo: int, hi: int) -> list[tuple[int, str]]:
@@ -194,10 +194,14 @@ def _benign_both(a: Analysis, lo: int, hi: int, obj: Obj, cue: int | None,
         return True, True  # "Kundeservice kan hjelpe deg utan at du oppgjev personnummer": no need for it
     if used_to_log_in:
         return True, True  # "Bruk PIN-koden for å aktivere portalen": the reader's own login
+    if obj.cat in ("password", "pin") and set(a.next_words(obj.j, 6)) & _RULES_OF_A_SECRET:
+        return True, True  # "Passordet må ha minst 10 tegn og en stor bokstav": the rules a secret must meet
+    if _own_choice(a, words, obj):
+        return True, True  # "Bruk et eget passord til Min side", "så vel du ein PIN-kode på fire siffer"
     if keys & _BENIGN or _negation_covers(a, words, obj, cue):
         return True, True
     received = received or _you_receive(words, obj)
-    if keys & _USED and not keys & _TO_US_WORDS:
+    if keys & _USED and not any(w in _TO_US_WORDS and not _nn_we(a, k) for k, w in words):
         return True, True  # "Kontonummeret … vert berre brukt til utbetalingar"; not "… brukt av oss, så det må vere med i svaret"
     if pronoun:  # in a sentence that asks with a pronoun ("Dei skal du skrive inn her"), "dei" is the data
         others = [w for w in others if w not in L.ANAPHORA]
@@ -206,10 +210,10 @@ def _benign_both(a: Analysis, lo: int, hi: int, obj: Obj, cue: int | None,
         return True, True
     if any(a.keys[k] in _ASKS and other_asker(a, max(lo, a.clause_start(k)), k) for k in range(max(lo, obj.i - 5), obj.i)):
         return True, True  # "If a web page asks for your BankID password, check the address first"
-    if obj.cat in ("pin", "one_time_code") and (any(
-            P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
-            or harmless_digits(a, obj)):
-        return True, True  # "The PIN for your EV charger", "koden til ladeboksen"
+    if (obj.cat in ("pin", "one_time_code") and (any(
+            P.BENIGN_CODE_CONTEXT.fullmatch(a.word(k)) and not by_post(a, k) for k in range(obj.j + 1, min(hi + 1, obj.j + 6)))
+            or harmless_digits(a, obj))) or harmless_code(a, obj):
+        return True, True  # "The PIN for your EV charger", "koden til ladeboksen", "the Wi-Fi password"
     described = bool(set(a.keys[max(lo, obj.i - 4):obj.i]) & _RELATIVE_WIDE)
     sid = a.sentence_id[obj.i]
     asked = any(w in WHAT_IS for _, w in words) and hi + 1 < len(a.toks) and "?" in a.toks[hi + 1].key
@@ -217,7 +221,8 @@ def _benign_both(a: Analysis, lo: int, hi: int, obj: Obj, cue: int | None,
         w not in LOGIN or _login_with(a.next_words(k, 2))) and not (described and k > obj.j)
         and a.sentence_id[k] == sid  # a pronoun sentence is judged by its own frames
         and not (asked and w in _SAYS)  # "Hva står det i displayet?" asks what it says
-        and not (w in _SAYS and set(a.next_words(k, 3)) & _REMAINS)}  # "står berre … att"
+        and not (w in _SAYS and set(a.next_words(k, 3)) & _REMAINS)  # "står berre … att"
+        and not (w in _PROBABLY and a.word(k - 1) in _FINITE_BEFORE)}  # "Du har sikkert fått …": probably
     if near & _BENIGN_NEAR and not (near & _BENIGN_NEAR <= _NEW and not {a.word(obj.i - 1), a.word(obj.i - 2)} & _NEW):
         return True, True  # "new" only before the object itself: not "Fødselsnummeret til den nye eigaren"
     if any(_outside_party(w) for w in others) and any(
@@ -294,6 +299,46 @@ def _use_to_log_in(a: Analysis, words: list[tuple[int, str]], obj: Obj | None) -
                 if rest[m] in ("når", "when") and rest[m + 1] in YOU and set(rest[m + 2:m + 4]) & (_LOGIN_GOAL | LOGIN):
                     return True  # "Kodebrikka brukar du berre når du loggar inn i nettbanken"
     return False
+
+
+# The reader chooses or makes a secret of their own: "Velg en PIN-kode på fire sifre", "Bruk et
+# eget passord til Min side", "You choose your own password when you create your account".
+_CHOOSE = frozenset({"velg", "velge", "velger", "vel", "velje", "veljer", "choose", "chooses", "pick", "picks",
+                     "lag", "lage", "lager", "laga", "lagar", "create", "creates", "make", "set", "sets", "opprett",
+                     "opprette", "oppretter", "opprettar"})
+_OWN = frozenset({"eget", "eige", "egen", "eigen", "own", "unikt", "unique", "sterkt", "strong", "langt", "long",
+                  "separate", "different", "anna", "annet", "nytt", "new", "ny"})
+_SECRET_CATS = frozenset({"password", "pin", "one_time_code"})
+
+
+def _own_choice(a: Analysis, words: list[tuple[int, str]], obj: Obj) -> bool:
+    if obj.cat not in _SECRET_CATS:
+        return False
+    lo = words[0][0] if words else obj.i
+    keys = a.keys
+    for k in range(max(lo, obj.i - 6), obj.i):  # the six tokens before the object, in its sentence
+        w = keys[k]
+        if (w in _CHOOSE and a.word(k - 1) not in L.NEGATIONS) or (
+                w in _USE and any(keys[x] in _OWN for x in range(k + 1, obj.i))):
+            if not a.clause_break_between(k, obj.i):
+                return not any(x in _TO_US_WORDS or x in ("her", "here", "below", "nedenfor") for _, x in words)
+    return False
+
+
+# "sikkert" after a finite verb or its subject is "probably" ("Du har sikkert fått ein PIN"), not "safely"
+_PROBABLY = frozenset({"sikkert", "sikkart"})
+_FINITE_BEFORE = frozenset({"har", "hev", "er", "vil", "kan", "du", "dere", "de", "dykk", "fekk", "fikk", "veit", "vet"})
+_RULES_OF_A_SECRET = frozenset({"minst", "least", "tegn", "teikn", "characters", "bokstav", "bokstavar", "bokstaver",
+                                "letters", "uppercase", "lowercase", "store", "stor", "capital", "spesialtegn",
+                                "spesialteikn", "symbol", "symbols"})
+_NN_FINITE = frozenset({"skal", "kan", "vil", "må", "har", "treng", "får", "bør", "er", "var", "betalar", "sender",
+                        "brukar", "trong", "fekk", "gjer", "betaler"})
+
+
+def _nn_we(a: Analysis, k: int) -> bool:
+    """Nynorsk "me" (we) as a subject before its verb ("når me skal betale tilbake"), not "me" the
+    English object ("send it to me")."""
+    return a.keys[k] == "me" and a.word(k + 1) in _NN_FINITE
 
 
 def _source(a: Analysis, k: int) -> bool:

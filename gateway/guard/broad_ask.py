@@ -198,13 +198,16 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
             return k
     if _label_fragment(a, lo, obj):
         return lo  # "Til slutt: personnummeret ditt, så er saka ferdig"
+    if _with_in_hand(a, lo, obj):
+        return lo  # "Med personnummeret ditt på plass er saka gjort": a precondition on the data
     end = a.toks[hi + 1].key if hi + 1 < len(a.toks) else ""
     if "?" in end and _quoted_at(a, hi + 1):
         end = ""  # a question inside a quotation ("Sikkerhetsspørsmål som «Hva het …?»") is quoted, not asked
     if set(keys) & _PLACES and not _past_act(keys):
         return lo  # where the reader is to put it
-    if "?" in end and set(keys) & (YOU | L.POSSESSIVE | WHAT_IS | {"hvilket", "hvilken", "which", "kva"}):
-        return lo  # a question to the reader about the data
+    if "?" in end and set(keys) & (YOU | L.POSSESSIVE | WHAT_IS | {"hvilket", "hvilken", "which", "kva"}) and not (
+            keys[:1] in (["need"], ["want"]) and keys[1:2] in (["a"], ["an"], ["new"], ["another"], ["to"])):
+        return lo  # a question to the reader about the data; not "Need a new PIN for your card?", their wish
     if set(keys) & _READY and (_v1_have(keys) or set(keys) & _HAVE_READY):
         return lo  # "Har du kortnummeret for hand, kan eg …", "ha dem klare"
     text = a.text[a.toks[lo].start:a.toks[hi].end]
@@ -216,6 +219,22 @@ def _ask_cue(a: Analysis, lo: int, hi: int, obj: Obj) -> int | None:
         if w in L.WITHOUT and 0 < obj.i - k <= 4 and requirement(a, words, 0, obj):
             return k  # "We can't proceed without your account number"
     return None
+
+
+_IN_HAND = (("på", "plass"), ("in", "hand"), ("in", "place"), ("on", "hand"), ("i", "hende"), ("for", "hand"))
+
+
+def _with_in_hand(a: Analysis, lo: int, obj: Obj) -> bool:
+    """'Med personnummeret ditt på plass er kredittsjekken gjort', 'With your PIN in hand, we can …':
+    a sentence that opens with the data as a precondition (the reader's, by a possessive)."""
+    first = [a.keys[k] for k in range(lo, obj.i) if a.toks[k].kind == WORD]
+    if not first or first[0] not in ("med", "with") or len(first) > 3 or (
+            not set(first) & L.POSSESSIVE and a.word(obj.j + 1) not in L.POSSESSIVE):
+        return False
+    nxt = a.next_words(obj.j, 3)
+    if nxt[:1] and nxt[0] in L.POSSESSIVE:
+        nxt = nxt[1:]
+    return tuple(nxt[:2]) in _IN_HAND
 
 
 def _quoted_at(a: Analysis, k: int) -> bool:
@@ -283,7 +302,7 @@ def _cue_at(a: Analysis, keys: list[str], n: int, k: int, lo: int, obj: Obj) -> 
         return True  # "Gotta have ur pin to confirm"
     if w in _NEED and (set(prev) & OURS or set(prev[-2:]) & _OUR_SYSTEM):
         return True  # "what our agent needs", "the last thing the system needs"
-    if (w in _NEEDED or ((w in PARTICIPLES or passive(w)) and any(x in _BE for x in prev[-2:])
+    if (w in _NEEDED or ((w in PARTICIPLES or passive(w) or w in _REQUIRED_PL) and any(x in _BE for x in prev[-2:])
                          and not _generic_passive(a, prev, obj))) and _same_clause(a, k, obj):
         return True  # "er nødvendig", "is required", "vert skrivne inn", "må vedlegges"
     if (passive(w) or w in PARTICIPLES or w in IMPERATIVES) and _to_us(nxt) and _same_clause(a, k, obj):
@@ -333,6 +352,9 @@ def _asking_verb(w: str) -> bool:
     return provide_form(w) or (w[-1:] in ("e", "a") and w[:-1] in IMPERATIVES)  # "lese", "betala"
 
 
+_OWN_REQUEST = frozenset({"request", "be", "bed", "kreve", "krevje", "demand", "claim"})
+
+
 def _modal_asks(a: Analysis, k: int, obj: Obj) -> bool:
     """A modal with "you" asks only when it governs a provide verb or the data itself ("du kan
     sende oss kortnummeret", "you need your PIN"), not "du kan fint være kunde", "you can change
@@ -344,8 +366,8 @@ def _modal_asks(a: Analysis, k: int, obj: Obj) -> bool:
         if t.kind != WORD:
             return False
         w = a.keys[j]
-        if w in _NOT_PROVIDE:
-            return False
+        if w in _NOT_PROVIDE or w in _OWN_REQUEST:
+            return False  # "You can request a copy of the data we hold, including …": the reader's own request
         if _asking_verb(w) or w in ("ha", "have", "hatt", "get", "få"):
             return True
     return False
@@ -383,6 +405,10 @@ def _past_act(keys: list[str]) -> bool:
 # Passive needs after the object: "trengs", "ønskes oppgitt", "bes oppgitt", "forventes returnert".
 _NEED_PASSIVE = frozenset({"trengs", "trengst", "ønskes", "ønskjast", "bes", "forventes", "forventast",
                            "kreves", "krevst", "behøves", "etterspørres", "etterspørjast"})
+
+
+# plural participles of "kreve/krevje" after vert/blir: "Påloggingsdetaljane vert kravde for å …"
+_REQUIRED_PL = frozenset({"kravde", "krevde", "krevet", "kravt", "krevja", "kravd", "krevd"})
 
 
 _PLAIN_BE = frozenset({"blir", "vert", "is", "are", "gets", "get"})

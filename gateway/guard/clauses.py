@@ -147,6 +147,9 @@ class Analysis:
 
     def _add_obj(self, obj: Obj) -> None:
         obj.cat = canonical(obj.cat)
+        if obj.i > 0 and ((obj.cat == "account_number" and self.keys[obj.i - 1] in _WITH_US)
+                          or (obj.cat == "card_number" and self.keys[obj.i - 1] in _NOT_A_BANK_CARD)):
+            return  # "your customer account number", "the gift card number": an account or card of ours
         self.objs.append(obj)
         for k in range(obj.i, obj.j + 1):
             self.objs_at[k] = obj
@@ -454,6 +457,13 @@ class Analysis:
         return "statement" if saw_aux and unknown else "none"
 
 
+# An "account number" named by the noun before it as the customer's account with the company
+# (the number on our invoice), not a bank account: "customer account number", "utility account no."
+_WITH_US = frozenset({"customer", "client", "utility", "electricity", "energy", "power", "subscriber", "member",
+                      "membership", "billing"})
+# A "card number" named by the noun before it as a card that is not a payment card
+_NOT_A_BANK_CARD = frozenset({"gift", "voucher", "loyalty", "bonus", "membership", "member", "charging", "charge",
+                              "library", "discount", "rfid", "access"})
 _NAMED_NUMBER = frozenset({"phone", "telephone", "mobile", "house", "street", "order", "customer", "invoice",
                            "meter", "serial", "model", "flat", "apartment", "room", "tenant", "tenants"})
 

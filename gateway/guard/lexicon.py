@@ -230,7 +230,7 @@ REPORT_CONTEXT = {"if", "hvis", "dersom", "viss", "om", "when", "når", "wheneve
                   "meldinger", "meldingar", "messages", "sms", "calls", "samtaler", "texts",
                   "ever", "noen", "nokon", "gang", "anyone", "someone"}
 QUESTION_WORDS = {"what", "whats", "wat", "wats", "which", "hva", "kva", "hvilken", "hvilket", "kva for",
-                  "kvar", "hvor"}
+                  "kvar", "hvor", "ka"}  # "ka" (dialect "kva"): "ka e passordet ditt?"
 ANAPHORA = {"it", "them", "this", "that", "these", "those", "den", "det", "dem", "dei", "disse",
             "desse", "dette", "denne", "han", "ho"}
 ONLY = {"only", "kun", "bare", "berre", "utelukkende", "exclusively", "solely", "directly"}

@@ -49,27 +49,66 @@ _WRONG = frozenset({"feil", "wrong", "incorrect", "ugyldig", "ugyldige", "invali
 
 _LINKS = frozenset({"til", "for", "på", "i", "fra", "frå", "ved", "of", "on", "in", "from",
                     "inside", "under", "to", "printed", "trykt", "the", "your", "din", "di", "ditt",
-                    "den", "det", "back", "baksida", "baksiden", "innsida", "innsiden", "lid"})
+                    "den", "det", "back", "baksida", "baksiden", "innsida", "innsiden", "lid",
+                    # a relative clause that says where it is printed: "som står på", "that is on"
+                    "som", "står", "stod", "that", "which", "is", "written", "skrevet", "skrive", "skriven"})
 _LIST_WORDS = frozenset({"og", "and", "samt", "eller", "or", "plus", "pluss", "as", "samme", "same"})
 
 
 def harmless_code(a: Analysis, obj: Obj) -> bool:
     """A code or PIN that belongs to a harmless thing by a preposition ("koden til porten", "the
-    activation code printed on the inside of the charger lid", "koda frå velkomstbrevet"); not
-    one listed next to it ("PIN-koden og målerstanden")."""
+    activation code printed on the inside of the charger lid", "koda frå velkomstbrevet"), or that
+    is printed on a label, a sticker or the device's box ("PIN-koden som står på klistremerket",
+    "the PIN printed on the box"); a password of a device ("the Wi-Fi password", "passordet til
+    ruteren"); not one listed next to it ("PIN-koden og målerstanden")."""
+    if obj.cat == "password":
+        return bool(_DEVICE.fullmatch(a.word(obj.i - 1) or "-")) or any(
+            _DEVICE.fullmatch(a.keys[k]) for k in range(obj.j + 2, min(len(a.toks), obj.j + 5))
+            if a.toks[k].kind == WORD and a.word(obj.j + 1) in ("til", "for", "på", "to", "of", "on"))
     if obj.cat not in ("one_time_code", "pin"):
         return False
-    for k in range(obj.j + 1, min(len(a.toks), obj.j + 9)):
+    for k in range(obj.j + 1, min(len(a.toks), obj.j + 12)):
         if a.toks[k].kind != WORD:
             return False
         w = a.keys[k]
         if w in _LIST_WORDS:
             return False
-        if P.BENIGN_CODE_CONTEXT.fullmatch(w):
+        if (P.BENIGN_CODE_CONTEXT.fullmatch(w) and not by_post(a, k)) or (_CARRIER.fullmatch(w) and _printed_on(a, obj, k)):
             return True
         if w not in _LINKS and k > obj.j + 1 and a.word(k - 1) not in _LINKS:
             return False
     return False
+
+
+def by_post(a: Analysis, k: int) -> bool:
+    """'i posten', 'in the post', 'med posten': the post as the channel a PIN came by (a bank's PIN
+    letter), not Posten the parcel company whose pick-up code is harmless ("koden fra Posten")."""
+    return a.keys[k] in ("posten", "post") and a.word(k - 1) in ("i", "in", "by", "med", "via", "per")
+
+
+# What a device's code is printed on: a label, a sticker, the box it came in. Only "on/på/from",
+# never "in/i" ("Enter your PIN in the box below" is a form of ours).
+_CARRIER = re.compile(r"sticker\w*|klistremerk\w*|etikett\w*|labels?|typeskilt\w*|lokket|lokk|lid|box|boksen|"
+                      r"esken|eska|emballasje\w*|packaging")
+_ON = frozenset({"på", "on", "printed", "trykt", "trykket", "fra", "frå", "from", "inside", "innsida", "innsiden", "under"})
+# A device (not a bank's or our service's password): "the Wi-Fi password", "passordet til ruteren"
+_DEVICE = re.compile(r"wifi|wlan|ruter\w*|router\w*|nettverk\w*|network|lade\w*|ladar\w*|charg\w*|wallbox\w*|"
+                     r"vekselrett\w*|inverter\w*|varmepump\w*|heatpump\w*|alarm\w*")
+
+
+def _printed_on(a: Analysis, obj: Obj, k: int) -> bool:
+    """The carrier at k is reached by "on/på/printed/from", not "in", and the sentence names no
+    card ("the code printed on the back of your card" is the card's)."""
+    back = k - 1
+    while back > obj.j and a.keys[back] in ("the", "your", "din", "di", "ditt", "den", "det", "its", "sin", "si"):
+        back -= 1
+    if a.keys[back] not in _ON:
+        return False
+    sid = a.sentence_id[obj.i]
+    return not any(a.sentence_id[x] == sid and a.keys[x] in _CARD_NOUNS for x in range(max(0, obj.i - 20), min(len(a.toks), k + 8)))
+
+
+_CARD_NOUNS = frozenset({"kort", "kortet", "korta", "card", "cards", "bankkort", "bankkortet", "bankcard"})
 
 
 _DIGIT_WORDS = re.compile(r"siff|digit|tal|tall|numbers")
@@ -101,7 +140,9 @@ OTHERS = {"andre", "others", "anyone", "anybody", "noen", "nokon", "someone", "s
 
 
 SELF_SERVICE = re.compile(r"\b(?:(?:på|i|on|in|via|at|under) (?:(?:min|mi|my) \w{0,14}(?:side|sida|page)|minside|the portal|portalen|"
-                           r"appen vår|our app|(?:min|mi|my) profil\w*|my profile|«?mine data|my data)|"
+                           r"appen vår|our app|(?:min|mi|my) profil\w*|my profile|«?mine data|my data|"
+                           # the page of the reader's own details: "under My details", "under Mine opplysninger"
+                           r"my (?:details|personal details|settings)|mine (?:opplysninger|opplysningar|detaljer|innstillinger|innstillingar))|"
                            r"self[- ]?service|selvbetjening|sjølvbetening|yourself|selv|sjølv|"
                            r"on (?:the|our) (?:website|site)|på (?:nettsida|nettsiden|nettstaden) vår|"
                            # the reader's own settings ("under Settings", "i innstillingane i appen")

@@ -59,7 +59,7 @@ _DESCRIBED: list[tuple[str, tuple[str, ...], str]] = [
     ("one_time_code", ("code that", "code which", "code just", "came through", "came in", "arrived"), r"(?:the )?(?:code|number|digits|pin) (?:that |which )?(?:just )?(?:came through|came in|arrived|has arrived|just arrived)"),
     ("one_time_code", ("you get", "you receive"), r"(?:the )?(?:code|number|digits|pin) (?:that )?you (?:get|receive)(?: there| on your phone| by sms| by text| in the app| from (?:us|vipps|bankid))"),
     ("one_time_code", ("texted", "we sent", "we just", "you just", "i just", "you received", "you got", "i sent", "we have sent"), r"(?:the )?(?:code|number|digits|pin) (?:we|i|you) (?:just )?(?:texted|sent|received|got)(?: you| to your phone| by sms| by text| on your phone| in the app)?"),
-    ("id_document", ("photo", "picture", "pic", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|photos|picture|pictures|pic|pics|image|images|scan|scans|copy|copies|selfie|snapshot|bilde|bilder|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |front and back of |forsiden og baksiden av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|leg|legen|driving licence|driver s license|drivers license)"),
+    ("id_document", ("photo", "picture", "pic", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto", "kopi", "skann"), rf"(?:photo|photos|picture|pictures|pic|pics|image|images|scan|scans|copy|copies|selfie|snapshot|bilde|bilder|bilete|foto|kopi|skann|skanning) (?:of|av) (?:both sides of |begge sider av |begge sidene av |begge sidane av |front and back of |forsiden og baksiden av |forsida og baksida av )?{_YOUR}? ?(?:{_CARD}|passport page|passport|pass|passet|passida|passiden|id|id kort|id kortet|førerkort|førerkortet|førarkortet|legitimasjon|legitimasjonen|leg|legen|driving licence|driver s license|drivers license)"),
     ("id_document", ("passport page", "passside", "passsida", "passiden", "bildesiden", "bilete sida", "photo page"), r"(?:passport page|passside|passsida|passiden|bildesiden i passet|bilete sida i passet|photo page)"),
     ("id_document", ("selfie", "bilde", "bilete", "photo", "picture"), rf"(?:selfie|bilde|bilete|photo|picture) (?:with|med|holding|der du holder) {_YOUR}? ?(?:passport|id|pass|passet|legitimasjon|legitimasjonen|id kort|førerkort)"),
     ("credentials", ("details for", "details to", "details of", "information for", "information to", "info for", "info to", "credentials for", "credentials to"), rf"(?:login|log in|sign in|logon) (?:details|information|info|credentials) (?:for|to|of) {_YOUR}? ?(?:online bank|nettbank|bank|account)"),
@@ -134,6 +134,8 @@ _EXTRA: list[tuple[str, tuple[str, ...], str]] = [
     ("card_number", ("opphøgd", "opphøyd", "preg", "raised", "embossed"), r"(?:opphøgde|opphøyde|pregede|preggja|preget|pregete|raised|embossed) (?:tal|tall|sifre|siffer|sifra|siffera|numbers|digits)"),
     ("card_expiry", ("month and year", "måned og år", "månad og år"), rf"(?:the )?(?:month and year|måned og år|månad og år|mnd og år) (?:printed |shown |written |som står )?(?:on|på) {_YOUR}? ?{_CARD}"),
     ("card_security_code", ("back code",), r"(?:the )?back code"),
+    # "koden bak", "koda bak på kortet": the code on the back of the card
+    ("card_security_code", ("koden bak", "koda bak", "kodane bak", "kodene bak"), r"(?:koden|koda|kodane|kodene) bak(?:på|pa)?\b"),
     ("one_time_code", ("digit txt", "digit text", "digit sms", "sifret sms", "sifra sms"), r"(?:6|six|seks) (?:digit|sifret|sifra) (?:txt|text|sms)"),
     ("credentials", ("to log", "to get", "for å", "til å"), r"(?:what|whatever|det|hva|kva) (?:do )?(?:you|du)? ?(?:type|enter|use|bruker|brukar|taster|tastar|skriv|skriver)(?: du)?(?: in| inn)? (?:to|for å|til å) (?:log|logge|logga|sign|get|komme|kome) (?:in|inn|on|into|på)"),
     ("password", ("løynlege", "hemmelige", "hemmelege", "secret word"), r"(?:det )?(?:løynlege|hemmelige|hemmelege|secret) (?:ordet|word)"),
@@ -225,7 +227,8 @@ _CANONICAL = {
     "password": ["passord", "passordet", "password", "passwordet", "bankidpassord", "bankidpassordet",
                  "nettbankpassord", "nettbankpassordet"],
     "pin": ["pinkode", "pinkoden", "pincode"],
-    "one_time_code": ["engangskode", "engangskoden", "eingongskode", "eingongskoden", "bekreftelseskode",
+    "one_time_code": ["engangskode", "engangskoden", "eingongskode", "eingongskoden", "engangskoda", "eingongskoda",
+                      "bekreftelseskode",
                       "bekreftelseskoden", "verifiseringskode", "verification", "stadfestingskode",
                       "sikkerhetskode", "sikkerhetskoden", "engangspassord"],
     "national_id": ["fødselsnummer", "fødselsnummeret", "personnummer", "personnummeret",
@@ -318,7 +321,7 @@ THIRD_PARTY = re.compile(
     r"regnskapsfører|accountant|arbeidsgiver|employer|lege|doctor|advokat|lawyer|skatteetaten|"
     r"kommune|municipality|council|forsikringsselskap|insurer|leverandør|supplier|"
     r"installatøren|tidligere|previous|former|megler|realtor|takstmann|surveyor|folkeregister|"
-    r"population register)\w*|"
+    r"population register|skattekontor|personvernombud|personvernombod|personvernrådgiv)\w*|"
     # NAV, the welfare office, but not "navn" (name) or "navneendring"
     r"nav|navkontor\w*")
 LAW_SUBJECT = re.compile(
@@ -330,13 +333,16 @@ LAW_SUBJECT = re.compile(
 QUOTE_OPEN = "«\"“„'‘"
 QUOTE_CLOSE = "»\"”“'’"
 _QUOTE_RE = re.compile(r"«[^»\n]{3,300}»|\"[^\"\n]{3,300}\"|“[^”\n]{3,300}[”“]|„[^“”\n]{3,300}[“”]|"
-                       r"(?<![\w])'[^'\n]{6,300}'(?![\w])")
+                       # single quotes; an apostrophe between letters ("mother's") does not close them
+                       r"(?<![\w])'(?:[^'\n]|(?<=\w)'(?=\w)){6,300}'(?![\w])")
 WARNING_WORDS = re.compile(
     r"svindel\w*|svindl\w*|scam\w*|fraud\w*|phish\w*|nettfisk\w*|falsk\w*|fake|forfalsk\w*|"
     r"bedrag\w*|lureri|juks\w*|mistenkelig\w*|mistenkjeleg\w*|suspicious|impersonat\w*|"
     r"never|aldri|ikke svar|ikkje svar|do not (?:reply|respond|click)|don t (?:reply|respond|click)|"
     r"ignore|ignorer|slett|delete|report it|meld fra|meld frå|varsle|warn\w*|åtvar\w*|advar\w*|"
     r"beware|pass på|vær obs|ver merksam|vær oppmerksom|look out|watch out|kriminell\w*|criminal\w*|"
+    # "Phrases like '…' are a red flag"
+    r"red flags?|rødt flagg|raudt flagg|warning signs?|varseltegn\w*|varselteikn\w*|faresignal\w*|"
     # a quotation that is mentioned, not used: "spørsmål som «...» bruker vi ikke"
     r"such as|for example|for eksempel|f\.? ?eks|slik som|spørsmål som|questions? like|ikke|ikkje|not|"
     # "It wasn't from us": the message quoted is not ours
@@ -407,7 +413,7 @@ ANCHORS = re.compile("|".join([
     "card", "cards", "kort", "bankkort", "betalingskort", "kredittkort", "debetkort", "visakort",
     "digit", "digits", "siffer", "sifre", "sifrene", "sifra", "sifret", "sifrede", "tala", "tallene",
     "tresif", "nummeret", "on the back", "at the back", "from the back", "on back", "back of",
-    "bak på", "baksid", "identif", "fødselsdato", "birth", "birthdate",
+    "bak på", "baksid", "koden bak", "koda bak", "kodane bak", "kodene bak", "identif", "fødselsdato", "birth", "birthdate",
     "device", "dongle", "token", "fob", "brikke", "brikka", "kodebrikk", "display", "dingsen", "appen",
     "mobilen", "telefonen", "bankid", "screen", "authenticator", "texted", "tallkoden",
     "photo", "picture", "image", "scan", "copy", "selfie", "snapshot", "bilde", "bilete", "foto",
@@ -434,7 +440,7 @@ ANCHORS = re.compile("|".join([
     "som står", "it says", "text says", "ellevesif", "eleven digit", "seksten", "sixteen", "ordet",
     "same word", "the word", "dongle", "tax", "skatt", "folkeregist", "starts with", "starter med", "byrjar med",
     "wages", "salary", "lønn", "løn", "opphøgd", "opphøyd", "preg", "raised", "embossed", "month and year",
-    "back code", "digit txt", "løynlege", "secret word", "fotografer",
+    "back code", "koden bak", "koda bak", "kodane bak", "kodene bak", "digit txt", "løynlege", "secret word", "fotografer",
     "photograph", "knips", "checkout", "kassa", "dosa", "bankcard", "it shows", "it displays", "app shows",
     "app displays", "it gives you", "først", "fyrst", "primary school", "elementary school", "gikk du",
     "gjekk du",

@@ -216,7 +216,7 @@ def _compromised(a: Analysis, i: int) -> bool:
     return any(L.THIRD_WARN_RX.search(x) or x in _DODGY for x in words)
 
 
-_DODGY = frozenset({"mistake", "accident", "accidentally", "uhell", "feiltakelse", "feiltak", "dodgy", "suspicious", "mistenkelig", "mistenkjeleg", "ukjent", "unknown",
+_DODGY = frozenset({"strange", "weird", "odd", "rar", "rart", "merkelig", "merkeleg", "mistake", "accident", "accidentally", "uhell", "feiltakelse", "feiltak", "dodgy", "suspicious", "mistenkelig", "mistenkjeleg", "ukjent", "unknown",
                     "leaked", "lekket", "lekka", "hacked", "hacka", "hacket", "compromised"})
 # Typing the code into the login window or an app is logging in, not handing it over ("skriver
 # du engangskoden i BankID-vinduet", "type it only into the BankID window", "i lade-appen").
@@ -351,6 +351,8 @@ def _steps_in_app(a: Analysis, i: int) -> bool:
         return False
     prev_start = _sentence_start(a, start - 2)
     prev = [a.keys[x] for x in range(prev_start, start) if a.toks[x].kind == WORD]
+    if here[:1] and here[0] in ("der", "there", "deretter") and _in_app(prev):
+        return True  # "Du bytter passord i appen under Innstillinger. Der taster du først inn det gamle."
     return any(w in _OPEN and _in_app(prev[n:]) for n, w in enumerate(prev))
 
 
@@ -421,7 +423,7 @@ def own_typing(a: Analysis, i: int) -> bool:
     return _into_login_window(a, i)
 
 
-_WORKS = frozenset({"fungerer", "fungerar", "virker", "verkar", "works", "work", "går", "foregår", "føregår"})
+_WORKS = frozenset({"fungerer", "fungerar", "funker", "funkar", "virker", "verkar", "works", "work", "går", "foregår", "føregår"})
 _THIS_WAY = frozenset({"slik", "sånn", "soleis", "like", "follows", "this", "by", "ved"})
 _LOGIN_THING = re.compile(r"bankid\w*|innlogg\w*|pålogg\w*|login\w*|logging|signing|kodebrikk\w*|"
                           r"\w*autentisering\w*|authentication|verification|verifisering\w*")
@@ -446,12 +448,52 @@ def _how_login_works(a: Analysis, i: int) -> bool:
                    if a.sentence_id[k] == sid)
 
 
+_CONFIRM_ONLY = frozenset({"bekreft", "bekrefter", "bekrefte", "stadfest", "stadfestar", "stadfester", "stadfeste",
+                           "confirm", "confirms", "godkjenn", "godkjenner", "approve", "approves",
+                           "signer", "signerer", "signerar", "sign", "signs"})
+_MODAL_BEFORE = frozenset({"må", "skal", "bør", "must", "should", "need", "needs", "have", "has", "required",
+                           "trenger", "treng", "bes", "please", "vennligst", "ver", "vær", "kindly"})
+
+
+_THREAT_WORDS = frozenset({"mindre", "unless", "otherwise", "ellers", "elles", "innen", "innan", "within", "frist",
+                           "fristen", "deadline", "lukkes", "lukkast", "lukka", "stenges", "stengast", "stengd",
+                           "stengt", "sperres", "sperrast", "sperra", "sperret", "closed", "blocked", "suspended",
+                           "deactivated", "deaktivert", "avsluttes", "avsluttast", "terminated", "slettes", "deleted"})
+
+
+def _confirms_with(a: Analysis, i: int) -> bool:
+    """'… before you confirm with your PIN', 'bekrefter du med ditt eget passord i BankID-appen', 'you
+    type … and confirm in the BankID app with your own PIN': the reader confirms WITH the secret
+    (the means of their own login), told as a statement with "du/you" or in a time clause — not an
+    imperative ("Bekreft med PIN-koden din"), not a modal ("you must confirm with …") and not sent
+    our way (us, the reply, a link, here, an address, a form)."""
+    if a.keys[i] not in _CONFIRM_ONLY:
+        return False
+    sid = a.sentence_id[i]
+    nxt = [k for k in range(i + 1, min(len(a.toks), i + 7)) if a.sentence_id[k] == sid and a.toks[k].kind == WORD]
+    if not any(a.keys[k] in ("med", "with") and any(a.objs_at[x] is not None for x in range(k + 1, min(len(a.toks), k + 5)))
+               for k in nxt):
+        return False
+    back = [x for _, x in _words_back(a, i, 12)]
+    you_after = a.word(i + 1) in ("du", "you", "dere", "dykk")
+    you_before = back[:1] and back[0] in ("du", "you", "dere", "dykk")
+    coordinated = back[:1] and back[0] in ("og", "and") and any(w in ("du", "you", "dere", "dykk") for w in back[1:])
+    if not (you_after or you_before or coordinated) or set(back) & _MODAL_BEFORE:
+        return False
+    if any(a.keys[k] in _THREAT_WORDS for k in range(max(0, i - 30), min(len(a.toks), i + 30)) if a.sentence_id[k] == sid):
+        return False  # "Saka vert lukka … med mindre du stadfestar med BankID-koden": a threat, a deadline
+    if _goes_our_way(a, i):
+        return False
+    return not any(_our_way_word(a, k) or a.keys[k] in _FORMS for k in range(i, min(len(a.toks), i + 30))
+                   if a.sentence_id[k] == sid)
+
+
 # A form or field in the message itself: "i skjemaet under", "in the fields below"
 _FORMS = frozenset({"skjema", "skjemaet", "form", "felt", "feltet", "felta", "feltene", "field", "fields", "boksen", "box"})
 
 
 def _into_login_window(a: Analysis, i: int) -> bool:
-    if into_our_app(a, i) or _typing_in_time_clause(a, i) or _how_login_works(a, i):
+    if into_our_app(a, i) or _typing_in_time_clause(a, i) or _how_login_works(a, i) or _confirms_with(a, i):
         return True
     if a.keys[i] not in _TYPE | _CONFIRM:
         return False  # typing, or confirming with it, in the login window ("stadfestar du med passordet i BankID-vindauget")

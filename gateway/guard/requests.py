@@ -159,6 +159,16 @@ def _third_party_asked(a: Analysis, i: int) -> bool:
             return False
         if w and P.THIRD_PARTY.fullmatch(w):
             return True
+    if a.word(i + 1) in ("them", "dei", "dem", "de", "it"):
+        # "D-numbers are issued by the Tax Administration. Ask them about yours.": the pronoun
+        # stands for the third party of this or the sentence before (not for us)
+        sid = a.sentence_id[i]
+        for k in range(i - 1, max(-1, i - 40), -1):
+            if sid - a.sentence_id[k] > 1:
+                break
+            if a.toks[k].kind == WORD and a.objs_at[k] is None and (P.THIRD_PARTY.fullmatch(a.keys[k]) or (
+                    a.keys[k] == "tax" and a.word(k + 1) in ("administration", "office", "authorities", "agency"))):
+                return True
     return False
 
 
@@ -170,6 +180,12 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
         return False
     if list_item(a, i):
         return False  # "name, address, phone, email and your national ID number": a noun in a list
+    if _heading_noun(a, i):
+        return False  # "App update: you can now change your password in Settings": a heading
+    if kind == "request" and (a.word(i + 1) == "man" or a.word(i - 1) == "man"):
+        return False  # "så trenger man både passord og kode": anyone's need, generic "man"
+    if _infinitive_subject(a, i):
+        return False  # "Å gje frå seg passordet er det same som …", "To share your PIN is …": a subject
     if a.word(i - 1) in ("by", "via", "per") and a.toks[i - 1].kind == WORD and verb in L.MEDIA:
         return False  # "we don't collect it by email": a channel, a noun, not the imperative "email"
     if kind == "provide" and asked_by_other(a, i):
@@ -217,6 +233,8 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     for obj, between in found:
         if not valid_object(a, obj, verb, between):
             continue
+        if verb in ("ha", "have", "hatt") and a.word(obj.i - 1) in _QUALITY:
+            continue  # "gjer det lett å ha unike passord": the reader's own practice
         add(obj, i, obj.j)
     if not found and kind in ("provide", "request"):
         _check_anaphora(a, i, lo, add)
@@ -226,6 +244,43 @@ def _check_directive(a: Analysis, i: int, kind: str, add) -> bool:
     return kind in ("provide", "request") and not found
 
 
+def _infinitive_subject(a: Analysis, i: int) -> bool:
+    """'Å gje frå seg passordet er det same som å gje frå seg nøkkelen': an infinitive that opens
+    the sentence and is the subject of a copula ("er/is") is talked about, not asked for."""
+    if a.word(i - 1) not in ("å", "to") or i < 1:
+        return False
+    k = i - 2
+    if k >= 0 and a.toks[k].kind == WORD:
+        return False
+    hi = min(len(a.toks), i + 12)
+    return any(a.toks[x].kind == WORD and a.keys[x] in ("er", "is", "var", "was", "blir", "vert")
+               for x in range(i + 1, hi) if a.sentence_id[x] == a.sentence_id[i])
+
+
+def _heading_noun(a: Analysis, i: int) -> bool:
+    """A verb form right before a colon, after one or two words that open the text or a line ("App
+    update:", "Viktig oppdatering:" is a noun already): a heading, not an imperative. Not after
+    "please", "and", "now" ("Please confirm: your PIN")."""
+    if i + 1 >= len(a.toks) or a.toks[i + 1].kind != COLON or i == 0:
+        return False
+    k, words = i - 1, []
+    while k >= 0 and a.toks[k].kind == WORD:
+        words.append(a.keys[k])
+        k -= 1
+    if not 1 <= len(words) <= 2 or (k >= 0 and a.toks[k].kind != STRONG):
+        return False
+    return not set(words) & _NOT_HEADING
+
+
+# after "Need a new PIN?": not when what follows sends anything our way ("Send us the old one first")
+_TO_US_AFTER = frozenset({"us", "oss", "me", "meg", "reply", "svar", "here", "her", "send", "tell", "give", "provide"})
+_NOT_HEADING = frozenset({"please", "pls", "plz", "kindly", "vennligst", "venligst", "and", "og", "now", "nå", "no",
+                          "just", "bare", "berre", "then", "så", "deretter", "du", "you", "må", "must"})
+
+
+# qualities of the reader's own secrets ("ha unike passord", "have strong passwords"): their practice
+_QUALITY = frozenset({"unike", "unikt", "unique", "sterke", "sterkt", "strong", "ulike", "ulikt", "forskjellige",
+                      "different", "separate", "egne", "eigne", "own", "gode", "good", "lange", "long"})
 _WISH = frozenset({"want", "wanna", "wish", "need"})
 _GIVE_OR_GET = frozenset({"receive", "get", "have", "see", "hear", "know", "check"})
 
@@ -244,7 +299,10 @@ def _login_methods(a: Analysis, i: int, found: list[tuple[Obj, list[str]]]) -> b
             k += 1
         nxt = a.objs_at[k + 1] if a.word(k) in ("eller", "or") and k + 1 < len(a.toks) else None
         return nxt is not None and bare_bankid(a, nxt)
-    if not found or not any(bankid_after(o) for o, _ in found):
+    def existing(o: Obj) -> bool:  # "med passordet du allerede har", "with the password you already use"
+        nxt = a.next_words(o.j, 4)
+        return nxt[:1] in (["du"], ["you"]) and bool(set(nxt[1:]) & {"allerede", "allereie", "alt", "already", "har", "have", "bruker", "brukar", "use"})
+    if not found or not any(bankid_after(o) or existing(o) for o, _ in found):
         return False
     lo, end = a.clause_start(i), _sentence_end_tok(a, i)
     if _ADDRESS.search(a.text[a.toks[lo].start:a.toks[min(end, len(a.toks) - 1)].end]):
@@ -273,9 +331,15 @@ def _wish_heading(a: Analysis, i: int) -> bool:
     """A question with "you" left out that opens the sentence, "Want to switch payment cards?",
     "Need to change your PIN?": the reader's own wish, answered by what follows. Not with a
     provide verb after it ("Want to send us your PIN?") or one that hands it to us ("… to get")."""
-    if a.keys[i] not in _WISH or a.word(i + 1) != "to" or a.clause_start(i) != i:
+    if a.keys[i] not in _WISH or a.clause_start(i) != i:
         return False
     if i > 0 and a.toks[i - 1].kind == WORD:
+        return False
+    if a.word(i + 1) in ("a", "an", "new", "another") and a.word(i + 2) in ("new", "replacement", "pin", "password", "code"):
+        end = _sentence_end_tok(a, i)  # "Need a new PIN for your debit card?": the reader's own wish
+        return end < len(a.toks) and "?" in a.toks[end].key and not any(
+            a.keys[k] in _TO_US_AFTER for k in range(end + 1, min(len(a.toks), end + 40)))
+    if a.word(i + 1) != "to":
         return False
     verb = a.word(i + 2)
     if not verb or L.is_provide(verb) or verb in _GIVE_OR_GET or a.directive_kind(i + 2) in ("provide", "request"):
@@ -447,6 +511,7 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
     if words & L.ONLY and not words & {"us", "oss", "me", "meg", "we", "vi"}:
         return
     sid = a.sentence_id[i]
+    instrument = False
     for k in range(i - 1, max(-1, i - 3 * MAX_CLAUSE), -1):
         obj = a.objs_at[k]
         if obj is None:
@@ -455,6 +520,11 @@ def _check_anaphora(a: Analysis, i: int, lo: int, add) -> None:
             continue
         if sid - a.sentence_id[obj.i] > 2:
             return
+        if bare_bankid(a, obj) and a.word(obj.i - 1) in ("with", "med", "using", "via", "by"):
+            instrument = True  # "Log in with BankID to unlock it": BankID is the means, "it" is the app
+            continue
+        if instrument and not bare_bankid(a, obj) and a.sentence_id[obj.i] != sid:
+            return  # "… wrong PIN attempts. Log in with BankID to unlock it": not the PIN either
         if not bare_bankid(a, obj) or a.keys[i] in _BANKID_RENEW:
             add(obj, i, i)
             return

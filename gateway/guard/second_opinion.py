@@ -170,7 +170,7 @@ class _WordScores(dict):
 
 _PAIR_KINDS = ("b:", "p:", "q:")  # word pair; stem pair; stem pair one word apart
 _RECENT_MAX = 64  # texts remembered for reuse (Model._recent), by the ids of their first and last word
-_BITS = 20  # a pair's key: first << _BITS | second, the ids of its words (7,389 in the shipped model)
+_BITS = 20  # a pair's key: first << _BITS | second, the ids of its words (7,601 in the shipped model)
 
 
 class _Ids(dict):
@@ -244,7 +244,7 @@ class _Scored(NamedTuple):
 
 class Model:
     """The weights as scoring reads them. Every serve process holds one, and the pairs are most of
-    it (83,737 of 95,400 weights), so they are held compactly: each word or stem that occurs in a
+    it (89,311 of 101,213 weights), so they are held compactly: each word or stem that occurs in a
     pair has a small id, a pair is the int ``first << 20 | second`` (one small object, where a
     tuple key took two), and equal weights share one float (the file's weights have four decimals:
     about 5,000 distinct values). Scores are the same sums in the same order as with the weights
@@ -395,7 +395,7 @@ _scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # 
 
 def _read(text: str) -> tuple[dict[str, Any], _Compact]:
     """The top-level members of a weights file, and its ``weights`` object made compact as it is
-    read, one weight at a time: json.loads would first build all 95,400 names and floats as a
+    read, one weight at a time: json.loads would first build all 101,213 names and floats as a
     dict, some 15 MB more at the process's peak (which is what a memory limit sees) for nothing."""
     decoder = json.JSONDecoder()
     head: dict[str, Any] = {}

@@ -82,7 +82,7 @@ def _reason_passive(a: Analysis, i: int) -> bool:
 
 
 # "is" and "was called": "Hva er PIN-koden din?", "Kva heitte det fyrste kjæledyret ditt?"
-_COPULA = {"is", "are", "er", "was", "var", "s", "het", "heter", "heitte", "heiter", "hette", "called",
+_COPULA = {"is", "are", "er", "e", "was", "var", "s", "het", "heter", "heitte", "heiter", "hette", "called",
            "named", "were"}
 _WHICH_FILLER = {"for", "ein", "ei", "eit", "of", "your", "the", "dine", "dei"}
 _INDEFINITE = {"a", "an", "en", "et", "ei", "ein", "eit", "any", "noen", "nokon", "slik", "such"}
@@ -165,7 +165,12 @@ def _by_the_reader(a: Analysis, i: int) -> bool:
 _TO_US_PLACES = (("til", "oss"), ("to", "us"), ("til", "meg"), ("to", "me"), ("hit",), ("here",),
                  ("i", "svaret"), ("in", "the", "reply"), ("in", "your", "reply"), ("to", "this", "address"),
                  ("to", "this", "email"), ("til", "denne", "adressen"), ("til", "denne", "adressa"),
-                 ("til", "denne", "eposten"), ("til", "denne", "e", "posten"), ("inn",), ("oss",), ("us",))
+                 ("til", "denne", "eposten"), ("til", "denne", "e", "posten"), ("inn",), ("oss",), ("us",),
+                 # our staff as the recipient: "is to be read out to our agent", "lesast opp for rådgjevaren vår"
+                 ("to", "our", "agent"), ("to", "our", "adviser"), ("to", "our", "advisor"), ("to", "our", "staff"),
+                 ("to", "the", "agent"), ("for", "oss"), ("for", "meg"), ("til", "rådgiveren"), ("for", "rådgiveren"),
+                 ("til", "rådgjevaren"), ("for", "rådgjevaren"), ("til", "saksbehandleren"), ("for", "saksbehandleren"),
+                 ("til", "sakshandsamaren"), ("for", "sakshandsamaren"))
 _PASSIVE_MARK = frozenset({"må", "skal", "bør", "is", "are", "be", "blir", "vert", "ønskes", "ønskjast", "bes",
                            "must", "should", "to", "kan", "can", "will"})
 
@@ -179,7 +184,9 @@ def _handed_to_us(a: Analysis, k: int) -> bool:
         return False
     if not passive(w) and not {a.word(k - 1), a.word(k - 2)} & _PASSIVE_MARK:
         return False
-    nxt = a.next_words(k, 5)
+    nxt = a.next_words(k, 6)
+    if nxt[:1] and nxt[0] in ("out", "opp", "up"):
+        nxt = nxt[1:]  # "read out to our agent", "lesast opp for meg"
     for n in range(0, 3):
         for place in _TO_US_PLACES:
             if tuple(nxt[n:n + len(place)]) == place:
@@ -189,7 +196,7 @@ def _handed_to_us(a: Analysis, k: int) -> bool:
     return False
 
 
-_EXTRA_PARTICIPLES = frozenset({"videresendt", "vidaresendt", "forwarded", "returned", "returnert", "lest",
+_EXTRA_PARTICIPLES = frozenset({"videresendt", "vidaresendt", "forwarded", "returned", "returnert", "lest", "read",
                                 "lesen", "lese", "opplest", "sendt", "send", "sent"})
 _SECRET = frozenset({"bankid", "password", "pin", "bankid_code", "one_time_code", "code_device", "credentials",
                      "security_code", "card_security_code"})
