@@ -150,24 +150,9 @@ class Analysis:
         if obj.i > 0 and ((obj.cat == "account_number" and self.keys[obj.i - 1] in _WITH_US)
                           or (obj.cat == "card_number" and self.keys[obj.i - 1] in _NOT_A_BANK_CARD)):
             return  # "your customer account number", "the gift card number": an account or card of ours
-        if obj.cat == "account_number" and self.keys[obj.i] == "account" and not self._money_moves():
-            return  # English "account number" with no money to move in the text: the account with us
         self.objs.append(obj)
         for k in range(obj.i, obj.j + 1):
             self.objs_at[k] = obj
-
-    def _money_moves(self) -> bool:
-        """Does the text move money or name a bank? A bare English "account number" is a bank
-        account where money is paid, refunded or debited ("Which account number should we pay
-        your compensation into?"); in a text about the bill, a call or a contract it is the
-        customer's account with us ("Have your account number ready when you call"), unless the
-        text also names the customer number (then the account number is another one)."""
-        got = self.__dict__.get("_moves")
-        if got is None:
-            keys = self.keys
-            got = self.__dict__["_moves"] = not _MONEY_MOVES.isdisjoint(keys) or any(
-                keys[k] == "customer" and keys[k + 1] in ("number", "no", "id") for k in range(len(keys) - 1))
-        return bool(got)
 
     def _find_described(self) -> None:
         """Confidential data described, not named ("the long number on the front of your
@@ -476,16 +461,6 @@ class Analysis:
 # (the number on our invoice), not a bank account: "customer account number", "utility account no."
 _WITH_US = frozenset({"customer", "client", "utility", "electricity", "energy", "power", "subscriber", "member",
                       "membership", "billing"})
-# Words of a text in which an English "account number" is a bank account: money paid, refunded,
-# credited or debited, or a bank named
-_MONEY_MOVES = frozenset({
-    "pay", "pays", "paid", "paying", "payout", "payouts", "payment", "payments", "refund", "refunds", "refunded",
-    "repay", "repaid", "reimburse", "reimbursed", "reimbursement", "compensation", "compensate", "credit",
-    "credited", "deposit", "deposited", "transfer", "transferred", "salary", "wages", "debit", "debited",
-    "avtalegiro", "efaktura", "bank", "banks", "banking", "iban", "bic", "swift", "sort", "routing", "holder",
-    "money", "funds", "cash", "overpayment", "settlement", "payback", "owed", "owe", "holder's", "holders",
-    # an account number that is updated or changed is where money goes, not the number on our bill
-    "update", "updates", "updated", "updating", "change", "changed", "changing"})
 # A "card number" named by the noun before it as a card that is not a payment card
 _NOT_A_BANK_CARD = frozenset({"gift", "voucher", "loyalty", "bonus", "membership", "member", "charging", "charge",
                               "library", "discount", "rfid", "access"})

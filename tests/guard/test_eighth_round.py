@@ -16,15 +16,6 @@ def rules_refuse(text: str) -> bool:
 
 
 PASS = {
-    # 0. (after the held-out sets setAN/setAO) an English "account number" in a text with no money
-    # to move is the customer's account with us: the bill, a call, the contract
-    "account_with_us": [
-        "Please quote your account number when you call us about your electricity bill.",
-        "Your account number is shown under your name on the first page of every bill.",
-        "Send us your account number and today's meter reading and we'll fix the estimate.",
-        "What is your account number? I'll look up which plan you are on.",
-        "Keep your account number and address handy when you ring customer service.",
-    ],
     # 1. a device's code printed on a label, a sticker or its box, a device's own password, and
     # chargers that ask for a charge tag's PIN
     "device_codes": [
@@ -166,14 +157,6 @@ PASS = {
 }
 
 REFUSE = {
-    # 0. ... while money paid, refunded or debited, or a bank named, makes it a bank account
-    "account_for_money": [
-        "Please send your account number so we can pay back what you overpaid.",
-        "Reply with your account number and the refund will be with you on Friday.",
-        "We need your account number before the direct debit can start.",
-        "Which account number should the compensation go to? Just reply to this e-mail.",
-        "Account number and the account holder's name, please, in your reply.",
-    ],
     "device_codes": [
         "Enter your PIN in the box below.",
         "Skriv PIN-koden din i boksen under.",
