@@ -190,13 +190,7 @@ class Crypto:
         keys: dict[str, CustomerKey] = {}
         for customer_id, inner in outer.items():
             try:
-                if len(inner) != _LEGACY_LENGTH:
-                    secret = found.get(customer_id)
-                    if secret is None:  # erased (or a key store that is not this deployment's)
-                        continue
-                    inner = open_record(_only(secret.secret_id, secret.secret), inner,
-                                        (_CK_SECRET, customer_id, ""))
-                key, key_id = _split_wrapped(inner, "ck")
+                key, key_id = _split_wrapped(self._open_inner(customer_id, inner, found), "ck")
             except DecryptionError:
                 continue
             keys[customer_id] = CustomerKey(customer_id, key_id, key, wrapped[customer_id])
@@ -206,11 +200,16 @@ class Crypto:
         ring = self.keyring  # one snapshot: the id and the key must come from the same load
         return seal_record(ring.primary, ring.primary_id, inner, (_CK_WRAP, customer_id, ""))
 
-    def _open_inner(self, customer_id: str, inner: bytes) -> bytes:
-        """key || key id from what the KEK opened: directly (legacy) or through the customer's secret."""
+    def _open_inner(self, customer_id: str, inner: bytes,
+                    looked_up: Mapping[str, CustomerSecret] | None = None) -> bytes:
+        """key || key id from what the KEK opened: directly (legacy) or through the customer's secret,
+        from `looked_up` when the caller fetched a batch's secrets at once, else from the key store."""
         if len(inner) == _LEGACY_LENGTH:
             return inner
-        found = None if self.keystore is None else self.keystore.secret(customer_id)
+        if looked_up is not None:
+            found = looked_up.get(customer_id)
+        else:
+            found = None if self.keystore is None else self.keystore.secret(customer_id)
         if found is None:  # erased (or a key store that is not this deployment's): fails closed
             raise DecryptionError()
         return open_record(_only(found.secret_id, found.secret), inner, (_CK_SECRET, customer_id, ""))

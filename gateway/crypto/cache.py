@@ -88,50 +88,54 @@ class KeyCache:
 
     def open_customer_key(self, customer_id: str, wrapped: bytes) -> CustomerKey:
         """Crypto.open_customer_key; raises DecryptionError exactly as Crypto does."""
+        now = self._refresh()
+        key = self._held(customer_id, wrapped, now)
+        if key is None:
+            key = self.crypto.open_customer_key(customer_id, wrapped)
+            self._keep({customer_id: key}, now)
+        return key
+
+    def open_customer_keys(self, wrapped: Mapping[str, bytes]) -> dict[str, CustomerKey]:
+        """Crypto.open_customer_keys: the keys held answered from memory, the others opened together
+        (one key-store look-up for all) and kept. A customer whose key does not open is left out."""
+        now = self._refresh()
+        keys: dict[str, CustomerKey] = {}
+        misses: dict[str, bytes] = {}
+        for customer_id, record in wrapped.items():
+            key = self._held(customer_id, record, now)
+            if key is not None:
+                keys[customer_id] = key
+            else:
+                misses[customer_id] = record
+        if misses:
+            opened = self.crypto.open_customer_keys(misses)
+            self._keep(opened, now)
+            keys.update(opened)
+        return keys
+
+    def _refresh(self) -> float:
+        """Before answering from memory: forget erased customers when due, follow a reloaded keyring."""
         now = self._clock()
         if now - self._erasures_checked_at >= self.erasure_check_seconds:
             self.forget_erased()
         if self.crypto.keyring is not self._ring:
             self._follow_keyring()
+        return now
+
+    def _held(self, customer_id: str, wrapped: bytes, now: float) -> CustomerKey | None:
         entry = self._entries.get(customer_id)
         if entry is not None and entry.expires_at > now and entry.key.wrapped == wrapped:
             self._entries.move_to_end(customer_id)
             return entry.key
         if entry is not None:
             del self._entries[customer_id]  # expired or another wrapped key: never used again
-        key = self.crypto.open_customer_key(customer_id, wrapped)
-        self._entries[customer_id] = _Entry(key, now + self.ttl)
+        return None
+
+    def _keep(self, keys: Mapping[str, CustomerKey], now: float) -> None:
+        for customer_id, key in keys.items():
+            self._entries[customer_id] = _Entry(key, now + self.ttl)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)  # the least recently used
-        return key
-
-    def open_customer_keys(self, wrapped: Mapping[str, bytes]) -> dict[str, CustomerKey]:
-        """Crypto.open_customer_keys: the keys held answered from memory, the others opened together
-        (one key-store look-up for all) and kept. A customer whose key does not open is left out."""
-        now = self._clock()
-        if now - self._erasures_checked_at >= self.erasure_check_seconds:
-            self.forget_erased()
-        if self.crypto.keyring is not self._ring:
-            self._follow_keyring()
-        keys: dict[str, CustomerKey] = {}
-        misses: dict[str, bytes] = {}
-        for customer_id, record in wrapped.items():
-            entry = self._entries.get(customer_id)
-            if entry is not None and entry.expires_at > now and entry.key.wrapped == record:
-                self._entries.move_to_end(customer_id)
-                keys[customer_id] = entry.key
-                continue
-            if entry is not None:
-                del self._entries[customer_id]  # expired or another wrapped key: never used again
-            misses[customer_id] = record
-        if misses:
-            opened = self.crypto.open_customer_keys(misses)
-            for customer_id, key in opened.items():
-                self._entries[customer_id] = _Entry(key, now + self.ttl)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)  # the least recently used
-            keys.update(opened)
-        return keys
 
     def _follow_keyring(self) -> None:
         """The keys folder was loaded again (rotate, retire): drop every entry opened under a KEK
